@@ -1,0 +1,45 @@
+# skiff: SkiffOS-compatible targets, every one delegating to the `skiff` CLI in .venv.
+#   make                      list packages, the selected chain and commands
+#   make configure            SKIFF_CONFIG=pi/4,skiff/core make configure
+#   make compile              build (resumes the saved chain when SKIFF_CONFIG is unset)
+#   make br/<target>          any Buildroot target in the workspace (br/menuconfig saves a delta)
+#   make cmd/<ns>/<name>/<c>  a package command, e.g. make cmd/pi/common/format
+#   make tui                  the full-screen UI;  make test   the whole test suite
+
+PYTHON ?= python3
+VENV ?= .venv
+SKIFF := $(VENV)/bin/skiff
+STAMP := $(VENV)/.skiff-installed
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := list
+.PHONY: list help tui configure compile check clean test bench setup
+
+$(STAMP): pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -e '.[test]'
+	@touch $@
+
+setup: $(STAMP)
+
+list help: $(STAMP)
+	@$(SKIFF) list
+
+tui: $(STAMP)
+	@$(SKIFF) tui
+
+configure compile check clean: $(STAMP)
+	@$(SKIFF) $@
+
+br/%: $(STAMP)
+	@$(SKIFF) br $*
+
+cmd/%: $(STAMP)
+	@$(SKIFF) cmd $(patsubst %/,%,$(dir $*)) $(notdir $*)
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done

@@ -1,0 +1,1 @@
+"""The engine. Pure Python over files and processes; it never imports Textual."""

@@ -1,0 +1,143 @@
+"""Kconfig fragments: parse, merge (last assignment wins), keep provenance of every value (SPEC §4)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import FragmentError
+
+ASSIGN = re.compile(r"([A-Za-z0-9_]+)=(.*)\Z")
+NOT_SET = re.compile(r"#\s*([A-Za-z0-9_]+) is not set\s*\Z")
+# SkiffOS substitutes this token in fragment lines with the directory of the layer that holds them.
+CONFIG_ROOT_TOKEN = "SKIFF_CONFIG_ROOT"
+
+
+@dataclass(frozen=True)
+class Origin:
+    layer: str   # package name, "base/pre", "overrides", "overrides/workspaces/<ws>", "skiff"
+    path: Path | None
+    line: int | None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.path and self.line else str(self.path or "")
+        return f"{self.layer} ({where})" if where else self.layer
+
+
+@dataclass(frozen=True)
+class Assignment:
+    symbol: str
+    value: str | None  # None means "# SYM is not set"
+    origin: Origin
+
+    @property
+    def text(self) -> str:
+        return f"# {self.symbol} is not set" if self.value is None else f"{self.symbol}={self.value}"
+
+    @property
+    def shown_value(self) -> str:
+        return "n (is not set)" if self.value is None else self.value
+
+
+def parse_lines(text: str, *, path: Path | None, layer: str, root: Path | None = None,
+                ) -> list[Assignment]:
+    result: list[Assignment] = []
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        if root is not None and CONFIG_ROOT_TOKEN in line:
+            line = line.replace(CONFIG_ROOT_TOKEN, str(root))
+        match = NOT_SET.match(line)
+        if match:
+            result.append(Assignment(match.group(1), None, Origin(layer, path, lineno)))
+            continue
+        if line.startswith("#"):
+            continue
+        match = ASSIGN.match(line)
+        if not match:
+            raise FragmentError(f"not a Kconfig assignment: {raw.strip()[:60]!r} "
+                                "(expected SYMBOL=value or '# SYMBOL is not set')",
+                                path=path, line=lineno)
+        result.append(Assignment(match.group(1), match.group(2).strip(), Origin(layer, path, lineno)))
+    return result
+
+
+def read_fragment(path: Path, *, layer: str, root: Path | None = None) -> list[Assignment]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FragmentError("not valid UTF-8 text", path=path)
+    except OSError as exc:
+        raise FragmentError(f"cannot read fragment: {exc.strerror}", path=path)
+    return parse_lines(text, path=path, layer=layer, root=root)
+
+
+def fragment_files(directory: Path) -> list[Path]:
+    """Regular files of a fragment directory in byte-wise sorted order, hidden files skipped."""
+    try:
+        entries = [e for e in os.scandir(directory) if not e.name.startswith(".") and e.is_file()]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [Path(e.path) for e in sorted(entries, key=lambda e: os.fsencode(e.name))]
+
+
+@dataclass
+class MergedFragment:
+    """Symbol -> every assignment in layer order; the last one is the value."""
+
+    kind: str
+    history: dict[str, list[Assignment]] = field(default_factory=dict)
+
+    def add(self, assignment: Assignment) -> None:
+        self.history.setdefault(assignment.symbol, []).append(assignment)
+
+    def extend(self, assignments: list[Assignment]) -> None:
+        for a in assignments:
+            self.add(a)
+
+    def set(self, symbol: str, value: str | None, origin: Origin) -> None:
+        self.add(Assignment(symbol, value, origin))
+
+    def final(self, symbol: str) -> Assignment | None:
+        entries = self.history.get(symbol)
+        return entries[-1] if entries else None
+
+    def value(self, symbol: str) -> str | None:
+        a = self.final(symbol)
+        return None if a is None else a.value
+
+    def values(self) -> dict[str, str | None]:
+        return {s: h[-1].value for s, h in self.history.items()}
+
+    def overridden(self) -> list[tuple[Assignment, list[Assignment]]]:
+        """(final, earlier assignments with a different value) for every redefined symbol."""
+        out = []
+        for entries in self.history.values():
+            final = entries[-1]
+            earlier = [a for a in entries[:-1] if a.value != final.value]
+            if earlier:
+                out.append((final, earlier))
+        return out
+
+    def render(self) -> str:
+        header = f"# Merged {self.kind} fragment written by skiff; do not edit, edit the layers.\n"
+        return header + "".join(h[-1].text + "\n" for h in self.history.values())
+
+    def __len__(self) -> int:
+        return len(self.history)
+
+
+def unquote(value: str | None) -> str:
+    """The string inside a Kconfig "..." value (with \\" and \\\\ unescaped)."""
+    if value is None:
+        return ""
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", value[1:-1])
+    return value
+
+
+def quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
