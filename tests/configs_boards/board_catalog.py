@@ -1,0 +1,92 @@
+"""What the board library must contain, and helpers to read a board's merged fragments.
+
+Shared by the tests in this directory and by ``supported_systems.py`` (which writes
+docs/supported-systems.md from the packages themselves).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from skiff_tui.core.fragments import MergedFragment, fragment_files, read_fragment
+from skiff_tui.core.packages import Package, PackageIndex
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIGS = REPO / "configs"
+
+# Namespaces owned by the board library (everything else comes from other parts of the tree).
+VENDORS = (
+    "allwinner", "apple", "bananapi", "beaglebone", "freescale", "intel", "jetson", "modalai",
+    "odroid", "orangepi", "pcduino", "pcengines", "pi", "pine64", "starfive", "usbarmory", "valve",
+)
+
+# Variables naming the SD card / image file, per vendor (SkiffOS's names).
+SD_VARS = {
+    "allwinner": ("ALLWINNER_SD", "ALLWINNER_IMAGE"),
+    "bananapi": ("BANANAPI_SD", "BANANAPI_IMAGE"),
+    "beaglebone": ("BEAGLEBONE_SD", "BEAGLEBONE_IMAGE"),
+    "freescale": ("FREESCALE_SD", "FREESCALE_IMAGE"),
+    "jetson": ("JETSON_SD", "JETSON_IMAGE"),
+    "odroid": ("ODROID_SD", "ODROID_IMAGE"),
+    "orangepi": ("ORANGEPI_SD", "ORANGEPI_IMAGE"),
+    "pcduino": ("PCDUINO_SD", "PCDUINO_IMAGE"),
+    "pi": ("PI_SD", "PI_IMAGE"),
+    "pine64": ("PINE64_SD", "PINE64_IMAGE"),
+    "starfive": ("STARFIVE_SD", "STARFIVE_IMAGE"),
+    "usbarmory": ("USBARMORY_SD", "USBARMORY_IMAGE"),
+}
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    # Buildroot symbol that must be =y for the board's boot loader / boot firmware.
+    bootloader: str | None
+    # Commands the board must declare.
+    commands: tuple[str, ...] = ("format", "install", "buildimage")
+
+
+SD = ("format", "install", "buildimage")
+UBOOT = "BR2_TARGET_UBOOT"
+
+BOARDS: tuple[Board, ...] = (
+    Board("pi/0", "BR2_PACKAGE_RPI_FIRMWARE"),
+    Board("pi/1", "BR2_PACKAGE_RPI_FIRMWARE"),
+    Board("pi/3", "BR2_PACKAGE_RPI_FIRMWARE"),
+    Board("pi/4", "BR2_PACKAGE_RPI_FIRMWARE"),
+    Board("pi/4x32", "BR2_PACKAGE_RPI_FIRMWARE"),
+)
+
+ARCH_SYMBOLS = ("BR2_arm", "BR2_aarch64", "BR2_x86_64", "BR2_i386", "BR2_riscv")
+
+
+def is_ours(name: str) -> bool:
+    return name.split("/", 1)[0] in VENDORS
+
+
+def board_packages(index: PackageIndex, name: str) -> list[Package]:
+    """The board and its dependencies from the board library, dependencies first."""
+    out: list[Package] = []
+    seen: set[str] = set()
+
+    def visit(n: str) -> None:
+        if n in seen or not is_ours(n):
+            return
+        seen.add(n)
+        pkg = index.get(n)
+        for dep in pkg.dependencies:
+            visit(dep)
+        out.append(pkg)
+
+    visit(name)
+    return out
+
+
+def merged(packages: list[Package], kind: str = "buildroot") -> MergedFragment:
+    """Merge one fragment kind over the given packages, SKIFF_CONFIG_ROOT replaced per package."""
+    result = MergedFragment(kind)
+    for pkg in packages:
+        for path in fragment_files(pkg.path / kind):
+            result.extend(read_fragment(path, layer=pkg.name, root=pkg.path))
+    return result

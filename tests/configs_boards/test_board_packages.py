@@ -1,0 +1,328 @@
+"""The board library in configs/: metadata, fragments, commands, hooks and resolution."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from board_catalog import (  # noqa: E402
+    ARCH_SYMBOLS, BOARDS, CONFIGS, REPO, SD_VARS, VENDORS, board_packages, is_ours, merged,
+)
+
+from skiff_tui.core.errors import ResolveError  # noqa: E402
+from skiff_tui.core.fragments import fragment_files, read_fragment, unquote  # noqa: E402
+from skiff_tui.core.packages import discover  # noqa: E402
+from skiff_tui.core.resolve import resolve  # noqa: E402
+
+FRAGMENT_DIRS = ("buildroot", "kernel", "busybox", "uboot")
+BOARD_NAMES = [b.name for b in BOARDS]
+BY_NAME = {b.name: b for b in BOARDS}
+
+
+@pytest.fixture(scope="module")
+def index():
+    return discover(CONFIGS, env={})
+
+
+def our_packages(index):
+    return [p for n, p in sorted(index.packages.items()) if is_ours(n)]
+
+
+def test_every_board_exists_listed_with_a_description(index):
+    missing = [n for n in BOARD_NAMES if n not in index]
+    assert not missing, f"board packages missing from configs/: {missing}"
+    for name in BOARD_NAMES:
+        pkg = index.get(name)
+        assert not pkg.unlisted, f"{name} is a supported board and must be listed"
+        assert pkg.description and len(pkg.description) > 10, f"{name}: description too short"
+
+
+def test_metadata_of_every_library_package_is_clean(index):
+    pkgs = our_packages(index)
+    assert len(pkgs) >= len(BOARDS)
+    for pkg in pkgs:
+        assert pkg.description, f"{pkg.name}: metadata/description missing or empty"
+        assert "\n" not in pkg.description
+        assert not pkg.defects, f"{pkg.name}: {pkg.defects}"
+        text = (pkg.path / "metadata" / "description").read_text()
+        assert len(text.strip().splitlines()) == 1, f"{pkg.name}: description must be one line"
+
+
+def test_common_packages_are_unlisted(index):
+    commons = [p for p in our_packages(index) if p.name.endswith("/common")]
+    assert commons
+    for pkg in commons:
+        assert pkg.unlisted, f"{pkg.name} holds shared pieces and must be unlisted"
+
+
+def test_every_fragment_line_parses(index):
+    count = 0
+    for pkg in our_packages(index):
+        for kind in FRAGMENT_DIRS:
+            for path in fragment_files(pkg.path / kind):
+                assignments = read_fragment(path, layer=pkg.name, root=pkg.path)
+                prefix = "BR2_" if kind == "buildroot" else "CONFIG_"
+                for a in assignments:
+                    assert a.symbol.startswith(prefix), f"{path}:{a.origin.line}: {a.symbol}"
+                count += len(assignments)
+    assert count > 0
+
+
+def test_paths_named_through_config_root_exist(index):
+    """Every SKIFF_CONFIG_ROOT/... file a fragment names must ship in that package."""
+    token = re.compile(r"SKIFF_CONFIG_ROOT(/[^\" ]*)")
+    checked = 0
+    for pkg in our_packages(index):
+        for kind in FRAGMENT_DIRS:
+            for path in fragment_files(pkg.path / kind):
+                for lineno, line in enumerate(path.read_text().splitlines(), 1):
+                    if line.lstrip().startswith("#"):
+                        continue
+                    for rel in token.findall(line):
+                        checked += 1
+                        assert (pkg.path / rel.lstrip("/")).exists(), \
+                            f"{path}:{lineno}: names {rel}, which {pkg.name} does not ship"
+    assert checked > 0
+
+
+def test_hooks_are_executable_shell_scripts(index):
+    hooks = [h for p in our_packages(index) for h in (p.path / "hooks").glob("*.sh")]
+    assert hooks
+    tracked = {}
+    if shutil.which("git") and (REPO / ".git").exists():
+        out = subprocess.run(["git", "-C", str(REPO), "ls-files", "-s", "--", "configs"],
+                             capture_output=True, text=True, check=False).stdout
+        for line in out.splitlines():
+            mode, _, rest = line.partition(" ")
+            tracked[REPO / rest.split("\t", 1)[1]] = mode
+    for hook in hooks:
+        assert hook.name in ("pre.sh", "post.sh"), f"{hook}: hooks are pre.sh or post.sh"
+        assert os.access(hook, os.X_OK), f"{hook} is not executable"
+        assert hook.read_text().startswith("#!/"), f"{hook} has no #! line"
+        mode = tracked.get(hook.resolve())
+        if mode is not None:
+            assert mode == "100755", f"{hook} is committed without the executable bit"
+
+
+def test_hooks_have_valid_shell_syntax(index):
+    for pkg in our_packages(index):
+        for hook in (pkg.path / "hooks").glob("*.sh"):
+            shell = "bash" if "bash" in hook.read_text().splitlines()[0] else "sh"
+            proc = subprocess.run([shell, "-n", str(hook)], capture_output=True, text=True)
+            assert proc.returncode == 0, f"{hook}: {proc.stderr}"
+
+
+def _make_env(extra=None):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("SKIFF_") and not k.endswith(("_SD", "_IMAGE", "_DISK"))}
+    env.pop("MAKEFLAGS", None)
+    env.pop("MAKELEVEL", None)
+    env.update(extra or {})
+    return env
+
+
+def _dry_run(makefile: Path, target: str, variables: dict[str, str], cwd: Path, env=None):
+    argv = ["make", "-n", "-s", "-f", str(makefile), target] + [f"{k}={v}" for k, v in variables.items()]
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=env or _make_env())
+
+
+def _declared_targets(makefile: Path, cwd: Path) -> set[str]:
+    proc = subprocess.run(["make", "-pRrq", "-f", str(makefile), ":"], cwd=cwd,
+                          capture_output=True, text=True, env=_make_env())
+    targets = set()
+    for line in proc.stdout.splitlines():
+        m = re.match(r"^([A-Za-z0-9_.-]+):(?!=)", line)
+        if m:
+            targets.add(m.group(1))
+    return targets
+
+
+needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
+
+
+@needs_make
+def test_every_declared_command_has_a_make_target(index, tmp_path):
+    checked = 0
+    for pkg in our_packages(index):
+        if not pkg.commands:
+            continue
+        makefile = pkg.path / "extensions" / "Makefile"
+        assert makefile.is_file(), f"{pkg.name} declares commands but has no extensions/Makefile"
+        targets = _declared_targets(makefile, tmp_path)
+        for cmd in pkg.commands:
+            assert cmd.description, f"{pkg.name}: command {cmd.name} has no description"
+            assert cmd.name in targets, f"{pkg.name}: command {cmd.name} has no target in {makefile}"
+            checked += 1
+    assert checked > 0
+
+
+@pytest.mark.parametrize("name", BOARD_NAMES)
+def test_board_declares_its_commands(index, name):
+    pkg = index.get(name)
+    declared = {c.name for c in pkg.commands}
+    missing = set(BY_NAME[name].commands) - declared
+    assert not missing, f"{name} must declare {sorted(missing)} in metadata/commands"
+
+
+@needs_make
+@pytest.mark.parametrize("name", [b.name for b in BOARDS if b.name.split("/")[0] in SD_VARS])
+def test_sd_commands_call_the_cli_with_the_device(index, name, tmp_path):
+    pkg = index.get(name)
+    dev_var, img_var = SD_VARS[pkg.namespace]
+    makefile = pkg.path / "extensions" / "Makefile"
+    variables = {dev_var: "/dev/sdz", img_var: "out/board.img", "SKIFF_ROOT_DIR": "/srv/skiff"}
+    for cmd in ("format", "install"):
+        proc = _dry_run(makefile, cmd, variables, tmp_path)
+        assert proc.returncode == 0, f"{name} {cmd}: {proc.stderr}"
+        assert f'"skiff" flash {cmd} --device "/dev/sdz"' in proc.stdout, proc.stdout
+    proc = _dry_run(makefile, "buildimage", variables, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert '"skiff" flash buildimage --image "/srv/skiff/out/board.img"' in proc.stdout, proc.stdout
+    # An absolute image path is kept as given.
+    proc = _dry_run(makefile, "buildimage", {img_var: "/tmp/x.img"}, tmp_path)
+    assert '--image "/tmp/x.img"' in proc.stdout
+    # Unset device: a clear one-line refusal naming the variable, nothing run.
+    for cmd in ("format", "install"):
+        proc = _dry_run(makefile, cmd, {}, tmp_path)
+        assert proc.returncode != 0
+        assert f"{dev_var} is not set" in proc.stderr, proc.stderr
+        assert "flash" not in proc.stdout
+    proc = _dry_run(makefile, "buildimage", {}, tmp_path)
+    assert proc.returncode != 0 and f"{img_var} is not set" in proc.stderr
+
+
+@needs_make
+@pytest.mark.parametrize("name", [b.name for b in BOARDS if b.name.split("/")[0] in SD_VARS])
+def test_board_makefile_finds_common_through_the_override_variable(index, name, tmp_path):
+    """A board overridden elsewhere (SKIFF_CONFIG_PATH_<NS>_NAME) still finds its common rules."""
+    pkg = index.get(name)
+    dev_var, _ = SD_VARS[pkg.namespace]
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(pkg.path, moved)
+    common = CONFIGS / pkg.namespace / "common"
+    env = _make_env({f"SKIFF_CONFIG_PATH_{pkg.namespace.upper()}_COMMON": str(common)})
+    proc = _dry_run(moved / "extensions" / "Makefile", "format", {dev_var: "/dev/sdq"}, tmp_path, env)
+    assert proc.returncode == 0, proc.stderr
+    assert '--device "/dev/sdq"' in proc.stdout
+
+
+def test_library_dependencies_inside_the_library_exist(index):
+    missing = [(p.name, d) for p in our_packages(index) for d in p.dependencies
+               if is_ours(d) and d not in index]
+    assert not missing, f"dependencies on absent board-library packages: {missing}"
+
+
+def _resolve_or_skip(index, selection):
+    try:
+        return resolve(index, selection)
+    except ResolveError as exc:
+        unknown = re.search(r"unknown package '([^']+)'", str(exc))
+        if unknown and not is_ours(unknown.group(1)):
+            pytest.skip(f"{unknown.group(1)} is not in configs/ yet (written outside the board library)")
+        raise
+
+
+@pytest.mark.parametrize("name", BOARD_NAMES)
+def test_board_chain_resolves(index, name):
+    chain = _resolve_or_skip(index, name)
+    assert chain.names[-1] == name
+    for pkg in chain.packages:
+        before = chain.names[:chain.names.index(pkg.name)]
+        assert all(dep in before for dep in pkg.dependencies), f"{pkg.name} placed before a dependency"
+
+
+@pytest.mark.parametrize("name", BOARD_NAMES)
+def test_board_resolves_with_skiff_core(index, name):
+    if "skiff/core" not in index:
+        pytest.skip("skiff/core is not in configs/ yet (written outside the board library)")
+    chain = _resolve_or_skip(index, f"{name},skiff/core")
+    assert name in chain.names and "skiff/core" in chain.names
+    assert chain.names.index(name) < chain.names.index("skiff/core") or \
+        "skiff/core" in _deps_closure(index, name)
+
+
+def _deps_closure(index, name, seen=None):
+    seen = set() if seen is None else seen
+    for dep in index.get(name).dependencies:
+        if dep not in seen:
+            seen.add(dep)
+            if dep in index:
+                _deps_closure(index, dep, seen)
+    return seen
+
+
+@pytest.mark.parametrize("name", BOARD_NAMES)
+def test_board_sets_arch_kernel_and_bootloader(index, name):
+    frag = merged(board_packages(index, name))
+    values = frag.values()
+    archs = [s for s in ARCH_SYMBOLS if values.get(s) == "y"]
+    assert len(archs) == 1, f"{name}: exactly one architecture expected, got {archs}"
+    # A CPU variant is set (lower-case Buildroot CPU symbols, e.g. BR2_cortex_a72, BR2_x86_x86_64_v3).
+    cpus = [s for s, v in values.items() if v == "y" and re.match(r"BR2_(cortex_|arm\d|x86_|riscv_|RISCV_|neoverse|carmel|.*_core)", s)]
+    assert cpus, f"{name}: no CPU variant symbol set"
+
+    assert values.get("BR2_LINUX_KERNEL") == "y", f"{name}: BR2_LINUX_KERNEL not enabled"
+    sources = {
+        "BR2_LINUX_KERNEL_CUSTOM_VERSION": "BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE",
+        "BR2_LINUX_KERNEL_CUSTOM_TARBALL": "BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION",
+        "BR2_LINUX_KERNEL_CUSTOM_GIT": "BR2_LINUX_KERNEL_CUSTOM_REPO_URL",
+    }
+    chosen = [s for s in sources if values.get(s) == "y"]
+    assert len(chosen) == 1, f"{name}: exactly one kernel source choice expected, got {chosen}"
+    assert unquote(values.get(sources[chosen[0]])), f"{name}: {sources[chosen[0]]} is empty"
+    if values.get("BR2_LINUX_KERNEL_USE_DEFCONFIG") == "y":
+        assert unquote(values.get("BR2_LINUX_KERNEL_DEFCONFIG")), f"{name}: empty kernel defconfig"
+    elif values.get("BR2_LINUX_KERNEL_USE_CUSTOM_CONFIG") == "y":
+        cfg = unquote(values.get("BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE"))
+        assert cfg and Path(cfg).is_file(), f"{name}: kernel config file {cfg!r} missing"
+    else:
+        assert values.get("BR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG") == "y", \
+            f"{name}: no kernel defconfig or config file chosen"
+
+    want = BY_NAME[name].bootloader
+    if want:
+        assert values.get(want) == "y", f"{name}: boot loader {want} not enabled"
+    if values.get("BR2_TARGET_UBOOT") == "y":
+        assert (unquote(values.get("BR2_TARGET_UBOOT_BOARD_DEFCONFIG"))
+                or unquote(values.get("BR2_TARGET_UBOOT_CUSTOM_CONFIG_FILE"))), \
+            f"{name}: U-Boot enabled without a board defconfig"
+
+
+def _buildroot_symbols(tree: Path) -> tuple[set[str], set[str]]:
+    defined, legacy = set(), set()
+    pattern = re.compile(r"^\s*(?:menu)?config\s+(BR2_\w+)", re.M)
+    for path in tree.rglob("Config.in*"):
+        if "output" in path.parts or not path.is_file():
+            continue
+        text = path.read_text(errors="replace")
+        target = legacy if path.name == "Config.in.legacy" else defined
+        target.update(pattern.findall(text))
+    return defined, legacy - defined
+
+
+@pytest.mark.skipif(not os.environ.get("BUILDROOT_DIR"),
+                    reason="set BUILDROOT_DIR to a Buildroot 2026.02.3 tree to check symbol names")
+def test_every_buildroot_symbol_exists_and_is_not_legacy(index):
+    tree = Path(os.environ["BUILDROOT_DIR"])
+    assert (tree / "Config.in").is_file(), f"{tree} is not a Buildroot tree"
+    defined, legacy = _buildroot_symbols(tree)
+    for pkg in our_packages(index):
+        ext = pkg.path / "buildroot_ext"
+        if ext.is_dir():
+            defined |= _buildroot_symbols(ext)[0]
+    problems = []
+    for pkg in our_packages(index):
+        for path in fragment_files(pkg.path / "buildroot"):
+            for a in read_fragment(path, layer=pkg.name, root=pkg.path):
+                if a.symbol in legacy:
+                    problems.append(f"{path}:{a.origin.line}: {a.symbol} is a legacy (removed) option")
+                elif a.symbol not in defined:
+                    problems.append(f"{path}:{a.origin.line}: {a.symbol} is unknown to Buildroot")
+    assert not problems, "\n".join(problems)
