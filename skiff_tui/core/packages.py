@@ -59,6 +59,9 @@ class Package:
     unlisted: bool = False
     buildtarget: str | None = None
     defects: list[str] = field(default_factory=list)
+    # Set when the metadata could not be read: the package is listed as broken and using it
+    # raises this error (one broken package must not take every other one down with it).
+    error: PackageError | None = None
 
     @property
     def namespace(self) -> str:
@@ -173,10 +176,11 @@ class PackageIndex:
         return name in self.packages
 
     def get(self, name: str, *, needed_by: str | None = None) -> Package:
-        try:
-            return self.packages[name]
-        except KeyError:
-            pass
+        pkg = self.packages.get(name)
+        if pkg is not None:
+            if pkg.error is not None:
+                raise pkg.error
+            return pkg
         check_name(name)
         close = difflib.get_close_matches(name, list(self.packages), n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(close)}?" if close else "run 'skiff list --all' to see every package"
@@ -226,6 +230,12 @@ def discover(configs_dir: Path, env: dict[str, str] | None = None) -> PackageInd
             raise PackageError(f"{var} names a directory that does not exist", path=path)
         sources[name] = (path, f"env:{var}")
 
-    packages = {name: load_package(name, path.resolve(), label)
-                for name, (path, label) in sorted(sources.items())}
+    packages = {}
+    for name, (path, label) in sorted(sources.items()):
+        try:
+            packages[name] = load_package(name, path.resolve(), label)
+        except PackageError as exc:
+            packages[name] = Package(name=name, path=path.resolve(), source=label,
+                                     description="(broken: see skiff check)", defects=[str(exc)], error=exc)
+            warnings.append(f"{name} is broken: {exc}")
     return PackageIndex(packages=packages, roots=roots, warnings=warnings)

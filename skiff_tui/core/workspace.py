@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import atomic, paths
+from . import atomic, paths, readonly
 from .errors import WorkspaceError
 
 NAME = re.compile(r"[a-z0-9_][a-z0-9._-]*\Z")
@@ -70,6 +70,7 @@ class Workspace:
                                  path=path)
 
     def save_state(self, state: dict) -> None:
+        readonly.guard("saving the workspace state")
         atomic.write_text(self.final_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
         # SkiffOS keeps the chain in a plain file; keep it so its scripts and habits still work.
         atomic.write_text(self.final_dir / "skiff_config", ",".join(state.get("selection", [])) + "\n")
@@ -108,6 +109,7 @@ class WorkspaceLock:
             return None
 
     def acquire(self) -> "WorkspaceLock":
+        readonly.guard(f"modifying workspace {self.workspace.name!r} ({self.command})")
         path = self.workspace.lock_path
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)

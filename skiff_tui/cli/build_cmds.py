@@ -1,0 +1,175 @@
+"""configure, compile, br, clean: the verbs that modify a workspace (each holds its lock)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+from .common import Context, add_workspace_arg, context
+
+INTERACTIVE_SUFFIXES = ("menuconfig", "nconfig", "xconfig", "gconfig")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("configure", help="merge the selected packages into the workspace's configuration")
+    add_workspace_arg(p)
+    p.add_argument("selection", nargs="?", help="packages (default: $SKIFF_CONFIG, else the saved chain)")
+    p.add_argument("--force", action="store_true", help="reconfigure even if nothing changed")
+    p.set_defaults(func=cmd_configure)
+
+    p = sub.add_parser("compile", help="build the workspace with Buildroot")
+    add_workspace_arg(p)
+    p.set_defaults(func=cmd_compile)
+
+    p = sub.add_parser("br", help="run Buildroot targets in the workspace")
+    add_workspace_arg(p)
+    p.add_argument("targets", nargs="+", metavar="TARGET")
+    p.set_defaults(func=cmd_br)
+
+    p = sub.add_parser("clean", help="remove the workspace's build output and final config")
+    add_workspace_arg(p)
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.set_defaults(func=cmd_clean)
+
+
+def _report(result, out=sys.stdout) -> None:
+    chain = result.chain
+    if result.skipped:
+        print(f"skiff: {ctx_name(result)} is up to date ({','.join(chain.names)}); nothing to configure", file=out)
+        return
+    print(f"skiff: configured {ctx_name(result)}: {','.join(chain.names)}", file=out)
+    for note in result.notes:
+        print(f"  note: {note}", file=out)
+    for kind, final, earlier in result.overridden:
+        for a in earlier:
+            print(f"  redefined: {final.symbol} {a.shown_value} ({a.origin}) -> {final.shown_value} ({final.origin})",
+                  file=out)
+    for assignment, got in result.not_stuck:
+        print(f"  did not stick: {assignment.symbol} requested {assignment.shown_value} by {assignment.origin}, "
+              f"Buildroot gives {got if got is not None else 'nothing (unknown symbol or unmet dependency)'}",
+              file=out)
+
+
+def ctx_name(result) -> str:
+    return f"workspace {result.plan.merged.final_dir.name.removeprefix('.config_')!r}"
+
+
+def cmd_configure(args) -> int:
+    from ..core.configure import configure
+
+    ctx = context(args)
+    result = configure(ctx.root, ctx.env, ctx.workspace, args.selection, index=ctx.index, force=args.force,
+                       log=lambda m: print(m, file=sys.stderr))
+    _report(result)
+    return 0
+
+
+def _configured(ctx: Context, lock_held: bool):
+    from ..core.configure import configure
+
+    result = configure(ctx.root, ctx.env, ctx.workspace, index=ctx.index, locked=lock_held,
+                       log=lambda m: print(m, file=sys.stderr))
+    if not result.skipped:
+        _report(result, out=sys.stderr)
+    return result
+
+
+def _host_tools_ok() -> None:
+    from ..core.buildroot import missing_host_tools
+    from ..core.errors import BuildrootError
+
+    missing = missing_host_tools()
+    if missing:
+        raise BuildrootError(f"host tools missing for a Buildroot build: {', '.join(missing)}",
+                             hint="install them, e.g. apt-get install " + " ".join(missing))
+
+
+def _run_target(ctx: Context, result, target: str | None) -> int:
+    from ..core.build import run_build
+    from ..core.configure import command_env, make_argv
+
+    targets = [target] if target else []
+    argv = make_argv(result.plan, ctx.workspace, *targets)
+    env = command_env(ctx.root, ctx.env, ctx.workspace, result.plan)
+    from ..core.buildroot import make_env
+
+    record = run_build(ctx.workspace, argv, env=make_env(env), chain=result.chain.names,
+                       target=target or "all", echo=sys.stdout)
+    if record.status != "succeeded":
+        failure = record.failure or {}
+        if failure.get("package"):
+            print(f"skiff: build failed in {failure['package']} ({failure.get('step') or 'unknown step'})",
+                  file=sys.stderr)
+            for line in failure.get("lines", [])[:10]:
+                print(f"  {line}", file=sys.stderr)
+            for action in failure.get("next_actions", []):
+                print(f"  next: {action}", file=sys.stderr)
+        print(f"skiff: build {record.status} (log: {record.log_path})", file=sys.stderr)
+        return record.exit_code if record.exit_code not in (None, 0) else 1
+    return 0
+
+
+def cmd_compile(args) -> int:
+    from ..core.configure import build_target
+
+    ctx = context(args)
+    _host_tools_ok()
+    with ctx.workspace.lock():
+        result = _configured(ctx, lock_held=True)
+        return _run_target(ctx, result, build_target(result.plan, ctx.env))
+
+
+def cmd_br(args) -> int:
+    ctx = context(args)
+    status = 0
+    with ctx.workspace.lock():
+        result = _configured(ctx, lock_held=True)
+        for target in args.targets:
+            if target.endswith(INTERACTIVE_SUFFIXES):
+                status = _interactive(ctx, result, target)
+            else:
+                status = _run_target(ctx, result, target)
+            if status:
+                break
+    return status
+
+
+def _interactive(ctx: Context, result, target: str) -> int:
+    """menuconfig & co. get the real terminal; afterwards the change is saved as a delta fragment."""
+    from ..core import buildroot
+    from ..core.configure import command_env, make_argv
+    from ..core.delta import config_delta, save_delta
+
+    config = ctx.workspace.dir / ".config"
+    before = buildroot.read_config(config)
+    env = buildroot.make_env(command_env(ctx.root, ctx.env, ctx.workspace, result.plan))
+    env["TERM"] = ctx.env.get("TERM", "xterm")  # the menu needs a real terminal type
+    code = subprocess.run(make_argv(result.plan, ctx.workspace, target), env=env).returncode
+    if code != 0:
+        print(f"skiff: {target} exited with {code}; nothing saved", file=sys.stderr)
+        return code
+    if target.startswith(("linux-", "busybox-", "uboot-")):
+        return 0  # package-level configs live in the package's build dir; nothing to fold back
+    path = save_delta(ctx.workspace, config_delta(before, buildroot.read_config(config)))
+    print(f"skiff: saved your changes to {path}" if path else "skiff: no changes", file=sys.stderr)
+    return 0
+
+
+def cmd_clean(args) -> int:
+    from ..core.errors import WorkspaceError
+
+    ctx = context(args)
+    ws = ctx.workspace
+    if not (args.yes or ctx.env.get("SKIFF_NO_INTERACTIVE")):
+        if not sys.stdin.isatty():
+            raise WorkspaceError("refusing to clean without confirmation", hint="pass --yes or set SKIFF_NO_INTERACTIVE=1")
+        answer = input(f"Remove {ws.dir} and {ws.final_dir}? Type the workspace name to confirm: ")
+        if answer.strip() != ws.name:
+            print("skiff: not cleaned", file=sys.stderr)
+            return 1
+    with ws.lock():
+        for path in (ws.dir, ws.final_dir):
+            shutil.rmtree(path, ignore_errors=True)
+    print(f"skiff: cleaned workspace {ws.name!r}")
+    return 0

@@ -1,0 +1,164 @@
+"""list, show, check: read-only views of packages, the chain and the merged values."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .common import Context, add_workspace_arg, context
+
+BUILD_COMMANDS = (
+    ("configure", "merge the selected packages into the workspace's Buildroot configuration"),
+    ("compile", "build the workspace (configures first when any input changed)"),
+    ("br/<target>", "run a Buildroot target in the workspace (br/menuconfig saves a delta)"),
+    ("cmd/<ns>/<name>/<command>", "run a package command"),
+    ("check", "report package defects and values Buildroot would not accept"),
+    ("clean", "remove the workspace's build output"),
+    ("tui", "the full-screen interface"),
+)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("list", help="packages, the selected chain and commands (what plain `make` shows)")
+    add_workspace_arg(p)
+    p.add_argument("--all", action="store_true", help="include unlisted packages")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="merged values with the layer, file and line that set them")
+    add_workspace_arg(p)
+    p.add_argument("symbols", nargs="*", metavar="SYMBOL")
+    p.add_argument("--merged", choices=("buildroot", "kernel", "busybox", "uboot"),
+                   help="print the merged fragment")
+    p.add_argument("--chain", action="store_true", help="print the resolved chain, one per line")
+    p.add_argument("--overridden", action="store_true", help="list every value a later layer redefined")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("check", help="package defects; with Buildroot: unknown symbols and values that do not stick")
+    add_workspace_arg(p)
+    p.add_argument("--packages-only", action="store_true", help="skip the Buildroot checks")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_check)
+
+
+def _current_selection(ctx: Context) -> list[str]:
+    from ..core.configure import saved_selection
+    from ..core.resolve import parse_selection
+
+    return parse_selection(ctx.env.get("SKIFF_CONFIG", "")) or saved_selection(ctx.workspace) or []
+
+
+def cmd_list(args) -> int:
+    from ..core.resolve import resolve
+
+    ctx = context(args)
+    index = ctx.index
+    selection = _current_selection(ctx)
+    chain = resolve(index, selection) if selection else None
+    packages = index.listed(include_unlisted=args.all)
+    if args.json:
+        json.dump({
+            "workspace": ctx.workspace.name,
+            "selection": selection,
+            "chain": chain.names if chain else [],
+            "packages": [{"name": p.name, "description": p.description, "dependencies": list(p.dependencies),
+                          "unlisted": p.unlisted, "source": p.source, "path": str(p.path),
+                          "commands": [{"name": c.name, "description": c.description} for c in p.commands]}
+                         for p in packages],
+        }, sys.stdout, indent=2)
+        print()
+        return 0
+    out = [f"Workspace: {ctx.workspace.name}", ""]
+    if chain:
+        out.append("Selected chain:")
+        width = max(len(n) for n in chain.names)
+        for pkg in chain.packages:
+            why = f"  (needed by {chain.pulled_by[pkg.name]})" if pkg.name in chain.pulled_by else ""
+            out.append(f"  {pkg.name:<{width}}  {pkg.description}{why}")
+        out += [f"  note: {n}" for n in chain.notes]
+    else:
+        out.append("No configuration selected. Choose packages, for example:")
+        out.append("  SKIFF_CONFIG=pi/4,skiff/core make configure")
+    out += ["", "Packages:"]
+    width = max((len(p.name) for p in packages), default=0)
+    out += [f"  {p.name:<{width}}  {p.description}" for p in packages]
+    out += ["", "Build commands:"]
+    out += [f"  {name:<28} {desc}" for name, desc in BUILD_COMMANDS]
+    if chain:
+        cmds = [(f"cmd/{p.name}/{c.name}", c.description) for p in chain.packages for c in p.commands]
+        if cmds:
+            out += ["", "Commands of the chain:"]
+            out += [f"  {name}: {desc}" for name, desc in cmds]
+    print("\n".join(out))
+    return 0
+
+
+def cmd_show(args) -> int:
+    from ..core import buildroot
+    from ..core.configure import plan
+
+    ctx = context(args)
+    p = plan(ctx.root, ctx.env, ctx.workspace, index=ctx.index)
+    if args.chain:
+        print("\n".join(p.chain.names))
+        return 0
+    if args.merged:
+        sys.stdout.write(p.merged.fragments[args.merged].render())
+        return 0
+    final_config = buildroot.read_config(ctx.workspace.dir / ".config")
+    if args.overridden or not args.symbols:
+        rows = [(kind, final, earlier) for kind, frag in p.merged.fragments.items()
+                for final, earlier in frag.overridden()]
+        if not rows:
+            print("No value is redefined by a later layer.")
+        for kind, final, earlier in rows:
+            print(f"{final.symbol}={final.value if final.value is not None else 'n'}  set by {final.origin}")
+            for a in earlier:
+                print(f"    overrides {a.shown_value} from {a.origin}")
+        return 0
+    status = 0
+    for symbol in args.symbols:
+        found = False
+        for kind, frag in p.merged.fragments.items():
+            history = frag.history.get(symbol)
+            if not history:
+                continue
+            found = True
+            final = history[-1]
+            print(f"{symbol} = {final.shown_value}   [{kind}]")
+            print(f"    set by {final.origin}")
+            for a in reversed(history[:-1]):
+                print(f"    overrides {a.shown_value} from {a.origin}")
+            if kind == "buildroot" and symbol in final_config and final_config[symbol] != final.value:
+                print(f"    after Kconfig: {final_config[symbol] or 'n'} (did not stick)")
+        if not found:
+            if symbol in final_config:
+                print(f"{symbol} = {final_config[symbol] or 'n'}   (Buildroot default; no layer sets it)")
+            else:
+                print(f"{symbol}: not set by any layer", file=sys.stderr)
+                status = 1
+    return status
+
+
+def cmd_check(args) -> int:
+    from ..core.check import check_buildroot, check_packages
+
+    ctx = context(args)
+    problems = check_packages(ctx.index)
+    notes: list[str] = []
+    if not args.packages_only:
+        selection = _current_selection(ctx)
+        if selection:
+            problems += check_buildroot(ctx.root, ctx.env, ctx.workspace, selection, ctx.index, notes)
+        else:
+            notes.append("Buildroot checks skipped: no configuration selected (set SKIFF_CONFIG)")
+    if args.json:
+        json.dump({"problems": problems, "notes": notes}, sys.stdout, indent=2)
+        print()
+    else:
+        for line in notes:
+            print(f"note: {line}")
+        for line in problems:
+            print(line)
+        print(f"{len(problems)} problem(s) found" if problems else "No problems found.")
+    return 1 if problems else 0

@@ -1,0 +1,197 @@
+"""Buildroot: locate or obtain the pinned release, build make invocations, load its Kconfig (SPEC §6)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import paths
+from .environment import tool_path
+from .errors import BuildrootError
+
+VERSION = "2026.02.3"
+COMMIT = "679b9ead7620bbf193620d1ebf56f53c1764d37a"
+GIT_URL = "https://gitlab.com/buildroot.org/buildroot.git"
+HOST_TOOLS = ("make", "gcc", "g++", "patch", "perl", "tar", "gzip", "bzip2", "cpio", "unzip",
+              "rsync", "bc", "wget", "file", "find", "xargs", "awk", "which")
+# Make variables Buildroot's Kconfig leaves literal in string defaults; kconfiglib would expand
+# them to "" at parse time, so each is set to its own text (SPEC §6).
+LITERAL_MAKE_VARS = ("TOPDIR", "CONFIG_DIR", "BASE_DIR", "HOME", "ARCH")
+BR2_EXTERNAL_INCLUDES = ("paths", "menus", "toolchains", "jpeg", "openssl", "skeleton", "init", "linux")
+
+
+def is_buildroot_tree(path: Path) -> bool:
+    return (path / "Config.in").is_file() and (path / "Makefile").is_file() and (path / "package").is_dir()
+
+
+def cached_tree(env: dict[str, str]) -> Path:
+    return paths.cache_dir(env) / f"buildroot-{VERSION}"
+
+
+def locate(env: dict[str, str]) -> Path | None:
+    """An existing checkout the user named, else the verified cache; None if neither exists yet.
+
+    BUILDROOT_DIR means the workspace inside hooks (SkiffOS's naming), so it only counts when it
+    points at a Buildroot source tree; SKIFF_BUILDROOT_SRC is unambiguous and wins.
+    """
+    for var in ("SKIFF_BUILDROOT_SRC", "BUILDROOT_DIR"):
+        value = env.get(var)
+        if not value:
+            continue
+        path = Path(value).expanduser().resolve()
+        if is_buildroot_tree(path):
+            return path
+        if var == "SKIFF_BUILDROOT_SRC":
+            raise BuildrootError(f"{var} does not point at a Buildroot tree (no Config.in/Makefile/package/)",
+                                 path=path)
+    cached = cached_tree(env)
+    if is_buildroot_tree(cached):
+        return cached
+    return None
+
+
+def obtain(env: dict[str, str], *, log=print) -> Path:
+    """Clone the pinned release into the cache, verify the commit, then move it into place atomically."""
+    found = locate(env)
+    if found is not None:
+        return found
+    dest = cached_tree(env)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".buildroot-", dir=dest.parent))
+    try:
+        log(f"skiff: fetching Buildroot {VERSION} into {dest} (once)")
+        git = ["git", "-c", "advice.detachedHead=false"]
+        result = subprocess.run([*git, "clone", "--quiet", "--depth", "1", "--branch", VERSION, GIT_URL, str(tmp)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise BuildrootError(f"could not fetch Buildroot {VERSION}: {result.stderr.strip().splitlines()[-1:]}",
+                                 hint="set SKIFF_BUILDROOT_SRC to an existing Buildroot checkout")
+        head = subprocess.run(["git", "-C", str(tmp), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+        if head != COMMIT:
+            raise BuildrootError(f"fetched Buildroot {VERSION} is commit {head}, expected {COMMIT}; refusing it")
+        os.replace(tmp, dest)
+        return dest
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def tree_version(tree: Path) -> str | None:
+    try:
+        text = (tree / "Makefile").read_text(errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"^export BR2_VERSION\s*:=\s*(\S+)", text, re.M)
+    return match.group(1) if match else None
+
+
+def make_env(env: dict[str, str]) -> dict[str, str]:
+    out = dict(env)
+    out["TERM"] = "dumb"  # otherwise ">>>" lines carry escape codes
+    out["PATH"] = tool_path(out.get("PATH", "/usr/bin:/bin"))
+    for var in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
+        out.pop(var, None)  # a calling make (our Makefile) must not leak its flags into Buildroot's
+    return out
+
+
+def make_argv(tree: Path, workspace_dir: Path, externals: list[Path], defconfig: Path,
+              *targets: str, extra: tuple[str, ...] = ()) -> list[str]:
+    return ["make", "-C", str(tree), f"O={workspace_dir.resolve()}",
+            f"BR2_EXTERNAL={' '.join(str(p.resolve()) for p in externals)}",
+            f"BR2_DEFCONFIG={defconfig.resolve()}", *extra, *targets]
+
+
+def run_make(argv: list[str], env: dict[str, str], *, what: str) -> str:
+    result = subprocess.run(argv, env=make_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, errors="replace", stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        tail = [l for l in result.stdout.splitlines() if l.strip()][-3:]
+        raise BuildrootError(f"{what} failed (exit {result.returncode}): {' | '.join(tail)}")
+    return result.stdout
+
+
+def missing_host_tools() -> list[str]:
+    return [tool for tool in HOST_TOOLS if shutil.which(tool) is None]
+
+
+# --- .config files -------------------------------------------------------------------------------
+def read_config(path: Path) -> dict[str, str | None]:
+    """SYMBOL -> value text (None for '# X is not set') of a .config or defconfig."""
+    values: dict[str, str | None] = {}
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return values
+    for line in text.splitlines():
+        if line.startswith("# ") and line.endswith(" is not set"):
+            values[line[2:-11]] = None
+        elif "=" in line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+# --- kconfiglib ----------------------------------------------------------------------------------
+def write_external_includes(base_dir: Path, externals: list[tuple[str, Path]]) -> None:
+    """The .br2-external.in.* files Buildroot's Config.in sources (what its br2-external script
+    generates), for loading the tree with kconfiglib without running make first."""
+    base_dir.mkdir(parents=True, exist_ok=True)
+    content = {name: "" for name in BR2_EXTERNAL_INCLUDES}
+    content["paths"] = "".join(
+        f'config BR2_EXTERNAL_{name}_PATH\n\tstring\n\tdefault "{path}"\n' for name, path in externals)
+    if externals:
+        menus = ['menu "External options"\n']
+        for name, path in externals:
+            menus.append(f'comment "{name} (in {path})"\n' if len(externals) > 1 else "")
+            menus.append(f'source "{path}/Config.in"\n')
+        menus.append("endmenu\n")
+        content["menus"] = "".join(menus)
+    for name, text in content.items():
+        target = base_dir / f".br2-external.in.{name}"
+        if not target.exists() or target.read_text() != text:
+            target.write_text(text)
+
+
+@contextmanager
+def _kconfig_environment(tree: Path, base_dir: Path, externals: list[tuple[str, Path]]):
+    saved = dict(os.environ)
+    os.environ.update({"CONFIG_": "", "srctree": str(tree), "BR2_BASE_DIR": str(base_dir),
+                       "BR2_VERSION_FULL": tree_version(tree) or VERSION,
+                       "HOSTARCH": os.uname().machine, "BR2_DEFCONFIG": ""})
+    for var in LITERAL_MAKE_VARS:
+        os.environ[var] = f"$({var})"
+    for name, path in externals:
+        os.environ[f"BR2_EXTERNAL_{name}_PATH"] = str(path)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def load_kconfig(tree: Path, base_dir: Path, externals: list[tuple[str, Path]], config: Path | None = None):
+    """kconfiglib.Kconfig for Buildroot's Config.in plus the externals; loads `config` if given.
+
+    Not thread-safe (it touches os.environ); call it from one worker and use the result there.
+    """
+    import kconfiglib
+
+    write_external_includes(base_dir, externals)
+    with _kconfig_environment(tree, base_dir, externals):
+        cwd = os.getcwd()
+        os.chdir(tree)
+        try:
+            kconf = kconfiglib.Kconfig(str(tree / "Config.in"), warn_to_stderr=False)
+            if config is not None and config.exists():
+                kconf.load_config(str(config))
+        except kconfiglib.KconfigError as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise BuildrootError(f"Buildroot's Kconfig could not be loaded: {first}",
+                                 hint="use 'skiff br menuconfig' (Buildroot's own tool) instead")
+        finally:
+            os.chdir(cwd)
+    return kconf

@@ -1,0 +1,115 @@
+"""skiff check: package defects, and (with a Buildroot tree) values Buildroot would not accept."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from . import buildroot
+from .errors import SkiffError
+from .fragments import fragment_files, read_fragment, unquote
+from .layers import FRAGMENT_KINDS, Layer, read_external
+from .packages import Package, PackageIndex
+
+TARGET = re.compile(r"^([A-Za-z0-9_.%/-]+(?:\s+[A-Za-z0-9_.%/-]+)*)\s*::?(?!=)", re.M)
+
+
+def makefile_targets(makefile: Path) -> set[str]:
+    try:
+        text = makefile.read_text(errors="replace")
+    except OSError:
+        return set()
+    return {t for match in TARGET.finditer(text) for t in match.group(1).split()}
+
+
+def check_package(pkg: Package, index: PackageIndex) -> list[str]:
+    problems = list(pkg.defects)
+    if pkg.error is not None:
+        return problems
+    meta = pkg.path / "metadata"
+    for dep in pkg.dependencies:
+        if dep not in index:
+            problems.append(f"{meta / 'dependencies'}: depends on unknown package {dep!r}")
+    if pkg.commands and pkg.has_extensions:
+        targets = makefile_targets(pkg.path / "extensions" / "Makefile")
+        for cmd in pkg.commands:
+            if cmd.name not in targets:
+                problems.append(f"{meta / 'commands'}: command {cmd.name!r} has no target in extensions/Makefile")
+    layer = Layer(pkg.name, pkg.path, "package")
+    if (pkg.path / "buildroot_ext").is_dir():
+        try:
+            read_external(layer)
+        except SkiffError as exc:
+            problems.append(str(exc))
+    for kind in FRAGMENT_KINDS:
+        for file in fragment_files(pkg.path / kind):
+            try:
+                read_fragment(file, layer=pkg.name, root=pkg.path)
+            except SkiffError as exc:
+                problems.append(str(exc))
+    for which in ("pre", "post"):
+        hook = pkg.path / "hooks" / f"{which}.sh"
+        if hook.is_file() and not os.access(hook, os.X_OK):
+            problems.append(f"{hook}: hook is not executable (chmod +x it)")
+    return problems
+
+
+def check_packages(index: PackageIndex) -> list[str]:
+    problems: list[str] = []
+    for pkg in index.packages.values():
+        problems += check_package(pkg, index)
+    return problems
+
+
+def _requested_matches(sym, requested: str | None) -> bool:
+    import kconfiglib
+
+    got = sym.str_value
+    if requested is None:
+        return got in ("n", "")
+    if sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE):
+        return got == requested
+    if sym.orig_type == kconfiglib.STRING:
+        return got == unquote(requested)
+    if sym.orig_type in (kconfiglib.INT, kconfiglib.HEX):
+        try:
+            return int(got, 0) == int(requested, 0)
+        except ValueError:
+            return got == requested
+    return got == requested
+
+
+def check_buildroot(root: Path, env: dict[str, str], workspace, selection: list[str], index: PackageIndex,
+                    notes: list[str]) -> list[str]:
+    """Symbols Buildroot does not know and requested values that Kconfig resolution changes."""
+    import kconfiglib
+
+    from .configure import plan
+
+    p = plan(root, env, workspace, selection, index=index)
+    if p.buildroot_src is None:
+        notes.append("Buildroot checks skipped: no Buildroot tree (set SKIFF_BUILDROOT_SRC, or run "
+                     "'skiff configure' once to fetch the pinned release)")
+        return []
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="skiff-check-") as tmp:
+        config = Path(tmp) / "defconfig"
+        config.write_text(p.merged.buildroot.render())
+        kconf = buildroot.load_kconfig(p.buildroot_src, Path(tmp), [(e.name, e.path) for e in p.merged.externals],
+                                       config)
+    for symbol, history in p.merged.buildroot.history.items():
+        final = history[-1]
+        sym = kconf.syms.get(symbol)
+        where = f"{final.origin.path}:{final.origin.line}" if final.origin.path else final.origin.layer
+        if sym is None or not sym.nodes:
+            problems.append(f"{where}: {symbol} is not a Buildroot {buildroot.tree_version(p.buildroot_src) or ''} "
+                            "symbol (misspelt, or removed from Buildroot)")
+        elif not _requested_matches(sym, final.value):
+            deps = kconfiglib.expr_str(sym.direct_dep)
+            problems.append(f"{where}: {symbol} requested {final.shown_value}, Buildroot gives "
+                            f"{sym.str_value or 'n'} (depends on: {deps})")
+    notes.append(f"checked {len(p.merged.buildroot)} Buildroot values of {','.join(p.chain.names)} "
+                 f"against {p.buildroot_src}")
+    return problems

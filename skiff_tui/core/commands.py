@@ -1,0 +1,40 @@
+"""Package commands: `make <command>` in the package's extensions/ dir with the SPEC §5 environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .buildroot import locate
+from .configure import command_env, plan, saved_selection
+from .environment import skiff_env
+from .errors import PackageError, SkiffError
+from .packages import PackageIndex, check_name
+from .workspace import Workspace
+
+
+def command_argv_env(root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex,
+                     package: str, command: str) -> tuple[list[str], dict[str, str], Path]:
+    check_name(package)
+    pkg = index.get(package)
+    known = {c.name for c in pkg.commands}
+    if command not in known:
+        listed = ", ".join(sorted(known)) or "none"
+        raise PackageError(f"package {package} has no command {command!r} (its commands: {listed})",
+                           path=pkg.path / "metadata" / "commands")
+    if not pkg.has_extensions:
+        raise PackageError(f"package {package} declares {command!r} but has no extensions/ directory",
+                           path=pkg.path)
+    try:
+        # With a selection (SKIFF_CONFIG or saved) the command sees the whole chain's variables.
+        p = plan(root, env, workspace, index=index)
+        run_env = command_env(root, env, workspace, p)
+    except SkiffError:
+        if env.get("SKIFF_CONFIG") or saved_selection(workspace):
+            raise
+        run_env = skiff_env(root, workspace, [], [], locate(env), [], base=env)
+    run_env["SKIFF_CURRENT_CONF_DIR"] = str(pkg.path)
+    run_env["SKIFF_CURRENT_CONF_NAME"] = package
+    run_env.pop("MAKEFLAGS", None)
+    run_env.pop("MAKELEVEL", None)
+    extensions = pkg.path / "extensions"
+    return ["make", "--no-print-directory", "-C", str(extensions), command], run_env, extensions

@@ -1,0 +1,229 @@
+"""The layer stack and everything merged from it (SPEC §4).
+
+Order: base/pre, the chain, base/post, overrides/, overrides/workspaces/<ws>/. (base/post sits
+before the override layers so a user's overrides always have the last word.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import paths
+from .errors import LayerError
+from .fragments import Assignment, MergedFragment, Origin, fragment_files, quote, read_fragment
+from .packages import BASE_NAMESPACE, PackageIndex
+from .resolve import Chain
+
+FRAGMENT_KINDS = ("buildroot", "kernel", "busybox", "uboot")
+# Where each merged non-Buildroot fragment is referenced from the Buildroot config.
+FRAGMENT_SYMBOLS = {
+    "kernel": "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES",
+    "busybox": "BR2_PACKAGE_BUSYBOX_CONFIG_FRAGMENT_FILES",
+    "uboot": "BR2_TARGET_UBOOT_CONFIG_FRAGMENT_FILES",
+}
+PATCH_SYMBOLS = {
+    "buildroot_patches": "BR2_GLOBAL_PATCH_DIR",
+    "kernel_patches": "BR2_LINUX_KERNEL_PATCH",
+    "uboot_patches": "BR2_TARGET_UBOOT_PATCH",
+}
+HOOK_SYMBOLS = {"pre": "BR2_ROOTFS_POST_BUILD_SCRIPT", "post": "BR2_ROOTFS_POST_IMAGE_SCRIPT"}
+GENERATED = "skiff"  # layer name of values the engine computes from the stack
+EXTERNAL_FILES = ("external.desc", "Config.in", "external.mk")
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    path: Path
+    kind: str  # "base" | "package" | "override"
+
+
+@dataclass(frozen=True)
+class External:
+    name: str
+    path: Path
+    layer: str
+
+
+@dataclass
+class MergedConfig:
+    layers: list[Layer]
+    final_dir: Path
+    fragments: dict[str, MergedFragment]
+    cflags: list[tuple[str, Origin]] = field(default_factory=list)
+    externals: list[External] = field(default_factory=list)
+    overlays: list[Path] = field(default_factory=list)
+    patches: dict[str, list[Path]] = field(default_factory=dict)
+    users: list[tuple[Path, str]] = field(default_factory=list)      # (file, text)
+    hooks: dict[str, list[tuple[Layer, Path]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def buildroot(self) -> MergedFragment:
+        return self.fragments["buildroot"]
+
+    # Files configure writes into the final-config directory, relative names -> text.
+    def fragment_path(self, kind: str) -> Path:
+        return self.final_dir / kind / "config"
+
+    @property
+    def users_path(self) -> Path:
+        return self.final_dir / "users"
+
+    def hook_path(self, which: str) -> Path:
+        return self.final_dir / ("pre_build.sh" if which == "pre" else "post_image.sh")
+
+    @property
+    def env_path(self) -> Path:
+        return self.final_dir / "env.sh"
+
+
+def build_stack(root: Path, index: PackageIndex, chain: Chain, workspace) -> list[Layer]:
+    base = paths.configs_dir(root) / BASE_NAMESPACE
+    stack: list[Layer] = []
+    if (base / "pre").is_dir():
+        stack.append(Layer("base/pre", base / "pre", "base"))
+    stack += [Layer(p.name, p.path, "package") for p in chain.packages]
+    if (base / "post").is_dir():
+        stack.append(Layer("base/post", base / "post", "base"))
+    overrides = paths.overrides_dir(root)
+    if overrides.is_dir():
+        stack.append(Layer("overrides", overrides, "override"))
+    if workspace.overrides_dir.is_dir():
+        stack.append(Layer(f"overrides/workspaces/{workspace.name}", workspace.overrides_dir, "override"))
+    return stack
+
+
+def read_external(layer: Layer) -> External:
+    ext = layer.path / "buildroot_ext"
+    for name in EXTERNAL_FILES:
+        if not (ext / name).is_file():
+            raise LayerError(f"BR2_EXTERNAL tree is missing {name}",
+                             path=ext, hint="an external tree needs external.desc (name:), Config.in and external.mk")
+    desc = ext / "external.desc"
+    for lineno, line in enumerate(desc.read_text(errors="replace").splitlines(), 1):
+        match = re.match(r"\s*name\s*:\s*(\S*)\s*$", line)
+        if match:
+            name = match.group(1)
+            if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+                raise LayerError(f"invalid external name {name!r} (letters, digits and _ only)",
+                                 path=desc, line=lineno)
+            return External(name, ext, layer.name)
+    raise LayerError("external.desc has no 'name:' line", path=desc)
+
+
+def read_cflags(path: Path, layer: str) -> list[tuple[str, Origin]]:
+    out = []
+    for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        text = line.strip()
+        if text and not text.startswith("#"):
+            out.append((text, Origin(layer, path, lineno)))
+    return out
+
+
+def merge(stack: list[Layer], final_dir: Path) -> MergedConfig:
+    fragments = {kind: MergedFragment(kind) for kind in FRAGMENT_KINDS}
+    merged = MergedConfig(layers=stack, final_dir=final_dir, fragments=fragments,
+                          patches={k: [] for k in PATCH_SYMBOLS}, hooks={"pre": [], "post": []})
+    seen_externals: dict[str, External] = {}
+    for layer in stack:
+        for kind in FRAGMENT_KINDS:
+            for file in fragment_files(layer.path / kind):
+                fragments[kind].extend(read_fragment(file, layer=layer.name, root=layer.path))
+        for file in fragment_files(layer.path / "cflags"):
+            merged.cflags += read_cflags(file, layer.name)
+        if (layer.path / "buildroot_ext").is_dir():
+            ext = read_external(layer)
+            if ext.name in seen_externals:
+                raise LayerError(f"external name {ext.name!r} is also used by {seen_externals[ext.name].layer}",
+                                 path=ext.path / "external.desc", hint="each BR2_EXTERNAL tree needs a unique name:")
+            seen_externals[ext.name] = ext
+            merged.externals.append(ext)
+        for dirname in PATCH_SYMBOLS:
+            if (layer.path / dirname).is_dir():
+                merged.patches[dirname].append(layer.path / dirname)
+        if (layer.path / "root_overlay").is_dir():
+            merged.overlays.append(layer.path / "root_overlay")
+        for file in fragment_files(layer.path / "users"):
+            merged.users.append((file, file.read_text(errors="replace")))
+        for which in ("pre", "post"):
+            hook = layer.path / "hooks" / f"{which}.sh"
+            if hook.is_file():
+                merged.hooks[which].append((layer, hook))
+    _apply_generated(merged)
+    return merged
+
+
+def _apply_generated(merged: MergedConfig) -> None:
+    """Set the Buildroot symbols the stack implies; provenance names the engine ("skiff")."""
+    br = merged.buildroot
+
+    def gen(symbol: str, value: str, why: str) -> None:
+        br.set(symbol, value, Origin(GENERATED, None, None) if not why else Origin(f"{GENERATED}: {why}", None, None))
+
+    for kind, symbol in FRAGMENT_SYMBOLS.items():
+        if len(merged.fragments[kind]):
+            gen(symbol, quote(str(merged.fragment_path(kind))), f"merged {kind} fragment")
+    if merged.cflags:
+        if br.final("BR2_TARGET_OPTIMIZATION") is not None:
+            first = br.final("BR2_TARGET_OPTIMIZATION").origin
+            merged.notes.append(f"BR2_TARGET_OPTIMIZATION set by {first} is replaced by the cflags/ files; "
+                                "move those flags into a cflags/ file")
+        gen("BR2_TARGET_OPTIMIZATION", quote(" ".join(f for f, _ in merged.cflags)), "cflags/")
+    for dirname, symbol in PATCH_SYMBOLS.items():
+        if merged.patches[dirname]:
+            gen(symbol, quote(" ".join(map(str, merged.patches[dirname]))), f"{dirname}/")
+    if merged.overlays:
+        gen("BR2_ROOTFS_OVERLAY", quote(" ".join(map(str, merged.overlays))), "root_overlay/")
+    if merged.users:
+        gen("BR2_ROOTFS_USERS_TABLES", quote(str(merged.users_path)), "users/")
+    for which, symbol in HOOK_SYMBOLS.items():
+        if merged.hooks[which]:
+            gen(symbol, quote(str(merged.hook_path(which))), f"hooks/{which}.sh")
+
+
+def users_table(merged: MergedConfig) -> str:
+    parts = []
+    for file, text in merged.users:
+        parts.append(f"# from {file}\n{text}" + ("" if text.endswith("\n") or not text else "\n"))
+    return "".join(parts)
+
+
+def hook_wrapper(merged: MergedConfig, which: str) -> str:
+    """A script that sources the env file and runs each layer's hook in order, stopping at the first failure."""
+    lines = ["#!/bin/bash", f"# {which} hooks of every layer, generated by skiff; do not edit.",
+             "set -e", f". {shlex.quote(str(merged.env_path))}", 'cd "$BUILDROOT_DIR"']
+    for layer, hook in merged.hooks[which]:
+        lines.append(f"echo {shlex.quote(f'skiff: running {which} hook of {layer.name}')}")
+        lines.append(f"SKIFF_CURRENT_CONF_DIR={shlex.quote(str(layer.path))} "
+                     f"SKIFF_CURRENT_CONF_NAME={shlex.quote(layer.name)} {shlex.quote(str(hook))} \"$@\"")
+    return "\n".join(lines) + "\n"
+
+
+def output_files(merged: MergedConfig) -> dict[Path, tuple[str, int | None]]:
+    """Every file configure writes from the merge: path -> (text, mode)."""
+    files: dict[Path, tuple[str, int | None]] = {
+        merged.fragment_path(kind): (merged.fragments[kind].render(), None) for kind in FRAGMENT_KINDS}
+    if merged.users:
+        files[merged.users_path] = (users_table(merged), None)
+    for which in ("pre", "post"):
+        if merged.hooks[which]:
+            files[merged.hook_path(which)] = (hook_wrapper(merged, which), 0o755)
+    return files
+
+
+def input_files(stack: list[Layer]) -> list[Path]:
+    """Every file that can change the merge or the build: the digest covers all of them."""
+    out: list[Path] = []
+    for layer in stack:
+        for dirpath, dirnames, filenames in os.walk(layer.path):
+            dirnames.sort()
+            if layer.kind == "override" and Path(dirpath) == layer.path and "workspaces" in dirnames:
+                dirnames.remove("workspaces")  # other workspaces' layers are not inputs of this one
+            for name in sorted(filenames):
+                out.append(Path(dirpath) / name)
+    return out
