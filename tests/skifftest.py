@@ -43,3 +43,14 @@ def tree_snapshot(path: Path) -> dict[str, bytes]:
             p = Path(dirpath) / f
             out[str(p.relative_to(path))] = p.read_bytes()
     return out
+
+
+def run_skiff(*args: str, env: dict | None = None, cwd=None, input: str | None = None):
+    """Run the real CLI in a child process (the way users and the Makefile do)."""
+    import subprocess
+    import sys
+
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "skiff_tui", *args], env=full_env, cwd=cwd, input=input,
+                          capture_output=True, text=True, timeout=300)

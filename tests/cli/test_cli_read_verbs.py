@@ -1,0 +1,118 @@
+"""Functional: skiff list / show / check / cmd through the real CLI process."""
+
+import json
+
+import pytest
+
+from skifftest import run_skiff, tree_snapshot, write_package
+
+
+@pytest.fixture
+def root(skiff_root):
+    c = skiff_root / "configs"
+    write_package(c, "base/pre", files={"buildroot/0": "BR2_A=y\n"})
+    write_package(c, "apps/runc", description="runc runtime", files={"buildroot/r": "BR2_PACKAGE_RUNC=y\n"})
+    write_package(c, "apps/docker", description="Docker engine", deps="apps/runc",
+                  files={"buildroot/d": "BR2_PACKAGE_DOCKER_ENGINE=y\n# BR2_A is not set\n"})
+    write_package(c, "pi/common", description="Pi common", unlisted=True,
+                  commands="format Format an SD card\ninstall Install to an SD card",
+                  files={"extensions/Makefile": "format:\n\t@echo formatting $(PI_SD) in $$SKIFF_WORKSPACE from $$SKIFF_CURRENT_CONF_NAME chain=$$SKIFF_CHAIN\ninstall:\n\t@exit 4\n"})
+    write_package(c, "pi/4", description="Raspberry Pi 4", deps="pi/common",
+                  files={"kernel/k": "CONFIG_USB=y\n", "buildroot/p": "BR2_aarch64=y\n"})
+    return skiff_root
+
+
+def test_list_without_selection_says_how_to_select(root):
+    r = run_skiff("list")
+    assert r.returncode == 0, r.stderr
+    assert "Workspace: default" in r.stdout and "SKIFF_CONFIG=pi/4,skiff/core make configure" in r.stdout
+    lines = r.stdout.splitlines()
+    pkgs = lines[lines.index("Packages:") + 1: lines.index("Build commands:") - 1]
+    assert [l.split()[0] for l in pkgs] == ["apps/docker", "apps/runc", "pi/4"]  # sorted, unlisted hidden
+    assert "Raspberry Pi 4" in pkgs[2]
+
+
+def test_list_with_selection_shows_chain_and_its_commands(root):
+    r = run_skiff("list", env={"SKIFF_CONFIG": "pi/4"})
+    assert "Selected chain:" in r.stdout and "(needed by pi/4)" in r.stdout
+    assert "cmd/pi/common/format: Format an SD card" in r.stdout
+    assert "cmd/pi/common/install: Install to an SD card" in r.stdout
+
+
+def test_list_all_and_json(root):
+    assert "pi/common" in run_skiff("list", "--all").stdout
+    data = json.loads(run_skiff("list", "--json", "--all", env={"SKIFF_CONFIG": "apps/docker"}).stdout)
+    assert data["chain"] == ["apps/runc", "apps/docker"]
+    assert {p["name"] for p in data["packages"]} == {"apps/docker", "apps/runc", "pi/common", "pi/4"}
+
+
+def test_show_chain_merged_and_symbol_provenance(root):
+    env = {"SKIFF_CONFIG": "apps/docker,pi/4"}
+    assert run_skiff("show", "--chain", env=env).stdout.split() == ["apps/runc", "apps/docker", "pi/common", "pi/4"]
+    merged = run_skiff("show", "--merged", "kernel", env=env).stdout
+    assert "CONFIG_USB=y" in merged
+    r = run_skiff("show", "BR2_A", env=env)
+    assert r.returncode == 0
+    assert "BR2_A = n (is not set)" in r.stdout
+    assert "set by apps/docker" in r.stdout and "overrides y from base/pre" in r.stdout
+    r = run_skiff("show", "BR2_NOPE", env=env)
+    assert r.returncode == 1 and "not set by any layer" in r.stderr
+
+
+def test_show_writes_nothing(root):
+    before = tree_snapshot(root)
+    run_skiff("show", env={"SKIFF_CONFIG": "pi/4"})
+    assert tree_snapshot(root) == before
+
+
+@pytest.mark.parametrize("sel,message", [
+    ("pi/5", "unknown package 'pi/5'"),
+    ("pi", "invalid package name 'pi'"),
+])
+def test_errors_are_one_line_exit_2_and_write_nothing(root, sel, message):
+    before = tree_snapshot(root)
+    r = run_skiff("configure", env={"SKIFF_CONFIG": sel})
+    assert r.returncode == 2 and message in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert tree_snapshot(root) == before
+
+
+def test_cycle_error_via_cli(root):
+    write_package(root / "configs", "x/a", deps="x/b")
+    write_package(root / "configs", "x/b", deps="x/a")
+    r = run_skiff("show", "--chain", env={"SKIFF_CONFIG": "x/a"})
+    assert r.returncode == 2 and "dependency cycle: x/a -> x/b -> x/a" in r.stderr
+
+
+def test_check_reports_package_defects(root):
+    c = root / "configs"
+    write_package(c, "bad/cmds", commands="run Run it")
+    write_package(c, "bad/target", commands="go Go", files={"extensions/Makefile": "other:\n"})
+    write_package(c, "bad/frag", files={"buildroot/x": "BR2_OK=y\nnonsense here\n"})
+    hook = write_package(c, "bad/hook", files={"hooks/post.sh": "#!/bin/sh\n"}) / "hooks" / "post.sh"
+    hook.chmod(0o644)
+    write_package(c, "bad/ext", files={"buildroot_ext/external.desc": "name: X\n"})
+    write_package(c, "bad/dep", deps="no/such")
+    r = run_skiff("check", "--packages-only")
+    assert r.returncode == 1
+    out = r.stdout
+    assert "declares commands but has no extensions/" in out
+    assert "command 'go' has no target in extensions/Makefile" in out
+    assert "bad/frag/buildroot/x:2: not a Kconfig assignment" in out
+    assert "hook is not executable" in out
+    assert "BR2_EXTERNAL tree is missing Config.in" in out
+    assert "depends on unknown package 'no/such'" in out
+    assert "6 problem(s) found" in out
+
+
+def test_cmd_runs_extension_target_with_environment(root):
+    r = run_skiff("cmd", "pi/common", "format", env={"SKIFF_CONFIG": "pi/4", "PI_SD": "/dev/sdz"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "formatting /dev/sdz in default from pi/common chain=pi/common,pi/4"
+
+
+def test_cmd_exit_code_and_unknown_command(root):
+    r = run_skiff("cmd", "pi/common", "install")
+    assert r.returncode == 2 and "Error 4" in r.stderr  # make's own status for a failed recipe
+    r = run_skiff("cmd", "pi/common", "explode")
+    assert r.returncode == 2 and "has no command 'explode' (its commands: format, install)" in r.stderr
