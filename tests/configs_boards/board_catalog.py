@@ -56,6 +56,13 @@ BOARDS: tuple[Board, ...] = (
     Board("pi/3", "BR2_PACKAGE_RPI_FIRMWARE"),
     Board("pi/4", "BR2_PACKAGE_RPI_FIRMWARE"),
     Board("pi/4x32", "BR2_PACKAGE_RPI_FIRMWARE"),
+    Board("odroid/c2", UBOOT),
+    Board("odroid/c4", UBOOT),
+    Board("odroid/hc4", UBOOT),
+    Board("odroid/m1", None),  # boots from the loader in its SPI flash
+    Board("odroid/n2", UBOOT),
+    Board("odroid/u", UBOOT),
+    Board("odroid/xu", UBOOT),
 )
 
 ARCH_SYMBOLS = ("BR2_arm", "BR2_aarch64", "BR2_x86_64", "BR2_i386", "BR2_riscv")
