@@ -1,0 +1,55 @@
+"""Project rules that a reviewer would otherwise have to remember."""
+
+import ast
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import skiff_tui.core
+
+CORE = Path(skiff_tui.core.__file__).parent
+PACKAGE = CORE.parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_engine_never_imports_textual_statically():
+    offenders = [p.name for p in CORE.glob("*.py") if "textual" in _imports(p)]
+    assert offenders == []
+
+
+def test_importing_every_engine_module_loads_no_textual():
+    modules = [f"skiff_tui.core.{m.name}" for m in pkgutil.iter_modules([str(CORE)])]
+    code = ("import importlib, sys\n"
+            f"for m in {modules!r}: importlib.import_module(m)\n"
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'textual'], 'textual imported'\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_no_shell_true_anywhere():
+    hits = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.keyword) and node.arg == "shell" and getattr(node.value, "value", False) is True:
+                hits.append(f"{path}:{node.lineno}")
+    assert hits == []
+
+
+def test_cli_startup_does_not_import_textual_or_pyudev():
+    """`skiff list` must stay fast: heavy UI/device libraries load only for the verbs that use them."""
+    code = ("import sys\nfrom skiff_tui.cli import build_parser\nbuild_parser()\n"
+            "heavy = [m for m in sys.modules if m.split('.')[0] in ('textual', 'pyudev', 'kconfiglib', 'yaml')]\n"
+            "assert not heavy, heavy\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
