@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, TextIO
 
-from . import atomic, buildlog
+from . import atomic, buildlog, readonly
 from .errors import BuildrootError
 from .workspace import Workspace
 
@@ -553,6 +553,7 @@ def start_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], c
     """Start `argv` (e.g. make -C <br> O=<ws> …) in its own process group, teeing its merged output
     to <logs_dir>/<id>.log; the record goes to <logs_dir>/<id>.json. The caller holds the lock.
     `env` is laid over os.environ; TERM is forced to `dumb` (plain `>>>` lines)."""
+    readonly.guard("starting a build")
     if not argv or not all(isinstance(a, str) for a in argv):
         raise BuildrootError("a build command must be a non-empty list of strings")
     logs = Path(workspace.logs_dir)

@@ -236,3 +236,15 @@ def test_start_failure_is_a_skiff_error(ws):
     with pytest.raises(SkiffError):
         build.start_build(ws, [str(ws.dir / "no-such-make")], env={}, chain=[], target="all")
     assert build.list_builds(ws) == []
+
+
+def test_read_only_session_cannot_start_a_build(ws, monkeypatch):
+    from skiff_tui.core import readonly
+    from skiff_tui.core.errors import ReadOnlyError
+    monkeypatch.setenv(readonly.ENV_VAR, "1")
+    with pytest.raises(ReadOnlyError):
+        build.start_build(ws, fake_argv(ws), env={}, chain=[], target="all")
+    with pytest.raises(ReadOnlyError):
+        build.run_build(ws, fake_argv(ws), env={}, chain=[], target="all")
+    assert build.list_builds(ws) == []
+    assert not (ws.dir / "build").exists()

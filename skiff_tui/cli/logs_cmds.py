@@ -1,0 +1,144 @@
+"""logs: print or follow a build log, list past builds, list running builds everywhere.
+
+Read-only by nature: it never takes the workspace lock, so it works while another process builds
+(and under `skiff tui --read-only` / an sshd forced command).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from .common import add_workspace_arg, context
+
+
+def register(sub) -> None:
+    p = sub.add_parser("logs", help="print or follow a build log; list past and running builds")
+    add_workspace_arg(p)
+    p.add_argument("-f", "--follow", action="store_true",
+                   help="keep printing as the build writes, until it ends")
+    p.add_argument("--build", "-b", metavar="ID", help="a past build's id (default: the running or latest one)")
+    p.add_argument("--lines", "-n", type=int, metavar="N", help="only the last N lines")
+    p.add_argument("--list", "-l", action="store_true", help="list past builds (time, chain, result, duration)")
+    p.add_argument("--all", "-a", action="store_true", help="with --list: every running build in all workspaces")
+    p.set_defaults(func=cmd_logs)
+
+
+def _when(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def _result(rec) -> str:
+    from ..core.build import FAILED, RUNNING
+    if rec.status == RUNNING:
+        total = f"/{rec.total}" if rec.total else ""
+        where = f" {rec.package or ''} {rec.step or ''}".rstrip()
+        return f"running {rec.done}{total}{where}"
+    if rec.status == FAILED and rec.failure and rec.failure.get("package"):
+        return f"failed: {rec.failure['package']} ({rec.failure.get('step')})"
+    return rec.status
+
+
+def _table(rows: list[list[str]], out) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+
+
+def cmd_logs(args) -> int:
+    from ..core import build
+    from ..core.errors import WorkspaceError
+    from ..core.workspace import Workspace, list_workspaces
+
+    ctx = context(args)
+    out = sys.stdout
+    try:
+        if args.list and args.all:
+            rows = [["WORKSPACE", "BUILD", "PID", "STARTED", "CHAIN", "PROGRESS", "ELAPSED"]]
+            for name in list_workspaces(ctx.root):
+                rec = build.current_build(Workspace(ctx.root, name))
+                if rec is not None:
+                    rows.append([name, rec.id, str(rec.pid), _when(rec.started), ",".join(rec.chain) or "-",
+                                 _result(rec), build.format_duration(rec.duration)])
+            if len(rows) == 1:
+                out.write("no builds running\n")
+            else:
+                _table(rows, out)
+            return 0
+        ws = ctx.workspace
+        records = build.list_builds(ws)
+        if args.list:
+            if not records:
+                out.write(f"no builds in workspace {ws.name!r}\n")
+                return 0
+            rows = [["BUILD", "STARTED", "TARGET", "CHAIN", "RESULT", "DURATION"]]
+            for rec in records:
+                rows.append([rec.id, _when(rec.started), rec.target, ",".join(rec.chain) or "-", _result(rec),
+                             build.format_duration(rec.duration)])
+            _table(rows, out)
+            return 0
+        if args.build:
+            rec = build.load_record(ws, args.build)
+            if rec is None:
+                raise WorkspaceError(f"no build {args.build!r} in workspace {ws.name!r}",
+                                     hint="see 'skiff logs --list'")
+        else:
+            rec = next((r for r in records if r.status == build.RUNNING), records[0] if records else None)
+            if rec is None:
+                raise WorkspaceError(f"no builds in workspace {ws.name!r} yet", hint="start one with 'skiff compile'")
+        return _print_log(ws, rec, follow=args.follow, last=args.lines, out=out)
+    except BrokenPipeError:
+        # `skiff logs | head`: the reader left; keep Python from complaining at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
+    from ..core import build
+    from ..core.errors import WorkspaceError
+
+    out.flush()
+    sink = out.buffer if hasattr(out, "buffer") else None
+
+    def emit(data: bytes) -> None:
+        if sink is not None:
+            sink.write(data)
+            sink.flush()
+        else:
+            out.write(data.decode("utf-8", "replace"))
+
+    try:
+        handle = open(rec.log_path, "rb")
+    except FileNotFoundError:
+        raise WorkspaceError(f"the log of build {rec.id} is gone", path=rec.log_path)
+    with handle:
+        if last is not None:
+            from ..core.logindex import LogIndex
+            with LogIndex(rec.log_path) as index:
+                index.index_now()
+                start = index.line_start(max(0, index.line_count - max(0, last)))
+            handle.seek(start)
+        while True:
+            data = handle.read(1 << 20)
+            if data:
+                emit(data)
+                continue
+            if not follow or rec.status != build.RUNNING:
+                break
+            time.sleep(0.2)
+            rec = build.load_record(ws, rec.id) or rec
+            if rec.status != build.RUNNING:
+                emit(handle.read())
+                break
+    if follow:
+        err = sys.stderr
+        if rec.status == build.FAILED and rec.failure:
+            f = rec.failure
+            err.write(f"skiff: build {rec.id} failed in {f.get('package') or '?'} ({f.get('step') or '?'})\n")
+            for action in f.get("next_actions", []):
+                err.write(f"  next: {action}\n")
+        elif rec.status != build.RUNNING:
+            err.write(f"skiff: build {rec.id} {rec.status} after {build.format_duration(rec.duration)}\n")
+    return 0
