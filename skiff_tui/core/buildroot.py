@@ -66,10 +66,12 @@ def obtain(env: dict[str, str], *, log=print) -> Path:
     try:
         log(f"skiff: fetching Buildroot {VERSION} into {dest} (once)")
         git = ["git", "-c", "advice.detachedHead=false"]
-        result = subprocess.run([*git, "clone", "--quiet", "--depth", "1", "--branch", VERSION, GIT_URL, str(tmp)],
+        url = env.get("SKIFF_BUILDROOT_GIT_URL", GIT_URL)  # a mirror; the commit check still applies
+        result = subprocess.run([*git, "clone", "--quiet", "--depth", "1", "--branch", VERSION, url, str(tmp)],
                                 capture_output=True, text=True)
         if result.returncode != 0:
-            raise BuildrootError(f"could not fetch Buildroot {VERSION}: {result.stderr.strip().splitlines()[-1:]}",
+            reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise BuildrootError(f"could not fetch Buildroot {VERSION}: {reason}",
                                  hint="set SKIFF_BUILDROOT_SRC to an existing Buildroot checkout")
         head = subprocess.run(["git", "-C", str(tmp), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
         if head != COMMIT:
