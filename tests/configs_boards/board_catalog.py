@@ -63,6 +63,12 @@ BOARDS: tuple[Board, ...] = (
     Board("odroid/n2", UBOOT),
     Board("odroid/u", UBOOT),
     Board("odroid/xu", UBOOT),
+    Board("pine64/book", UBOOT),
+    Board("pine64/book_a64", UBOOT),
+    Board("pine64/h64", UBOOT),
+    Board("pine64/phone", UBOOT),
+    Board("pine64/rock64", UBOOT),
+    Board("pine64/rockpro64", UBOOT),
 )
 
 ARCH_SYMBOLS = ("BR2_arm", "BR2_aarch64", "BR2_x86_64", "BR2_i386", "BR2_riscv")
