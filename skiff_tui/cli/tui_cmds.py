@@ -1,0 +1,32 @@
+"""tui: the full-screen interface (also what bare `skiff` and `make tui` open)."""
+
+from __future__ import annotations
+
+from .common import add_workspace_arg
+
+
+def register(sub) -> None:
+    p = sub.add_parser("tui", help="the full-screen interface (bare `skiff` opens it too)")
+    add_workspace_arg(p)
+    p.add_argument("--read-only", action="store_true",
+                   help="view only: no configure, compile, edit, clean or flash (for SSH forced commands)")
+    p.add_argument("--light", action="store_true", help="start with the light theme")
+    p.set_defaults(func=cmd_tui)
+
+
+def cmd_tui(args) -> int:
+    import os
+
+    from ..core import paths, readonly
+    from ..core.workspace import workspace_name
+
+    if args.read_only:
+        readonly.set_read_only(True)  # before anything else runs, so every engine write refuses
+    env = dict(os.environ)
+    name = workspace_name(getattr(args, "workspace", None) or env.get("SKIFF_WORKSPACE"))
+    from ..ui.app import LIGHT_THEME, SkiffApp  # Textual only when the TUI is wanted
+
+    app = SkiffApp(root=paths.root_dir(env), env=env, workspace=name, read_only=args.read_only,
+                   theme=LIGHT_THEME if args.light else None)
+    app.run()
+    return int(app.return_code or 0)

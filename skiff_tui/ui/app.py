@@ -1,0 +1,395 @@
+"""SkiffApp: the full-screen front end over `skiff_tui.core` (issue 4, DESIGN.md).
+
+Shape: one mode per section (Packages, Stack, Values, Workspaces, plus places for Build, Logs,
+Flash, Kconfig, Overrides and skiff-core.yaml screens written separately). The app owns the
+shared state as reactives (`workspace`, `index`, `selection`); screens watch them. The package
+index and the saved selection are loaded in a thread worker so the first frame does not wait.
+Every engine error arrives as a notification or modal, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import time
+from functools import partial
+from pathlib import Path
+from typing import Callable, Iterable, NamedTuple
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Static
+
+from ..core import paths, readonly
+from ..core.errors import SkiffError
+from ..core.workspace import Workspace, workspace_name
+from .commands import SkiffCommands
+from .screens import SECTION_BY_MODE, SECTIONS, Section, SkiffScreen
+
+DARK_THEME = "textual-dark"
+LIGHT_THEME = "textual-light"
+
+
+class PaletteCommand(NamedTuple):
+    title: str
+    help: str
+    callback: Callable[[], object]
+    mutating: bool = False
+    discover: bool = True
+
+
+def save_selection(workspace: Workspace, names: list[str]) -> None:
+    """Store the user's selection in the workspace through the engine (no Kconfig run).
+
+    Uses the engine's own save_selection when it has one; otherwise updates the saved state with
+    Workspace.save_state under the workspace lock (both refuse in read-only mode).
+    """
+    from ..core import configure
+
+    engine_save = getattr(configure, "save_selection", None)
+    if engine_save is not None:
+        engine_save(workspace, list(names))
+        return
+    with workspace.lock("skiff tui: save selection"):
+        state = workspace.load_state() or {}
+        state["selection"] = list(names)
+        workspace.save_state(state)
+
+
+class MissingScreen(SkiffScreen):
+    """Keeps a section's place in the navigation until its screen is installed."""
+
+    def __init__(self, section: Section, reason: str) -> None:
+        super().__init__()
+        self.SECTION = section.mode
+        self.section = section
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_top()
+        yield Static(f"[b]{self.section.title}[/b]: {self.section.help}.\n\n"
+                     f"This screen is not available in this installation ({self.reason}).\n"
+                     "The command line offers the same through `skiff --help`.", id="missing", markup=True)
+        yield from self.compose_bottom()
+
+
+class SkiffApp(App[None]):
+    CSS_PATH = "skiff.tcss"
+    TITLE = "skiff"
+    COMMANDS = App.COMMANDS | {SkiffCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    BINDINGS = [
+        *[Binding(s.key, f"goto('{s.mode}')", s.title, id=f"skiff.goto.{s.mode}", show=False)
+          for s in SECTIONS],
+        Binding("question_mark,f1", "help", "Help", id="skiff.help"),
+        Binding("ctrl+t", "toggle_theme", "Theme", id="skiff.theme"),
+        Binding("ctrl+q", "quit", "Quit", id="skiff.quit", priority=True),
+    ]
+
+    workspace: reactive[Workspace] = reactive(None, init=False)   # type: ignore[arg-type]
+    index = reactive(None, init=False, always_update=True)
+    selection: reactive[tuple[str, ...]] = reactive((), init=False)
+    loading = reactive(True, init=False)
+
+    def __init__(self, *, root: Path | None = None, env: dict[str, str] | None = None,
+                 workspace: str | None = None, read_only: bool = False,
+                 theme: str | None = None) -> None:
+        super().__init__()
+        self.env = dict(os.environ) if env is None else dict(env)
+        self.root = Path(root) if root is not None else paths.root_dir(self.env)
+        if read_only:
+            readonly.set_read_only(True)
+        self.read_only = bool(read_only or readonly.is_read_only())
+        self.set_reactive(SkiffApp.workspace, Workspace.from_env(self.root, self.env, workspace))
+        self.index_warnings: list[str] = []
+        self.load_error: SkiffError | None = None
+        self.theme = theme or DARK_THEME
+        for section in SECTIONS:
+            self.add_mode(section.mode, partial(self._make_screen, section))
+        if read_only:
+            self.sub_title = "read-only"
+
+    # --- startup ------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.switch_mode("packages")
+        self.load_engine_state()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_engine_state(self) -> None:
+        from ..core.packages import discover
+        from ..core.resolve import parse_selection
+
+        workspace = self.workspace
+        error: SkiffError | None = None
+        index = None
+        selection: list[str] = []
+        try:
+            index = discover(paths.configs_dir(self.root), self.env)
+        except SkiffError as exc:
+            error = exc
+        try:
+            state = workspace.load_state()
+            selection = list(state.get("selection") or []) if state else []
+            if not selection:
+                selection = parse_selection(self.env.get("SKIFF_CONFIG", ""))
+        except SkiffError as exc:
+            error = error or exc
+        self.call_from_thread(self._loaded, index, tuple(selection), error)
+
+    def _loaded(self, index, selection: tuple[str, ...], error: SkiffError | None) -> None:
+        self.load_error = error
+        if index is not None:
+            self.index_warnings = list(index.warnings)
+        self.selection = selection
+        self.index = index
+        self.loading = False
+        if error is not None:
+            self.show_error(error)
+
+    def reload(self) -> None:
+        """Discover packages and reread the workspace's selection again."""
+        self.loading = True
+        self.load_engine_state()
+
+    # --- sections -----------------------------------------------------------------------------
+    def section_offered(self, section: Section) -> bool:
+        """Editors are hidden in read-only mode unless their screen takes read_only=."""
+        if not self.read_only or not section.editor:
+            return True
+        if not section.available():
+            return False
+        try:
+            cls = self._screen_class(section)
+        except Exception:
+            return False
+        return "read_only" in inspect.signature(cls).parameters
+
+    @staticmethod
+    def _screen_class(section: Section) -> type[Screen]:
+        module = importlib.import_module(section.module)
+        cls = getattr(module, section.cls, None)
+        if cls is None:  # tolerate another class name in a screen module written elsewhere
+            cls = next((v for k, v in vars(module).items() if k.endswith("Screen") and inspect.isclass(v)
+                        and issubclass(v, Screen) and v.__module__ == module.__name__), None)
+        if cls is None:
+            raise ImportError(f"{section.module} defines no screen")
+        return cls
+
+    def _make_screen(self, section: Section) -> Screen:
+        if not section.available():
+            return MissingScreen(section, "not installed yet")
+        try:
+            cls = self._screen_class(section)
+            if issubclass(cls, SkiffScreen):
+                return cls()
+            offered = {"workspace": self.workspace, "read_only": self.read_only, "root": self.root,
+                       "env": self.env, "index": self.index}
+            kwargs = {}
+            for name, param in inspect.signature(cls).parameters.items():
+                if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                    continue
+                if name in offered:
+                    kwargs[name] = offered[name]
+                elif param.default is param.empty:
+                    raise TypeError(f"{cls.__name__} needs {name!r}")
+            return cls(**kwargs)
+        except Exception as exc:  # a broken optional screen must not take the app down
+            self.log.error(f"cannot open {section.title}: {exc!r}")
+            return MissingScreen(section, f"failed to load: {exc}")
+
+    def action_goto(self, mode: str) -> None:
+        section = SECTION_BY_MODE.get(mode)
+        if section is None or not self.section_offered(section):
+            self.notify(f"{section.title if section else mode} is not available in read-only mode",
+                        severity="warning")
+            return
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def _reset_external_modes(self) -> None:
+        """Screens written elsewhere take the workspace at construction: rebuild them on a switch."""
+        for section in SECTIONS:
+            if section.mode in ("packages", "stack", "values", "workspaces") or section.mode == self.current_mode:
+                continue
+            if section.mode in self._screen_stacks:
+                self.remove_mode(section.mode)
+                self.add_mode(section.mode, partial(self._make_screen, section))
+
+    # --- state changes (through the engine) ---------------------------------------------------
+    def switch_workspace(self, name: str) -> bool:
+        try:
+            name = workspace_name(name)
+        except SkiffError as exc:
+            self.show_error(exc)
+            return False
+        if name == self.workspace.name:
+            return True
+        self.workspace = Workspace(self.root, name)
+        self._reset_external_modes()
+        self.notify(f"Workspace {name}")
+        self.reload()
+        return True
+
+    def set_selection(self, names: Iterable[str]) -> bool:
+        """Save the user's selection in the workspace; False (and a notification) if refused."""
+        names = list(dict.fromkeys(names))
+        if self.read_only:
+            self.notify("read-only session: the selection cannot be changed", severity="warning")
+            return False
+        try:
+            save_selection(self.workspace, names)
+        except SkiffError as exc:
+            self.show_error(exc)
+            return False
+        self.selection = tuple(names)
+        return True
+
+    def add_package(self, name: str) -> bool:
+        if name in self.selection:
+            self.notify(f"{name} is already selected")
+            return False
+        if self.set_selection([*self.selection, name]):
+            self.notify(f"Added {name}")
+            return True
+        return False
+
+    def remove_package(self, name: str) -> bool:
+        if name not in self.selection:
+            self.notify(f"{name} is not in the selection", severity="warning")
+            return False
+        if self.set_selection([n for n in self.selection if n != name]):
+            self.notify(f"Removed {name}")
+            return True
+        return False
+
+    # --- errors, status -----------------------------------------------------------------------
+    def show_error(self, error: BaseException | None, *, modal: bool = False) -> None:
+        if error is None:
+            return
+        if isinstance(error, SkiffError):
+            text, title = str(error), "skiff"
+        else:  # a bug, not a user mistake: still one line, details in the Textual log
+            text, title = f"internal error: {type(error).__name__}: {error}", "skiff: internal error"
+            self.log.error(repr(error))
+        if modal:
+            from .widgets.dialogs import ErrorModal
+            self.push_screen(ErrorModal(title, text))
+        else:
+            self.notify(text, title=title, severity="error", timeout=10)
+
+    def status_text(self) -> str:
+        sel = ", ".join(self.selection) if self.selection else "nothing selected"
+        ro = "  [b reverse] READ-ONLY [/]" if self.read_only else ""
+        return f"workspace [b]{self.workspace.name}[/b]  ·  selection: {sel}{ro}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "goto" and parameters:
+            section = SECTION_BY_MODE.get(str(parameters[0]))
+            return section is not None and self.section_offered(section)
+        return True
+
+    # --- actions ------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
+
+    def action_configure(self) -> None:
+        """Open the Stack screen and run Configure there."""
+        if self.read_only:
+            return
+        if self.current_mode != "stack":
+            self.switch_mode("stack")
+        self.call_after_refresh(lambda: getattr(self.screen, "action_configure", lambda: None)())
+
+    def action_create_workspace(self) -> None:
+        from .screens.workspaces import create_workspace_dialog
+
+        create_workspace_dialog(self)
+
+    def palette_commands(self, screen: Screen) -> list[PaletteCommand]:
+        """Every command the palette offers right now; mutating ones vanish in read-only mode."""
+        cmds: list[PaletteCommand] = []
+        for s in SECTIONS:
+            if self.section_offered(s):
+                cmds.append(PaletteCommand(f"Go to {s.title}", s.help, partial(self.action_goto, s.mode)))
+        cmds.append(PaletteCommand("Help: keys and screens", "every binding of this screen and the app",
+                                   self.action_help))
+        cmds.append(PaletteCommand("Toggle dark/light theme", "switch between the dark and the light theme",
+                                   self.action_toggle_theme))
+        cmds.append(PaletteCommand("Reload packages", "discover packages and reread the workspace",
+                                   self.reload))
+        from ..core.workspace import list_workspaces
+        for name in list_workspaces(self.root):
+            if name != self.workspace.name:
+                cmds.append(PaletteCommand(f"Switch to workspace {name}", "show and edit that workspace",
+                                           partial(self.switch_workspace, name), discover=False))
+        cmds.append(PaletteCommand("Configure workspace", "merge the selected packages and run Kconfig",
+                                   self.action_configure, mutating=True))
+        cmds.append(PaletteCommand("Create workspace…", "a new, empty workspace",
+                                   self.action_create_workspace, mutating=True))
+        index = self.index
+        if index is not None:
+            for pkg in index.listed(include_unlisted=True):
+                if pkg.name in self.selection:
+                    cmds.append(PaletteCommand(f"Remove package {pkg.name}", pkg.description,
+                                               partial(self.remove_package, pkg.name), mutating=True,
+                                               discover=False))
+                else:
+                    cmds.append(PaletteCommand(f"Add package {pkg.name}", pkg.description,
+                                               partial(self.add_package, pkg.name), mutating=True,
+                                               discover=False))
+            cmds += self._chain_command_entries(index)
+        if isinstance(screen, SkiffScreen):
+            cmds += screen.palette_commands()
+        if self.read_only:
+            cmds = [c for c in cmds if not c.mutating]
+        return cmds
+
+    def _chain_command_entries(self, index) -> list[PaletteCommand]:
+        from ..core.errors import SkiffError as _E
+        from ..core.resolve import resolve
+
+        try:
+            chain = resolve(index, list(self.selection)) if self.selection else None
+        except _E:
+            return []
+        out = []
+        for pkg in chain.packages if chain else []:
+            for cmd in pkg.commands:
+                out.append(PaletteCommand(f"Run cmd/{pkg.name}/{cmd.name}", cmd.description or "package command",
+                                          partial(self.run_package_command, pkg.name, cmd.name), mutating=True))
+        return out
+
+    def run_package_command(self, package: str, command: str) -> None:
+        """Hand the terminal to a package command (like `skiff cmd`), then come back."""
+        if self.read_only:
+            return
+        import subprocess
+
+        from ..core.commands import command_argv_env
+
+        try:
+            argv, env, cwd = command_argv_env(self.root, self.env, self.workspace, self.index, package, command)
+        except SkiffError as exc:
+            self.show_error(exc)
+            return
+        started = time.monotonic()
+        try:
+            with self.suspend():
+                print(f"skiff: running cmd/{package}/{command} (returns to the TUI when it ends)", flush=True)
+                code = subprocess.run(argv, env=env, cwd=cwd).returncode
+        except Exception as exc:  # SuspendNotSupported in headless runs, OSError for a missing make
+            self.show_error(SkiffError(f"cannot run cmd/{package}/{command}: {exc}"))
+            return
+        took = time.monotonic() - started
+        self.notify(f"cmd/{package}/{command} exited with {code} after {took:.0f} s",
+                    severity="information" if code == 0 else "error")

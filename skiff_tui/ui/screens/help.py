@@ -1,0 +1,60 @@
+"""The help screen (`?` / F1): the keys of the screen underneath and of the app, the sections."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, Static
+
+from . import SECTIONS
+
+INTRO = ("skiff composes SkiffOS configuration packages into one Buildroot configuration. "
+         "Pick packages on the Packages screen, check the order and configure on the Stack screen, "
+         "see where every value comes from on the Values screen. Ctrl+P opens the command palette: "
+         "every action is there too.")
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="skiff.help.close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Label("skiff — help", id="help-title")
+            with VerticalScroll():
+                yield Static(Text(INTRO), id="help-intro")
+                yield Static(self._keys_table(), id="help-keys")
+                yield Static(self._sections_table(), id="help-sections")
+        yield Footer()
+
+    def _keys_table(self) -> Table:
+        below = self.app.screen  # still the screen underneath while composing
+        table = Table(title="Keys", show_header=True, expand=True, title_justify="left")
+        table.add_column("Key", no_wrap=True)
+        table.add_column("Action")
+        seen = set()
+        for key, active in below.active_bindings.items():
+            binding = active.binding
+            desc = binding.description or binding.action
+            if not desc or (binding.action, desc) in seen:
+                continue
+            seen.add((binding.action, desc))
+            table.add_row(self.app.get_key_display(binding), desc)
+        table.add_row("ctrl+p", "command palette (every action)")
+        return table
+
+    def _sections_table(self) -> Table:
+        table = Table(title="Screens", show_header=True, expand=True, title_justify="left")
+        table.add_column("Key", no_wrap=True)
+        table.add_column("Screen", no_wrap=True)
+        table.add_column("What it does")
+        for s in SECTIONS:
+            if self.app.section_offered(s):
+                table.add_row(s.key, s.title, s.help + ("" if s.available() else " (not installed)"))
+        return table
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,304 @@
+"""Packages: a tree by namespace, filter-as-you-type over names and descriptions, a detail pane
+(description, dependencies, "needed by", commands, layer dirs, files) and add/remove."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Input, Label, OptionList, Static, Tree
+from textual.widgets.option_list import Option
+from rich.text import Text
+
+from ...core.errors import SkiffError
+from . import SkiffScreen
+
+MAX_FILES = 400
+MARK_SELECTED = "●"
+MARK_CHAIN = "◦"
+
+
+def match_terms(haystacks: dict[str, str], query: str) -> set[str] | None:
+    """Names whose "name description" text holds every space-separated term (None: no filter)."""
+    terms = query.lower().split()
+    if not terms:
+        return None
+    return {name for name, hay in haystacks.items() if all(t in hay for t in terms)}
+
+
+class PackagesScreen(SkiffScreen):
+    SECTION = "packages"
+    MUTATING = frozenset({"add", "remove"})
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", id="skiff.packages.filter"),
+        Binding("a", "add", "Add", id="skiff.packages.add"),
+        Binding("d", "remove", "Remove", id="skiff.packages.remove"),
+        Binding("u", "toggle_unlisted", "Unlisted", id="skiff.packages.unlisted"),
+        Binding("f", "focus_files", "Files", id="skiff.packages.files"),
+    ]
+
+    show_unlisted = reactive(False, init=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._haystacks: dict[str, str] = {}
+        self._needed_by: dict[str, list[str]] = {}
+        self._chain: set[str] = set()
+        self._pulled_by: dict[str, str] = {}
+        self._shown: set[str] | None = None
+        self._current: str | None = None
+        self._file_paths: list = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_top()
+        yield Input(placeholder="Filter packages by name or description (space-separated terms)",
+                    id="filter")
+        with Horizontal(id="packages-body"):
+            tree: Tree[str] = Tree("Packages", id="package-tree")
+            tree.show_root = False
+            tree.guide_depth = 2
+            yield tree
+            with Vertical(id="package-detail"):
+                with VerticalScroll(id="detail-scroll"):
+                    yield Static("Loading packages…", id="detail-body")
+                yield Label("Files (enter opens)", id="files-label")
+                yield OptionList(id="files")
+        yield from self.compose_bottom()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.watch(self.app, "index", self._index_changed, init=True)
+        self.watch(self.app, "selection", self._selection_changed, init=False)
+        self.query_one("#package-tree", Tree).focus()
+
+    # --- data ---------------------------------------------------------------------------------
+    def _index_changed(self, index) -> None:
+        if index is None:
+            if not self.app.loading and self.app.load_error is not None:
+                self.query_one("#detail-body", Static).update(Text(str(self.app.load_error), style="red"))
+            return
+        self._haystacks = {p.name: f"{p.name} {p.description}".lower() for p in index.packages.values()}
+        needed: dict[str, list[str]] = {}
+        for pkg in index.packages.values():
+            for dep in pkg.dependencies:
+                needed.setdefault(dep, []).append(pkg.name)
+        self._needed_by = needed
+        self._compute_chain()
+        self._apply_filter(self.query_one("#filter", Input).value, force=True)
+
+    def _selection_changed(self, _selection) -> None:
+        self._compute_chain()
+        self._relabel()
+        self._show_detail(self._current)
+
+    def _compute_chain(self) -> None:
+        from ...core.resolve import resolve
+
+        index = self.app.index
+        self._chain, self._pulled_by = set(), {}
+        if index is None or not self.app.selection:
+            return
+        try:
+            chain = resolve(index, list(self.app.selection))
+        except SkiffError:
+            return  # the Stack screen shows the error in place
+        self._chain = set(chain.names)
+        self._pulled_by = dict(chain.pulled_by)
+
+    def _label(self, pkg) -> Text:
+        short = pkg.name.split("/", 1)[1]
+        if pkg.name in self.app.selection:
+            mark = (MARK_SELECTED + " ", "bold green")
+        elif pkg.name in self._chain:
+            mark = (MARK_CHAIN + " ", "cyan")
+        else:
+            mark = ("  ", "")
+        label = Text.assemble(mark, (short, "bold"))
+        if pkg.unlisted:
+            label.append(" (unlisted)", style="italic dim")
+        if pkg.description:
+            label.append("  " + pkg.description, style="dim")
+        return label
+
+    # --- the tree -----------------------------------------------------------------------------
+    def _apply_filter(self, query: str, force: bool = False) -> None:
+        index = self.app.index
+        if index is None:
+            return
+        shown = match_terms(self._haystacks, query)
+        visible = [p for p in index.listed(include_unlisted=self.show_unlisted)
+                   if shown is None or p.name in shown]
+        key = {p.name for p in visible}
+        if not force and key == self._shown:
+            return
+        self._shown = key
+        self._build_tree(visible, expand_all=True)
+
+    def _build_tree(self, packages, expand_all: bool) -> None:
+        tree = self.query_one("#package-tree", Tree)
+        keep = self._current
+        tree.clear()
+        target = None
+        ns_node = None
+        ns_name = None
+        for pkg in packages:  # listed() is sorted by name, so namespaces come grouped
+            ns = pkg.namespace
+            if ns != ns_name:
+                ns_name = ns
+                ns_node = tree.root.add(Text(ns, style="bold"), data=None, expand=expand_all)
+            leaf = ns_node.add_leaf(self._label(pkg), data=pkg.name)
+            if pkg.name == keep or target is None and keep is None:
+                target = leaf
+        if target is None and packages:
+            target = tree.root.children[0].children[0] if tree.root.children else None
+        if target is not None:
+            self.call_after_refresh(tree.move_cursor, target)
+            self._show_detail(target.data)
+        else:
+            self._show_detail(None)
+        empty = "No package matches the filter." if packages == [] else ""
+        if empty:
+            self.query_one("#detail-body", Static).update(empty)
+
+    def _relabel(self) -> None:
+        index = self.app.index
+        if index is None:
+            return
+        tree = self.query_one("#package-tree", Tree)
+        for ns_node in tree.root.children:
+            for leaf in ns_node.children:
+                pkg = index.packages.get(leaf.data)
+                if pkg is not None:
+                    leaf.set_label(self._label(pkg))
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._apply_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#package-tree", Tree).focus()
+
+    def on_key(self, event) -> None:
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id == "filter":
+            if event.key == "down":
+                self.query_one("#package-tree", Tree).focus()
+                event.stop()
+            elif event.key == "escape":
+                focused.value = ""
+                self.query_one("#package-tree", Tree).focus()
+                event.stop()
+
+    @on(Tree.NodeHighlighted, "#package-tree")
+    def _highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data is not None:
+            self._show_detail(event.node.data)
+
+    # --- detail pane --------------------------------------------------------------------------
+    def _show_detail(self, name: str | None) -> None:
+        self._current = name
+        body = self.query_one("#detail-body", Static)
+        files = self.query_one("#files", OptionList)
+        index = self.app.index
+        pkg = index.packages.get(name) if index is not None and name else None
+        if pkg is None:
+            body.update("No package highlighted." if index is not None else "Loading packages…")
+            files.clear_options()
+            self._file_paths = []
+            return
+        t = Text()
+        t.append(pkg.name, style="bold")
+        if pkg.name in self.app.selection:
+            t.append(f"   {MARK_SELECTED} selected", style="bold green")
+        elif pkg.name in self._pulled_by:
+            t.append(f"   {MARK_CHAIN} in the chain, needed by {self._pulled_by[pkg.name]}", style="cyan")
+        elif pkg.name in self._chain:
+            t.append(f"   {MARK_CHAIN} in the chain", style="cyan")
+        t.append("\n")
+        t.append((pkg.description or "(no description)") + "\n\n")
+
+        def row(label: str, value: str) -> None:
+            t.append(f"{label:<13}", style="bold")
+            t.append(value + "\n")
+
+        row("Depends on", ", ".join(pkg.dependencies) or "—")
+        row("Needed by", ", ".join(sorted(self._needed_by.get(pkg.name, []))) or "—")
+        row("Layer dirs", ", ".join(pkg.layer_dirs()) or "—")
+        row("Source", pkg.source.split(":", 1)[0] if pkg.source.startswith("extra:") else pkg.source)
+        if pkg.buildtarget:
+            row("Build target", pkg.buildtarget)
+        if pkg.unlisted:
+            row("Unlisted", "yes (hidden from listings, still selectable)")
+        if pkg.commands:
+            t.append("Commands\n", style="bold")
+            for cmd in pkg.commands:
+                t.append(f"  {cmd.name:<12}", style="cyan")
+                t.append(f"{cmd.description}\n")
+        for defect in pkg.defects:
+            t.append(f"defect: {defect}\n", style="red")
+        body.update(t)
+        self._fill_files(pkg)
+
+    def _fill_files(self, pkg) -> None:
+        from ...core.layers import Layer, input_files
+
+        files = self.query_one("#files", OptionList)
+        paths = input_files([Layer(pkg.name, pkg.path, "package")])[:MAX_FILES]
+        self._file_paths = paths
+        files.clear_options()
+        files.add_options([Option(str(p.relative_to(pkg.path)), id=str(i)) for i, p in enumerate(paths)])
+
+    @on(OptionList.OptionSelected, "#files")
+    def _open_file(self, event: OptionList.OptionSelected) -> None:
+        from ..widgets.fileview import FileViewer
+
+        index = int(event.option.id)
+        path = self._file_paths[index]
+        self.app.push_screen(FileViewer(path, title=f"{self._current}/{event.option.prompt}"))
+
+    # --- actions ------------------------------------------------------------------------------
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_focus_files(self) -> None:
+        self.query_one("#files", OptionList).focus()
+
+    def action_toggle_unlisted(self) -> None:
+        self.show_unlisted = not self.show_unlisted
+
+    def watch_show_unlisted(self, value: bool) -> None:
+        self.notify("Showing unlisted packages" if value else "Hiding unlisted packages")
+        self._apply_filter(self.query_one("#filter", Input).value, force=True)
+
+    def action_add(self) -> None:
+        if self._current and not self.read_only:
+            self.app.add_package(self._current)
+
+    def action_remove(self) -> None:
+        if not self._current or self.read_only:
+            return
+        if self._current not in self.app.selection and self._current in self._pulled_by:
+            self.notify(f"{self._current} is needed by {self._pulled_by[self._current]}; "
+                        "remove that package instead", severity="warning")
+            return
+        self.app.remove_package(self._current)
+
+    def palette_commands(self):
+        from ..app import PaletteCommand
+
+        cmds = [PaletteCommand("Toggle unlisted packages", "show or hide packages marked unlisted",
+                               self.action_toggle_unlisted),
+                PaletteCommand("Filter packages", "focus the filter box", self.action_focus_filter)]
+        if self._current:
+            if self._current in self.app.selection:
+                cmds.append(PaletteCommand(f"Remove highlighted package ({self._current})",
+                                           "drop it from the workspace's selection", self.action_remove,
+                                           mutating=True))
+            else:
+                cmds.append(PaletteCommand(f"Add highlighted package ({self._current})",
+                                           "append it to the workspace's selection", self.action_add,
+                                           mutating=True))
+        return cmds

@@ -1,0 +1,120 @@
+"""Fixtures for the TUI tests: a small package tree in tmp_path (never the repo's configs/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skiff_tui.core import readonly
+
+# name -> (description, dependencies, extra files {relative path: text})
+PACKAGES = {
+    "core/base": ("Common base settings", "", {
+        "buildroot/10-base": 'BR2_TARGET_GENERIC_HOSTNAME="skiff"\nBR2_PACKAGE_BUSYBOX=y\n',
+        "busybox/10-shell": "CONFIG_ASH=y\n",
+    }),
+    "board/alpha": ("Alpha demo board", "core/base", {
+        "buildroot/10-board": 'BR2_aarch64=y\nBR2_TARGET_GENERIC_HOSTNAME="alpha"\n',
+        "kernel/10-kernel": "CONFIG_USB=y\n# CONFIG_SOUND is not set\n",
+        "metadata/commands": "format Format the SD card\ninstall Install the build\n",
+        "extensions/Makefile": "format:\n\t@echo formatting\n",
+    }),
+    "board/beta": ("Beta demo board", "core/base", {
+        "buildroot/10-board": "BR2_arm=y\n",
+    }),
+    "apps/web": ("Web server app", "apps/lib", {
+        "buildroot/20-web": 'BR2_PACKAGE_NGINX=y\nBR2_TARGET_GENERIC_HOSTNAME="web"\n',
+    }),
+    "apps/lib": ("Shared library for apps", "", {
+        "buildroot/10-lib": "BR2_PACKAGE_ZLIB=y\n",
+    }),
+    "apps/hidden": ("Hidden helper package", "", {"metadata/unlisted": ""}),
+}
+
+
+def write_package(configs: Path, name: str, description: str, deps: str, files: dict[str, str]) -> Path:
+    pkg = configs / name
+    (pkg / "metadata").mkdir(parents=True, exist_ok=True)
+    (pkg / "metadata" / "description").write_text(description + "\n")
+    if deps:
+        (pkg / "metadata" / "dependencies").write_text(deps + "\n")
+    for rel, text in files.items():
+        path = pkg / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return pkg
+
+
+def make_tree(root: Path) -> Path:
+    configs = root / "configs"
+    for name, (desc, deps, files) in PACKAGES.items():
+        write_package(configs, name, desc, deps, files)
+    (root / "workspaces").mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _not_read_only():
+    """set_read_only(True) is process-wide (and sets SKIFF_READ_ONLY): undo it after each test."""
+    readonly.set_read_only(False)
+    yield
+    readonly.set_read_only(False)
+
+
+@pytest.fixture
+def skiff_root(tmp_path: Path) -> Path:
+    return make_tree(tmp_path / "skiff")
+
+
+@pytest.fixture
+def skiff_env(skiff_root: Path, tmp_path: Path) -> dict[str, str]:
+    return {"SKIFF_ROOT_DIR": str(skiff_root), "HOME": str(tmp_path / "home"),
+            "SKIFF_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+
+
+@pytest.fixture
+def make_app(skiff_root: Path, skiff_env: dict[str, str]):
+    from skiff_tui.ui.app import SkiffApp
+
+    def make(**kwargs) -> SkiffApp:
+        kwargs.setdefault("root", skiff_root)
+        kwargs.setdefault("env", skiff_env)
+        return SkiffApp(**kwargs)
+    return make
+
+
+async def _settle(app, pilot) -> None:
+    """Let thread workers finish and their results render (see notes §6.4)."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _saved_selection(root: Path, workspace: str = "default") -> list[str] | None:
+    """What the engine stored for the workspace, read back through the engine."""
+    from skiff_tui.core.configure import saved_selection as engine_saved
+    from skiff_tui.core.workspace import Workspace
+
+    return engine_saved(Workspace(root, workspace))
+
+
+def _visible_packages(app) -> list[str]:
+    tree = app.screen.query_one("#package-tree")
+    return [leaf.data for ns in tree.root.children for leaf in ns.children]
+
+
+@pytest.fixture
+def settle():
+    return _settle
+
+
+@pytest.fixture
+def engine_selection():
+    return _saved_selection
+
+
+@pytest.fixture
+def visible_packages():
+    return _visible_packages
