@@ -12,6 +12,8 @@ set -uo pipefail
 
 PERSIST_DEVICE="LABEL=persist"
 PERSIST_MNT=/mnt/persist
+ROOTFS_DEVICE="LABEL=rootfs"
+ROOTFS_MNT=/mnt/rootfs
 PERSIST_MOUNT_OPTIONS="-o noatime"
 PERSIST_WAIT_SECONDS=30
 SKIP_MOUNT_FLAG=/etc/skiff/no-persist-mount
@@ -19,13 +21,17 @@ SKIP_MOUNT_FLAG=/etc/skiff/no-persist-mount
 
 log() { echo "skiff-init: $*"; }
 
+by_name() {
+    case "$1" in
+        LABEL=*) echo "/dev/disk/by-label/${1#LABEL=}" ;;
+        UUID=*) echo "/dev/disk/by-uuid/${1#UUID=}" ;;
+        *) echo "$1" ;;
+    esac
+}
+
 # -- persist partition ----------------------------------------------------------------------
 mkdir -p "$PERSIST_MNT"
-device="$PERSIST_DEVICE"
-case "$device" in
-    LABEL=*) device="/dev/disk/by-label/${device#LABEL=}" ;;
-    UUID=*) device="/dev/disk/by-uuid/${device#UUID=}" ;;
-esac
+device="$(by_name "$PERSIST_DEVICE")"
 if [ -e "$SKIP_MOUNT_FLAG" ]; then
     log "$SKIP_MOUNT_FLAG exists: not mounting $PERSIST_DEVICE"
 elif mountpoint -q "$PERSIST_MNT"; then
@@ -49,6 +55,13 @@ fi
 
 SKIFF_PERSIST="$PERSIST_MNT/skiff"
 mkdir -p "$SKIFF_PERSIST"
+
+# -- rootfs partition (read-only: kernel modules image and other boot-time files) -------------
+mkdir -p "$ROOTFS_MNT"
+rootfs_device="$(by_name "$ROOTFS_DEVICE")"
+if [ ! -e "$SKIP_MOUNT_FLAG" ] && [ -e "$rootfs_device" ] && ! mountpoint -q "$ROOTFS_MNT"; then
+    mount -o ro "$rootfs_device" "$ROOTFS_MNT" && log "mounted $rootfs_device on $ROOTFS_MNT (read-only)"
+fi
 
 # -- host name --------------------------------------------------------------------------------
 saved_hostname=""
@@ -123,7 +136,7 @@ fi
 
 # -- environment for other services and hook scripts ---------------------------------------------
 mkdir -p /etc/skiff
-printf 'PERSIST_MNT=%s\nSKIFF_PERSIST=%s\n' "$PERSIST_MNT" "$SKIFF_PERSIST" > /etc/skiff/env
+printf 'PERSIST_MNT=%s\nSKIFF_PERSIST=%s\nROOTFS_MNT=%s\n' "$PERSIST_MNT" "$SKIFF_PERSIST" "$ROOTFS_MNT" > /etc/skiff/env
 
 for script in /opt/skiff/scripts/skiff-init.d/*.sh; do
     [ -x "$script" ] || continue
