@@ -118,3 +118,34 @@ def engine_selection():
 @pytest.fixture
 def visible_packages():
     return _visible_packages
+
+
+FAKE_BUILDROOT_MAKEFILE = """\
+# Test double for Buildroot's top-level Makefile (UI tests only): `defconfig` copies BR2_DEFCONFIG
+# to O/.config the way Kconfig would for known symbols, and drops BR2_PACKAGE_NGINX as Kconfig does
+# when a dependency of a symbol is missing, so "did not stick" can be shown.
+defconfig:
+\t@mkdir -p $(O)
+\t@grep -v '^BR2_PACKAGE_NGINX=' $(BR2_DEFCONFIG) > $(O)/.config || true
+\t@echo '# BR2_PACKAGE_NGINX is not set' >> $(O)/.config
+"""
+
+
+@pytest.fixture
+def fake_buildroot(tmp_path: Path, skiff_env: dict[str, str]) -> Path:
+    tree = tmp_path / "buildroot"
+    (tree / "package").mkdir(parents=True)
+    (tree / "Config.in").write_text('mainmenu "test double"\n')
+    (tree / "Makefile").write_text(FAKE_BUILDROOT_MAKEFILE)
+    skiff_env["SKIFF_BUILDROOT_SRC"] = str(tree)
+    return tree
+
+
+@pytest.fixture
+def save_selection(skiff_root: Path):
+    """Store a selection for a workspace through the engine, as an earlier session would have."""
+    from skiff_tui.core.workspace import Workspace
+
+    def save(names: list[str], workspace: str = "default", **extra) -> None:
+        Workspace(skiff_root, workspace).save_state({"selection": list(names), **extra})
+    return save

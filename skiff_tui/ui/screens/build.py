@@ -1,0 +1,268 @@
+"""Build screen: start/cancel a build, progress (packages done/total), current package and step,
+elapsed and ETA, the live log, and a failure panel with the summary and next actions.
+
+Whoever started the build (this screen, `skiff compile`, another TUI), the screen shows it the same
+way: it reads the build's record (`core.build`) and follows its log file, so a read-only viewer
+attaches to a build started by another process and follows it live. Start and cancel are absent in
+read-only mode (and the engine refuses them anyway).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, ProgressBar, Static
+
+from ...core import build as engine
+from ...core.errors import SkiffError
+from ...core.workspace import Workspace
+from ..widgets.logview import LogViewer
+
+
+@dataclass
+class BuildRequest:
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    chain: list[str] = field(default_factory=list)
+    target: str = "all"
+    total: int | None = None
+
+
+def compile_request(root: Path, env: dict[str, str], workspace: Workspace, index=None,
+                    log: Callable[[str], None] = lambda m: None) -> BuildRequest:
+    """What `skiff compile` runs, for the TUI (call it with the workspace lock held)."""
+    from ...core.buildroot import make_env
+    from ...core.configure import build_target, command_env, configure, make_argv
+
+    result = configure(root, env, workspace, index=index, locked=True, log=log)
+    target = build_target(result.plan, env)
+    argv = make_argv(result.plan, workspace, *([target] if target else []))
+    child_env = make_env(command_env(root, env, workspace, result.plan))
+    total = None
+    try:
+        log("counting packages (make show-info, cached per .config)…")
+        total = engine.show_info_total(workspace, make_argv(result.plan, workspace), child_env)
+    except (SkiffError, ValueError):
+        total = None
+    return BuildRequest(argv, child_env, list(result.chain.names), target or "all", total)
+
+
+def failure_markup(failure: dict) -> str:
+    pkg = failure.get("package") or "unknown package"
+    step = failure.get("step") or "unknown step"
+    out = [f"[b red]Build failed in {escape(pkg)}[/] during [b]{escape(step)}[/]"]
+    for line in failure.get("lines", [])[:12]:
+        out.append(f"  {escape(line)}")
+    if failure.get("make_error"):
+        out.append(f"[dim]{escape(failure['make_error'])}[/]")
+    actions = failure.get("next_actions") or []
+    if actions:
+        out.append("Next: " + "   ".join(f"[b]{escape(a)}[/]" for a in actions))
+    others = [f for f in failure.get("failures", []) if f.get("package") != failure.get("package")]
+    if others:
+        out.append("Also failed: " + ", ".join(escape(f"{f['package']} ({f['step']})") for f in others))
+    return "\n".join(out)
+
+
+class BuildScreen(Screen):
+    """The Build section. `start_argv` (with start_env/chain/target/total) or `prepare` say what
+    Start runs; otherwise, given `root`/`env`, it runs what `skiff compile` runs."""
+
+    DEFAULT_CSS = """
+    BuildScreen #build-head { height: auto; padding: 0 1; }
+    BuildScreen #build-title { height: 1; }
+    BuildScreen #build-bar-row { height: 1; }
+    BuildScreen #build-progress { width: 40; }
+    BuildScreen #build-info { height: 1; width: 1fr; padding-left: 1; }
+    BuildScreen #build-failure { height: auto; max-height: 16; border: round $error; padding: 0 1; display: none; }
+    BuildScreen #build-failure.-visible { display: block; }
+    """
+    BINDINGS = [
+        Binding("s", "start", "Start build", id="skiff.build.start"),
+        Binding("c", "cancel", "Cancel build", id="skiff.build.cancel"),
+        Binding("l", "latest", "Latest build", id="skiff.build.latest"),
+    ]
+    MUTATING = ("start", "cancel")
+
+    def __init__(self, workspace: Workspace, read_only: bool = False, start_argv: list[str] | None = None, *,
+                 start_env: dict[str, str] | None = None, chain: list[str] | None = None, target: str = "all",
+                 total: int | None = None, prepare: Callable[[], BuildRequest] | None = None,
+                 root: Path | None = None, env: dict[str, str] | None = None, index=None,
+                 build_id: str | None = None, poll: float = 0.25) -> None:
+        super().__init__()
+        from ...core import readonly
+        self.workspace = workspace
+        self.read_only = bool(read_only or readonly.is_read_only())
+        self._start_argv = start_argv
+        self._start_env = start_env or {}
+        self._chain = chain or []
+        self._target = target
+        self._total = total
+        self._prepare = prepare
+        self._root, self._env, self._index = root, env, index
+        self._poll_interval = poll
+        self.record: engine.BuildRecord | None = None
+        self._record_id = build_id
+        self._pinned = build_id is not None
+        self._handle: engine.BuildHandle | None = None
+        self._last_scan = 0.0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="build-head"):
+            yield Static("", id="build-title")
+            with Horizontal(id="build-bar-row"):
+                yield ProgressBar(total=None, show_eta=False, id="build-progress")
+                yield Static("", id="build-info")
+        yield Static("", id="build-failure")
+        yield LogViewer(None, follow=True, id="build-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._refresh_record(force_scan=True)
+        self.set_interval(self._poll_interval, self._refresh_record)
+
+    # --- bindings ---------------------------------------------------------------------------
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in self.MUTATING and self.read_only:
+            return False        # absent from the footer and the keymap
+        if action == "cancel" and self._handle is None:
+            return None         # shown disabled: nothing of ours to cancel
+        return True
+
+    def action_start(self) -> None:
+        if self.read_only:
+            return
+        if self._handle is not None:
+            self.notify("a build is already running here", severity="warning")
+            return
+        self._run_build()
+
+    def action_cancel(self) -> None:
+        if self.read_only or self._handle is None:
+            return
+        self.notify("cancelling: SIGINT to the build, then SIGTERM/SIGKILL if it lingers")
+        self._cancel_build(self._handle)
+
+    def action_latest(self) -> None:
+        self._pinned = False
+        self._record_id = None
+        self._refresh_record(force_scan=True)
+
+    # --- engine work (threads) --------------------------------------------------------------
+    def _request(self) -> BuildRequest:
+        if self._start_argv is not None:
+            return BuildRequest(list(self._start_argv), dict(self._start_env), list(self._chain),
+                                self._target, self._total)
+        if self._prepare is not None:
+            return self._prepare()
+        if self._root is not None and self._env is not None:
+            return compile_request(self._root, self._env, self.workspace, self._index,
+                                   log=lambda m: self.app.call_from_thread(self.notify, m))
+        raise SkiffError("this screen was given no build command")
+
+    @work(thread=True, exclusive=True, group="build-run")
+    def _run_build(self) -> None:
+        lock = None
+        try:
+            lock = self.workspace.lock("skiff tui: build").acquire()
+            request = self._request()
+            handle = engine.start_build(self.workspace, request.argv, env=request.env, chain=request.chain,
+                                        target=request.target, total=request.total)
+            self._handle = handle
+            self.app.call_from_thread(self._attach, handle.record.id)
+            handle.wait()
+        except SkiffError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+        finally:
+            self._handle = None
+            if lock is not None:
+                lock.release()
+            self.app.call_from_thread(self._after_run)
+
+    def _after_run(self) -> None:
+        self._refresh_record()
+        self.refresh_bindings()
+
+    @work(thread=True, group="build-cancel")
+    def _cancel_build(self, handle: engine.BuildHandle) -> None:
+        handle.cancel()
+
+    # --- showing the record -----------------------------------------------------------------
+    def _attach(self, build_id: str) -> None:
+        self._record_id = build_id
+        self._pinned = False
+        self.refresh_bindings()
+        self._refresh_record()
+
+    def _refresh_record(self, force_scan: bool = False) -> None:
+        rec = None
+        if self._record_id is not None:
+            rec = engine.load_record(self.workspace, self._record_id)
+        now = time.monotonic()
+        # Not pinned and not showing a running build: look for a new one now and then.
+        if not self._pinned and (rec is None or rec.status != engine.RUNNING) and (
+                force_scan or now - self._last_scan > 1.0):
+            self._last_scan = now
+            builds = engine.list_builds(self.workspace)
+            newest = next((b for b in builds if b.status == engine.RUNNING), builds[0] if builds else None)
+            if newest is not None:
+                rec = newest
+        self._show(rec)
+
+    def _show(self, rec: engine.BuildRecord | None) -> None:
+        viewer = self.query_one(LogViewer)
+        previous = self.record
+        self.record = rec
+        title = self.query_one("#build-title", Static)
+        info = self.query_one("#build-info", Static)
+        bar = self.query_one("#build-progress", ProgressBar)
+        failure = self.query_one("#build-failure", Static)
+        ro = "  [reverse] READ-ONLY [/]" if self.read_only else ""
+        if rec is None:
+            title.update(f"[b]Build[/] · workspace {escape(self.workspace.name)} · no builds yet{ro}")
+            info.update("" if self.read_only else "press s to start a build")
+            bar.update(total=None, progress=0)
+            failure.remove_class("-visible")
+            return
+        self._record_id = rec.id
+        if previous is None or previous.id != rec.id:
+            viewer.open(rec.log_path, follow=rec.status == engine.RUNNING)
+        elif previous.status == engine.RUNNING and rec.status != engine.RUNNING:
+            viewer.view.refresh()
+        who = "" if rec.owner_pid in (None,) or self._handle is not None else f" · started by pid {rec.owner_pid}"
+        chain = ",".join(rec.chain) or "-"
+        title.update(f"[b]Build[/] {escape(rec.id)} · workspace {escape(self.workspace.name)} · "
+                     f"{escape(rec.target)} · chain {escape(chain)} · [b]{rec.status}[/]{who}{ro}")
+        bar.update(total=rec.total if rec.total else None, progress=rec.done)
+        parts = [f"{rec.done}/{rec.total}" if rec.total else f"{rec.done} installed"]
+        if rec.status == engine.RUNNING:
+            where = " ".join(x for x in (rec.package, rec.step) if x)
+            if where:
+                parts.append(where)
+        parts.append(f"elapsed {engine.format_duration(rec.duration)}")
+        if rec.status == engine.RUNNING:
+            parts.append(f"ETA {engine.format_duration(rec.eta)}" if rec.eta is not None else "ETA -")
+        info.update(escape("  ·  ".join(parts)))
+        if rec.status == engine.FAILED and rec.failure:
+            failure.update(failure_markup(rec.failure))
+            failure.add_class("-visible")
+        elif rec.status == engine.INTERRUPTED:
+            failure.update("[b yellow]Interrupted[/]: the process running this build went away. "
+                           "Start again to resume (Buildroot's stamps keep finished steps).")
+            failure.add_class("-visible")
+        else:
+            failure.remove_class("-visible")
+
+    def on_unmount(self) -> None:
+        handle = self._handle
+        if handle is not None and handle.running():
+            handle.cancel(grace=5)

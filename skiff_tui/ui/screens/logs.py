@@ -1,0 +1,132 @@
+"""Logs screen: past builds of the workspace (time, chain, result, duration); any of them opens
+in the log viewer, which handles multi-gigabyte files. Read-only by nature."""
+
+from __future__ import annotations
+
+import time
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ...core import build as engine
+from ...core.workspace import Workspace
+from ..widgets.logview import LogViewer
+from .build import failure_markup
+
+STATUS_STYLE = {"succeeded": "green", "failed": "red", "cancelled": "yellow", "interrupted": "yellow",
+                "running": "cyan"}
+
+
+def result_text(rec: engine.BuildRecord) -> str:
+    if rec.status == engine.FAILED and rec.failure and rec.failure.get("package"):
+        return f"failed: {rec.failure['package']} ({rec.failure.get('step')})"
+    if rec.status == engine.RUNNING:
+        return f"running {rec.done}/{rec.total}" if rec.total else "running"
+    return rec.status
+
+
+class LogScreen(Screen):
+    """One build's log in the viewer (follows it while the build runs)."""
+
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="skiff.log.back")]
+
+    def __init__(self, record: engine.BuildRecord) -> None:
+        super().__init__()
+        self.record = record
+
+    def compose(self) -> ComposeResult:
+        rec = self.record
+        yield Static(f"[b]{escape(rec.id)}[/] · {escape(rec.target)} · {escape(','.join(rec.chain) or '-')} · "
+                     f"{escape(result_text(rec))} · {escape(rec.log_path)}", id="log-title")
+        yield LogViewer(rec.log_path, follow=rec.status == engine.RUNNING, id="log-viewer")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        viewer = self.query_one(LogViewer)
+        viewer.view.focus()
+        if self.record.status != engine.RUNNING:
+            viewer.view.follow = False
+
+
+class LogsScreen(Screen):
+    """The Logs section."""
+
+    DEFAULT_CSS = """
+    LogsScreen #logs-body { height: 1fr; }
+    LogsScreen DataTable { width: 3fr; }
+    LogsScreen #logs-detail { width: 2fr; padding: 0 1; border-left: solid $panel; }
+    """
+    BINDINGS = [
+        Binding("enter", "open", "Open log", id="skiff.logs.open"),
+        Binding("r", "refresh", "Refresh", id="skiff.logs.refresh"),
+    ]
+
+    def __init__(self, workspace: Workspace, read_only: bool = False) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.read_only = read_only
+        self.records: list[engine.BuildRecord] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"[b]Build logs[/] · workspace {escape(self.workspace.name)}", id="logs-title")
+        with Horizontal(id="logs-body"):
+            table = DataTable(id="logs-table", cursor_type="row", zebra_stripes=True)
+            table.add_columns("Started", "Target", "Chain", "Result", "Duration")
+            yield table
+            yield Static("", id="logs-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+        self.set_interval(2.0, self.action_refresh)
+        self.query_one(DataTable).focus()
+
+    def action_refresh(self) -> None:
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        self.records = engine.list_builds(self.workspace)
+        table.clear()
+        for rec in self.records:
+            colour = STATUS_STYLE.get(rec.status, "")
+            result = result_text(rec)
+            table.add_row(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(rec.started)), rec.target,
+                          ",".join(rec.chain) or "-", f"[{colour}]{escape(result)}[/]" if colour else result,
+                          engine.format_duration(rec.duration), key=rec.id)
+        if self.records:
+            table.move_cursor(row=min(keep, len(self.records) - 1))
+        self._detail()
+
+    def on_data_table_row_highlighted(self, _event) -> None:
+        self._detail()
+
+    def on_data_table_row_selected(self, _event) -> None:
+        self.action_open()
+
+    def _selected(self) -> engine.BuildRecord | None:
+        table = self.query_one(DataTable)
+        if not self.records or table.cursor_row < 0 or table.cursor_row >= len(self.records):
+            return None
+        return self.records[table.cursor_row]
+
+    def _detail(self) -> None:
+        rec = self._selected()
+        detail = self.query_one("#logs-detail", Static)
+        if rec is None:
+            detail.update("no builds yet")
+            return
+        lines = [f"[b]{escape(rec.id)}[/]", f"command: {escape(' '.join(rec.command))}",
+                 f"status: {rec.status}" + (f" (exit {rec.exit_code})" if rec.exit_code is not None else ""),
+                 f"packages: {rec.done}/{rec.total if rec.total else '?'}",
+                 f"duration: {engine.format_duration(rec.duration)}", f"log: {escape(rec.log_path)}"]
+        if rec.failure:
+            lines += ["", failure_markup(rec.failure)]
+        detail.update("\n".join(lines))
+
+    def action_open(self) -> None:
+        rec = self._selected()
+        if rec is not None:
+            self.app.push_screen(LogScreen(rec))

@@ -1,0 +1,236 @@
+"""Stack: the user's selection in order (reorder, remove) beside the resolved chain, each
+auto-added dependency marked with the package that pulled it in; resolution errors in place;
+Configure in a worker, then the overridden values and the values that did not stick."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Label, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from ...core.errors import SkiffError
+from ..widgets.provenance import describe, shown
+from . import SkiffScreen
+
+
+class StackScreen(SkiffScreen):
+    SECTION = "stack"
+    MUTATING = frozenset({"move_up", "move_down", "remove", "configure"})
+    BINDINGS = [
+        Binding("shift+up,K", "move_up", "Move up", id="skiff.stack.move_up"),
+        Binding("shift+down,J", "move_down", "Move down", id="skiff.stack.move_down"),
+        Binding("d,delete", "remove", "Remove", id="skiff.stack.remove"),
+        Binding("c", "configure", "Configure", id="skiff.stack.configure"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chain = None
+        self.error: SkiffError | None = None
+        self.result = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_top()
+        with Horizontal(id="stack-body"):
+            with Vertical(id="stack-left"):
+                yield Label("Your selection (in order)", classes="pane-title")
+                yield OptionList(id="selection-list")
+            with Vertical(id="stack-right"):
+                yield Label("Resolved chain (later layers override earlier ones)", classes="pane-title")
+                table = DataTable(id="chain-table", cursor_type="row", zebra_stripes=True)
+                yield table
+                yield Static("", id="stack-messages")
+        with VerticalScroll(id="configure-result", classes="-hidden"):
+            yield Static("", id="configure-body")
+        yield from self.compose_bottom()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#chain-table", DataTable)
+        table.add_columns("#", "Package", "Why", "Description")
+        self.watch(self.app, "index", self._refresh, init=False)
+        self.watch(self.app, "selection", self._refresh, init=False)
+        self._refresh()
+        self.query_one("#selection-list").focus()
+
+    # --- model --------------------------------------------------------------------------------
+    def _refresh(self, *_args) -> None:
+        from ...core.resolve import resolve
+
+        index = self.app.index
+        selection = list(self.app.selection)
+        self.chain, self.error = None, None
+        if index is not None and selection:
+            try:
+                self.chain = resolve(index, selection)
+            except SkiffError as exc:
+                self.error = exc
+        self._fill_selection(selection, index)
+        self._fill_chain()
+        self._fill_messages(index, selection)
+
+    def _fill_selection(self, selection: list[str], index) -> None:
+        lst = self.query_one("#selection-list", OptionList)
+        keep = lst.highlighted
+        lst.clear_options()
+        for i, name in enumerate(selection, 1):
+            label = Text(f"{i:>2}. ")
+            if index is not None and name not in index:
+                label.append(name, style="bold red")
+                label.append("  unknown package", style="red")
+            else:
+                label.append(name, style="bold")
+            lst.add_option(Option(label, id=name))
+        if selection:
+            lst.highlighted = min(keep or 0, len(selection) - 1)
+
+    def _fill_chain(self) -> None:
+        table = self.query_one("#chain-table", DataTable)
+        table.clear()
+        if self.chain is None:
+            return
+        for i, pkg in enumerate(self.chain.packages, 1):
+            if pkg.name in self.chain.selection:
+                why = Text("selected", style="green")
+            else:
+                why = Text(f"needed by {self.chain.pulled_by.get(pkg.name, '?')}", style="cyan")
+            table.add_row(str(i), pkg.name, why, pkg.description, key=pkg.name)
+
+    def _fill_messages(self, index, selection) -> None:
+        msg = self.query_one("#stack-messages", Static)
+        msg.set_class(self.error is not None, "-error")
+        if self.app.loading and index is None:
+            msg.update("Loading packages…")
+        elif self.error is not None:
+            msg.update(Text(f"✗ {self.error}"))
+        elif not selection:
+            msg.update("Nothing selected yet: add packages on the Packages screen (1) with 'a'.")
+        elif self.chain is not None and self.chain.notes:
+            msg.update(Text("\n".join(f"note: {n}" for n in self.chain.notes), style="yellow"))
+        else:
+            n = len(self.chain.packages) if self.chain else 0
+            msg.update(f"{n} packages in the chain, {n - len(selection)} added as dependencies.")
+
+    # --- actions ------------------------------------------------------------------------------
+    def _highlighted_name(self) -> str | None:
+        lst = self.query_one("#selection-list", OptionList)
+        if lst.highlighted is None or lst.option_count == 0:
+            return None
+        return lst.get_option_at_index(lst.highlighted).id
+
+    def _move(self, delta: int) -> None:
+        if self.read_only:
+            return
+        selection = list(self.app.selection)
+        name = self._highlighted_name()
+        if name is None:
+            return
+        i = selection.index(name)
+        j = i + delta
+        if not 0 <= j < len(selection):
+            return
+        selection[i], selection[j] = selection[j], selection[i]
+        if self.app.set_selection(selection):
+            self.query_one("#selection-list", OptionList).highlighted = j
+
+    def action_move_up(self) -> None:
+        self._move(-1)
+
+    def action_move_down(self) -> None:
+        self._move(1)
+
+    def action_remove(self) -> None:
+        name = self._highlighted_name()
+        if name is not None and not self.read_only:
+            self.app.remove_package(name)
+
+    def action_configure(self) -> None:
+        if self.read_only:
+            return
+        if self.error is not None:
+            self.app.show_error(self.error)
+            return
+        if not self.app.selection:
+            self.notify("Nothing to configure: select packages first", severity="warning")
+            return
+        if self.app.index is None:
+            self.notify("Packages are still loading", severity="warning")
+            return
+        self._show_result(Text("Configuring… (merging layers, then Buildroot defconfig)", style="bold"))
+        self.run_configure(list(self.app.selection))
+
+    @work(thread=True, exclusive=True, group="configure", exit_on_error=False)
+    def run_configure(self, selection: list[str]):
+        from ...core.configure import configure
+
+        app = self.app
+
+        def log(message: str) -> None:
+            app.call_from_thread(self._progress, message)
+
+        return configure(app.root, app.env, app.workspace, selection, index=app.index, log=log)
+
+    def _progress(self, message: str) -> None:
+        self._show_result(Text(f"Configuring…\n{message}", style="bold"))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "configure":
+            return super().on_worker_state_changed(event)
+        if event.state == WorkerState.SUCCESS:
+            self.result = event.worker.result
+            self._show_result(self._render_result(self.result))
+            self.app.notify("Configured" if not self.result.skipped else "Already up to date")
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self._show_result(Text(f"Configure failed: {error}", style="bold red"))
+            self.app.show_error(error, modal=True)
+
+    def _show_result(self, text) -> None:
+        self.query_one("#configure-result").remove_class("-hidden")
+        self.query_one("#configure-body", Static).update(text)
+
+    def _render_result(self, result) -> Text:
+        layer_dirs = {l.name: l.path for l in result.plan.stack}
+        root = self.app.root
+        t = Text()
+        if result.skipped:
+            t.append("Up to date: no input changed since the last configure.\n", style="bold green")
+        else:
+            t.append(f"Configured workspace {self.app.workspace.name}"
+                     + (" (Buildroot defconfig ran)" if result.kconfig_ran else "") + "\n", style="bold green")
+        for note in result.notes:
+            t.append(f"note: {note}\n", style="yellow")
+        overridden = result.overridden
+        t.append(f"\nOverridden values ({len(overridden)})\n", style="bold")
+        for kind, final, earlier in overridden:
+            t.append(f"  {final.symbol}", style="bold")
+            t.append(f" = {shown(final.value)}  from {describe(final.origin, layer_dirs, root)}  [{kind}]\n")
+            for a in earlier:
+                t.append(f"      overrides {shown(a.value)} from {describe(a.origin, layer_dirs, root)}\n",
+                         style="dim")
+        stuck = result.not_stuck
+        t.append(f"\nValues that did not stick ({len(stuck)})\n", style="bold")
+        for a, got in stuck:
+            gives = got if got is not None else "n / unset (unmet dependency or unknown symbol)"
+            t.append(f"  {a.symbol}", style="bold red")
+            t.append(f" requested {shown(a.value)} by {describe(a.origin, layer_dirs, root)}; Buildroot gives {gives}\n")
+        if result.skipped:
+            t.append("  (not re-checked: nothing changed)\n", style="dim")
+        return t
+
+    def palette_commands(self):
+        from ..app import PaletteCommand
+
+        return [PaletteCommand("Configure now", "merge the chain and run Buildroot defconfig",
+                               self.action_configure, mutating=True),
+                PaletteCommand("Move highlighted package up", "earlier in the selection", self.action_move_up,
+                               mutating=True),
+                PaletteCommand("Move highlighted package down", "later in the selection",
+                               self.action_move_down, mutating=True),
+                PaletteCommand("Remove highlighted package from the selection", "",
+                               self.action_remove, mutating=True)]

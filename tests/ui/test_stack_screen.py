@@ -1,0 +1,116 @@
+"""Stack screen: order, removal, resolution errors in place, Configure through the engine."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, OptionList, Static
+
+from skifftest import write_package
+
+
+def _selection_names(app) -> list[str]:
+    lst = app.screen.query_one("#selection-list", OptionList)
+    return [lst.get_option_at_index(i).id for i in range(lst.option_count)]
+
+
+def _chain_rows(app) -> list[tuple[str, str]]:
+    table = app.screen.query_one("#chain-table", DataTable)
+    return [(str(table.get_row_at(i)[1]), str(table.get_row_at(i)[2])) for i in range(table.row_count)]
+
+
+async def test_chain_marks_dependencies_with_the_package_that_pulled_them(make_app, settle, save_selection):
+    save_selection(["board/alpha", "apps/web"])
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.screen.SECTION == "stack"
+        assert _selection_names(app) == ["board/alpha", "apps/web"]
+        assert _chain_rows(app) == [("core/base", "needed by board/alpha"), ("board/alpha", "selected"),
+                                    ("apps/lib", "needed by apps/web"), ("apps/web", "selected")]
+        assert "4 packages in the chain, 2 added" in str(app.screen.query_one("#stack-messages").render())
+
+
+async def test_reorder_and_remove_are_saved_by_the_engine(make_app, settle, save_selection, engine_selection,
+                                                          skiff_root):
+    save_selection(["board/alpha", "apps/web", "board/beta"])
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        lst = app.screen.query_one("#selection-list", OptionList)
+        lst.focus()
+        lst.highlighted = 2
+        await pilot.press("shift+up")
+        assert engine_selection(skiff_root) == ["board/alpha", "board/beta", "apps/web"]
+        assert _selection_names(app) == ["board/alpha", "board/beta", "apps/web"]
+        assert lst.highlighted == 1
+        await pilot.press("shift+up")
+        assert engine_selection(skiff_root) == ["board/beta", "board/alpha", "apps/web"]
+        await pilot.press("shift+up")  # already first: nothing changes
+        assert engine_selection(skiff_root) == ["board/beta", "board/alpha", "apps/web"]
+        await pilot.press("shift+down")
+        assert engine_selection(skiff_root) == ["board/alpha", "board/beta", "apps/web"]
+        await pilot.press("d")
+        assert engine_selection(skiff_root) == ["board/alpha", "apps/web"]
+        assert [r[0] for r in _chain_rows(app)] == ["core/base", "board/alpha", "apps/lib", "apps/web"]
+
+
+async def test_unknown_package_in_saved_selection_is_shown_in_place(make_app, settle, save_selection):
+    save_selection(["board/alpha", "board/gamma"])
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        messages = app.screen.query_one("#stack-messages", Static)
+        text = str(messages.render())
+        assert "unknown package 'board/gamma'" in text and "did you mean" in text
+        assert messages.has_class("-error")
+        assert _chain_rows(app) == []
+        lst = app.screen.query_one("#selection-list", OptionList)
+        assert "unknown package" in str(lst.get_option_at_index(1).prompt)
+        # Configure refuses with the same message instead of running
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert app.screen.query_one("#configure-result").has_class("-hidden")
+        assert any("board/gamma" in n.message for n in app._notifications)
+
+
+async def test_dependency_cycle_is_shown_in_place(make_app, settle, save_selection, skiff_root):
+    write_package(skiff_root / "configs", "loop/a", description="Cycle A", deps="loop/b")
+    write_package(skiff_root / "configs", "loop/b", description="Cycle B", deps="loop/a")
+    save_selection(["loop/a"])
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        text = str(app.screen.query_one("#stack-messages").render())
+        assert "dependency cycle: loop/a -> loop/b -> loop/a" in text
+
+
+async def test_configure_runs_in_a_worker_and_shows_overrides_and_values_that_did_not_stick(
+        make_app, settle, save_selection, fake_buildroot, skiff_root):
+    from skiff_tui.core.workspace import Workspace
+
+    save_selection(["board/alpha", "apps/web"])
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("c")
+        await settle(app, pilot)
+        body = str(app.screen.query_one("#configure-body", Static).render())
+        assert "Configured workspace default" in body
+        # hostname: core/base says skiff, board/alpha alpha, apps/web web (last wins)
+        assert 'BR2_TARGET_GENERIC_HOSTNAME = "web"  from apps/web (buildroot/20-web:2)' in body
+        assert 'overrides "alpha" from board/alpha (buildroot/10-board:2)' in body
+        assert 'overrides "skiff" from core/base (buildroot/10-base:1)' in body
+        assert "BR2_PACKAGE_NGINX requested y by apps/web (buildroot/20-web:1); Buildroot gives n / unset" in body
+        assert str(skiff_root) not in body  # paths are shown relative to their layer
+    state = Workspace(skiff_root, "default").load_state()
+    assert state["chain"] == ["core/base", "board/alpha", "apps/lib", "apps/web"]
+    assert (skiff_root / "workspaces" / "default" / ".config").is_file()
