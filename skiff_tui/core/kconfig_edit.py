@@ -1,0 +1,618 @@
+"""The Kconfig editor's model: Buildroot's menu tree through kconfiglib, edits, search, info, save.
+
+The TUI's Kconfig screen is a thin client of :class:`KconfigModel`; nothing here imports Textual.
+
+Two sets of values matter:
+
+* the **baseline**: what the merged configuration of the stack gives (the merged defconfig
+  loaded into Kconfig, i.e. what ``make defconfig`` produces), and
+* the **current** values: the workspace's ``.config`` (plus a delta saved after it was written),
+  changed by the user's edits.
+
+Saving writes only symbols the user changed in the editor whose value now differs from the
+baseline, as a fragment in the workspace override layer (``core.delta``), so the next configure
+folds them in. Symbols that changed only as a consequence (selected, defaulted) are left out.
+
+kconfiglib is not thread-safe: build the model in one worker thread, then use it from one thread.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import kconfiglib
+from kconfiglib import (AND, BOOL, COMMENT, HEX, INT, MENU, OR, STRING, TRISTATE, TRI_TO_STR, TYPE_TO_STR,
+                        Choice, Symbol, expr_str, expr_value, split_expr)
+
+from . import atomic, buildroot, readonly
+from .delta import delta_path, save_delta
+from .errors import BuildrootError, SkiffError
+from .fragments import quote
+from .workspace import Workspace
+
+Progress = Callable[[str], None]
+
+
+class KconfigEditError(SkiffError):
+    """An edit the Kconfig editor cannot make: bad int/hex/string input, out of range, bad regex."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the menu tree."""
+
+    node: object          # kconfiglib.MenuNode
+    label: str
+    expandable: bool      # has children worth showing (menu, choice, menuconfig, implicit submenu)
+    visible: bool         # False for rows shown only because show-all is on
+    changed: bool         # the user changed this symbol/choice in this session
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    node: object
+    name: str             # symbol or choice name ("" for menus and comments)
+    prompt: str
+    visible: bool
+
+    @property
+    def text(self) -> str:
+        if self.name and self.prompt:
+            return f"{self.name} - {self.prompt}"
+        return self.name or self.prompt
+
+
+def delta_value(sym: Symbol) -> str | None:
+    """The fragment value of a symbol: None for n ('# X is not set'), quoted text for strings."""
+    if sym.orig_type in (BOOL, TRISTATE):
+        return None if sym.tri_value == 0 else sym.str_value
+    if sym.orig_type == STRING:
+        return quote(sym.str_value)
+    return sym.str_value or None
+
+
+def _prompt(node) -> str:
+    return node.prompt[0] if node.prompt else ""
+
+
+def _sc_name(sc) -> str:
+    return sc.name or ""
+
+
+class KconfigModel:
+    """Menu tree, values, edits and the delta against the merged configuration."""
+
+    def __init__(self, kconf, baseline: dict[str, str | None], *, source: str = "") -> None:
+        self.kconf = kconf
+        self.baseline = baseline
+        self.source = source                # what the current values were loaded from (for the UI)
+        self.show_all = False
+        self.show_name = False
+        self._touched: set[Symbol] = set()
+        self._search_index: list[tuple[object, str, str]] | None = None
+        self._order = {sym: i for i, sym in enumerate(kconf.unique_defined_syms)}
+
+    # --- loading ---------------------------------------------------------------------------
+    @classmethod
+    def load(cls, tree: Path, base_dir: Path, externals: list[tuple[str, Path]], *,
+             baseline_config: Path | None, config: Path | None = None, overlay: Path | None = None,
+             progress: Progress = lambda stage: None) -> "KconfigModel":
+        """Parse `tree`'s Config.in, take the baseline from `baseline_config` (the merged
+        defconfig), then load `config` (the workspace's .config) if it exists and `overlay` (a
+        saved delta) if that is newer than `config`."""
+        progress("Parsing Buildroot's Kconfig")
+        try:
+            kconf = buildroot.load_kconfig(tree, base_dir, externals, baseline_config)
+        except BuildrootError as exc:
+            raise _located(exc, tree) from None
+        except OSError as exc:
+            raise BuildrootError(f"Buildroot's Kconfig could not be read: {exc.strerror or exc}",
+                                 path=getattr(exc, "filename", None) or tree / "Config.in",
+                                 hint="use 'skiff br menuconfig' (Buildroot's own tool) instead")
+        progress("Computing the merged configuration's values")
+        baseline = {sym.name: delta_value(sym) for sym in kconf.unique_defined_syms}
+        source = f"merged configuration ({baseline_config})" if baseline_config else "Kconfig defaults"
+        if config is not None and config.is_file():
+            progress("Loading the workspace's .config")
+            kconf.load_config(str(config), replace=True)
+            source = str(config)
+            if overlay is not None and overlay.is_file() and overlay.stat().st_mtime > config.stat().st_mtime:
+                kconf.load_config(str(overlay), replace=False)
+                source += f" + {overlay.name}"
+        return cls(kconf, baseline, source=source)
+
+    # --- titles and labels -----------------------------------------------------------------
+    @property
+    def top(self):
+        return self.kconf.top_node
+
+    def title(self) -> str:
+        text = self.kconf.mainmenu_text or "Configuration"
+
+        def sub(match: re.Match) -> str:
+            sym = self.kconf.syms.get(match.group(1))
+            return sym.str_value if sym is not None and sym.str_value else match.group(0)
+
+        return re.sub(r"\$([A-Za-z0-9_]+)", sub, text)
+
+    @staticmethod
+    def is_visible(node) -> bool:
+        if not node.prompt or not expr_value(node.prompt[1]):
+            return False
+        return not (node.item is MENU and not expr_value(node.visibility))
+
+    def _shown(self, node) -> bool:
+        if not node.prompt:
+            return False
+        if self.show_all or self.is_visible(node):
+            return True
+        # an invisible symbol is still listed when something under it is visible
+        return node.list is not None and isinstance(node.item, Symbol) and bool(self._shown_children(node))
+
+    def _shown_children(self, node) -> list:
+        out = []
+        child = node.list
+        while child is not None:
+            if self._shown(child):
+                out.append(child)
+            child = child.next
+        return out
+
+    def children(self, node=None) -> list[Entry]:
+        """The rows under `node` (the top menu if None), honouring show-all."""
+        node = self.top if node is None else node
+        return [self.entry(child) for child in self._shown_children(node)]
+
+    def entry(self, node) -> Entry:
+        item = node.item
+        changed = (isinstance(item, Symbol) and item in self._touched) or \
+            (isinstance(item, Choice) and any(s in self._touched for s in item.syms))
+        return Entry(node, self.label(node), bool(self._shown_children(node)), self.is_visible(node), changed)
+
+    def value_str(self, node) -> str:
+        """The value column: [*] [ ] <M> {*} -*- (X) ( ) (text), as in menuconfig."""
+        item = node.item
+        if not isinstance(item, (Symbol, Choice)):
+            return ""
+        if item.type in (STRING, INT, HEX):
+            return f"({item.str_value})"
+        if isinstance(item, Symbol) and item.choice is not None and item.choice.tri_value == 2:
+            return "(X)" if item.choice.selection is item else "( )"
+        if isinstance(item, Choice):
+            return ""
+        tri = item.tri_value
+        assignable = item.assignable
+        if len(assignable) == 1:             # pinned, e.g. selected by something
+            return "-*-" if tri == 2 else "-M-" if tri == 1 else "   "
+        if item.type == BOOL:
+            return "[*]" if tri == 2 else "[ ]"
+        if assignable == (1, 2):
+            return "{*}" if tri == 2 else "{M}"
+        return {2: "<*>", 1: "<M>", 0: "< >"}[tri]
+
+    def label(self, node) -> str:
+        item = node.item
+        prompt = _prompt(node)
+        if item is COMMENT:
+            return f"*** {prompt} ***"
+        if item is MENU:
+            return prompt + ("  --->" if node.list is not None else "  ----")
+        value = self.value_str(node)
+        text = f"{value} {prompt}" if value else prompt
+        if isinstance(item, Choice):
+            sel = item.selection
+            if sel is not None and sel.nodes and sel.nodes[0].prompt:
+                text += f" ({sel.nodes[0].prompt[0]})"
+        if self.show_name and isinstance(item, (Symbol, Choice)) and item.name:
+            text += f"  <{item.name}>"
+        if node.is_menuconfig or isinstance(item, Choice):
+            text += "  --->"
+        return text
+
+    # --- editing ---------------------------------------------------------------------------
+    @staticmethod
+    def kind(node) -> str:
+        item = node.item
+        if item is MENU:
+            return "menu"
+        if item is COMMENT:
+            return "comment"
+        if isinstance(item, Choice):
+            return "choice"
+        return TYPE_TO_STR[item.orig_type]
+
+    def is_changeable(self, node) -> bool:
+        item = node.item
+        if not isinstance(item, Symbol) or not self.is_visible(node):
+            return False
+        if item.orig_type in (STRING, INT, HEX):
+            return True
+        if item.choice is not None and item.choice.tri_value == 2:
+            return 2 in item.assignable or item.choice.selection is item
+        return len(item.assignable) > 1
+
+    def needs_text(self, node) -> bool:
+        return isinstance(node.item, Symbol) and node.item.orig_type in (STRING, INT, HEX)
+
+    def _check_editable(self, node) -> Symbol:
+        readonly.guard("changing a Kconfig option")
+        item = node.item
+        if not isinstance(item, Symbol):
+            raise KconfigEditError(f"{_prompt(node) or 'this entry'} is not an option")
+        if not self.is_changeable(node):
+            raise KconfigEditError(f"{item.name} cannot be changed now{self._why_fixed(item)}")
+        return item
+
+    def _why_fixed(self, sym: Symbol) -> str:
+        if sym.orig_type in (BOOL, TRISTATE) and expr_value(sym.rev_dep):
+            return " (it is selected by another option)"
+        if not expr_value(sym.direct_dep):
+            return " (its dependencies are not met)"
+        return ""
+
+    def _mark(self, sym: Symbol) -> None:
+        if sym.choice is not None:
+            self._touched.update(sym.choice.syms)
+        else:
+            self._touched.add(sym)
+
+    def toggle(self, node) -> str:
+        """Space on a bool/tristate: the next assignable value (n → m → y → n); on a choice
+        member: select it. Returns the new value text."""
+        sym = self._check_editable(node)
+        if sym.orig_type not in (BOOL, TRISTATE):
+            raise KconfigEditError(f"{sym.name} is a {TYPE_TO_STR[sym.orig_type]}; enter a value instead")
+        if sym.choice is not None and sym.choice.tri_value == 2:
+            sym.set_value(2)
+        else:
+            values = sym.assignable
+            current = sym.tri_value
+            later = [v for v in values if v > current]
+            sym.set_value(later[0] if later else values[0])
+        self._mark(sym)
+        return sym.str_value
+
+    def set_tristate(self, node, value: str) -> str:
+        """n / m / y keys: set directly if assignable now."""
+        sym = self._check_editable(node)
+        if sym.orig_type not in (BOOL, TRISTATE):
+            raise KconfigEditError(f"{sym.name} is a {TYPE_TO_STR[sym.orig_type]}; enter a value instead")
+        tri = {"n": 0, "m": 1, "y": 2}[value]
+        if tri not in sym.assignable:
+            allowed = "/".join(TRI_TO_STR[v] for v in sym.assignable)
+            raise KconfigEditError(f"{sym.name} cannot be {value} now (possible: {allowed}){self._why_fixed(sym)}")
+        sym.set_value(tri)
+        self._mark(sym)
+        return sym.str_value
+
+    def active_range(self, sym: Symbol) -> tuple[int, int] | None:
+        base = 16 if sym.orig_type == HEX else 10
+        for low, high, cond in sym.ranges:
+            if expr_value(cond):
+                try:
+                    return int(low.str_value, base), int(high.str_value, base)
+                except ValueError:
+                    return None
+        return None
+
+    def range_text(self, sym: Symbol) -> str:
+        rng = self.active_range(sym)
+        if rng is None:
+            return ""
+        if sym.orig_type == HEX:
+            return f"0x{rng[0]:x}-0x{rng[1]:x}"
+        return f"{rng[0]}-{rng[1]}"
+
+    def check_text(self, node, text: str) -> str:
+        """The value `text` would be stored as, or KconfigEditError saying why it is refused."""
+        sym = node.item
+        if not isinstance(sym, Symbol) or sym.orig_type not in (STRING, INT, HEX):
+            raise KconfigEditError("not a string, int or hex option")
+        if sym.orig_type == STRING:
+            if "\n" in text:
+                raise KconfigEditError(f"{sym.name}: a string value cannot contain a line break")
+            return text
+        text = text.strip()
+        if sym.orig_type == INT:
+            if not re.fullmatch(r"-?[0-9]+", text):
+                raise KconfigEditError(f"{sym.name}: {text!r} is not a decimal integer")
+            number = int(text, 10)
+        else:
+            if not text.lower().startswith("0x"):
+                text = "0x" + text
+            if not re.fullmatch(r"0[xX][0-9a-fA-F]+", text):
+                raise KconfigEditError(f"{sym.name}: {text!r} is not a hexadecimal number")
+            number = int(text, 16)
+        rng = self.active_range(sym)
+        if rng is not None and not rng[0] <= number <= rng[1]:
+            raise KconfigEditError(f"{sym.name}: {text} is outside the allowed range {self.range_text(sym)}")
+        return text
+
+    def set_text(self, node, text: str) -> str:
+        sym = self._check_editable(node)
+        value = self.check_text(node, text)
+        if not sym.set_value(value):
+            raise KconfigEditError(f"{sym.name}: Kconfig refused {value!r}")
+        self._mark(sym)
+        return sym.str_value
+
+    def revert(self, node) -> None:
+        """Forget the user's value for this symbol (back to what the merged configuration gives)."""
+        readonly.guard("changing a Kconfig option")
+        sym = node.item
+        if isinstance(sym, Symbol):
+            sym.unset_value()
+            self._touched.discard(sym)
+
+    # --- what changed ----------------------------------------------------------------------
+    def changes(self) -> dict[str, str | None]:
+        """Symbols the user changed whose value now differs from the merged configuration."""
+        out = {}
+        for sym in sorted(self._touched, key=lambda s: self._order.get(s, 1 << 30)):
+            value = delta_value(sym)
+            if value != self.baseline.get(sym.name, "<absent>"):
+                out[sym.name] = value
+        return out
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.changes())
+
+    def save(self, workspace: Workspace) -> Path | None:
+        """Fold the changes into the workspace's delta fragment; None if there was nothing."""
+        readonly.guard("saving Kconfig changes")
+        changes = self.changes()
+        path = save_delta(workspace, changes)
+        for name, value in changes.items():
+            self.baseline[name] = value
+        self._touched.clear()
+        return path
+
+    # --- search ----------------------------------------------------------------------------
+    def _index(self) -> list[tuple[object, str, str]]:
+        if self._search_index is None:
+            index: list[tuple[object, str, str]] = []
+            items = sorted([*self.kconf.unique_defined_syms, *self.kconf.unique_choices],
+                           key=lambda sc: sc.name or "")
+            for sc in items:
+                for node in sc.nodes:
+                    index.append((node, _sc_name(sc), _prompt(node)))
+            for node in [*self.kconf.menus, *self.kconf.comments]:
+                index.append((node, "", _prompt(node)))
+            self._search_index = index
+        return self._search_index
+
+    def search(self, query: str, limit: int | None = None) -> list[SearchHit]:
+        """Every symbol, choice, menu and comment (hidden ones too) whose name or prompt matches
+        every space-separated regex term of `query` (case-insensitive)."""
+        terms = []
+        for term in query.split():
+            try:
+                terms.append(re.compile(term, re.IGNORECASE))
+            except re.error as exc:
+                raise KconfigEditError(f"bad regular expression {term!r}: {exc}")
+        if not terms:
+            return []
+        hits = []
+        for node, name, prompt in self._index():
+            if all(t.search(name) or t.search(prompt) for t in terms):
+                hits.append(SearchHit(node, name, prompt, self.is_visible(node)))
+                if limit is not None and len(hits) >= limit:
+                    break
+        return hits
+
+    def find(self, name: str):
+        """The first menu node of the symbol called `name` (None if unknown)."""
+        sym = self.kconf.syms.get(name)
+        if sym is None or not sym.nodes:
+            return None
+        return sym.nodes[0]
+
+    def path_to(self, node) -> list:
+        """The menu nodes from the top (exclusive) down to `node`'s parent, to expand a tree."""
+        chain = []
+        parent = node.parent
+        while parent is not None and parent is not self.top:
+            chain.append(parent)
+            parent = parent.parent
+        return list(reversed(chain))
+
+    def menu_path(self, node) -> str:
+        parts = ["(Top)"] + [_prompt(n) or _sc_name(n.item) for n in self.path_to(node)]
+        return " → ".join(parts)
+
+    # --- info ------------------------------------------------------------------------------
+    def _expr(self, expr) -> str:
+        def fmt(sc) -> str:
+            if isinstance(sc, Symbol) and sc.is_constant:
+                return kconfiglib.standard_sc_expr_str(sc)
+            value = sc.str_value if isinstance(sc, Symbol) else TRI_TO_STR[sc.tri_value]
+            return f"{_sc_name(sc) or '<choice>'} (={value})"
+        return expr_str(expr, fmt)
+
+    def _terms(self, expr, op) -> list[str]:
+        return [self._expr(term) for term in split_expr(expr, op)]
+
+    def info(self, node) -> str:
+        """Everything known about an entry, as plain text for the info pane."""
+        item = node.item
+        lines: list[str] = []
+        if item is MENU or item is COMMENT:
+            lines.append(f"{'Menu' if item is MENU else 'Comment'}: {_prompt(node)}")
+            if node.dep is not None and node.dep is not self.kconf.y:
+                lines += ["", f"Depends on (={TRI_TO_STR[expr_value(node.dep)]}):",
+                          *(f"  {t}" for t in self._terms(node.dep, AND))]
+            if item is MENU and node.visibility is not self.kconf.y:
+                lines.append(f"Visible if: {self._expr(node.visibility)}")
+            lines += self._where(node)
+            return "\n".join(lines)
+
+        sc = item
+        prompts = [n.prompt[0] for n in sc.nodes if n.prompt]
+        lines.append(f"Prompt: {prompts[0]}" if prompts else "Prompt: (none; set only by defaults or select)")
+        for extra in prompts[1:]:
+            lines.append(f"Prompt: {extra}")
+        lines.append(f"Name: {sc.name}" if sc.name else "Name: (unnamed choice)")
+        lines.append(f"Type: {TYPE_TO_STR[sc.orig_type]}")
+        if isinstance(sc, Symbol):
+            lines.append(f"Value: {sc.str_value}")
+            base = self.baseline.get(sc.name, "<absent>")
+            now = delta_value(sc)
+            if sc in self._touched and now != base:
+                lines.append(f"Changed here (merged configuration: {_shown(base)}; unsaved)")
+            elif base != "<absent>" and now != base:
+                lines.append(f"Differs from the merged configuration ({_shown(base)}) in the loaded .config")
+            if sc.orig_type in (INT, HEX) and self.range_text(sc):
+                lines.append(f"Range: {self.range_text(sc)}")
+        else:
+            sel = sc.selection
+            lines.append(f"Selection: {sel.name if sel is not None else '(none)'}")
+        if not self.is_visible(node):
+            lines.append("Hidden: its prompt's conditions are not met" if node.prompt else
+                         "Hidden: it has no prompt")
+
+        helps = [n.help for n in sc.nodes if n.help]
+        if helps:
+            lines.append("")
+            lines.append("Help:")
+            for text in helps:
+                lines += [f"  {l}" if l else "" for l in text.rstrip().splitlines()]
+
+        if sc.direct_dep is not self.kconf.y:
+            lines += ["", f"Direct dependencies (={TRI_TO_STR[expr_value(sc.direct_dep)]}):"]
+            terms = self._terms(sc.direct_dep, AND)
+            lines += [f"  {'&& ' if i else ''}{t}" for i, t in enumerate(terms)]
+
+        if sc.defaults:
+            lines += ["", "Defaults:"]
+            for default, cond in sc.defaults:
+                target = self._expr(default) if not isinstance(default, Choice) else _sc_name(default)
+                lines.append(f"  {target}" + ("" if cond is self.kconf.y else f"  if {self._expr(cond)}"))
+
+        if isinstance(sc, Symbol):
+            for title, expr in (("Selected by", sc.rev_dep), ("Implied by", sc.weak_rev_dep)):
+                if expr is self.kconf.n:
+                    continue
+                groups = {2: [], 1: [], 0: []}
+                for term in split_expr(expr, OR):
+                    groups[expr_value(term)].append(self._expr(term))
+                lines.append("")
+                for tri, label in ((2, "y"), (1, "m"), (0, "n")):
+                    if groups[tri]:
+                        lines.append(f"{title} ({label}):")
+                        lines += [f"  - {t}" for t in groups[tri]]
+            for title, entries in (("Selects", sc.selects), ("Implies", sc.implies)):
+                if entries:
+                    lines += ["", f"{title}:"]
+                    for target, cond in entries:
+                        lines.append(f"  - {target.name}" + ("" if cond is self.kconf.y else f" if {self._expr(cond)}"))
+
+        for n in sc.nodes:
+            lines += self._where(n)
+        return "\n".join(lines)
+
+    def source_file(self, filename: str) -> Path:
+        """The absolute path of a Kconfig file name as kconfiglib records it (relative to $srctree)."""
+        path = Path(filename)
+        return path if path.is_absolute() else Path(self.kconf.srctree or ".") / path
+
+    def shown_file(self, filename: str) -> str:
+        """Buildroot's own files relative to its tree (as Buildroot names them), others absolute."""
+        path = self.source_file(filename)
+        try:
+            return str(path.relative_to(self.kconf.srctree)) if self.kconf.srctree else str(path)
+        except ValueError:
+            return str(path)
+
+    def defined_at(self, node) -> tuple[Path, int]:
+        return self.source_file(node.filename), node.linenr
+
+    def _where(self, node) -> list[str]:
+        lines = ["", f"Defined at {self.shown_file(node.filename)}:{node.linenr}"]
+        for filename, linenr in reversed(node.include_path):
+            lines.append(f"  included from {self.shown_file(filename)}:{linenr}")
+        lines.append(f"Menu path: {self.menu_path(node)}")
+        return lines
+
+
+_KCONFIG_ERROR = re.compile(r"(?P<prefix>.*?: )?(?P<file>[^\s:]+):(?P<line>\d+): (?:error: )?(?P<msg>.*)")
+
+
+def _located(exc: BuildrootError, tree: Path) -> BuildrootError:
+    """kconfiglib says 'system/Config.in:3: error: ...' relative to the tree: give the error its
+    absolute file and line so the UI can show (and open) it."""
+    match = _KCONFIG_ERROR.fullmatch(exc.message)
+    if not match or exc.path is not None:
+        return exc
+    path = Path(match["file"])
+    path = path if path.is_absolute() else tree / path
+    return BuildrootError(f"{(match['prefix'] or '')}{match['msg']}", path=path, line=int(match["line"]), hint=exc.hint)
+
+
+def _shown(value: str | None) -> str:
+    return "n" if value is None else "unset" if value == "<absent>" else value
+
+
+# --- the workspace entry point ------------------------------------------------------------
+class Session:
+    """A loaded model plus the scratch directory it needs (the generated BR2_EXTERNAL includes
+    and the rendered merged defconfig); close() removes the scratch directory."""
+
+    def __init__(self, model: KconfigModel, workspace: Workspace, scratch: Path) -> None:
+        self.model = model
+        self.workspace = workspace
+        self.scratch = scratch
+
+    def save(self) -> Path | None:
+        return self.model.save(self.workspace)
+
+    def close(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def open_workspace(root: Path, env: dict[str, str], workspace: Workspace, *,
+                   progress: Progress = lambda stage: None) -> Session:
+    """Resolve the workspace's stack, then load Buildroot's Kconfig with its externals, the merged
+    configuration as the baseline and the workspace's .config as the current values.
+
+    Writes nothing under the skiff tree (scratch files go to a temporary directory), so it works
+    in read-only mode."""
+    from .configure import plan
+
+    progress("Resolving the package chain")
+    p = plan(root, env, workspace)
+    if p.buildroot_src is None:
+        raise BuildrootError("no Buildroot tree yet",
+                             hint="run Configure once (it fetches Buildroot) or set SKIFF_BUILDROOT_SRC")
+    scratch = Path(tempfile.mkdtemp(prefix="skiff-kconfig-"))
+    try:
+        merged = scratch / "merged-defconfig"
+        atomic.write_text(merged, p.merged.buildroot.render(), fsync=False)
+        externals = [(e.name, e.path) for e in p.merged.externals]
+        model = KconfigModel.load(p.buildroot_src, scratch / "base", externals, baseline_config=merged,
+                                  config=workspace.dir / ".config", overlay=delta_path(workspace),
+                                  progress=progress)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return Session(model, workspace, scratch)
+
+
+def classic_menuconfig_argv(workspace: Workspace) -> list[str]:
+    """Buildroot's own menuconfig through the CLI (it saves its own delta afterwards)."""
+    return [sys.executable, "-m", "skiff_tui", "br", "--workspace", workspace.name, "menuconfig"]
+
+
+def run_classic_menuconfig(workspace: Workspace, env: dict[str, str] | None = None) -> int:
+    """Run it on the real terminal (the TUI calls this inside App.suspend())."""
+    readonly.guard("running menuconfig")
+    return subprocess.run(classic_menuconfig_argv(workspace), env=dict(os.environ if env is None else env)).returncode
+
