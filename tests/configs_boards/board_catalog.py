@@ -27,7 +27,7 @@ SD_VARS = {
     "bananapi": ("BANANAPI_SD", "BANANAPI_IMAGE"),
     "beaglebone": ("BEAGLEBONE_SD", "BEAGLEBONE_IMAGE"),
     "freescale": ("FREESCALE_SD", "FREESCALE_IMAGE"),
-    "jetson": ("JETSON_SD", "JETSON_IMAGE"),
+    "jetson": ("NVIDIA_SD", "NVIDIA_IMAGE"),
     "odroid": ("ODROID_SD", "ODROID_IMAGE"),
     "orangepi": ("ORANGEPI_SD", "ORANGEPI_IMAGE"),
     "pcduino": ("PCDUINO_SD", "PCDUINO_IMAGE"),
@@ -45,6 +45,12 @@ class Board:
     bootloader: str | None
     # Commands the board must declare.
     commands: tuple[str, ...] = ("format", "install", "buildimage")
+    # SD commands go through `skiff flash` (False: the board has its own card layout tool).
+    cli: bool = True
+
+    @property
+    def sd_card(self) -> bool:
+        return "format" in self.commands and self.cli
 
 
 SD = ("format", "install", "buildimage")
@@ -69,6 +75,9 @@ BOARDS: tuple[Board, ...] = (
     Board("pine64/phone", UBOOT),
     Board("pine64/rock64", UBOOT),
     Board("pine64/rockpro64", UBOOT),
+    Board("jetson/agx", "BR2_PACKAGE_LINUX4TEGRA", ("flashusb", "install")),
+    Board("jetson/nano", UBOOT, cli=False),
+    Board("jetson/tx2", UBOOT, ("flashusb",)),
 )
 
 ARCH_SYMBOLS = ("BR2_arm", "BR2_aarch64", "BR2_x86_64", "BR2_i386", "BR2_riscv")

@@ -172,7 +172,7 @@ def test_board_declares_its_commands(index, name):
 
 
 @needs_make
-@pytest.mark.parametrize("name", [b.name for b in BOARDS if b.name.split("/")[0] in SD_VARS])
+@pytest.mark.parametrize("name", [b.name for b in BOARDS if b.sd_card])
 def test_sd_commands_call_the_cli_with_the_device(index, name, tmp_path):
     pkg = index.get(name)
     dev_var, img_var = SD_VARS[pkg.namespace]
@@ -199,7 +199,7 @@ def test_sd_commands_call_the_cli_with_the_device(index, name, tmp_path):
 
 
 @needs_make
-@pytest.mark.parametrize("name", [b.name for b in BOARDS if b.name.split("/")[0] in SD_VARS])
+@pytest.mark.parametrize("name", [b.name for b in BOARDS if b.sd_card])
 def test_board_makefile_finds_common_through_the_override_variable(index, name, tmp_path):
     """A board overridden elsewhere (SKIFF_CONFIG_PATH_<NS>_NAME) still finds its common rules."""
     pkg = index.get(name)
@@ -326,3 +326,31 @@ def test_every_buildroot_symbol_exists_and_is_not_legacy(index):
                 elif a.symbol not in defined:
                     problems.append(f"{path}:{a.origin.line}: {a.symbol} is unknown to Buildroot")
     assert not problems, "\n".join(problems)
+
+
+@needs_make
+def test_jetson_nano_card_commands_refuse_without_device_and_call_its_script(index, tmp_path):
+    pkg = index.get("jetson/nano")
+    makefile = pkg.path / "extensions" / "Makefile"
+    for cmd in ("format", "install"):
+        proc = _dry_run(makefile, cmd, {}, tmp_path)
+        assert proc.returncode != 0 and "NVIDIA_SD is not set" in proc.stderr
+        proc = _dry_run(makefile, cmd, {"NVIDIA_SD": "/dev/sdy"}, tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert f'scripts/nano-sd.sh" {cmd} "/dev/sdy"' in proc.stdout
+    proc = _dry_run(makefile, "buildimage", {"NVIDIA_IMAGE": "n.img", "SKIFF_ROOT_DIR": "/w"}, tmp_path)
+    assert 'nano-sd.sh" image "/w/n.img"' in proc.stdout
+    script = CONFIGS / "jetson" / "common" / "scripts" / "nano-sd.sh"
+    assert os.access(script, os.X_OK)
+    proc = subprocess.run(["bash", str(script), "bogus", "/nonexistent"], capture_output=True, text=True)
+    assert proc.returncode != 0 and "unknown step" in proc.stderr
+
+
+def test_scripts_in_library_are_executable_and_parse(index):
+    scripts = [s for p in our_packages(index) for s in (p.path / "scripts").glob("*.sh")]
+    assert scripts
+    for script in scripts:
+        assert os.access(script, os.X_OK), f"{script} is not executable"
+        shell = "bash" if "bash" in script.read_text().splitlines()[0] else "sh"
+        proc = subprocess.run([shell, "-n", str(script)], capture_output=True, text=True)
+        assert proc.returncode == 0, f"{script}: {proc.stderr}"
