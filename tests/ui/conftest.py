@@ -149,3 +149,20 @@ def save_selection(skiff_root: Path):
     def save(names: list[str], workspace: str = "default", **extra) -> None:
         Workspace(skiff_root, workspace).save_state({"selection": list(names), **extra})
     return save
+
+
+@pytest.fixture
+def save_build_record(skiff_root: Path):
+    """A finished build's record, written by the engine's BuildRecord (fixed times, UTC)."""
+    from skiff_tui.core.build import BuildRecord
+    from skiff_tui.core.workspace import Workspace
+
+    def save(workspace: str, status: str, started: float, ended: float) -> None:
+        ws = Workspace(skiff_root, workspace)
+        ws.logs_dir.mkdir(parents=True, exist_ok=True)
+        rec = BuildRecord(id="20261126-050000-abcd", workspace=workspace, pid=None, command=["make"],
+                          target="all", chain=[], started=started, ended=ended, status=status,
+                          exit_code=0 if status == "succeeded" else 2, package=None, step=None, done=1,
+                          total=1, log_path=str(ws.logs_dir / "20261126-050000-abcd.log"), failure=None)
+        rec.save()
+    return save

@@ -178,7 +178,7 @@ class BuildScreen(Screen):
             handle = engine.start_build(self.workspace, request.argv, env=request.env, chain=request.chain,
                                         target=request.target, total=request.total)
             self._handle = handle
-            self.app.call_from_thread(self._attach, handle.record.id)
+            self.app.call_from_thread(self._attach_build, handle.record.id)
             handle.wait()
         except SkiffError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
@@ -197,7 +197,7 @@ class BuildScreen(Screen):
         handle.cancel()
 
     # --- showing the record -----------------------------------------------------------------
-    def _attach(self, build_id: str) -> None:
+    def _attach_build(self, build_id: str) -> None:
         self._record_id = build_id
         self._pinned = False
         self.refresh_bindings()

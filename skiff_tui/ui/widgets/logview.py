@@ -145,8 +145,6 @@ class LogView(ScrollView, can_focus=True):
             self.post_message(self.Updated())
 
     def on_log_view_updated(self, message: "LogView.Updated") -> None:
-        if message._sender is not self:
-            return
         self._pending = False
         self._refresh_size()
         if self.problems_only:
