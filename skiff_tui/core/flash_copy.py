@@ -1,0 +1,360 @@
+"""Sparse-aware image copy with read-back verification, progress, and failure classification.
+
+Only the mapped ranges of the image (SEEK_DATA/SEEK_HOLE) are written, in large aligned chunks,
+and each chunk's SHA-256 is kept; verification reads the same ranges back from the target
+(O_DIRECT where possible, else after dropping the page cache) and compares chunk by chunk, so a
+mismatch is reported with its offset.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import mmap
+import os
+import stat
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .devices import human_size
+from .flash_layout import FlashError
+
+CHUNK = 8 * 1024 * 1024
+ALIGN = 4096
+STALL_AFTER = 30.0
+
+
+@dataclass
+class Progress:
+    phase: str                # "write", "verify", or a step title
+    done: int
+    total: int
+    speed: float = 0.0        # bytes/s over the phase so far
+    eta: float | None = None  # seconds
+    stalled: bool = False
+    message: str = ""
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    def line(self) -> str:
+        text = f"{self.phase}: {human_size(self.done)} / {human_size(self.total)}"
+        if self.speed:
+            text += f", {human_size(int(self.speed))}/s"
+        if self.eta is not None:
+            text += f", {int(self.eta) // 60}:{int(self.eta) % 60:02d} left"
+        if self.stalled:
+            text += " — " + (self.message or "stalled")
+        return text
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+class Meter:
+    """Rate-limited progress reports with speed/ETA and a stall watchdog (a daemon thread that
+    reports when no byte moved for `stall_after` seconds; a blocked write cannot be interrupted,
+    but the user learns why nothing moves)."""
+
+    def __init__(self, callback: ProgressFn | None, phase: str, total: int, *,
+                 interval: float = 0.2, stall_after: float = STALL_AFTER) -> None:
+        self.callback, self.phase, self.total = callback, phase, total
+        self.done = 0
+        self.started = self.last_advance = time.monotonic()
+        self._last_report = 0.0
+        self.interval, self.stall_after = interval, stall_after
+        self.stalled = False
+        self._stop = threading.Event()
+        self._thread = None
+        if callback is not None and stall_after:
+            self._thread = threading.Thread(target=self._watch, daemon=True)
+            self._thread.start()
+
+    def _snapshot(self, **kw) -> Progress:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        speed = self.done / elapsed
+        eta = (self.total - self.done) / speed if speed > 0 else None
+        return Progress(self.phase, self.done, self.total, speed, eta, **kw)
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        self.last_advance = now
+        self.stalled = False
+        if self.callback and (now - self._last_report >= self.interval or self.done >= self.total):
+            self._last_report = now
+            self.callback(self._snapshot())
+
+    def _watch(self) -> None:
+        while not self._stop.wait(min(1.0, self.stall_after / 2)):
+            idle = time.monotonic() - self.last_advance
+            if idle >= self.stall_after and not self.stalled:
+                self.stalled = True
+                self.callback(self._snapshot(stalled=True, message=(
+                    f"no progress for {int(idle)} s: the card or reader may have stalled "
+                    "(slow cards can pause while flushing; unplugging now leaves it incomplete)")))
+
+    def close(self) -> None:
+        self._stop.set()
+        if self.callback:
+            self.callback(self._snapshot())
+
+
+def mapped_ranges(fd: int, size: int) -> list[tuple[int, int]]:
+    """(offset, length) of the data in a file, aligned to 4 KiB and merged; the whole file when
+    the filesystem cannot tell holes apart."""
+    ranges: list[tuple[int, int]] = []
+    pos = 0
+    try:
+        while pos < size:
+            try:
+                start = os.lseek(fd, pos, os.SEEK_DATA)
+            except OSError as exc:
+                if exc.errno == errno.ENXIO:
+                    break            # no more data
+                raise
+            end = os.lseek(fd, start, os.SEEK_HOLE)
+            a, b = start // ALIGN * ALIGN, min(size, -(-end // ALIGN) * ALIGN)
+            if ranges and a <= ranges[-1][0] + ranges[-1][1]:
+                prev = ranges.pop()
+                a = prev[0]
+                b = max(b, prev[0] + prev[1])
+            ranges.append((a, b - a))
+            pos = end
+    except OSError as exc:
+        if exc.errno in (errno.EINVAL, errno.EOPNOTSUPP):
+            return [(0, size)] if size else []
+        raise
+    return ranges
+
+
+def _chunks(ranges, chunk: int):
+    for offset, length in ranges:
+        end = offset + length
+        while offset < end:
+            n = min(chunk, end - offset)
+            yield offset, n
+            offset += n
+
+
+def aligned_buffer(size: int) -> mmap.mmap:
+    """Page-aligned anonymous memory: usable for O_DIRECT."""
+    return mmap.mmap(-1, size)
+
+
+def classify_os_error(exc: OSError, target: str, offset: int | None = None, done: int = 0) -> FlashError:
+    """One line that says what happened to the card, not just the errno."""
+    where = f" after {human_size(done)}" if done else ""
+    code = exc.errno
+    gone = target.startswith("/dev/") and not os.path.exists(target)
+    if code in (errno.ENODEV, errno.ENXIO, getattr(errno, "ENOMEDIUM", -1)) or (code == errno.EIO and gone):
+        return FlashError(f"{target} disappeared{where} (unplugged or card removed): it is incomplete",
+                          kind="unplugged", hint="re-insert it and write again")
+    if code in (errno.EROFS, errno.EPERM, errno.EACCES):
+        return FlashError(f"{target} is write-protected ({os.strerror(code)}){where}", kind="write-protected",
+                          hint="slide the card's lock switch to unlocked, re-insert it and retry")
+    if code in (errno.ENOSPC, errno.EFBIG):
+        return FlashError(f"no space left on {target}{where}: the image is larger than the target",
+                          kind="no-space", hint="use a larger card")
+    if code == errno.EBUSY:
+        return FlashError(f"{target} is in use (a partition is mounted or another program holds it)",
+                          kind="busy", hint="unmount its partitions and close other programs using it")
+    if code == errno.EIO:
+        at = f" at offset {offset}" if offset is not None else ""
+        return FlashError(f"I/O error writing {target}{at}{where}: the card or reader failed",
+                          kind="io", hint="try another card or reader")
+    return FlashError(f"{target}: {os.strerror(code) if code else exc}{where}", kind="error")
+
+
+class FdWriter:
+    """Writes to an open fd; tests replace it with writers that fail after N bytes."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def pwrite(self, data, offset: int) -> None:
+        view = memoryview(data)
+        while view:
+            n = os.pwrite(self.fd, view, offset)
+            if n <= 0:
+                raise OSError(errno.EIO, "short write")
+            view, offset = view[n:], offset + n
+
+    def fsync(self) -> None:
+        os.fsync(self.fd)
+
+
+@dataclass
+class CopyResult:
+    image_size: int
+    ranges: list[tuple[int, int]]
+    digests: list[tuple[int, int, bytes]] = field(default_factory=list)   # per chunk
+    written: int = 0
+    seconds: float = 0.0
+    verified: bool | None = None
+    verify_seconds: float = 0.0
+
+    @property
+    def mapped(self) -> int:
+        return sum(n for _, n in self.ranges)
+
+
+def _read_exact(fd: int, buf, n: int, offset: int) -> memoryview:
+    view = memoryview(buf)[:n]
+    got = 0
+    while got < n:
+        r = os.preadv(fd, [view[got:]], offset + got)
+        if r == 0:
+            break
+        got += r
+    return view[:got]
+
+
+def image_plan(image: str | Path) -> tuple[int, list[tuple[int, int]]]:
+    fd = os.open(image, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        return size, mapped_ranges(fd, size)
+    finally:
+        os.close(fd)
+
+
+def image_digests(image: str | Path, ranges=None, chunk: int = CHUNK) -> CopyResult:
+    """Per-chunk digests of an image's mapped data (for `verify` without a preceding write)."""
+    fd = os.open(image, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        ranges = mapped_ranges(fd, size) if ranges is None else ranges
+        result = CopyResult(size, ranges)
+        buf = aligned_buffer(chunk)
+        for off, n in _chunks(ranges, chunk):
+            data = _read_exact(fd, buf, n, off)
+            result.digests.append((off, n, hashlib.sha256(data).digest()))
+        return result
+    finally:
+        os.close(fd)
+
+
+def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: ProgressFn | None = None,
+               chunk: int = CHUNK, target_size: int | None = None,
+               extra: list[tuple[int, bytes]] = ()) -> CopyResult:
+    """Write the mapped ranges of `image` through `writer`; `extra` raw blobs (offset, bytes) after."""
+    src = os.open(image, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(src).st_size
+        if target_size is not None and size > target_size:
+            raise FlashError(f"the image ({human_size(size)}) is larger than {target} ({human_size(target_size)})",
+                             kind="no-space", hint="use a larger card or a smaller image")
+        ranges = mapped_ranges(src, size)
+        try:
+            os.posix_fadvise(src, 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        except OSError:
+            pass
+        result = CopyResult(size, ranges)
+        meter = Meter(progress, "write", result.mapped + sum(len(b) for _, b in extra))
+        buf = aligned_buffer(chunk)
+        started = time.monotonic()
+        off = 0
+        try:
+            for off, n in _chunks(ranges, chunk):
+                data = _read_exact(src, buf, n, off)
+                if len(data) < n:
+                    raise FlashError(f"{image} shrank while being written", kind="error")
+                writer.pwrite(data, off)
+                result.digests.append((off, n, hashlib.sha256(data).digest()))
+                result.written += n
+                meter.advance(n)
+            for off, blob in extra:
+                writer.pwrite(blob, off)
+                result.written += len(blob)
+                meter.advance(len(blob))
+            meter.phase = "finishing writes (flush)"
+            writer.fsync()
+        except OSError as exc:
+            raise classify_os_error(exc, target, off, result.written) from None
+        finally:
+            meter.close()
+        result.seconds = time.monotonic() - started
+        return result
+    finally:
+        os.close(src)
+
+
+def _open_for_verify(path: str) -> tuple[int, bool]:
+    try:
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_DIRECT), True
+    except OSError:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        except OSError:
+            pass
+        return fd, False
+
+
+def verify_target(target: str, expected: CopyResult, *, progress: ProgressFn | None = None,
+                  extra: list[tuple[int, bytes]] = ()) -> CopyResult:
+    """Read back every digested chunk from `target` (bypassing the page cache) and compare."""
+    fd, direct = _open_for_verify(target)
+    started = time.monotonic()
+    bad: list[tuple[int, int]] = []
+    chunk = max((n for _, n, _ in expected.digests), default=ALIGN)
+    buf = aligned_buffer(-(-chunk // ALIGN) * ALIGN)
+    meter = Meter(progress, "verify", sum(n for _, n, _ in expected.digests) + sum(len(b) for _, b in extra))
+    try:
+        for off, n, digest in expected.digests:
+            try:
+                if direct:
+                    view = _read_exact(fd, buf, -(-n // ALIGN) * ALIGN, off)[:n]
+                else:
+                    view = _read_exact(fd, buf, n, off)
+            except OSError as exc:
+                if direct and exc.errno == errno.EINVAL:   # unaligned tail on this fs: plain read
+                    os.close(fd)
+                    fd, direct = os.open(target, os.O_RDONLY | os.O_CLOEXEC), False
+                    view = _read_exact(fd, buf, n, off)
+                else:
+                    raise classify_os_error(exc, target, off) from None
+            if len(view) != n or hashlib.sha256(view).digest() != digest:
+                bad.append((off, n))
+            meter.advance(n)
+        if extra:
+            plain = os.open(target, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                for off, blob in extra:
+                    if os.pread(plain, len(blob), off) != blob:
+                        bad.append((off, len(blob)))
+                    meter.advance(len(blob))
+            finally:
+                os.close(plain)
+    finally:
+        os.close(fd)
+        meter.close()
+    expected.verify_seconds = time.monotonic() - started
+    expected.verified = not bad
+    if bad:
+        first = bad[0]
+        raise FlashError(
+            f"verification failed: {len(bad)} chunk(s) of {target} differ from the image, first at byte "
+            f"offset {first[0]} ({human_size(first[1])})", kind="verify",
+            hint="the card may be failing or counterfeit; write again or use another card")
+    return expected
+
+
+def prepare_file_target(path: str | Path, size: int) -> None:
+    """A regular-file target starts as an all-hole file of at least the image size, so unmapped
+    ranges read as zeros (what bmaptool does for files)."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return
+        old = st.st_size
+    except FileNotFoundError:
+        old = 0
+    with open(path, "ab") as handle:
+        handle.truncate(0)
+        handle.truncate(max(old, size))
