@@ -165,8 +165,18 @@ class LogView(ScrollView, can_focus=True):
         self.virtual_size = Size(max(self._width + gutter, self.size.width), height)
         self._cache = []
         if self.follow:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._to_end()
         self.refresh()
+
+    def _to_end(self) -> None:
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        # the first layout may not have happened yet: once more after it
+        self.call_after_refresh(lambda: self.follow and self.scroll_end(animate=False, immediate=True, x_axis=False))
+
+    def on_resize(self, _event) -> None:
+        self._cache = []
+        if self.follow:
+            self._to_end()
 
     def _gutter_width(self) -> int:
         if not self.line_numbers or self.index is None:
@@ -220,7 +230,7 @@ class LogView(ScrollView, can_focus=True):
     def visible_lines(self) -> list[str]:
         """The text of the rows as shown now (for tests and status lines)."""
         out = []
-        for y in range(self.size.height):
+        for y in range(self.scrollable_content_region.height):
             out.append("".join(seg.text for seg in self.render_line(y)).rstrip())
         return out
 
@@ -234,7 +244,7 @@ class LogView(ScrollView, can_focus=True):
 
     def watch_follow(self, value: bool) -> None:
         if value:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._to_end()
         self.post_message(self.Updated())
 
     def action_toggle_follow(self) -> None:
@@ -488,8 +498,16 @@ class LivePane(ScrollView, can_focus=True):
             self.scroll_to(y=max(0, self.scroll_y - overflow), animate=False, immediate=True)
         self.virtual_size = Size(self._width, len(self._lines))
         if at_end:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._to_end()
         self.refresh()
+
+    def _to_end(self) -> None:
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.call_after_refresh(lambda: self.follow and self.scroll_end(animate=False, immediate=True, x_axis=False))
+
+    def on_resize(self, _event) -> None:
+        if self.follow:
+            self._to_end()
 
     @property
     def lines(self) -> list[str]:
@@ -514,4 +532,4 @@ class LivePane(ScrollView, can_focus=True):
 
     def action_follow(self) -> None:
         self.follow = True
-        self.scroll_end(animate=False, immediate=True)
+        self._to_end()

@@ -1,0 +1,417 @@
+"""Kconfig (menuconfig): Buildroot's Config.in with the chain's externals and the workspace's
+.config, through kconfiglib (core.kconfig_edit). A thin client: the model does every lookup,
+edit, search and save; this screen lays it out and routes keys.
+
+Saving writes only what the user changed against the merged configuration, as the fragment
+overrides/workspaces/<ws>/buildroot/zz-buildroot-menuconfig-delta (never configs/ or Buildroot).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, LoadingIndicator, Static, Tree
+from textual.worker import Worker, WorkerState
+
+from ...core import readonly
+from ...core.errors import SkiffError
+from ...core.kconfig_edit import KconfigModel, Session, open_workspace, run_classic_menuconfig
+from ..widgets.editor_dialogs import UnsavedChangesModal, ValueModal
+from ..widgets.kconfig_search import KconfigSearchModal
+from ..widgets.kconfig_tree import KconfigTree
+from . import SkiffScreen
+
+LOAD_GROUP = "kconfig-load"
+
+
+class KconfigScreen(SkiffScreen):
+    SECTION = "kconfig"
+    DEFAULT_CSS = """
+    KconfigScreen #kc-loading { height: 1fr; align: center middle; }
+    KconfigScreen #kc-loading LoadingIndicator { height: 3; }
+    KconfigScreen #kc-stage { width: 100%; content-align: center middle; color: $text-muted; }
+    KconfigScreen #kc-error { height: 1fr; padding: 1 2; }
+    KconfigScreen #kc-error-text { color: $error; height: auto; margin-bottom: 1; }
+    KconfigScreen #kc-error-buttons { height: auto; }
+    KconfigScreen #kc-error-buttons Button { margin-right: 2; }
+    KconfigScreen #kc-body { height: 1fr; }
+    KconfigScreen #kc-left { width: 3fr; }
+    KconfigScreen #kc-header { height: auto; padding: 0 1; background: $boost; }
+    KconfigScreen #kc-tree { height: 1fr; border: round $primary 50%; }
+    KconfigScreen #kc-tree:focus { border: round $primary; }
+    KconfigScreen #kc-info { width: 2fr; border: round $secondary 50%; padding: 0 1; }
+    KconfigScreen .-hidden { display: none; }
+    """
+    MUTATING = frozenset({"save", "classic_menuconfig", "edit_value", "revert_symbol"})
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="skiff.kconfig.search"),
+        Binding("ctrl+s", "save", "Save", id="skiff.kconfig.save"),
+        Binding("a", "toggle_show_all", "Show all", id="skiff.kconfig.show_all"),
+        Binding("c", "toggle_show_name", "Names", id="skiff.kconfig.show_name"),
+        Binding("e", "edit_value", "Edit value", id="skiff.kconfig.edit", show=False),
+        Binding("u", "revert_symbol", "Undo option", id="skiff.kconfig.revert", show=False),
+        Binding("M", "classic_menuconfig", "make menuconfig", id="skiff.kconfig.classic"),
+        Binding("r", "reload", "Reload", id="skiff.kconfig.reload", show=False),
+        Binding("escape", "leave", "Leave", id="skiff.kconfig.leave", show=False),
+    ]
+    # (label, action, help) for the command palette; mutating ones are dropped in read-only mode.
+    PALETTE = [
+        ("Kconfig: jump to symbol…", "search", "search every symbol, choice, menu and comment (regex terms)"),
+        ("Kconfig: save changes", "save", "write what you changed as a delta fragment in the workspace override layer"),
+        ("Kconfig: toggle show-all", "toggle_show_all", "also list options whose dependencies are not met"),
+        ("Kconfig: toggle symbol names", "toggle_show_name", "show BR2_… names beside the prompts"),
+        ("Kconfig: edit value of the current option", "edit_value", "string, int or hex input with range check"),
+        ("Kconfig: undo change of the current option", "revert_symbol", "back to the merged configuration's value"),
+        ("Kconfig: run make menuconfig in the terminal", "classic_menuconfig", "Buildroot's own menuconfig"),
+        ("Kconfig: reload", "reload", "parse Buildroot's Kconfig again (unsaved changes are lost)"),
+    ]
+
+    def __init__(self, *, read_only: bool | None = None) -> None:
+        super().__init__()
+        self._read_only = read_only
+        self.session: Session | None = None
+        self.load_error: SkiffError | None = None
+
+    # --- state --------------------------------------------------------------------------------
+    @property
+    def read_only(self) -> bool:
+        if self._read_only is not None:
+            return self._read_only or readonly.is_read_only()
+        app_ro = getattr(self.app, "read_only", False)
+        return bool(app_ro or readonly.is_read_only())
+
+    @property
+    def model(self) -> KconfigModel | None:
+        return self.session.model if self.session else None
+
+    def has_unsaved_changes(self) -> bool:
+        return bool(self.model and self.model.dirty)
+
+    # --- layout -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield from self.compose_top()
+        with Vertical(id="kc-loading"):
+            yield LoadingIndicator()
+            yield Static("Starting…", id="kc-stage")
+        with Vertical(id="kc-error", classes="-hidden"):
+            yield Static("", id="kc-error-text", markup=False)
+            yield Static("Buildroot's own menuconfig (make menuconfig) can still edit this workspace; "
+                         "its changes are saved as the same delta fragment.", markup=False)
+            with Horizontal(id="kc-error-buttons"):
+                yield Button("Run make menuconfig in the terminal", id="kc-classic", variant="primary")
+                yield Button("Retry", id="kc-retry")
+        with Horizontal(id="kc-body", classes="-hidden"):
+            with Vertical(id="kc-left"):
+                yield Static("", id="kc-header", markup=False)
+                yield KconfigTree(id="kc-tree", read_only=self.read_only)
+            with VerticalScroll(id="kc-info"):
+                yield Static("", id="kc-info-text", markup=False)
+        yield from self.compose_bottom()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.start_loading()
+
+    def on_unmount(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+    def _show(self, part: str) -> None:
+        for name in ("kc-loading", "kc-error", "kc-body"):
+            self.query_one(f"#{name}").set_class(name != part, "-hidden")
+
+    # --- loading (thread worker) --------------------------------------------------------------
+    def start_loading(self) -> None:
+        self._show("kc-loading")
+        self.query_one("#kc-stage", Static).update("Starting…")
+        self._load(self.app.root, dict(self.app.env), self.app.workspace)
+
+    @work(thread=True, exclusive=True, group=LOAD_GROUP, exit_on_error=False)
+    def _load(self, root, env, workspace) -> Session:
+        def progress(stage: str) -> None:
+            self.app.call_from_thread(self._stage, stage)
+        return open_workspace(root, env, workspace, progress=progress)
+
+    def _stage(self, text: str) -> None:
+        self.query_one("#kc-stage", Static).update(f"{text}…")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != LOAD_GROUP:
+            super().on_worker_state_changed(event)
+            return
+        if event.state == WorkerState.SUCCESS:
+            self._loaded(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            self._failed(event.worker.error)
+
+    def _loaded(self, session: Session) -> None:
+        if self.session is not None:
+            self.session.close()
+        self.session = session
+        self.load_error = None
+        tree = self.query_one(KconfigTree)
+        tree.load(session.model)
+        self._show("kc-body")
+        self._update_header()
+        tree.focus()
+        self._update_info()
+
+    def _failed(self, error: BaseException | None) -> None:
+        if isinstance(error, SkiffError):
+            self.load_error = error
+            text = str(error)
+        else:
+            self.load_error = SkiffError(f"internal error: {type(error).__name__}: {error}")
+            text = self.load_error.message
+            self.log.error(repr(error))
+        self.query_one("#kc-error-text", Static).update(f"The Kconfig editor could not load: {text}")
+        self.query_one("#kc-classic", Button).display = not self.read_only
+        self._show("kc-error")
+        self.query_one("#kc-retry", Button).focus()
+
+    # --- header and info ----------------------------------------------------------------------
+    def _update_header(self) -> None:
+        model = self.model
+        if model is None:
+            return
+        flags = [f for f, on in (("show-all", model.show_all), ("names", model.show_name)) if on]
+        changes = len(model.changes())
+        parts = [model.title(), f"values: {model.source}"]
+        if flags:
+            parts.append(" ".join(f"[{f}]" for f in flags))
+        parts.append(f"● {changes} unsaved change{'s' if changes != 1 else ''}" if changes else "no unsaved changes")
+        if self.read_only:
+            parts.append("read-only")
+        self.query_one("#kc-header", Static).update("  ·  ".join(parts))
+
+    def _update_info(self, menu_node=None) -> None:
+        model = self.model
+        if model is None:
+            return
+        node = menu_node if menu_node is not None else self.query_one(KconfigTree).current
+        text = model.info(node) if node is not None else ""
+        self.query_one("#kc-info-text", Static).update(text)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data is not None and event.node.tree is self.query_one(KconfigTree):
+            self._update_info(event.node.data)
+
+    def _after_edit(self) -> None:
+        tree = self.query_one(KconfigTree)
+        tree.refresh_rows()
+        self._update_header()
+        self._update_info()
+
+    # --- editing ------------------------------------------------------------------------------
+    def _report(self, exc: SkiffError) -> None:
+        self.notify(exc.message if not exc.path else str(exc), severity="error", timeout=6)
+
+    def on_kconfig_tree_activated(self, event: KconfigTree.Activated) -> None:
+        model = self.model
+        node = event.menu_node
+        tree = self.query_one(KconfigTree)
+        kind = model.kind(node)
+        toggles = kind in ("bool", "tristate") and model.is_changeable(node)
+        if event.how == "select" and tree.cursor_node is not None and tree.cursor_node.allow_expand \
+                and not model.needs_text(node):
+            # Enter opens a menu (and a menuconfig symbol's submenu), as in menuconfig
+            tree.populate(tree.cursor_node)
+            tree.cursor_node.toggle()
+            return
+        if self.read_only:
+            return
+        if toggles:
+            try:
+                model.toggle(node)
+            except SkiffError as exc:
+                self._report(exc)
+                return
+            self._after_edit()
+        elif model.needs_text(node):
+            self.action_edit_value()
+        elif tree.cursor_node is not None and tree.cursor_node.allow_expand:
+            tree.populate(tree.cursor_node)
+            tree.cursor_node.toggle()
+        elif kind in ("bool", "tristate"):
+            try:
+                model.toggle(node)      # explains why it cannot change
+            except SkiffError as exc:
+                self._report(exc)
+
+    def on_kconfig_tree_set_tristate(self, event: KconfigTree.SetTristate) -> None:
+        if self.read_only or self.model is None:
+            return
+        try:
+            self.model.set_tristate(event.menu_node, event.value)
+        except SkiffError as exc:
+            self._report(exc)
+            return
+        self._after_edit()
+
+    def action_edit_value(self) -> None:
+        model = self.model
+        node = self.query_one(KconfigTree).current if model else None
+        if node is None or not model.needs_text(node):
+            return
+        if not model.is_changeable(node):
+            self.notify(f"{node.item.name} cannot be changed now (its prompt is hidden)", severity="warning")
+            return
+        sym = node.item
+        rng = model.range_text(sym)
+        note = f"{sym.name} ({model.kind(node)}{', range ' + rng if rng else ''})"
+
+        def done(value: str | None) -> None:
+            if value is None:
+                return
+            try:
+                model.set_text(node, value)
+            except SkiffError as exc:
+                self._report(exc)
+                return
+            self._after_edit()
+
+        self.app.push_screen(ValueModal(node.prompt[0] if node.prompt else sym.name, sym.str_value,
+                                        partial(model.check_text, node), note=note), done)
+
+    def action_revert_symbol(self) -> None:
+        model = self.model
+        node = self.query_one(KconfigTree).current if model else None
+        if node is None:
+            return
+        try:
+            model.revert(node)
+        except SkiffError as exc:
+            self._report(exc)
+            return
+        self._after_edit()
+
+    # --- toggles, search ----------------------------------------------------------------------
+    def action_toggle_show_all(self) -> None:
+        if self.model is not None:
+            self.model.show_all = not self.model.show_all
+            self._after_edit()
+
+    def action_toggle_show_name(self) -> None:
+        if self.model is not None:
+            self.model.show_name = not self.model.show_name
+            self._after_edit()
+
+    def action_search(self) -> None:
+        if self.model is None:
+            return
+        self.app.push_screen(KconfigSearchModal(self.model), self.jump_to)
+
+    def jump_to(self, menu_node) -> None:
+        """Put the cursor on `menu_node`, switching show-all on if it is hidden."""
+        if menu_node is None or self.model is None:
+            return
+        tree = self.query_one(KconfigTree)
+        if not tree.reveal(menu_node):
+            if not self.model.show_all:
+                self.model.show_all = True
+                self._after_edit()
+                self.notify("Show-all is on: the entry you jumped to is hidden")
+            if not tree.reveal(menu_node):
+                self.notify("That entry has no place in the menu tree (no prompt); its info is shown",
+                            severity="warning")
+        tree.focus()
+        self._update_info(menu_node)
+
+    # --- save, leave --------------------------------------------------------------------------
+    def action_save(self) -> bool:
+        if self.session is None:
+            return False
+        try:
+            path = self.session.save()
+        except SkiffError as exc:
+            self.app.show_error(exc) if hasattr(self.app, "show_error") else self._report(exc)
+            return False
+        if path is None:
+            self.notify("No changes to save")
+        else:
+            self.notify(f"Saved to {path}; Configure applies it to the workspace", title="Kconfig")
+        self._after_edit()
+        return True
+
+    def confirm_leave(self, then) -> None:
+        """Call `then()` once the user has saved or discarded (or right away if nothing is unsaved)."""
+        if not self.has_unsaved_changes() or self.read_only:
+            then()
+            return
+        count = len(self.model.changes())
+
+        def answered(choice: str | None) -> None:
+            if choice == "save":
+                if self.action_save():
+                    then()
+            elif choice == "discard":
+                self.start_loading()     # back to what is on disk
+                then()
+
+        self.app.push_screen(UnsavedChangesModal("The Kconfig editor",
+                                                 f"{count} option{'s' if count != 1 else ''} changed, not saved yet."),
+                             answered)
+
+    def action_leave(self) -> None:
+        def go() -> None:
+            stack = self.app.screen_stack
+            if len(stack) > 1 and stack[-1] is self:
+                self.dismiss()
+            elif hasattr(self.app, "action_goto"):
+                self.app.action_goto("packages")
+        self.confirm_leave(go)
+
+    def action_reload(self) -> None:
+        if self.has_unsaved_changes() and not self.read_only:
+            self.confirm_leave(lambda: None)
+        else:
+            self.start_loading()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "kc-retry":
+            self.start_loading()
+        elif event.button.id == "kc-classic":
+            self.action_classic_menuconfig()
+
+    def action_classic_menuconfig(self) -> None:
+        """Buildroot's own menuconfig on the real terminal, then load again (it saved a delta)."""
+        if self.read_only:
+            return
+        if self.has_unsaved_changes():
+            self.notify("Save or undo your changes here first", severity="warning")
+            return
+        try:
+            with self.app.suspend():
+                code = run_classic_menuconfig(self.app.workspace, dict(self.app.env))
+        except SkiffError as exc:
+            self._report(exc)
+            return
+        except Exception as exc:  # SuspendNotSupported (no terminal), OSError
+            self.notify(f"cannot run make menuconfig here: {exc or type(exc).__name__}", severity="error")
+            return
+        self.notify(f"make menuconfig exited with {code}", severity="information" if code == 0 else "error")
+        self.start_loading()
+
+    # --- bindings and palette -----------------------------------------------------------------
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in self.MUTATING and self.read_only:
+            return False
+        if action in ("save", "edit_value", "revert_symbol", "toggle_show_all", "toggle_show_name", "search") \
+                and self.model is None:
+            return None          # shown disabled until the tree is loaded
+        return True
+
+    def palette_commands(self):
+        from ..app import PaletteCommand
+
+        out = []
+        for label, action, help_text in self.PALETTE:
+            mutating = action in self.MUTATING
+            if mutating and self.read_only:
+                continue
+            out.append(PaletteCommand(label, help_text, getattr(self, f"action_{action}"), mutating))
+        return out
