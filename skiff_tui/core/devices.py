@@ -510,7 +510,10 @@ class PyudevSource:
 
 
 class FakeDeviceSource:
-    """Captured records replayed; `add`/`remove`/`replace` simulate hot-plug for tests."""
+    """Captured records replayed; `add`/`remove` simulate hot-plug for tests. The flashing engine
+    refuses to write a /dev node that only a fake source vouches for."""
+
+    fake = True
 
     def __init__(self, records: Iterable[dict] = (), mountinfo: str = "", swaps: str = "") -> None:
         self._records: dict[str, dict] = {}

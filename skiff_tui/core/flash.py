@@ -136,6 +136,12 @@ def open_target(path: str | Path, *, source: dv.DeviceSource | None = None, show
     """An image file (existing, or created sparse with `create_size`) or a block device that passes
     every safety rule. A device that fails one raises DeviceError naming it and what to do."""
     path = str(path)
+    if not os.path.isfile(path) and create_size is None:
+        # a disk the device source knows (the live system, or captured records in demo/tests)
+        source = source or dv.default_source()
+        info = source.get(path)
+        if info is not None:
+            return device_target(info, show_all=show_all, unmount=unmount, min_size=min_size)
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -748,6 +754,9 @@ def execute(plan: Plan, *, progress: ProgressFn | None = None, source: dv.Device
             if target.is_device and plan.writes:
                 source = source or dv.default_source()
                 info = reidentify(target, source, plan.min_size)
+                if getattr(source, "fake", False) and target.path.startswith("/dev/"):
+                    raise FlashError(f"{target.path} comes from captured device records (SKIFF_FAKE_DEVICES): "
+                                     "not writing a real device node", kind="error")
                 if info.all_mounts():
                     _unmount(info, source)
                 try:   # kernel backstop: EBUSY while any partition is mounted or claimed

@@ -1,0 +1,267 @@
+"""skiff flash list|format|install|buildimage|write|verify — SD cards and images (SPEC §9).
+
+Every safety rule lives in the engine (skiff_tui.core.devices / flash); this module only asks.
+A device target is written only after its name is typed back, or with `--yes --confirm NAME`
+where NAME is the device's name. SkiffOS habits: PI_SD names the device and PI_IMAGE the image
+when --device/--image are not given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from ..core import devices as dv
+from ..core import flash
+from ..core.devices import DeviceError
+from ..core.flash_copy import Progress
+from ..core.flash_layout import FlashError, Layout
+from .common import add_workspace_arg, context
+
+
+def register(sub) -> None:
+    p = sub.add_parser("flash", help="list SD cards, format/install them, build and write images")
+    verbs = p.add_subparsers(dest="flash_verb", metavar="SUBVERB")
+    p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
+
+    v = verbs.add_parser("list", help="disks you can flash, and why others are hidden or disabled")
+    v.add_argument("--all", action="store_true", help="also list hidden disks (system, internal, loop)")
+    v.add_argument("--json", action="store_true", help="machine-readable output")
+    v.set_defaults(func=cmd_list)
+
+    for name, help_text in (("format", "GPT with BOOT/rootfs/persist (SPEC §9); --install also installs"),
+                            ("install", "copy the build output onto a formatted card; persist untouched")):
+        v = verbs.add_parser(name, help=help_text)
+        add_workspace_arg(v)
+        _device_args(v)
+        if name == "format":
+            v.add_argument("--install", action="store_true", help="install the build output after formatting")
+        _install_args(v)
+        _layout_arg(v)
+        v.set_defaults(func=cmd_format if name == "format" else cmd_install)
+
+    v = verbs.add_parser("buildimage", help="format+install into a sparse image file (no root needed)")
+    add_workspace_arg(v)
+    v.add_argument("--image", default=os.environ.get("PI_IMAGE"), help="output image file (default: $PI_IMAGE)")
+    v.add_argument("--size", default=None, help=f"image size (default: {flash.DEFAULT_IMAGE_SIZE // 1024 ** 3}G)")
+    _install_args(v)
+    _layout_arg(v)
+    v.set_defaults(func=cmd_buildimage)
+
+    v = verbs.add_parser("write", help="write an image file to a card: mapped blocks only, then read back")
+    _device_args(v)
+    v.add_argument("--image", default=os.environ.get("PI_IMAGE"), help="image file (default: $PI_IMAGE)")
+    v.add_argument("--no-verify", action="store_true", help="skip the read-back verification")
+    v.add_argument("--bootloader", action="append", default=[], metavar="FILE:OFFSET",
+                   help="also write a raw bootloader blob at a byte offset (repeatable)")
+    v.set_defaults(func=cmd_write)
+
+    v = verbs.add_parser("verify", help="compare a card (or file) with an image, over the image's mapped blocks")
+    v.add_argument("--device", default=os.environ.get("PI_SD"), help="device or image file (default: $PI_SD)")
+    v.add_argument("--image", default=os.environ.get("PI_IMAGE"), help="image file (default: $PI_IMAGE)")
+    v.add_argument("--all", action="store_true", help="allow hidden disks")
+    v.set_defaults(func=cmd_verify)
+
+
+def _device_args(v: argparse.ArgumentParser) -> None:
+    v.add_argument("--device", default=os.environ.get("PI_SD"),
+                   help="the card, e.g. /dev/sdb (default: $PI_SD); a regular file is written as an image")
+    v.add_argument("--all", action="store_true", help="allow hidden disks (internal, loop); still asks the name")
+    v.add_argument("--yes", action="store_true", help="do not ask; requires --confirm with the device's name")
+    v.add_argument("--confirm", metavar="DEVNAME", help="the device's name, e.g. sdb (with --yes)")
+    v.add_argument("--unmount", action="store_true", help="unmount the card's mounted partitions first")
+
+
+def _install_args(v: argparse.ArgumentParser) -> None:
+    if not any(a.dest == "bootloader" for a in v._actions):
+        v.add_argument("--bootloader", action="append", default=[], metavar="FILE:OFFSET",
+                       help="also write a raw bootloader blob at a byte offset (repeatable)")
+    v.add_argument("--images", help="build output directory (default: the workspace's images/)")
+
+
+def _layout_arg(v: argparse.ArgumentParser) -> None:
+    # Test-only: shrink SPEC's layout so tests work on megabyte-sized files. Not in --help.
+    v.add_argument("--layout-scale", type=float, default=None, help=argparse.SUPPRESS)
+
+
+def _layout(args) -> Layout:
+    scale = getattr(args, "layout_scale", None)
+    return Layout().scaled(scale) if scale else Layout()
+
+
+def _need(value, flag: str, env: str) -> str:
+    if not value:
+        raise FlashError(f"no target given: pass {flag} (or set {env})")
+    return value
+
+
+def _interactive() -> bool:
+    return not os.environ.get("SKIFF_NO_INTERACTIVE") and sys.stdin.isatty()
+
+
+# --- list ---------------------------------------------------------------------------------------
+def cmd_list(args) -> int:
+    source = dv.default_source()
+    assessed = [dv.assess(i, min_size=Layout().min_disk_size()) for i in source.scan()]
+    shown = dv.visible(assessed, args.all)
+    if args.json:
+        json.dump([{**a.device.to_json(), "verdict": a.verdict.value, "reasons": a.reasons,
+                    "warnings": a.warnings, "system": a.system,
+                    "selectable": a.selectable_with(args.all)} for a in shown], sys.stdout, indent=2)
+        print()
+        return 0
+    if not shown:
+        print("no SD card or USB disk found: insert one (skiff flash list --all shows every disk)")
+    for a in shown:
+        i = a.device
+        status = {"ok": "ok", "warn": "ok", "disabled": "disabled", "hidden": "hidden"}[a.verdict.value]
+        line = f"{i.node:<16} {dv.human_size(i.size):>10}  {i.description[:28]:<28} {i.bus or '-':<7} {status}"
+        if a.reason:
+            line += f": {a.reason}"
+        print(line)
+    hidden = [a for a in assessed if a.verdict is dv.Verdict.HIDDEN]
+    if hidden and not args.all:
+        groups: dict[str, list[str]] = {}
+        for a in hidden:
+            groups.setdefault(a.reasons[0], []).append(a.device.name)
+        parts = [f"{names[0]}: {reason}" if len(names) == 1 else f"{len(names)} × {reason} ({', '.join(names)})"
+                 for reason, names in groups.items()]
+        print(f"{len(hidden)} disk(s) hidden ({'; '.join(parts)}): --all lists them")
+    return 0
+
+
+# --- confirmation -------------------------------------------------------------------------------
+def _confirm(plan: flash.Plan, args) -> None:
+    """Print the plan; for a device, the name typed back (or --yes --confirm NAME) is required."""
+    print(plan.summary())
+    name = plan.confirm_name
+    if name is None:
+        return
+    target = plan.target
+    if getattr(args, "yes", False):
+        if not args.confirm or not target.confirm_matches(args.confirm):
+            raise FlashError(f"refusing to write {target.path}: --yes needs --confirm {name} "
+                             "(the device's name, repeated)")
+        return
+    if not _interactive():
+        raise FlashError(f"refusing to write {target.path} without confirmation",
+                         hint=f"run it in a terminal, or pass --yes --confirm {name}")
+    try:
+        typed = input(f"This erases what is listed above on {target.path}. Type the device name ({name}) to go on: ")
+    except EOFError:
+        typed = ""
+    if not target.confirm_matches(typed):
+        raise FlashError(f"{typed.strip()!r} is not {name}: nothing was written to {target.path}")
+
+
+def _open_device(args, *, min_size: int = 0, create_size: int | None = None) -> flash.Target:
+    path = _need(args.device, "--device", "PI_SD")
+    try:
+        return flash.open_target(path, show_all=args.all, unmount=args.unmount, min_size=min_size,
+                                 create_size=create_size)
+    except DeviceError as exc:
+        if "mounted partitions" not in str(exc) or not _interactive():
+            raise
+        answer = input(f"{exc.message}. Unmount them? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            raise
+        args.unmount = True
+        return flash.open_target(path, show_all=args.all, unmount=True, min_size=min_size)
+
+
+def _install_set(args) -> flash.InstallSet:
+    ctx = context(args)
+    return flash.workspace_install_set(ctx.workspace, ctx.env, args.images)
+
+
+def _blobs(args) -> list[flash.Blob]:
+    return [flash.parse_blob(spec) for spec in args.bootloader]
+
+
+class _Printer:
+    """Progress on stderr: one rewritten line on a terminal, step titles otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last_phase = None
+
+    def __call__(self, p: Progress) -> None:
+        if p.phase in ("write", "verify", "finishing writes (flush)"):
+            if self.tty:
+                print("\r" + p.line().ljust(70), end="", file=sys.stderr, flush=True)
+            elif p.stalled or p.done == p.total:
+                print(p.line(), file=sys.stderr)
+            return
+        if self.tty:
+            print(file=sys.stderr)
+        if p.phase != self.last_phase and p.phase != "done":
+            print(f"skiff: {p.phase}", file=sys.stderr)
+        self.last_phase = p.phase
+
+
+def _run(plan: flash.Plan) -> int:
+    outcome = flash.execute(plan, progress=_Printer())
+    for msg in outcome.messages:
+        print(msg)
+    print(_next_steps(plan))
+    return 0
+
+
+def _next_steps(plan: flash.Plan) -> str:
+    if plan.action == "verify":
+        return f"{plan.target.path} matches the image."
+    if plan.target.is_device:
+        return f"done: {plan.target.path} can be removed once your desktop shows no activity; put it in the board and power on."
+    if plan.action == "buildimage":
+        return f"done: write it to a card with 'skiff flash write --image {plan.target.path} --device /dev/sdX'."
+    return f"done: {plan.target.path}"
+
+
+# --- verbs --------------------------------------------------------------------------------------
+def cmd_format(args) -> int:
+    layout = _layout(args)
+    target = _open_device(args, min_size=layout.min_disk_size())
+    install = _install_set(args) if args.install else None
+    plan = flash.plan_format(target, layout, install=install, blobs=_blobs(args))
+    _confirm(plan, args)
+    return _run(plan)
+
+
+def cmd_install(args) -> int:
+    target = _open_device(args)
+    plan = flash.plan_install(target, _install_set(args), blobs=_blobs(args))
+    _confirm(plan, args)
+    return _run(plan)
+
+
+def cmd_buildimage(args) -> int:
+    image = _need(args.image, "--image", "PI_IMAGE")
+    if os.path.exists(image) and not os.path.isfile(image):
+        raise FlashError(f"{image} is not a regular file: buildimage writes image files only",
+                         hint="use 'skiff flash format --install --device …' for a card")
+    size = flash.parse_size(args.size) if args.size else flash.DEFAULT_IMAGE_SIZE
+    plan = flash.plan_buildimage(image, size, _layout(args), install=_install_set(args), blobs=_blobs(args))
+    print(plan.summary())
+    return _run(plan)
+
+
+def cmd_write(args) -> int:
+    image = _need(args.image, "--image", "PI_IMAGE")
+    if not os.path.isfile(image):
+        raise FlashError("image file not found", path=image)
+    device = _need(args.device, "--device", "PI_SD")
+    # a regular file target grows to the image's size; a disk must already be large enough
+    target = _open_device(args, min_size=0 if os.path.isfile(device) else os.path.getsize(image))
+    plan = flash.plan_write(image, target, blobs=_blobs(args), verify=not args.no_verify)
+    _confirm(plan, args)
+    return _run(plan)
+
+
+def cmd_verify(args) -> int:
+    image = _need(args.image, "--image", "PI_IMAGE")
+    path = _need(args.device, "--device", "PI_SD")
+    target = flash.open_target(path, show_all=args.all, unmount=True)
+    plan = flash.plan_verify(image, target)
+    return _run(plan)
