@@ -28,6 +28,10 @@ SD_VARS = {
     "beaglebone": ("BEAGLEBONE_SD", "BEAGLEBONE_IMAGE"),
     "freescale": ("FREESCALE_SD", "FREESCALE_IMAGE"),
     "jetson": ("NVIDIA_SD", "NVIDIA_IMAGE"),
+    "intel": ("INTEL_DESKTOP_DISK", "INTEL_DESKTOP_IMAGE"),
+    "apple": ("INTEL_DESKTOP_DISK", "INTEL_DESKTOP_IMAGE"),
+    "valve": ("INTEL_DESKTOP_DISK", "INTEL_DESKTOP_IMAGE"),
+    "pcengines": ("PCENGINES_SD", "PCENGINES_IMAGE"),
     "odroid": ("ODROID_SD", "ODROID_IMAGE"),
     "orangepi": ("ORANGEPI_SD", "ORANGEPI_IMAGE"),
     "pcduino": ("PCDUINO_SD", "PCDUINO_IMAGE"),
@@ -36,6 +40,17 @@ SD_VARS = {
     "starfive": ("STARFIVE_SD", "STARFIVE_IMAGE"),
     "usbarmory": ("USBARMORY_SD", "USBARMORY_IMAGE"),
 }
+
+
+# Boards whose command rules live in another vendor's package (default: <vendor>/common).
+SHARED_RULES = {
+    "apple/macbook": "intel/desktop",
+    "valve/deck": "intel/desktop",
+}
+
+
+def shared_rules_of(name: str) -> str:
+    return SHARED_RULES.get(name, name.split("/", 1)[0] + "/common")
 
 
 @dataclass(frozen=True)
@@ -78,6 +93,10 @@ BOARDS: tuple[Board, ...] = (
     Board("jetson/agx", "BR2_PACKAGE_LINUX4TEGRA", ("flashusb", "install")),
     Board("jetson/nano", UBOOT, cli=False),
     Board("jetson/tx2", UBOOT, ("flashusb",)),
+    Board("intel/desktop", "BR2_TARGET_GRUB2_X86_64_EFI"),
+    Board("apple/macbook", "BR2_TARGET_GRUB2_X86_64_EFI"),
+    Board("valve/deck", "BR2_TARGET_GRUB2_X86_64_EFI"),
+    Board("pcengines/apu2", "BR2_TARGET_GRUB2_I386_PC"),
 )
 
 ARCH_SYMBOLS = ("BR2_arm", "BR2_aarch64", "BR2_x86_64", "BR2_i386", "BR2_riscv")

@@ -14,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from board_catalog import (  # noqa: E402
     ARCH_SYMBOLS, BOARDS, CONFIGS, REPO, SD_VARS, VENDORS, board_packages, is_ours, merged,
+    shared_rules_of,
 )
 
 from skiff_tui.core.errors import ResolveError  # noqa: E402
@@ -206,8 +207,10 @@ def test_board_makefile_finds_common_through_the_override_variable(index, name, 
     dev_var, _ = SD_VARS[pkg.namespace]
     moved = tmp_path / "elsewhere"
     shutil.copytree(pkg.path, moved)
-    common = CONFIGS / pkg.namespace / "common"
-    env = _make_env({f"SKIFF_CONFIG_PATH_{pkg.namespace.upper()}_COMMON": str(common)})
+    rules = shared_rules_of(name)
+    env = _make_env()
+    if rules in index and rules != name:
+        env[f"SKIFF_CONFIG_PATH_{rules.upper().replace('/', '_')}"] = str(index.get(rules).path)
     proc = _dry_run(moved / "extensions" / "Makefile", "format", {dev_var: "/dev/sdq"}, tmp_path, env)
     assert proc.returncode == 0, proc.stderr
     assert '--device "/dev/sdq"' in proc.stdout
