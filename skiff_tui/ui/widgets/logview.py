@@ -419,6 +419,11 @@ class LogViewer(Vertical):
             text = "  ·  ".join(parts)
         self.query_one("#logviewer-status", Static).update(text)
 
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "close_search":      # otherwise escape belongs to the screen (e.g. Back)
+            return self.query_one(Input).has_class("-visible")
+        return True
+
     def action_open_search(self) -> None:
         box = self.query_one(Input)
         box.add_class("-visible")

@@ -1,0 +1,288 @@
+"""Build and Logs screens, LogView and LivePane, driven with Textual's Pilot; assertions are on
+what the widgets show."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from textual.app import App
+from textual.widgets import DataTable, ProgressBar, Static
+
+from skiff_tui.core import build as engine
+from skiff_tui.core.workspace import Workspace
+from skiff_tui.ui.screens.build import BuildScreen
+from skiff_tui.ui.screens.logs import LogScreen, LogsScreen
+from skiff_tui.ui.widgets.logview import LivePane, LogView, LogViewer
+
+HERE = Path(__file__).parent
+REPO = Path(engine.__file__).parents[2]
+
+
+def fake(ws, *extra):
+    return [sys.executable, str(HERE / "fakebuild.py"), f"O={ws.dir}", *extra]
+
+
+@pytest.fixture
+def ws(tmp_path):
+    w = Workspace(tmp_path, "t")
+    w.dir.mkdir(parents=True)
+    return w
+
+
+class Host(App):
+    def __init__(self, screen_factory):
+        super().__init__()
+        self._factory = screen_factory
+
+    def on_mount(self):
+        self.push_screen(self._factory())
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def until(pilot, predicate, timeout=15.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+def shown_actions(screen) -> set[str]:
+    return {b.binding.action for b in screen.active_bindings.values()}
+
+
+async def test_build_screen_starts_and_shows_progress_and_log(ws):
+    app = Host(lambda: BuildScreen(ws, start_argv=fake(ws, "--delay", "0.06"), chain=["pi/4"], total=5))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert "no builds yet" in text_of(screen.query_one("#build-title"))
+        await pilot.press("s")
+        seen_info = set()
+
+        def finished():
+            seen_info.add(text_of(screen.query_one("#build-info")))
+            return screen.record is not None and screen.record.status != "running"
+        await until(pilot, finished)
+        await pilot.pause(0.3)
+        assert any("/5" in t and "busybox" in t and "ETA" in t for t in seen_info), seen_info
+        title = text_of(screen.query_one("#build-title"))
+        assert "succeeded" in title and "pi/4" in title
+        bar = screen.query_one(ProgressBar)
+        assert bar.total == 5 and bar.progress == 5
+        assert text_of(screen.query_one("#build-info")).startswith("5/5")
+        view = screen.query_one(LogView)
+        shown = [l for l in view.visible_lines() if l]
+        assert shown[-1].endswith(">>>   Generating filesystem image rootfs.ext2")
+        assert not screen.query_one("#build-failure").has_class("-visible")
+
+
+async def test_build_screen_failure_panel(ws):
+    app = Host(lambda: BuildScreen(ws, start_argv=fake(ws, "--fail", "busybox:build"), total=5))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("s")
+        await until(pilot, lambda: screen.record is not None and screen.record.status == "failed")
+        panel = screen.query_one("#build-failure")
+        assert panel.has_class("-visible")
+        text = text_of(panel)
+        assert "Build failed in busybox during build" in text
+        assert "error: 'undefined_symbol' undeclared" in text
+        assert "make br/busybox-dirclean" in text and "make br/busybox-rebuild" in text
+
+
+async def test_build_screen_cancel(ws):
+    app = Host(lambda: BuildScreen(ws, start_argv=fake(ws, "--delay", "0.2"), total=5))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert "cancel" in shown_actions(screen)
+        await pilot.press("s")
+        await until(pilot, lambda: screen.record is not None and screen.record.done >= 1)
+        await pilot.press("c")
+        await until(pilot, lambda: screen.record.status != "running")
+        assert screen.record.status == "cancelled"
+        assert "cancelled" in text_of(screen.query_one("#build-title"))
+
+
+async def test_read_only_screen_attaches_to_another_process_build(ws):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, str(HERE / "driver.py"), str(ws.root), ws.name, "5", "--",
+                             *fake(ws, "--delay", "0.08")], env=env, stdout=subprocess.DEVNULL)
+    try:
+        app = Host(lambda: BuildScreen(ws, read_only=True))
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            # start/cancel are absent in read-only mode
+            assert not {"start", "cancel"} & shown_actions(screen)
+            await until(pilot, lambda: screen.record is not None and screen.record.status == "running")
+            title = text_of(screen.query_one("#build-title"))
+            assert f"started by pid {proc.pid}" in title and "READ-ONLY" in title
+            progress = set()
+
+            def done():
+                progress.add(screen.query_one(ProgressBar).progress)
+                return screen.record.status != "running"
+            await until(pilot, done, timeout=30)
+            await pilot.press("s")       # refused: nothing starts
+            await pilot.pause(0.3)
+            assert screen.record.status == "succeeded"
+            assert len(progress) >= 3    # saw progress move live
+            lines = [l for l in screen.query_one(LogView).visible_lines() if l]
+            assert lines[-1].endswith("Generating filesystem image rootfs.ext2")
+            assert len(engine.list_builds(ws)) == 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def write_log(path: Path, n=400):
+    lines = []
+    for i in range(n):
+        if i == 150:
+            lines.append("broken.c:2:33: error: 'undefined_symbol' undeclared")
+        elif i in (100, 300):
+            lines.append(f"demo.c:{i}:1: warning: unused variable 'x{i}'")
+        else:
+            lines.append(f"line {i}")
+    path.write_text("\n".join(lines) + "\n")
+    return lines
+
+
+class ViewerApp(App):
+    def __init__(self, path, follow=True):
+        super().__init__()
+        self.path, self.follow = path, follow
+
+    def compose(self):
+        yield LogViewer(self.path, follow=self.follow)
+
+
+async def test_logview_follow_scroll_error_filter_search(tmp_path):
+    path = tmp_path / "x.log"
+    lines = write_log(path)
+    app = ViewerApp(path)
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        view.focus()
+        await until(pilot, lambda: view.index and view.index.complete)
+        await pilot.pause(0.1)
+        shown = [l for l in view.visible_lines() if l]
+        assert shown[-1] == f"400 line 399"             # following the tail, with line numbers
+        with open(path, "a") as f:
+            f.write("appended 1\nappended 2\n")
+        await until(pilot, lambda: view.visible_lines()[-1].endswith("appended 2"))
+        # scrolling up stops following: new lines don't move the view
+        await pilot.press("pageup")
+        assert view.follow is False
+        before = view.visible_lines()
+        with open(path, "a") as f:
+            f.write("appended 3\n")
+        await until(pilot, lambda: view.index.line_count == 403)
+        await pilot.pause(0.1)
+        assert view.visible_lines() == before
+        await pilot.press("f")                            # follow again
+        await pilot.pause(0.1)
+        assert view.visible_lines()[-1].endswith("appended 3")
+        # jump to the first error
+        await pilot.press("e")
+        await until(pilot, lambda: view.match_line == 150)
+        assert any("error: 'undefined_symbol'" in l for l in view.visible_lines())
+        assert view.follow is False
+        # errors/warnings only
+        await pilot.press("w")
+        await until(pilot, lambda: view.virtual_size.height == 3)
+        shown = [l for l in view.visible_lines() if l]
+        assert [s.split(" ", 1)[0] for s in shown] == ["101", "151", "301"]
+        await pilot.press("w")
+        await until(pilot, lambda: view.virtual_size.height == 403)
+        # search (smart case regex), next match wraps
+        await pilot.press("slash")
+        await pilot.press(*"warning: unused")
+        await pilot.press("enter")
+        await until(pilot, lambda: view.match_line == 300 or view.match_line == 100)
+        first = view.match_line
+        await pilot.press("n")
+        await until(pilot, lambda: view.match_line not in (None, first))
+        assert {first, view.match_line} == {100, 300}
+        assert any("warning: unused variable" in l for l in view.visible_lines())
+
+
+async def test_logview_big_file_shows_first_screen_before_full_index(tmp_path):
+    path = tmp_path / "big.log"
+    with open(path, "wb") as f:
+        f.write(b"".join(b"line %d of a big log with some text\n" % i for i in range(400_000)))
+    app = ViewerApp(path, follow=False)
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(LogView)
+        await until(pilot, lambda: view.index and view.index.complete)
+        await pilot.pause(0.1)
+        shown = view.visible_lines()
+        assert shown[0] == "     1 line 0 of a big log with some text"
+        await pilot.press("G")
+        await pilot.pause(0.1)
+        assert [l for l in view.visible_lines() if l][-1] == "400000 line 399999 of a big log with some text"
+
+
+async def test_logs_screen_lists_and_opens(ws):
+    bad = engine.run_build(ws, fake(ws, "--fail", "busybox:build"), env={}, chain=["pi/4", "core/gentoo"], target="all")
+    good = engine.run_build(ws, fake(ws), env={}, chain=["pi/4"], target="all")
+    app = Host(lambda: LogsScreen(ws, read_only=True))
+    async with app.run_test(size=(140, 40)) as pilot:
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 2
+        row0 = [str(c) for c in table.get_row_at(0)]
+        row1 = [str(c) for c in table.get_row_at(1)]
+        assert "succeeded" in row0[3] and row0[2] == "pi/4"
+        assert "failed: busybox (build)" in row1[3] and row1[2] == "pi/4,core/gentoo"
+        await pilot.press("down")
+        detail = text_of(app.screen.query_one("#logs-detail"))
+        assert bad.id in detail and "make br/busybox-dirclean" in detail
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, LogScreen))
+        view = app.screen.query_one(LogView)
+        await until(pilot, lambda: view.index and view.index.complete and view.visible_lines()[0])
+        first_lines = Path(bad.log_path).read_text().splitlines()[:3]
+        gutter = view._gutter_width()
+        assert [l[gutter:] for l in view.visible_lines()[:3]] == first_lines
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, LogsScreen))
+    assert good.status == "succeeded"
+
+
+class PaneApp(App):
+    def compose(self):
+        yield LivePane(max_lines=1000, interval=0.05)
+
+
+async def test_live_pane_batches_bounded_and_follows():
+    app = PaneApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        pane = app.query_one(LivePane)
+
+        def producer():
+            for i in range(0, 50_000, 500):
+                pane.feed([f"out {j}" for j in range(i, i + 500)])
+        t = threading.Thread(target=producer)
+        t.start()
+        t.join()
+        await until(pilot, lambda: pane.received == 50_000 and pane.lines and pane.lines[-1] == "out 49999")
+        await pilot.pause(0.1)
+        assert len(pane.lines) == 1000                  # bounded
+        assert pane.lines[0] == "out 49000"
+        rows = [l.strip() for l in ("".join(s.text for s in pane.render_line(y)) for y in range(pane.size.height))]
+        assert rows[-1] == "out 49999"                  # following the tail
+        await pilot.press("pageup")
+        pane.feed(["later"])
+        await pilot.pause(0.2)
+        assert pane.follow is False
+        rows2 = [l.strip() for l in ("".join(s.text for s in pane.render_line(y)) for y in range(pane.size.height))]
+        assert "later" not in rows2
