@@ -21,6 +21,10 @@ INTRO = ("skiff composes SkiffOS configuration packages into one Buildroot confi
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="skiff.help.close")]
 
+    def __init__(self, below=None) -> None:
+        super().__init__()
+        self.below = below
+
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Label("skiff — help", id="help-title")
@@ -31,19 +35,22 @@ class HelpScreen(ModalScreen[None]):
         yield Footer()
 
     def _keys_table(self) -> Table:
-        below = self.app.screen  # still the screen underneath while composing
+        below = self.below or self.app.screen
         table = Table(title="Keys", show_header=True, expand=True, title_justify="left")
         table.add_column("Key", no_wrap=True)
         table.add_column("Action")
         seen = set()
+        self.key_rows: list[tuple[str, str]] = []
         for key, active in below.active_bindings.items():
             binding = active.binding
             desc = binding.description or binding.action
             if not desc or (binding.action, desc) in seen:
                 continue
             seen.add((binding.action, desc))
-            table.add_row(self.app.get_key_display(binding), desc)
-        table.add_row("ctrl+p", "command palette (every action)")
+            self.key_rows.append((self.app.get_key_display(binding), desc))
+        self.key_rows.append(("ctrl+p", "command palette (every action)"))
+        for row in self.key_rows:
+            table.add_row(*row)
         return table
 
     def _sections_table(self) -> Table:

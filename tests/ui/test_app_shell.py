@@ -1,0 +1,149 @@
+"""App shell: navigation, help, themes, command palette, read-only mode, startup errors."""
+
+from __future__ import annotations
+
+import inspect
+
+from textual.command import CommandPalette
+
+from skiff_tui.core import readonly
+from skiff_tui.core.workspace import Workspace
+from skiff_tui.ui.commands import SkiffCommands
+from skiff_tui.ui.screens import SECTIONS, Section
+from skiff_tui.ui.screens.help import HelpScreen
+
+MUTATING_ACTIONS = {"add", "remove", "move_up", "move_down", "configure", "create", "delete"}
+
+
+async def _palette_titles(app, query: str = "") -> list[str]:
+    provider = SkiffCommands(app.screen)
+    hits = provider.search(query) if query else provider.discover()
+    out = []
+    async for hit in hits:
+        out.append(str(getattr(hit, "text", None) or hit.display))
+    return out
+
+
+async def test_number_keys_switch_sections_and_missing_ones_keep_their_place(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        for key, section in (("2", "stack"), ("3", "values"), ("4", "workspaces"), ("1", "packages")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.current_mode == section and app.screen.SECTION == section
+        nav = str(app.screen.query_one("#nav").render())
+        for title in ("Packages", "Stack", "Values", "Workspaces", "Build", "Logs", "Flash", "Kconfig",
+                      "Overrides", "skiff-core.yaml"):
+            assert title in nav
+
+
+async def test_help_screen_lists_the_keys_of_the_screen_below(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        actions = [desc for _key, desc in app.screen.key_rows]
+        assert {"Add", "Remove", "Unlisted", "Theme", "Help"} <= set(actions)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_theme_toggles_between_dark_and_light(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        assert app.current_theme.dark
+        await pilot.press("ctrl+t")
+        assert not app.current_theme.dark and app.theme == "textual-light"
+        await pilot.press("ctrl+t")
+        assert app.current_theme.dark
+
+
+async def test_palette_offers_context_commands_and_runs_them(make_app, settle, engine_selection, skiff_root):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        titles = await _palette_titles(app, "add package")
+        assert "Add package board/beta" in titles and "Add package apps/hidden" in titles
+        assert "Go to Stack" in await _palette_titles(app)
+        # through the real palette: type, pick the first hit
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Add package board/beta")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert engine_selection(skiff_root) == ["board/beta"]
+        titles = await _palette_titles(app, "package")
+        assert "Remove package board/beta" in titles and "Add package board/beta" not in titles
+
+
+async def test_palette_lists_package_commands_of_the_chain(make_app, settle, save_selection):
+    save_selection(["board/alpha"])
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        titles = await _palette_titles(app, "run cmd")
+        assert "Run cmd/board/alpha/format" in titles and "Run cmd/board/alpha/install" in titles
+
+
+async def test_read_only_hides_every_mutating_binding_and_palette_command(make_app, settle, save_selection,
+                                                                          engine_selection, skiff_root):
+    save_selection(["board/alpha"])
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        assert readonly.is_read_only()  # engine writes refuse too
+        assert "READ-ONLY" in str(app.screen.query_one("#status").render())
+        for key in ("1", "2", "3", "4"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            actions = {b.binding.action for b in app.screen.active_bindings.values()}
+            assert not actions & MUTATING_ACTIONS, (app.screen.SECTION, actions & MUTATING_ACTIONS)
+            titles = await _palette_titles(app) + await _palette_titles(app, "a")
+            assert titles, "the palette still offers the non-mutating commands"
+            for word in ("Add package", "Remove", "Configure", "Create workspace", "Delete", "Run cmd/", "Move"):
+                assert not [t for t in titles if t.startswith(word)], (app.screen.SECTION, word)
+        # the keys do nothing either
+        await pilot.press("1")
+        await pilot.press("a", "d")
+        await pilot.press("2")
+        await pilot.press("c", "d", "shift+up")
+        await settle(app, pilot)
+        assert engine_selection(skiff_root) == ["board/alpha"]
+        assert not (skiff_root / "workspaces" / "default" / ".config").exists()
+        # editors are offered only when their screen takes read_only=
+        nav = str(app.screen.query_one("#nav").render())
+        assert "Packages" in nav
+        for section in SECTIONS:
+            if section.editor and app.section_offered(section):
+                assert "read_only" in inspect.signature(app._screen_class(section)).parameters
+                assert section.title in nav
+        no_read_only_editor = Section("x", "Editor without read-only", "x", "skiff_tui.ui.screens.help",
+                                      "HelpScreen", "test double", editor=True)
+        assert not app.section_offered(no_read_only_editor)
+        assert not app.section_offered(Section("y", "Absent", "y", "skiff_tui.ui.screens.absent_module",
+                                               "AbsentScreen", "not installed", editor=True))
+
+
+async def test_unreadable_saved_state_is_a_notification_not_a_traceback(make_app, settle, skiff_root):
+    ws = Workspace(skiff_root, "default")
+    ws.final_dir.mkdir(parents=True)
+    (ws.final_dir / "state.json").write_text("{not json")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        assert app.is_running
+        messages = [n.message for n in app._notifications]
+        assert any("saved state is unreadable" in m for m in messages), messages
+        assert app.index is not None  # the packages still load
+
+
+async def test_workspace_argument_opens_that_workspace(make_app, settle, save_selection):
+    save_selection(["board/beta"], workspace="lab")
+    app = make_app(workspace="lab")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        assert app.workspace.name == "lab" and app.selection == ("board/beta",)
