@@ -119,7 +119,7 @@ class KconfigModel:
                                  hint="use 'skiff br menuconfig' (Buildroot's own tool) instead")
         progress("Computing the merged configuration's values")
         baseline = {sym.name: delta_value(sym) for sym in kconf.unique_defined_syms}
-        source = f"merged configuration ({baseline_config})" if baseline_config else "Kconfig defaults"
+        source = "the merged configuration (no .config yet)" if baseline_config else "Kconfig defaults"
         if config is not None and config.is_file():
             progress("Loading the workspace's .config")
             kconf.load_config(str(config), replace=True)

@@ -170,3 +170,39 @@ def kconfig_root(skiff_root, kconfig_tree, monkeypatch):
 def kconfig_texts() -> dict[str, str]:
     """The fixture tree's sources, for tests that check line numbers or build their own tree."""
     return {"Config.in": CONFIG_IN, "system/Config.in": SYSTEM_CONFIG_IN, "external/Config.in": EXTERNAL_CONFIG_IN}
+
+
+@pytest.fixture(autouse=True)
+def _read_write_session():
+    """Read-only mode is process-wide (and sets SKIFF_READ_ONLY): start and end every test without it."""
+    from skiff_tui.core import readonly
+
+    readonly.set_read_only(False)
+    yield
+    readonly.set_read_only(False)
+
+
+@pytest.fixture
+def make_app(kconfig_root):
+    """The real SkiffApp over the kconfig_root tree (the editors are sections of it)."""
+    import os
+
+    from skiff_tui.ui.app import SkiffApp
+
+    def make(**kwargs):
+        kwargs.setdefault("root", kconfig_root)
+        kwargs.setdefault("env", dict(os.environ))
+        return SkiffApp(**kwargs)
+    return make
+
+
+async def settle(app, pilot) -> None:
+    """Let thread workers finish and their results render (notes §6.4)."""
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+@pytest.fixture
+def settled():
+    return settle
