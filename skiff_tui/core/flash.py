@@ -636,6 +636,8 @@ class Run:
         try:
             return os.open(self.target.path, flags)
         except OSError as exc:
+            if direct and exc.errno == errno.EINVAL:     # no O_DIRECT here (tmpfs, some FUSE)
+                return self._open_write(direct=False)
             raise classify_os_error(exc, self.target.path) from None
 
     def zero(self, offset: int, length: int) -> None:

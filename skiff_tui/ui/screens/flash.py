@@ -1,0 +1,350 @@
+"""Flash: the guided SD-card flow (SPEC §9) over the engine in skiff_tui.core.flash.
+
+Choose the card from a live list that says why any disk is hidden or disabled; choose format +
+install, install (update) or write an image; read what is erased and what is kept; type the
+device name; watch progress with speed and ETA; read the verification result and what to do next.
+The engine enforces every rule (it re-identifies the card, refuses changed or mounted disks);
+this screen only explains. Usable alone: `FlashScreen(workspace, read_only)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import (Button, Checkbox, DataTable, Footer, Input, Label, ProgressBar, RadioButton,
+                             RadioSet, Static)
+from textual.worker import Worker, WorkerState
+
+from ...core import devices as dv
+from ...core import flash
+from ...core.errors import SkiffError
+from ...core.flash_copy import Progress
+from ...core.flash_layout import FlashError, Layout
+
+ACTIONS = (("format", "Format + install (erases the card)"),
+           ("install", "Install (update; persist kept)"),
+           ("write", "Write an image file"))
+
+NEXT_STEPS = {
+    "unplugged": "Re-insert the card and start again: what was written is incomplete.",
+    "write-protected": "Slide the card's lock switch to unlocked, re-insert it and start again.",
+    "no-space": "Use a larger card, or a smaller image.",
+    "changed": "A different card is in the reader now: select it again from the list.",
+    "verify": "The card did not read back what was written: write again, or try another card.",
+    "busy": "Unmount the card's partitions (or tick 'unmount') and close programs using it.",
+    "io": "The card or reader failed: try another reader or card.",
+}
+
+
+class DevicesChanged(Message):
+    def __init__(self, infos: list[dv.BlockDeviceInfo]) -> None:
+        super().__init__()
+        self.infos = infos
+
+
+class FlashProgress(Message):
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+class FlashScreen(Screen):
+    DEFAULT_CSS = """
+    FlashScreen #flash-body { height: 1fr; }
+    FlashScreen #devices { height: 10; }
+    FlashScreen #hidden-note { color: $text-muted; height: auto; }
+    FlashScreen #choices { height: auto; }
+    FlashScreen #action { width: 44; }
+    FlashScreen #options { width: 1fr; height: auto; }
+    FlashScreen #summary { height: auto; border: round $primary; padding: 0 1; }
+    FlashScreen #confirm-row { height: auto; }
+    FlashScreen #confirm { width: 1fr; }
+    FlashScreen #progress-text, FlashScreen #result { height: auto; }
+    """
+    BINDINGS = [
+        Binding("a", "toggle_all", "Show hidden", id="skiff.flash.show_all"),
+        Binding("r", "rescan", "Rescan", id="skiff.flash.rescan"),
+        Binding("escape", "app.pop_screen", "Back", id="skiff.flash.back", show=False),
+    ]
+
+    def __init__(self, workspace=None, read_only: bool = False, *, source: dv.DeviceSource | None = None,
+                 env: dict[str, str] | None = None, layout: Layout = Layout(), rescan_interval: float | None = 2.0,
+                 install_set: flash.InstallSet | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.read_only = read_only
+        self.env = env
+        self.card_layout = layout
+        self.rescan_interval = rescan_interval
+        self._source = source
+        self._install_set = install_set
+        self.show_all = False
+        self.infos: list[dv.BlockDeviceInfo] = []
+        self.rows: list[dv.Assessment] = []
+        self.selected: dv.Assessment | None = None
+        self.plan: flash.Plan | None = None
+        self.outcome: flash.Outcome | None = None
+        self.error: SkiffError | None = None
+        self._watch: dv.Watch | None = None
+
+    # --- layout -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="flash-body"):
+            yield Label("Flash an SD card" + ("  (read-only: nothing can be written)" if self.read_only else ""),
+                        classes="pane-title")
+            yield DataTable(id="devices", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="hidden-note")
+            with Horizontal(id="choices"):
+                with RadioSet(id="action"):
+                    for i, (_key, label) in enumerate(ACTIONS):
+                        yield RadioButton(label, value=(i == 0))
+                with Vertical(id="options"):
+                    yield Input(placeholder="image file to write", id="image", value=self._default_image())
+                    yield Checkbox("Unmount its mounted partitions (consent)", id="unmount")
+            yield Static("Select a card above (Enter).", id="summary")
+            with Horizontal(id="confirm-row"):
+                yield Input(placeholder="type the device name to confirm", id="confirm")
+                yield Button("Write", id="go", variant="error", disabled=True)
+            yield ProgressBar(id="progress", show_eta=False)
+            yield Static("", id="progress-text")
+            yield Static("", id="result")
+        yield Footer()
+
+    def _default_image(self) -> str:
+        if self.workspace is None:
+            return ""
+        img = Path(self.workspace.dir) / "images" / "sdcard.img"
+        return str(img) if img.is_file() else ""
+
+    @property
+    def source(self) -> dv.DeviceSource:
+        if self._source is None:
+            self._source = dv.default_source()
+        return self._source
+
+    def on_mount(self) -> None:
+        table = self.query_one("#devices", DataTable)
+        table.add_columns("Device", "Size", "Model", "Bus", "Status")
+        self.query_one("#image", Input).display = False
+        try:
+            self._watch = self.source.watch(asyncio.get_running_loop(),
+                                            lambda infos: self.post_message(DevicesChanged(infos)))
+        except Exception as exc:  # noqa: BLE001 — no netlink: the timer rescan still works
+            self.log.warning(f"no live device events: {exc!r}")
+        if self.rescan_interval:
+            self.set_interval(self.rescan_interval, self.action_rescan)
+        self.action_rescan()
+        table.focus()
+
+    def on_unmount(self) -> None:
+        if self._watch:
+            self._watch.close()
+
+    # --- device list --------------------------------------------------------------------------
+    def action_rescan(self) -> None:
+        self.run_worker(self._scan, thread=True, group="flash-scan", exclusive=True, exit_on_error=False)
+
+    def _scan(self) -> list[dv.BlockDeviceInfo]:
+        return self.source.scan()
+
+    def action_toggle_all(self) -> None:
+        self.show_all = not self.show_all
+        self._fill()
+
+    def on_devices_changed(self, message: DevicesChanged) -> None:
+        self.infos = message.infos
+        self._fill()
+
+    def _fill(self) -> None:
+        assessed = [dv.assess(i, min_size=self._min_size()) for i in self.infos]
+        self.rows = dv.visible(assessed, self.show_all)
+        table = self.query_one("#devices", DataTable)
+        keep = self.selected.device.name if self.selected else None
+        table.clear()
+        for a in self.rows:
+            i = a.device
+            if a.selectable_with(self.show_all):
+                style = "yellow" if a.warnings or a.verdict is dv.Verdict.HIDDEN else "green"
+                status = Text(("ok" if a.selectable else "hidden") + (f": {a.reason}" if a.reason else ""), style=style)
+            else:
+                status = Text(f"{a.verdict.value}: {a.reason}", style="dim red")
+            table.add_row(i.node, dv.human_size(i.size), i.description, i.bus or "-", status, key=i.name)
+        hidden = [a for a in assessed if a.verdict is dv.Verdict.HIDDEN]
+        note = self.query_one("#hidden-note", Static)
+        if not self.rows:
+            note.update("No SD card found: insert one. " + self._hidden_text(hidden))
+        else:
+            note.update(self._hidden_text(hidden) if not self.show_all else "Showing hidden disks ('a' to hide).")
+        names = [a.device.name for a in self.rows]
+        if keep in names:      # never auto-select: only keep the user's own choice
+            table.move_cursor(row=names.index(keep))
+            self.selected = self.rows[names.index(keep)]
+        elif keep is not None:
+            self.selected = None
+            self._explain("The selected card is gone.")
+        self._refresh_plan()
+
+    @staticmethod
+    def _hidden_text(hidden: list[dv.Assessment]) -> str:
+        if not hidden:
+            return ""
+        return "Hidden: " + "; ".join(f"{a.device.name} ({a.reasons[0]})" for a in hidden) + ". Press 'a' to show them."
+
+    def _min_size(self) -> int:
+        return self.card_layout.min_disk_size() if self._action() == "format" else 0
+
+    @on(DataTable.RowSelected, "#devices")
+    def _row(self, event) -> None:
+        """Only an explicit choice (Enter or click) selects: never auto-select a target."""
+        if event.cursor_row is None or event.cursor_row >= len(self.rows):
+            return
+        self.selected = self.rows[event.cursor_row]
+        self._refresh_plan()
+
+    @on(RadioSet.Changed, "#action")
+    def _action_changed(self, _event) -> None:
+        self.query_one("#image", Input).display = self._action() == "write"
+        self._fill()
+
+    @on(Checkbox.Changed, "#unmount")
+    @on(Input.Submitted, "#image")
+    def _options_changed(self, _event) -> None:
+        self._refresh_plan()
+
+    def _action(self) -> str:
+        try:
+            index = self.query_one("#action", RadioSet).pressed_index
+        except Exception:  # noqa: BLE001 — before compose finished
+            index = 0
+        return ACTIONS[max(index, 0)][0]
+
+    # --- plan ---------------------------------------------------------------------------------
+    def _explain(self, text: str | Text) -> None:
+        self.query_one("#summary", Static).update(text)
+        self.query_one("#go", Button).disabled = True
+
+    def _refresh_plan(self) -> None:
+        self.plan = None
+        a = self.selected
+        if a is None:
+            self._explain("Select a card above (Enter).")
+            return
+        if not a.selectable_with(self.show_all):
+            self._explain(Text(f"{a.device.node} cannot be used: {a.reason}", style="red"))
+            return
+        try:
+            self.plan = self._make_plan(a.device)
+        except SkiffError as exc:
+            self._explain(Text(str(exc), style="red"))
+            return
+        text = Text(self.plan.summary())
+        for w in a.warnings:
+            text.append(f"\n  warning: {w}", style="yellow")
+        if self.read_only:
+            text.append("\nRead-only mode: nothing will be written.", style="bold")
+        else:
+            text.append(f"\nType {self.plan.confirm_name} below and press Write.", style="bold")
+        self.query_one("#summary", Static).update(text)
+        self.query_one("#go", Button).disabled = self.read_only
+
+    def _install(self) -> flash.InstallSet:
+        if self._install_set is None:
+            if self.workspace is None:
+                raise FlashError("no workspace: nothing to install")
+            self._install_set = flash.workspace_install_set(self.workspace, self.env)
+        return self._install_set
+
+    def _make_plan(self, info: dv.BlockDeviceInfo) -> flash.Plan:
+        unmount = self.query_one("#unmount", Checkbox).value
+        action = self._action()
+        target = flash.device_target(info, show_all=self.show_all, unmount=unmount, min_size=self._min_size())
+        if action == "format":
+            return flash.plan_format(target, self.card_layout, install=self._install())
+        if action == "install":
+            return flash.plan_install(target, self._install())
+        image = self.query_one("#image", Input).value.strip()
+        if not image:
+            raise FlashError("type the image file to write, then press Enter")
+        return flash.plan_write(image, target)
+
+    # --- run ----------------------------------------------------------------------------------
+    @on(Input.Submitted, "#confirm")
+    @on(Button.Pressed, "#go")
+    def _go(self, _event) -> None:
+        if self.read_only:
+            self.notify("read-only mode: nothing is written", severity="warning")
+            return
+        plan = self.plan
+        if plan is None:
+            return
+        typed = self.query_one("#confirm", Input).value
+        if not plan.target.confirm_matches(typed):
+            self.query_one("#confirm", Input).value = ""
+            self.notify(f"{typed.strip()!r} is not {plan.confirm_name}: nothing was written", severity="warning")
+            return
+        self.outcome, self.error = None, None
+        self.query_one("#go", Button).disabled = True
+        self.query_one("#confirm", Input).value = ""
+        self.query_one("#result", Static).update("")
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=100, progress=0)
+        self.run_worker(lambda: self._execute(plan), thread=True, group="flash-run", exclusive=True,
+                        exit_on_error=False)
+
+    def _execute(self, plan: flash.Plan) -> flash.Outcome:
+        return flash.execute(plan, progress=lambda p: self.post_message(FlashProgress(p)), source=self.source)
+
+    def on_flash_progress(self, message: FlashProgress) -> None:
+        p = message.progress
+        bar = self.query_one("#progress", ProgressBar)
+        text = self.query_one("#progress-text", Static)
+        if p.phase in ("write", "verify", "finishing writes (flush)"):
+            bar.update(total=max(p.total, 1), progress=p.done)
+            text.update(Text(p.line(), style="yellow" if p.stalled else ""))
+        else:
+            bar.update(total=max(p.total, 1), progress=p.done)
+            text.update(f"{p.phase} ({p.message})" if p.message else p.phase)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        group = event.worker.group
+        if group == "flash-scan":
+            if event.state == WorkerState.SUCCESS:
+                self.post_message(DevicesChanged(event.worker.result))
+            elif event.state == WorkerState.ERROR:
+                self.query_one("#hidden-note", Static).update(Text(f"cannot list disks: {event.worker.error}",
+                                                                    style="red"))
+        elif group == "flash-run":
+            if event.state == WorkerState.SUCCESS:
+                self.outcome = event.worker.result
+                self._show_outcome()
+            elif event.state == WorkerState.ERROR:
+                self._show_failure(event.worker.error)
+
+    def _show_outcome(self) -> None:
+        o = self.outcome
+        text = Text("Done.", style="bold green")
+        for msg in o.messages:
+            text.append(f"\n  {msg}")
+        if o.verified:
+            text.append("\nVerification: the card reads back exactly what was written.", style="green")
+        text.append(f"\nNext: wait until the reader's light stops, remove {o.plan.target.path}, "
+                    "put it in the board and power on.")
+        self.query_one("#result", Static).update(text)
+        self.notify(f"{o.plan.action} of {o.plan.target.path} finished")
+
+    def _show_failure(self, error: BaseException | None) -> None:
+        self.error = error if isinstance(error, SkiffError) else None
+        kind = getattr(error, "kind", "error")
+        text = Text(("Verification failed: " if kind == "verify" else "Failed: ") + str(error), style="bold red")
+        if kind in NEXT_STEPS:
+            text.append(f"\nNext: {NEXT_STEPS[kind]}")
+        self.query_one("#result", Static).update(text)
+        self._refresh_plan()

@@ -1,0 +1,184 @@
+"""The Flash screen alone in a test App, on captured device records (Pilot)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+
+from textual.app import App
+from textual.widgets import Button, DataTable, Input, RadioSet, Static
+
+from skiff_tui.core import devices as dv
+from skiff_tui.core.devices import FakeDeviceSource
+from skiff_tui.ui.screens.flash import FlashScreen
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "udev"
+MIB = dv.MIB
+
+
+class FlashApp(App):
+    def __init__(self, screen: FlashScreen) -> None:
+        super().__init__()
+        self._flash = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self._flash)
+
+
+def make_source(tmp_path: Path, card_size: int = 32 * MIB) -> tuple[FakeDeviceSource, Path]:
+    """All fixtures; the USB SD card's node is a plain file so the write really happens."""
+    source = FakeDeviceSource.from_files(sorted(FIXTURES.glob("*.json")))
+    card = tmp_path / "sdb-card.bin"
+    card.write_bytes(b"\xee" * card_size)
+    rec = copy.deepcopy(source.record("sdb"))
+    rec["device_node"] = str(card)
+    rec["attributes"]["size"] = str(card_size // 512)
+    source.add(rec)
+    return source, card
+
+
+def image(tmp_path: Path) -> Path:
+    img = tmp_path / "sdcard.img"
+    with open(img, "wb") as f:
+        f.truncate(16 * MIB)
+        f.seek(MIB)
+        f.write(os.urandom(2 * MIB))
+    return img
+
+
+def rows(screen) -> list[list[str]]:
+    table = screen.query_one("#devices", DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def settle(app, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_live_list_says_why_disks_are_hidden_or_disabled(tmp_path):
+    source, _ = make_source(tmp_path)
+    screen = FlashScreen(None, False, source=source, rescan_interval=None)
+    app = FlashApp(screen)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(app, pilot)
+        names = [r[0] for r in rows(screen)]
+        assert "/dev/sde" in names and "/dev/nvme0n1" not in names
+        sde = next(r for r in rows(screen) if r[0] == "/dev/sde")
+        assert sde[4].startswith("disabled: read-only")
+        note = str(screen.query_one("#hidden-note", Static).render())
+        assert "nvme0n1 (system disk: holds /boot/efi" in note and "sdd (no medium (empty card reader))" in note
+        assert screen.selected is None and screen.query_one("#go", Button).disabled, "never auto-selected"
+        # hot-unplug and re-plug
+        record = source.record("sdb")
+        source.remove("sdb")
+        await settle(app, pilot)
+        assert all("sdb" not in r[0] for r in rows(screen))
+        source.add(record)
+        await settle(app, pilot)
+        assert any(r[0].endswith("sdb-card.bin") for r in rows(screen))
+        # show hidden disks: the system disk appears, still saying why
+        await pilot.press("a")
+        await settle(app, pilot)
+        nvme = next(r for r in rows(screen) if r[0] == "/dev/nvme0n1")
+        assert nvme[4].startswith("hidden: system disk")
+
+
+async def _select(screen, pilot, app, node_suffix: str) -> None:
+    table = screen.query_one("#devices", DataTable)
+    index = next(i for i, r in enumerate(rows(screen)) if r[0].endswith(node_suffix))
+    table.focus()
+    table.move_cursor(row=index)
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+async def test_disabled_card_cannot_be_written(tmp_path):
+    source, _ = make_source(tmp_path)
+    screen = FlashScreen(None, False, source=source, rescan_interval=None)
+    app = FlashApp(screen)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(app, pilot)
+        await _select(screen, pilot, app, "/dev/sde")
+        assert "cannot be used: read-only" in str(screen.query_one("#summary", Static).render())
+        assert screen.query_one("#go", Button).disabled
+
+
+async def test_write_image_flow_with_typed_confirmation_and_verification(tmp_path):
+    source, card = make_source(tmp_path)
+    img = image(tmp_path)
+    screen = FlashScreen(None, False, source=source, rescan_interval=None)
+    app = FlashApp(screen)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(app, pilot)
+        screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
+        await settle(app, pilot)
+        image_input = screen.query_one("#image", Input)
+        image_input.value = str(img)
+        await _select(screen, pilot, app, "sdb-card.bin")
+        summary = str(screen.query_one("#summary", Static).render())
+        assert summary.startswith("write → ") and "erased: everything on" in summary and "Type sdb below" in summary
+        confirm = screen.query_one("#confirm", Input)
+        confirm.focus()
+        await pilot.press(*"sdc", "enter")
+        await settle(app, pilot)
+        assert screen.outcome is None
+        assert card.read_bytes()[:16] == b"\xee" * 16, "a wrong name writes nothing"
+        await pilot.press(*"sdb", "enter")
+        await settle(app, pilot)
+        assert screen.error is None, screen.query_one("#result", Static).render()
+        assert screen.outcome is not None and screen.outcome.verified
+        result = str(screen.query_one("#result", Static).render())
+        assert "reads back exactly what was written" in result and "Next:" in result
+        assert str(screen.query_one("#progress-text", Static).render()) == "done"
+        with open(img, "rb") as a, open(card, "rb") as b:   # the mapped part; holes are not written
+            a.seek(MIB)
+            b.seek(MIB)
+            assert a.read(2 * MIB) == b.read(2 * MIB)
+
+
+async def test_card_swapped_before_write_is_refused_with_next_steps(tmp_path):
+    source, card = make_source(tmp_path)
+    img = image(tmp_path)
+    screen = FlashScreen(None, False, source=source, rescan_interval=None)
+    app = FlashApp(screen)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(app, pilot)
+        screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
+        screen.query_one("#image", Input).value = str(img)
+        await settle(app, pilot)
+        await _select(screen, pilot, app, "sdb-card.bin")
+        plan = screen.plan
+        assert plan is not None
+        swapped = json.loads(json.dumps(source.record("sdb")))
+        swapped["properties"]["DISKSEQ"] = swapped["attributes"]["diskseq"] = "40"
+        source._records["sdb"] = swapped        # the change arrives without an event (no rescan yet)
+        screen.query_one("#confirm", Input).focus()
+        await pilot.press(*"sdb", "enter")
+        await settle(app, pilot)
+        result = str(screen.query_one("#result", Static).render())
+        assert "changed since it was selected (diskseq 23 → 40)" in result
+        assert "select it again" in result
+        assert card.read_bytes()[:16] == b"\xee" * 16
+
+
+async def test_read_only_mode_explains_and_writes_nothing(tmp_path):
+    source, card = make_source(tmp_path)
+    img = image(tmp_path)
+    screen = FlashScreen(None, True, source=source, rescan_interval=None)
+    app = FlashApp(screen)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(app, pilot)
+        screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
+        screen.query_one("#image", Input).value = str(img)
+        await settle(app, pilot)
+        await _select(screen, pilot, app, "sdb-card.bin")
+        assert "Read-only mode: nothing will be written" in str(screen.query_one("#summary", Static).render())
+        assert screen.query_one("#go", Button).disabled
+        screen.query_one("#confirm", Input).focus()
+        await pilot.press(*"sdb", "enter")
+        await settle(app, pilot)
+        assert screen.outcome is None and card.read_bytes()[:16] == b"\xee" * 16
