@@ -46,6 +46,8 @@ SD_VARS = {
 SHARED_RULES = {
     "apple/macbook": "intel/desktop",
     "valve/deck": "intel/desktop",
+    "allwinner/nezha": "allwinner/d1",
+    "allwinner/licheerv": "allwinner/d1",
 }
 
 
@@ -97,6 +99,13 @@ BOARDS: tuple[Board, ...] = (
     Board("apple/macbook", "BR2_TARGET_GRUB2_X86_64_EFI"),
     Board("valve/deck", "BR2_TARGET_GRUB2_X86_64_EFI"),
     Board("pcengines/apu2", "BR2_TARGET_GRUB2_I386_PC"),
+    Board("allwinner/nezha", UBOOT),
+    Board("allwinner/licheerv", UBOOT),
+    Board("bananapi/m1", UBOOT),
+    Board("bananapi/m1plus", UBOOT),
+    Board("bananapi/m2", UBOOT),
+    Board("bananapi/m2plus", UBOOT),
+    Board("bananapi/m3", UBOOT),
 )
 
 ARCH_SYMBOLS = ("BR2_arm", "BR2_aarch64", "BR2_x86_64", "BR2_i386", "BR2_riscv")

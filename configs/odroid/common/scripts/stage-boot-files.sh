@@ -13,7 +13,8 @@ mkdir -p "$images/boot_part"
 if [ -f "$scripts/boot.txt" ]; then
     mkimage="$host/bin/mkimage"
     [ -x "$mkimage" ] || mkimage=mkimage
-    "$mkimage" -A arm -O linux -T script -C none -n "skiff boot script" \
+    # The script image's architecture field: arm unless the board says otherwise.
+    "$mkimage" -A "${SKIFF_MKIMAGE_ARCH:-arm}" -O linux -T script -C none -n "skiff boot script" \
         -d "$scripts/boot.txt" "$images/boot_part/boot.scr"
     echo "boot script: $scripts/boot.txt -> boot_part/boot.scr"
 fi
