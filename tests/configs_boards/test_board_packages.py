@@ -345,8 +345,25 @@ def test_jetson_nano_card_commands_refuse_without_device_and_call_its_script(ind
     assert 'nano-sd.sh" image "/w/n.img"' in proc.stdout
     script = CONFIGS / "jetson" / "common" / "scripts" / "nano-sd.sh"
     assert os.access(script, os.X_OK)
-    proc = subprocess.run(["bash", str(script), "bogus", "/nonexistent"], capture_output=True, text=True)
+    proc = subprocess.run(["bash", str(script), "bogus", "/nonexistent"], capture_output=True,
+                          text=True, env=_make_env())
     assert proc.returncode != 0 and "unknown step" in proc.stderr
+    proc = subprocess.run(["bash", str(script), "format", "/nonexistent"], capture_output=True,
+                          text=True, env=_make_env())
+    assert proc.returncode != 0 and "BUILDROOT_DIR is not set" in proc.stderr
+    proc = subprocess.run(["bash", str(script), "format", str(tmp_path / "nodev")], capture_output=True,
+                          text=True, env=_make_env({"BUILDROOT_DIR": str(tmp_path)}))
+    assert proc.returncode != 0 and "is not a block device" in proc.stderr
+
+
+def test_jetson_usb_flash_needs_confirmation(tmp_path):
+    script = CONFIGS / "jetson" / "common" / "scripts" / "flash-usb.sh"
+    env = _make_env({"BUILDROOT_DIR": str(tmp_path)})
+    proc = subprocess.run(["sh", str(script), "jetson-tx2-devkit"], capture_output=True, text=True, env=env)
+    assert proc.returncode != 0 and "SKIFF_NVIDIA_USB_FLASH=confirm" in proc.stderr
+    env["SKIFF_NVIDIA_USB_FLASH"] = "confirm"
+    proc = subprocess.run(["sh", str(script), "jetson-tx2-devkit"], capture_output=True, text=True, env=env)
+    assert proc.returncode != 0 and "flash.sh missing" in proc.stderr
 
 
 def test_scripts_in_library_are_executable_and_parse(index):

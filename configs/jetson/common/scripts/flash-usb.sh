@@ -4,9 +4,18 @@
 # Usage: flash-usb.sh <flash.sh board name> [extra flash.sh options...]
 # Needs root and SKIFF_NVIDIA_USB_FLASH=confirm (it rewrites the whole eMMC).
 set -eu
+if [ $# -lt 1 ]; then
+    echo "usage: flash-usb.sh <flash.sh board name> [flash.sh options...]" >&2
+    exit 1
+fi
 target="$1"
 shift
-images="${BUILDROOT_DIR:-${SKIFF_BUILDROOT_DIR}}/images"
+workspace="${BUILDROOT_DIR:-${SKIFF_BUILDROOT_DIR:-}}"
+if [ -z "$workspace" ]; then
+    echo "flash-usb: BUILDROOT_DIR is not set; run this through 'skiff cmd'" >&2
+    exit 1
+fi
+images="$workspace/images"
 l4t="$images/linux4tegra"
 if [ "${SKIFF_NVIDIA_USB_FLASH:-}" != "confirm" ]; then
     echo "flash-usb: this rewrites the board's eMMC; set SKIFF_NVIDIA_USB_FLASH=confirm to go ahead" >&2

@@ -11,13 +11,16 @@
 # Board parameters come from the environment (set by jetson/nano's Makefile):
 #   NANO_BOARDID, NANO_FAB, NANO_TARGET, NANO_DTB, NANO_BOOT_SCRIPT
 set -euo pipefail
+die() { echo "nano-sd: $*" >&2; exit 1; }
+[ $# -eq 2 ] || die "usage: nano-sd.sh format|install|image <device or file>"
 step="$1"
 dev="$2"
-images="${BUILDROOT_DIR:-${SKIFF_BUILDROOT_DIR}}/images"
-host="${BUILDROOT_DIR:-${SKIFF_BUILDROOT_DIR}}/host"
+case "$step" in format|install|image) ;; *) die "unknown step $step (format, install or image)" ;; esac
+workspace="${BUILDROOT_DIR:-${SKIFF_BUILDROOT_DIR:-}}"
+[ -n "$workspace" ] || die "BUILDROOT_DIR is not set; run this through 'skiff cmd jetson/nano $step'"
+images="$workspace/images"
+host="$workspace/host"
 l4t="$images/linux4tegra"
-
-die() { echo "nano-sd: $*" >&2; exit 1; }
 part() { if [ -b "${dev}p$1" ]; then echo "${dev}p$1"; else echo "${dev}$1"; fi; }
 tool() { if [ -x "$host/sbin/$1" ]; then echo "$host/sbin/$1"; else command -v "$1" || die "$1 not found"; fi; }
 
