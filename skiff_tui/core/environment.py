@@ -39,7 +39,8 @@ def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_pa
         "SKIFF_CONFIG": ",".join(selection),
         "SKIFF_CHAIN": ",".join(chain_names),
         "SKIFF_VERSION": __version__,
-        "PATH": tool_path(f"{ws_dir}/host/bin{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}"),
+        # The workspace's host tools first (SPEC §5), then our interpreter's bin dir (skiff itself).
+        "PATH": f"{ws_dir}/host/bin{os.pathsep}{tool_path(env.get('PATH', '/usr/bin:/bin'))}",
     })
     if buildroot_src is not None:
         env["SKIFF_BUILDROOT_DIR"] = str(buildroot_src)
