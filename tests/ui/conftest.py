@@ -85,11 +85,13 @@ def make_app(skiff_root: Path, skiff_env: dict[str, str]):
 
 
 async def _settle(app, pilot) -> None:
-    """Let thread workers finish and their results render (see notes §6.4)."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    """Let thread workers finish and their results render (see notes §6.4); results may start
+    further workers (the index starts the Values merge), so repeat until none is left."""
+    for _ in range(5):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            break
 
 
 def _saved_selection(root: Path, workspace: str = "default") -> list[str] | None:

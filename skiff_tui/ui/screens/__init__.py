@@ -77,10 +77,8 @@ class NavBar(Static):
             label = f"{s.key} {s.title}"
             if s.mode == self.current:
                 parts.append(f"[reverse b] {label} [/]")
-            elif s.available():
+            else:  # a section not installed yet opens a page that says so
                 parts.append(f"[@click=app.goto('{s.mode}')] {label} [/]")
-            else:
-                parts.append(f"[dim] {label} [/]")
         self.update("".join(parts))
 
 

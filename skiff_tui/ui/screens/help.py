@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
 
 from . import SECTIONS
@@ -43,12 +43,17 @@ class HelpScreen(ModalScreen[None]):
         self.key_rows: list[tuple[str, str]] = []
         for key, active in below.active_bindings.items():
             binding = active.binding
+            # the screen's and the app's own keys; a widget's built-in movement keys only if shown
+            own = isinstance(active.node, (App, Screen))
+            if not (own or binding.show) or binding.action.startswith("goto("):
+                continue
             desc = binding.description or binding.action
+            if binding.action == "app.command_palette" or binding.action == "command_palette":
+                desc = "command palette: every action"
             if not desc or (binding.action, desc) in seen:
                 continue
             seen.add((binding.action, desc))
             self.key_rows.append((self.app.get_key_display(binding), desc))
-        self.key_rows.append(("ctrl+p", "command palette (every action)"))
         for row in self.key_rows:
             table.add_row(*row)
         return table
@@ -60,7 +65,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("What it does")
         for s in SECTIONS:
             if self.app.section_offered(s):
-                table.add_row(s.key, s.title, s.help + ("" if s.available() else " (not installed)"))
+                table.add_row(s.key, s.title, s.help)
         return table
 
     def action_close(self) -> None:
