@@ -26,12 +26,12 @@ SD_VARS = {
     "allwinner": ("ALLWINNER_SD", "ALLWINNER_IMAGE"),
     "bananapi": ("BANANAPI_SD", "BANANAPI_IMAGE"),
     "beaglebone": ("BEAGLEBONE_SD", "BEAGLEBONE_IMAGE"),
-    "freescale": ("FREESCALE_SD", "FREESCALE_IMAGE"),
     "jetson": ("NVIDIA_SD", "NVIDIA_IMAGE"),
     "intel": ("INTEL_DESKTOP_DISK", "INTEL_DESKTOP_IMAGE"),
     "apple": ("INTEL_DESKTOP_DISK", "INTEL_DESKTOP_IMAGE"),
     "valve": ("INTEL_DESKTOP_DISK", "INTEL_DESKTOP_IMAGE"),
     "pcengines": ("PCENGINES_SD", "PCENGINES_IMAGE"),
+    "freescale": ("WANDBOARD_SD", "WANDBOARD_IMAGE"),
     "odroid": ("ODROID_SD", "ODROID_IMAGE"),
     "orangepi": ("ORANGEPI_SD", "ORANGEPI_IMAGE"),
     "pcduino": ("PCDUINO_SD", "PCDUINO_IMAGE"),
@@ -48,6 +48,8 @@ SHARED_RULES = {
     "valve/deck": "intel/desktop",
     "allwinner/nezha": "allwinner/d1",
     "allwinner/licheerv": "allwinner/d1",
+    "freescale/wandboard": "freescale/wandboard",
+    "pcengines/apu2": "pcengines/apu2",
 }
 
 
@@ -106,6 +108,10 @@ BOARDS: tuple[Board, ...] = (
     Board("bananapi/m2", UBOOT),
     Board("bananapi/m2plus", UBOOT),
     Board("bananapi/m3", UBOOT),
+    Board("beaglebone/ai", UBOOT),
+    Board("beaglebone/black", UBOOT),
+    Board("beaglebone/x15", UBOOT),
+    Board("freescale/wandboard", UBOOT),
 )
 
 ARCH_SYMBOLS = ("BR2_arm", "BR2_aarch64", "BR2_x86_64", "BR2_i386", "BR2_riscv")
