@@ -246,3 +246,33 @@ def test_virtualbox_dry_run_commands(workspace, tmp_path):
 def test_virtualbox_without_iso_fails(workspace, tmp_path):
     result = run(VBOX_RUN, {"BUILDROOT_DIR": str(workspace), "VBOX_DRY_RUN": "1"}, tmp_path)
     assert result.returncode == 1 and "rootfs.iso9660" in result.stderr
+
+
+# -- through the CLI, as users run them ----------------------------------------------------------
+
+def skiff_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    import sys
+    code = "import sys; from skiff_tui.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *args], env={**os.environ, **env},
+                          capture_output=True, text=True, cwd=cwd, timeout=60)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="package commands run through make")
+def test_skiff_cmd_runs_the_qemu_and_docker_commands(tmp_path):
+    root = tmp_path / "root"
+    (root / "workspaces" / "default" / "images").mkdir(parents=True)
+    (root / "configs").symlink_to(REPO / "configs")
+    images = root / "workspaces" / "default" / "images"
+    for name in ("bzImage", "rootfs.cpio.lz4", "rootfs.tar"):
+        (images / name).write_bytes(b"x")
+    env = {"SKIFF_ROOT_DIR": str(root), "SKIFF_WORKSPACE": "default",
+           "QEMU_DRY_RUN": "1", "QEMU_NO_KVM": "1", "DOCKER_DRY_RUN": "1"}
+    qemu = skiff_cli(["cmd", "virt/qemu", "run"], {**env, "SKIFF_CONFIG": "virt/qemu"}, tmp_path)
+    assert qemu.returncode == 0, qemu.stderr
+    argv = shlex.split(qemu.stdout.strip().splitlines()[-1])
+    assert Path(argv[0]).name == "qemu-system-x86_64"
+    assert option(argv, "-kernel") == [str(images / "bzImage")]
+    docker = skiff_cli(["cmd", "virt/docker", "buildimage"], {**env, "SKIFF_CONFIG": "virt/docker"}, tmp_path)
+    assert docker.returncode == 0, docker.stderr
+    argv = shlex.split(docker.stdout.strip().splitlines()[-1])
+    assert argv[:2] == ["docker", "import"] and argv[-1] == "skiff/default:latest"
