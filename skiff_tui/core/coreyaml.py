@@ -626,6 +626,26 @@ def _outline_lines(text: str) -> Outline:
 
 
 # --------------------------------------------------------------------------------------------
+# Where the file lives in a layer
+# --------------------------------------------------------------------------------------------
+
+# skiff/core and every core/<distro> package ship their default here; an override layer with
+# the same path replaces it (root overlays are copied in layer order, later files win). On the
+# device, /opt/skiff/scripts/skiff-core.sh copies it to /mnt/persist/skiff/core/config.yaml.
+LAYER_FILE = Path("root_overlay/opt/skiff/coreenv/defconfig.yaml")
+
+
+def effective_file(layer_dirs: list[Path]) -> Path | None:
+    """The skiff-core.yaml that ends up in the image: the last layer (in stack order) that has one."""
+    found = None
+    for layer in layer_dirs:
+        candidate = Path(layer) / LAYER_FILE
+        if candidate.is_file():
+            found = candidate
+    return found
+
+
+# --------------------------------------------------------------------------------------------
 # Loading
 # --------------------------------------------------------------------------------------------
 

@@ -493,3 +493,15 @@ def test_pure_python_loader_gives_the_same_answers(monkeypatch):
     assert [(e.name, e.line) for e in outline(VALID).users] == [("core", 34)]
     syntax = only(validate_text("a: [\n"))
     assert (syntax.line, syntax.column) == (2, 1)
+
+
+def test_effective_file_is_the_last_layer_that_has_one(tmp_path):
+    layers = [tmp_path / name for name in ("skiff_core", "board", "core_alpine", "overrides")]
+    for layer in layers:
+        layer.mkdir()
+    assert coreyaml.effective_file(layers) is None
+    for layer in (layers[0], layers[2]):
+        target = layer / coreyaml.LAYER_FILE
+        target.parent.mkdir(parents=True)
+        target.write_text("containers: {}\n")
+    assert coreyaml.effective_file(layers) == layers[2] / coreyaml.LAYER_FILE
