@@ -50,6 +50,7 @@ SHARED_RULES = {
     "allwinner/licheerv": "allwinner/d1",
     "freescale/wandboard": "freescale/wandboard",
     "pcengines/apu2": "pcengines/apu2",
+    "pcduino/3": "pcduino/3",
 }
 
 
@@ -112,6 +113,9 @@ BOARDS: tuple[Board, ...] = (
     Board("beaglebone/black", UBOOT),
     Board("beaglebone/x15", UBOOT),
     Board("freescale/wandboard", UBOOT),
+    Board("orangepi/lite", UBOOT),
+    Board("orangepi/zero", UBOOT),
+    Board("pcduino/3", UBOOT),
 )
 
 ARCH_SYMBOLS = ("BR2_arm", "BR2_aarch64", "BR2_x86_64", "BR2_i386", "BR2_riscv")

@@ -374,3 +374,13 @@ def test_scripts_in_library_are_executable_and_parse(index):
         shell = "bash" if "bash" in script.read_text().splitlines()[0] else "sh"
         proc = subprocess.run([shell, "-n", str(script)], capture_output=True, text=True)
         assert proc.returncode == 0, f"{script}: {proc.stderr}"
+
+
+@needs_make
+@pytest.mark.parametrize("name", ["bananapi/m1", "orangepi/zero"])
+def test_skiffos_pi_sd_variable_still_works(index, name, tmp_path):
+    """SkiffOS's Banana Pi and Orange Pi scripts read PI_SD; our vendor variable falls back to it."""
+    makefile = index.get(name).path / "extensions" / "Makefile"
+    proc = _dry_run(makefile, "format", {"PI_SD": "/dev/sdw"}, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert '--device "/dev/sdw"' in proc.stdout
