@@ -26,7 +26,7 @@ PACKAGES = ["skiff/core", "skiff/moduleimg", "util/rootlogin",
 UNLISTED = {"skiff/moduleimg", "util/rootlogin"}
 BASE_LAYERS = [CONFIGS / "base" / "pre", CONFIGS / "base" / "post"]
 FRAGMENT_KINDS = ("buildroot", "kernel", "busybox", "uboot")
-DEFAULT_CORE_YAML = Path("root_overlay/opt/skiff/coreenv/defconfig.yaml")
+DEFAULT_CORE_YAML = coreyaml.LAYER_FILE
 EXPECTED_COMMANDS = {
     "virt/qemu": {"run"},
     "virt/docker": {"buildimage", "run", "exec"},
