@@ -34,6 +34,7 @@ STATUSES = (RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED)
 DEFAULT_KEEP = 20
 RECORD_INTERVAL = 0.25     # seconds between progress rewrites of the record
 POLL_INTERVAL = 0.25       # build-time.log / stamps polling while output is quiet
+PROGRESS_LINE = re.compile(r"^(?:\x1b\[[0-9;]*m)?>>> .*$", re.M)
 ID_RE = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{4}\Z")
 
 
@@ -220,6 +221,15 @@ def _kill_orphans(workspace: Workspace) -> None:
                 pass
 
 
+def _child_env(env: dict[str, str]) -> dict[str, str]:
+    """The child's environment: `env` itself when it is a full environment (it has PATH, as
+    buildroot.make_env's result does — so variables it dropped, like MAKEFLAGS, stay dropped);
+    otherwise `env` laid over os.environ. TERM is always `dumb`."""
+    base = dict(env) if "PATH" in env else {**os.environ, **env}
+    base["TERM"] = "dumb"
+    return base
+
+
 # --- progress ------------------------------------------------------------------------------------
 
 def _config_digest(workspace: Workspace) -> str | None:
@@ -253,7 +263,7 @@ def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, 
     if digest is None:
         raise BuildrootError("the workspace has no .config yet", path=Path(workspace.dir) / ".config",
                              hint="run 'skiff configure' first")
-    full_env = {**os.environ, **env, "TERM": "dumb"}
+    full_env = _child_env(env)
     proc = subprocess.run([*make_argv_prefix, "-s", "--no-print-directory", "show-info"], env=full_env,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -384,13 +394,14 @@ class BuildHandle:
                     if cut < 0:
                         partial = data
                         if len(partial) > 1 << 20:     # a pathological unterminated line
-                            self._lines([partial]); partial = b""
+                            self._lines(partial); partial = b""
                         continue
                     partial = data[cut + 1:]
-                    self._lines(data[:cut].split(b"\n"))
+                    self._lines(data[:cut])
+                    time.sleep(0)   # hand the GIL over now (a UI thread may be waiting to paint)
                 self._poll()
             if partial:
-                self._lines([partial])
+                self._lines(partial)
         finally:
             try:
                 self.proc.stdout.close()
@@ -403,22 +414,27 @@ class BuildHandle:
             written = os.write(self._log_fd, view)
             view = view[written:]
 
-    def _lines(self, raw: list[bytes]) -> None:
-        lines = [b.decode("utf-8", "replace").rstrip("\r") for b in raw]
+    def _lines(self, data: bytes) -> None:
+        """A block of complete lines (final newline removed). All per-line work is done by C
+        calls (one decode, one split, a regex for `>>>` lines), so a flood of output costs the
+        GIL little and the UI thread stays responsive."""
+        text = data.decode("utf-8", "replace")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
         if self._echo is not None:
             try:
-                self._echo.write("\n".join(lines) + "\n")
+                self._echo.write(text + "\n")
                 self._echo.flush()
             except (OSError, ValueError):
                 self._echo = None
-        for line in lines:
-            if line.startswith((">>>", "\x1b")):
-                ev = buildlog.parse_progress(line)
+        if ">>>" in text:
+            for match in PROGRESS_LINE.finditer(text):
+                ev = buildlog.parse_progress(match.group())
                 if ev is not None:
                     self._event(ev)
         if self._on_lines is not None:
             try:
-                self._on_lines(lines)
+                self._on_lines(text.split("\n"))
             except Exception:   # a UI callback must never stop the tee
                 pass
 
@@ -552,7 +568,7 @@ def start_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], c
                 echo: TextIO | None = None) -> BuildHandle:
     """Start `argv` (e.g. make -C <br> O=<ws> …) in its own process group, teeing its merged output
     to <logs_dir>/<id>.log; the record goes to <logs_dir>/<id>.json. The caller holds the lock.
-    `env` is laid over os.environ; TERM is forced to `dumb` (plain `>>>` lines)."""
+    `env` is the child's environment (see _child_env); TERM is forced to `dumb` (plain `>>>` lines)."""
     readonly.guard("starting a build")
     if not argv or not all(isinstance(a, str) for a in argv):
         raise BuildrootError("a build command must be a non-empty list of strings")
@@ -570,7 +586,7 @@ def start_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], c
     prev_durations = _durations_between(workspace, prev.started, prev.ended) if prev else {}
 
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
-    full_env = {**os.environ, **env, "TERM": "dumb"}
+    full_env = _child_env(env)
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, env=full_env, cwd=str(workspace.dir)

@@ -117,6 +117,7 @@ class LogIndex:
                 if self.on_update is not None and (now - last_note > 0.05 or changed):
                     last_note = now
                     self.on_update(self)
+                time.sleep(0)   # let a UI thread take the GIL between chunks
                 continue
             if not self._done.is_set():
                 self._done.set()

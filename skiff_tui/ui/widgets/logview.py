@@ -464,6 +464,7 @@ class LivePane(ScrollView, can_focus=True):
         self._width = 0
         self.received = 0           # lines fed
         self.shown = 0              # lines that reached the pane
+        self.skipped = 0            # lines superseded in the buffer before a flush (flood)
         self.dropped = 0            # lines that fell out of the pane's window
         self.follow = True
 
@@ -474,6 +475,9 @@ class LivePane(ScrollView, can_focus=True):
     def feed(self, lines: list[str]) -> None:
         """Thread-safe; cheap (no rendering)."""
         with self._lock:
+            overflow = len(self._pending) + len(lines) - self.max_lines
+            if overflow > 0:
+                self.skipped += min(overflow, len(self._pending) + len(lines))
             self._pending.extend(lines)
             self.received += len(lines)
 
@@ -517,6 +521,12 @@ class LivePane(ScrollView, can_focus=True):
     @property
     def lines(self) -> list[str]:
         return list(self._lines)
+
+    @property
+    def caught_up(self) -> bool:
+        """Every line fed has been shown or superseded by newer ones."""
+        with self._lock:
+            return self.shown + self.skipped == self.received
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
