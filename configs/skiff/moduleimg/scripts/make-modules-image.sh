@@ -17,7 +17,7 @@ if [ -z "$mksquashfs" ]; then
 fi
 
 mkdir -p "$staging" "$(dirname "$image")" "$target/usr/lib/modules"
-if [ -n "$(ls -A "$target/usr/lib/modules" 2>/dev/null | grep -v '^MOUNTPOINT$' || true)" ]; then
+if [ -n "$(find "$target/usr/lib/modules" -mindepth 1 -maxdepth 1 ! -name MOUNTPOINT -print -quit)" ]; then
     rsync -a --delete --exclude=/MOUNTPOINT "$target/usr/lib/modules/" "$staging/"
     find "$target/usr/lib/modules" -mindepth 1 -delete
 fi

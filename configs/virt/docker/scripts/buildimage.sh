@@ -1,6 +1,7 @@
 #!/bin/bash
 # Turn the build's root file system tarball into a Docker image.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/common.sh
 . "$(dirname "$0")/common.sh"
 
 tarball="$workspace/images/rootfs.tar"

@@ -1,4 +1,5 @@
 # Shared by the virt/docker scripts (sourced, not run).
+# shellcheck shell=bash disable=SC2034  # the variables are used by the scripts that source this
 #   DOCKER            docker client to use (default: docker)
 #   DOCKER_IMAGE      image name (default: skiff/<workspace>:latest)
 #   DOCKER_CONTAINER  container name (default: skiff-<workspace>)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Open a login shell in the running container.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/common.sh
 . "$(dirname "$0")/common.sh"
 need_engine
 tty_flags=(-i)

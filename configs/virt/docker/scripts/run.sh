@@ -4,6 +4,7 @@
 #   DOCKER_SSH_PORT  host port forwarded to the container's SSH (default 2222, empty: none)
 #   DOCKER_RUN_ARGS  extra `docker run` arguments, split on spaces
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/common.sh
 . "$(dirname "$0")/common.sh"
 
 persist="$workspace/docker/persist"

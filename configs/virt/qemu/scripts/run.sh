@@ -87,6 +87,7 @@ if [ ! -f "$disk" ]; then
     fi
 fi
 
+# shellcheck disable=SC2054  # the commas belong to QEMU option values
 argv=(
     "$qemu"
     -machine "$machine"
