@@ -20,10 +20,10 @@ CONFIGS = REPO / "configs"
 
 CORE_DISTROS = ["core/alpine", "core/debian", "core/fedora", "core/gentoo", "core/ubuntu",
                 "core/dietpi", "core/nasa_cfs", "core/nasa_fprime", "core/nixos", "core/nixos_xfce"]
-PACKAGES = ["skiff/core", "skiff/moduleimg", "util/rootlogin",
+PACKAGES = ["skiff/core", "skiff/moduleimg", "skiff/noserial", "util/rootlogin", "util/noserial",
             "apps/runc", "apps/containerd", "apps/docker", "apps/podman",
             "virt/qemu", "virt/docker", "virt/virtualbox", "virt/wsl", "browser/v86", *CORE_DISTROS]
-UNLISTED = {"skiff/moduleimg", "util/rootlogin"}
+UNLISTED = {"skiff/moduleimg", "skiff/noserial", "util/rootlogin"}
 BASE_LAYERS = [CONFIGS / "base" / "pre", CONFIGS / "base" / "post"]
 FRAGMENT_KINDS = ("buildroot", "kernel", "busybox", "uboot")
 DEFAULT_CORE_YAML = coreyaml.LAYER_FILE

@@ -276,3 +276,19 @@ def test_skiff_cmd_runs_the_qemu_and_docker_commands(tmp_path):
     assert docker.returncode == 0, docker.stderr
     argv = shlex.split(docker.stdout.strip().splitlines()[-1])
     assert argv[:2] == ["docker", "import"] and argv[-1] == "skiff/default:latest"
+
+
+# -- util/noserial -----------------------------------------------------------------------------
+
+def test_noserial_hook_masks_the_configured_getty(tmp_path):
+    out = tmp_path / "ws"
+    (out / "target/usr/lib/systemd/system/serial-getty@.service.d").mkdir(parents=True)
+    dropin = out / "target/usr/lib/systemd/system/serial-getty@.service.d/buildroot-console.conf"
+    dropin.write_text("[Service]\n")
+    (out / ".config").write_text('BR2_TARGET_GENERIC_GETTY=y\nBR2_TARGET_GENERIC_GETTY_PORT="ttyAMA0"\n')
+    result = run(REPO / "configs/util/noserial/hooks/pre.sh", {"SKIFF_BUILDROOT_DIR": str(out)}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    mask = out / "target/etc/systemd/system/serial-getty@ttyAMA0.service"
+    assert mask.is_symlink() and os.readlink(mask) == "/dev/null"
+    assert not dropin.exists()
+    assert (out / "images/.disable-serial-console").exists()
