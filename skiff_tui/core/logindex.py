@@ -106,6 +106,7 @@ class LogIndex:
     # --- the indexing thread -----------------------------------------------------------------
     def _run(self) -> None:
         last_note = 0.0
+        noted = (-1, -1)          # (generation, bytes) the last notification described
         while not self._stop.is_set():
             try:
                 changed = self._check_file()
@@ -116,13 +117,16 @@ class LogIndex:
             if progressed or changed:
                 if self.on_update is not None and (now - last_note > 0.05 or changed):
                     last_note = now
+                    noted = (self.generation, self._indexed)
                     self.on_update(self)
                 time.sleep(0)   # let a UI thread take the GIL between chunks
                 continue
-            if not self._done.is_set():
-                self._done.set()
-                if self.on_update is not None:
-                    self.on_update(self)
+            # caught up with the file: say so once for what the throttle above held back
+            first_pass = not self._done.is_set()
+            self._done.set()
+            if self.on_update is not None and (first_pass or noted != (self.generation, self._indexed)):
+                noted = (self.generation, self._indexed)
+                self.on_update(self)
             if not self.follow:
                 return
             self._stop.wait(self.poll)
