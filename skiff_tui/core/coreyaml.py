@@ -49,6 +49,9 @@ class Problem:
     severity: str             # "error" or "warning"
     message: str
     path: str = ""            # key path, e.g. containers.core.mounts[1]
+    # A replacement for the text at line:column that would fix it (the key or container name
+    # meant), for an editor's quick fix; None when there is no single obvious fix.
+    suggestion: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.line}:{self.column}" if self.column else f"{self.line}"
@@ -255,9 +258,11 @@ class _Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def add(self, node: Node, severity: str, message: str, path: str) -> None:
+    def add(self, node: Node, severity: str, message: str, path: str,
+            suggestion: str | None = None) -> None:
         mark = node.start_mark
-        self.problems.append(Problem(mark.line + 1, mark.column + 1, severity, message, path))
+        self.problems.append(Problem(mark.line + 1, mark.column + 1, severity, message, path,
+                                     suggestion))
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -348,7 +353,7 @@ class _Checker:
         hint = closest_key(key, candidates)
         msg = f"unknown {what} {key!r}, which skiff-core ignores"
         msg += f": did you mean {hint!r}?" if hint else f"; known keys: {', '.join(candidates)}"
-        self.add(knode, ERROR, msg, _join(path, key))
+        self.add(knode, ERROR, msg, _join(path, key), suggestion=hint)
 
     def mapping(self, node: MappingNode, fields: dict[str, Field], path: str, kind: str,
                 owner: Node) -> None:
@@ -452,7 +457,8 @@ class _Checker:
                             ("defined containers: " + ", ".join(containers)) if containers
                             else "no containers are defined")
                     self.add(cv, ERROR, f"user {name!r} names container {target!r}, which is not "
-                             f"defined under containers: {hint}", _join(_join("users", name), "container"))
+                             f"defined under containers: {hint}", _join(_join("users", name), "container"),
+                             suggestion=close[0] if close else None)
 
     @staticmethod
     def _items_quiet(node: MappingNode) -> list[tuple[str, Node, Node]]:

@@ -505,3 +505,12 @@ def test_effective_file_is_the_last_layer_that_has_one(tmp_path):
         target.parent.mkdir(parents=True)
         target.write_text("containers: {}\n")
     assert coreyaml.effective_file(layers) == layers[2] / coreyaml.LAYER_FILE
+
+
+def test_problems_carry_a_quick_fix_when_there_is_one():
+    p = only(validate_text("images:\n  x:\n    pull:\n      policy: always\n"))
+    assert p.suggestion == "pullPolicy"
+    text = "containers:\n  core: {image: x}\nusers:\n  u:\n    container: cor\n"
+    assert only(validate_text(text)).suggestion == "core"
+    assert only(validate_text("zzzqqq: 1\n")).suggestion is None
+    assert only(validate_text("containers:\n  c:\n    image: x\n    tty: 3\n")).suggestion is None
