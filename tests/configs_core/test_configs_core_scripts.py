@@ -292,3 +292,67 @@ def test_noserial_hook_masks_the_configured_getty(tmp_path):
     assert mask.is_symlink() and os.readlink(mask) == "/dev/null"
     assert not dropin.exists()
     assert (out / "images/.disable-serial-console").exists()
+
+
+# -- base layer hooks and skiff/moduleimg --------------------------------------------------------
+
+def test_base_pre_hook_writes_the_release_files(tmp_path):
+    out = tmp_path / "ws"
+    target = out / "target"
+    (target / "usr/lib").mkdir(parents=True)
+    (target / "etc").mkdir()
+    (target / "usr/lib/os-release").write_text('NAME=Buildroot\nVERSION_ID=2026.02.3\n')
+    (target / "etc/os-release").symlink_to("../usr/lib/os-release")
+    env = {"SKIFF_BUILDROOT_DIR": str(out), "TARGET_DIR": str(target), "BINARIES_DIR": str(out / "images"),
+           "SKIFF_VERSION": "1.2.3", "SKIFF_VERSION_COMMIT": "abc1234", "SKIFF_CONFIG": "pi/4,skiff/core",
+           "USER": "builder"}
+    result = run(REPO / "configs/base/pre/hooks/pre.sh", env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    release = (target / "etc/skiff-release").read_text()
+    fields = dict(line.split("=", 1) for line in release.splitlines())
+    assert fields["NAME"] == "SkiffOS" and fields["ID"] == "skiff"
+    assert fields["VERSION"] == "1.2.3" and fields["VERSION_ID"] == "abc1234"
+    assert fields["PRETTY_NAME"] == '"SkiffOS 1.2.3"'
+    assert fields["BUILD_CONFIG"] == '"pi/4,skiff/core"'
+    os_release = (target / "etc/os-release").read_text()
+    assert "BUILD_CONFIG" not in os_release and "NAME=SkiffOS" in os_release
+    assert (target / "etc/buildroot-release").read_text().startswith("NAME=Buildroot")
+    assert (out / "images/skiff-release").read_text() == release
+    assert (target / "mnt/persist").is_dir()
+    assert not (target / "etc/resolv.conf").is_symlink()
+    # Running it again (an incremental build) keeps Buildroot's original release file.
+    assert run(REPO / "configs/base/pre/hooks/pre.sh", env, tmp_path).returncode == 0
+    assert (target / "etc/buildroot-release").read_text().startswith("NAME=Buildroot")
+
+
+def test_base_post_hook_lists_the_images(tmp_path):
+    out = tmp_path / "ws"
+    (out / "images/rpi-firmware").mkdir(parents=True)
+    (out / "images/Image").write_bytes(b"k" * 10)
+    (out / "images/rpi-firmware/config.txt").write_text("x\n")
+    result = run(REPO / "configs/base/post/hooks/post.sh", {"SKIFF_BUILDROOT_DIR": str(out)}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    manifest = (out / "images/MANIFEST").read_text().splitlines()
+    assert manifest == ["Image\t10", "rpi-firmware/config.txt\t2"]
+
+
+def test_moduleimg_moves_modules_into_a_squashfs(tmp_path):
+    out = tmp_path / "ws"
+    modules = out / "target/usr/lib/modules/6.19.0"
+    modules.mkdir(parents=True)
+    (modules / "modules.dep").write_text("")
+    (out / "target/etc").mkdir(parents=True)
+    (out / "target/etc/skiff-release").write_text("NAME=SkiffOS\n")
+    # Stand-in for host-squashfs: records its arguments and writes the output file.
+    fake_program(out / "host/bin/mksquashfs",
+                 f'printf "%s\\n" "$@" > "{tmp_path}/mksquashfs-args"; echo squash > "$2"\n')
+    script = REPO / "configs/skiff/moduleimg/scripts/make-modules-image.sh"
+    for _ in range(2):  # a second run (incremental build) finds the modules already moved
+        result = run(script, {"SKIFF_BUILDROOT_DIR": str(out)}, tmp_path)
+        assert result.returncode == 0, result.stderr
+        image = out / "images/rootfs_part/modules.squashfs"
+        assert image.read_text() == "squash\n"
+        args = (tmp_path / "mksquashfs-args").read_text().splitlines()
+        assert args[:2] == [str(out / "extra_images/modules"), str(image)]
+        assert (out / "extra_images/modules/6.19.0/modules.dep").exists()
+        assert sorted(p.name for p in (out / "target/usr/lib/modules").iterdir()) == ["MOUNTPOINT"]
