@@ -116,6 +116,9 @@ BOARDS: tuple[Board, ...] = (
     Board("orangepi/lite", UBOOT),
     Board("orangepi/zero", UBOOT),
     Board("pcduino/3", UBOOT),
+    Board("starfive/visionfive", UBOOT),
+    Board("usbarmory/mk2", UBOOT),
+    Board("modalai/voxl2", None, ("flashusb",)),  # Qualcomm XBL/ABL stay on the device
 )
 
 ARCH_SYMBOLS = ("BR2_arm", "BR2_aarch64", "BR2_x86_64", "BR2_i386", "BR2_riscv")

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Put a board's boot configuration into images/boot_part/, which `skiff flash
+# install` copies to the BOOT partition:
+#   resources/boot-scripts/boot.txt      -> boot_part/boot.scr (U-Boot script image)
+#   resources/boot-scripts/extlinux.conf -> boot_part/extlinux/extlinux.conf
+# Usage: stage-boot-files.sh <board package directory>
+set -eu
+board="$1"
+images="${BINARIES_DIR:-${SKIFF_BUILDROOT_DIR}/images}"
+host="${HOST_DIR:-${SKIFF_BUILDROOT_DIR}/host}"
+scripts="$board/resources/boot-scripts"
+mkdir -p "$images/boot_part"
+if [ -f "$scripts/boot.txt" ]; then
+    mkimage="$host/bin/mkimage"
+    [ -x "$mkimage" ] || mkimage=mkimage
+    # The script image's architecture field: arm unless the board says otherwise.
+    "$mkimage" -A "${SKIFF_MKIMAGE_ARCH:-arm}" -O linux -T script -C none -n "skiff boot script" \
+        -d "$scripts/boot.txt" "$images/boot_part/boot.scr"
+    echo "boot script: $scripts/boot.txt -> boot_part/boot.scr"
+fi
+if [ -f "$scripts/extlinux.conf" ]; then
+    mkdir -p "$images/boot_part/extlinux"
+    cp "$scripts/extlinux.conf" "$images/boot_part/extlinux/extlinux.conf"
+    echo "boot menu: $scripts/extlinux.conf -> boot_part/extlinux/extlinux.conf"
+fi
