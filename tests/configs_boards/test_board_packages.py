@@ -145,6 +145,25 @@ def _declared_targets(makefile: Path, cwd: Path) -> set[str]:
     return targets
 
 
+# Where each board's boot ROM expects its loader on the card (bytes), from SkiffOS's scripts.
+SUNXI = [8192]
+AMLOGIC = [0, 512]          # 444 bytes of boot code in the MBR, the rest from sector 1
+ROCKCHIP = [32768, 8388608]  # idbloader.img at sector 64, u-boot.itb at sector 16384
+BLOB_OFFSETS = {
+    "odroid/c2": AMLOGIC, "odroid/c4": AMLOGIC, "odroid/hc4": AMLOGIC, "odroid/n2": AMLOGIC,
+    "odroid/u": [512, 15872, 32256, 1080832],   # BL1, BL2, U-Boot, TrustZone (sectors 1/31/63/2111)
+    "odroid/xu": [512, 15872, 32256, 769536],   # same, 720 KiB U-Boot slot (TrustZone at 1503)
+    "pine64/book": ROCKCHIP, "pine64/rock64": ROCKCHIP, "pine64/rockpro64": ROCKCHIP,
+    "pine64/book_a64": SUNXI, "pine64/h64": SUNXI, "pine64/phone": SUNXI,
+    "allwinner/nezha": SUNXI, "allwinner/licheerv": SUNXI,
+    "bananapi/m1": SUNXI, "bananapi/m1plus": SUNXI, "bananapi/m2": SUNXI, "bananapi/m2plus": SUNXI,
+    "bananapi/m3": SUNXI, "orangepi/lite": SUNXI, "orangepi/zero": SUNXI, "pcduino/3": SUNXI,
+    "freescale/wandboard": [1024, 70656],       # SPL at 1 KiB, u-boot-dtb.img at 69 KiB
+    "usbarmory/mk2": [1024],                    # u-boot.imx at 1 KiB
+    "pcengines/apu2": [0, 512],                 # GRUB boot code (440 bytes) and core image
+}
+
+
 needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
 
 
@@ -178,11 +197,20 @@ def test_sd_commands_call_the_cli_with_the_device(index, name, tmp_path):
     pkg = index.get(name)
     dev_var, img_var = SD_VARS[pkg.namespace]
     makefile = pkg.path / "extensions" / "Makefile"
-    variables = {dev_var: "/dev/sdz", img_var: "out/board.img", "SKIFF_ROOT_DIR": "/srv/skiff"}
+    variables = {dev_var: "/dev/sdz", img_var: "out/board.img", "SKIFF_ROOT_DIR": "/srv/skiff",
+                 "BUILDROOT_DIR": "/srv/ws"}
     for cmd in ("format", "install"):
         proc = _dry_run(makefile, cmd, variables, tmp_path)
         assert proc.returncode == 0, f"{name} {cmd}: {proc.stderr}"
         assert f'"skiff" flash {cmd} --device "/dev/sdz"' in proc.stdout, proc.stdout
+        # Boot blobs: absolute paths in the workspace's images/, FILE:BYTE-OFFSET, as SkiffOS writes them.
+        blobs = re.findall(r'--bootloader "([^"]*)"', proc.stdout)
+        offsets = []
+        for blob in blobs:
+            path, _, offset = blob.rpartition(":")
+            assert path.startswith("/srv/ws/images/") and offset.isdigit(), blob
+            offsets.append(int(offset))
+        assert offsets == BLOB_OFFSETS.get(name, []), f"{name}: boot blob offsets {offsets}"
     proc = _dry_run(makefile, "buildimage", variables, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert '"skiff" flash buildimage --image "/srv/skiff/out/board.img"' in proc.stdout, proc.stdout

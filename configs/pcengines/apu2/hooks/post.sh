@@ -9,7 +9,12 @@ build="${BUILD_DIR:-${SKIFF_BUILDROOT_DIR}/build}"
 for found in "$build"/grub2-*/build-i386-pc/grub-core/boot.img; do
     [ -f "$found" ] && cp "$found" "$images/boot.img"
 done
-for blob in boot.img grub.img; do
+# Only the boot code (first 440 bytes) of boot.img goes to the card: the rest of
+# the sector is the partition table.
+if [ -f "$images/boot.img" ]; then
+    head -c 440 "$images/boot.img" > "$images/boot-mbr.img"
+fi
+for blob in boot-mbr.img grub.img; do
     if [ ! -f "$images/$blob" ]; then
         echo "pcengines/apu2: $images/$blob missing (BR2_TARGET_GRUB2_I386_PC)" >&2
         exit 1
