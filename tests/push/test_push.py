@@ -110,6 +110,31 @@ def test_push_over_real_ssh(skiff_root, sshd, tmp_path):
     assert "reboot the device" in r.stdout
 
 
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _transfer_started(tmpdir: Path) -> bool:
+    try:
+        # rsync writes into hidden temp files (.Image.XXXXXX), moved aside under --delay-updates
+        return any(f.name.startswith(".") and f.is_file() and f.stat().st_size for f in tmpdir.iterdir())
+    except OSError:  # not there yet, or a file renamed away while we looked
+        return False
+
+
 def test_dropped_connection_leaves_previous_kernel_intact(skiff_root, sshd, tmp_path):
     ws = skiff_root / "workspaces" / "default"
     make_images(ws, kernel=os.urandom(8 << 20))
@@ -122,9 +147,17 @@ def test_dropped_connection_leaves_previous_kernel_intact(skiff_root, sshd, tmp_
     import threading
 
     def cut():
-        time.sleep(1.0)
-        # only the sessions of this test's sshd: its direct children
-        subprocess.run(["pkill", "-KILL", "-P", str(sshd["pid"])], check=False)
+        # wait until rsync is mid-transfer (its temp files exist), so the cut is never too early
+        deadline = time.time() + 60
+        tmpdir = dev / "boot"
+        while time.time() < deadline and not _transfer_started(tmpdir):
+            time.sleep(0.05)
+        # only the sessions of this test's sshd: every descendant of its daemon
+        for pid in _descendants(sshd["pid"]):
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
 
     threading.Thread(target=cut, daemon=True).start()
     with pytest.raises(PushError, match="the device keeps its previous files"):
