@@ -60,6 +60,7 @@ class LogIndex:
         self._newlines = 0                     # newlines in [0, _indexed)
         self._last_byte = b"\n"
         self._blocks: OrderedDict[int, array] = OrderedDict()
+        self._tail_block: tuple[int, int, array] | None = None
         self._problems = array("Q")            # line numbers of error/warning lines …
         self._problem_kinds = array("B")       # … and their kind (ERROR/WARNING)
         self._problems_end = 0                 # bytes scanned for problems (at a line start)
@@ -214,6 +215,9 @@ class LogIndex:
         if cached is not None:
             self._blocks.move_to_end(b)
             return cached
+        tail = self._tail_block
+        if tail is not None and tail[0] == b and tail[1] == self._indexed:
+            return tail[2]
         base = b * self.block
         length = min(self.block, self._indexed - base)
         data = os.pread(self._fd, length, base) if length > 0 else b""
@@ -228,6 +232,8 @@ class LogIndex:
             self._blocks[b] = positions
             if len(self._blocks) > BLOCK_CACHE:
                 self._blocks.popitem(last=False)
+        else:
+            self._tail_block = (b, self._indexed, positions)   # valid until the file grows
         return positions
 
     def line_start(self, i: int) -> int:

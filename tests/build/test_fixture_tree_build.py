@@ -85,7 +85,7 @@ def test_failure_names_package_and_step(ws):
 
 def test_cancel_and_resume(ws):
     build.show_info_total(ws, make_prefix(ws), env_with())
-    handle = build.start_build(ws, [*make_prefix(ws), "all"], env=env_with(BR_FIXTURE_DELAY="0.1"),
+    handle = build.start_build(ws, [*make_prefix(ws), "all"], env=env_with(BR_FIXTURE_DELAY="0.05"),
                                chain=[], target="all")
     wait_for(lambda: build.load_record(ws, handle.record.id).done >= 2)
     handle.cancel(grace=5)
@@ -100,7 +100,7 @@ def test_sigkill_from_outside_and_read_only_watcher(ws):
     build.show_info_total(ws, make_prefix(ws), env_with())
     proc = subprocess.Popen([sys.executable, str(HERE / "driver.py"), str(ws.root), ws.name, "0", "--",
                              *make_prefix(ws), "all"],
-                            env=env_with(PYTHONPATH=str(REPO), BR_FIXTURE_DELAY="0.1"),
+                            env=env_with(PYTHONPATH=str(REPO), BR_FIXTURE_DELAY="0.05"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         rec = wait_for(lambda: build.current_build(ws))
