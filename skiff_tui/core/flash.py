@@ -588,10 +588,9 @@ def plan_write(image: str | Path, target: Target, *, blobs: list[Blob] = (), ver
     state: dict = {}
 
     def write(run: Run) -> None:
-        state["result"] = run.copy(image)
-    plan.steps.append(Step(f"write {image.name} (mapped blocks only)", write))
-    if verify:
-        plan.steps.append(Step("verify by reading back", lambda run: run.verify(state["result"])))
+        state["result"] = run.copy(image, verify=verify)
+    plan.steps.append(Step(f"write {image.name} (mapped blocks only)"
+                           + (", reading each part back once it is on the medium" if verify else ""), write))
     if blobs:
         _blob_steps(plan, list(blobs))
     return plan
@@ -698,7 +697,7 @@ class Run:
         self.outcome.messages.append(f"{part.name or part.number}: {written} file(s) written"
                                      + (f", {kept} already present and kept" if kept else ""))
 
-    def copy(self, image: Path) -> CopyResult:
+    def copy(self, image: Path, verify: bool = False) -> CopyResult:
         size = image.stat().st_size
         if not self.target.is_device:
             prepare_file_target(self.target.path, size)
@@ -706,12 +705,15 @@ class Run:
         fd = self._open_write(direct=direct)
         try:
             result = copy_image(image, self.writer_factory(fd), target=self.target.path, progress=self.progress,
-                                target_size=self.target.size if self.target.is_device else None)
+                                target_size=self.target.size if self.target.is_device else None, verify=verify)
         finally:
             os.close(fd)
         self.outcome.copy = result
         self.outcome.messages.append(
             f"wrote {human_size(result.written)} of a {human_size(result.image_size)} image in {result.seconds:.1f} s")
+        if verify:
+            self.outcome.verified = True
+            self.outcome.messages.append(f"verified {human_size(result.written)} read back from the medium: identical")
         return result
 
     def verify(self, expected: CopyResult) -> None:

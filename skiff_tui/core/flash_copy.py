@@ -13,6 +13,7 @@ import hashlib
 import mmap
 import os
 import stat
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -187,6 +188,10 @@ class FdWriter:
     def fsync(self) -> None:
         os.fsync(self.fd)
 
+    def datasync(self) -> None:
+        """Make what was written so far durable, so it can be read back from the medium."""
+        os.fdatasync(self.fd)
+
 
 @dataclass
 class CopyResult:
@@ -239,10 +244,45 @@ def image_digests(image: str | Path, ranges=None, chunk: int = CHUNK) -> CopyRes
         os.close(fd)
 
 
+class _Reader(threading.Thread):
+    """Reads (and hashes) the image's chunks ahead of the writer: read, hash and write overlap
+    (hashlib and os.preadv release the GIL). A few page-aligned buffers circulate."""
+
+    def __init__(self, fd: int, chunks: list[tuple[int, int]], chunk: int, depth: int = 4) -> None:
+        super().__init__(daemon=True)
+        import queue
+        self.fd, self.chunks = fd, chunks
+        self.free: queue.Queue = queue.Queue()
+        self.ready: queue.Queue = queue.Queue()
+        for _ in range(depth):
+            self.free.put(aligned_buffer(chunk))
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        try:
+            for off, n in self.chunks:
+                buf = self.free.get()
+                if self.stop.is_set():
+                    return
+                data = _read_exact(self.fd, buf, n, off)
+                self.ready.put((off, n, buf, data, hashlib.sha256(data).digest()))
+            self.ready.put(None)
+        except BaseException as exc:  # noqa: BLE001 — handed to the writer thread
+            self.ready.put(exc)
+
+    def cancel(self) -> None:
+        self.stop.set()
+        self.free.put(None)
+
+
 def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: ProgressFn | None = None,
-               chunk: int = CHUNK, target_size: int | None = None,
-               extra: list[tuple[int, bytes]] = ()) -> CopyResult:
-    """Write the mapped ranges of `image` through `writer`; `extra` raw blobs (offset, bytes) after."""
+               chunk: int = CHUNK, target_size: int | None = None, extra: list[tuple[int, bytes]] = (),
+               verify: bool = False, segment: int = 64 * 1024 * 1024) -> CopyResult:
+    """Write the mapped ranges of `image` through `writer`; `extra` raw blobs (offset, bytes) after.
+
+    With `verify`, read-back overlaps the write: every `segment` bytes the written data is made
+    durable (fdatasync) and handed to the verifier, which reads it back from the medium while the
+    next segment is written; the tail is checked after the final fsync."""
     src = os.open(image, os.O_RDONLY | os.O_CLOEXEC)
     try:
         size = os.fstat(src).st_size
@@ -256,29 +296,76 @@ def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: Pr
             pass
         result = CopyResult(size, ranges)
         meter = Meter(progress, "write", result.mapped + sum(len(b) for _, b in extra))
-        buf = aligned_buffer(chunk)
+        reader = _Reader(src, list(_chunks(ranges, chunk)), chunk)
         started = time.monotonic()
         off = 0
+        verifier = _Verifier(target, progress, result.mapped) if verify else None
+        # a helper thread makes finished segments durable and hands them to the verifier, so the
+        # writer never waits for a flush before the end
+        syncer = None
+        if verifier:
+            from concurrent.futures import ThreadPoolExecutor
+            syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skiff-sync")
+        sync_futures: list = []
+        segment_chunks: list[tuple[int, int, bytes]] = []
+        segment_bytes = 0
+
+        def sync_then_verify(chunks) -> None:
+            writer.datasync()
+            verifier.submit(chunks)
+        reader.start()
         try:
-            for off, n in _chunks(ranges, chunk):
-                data = _read_exact(src, buf, n, off)
+            while True:
+                item = reader.ready.get()
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    if isinstance(item, OSError):
+                        raise FlashError(f"cannot read the image {image}: {item.strerror}", kind="error")
+                    raise item
+                off, n, buf, data, digest = item
                 if len(data) < n:
                     raise FlashError(f"{image} shrank while being written", kind="error")
                 writer.pwrite(data, off)
-                result.digests.append((off, n, hashlib.sha256(data).digest()))
+                del data
+                reader.free.put(buf)
+                result.digests.append((off, n, digest))
                 result.written += n
                 meter.advance(n)
+                if verifier:
+                    segment_chunks.append((off, n, digest))
+                    segment_bytes += n
+                    if segment_bytes >= segment:
+                        sync_futures.append(syncer.submit(sync_then_verify, segment_chunks))
+                        segment_chunks, segment_bytes = [], 0
             for off, blob in extra:
                 writer.pwrite(blob, off)
                 result.written += len(blob)
                 meter.advance(len(blob))
             meter.phase = "finishing writes (flush)"
             writer.fsync()
+            for fut in sync_futures:
+                fut.result()
         except OSError as exc:
             raise classify_os_error(exc, target, off, result.written) from None
         finally:
+            reader.cancel()
+            reader.join()
             meter.close()
+            if syncer:
+                syncer.shutdown(wait=True, cancel_futures=True)
+            if verifier and sys.exc_info()[0] is not None:
+                verifier.close()
         result.seconds = time.monotonic() - started
+        if verifier:
+            verifier.submit(segment_chunks)
+            try:
+                verifier.finish()
+            except FlashError:
+                result.verified = False
+                raise
+            result.verified = True
+            result.verify_seconds = time.monotonic() - started - result.seconds
         return result
     finally:
         os.close(src)
@@ -296,52 +383,99 @@ def _open_for_verify(path: str) -> tuple[int, bool]:
         return fd, False
 
 
+def _check_chunk(path: str, fd_direct: tuple[int, bool], local: threading.local, off: int, n: int,
+                 digest: bytes) -> bool:
+    fd, direct = fd_direct
+    buf = getattr(local, "buf", None)
+    need = -(-n // ALIGN) * ALIGN
+    if buf is None or len(buf) < need:
+        buf = local.buf = aligned_buffer(max(need, CHUNK))
+    try:
+        view = _read_exact(fd, buf, need, off)[:n] if direct else _read_exact(fd, buf, n, off)
+    except OSError as exc:
+        if not (direct and exc.errno == errno.EINVAL):
+            raise
+        plain = os.open(path, os.O_RDONLY | os.O_CLOEXEC)   # unaligned tail on this filesystem
+        try:
+            view = _read_exact(plain, buf, n, off)
+        finally:
+            os.close(plain)
+    return len(view) == n and hashlib.sha256(view).digest() == digest
+
+
+class _Verifier:
+    """Reads chunks back from the target (O_DIRECT where possible, several reads in flight: cards
+    and SSDs answer faster with a queue) and compares their SHA-256 with what was written."""
+
+    def __init__(self, target: str, progress: ProgressFn | None, total: int, workers: int = 4) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+        self.target = target
+        self.fd_direct = _open_for_verify(target)
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="skiff-verify")
+        self.local = threading.local()
+        self.futures: list = []
+        self.meter = Meter(progress, "verify", total)
+        self.lock = threading.Lock()
+        self.started = time.monotonic()
+
+    def _one(self, off: int, n: int, digest: bytes) -> bool:
+        ok = _check_chunk(self.target, self.fd_direct, self.local, off, n, digest)
+        with self.lock:
+            self.meter.advance(n)
+        return ok
+
+    def submit(self, chunks) -> None:
+        for off, n, digest in chunks:
+            self.futures.append(((off, n), self.pool.submit(self._one, off, n, digest)))
+
+    def finish(self, extra: list[tuple[int, bytes]] = ()) -> float:
+        bad: list[tuple[int, int]] = []
+        try:
+            for (off, n), fut in self.futures:
+                try:
+                    if not fut.result():
+                        bad.append((off, n))
+                except OSError as exc:
+                    raise classify_os_error(exc, self.target, off) from None
+            if extra:
+                plain = os.open(self.target, os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    for off, blob in extra:
+                        if os.pread(plain, len(blob), off) != blob:
+                            bad.append((off, len(blob)))
+                        self.meter.advance(len(blob))
+                finally:
+                    os.close(plain)
+        finally:
+            self.close()
+        if bad:
+            bad.sort()
+            first = bad[0]
+            raise FlashError(
+                f"verification failed: {len(bad)} chunk(s) of {self.target} differ from the image, first at "
+                f"byte offset {first[0]} ({human_size(first[1])})", kind="verify",
+                hint="the card may be failing or counterfeit; write again or use another card")
+        return time.monotonic() - self.started
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+            os.close(self.fd_direct[0])
+            self.meter.close()
+
+
 def verify_target(target: str, expected: CopyResult, *, progress: ProgressFn | None = None,
                   extra: list[tuple[int, bytes]] = ()) -> CopyResult:
-    """Read back every digested chunk from `target` (bypassing the page cache) and compare."""
-    fd, direct = _open_for_verify(target)
-    started = time.monotonic()
-    bad: list[tuple[int, int]] = []
-    chunk = max((n for _, n, _ in expected.digests), default=ALIGN)
-    buf = aligned_buffer(-(-chunk // ALIGN) * ALIGN)
-    meter = Meter(progress, "verify", sum(n for _, n, _ in expected.digests) + sum(len(b) for _, b in extra))
+    """Read back every digested chunk of `expected` from `target` and compare."""
+    verifier = _Verifier(target, progress, sum(n for _, n, _ in expected.digests) + sum(len(b) for _, b in extra))
+    verifier.submit(expected.digests)
     try:
-        for off, n, digest in expected.digests:
-            try:
-                if direct:
-                    view = _read_exact(fd, buf, -(-n // ALIGN) * ALIGN, off)[:n]
-                else:
-                    view = _read_exact(fd, buf, n, off)
-            except OSError as exc:
-                if direct and exc.errno == errno.EINVAL:   # unaligned tail on this fs: plain read
-                    os.close(fd)
-                    fd, direct = os.open(target, os.O_RDONLY | os.O_CLOEXEC), False
-                    view = _read_exact(fd, buf, n, off)
-                else:
-                    raise classify_os_error(exc, target, off) from None
-            if len(view) != n or hashlib.sha256(view).digest() != digest:
-                bad.append((off, n))
-            meter.advance(n)
-        if extra:
-            plain = os.open(target, os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                for off, blob in extra:
-                    if os.pread(plain, len(blob), off) != blob:
-                        bad.append((off, len(blob)))
-                    meter.advance(len(blob))
-            finally:
-                os.close(plain)
-    finally:
-        os.close(fd)
-        meter.close()
-    expected.verify_seconds = time.monotonic() - started
-    expected.verified = not bad
-    if bad:
-        first = bad[0]
-        raise FlashError(
-            f"verification failed: {len(bad)} chunk(s) of {target} differ from the image, first at byte "
-            f"offset {first[0]} ({human_size(first[1])})", kind="verify",
-            hint="the card may be failing or counterfeit; write again or use another card")
+        expected.verify_seconds = verifier.finish(extra)
+    except FlashError:
+        expected.verified = False
+        raise
+    expected.verified = True
     return expected
 
 
