@@ -49,18 +49,14 @@ def _table(rows: list[list[str]], out) -> None:
 def cmd_logs(args) -> int:
     from ..core import build
     from ..core.errors import WorkspaceError
-    from ..core.workspace import Workspace, list_workspaces
-
     ctx = context(args)
     out = sys.stdout
     try:
         if args.list and args.all:
             rows = [["WORKSPACE", "BUILD", "PID", "STARTED", "CHAIN", "PROGRESS", "ELAPSED"]]
-            for name in list_workspaces(ctx.root):
-                rec = build.current_build(Workspace(ctx.root, name))
-                if rec is not None:
-                    rows.append([name, rec.id, str(rec.pid), _when(rec.started), ",".join(rec.chain) or "-",
-                                 _result(rec), build.format_duration(rec.duration)])
+            for name, rec in build.running_builds(ctx.root):
+                rows.append([name, rec.id, str(rec.pid), _when(rec.started), ",".join(rec.chain) or "-",
+                             _result(rec), build.format_duration(rec.duration)])
             if len(rows) == 1:
                 out.write("no builds running\n")
             else:

@@ -182,6 +182,17 @@ def current_build(workspace: Workspace) -> BuildRecord | None:
     return None
 
 
+def running_builds(root: Path) -> list[tuple[str, BuildRecord]]:
+    """(workspace name, record) of every running build under the skiff tree `root`."""
+    from .workspace import list_workspaces
+    out = []
+    for name in list_workspaces(root):
+        rec = current_build(Workspace(root, name))
+        if rec is not None:
+            out.append((name, rec))
+    return out
+
+
 def last_successful(workspace: Workspace) -> BuildRecord | None:
     for rec in list_builds(workspace):
         if rec.status == SUCCEEDED:
