@@ -679,6 +679,8 @@ class Run:
         """partx -u (BLKPG, table parsed in userspace: works where the kernel has no GPT parser),
         then wait for the partition nodes; deletion of stale ones is asynchronous, so retry once."""
         import time
+        if not dv.is_block_device(self.target.path):
+            return      # a disk record whose node is a plain file (demo, tests): no kernel table
         name = self.target.name
         sep = "p" if name[-1].isdigit() else ""
         wanted = [f"/sys/class/block/{name}/{name}{sep}{i}" for i in range(1, count + 1)]

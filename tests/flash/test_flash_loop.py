@@ -106,3 +106,24 @@ def test_write_image_to_loop_with_o_direct(loop, tmp_path):
         a.seek(3 * dv.MIB)
         b.seek(3 * dv.MIB)
         assert a.read(dv.MIB) == b.read(dv.MIB)
+
+
+def test_format_unmounts_only_with_consent(tools, loop, tmp_path):
+    node = loop(_blank(tmp_path / "card.img"))
+    source = dv.PyudevSource()
+    target = flash.open_target(node, source=source, show_all=True)
+    flash.execute(flash.plan_format(target, SMALL), source=source)
+    mnt = tmp_path / "persist"
+    mnt.mkdir()
+    sh("mount", f"{node}p3", str(mnt))
+    try:
+        with pytest.raises(DeviceError, match="pass --unmount"):
+            flash.open_target(node, source=source, show_all=True)
+        target = flash.open_target(node, source=source, show_all=True, unmount=True)
+        plan = flash.plan_format(target, SMALL)
+        assert any(n == f"will unmount {mnt}" for n in plan.notes)
+        flash.execute(plan, source=source)
+        assert not os.path.ismount(mnt)
+    finally:
+        if os.path.ismount(mnt):
+            sh("umount", str(mnt))

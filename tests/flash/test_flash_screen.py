@@ -182,3 +182,30 @@ async def test_read_only_mode_explains_and_writes_nothing(tmp_path):
         await pilot.press(*"sdb", "enter")
         await settle(app, pilot)
         assert screen.outcome is None and card.read_bytes()[:16] == b"\xee" * 16
+
+
+async def test_format_and_install_flow_on_a_card_backed_by_a_file(tmp_path, tools, build_output):
+    from flash_testkit import SMALL, SMALL_IMAGE, sh
+
+    from skiff_tui.core import flash
+    from skiff_tui.core.flash_layout import skiff_partitions
+
+    source, card = make_source(tmp_path, card_size=SMALL_IMAGE)
+    install = flash.collect_install(build_output["images"], build_output["layers"])
+    screen = FlashScreen(None, False, source=source, rescan_interval=None, layout=SMALL, install_set=install)
+    app = FlashApp(screen)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(app, pilot)
+        await _select(screen, pilot, app, "sdb-card.bin")
+        summary = str(screen.query_one("#summary", Static).render())
+        assert summary.startswith("format+install → ") and "kept:   nothing" in summary
+        assert "copy 9 boot item(s) to BOOT (mcopy)" in summary and "persist" in summary
+        screen.query_one("#confirm", Input).focus()
+        await pilot.press(*"sdb", "enter")
+        await settle(app, pilot)
+        assert screen.error is None, screen.query_one("#result", Static).render()
+        assert screen.outcome is not None
+        parts = skiff_partitions(card)
+        assert [p.name for p in parts.values()] == ["BOOT", "rootfs", "persist"]
+        assert "::/zImage" in sh("mdir", "-b", "-i", f"{card}@@{parts['BOOT'].start}", "::/").stdout
+        assert "Done." in str(screen.query_one("#result", Static).render())
