@@ -27,7 +27,6 @@ from textual.widgets import Static
 from ..core import paths, readonly
 from ..core.errors import SkiffError
 from ..core.workspace import Workspace, workspace_name
-from .commands import SkiffCommands
 from .screens import SECTION_BY_MODE, SECTIONS, Section, SkiffScreen
 
 DARK_THEME = "textual-dark"
@@ -77,11 +76,18 @@ class MissingScreen(SkiffScreen):
         yield from self.compose_bottom()
 
 
+def _skiff_commands():
+    from .commands import SkiffCommands  # textual.command costs ~25 ms: load with the palette
+
+    return SkiffCommands
+
+
 class SkiffApp(App[None]):
     CSS_PATH = "skiff.tcss"
     TITLE = "skiff"
-    COMMANDS = App.COMMANDS | {SkiffCommands}
+    COMMANDS = App.COMMANDS | {_skiff_commands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
+    DEFAULT_MODE = "packages"  # the first frame is the Packages screen, no blank default screen
     BINDINGS = [
         *[Binding(s.key, f"goto('{s.mode}')", s.title, id=f"skiff.goto.{s.mode}", show=False)
           for s in SECTIONS],
@@ -106,6 +112,7 @@ class SkiffApp(App[None]):
         self.read_only = bool(read_only or readonly.is_read_only())
         self.set_reactive(SkiffApp.workspace, Workspace.from_env(self.root, self.env, workspace))
         self.index_warnings: list[str] = []
+        self._offered: dict[str, bool] = {}
         self.load_error: SkiffError | None = None
         self.theme = theme or DARK_THEME
         for section in SECTIONS:
@@ -115,7 +122,6 @@ class SkiffApp(App[None]):
 
     # --- startup ------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        self.switch_mode("packages")
         self.load_engine_state()
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
@@ -156,17 +162,26 @@ class SkiffApp(App[None]):
         self.load_engine_state()
 
     # --- sections -----------------------------------------------------------------------------
-    def section_offered(self, section: Section) -> bool:
-        """Editors are hidden in read-only mode unless their screen takes read_only=."""
+    def section_offered(self, section: Section, resolve: bool = True) -> bool | None:
+        """Editors are hidden in read-only mode unless their screen takes read_only=.
+
+        Finding out imports the screen's module; with resolve=False an unknown answer is None
+        (the navigation bar asks again after the first frame, so startup does not pay for it).
+        """
         if not self.read_only or not section.editor:
             return True
-        if not section.available():
-            return False
-        try:
-            cls = self._screen_class(section)
-        except Exception:
-            return False
-        return "read_only" in inspect.signature(cls).parameters
+        if section.mode in self._offered:
+            return self._offered[section.mode]
+        if not resolve:
+            return None
+        offered = False
+        if section.available():
+            try:
+                offered = "read_only" in inspect.signature(self._screen_class(section)).parameters
+            except Exception:
+                offered = False
+        self._offered[section.mode] = offered
+        return offered
 
     @staticmethod
     def _screen_class(section: Section) -> type[Screen]:
@@ -289,7 +304,7 @@ class SkiffApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "goto" and parameters:
             section = SECTION_BY_MODE.get(str(parameters[0]))
-            return section is not None and self.section_offered(section)
+            return section is not None and self.section_offered(section, resolve=False) is not False
         return True
 
     # --- actions ------------------------------------------------------------------------------

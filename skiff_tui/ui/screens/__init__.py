@@ -65,13 +65,14 @@ class NavBar(Static):
         self.current = current
 
     def on_mount(self) -> None:
-        self.render_nav()
+        self.render_nav(resolve=False)
+        self.call_after_refresh(self.render_nav)
 
-    def render_nav(self) -> None:
+    def render_nav(self, resolve: bool = True) -> None:
         app = self.app
         parts = []
         for s in SECTIONS:
-            offered = app.section_offered(s) if hasattr(app, "section_offered") else True
+            offered = app.section_offered(s, resolve) if hasattr(app, "section_offered") else True
             if not offered:
                 continue
             label = f"{s.key} {s.title}"

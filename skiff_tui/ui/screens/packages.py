@@ -13,11 +13,14 @@ from textual.widgets.option_list import Option
 from rich.text import Text
 
 from ...core.errors import SkiffError
+from ..widgets.fasttree import FastTree
 from . import SkiffScreen
 
 MAX_FILES = 400
 MARK_SELECTED = "●"
 MARK_CHAIN = "◦"
+# Above this many visible packages the namespaces start collapsed (the tree stays quick to draw).
+EXPAND_LIMIT = 300
 
 
 def match_terms(haystacks: dict[str, str], query: str) -> set[str] | None:
@@ -50,13 +53,14 @@ class PackagesScreen(SkiffScreen):
         self._shown: set[str] | None = None
         self._current: str | None = None
         self._file_paths: list = []
+        self._labels: dict[str, Text] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         yield Input(placeholder="Filter packages by name or description (space-separated terms)",
                     id="filter")
         with Horizontal(id="packages-body"):
-            tree: Tree[str] = Tree("Packages", id="package-tree")
+            tree: FastTree[str] = FastTree("Packages", id="package-tree")
             tree.show_root = False
             tree.guide_depth = 2
             yield tree
@@ -85,10 +89,12 @@ class PackagesScreen(SkiffScreen):
             for dep in pkg.dependencies:
                 needed.setdefault(dep, []).append(pkg.name)
         self._needed_by = needed
+        self._labels.clear()
         self._compute_chain()
         self._apply_filter(self.query_one("#filter", Input).value, force=True)
 
     def _selection_changed(self, _selection) -> None:
+        self._labels.clear()
         self._compute_chain()
         self._relabel()
         self._show_detail(self._current)
@@ -108,6 +114,12 @@ class PackagesScreen(SkiffScreen):
         self._pulled_by = dict(chain.pulled_by)
 
     def _label(self, pkg) -> Text:
+        label = self._labels.get(pkg.name)
+        if label is None:
+            label = self._labels[pkg.name] = self._make_label(pkg)
+        return label
+
+    def _make_label(self, pkg) -> Text:
         short = pkg.name.split("/", 1)[1]
         if pkg.name in self.app.selection:
             mark = (MARK_SELECTED + " ", "bold green")
@@ -134,23 +146,26 @@ class PackagesScreen(SkiffScreen):
         if not force and key == self._shown:
             return
         self._shown = key
-        self._build_tree(visible, expand_all=True)
+        self._build_tree(visible, expand_all=len(visible) <= EXPAND_LIMIT)
 
     def _build_tree(self, packages, expand_all: bool) -> None:
-        tree = self.query_one("#package-tree", Tree)
+        tree = self.query_one("#package-tree", FastTree)
         keep = self._current
         tree.clear()
         target = None
         ns_node = None
         ns_name = None
-        for pkg in packages:  # listed() is sorted by name, so namespaces come grouped
-            ns = pkg.namespace
-            if ns != ns_name:
-                ns_name = ns
-                ns_node = tree.root.add(Text(ns, style="bold"), data=None, expand=expand_all)
-            leaf = ns_node.add_leaf(self._label(pkg), data=pkg.name)
-            if pkg.name == keep or target is None and keep is None:
-                target = leaf
+        with tree.batch():
+            for pkg in packages:  # listed() is sorted by name, so namespaces come grouped
+                ns = pkg.namespace
+                if ns != ns_name:
+                    ns_name = ns
+                    ns_node = tree.root.add(Text(ns, style="bold"), data=None, expand=expand_all)
+                leaf = ns_node.add_leaf(self._label(pkg), data=pkg.name)
+                if pkg.name == keep or target is None and keep is None:
+                    target = leaf
+        if target is not None and not expand_all:
+            target.parent.expand()
         if target is None and packages:
             target = tree.root.children[0].children[0] if tree.root.children else None
         if target is not None:
