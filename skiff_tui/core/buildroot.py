@@ -158,12 +158,26 @@ def write_external_includes(base_dir: Path, externals: list[tuple[str, Path]]) -
             target.write_text(text)
 
 
+def host_gcc_version() -> str:
+    """What Buildroot's Makefile exports as HOST_GCC_VERSION: the major version ("12"), or
+    "major.minor" for gcc <= 4. Config.in reads it to decide BR2_HOST_GCC_AT_LEAST_*."""
+    try:
+        out = subprocess.run(["gcc", "-dumpfullversion", "-dumpversion"], capture_output=True, text=True).stdout
+    except OSError:
+        return ""
+    parts = out.strip().split(".")
+    if not parts[0].isdigit():
+        return ""
+    return ".".join(parts[:2]) if int(parts[0]) <= 4 else parts[0]
+
+
 @contextmanager
 def _kconfig_environment(tree: Path, base_dir: Path, externals: list[tuple[str, Path]]):
     saved = dict(os.environ)
     os.environ.update({"CONFIG_": "", "srctree": str(tree), "BR2_BASE_DIR": str(base_dir),
                        "BR2_VERSION_FULL": tree_version(tree) or VERSION,
-                       "HOSTARCH": os.uname().machine, "BR2_DEFCONFIG": ""})
+                       "HOSTARCH": os.uname().machine, "BR2_DEFCONFIG": "",
+                       "HOST_GCC_VERSION": host_gcc_version()})
     for var in LITERAL_MAKE_VARS:
         os.environ[var] = f"$({var})"
     for name, path in externals:
@@ -197,3 +211,27 @@ def load_kconfig(tree: Path, base_dir: Path, externals: list[tuple[str, Path]], 
         finally:
             os.chdir(cwd)
     return kconf
+
+
+def choice_groups(tree: Path, externals: list[tuple[str, Path]], env: dict[str, str]) -> list[list[str]]:
+    """Symbols of each Kconfig choice, cached per tree and externals (a parse costs about a second).
+
+    Needed to tell "BR2_x86_64=y did not stick" (a real problem) from "a later layer picked
+    BR2_aarch64 in the same choice" (an ordinary override)."""
+    import hashlib
+    import json
+
+    key = hashlib.sha256(json.dumps([str(tree), tree_version(tree), str((tree / "Config.in").stat().st_mtime_ns),
+                                     [[n, str(p)] for n, p in externals]]).encode()).hexdigest()[:20]
+    cache = paths.cache_dir(env) / "kconfig" / f"choices-{key}.json"
+    try:
+        return json.loads(cache.read_text())
+    except (OSError, ValueError):
+        pass
+    with tempfile.TemporaryDirectory(prefix="skiff-choices-") as tmp:
+        kconf = load_kconfig(tree, Path(tmp), externals)
+    groups = [[sym.name for sym in choice.syms] for choice in kconf.unique_choices]
+    from . import atomic
+
+    atomic.write_text(cache, json.dumps(groups), fsync=False)
+    return groups

@@ -99,9 +99,13 @@ def check_buildroot(root: Path, env: dict[str, str], workspace, selection: list[
         config.write_text(p.merged.buildroot.render())
         kconf = buildroot.load_kconfig(p.buildroot_src, Path(tmp), [(e.name, e.path) for e in p.merged.externals],
                                        config)
+    requested = p.merged.buildroot.values()
     for symbol, history in p.merged.buildroot.history.items():
         final = history[-1]
         sym = kconf.syms.get(symbol)
+        if sym is not None and sym.choice is not None and final.value == "y" and sym.choice.selection is not None \
+                and requested.get(sym.choice.selection.name) == "y":
+            continue  # another layer picked a different member of this choice: an override
         where = f"{final.origin.path}:{final.origin.line}" if final.origin.path else final.origin.layer
         if sym is None or not sym.nodes:
             problems.append(f"{where}: {symbol} is not a Buildroot {buildroot.tree_version(p.buildroot_src) or ''} "

@@ -144,10 +144,17 @@ def make_argv(p: Plan, workspace: Workspace, *targets: str) -> list[str]:
                                defconfig_path(workspace), *targets)
 
 
-def not_stuck(p: Plan, config: dict[str, str | None]) -> list[tuple[Assignment, str | None]]:
-    """Requested values that Kconfig resolution changed (e.g. y requested, n because of a dependency)."""
+def not_stuck(p: Plan, config: dict[str, str | None], choices: list[list[str]] | None = None,
+              ) -> list[tuple[Assignment, str | None]]:
+    """Requested values that Kconfig resolution changed (e.g. y requested, n because of a dependency).
+
+    A `y` for one member of a choice that a layer overrode by picking another member (the base
+    layer's default architecture, say) is an override, not a failure: `choices` lists the groups.
+    """
     out = []
     missing = object()
+    requested = p.merged.buildroot.values()
+    member_of = {sym: group for group in choices or [] for sym in group}
     for symbol, history in p.merged.buildroot.history.items():
         final = history[-1]
         got = config.get(symbol, missing)
@@ -155,8 +162,26 @@ def not_stuck(p: Plan, config: dict[str, str | None]) -> list[tuple[Assignment, 
             if got not in (None, missing, "n"):
                 out.append((final, got))
         elif got is missing or got != final.value:
+            group = member_of.get(symbol)
+            if final.value == "y" and group and any(
+                    other != symbol and requested.get(other) == "y" and config.get(other) == "y" for other in group):
+                continue
             out.append((final, None if got is missing else got))
     return out
+
+
+def choice_overrides(p: Plan, config: dict[str, str | None], choices: list[list[str]]) -> list[str]:
+    """Notes for choice members requested y that another requested member replaced."""
+    requested = p.merged.buildroot
+    notes = []
+    for group in choices:
+        chosen = [s for s in group if requested.value(s) == "y"]
+        winners = [s for s in chosen if config.get(s) == "y"]
+        for loser in chosen:
+            if winners and loser not in winners:
+                notes.append(f"{loser}=y ({requested.final(loser).origin}) is replaced by {winners[0]}=y "
+                             f"({requested.final(winners[0]).origin}) in the same choice")
+    return notes
 
 
 def configure(root: Path, env: dict[str, str], workspace: Workspace, selection=None, *,
@@ -196,7 +221,13 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
         log(f"skiff: running Buildroot defconfig in {workspace.dir}")
         buildroot.run_make(make_argv(p, workspace, "defconfig"), cmd_env, what="Buildroot defconfig")
         result.kconfig_ran = True
-    result.not_stuck = not_stuck(p, buildroot.read_config(workspace.dir / ".config"))
+    config = buildroot.read_config(workspace.dir / ".config")
+    result.not_stuck = not_stuck(p, config)
+    if any(a.value == "y" for a, _ in result.not_stuck):
+        # Some y did not stick: learn Buildroot's choices (cached) to tell overrides from failures.
+        choices = buildroot.choice_groups(p.buildroot_src, [(e.name, e.path) for e in p.merged.externals], env)
+        result.not_stuck = not_stuck(p, config, choices)
+        result.notes += choice_overrides(p, config, choices)
     _drop_gcc_stamps_if_cflags_changed(workspace, previous, p)
     workspace.save_state({
         "selection": p.selection, "chain": p.chain.names,

@@ -92,7 +92,12 @@ class MergedFragment:
     history: dict[str, list[Assignment]] = field(default_factory=dict)
 
     def add(self, assignment: Assignment) -> None:
-        self.history.setdefault(assignment.symbol, []).append(assignment)
+        # Re-inserting moves the symbol to the end: render() then writes each symbol where its
+        # final assignment was, as merge_config.sh does. Order matters for choices (the last
+        # member set to y wins), so an override's pick must come after the board's.
+        entries = self.history.pop(assignment.symbol, [])
+        entries.append(assignment)
+        self.history[assignment.symbol] = entries
 
     def extend(self, assignments: list[Assignment]) -> None:
         for a in assignments:

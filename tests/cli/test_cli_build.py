@@ -174,3 +174,18 @@ def test_clean_needs_confirmation_unless_non_interactive(root):
     assert r.returncode == 2 and "refusing to clean" in r.stderr and ws_dir(root).exists()
     assert run_skiff("clean").returncode == 0  # SKIFF_NO_INTERACTIVE=1 from the fixture
     assert not ws_dir(root).exists()
+
+
+def test_choice_member_replaced_by_a_later_layer_is_an_override_not_a_failure(root):
+    base = root / "configs" / "base" / "pre" / "buildroot" / "00-base"
+    base.write_text("BR2_x86_64=y\n" + base.read_text())  # the base's default architecture
+    r = run_skiff("configure", env={"SKIFF_CONFIG": "test/board"})
+    assert r.returncode == 0, r.stderr
+    assert "did not stick: BR2_x86_64" not in r.stdout
+    assert "BR2_x86_64=y (base/pre" in r.stdout and "replaced by BR2_aarch64=y (test/board" in r.stdout
+    # an override re-selecting x86_64 wins over the board, because it is written last
+    (root / "overrides" / "buildroot").mkdir(parents=True)
+    (root / "overrides" / "buildroot" / "arch").write_text("BR2_x86_64=y\n")
+    assert run_skiff("configure").returncode == 0
+    config = (ws_dir(root) / ".config").read_text()
+    assert "BR2_x86_64=y" in config and "BR2_aarch64=y" not in config

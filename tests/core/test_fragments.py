@@ -42,3 +42,13 @@ def test_last_assignment_wins_and_keeps_history(tmp_path):
     assert final.symbol == "BR2_A" and final.origin.layer == "pi/4" and final.origin.line == 1
     assert [(a.value, a.origin.layer) for a in earlier] == [("y", "base/pre")]
     assert merged.render().splitlines()[1:] == ["# BR2_A is not set", "BR2_B=y", "BR2_C=1"]
+
+
+def test_render_places_each_symbol_at_its_final_assignment(tmp_path):
+    """Kconfig lets the last choice member set to y win, so an override re-selecting a member
+    must be written after the board's pick."""
+    merged = MergedFragment("buildroot")
+    merged.extend(parse_lines("BR2_x86_64=y\nBR2_A=y\n", path=None, layer="base/pre"))
+    merged.extend(parse_lines("BR2_aarch64=y\n", path=None, layer="board"))
+    merged.extend(parse_lines("BR2_x86_64=y\n", path=None, layer="overrides"))
+    assert merged.render().splitlines()[1:] == ["BR2_A=y", "BR2_aarch64=y", "BR2_x86_64=y"]
