@@ -443,9 +443,13 @@ def test_build_through_output_makefile_wrapper(built):
     assert r.returncode == 2 and "make: *** No rule to make target 'no-such-target'.  Stop." in r.stderr
 
 
-@pytest.mark.parametrize("step, stamp, code", [("build", "built", 2), ("configure", "configured", 1),
-                                               ("install", "target_installed", 2)])
-def test_fail_on_demand_ends_like_buildroot(tmp_path, step, stamp, code):
+@pytest.mark.parametrize("step, stamp, code, line", [
+    ("build", "built", 2, 273),           # the line Buildroot 2026.02.3 reports for a compile error
+    ("download", "downloaded", 1, 179),   # ... and for a failed download (shared/data/buildroot-output)
+    ("configure", "configured", 1, 263),
+    ("install", "target_installed", 2, 364),
+])
+def test_fail_on_demand_ends_like_buildroot(tmp_path, step, stamp, code, line):
     out = tmp_path / "out"
     frag = tmp_path / "frag"
     frag.write_text("BR2_TOOLCHAIN_EXTERNAL=y\nBR2_x86_64=y\nBR2_PACKAGE_HTOP=y\n")
@@ -456,18 +460,22 @@ def test_fail_on_demand_ends_like_buildroot(tmp_path, step, stamp, code):
     match = STAMP_ERROR.match(last)
     assert match, r.stderr
     assert match["dir"] == f"{out}/build/htop-3.4.1" and match["step"] == stamp and match["code"] == str(code)
+    assert f"[package/pkg-generic.mk:{line}: " in last
     assert not (out / "build" / "htop-3.4.1" / f".stamp_{stamp}").exists()
     assert (out / "build" / "ncurses-6.6" / ".stamp_installed").exists()  # its dependency was done
-    if step != "configure":
+    if step in ("build", "install"):
         assert "make[1]: *** [Makefile:" in r.stdout  # the package's own make error comes first
+    if step == "download":
+        assert "wget: unable to resolve host address 'github.com'" in r.stdout
     log = (out / "build" / "build-time.log").read_text().splitlines()
     assert log[-1].split(":")[1] == "start" and log[-1].endswith(": htop")
     # the next build resumes at the failed step
     r = make(out)
     assert r.returncode == 0, r.stderr
     htop = [l for l in r.stdout.splitlines() if l.startswith(">>> htop ")]
-    assert ">>> htop 3.4.1 Extracting" not in htop and htop and not any("ncurses" in l for l in r.stdout.splitlines()
-                                                                          if l.startswith(">>> "))
+    assert htop and not any("ncurses" in l for l in r.stdout.splitlines() if l.startswith(">>> "))
+    if step != "download":
+        assert ">>> htop 3.4.1 Extracting" not in htop
 
 
 def test_wrapper_failure_adds_the_wrapper_line(tmp_path):
