@@ -146,10 +146,22 @@ class SkiffApp(App[None]):
             error = error or exc
         self.call_from_thread(self._loaded, index, tuple(selection), error)
 
+    def on_worker_state_changed(self, event) -> None:
+        from textual.worker import WorkerState
+
+        if event.state == WorkerState.ERROR:  # an unexpected failure of an app-level worker
+            if event.worker.group == "load":
+                self.loading = False
+            self.show_error(event.worker.error)
+
     def _loaded(self, index, selection: tuple[str, ...], error: SkiffError | None) -> None:
         self.load_error = error
         if index is not None:
             self.index_warnings = list(index.warnings)
+            if index.warnings:
+                more = f" (and {len(index.warnings) - 1} more; run 'skiff check')" if len(index.warnings) > 1 else ""
+                self.notify(index.warnings[0] + more, title="skiff: package warnings", severity="warning",
+                            timeout=8)
         self.selection = selection
         self.index = index
         self.loading = False

@@ -147,3 +147,19 @@ async def test_workspace_argument_opens_that_workspace(make_app, settle, save_se
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
         assert app.workspace.name == "lab" and app.selection == ("board/beta",)
+
+
+async def test_broken_package_is_a_warning_and_an_error_in_place(make_app, settle, save_selection, skiff_root):
+    from skifftest import write_package
+
+    write_package(skiff_root / "configs", "apps/broken", description="Broken one", deps="not/a/valid/name")
+    save_selection(["apps/broken"])
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        warnings = [n.message for n in app._notifications if n.severity == "warning"]
+        assert any("apps/broken is broken" in m for m in warnings), warnings
+        await pilot.press("2")
+        await pilot.pause()
+        text = str(app.screen.query_one("#stack-messages").render())
+        assert "invalid package name 'not/a/valid/name'" in text
