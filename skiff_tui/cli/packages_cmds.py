@@ -61,6 +61,8 @@ def cmd_list(args) -> int:
             "workspace": ctx.workspace.name,
             "selection": selection,
             "chain": chain.names if chain else [],
+            "pulled_by": chain.pulled_by if chain else {},
+            "notes": chain.notes if chain else [],
             "packages": [{"name": p.name, "description": p.description, "dependencies": list(p.dependencies),
                           "unlisted": p.unlisted, "source": p.source, "path": str(p.path),
                           "commands": [{"name": c.name, "description": c.description} for c in p.commands]}

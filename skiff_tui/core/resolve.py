@@ -43,12 +43,24 @@ def resolve(index: PackageIndex, selection: list[str] | str) -> Chain:
     """
     if isinstance(selection, str):
         selection = parse_selection(selection)
-    position = {name: i for i, name in enumerate(selection)}
     order: list[Package] = []
     placed: set[str] = set()
     pulled_by: dict[str, str] = {}
     notes: list[str] = []
     stack: list[str] = []
+    user_selected = set(selection)
+
+    def visit_list(names: list[str] | tuple[str, ...], owner: str | None) -> None:
+        # Any later name of this list that gets placed while visiting an earlier one was listed
+        # after something that depends on it: it moves before, and we say so (SPEC §3, differs).
+        for i, name in enumerate(names):
+            first_new = len(order)
+            visit(name, owner)
+            moved = {p.name for p in order[first_new:]}
+            for later in names[i + 1:]:
+                note = f"{later} moved before {name}, which depends on it"
+                if later in moved and later != name and note not in notes:
+                    notes.append(note)
 
     def visit(name: str, parent: str | None) -> None:
         if name in placed:
@@ -58,17 +70,13 @@ def resolve(index: PackageIndex, selection: list[str] | str) -> Chain:
             raise ResolveError("dependency cycle: " + " -> ".join(cycle),
                                hint="remove one of these dependencies from its metadata/dependencies")
         pkg = index.get(name, needed_by=parent)
+        if parent is not None and name not in user_selected:
+            pulled_by.setdefault(name, parent)
         stack.append(name)
-        for dep in pkg.dependencies:
-            if dep not in placed and position.get(dep, -1) > position[stack[0]]:
-                notes.append(f"{dep} moved before {name}, which depends on it")
-            if dep not in placed and dep not in position and dep not in pulled_by:
-                pulled_by[dep] = name
-            visit(dep, name)
+        visit_list(pkg.dependencies, name)
         stack.pop()
         placed.add(name)
         order.append(pkg)
 
-    for name in selection:
-        visit(name, None)
+    visit_list(selection, None)
     return Chain(selection=list(selection), packages=order, pulled_by=pulled_by, notes=notes)

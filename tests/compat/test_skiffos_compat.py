@@ -184,9 +184,6 @@ def test_dependency_after_dependent_is_moved_before(engine, ident):
         assert eng.chain.notes and all(note.split()[0] in moved for note in eng.chain.notes)
 
 
-@pytest.mark.xfail(reason="resolve.py notes a move only when the user's selection placed the dependency "
-                          "late, not when a dependency list did (SPEC §3: 'the user (or another package's "
-                          "dependency list) ... and the tool says so')", strict=False)
 def test_move_caused_by_a_dependency_list_is_noted(engine):
     eng = engine(GOLDENS["differs_declared_pinebk_phone"])
     assert any(note.startswith("sys/moduleimg moved before pinebk/common") for note in eng.chain.notes)

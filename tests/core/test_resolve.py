@@ -94,3 +94,10 @@ def test_cycle_is_printed(tmp_path):
 def test_base_namespace_cannot_be_selected():
     with pytest.raises(ResolveError, match="base layer"):
         parse_selection("base/pre")
+
+
+def test_move_caused_by_a_packages_own_dependency_list_is_reported(skiffos_like):
+    # pine64/phone lists pine64/common before skiff/moduleimg, which pine64/common needs
+    chain = resolve(discover(skiffos_like, env={}), "pine64/phone")
+    assert chain.notes == ["skiff/moduleimg moved before pine64/common, which depends on it"]
+    assert chain.pulled_by == {"pine64/common": "pine64/phone", "skiff/moduleimg": "pine64/common"}
