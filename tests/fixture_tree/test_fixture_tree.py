@@ -536,3 +536,48 @@ def test_noise_and_delay_knobs(tmp_path):
     proc.wait(timeout=30)
     stamps = sorted(p.name for p in (out / "build" / "busybox-1.37.0").glob(".stamp_*"))
     assert stamps == [".stamp_downloaded"]
+
+
+def test_uboot_custom_kernel_source_and_clean(tmp_path):
+    out = tmp_path / "out"
+    ufrag = tmp_path / "uboot.fragment"
+    ufrag.write_text("CONFIG_BOOTDELAY=0\n")
+    upatches = tmp_path / "uboot-patches"
+    upatches.mkdir()
+    (upatches / "0001-board.patch").write_text("--- a/board/x.c\n+++ b/board/x.c\n@@ -1 +1 @@\n-a\n+b\n")
+    frag = tmp_path / "frag"
+    frag.write_text("\n".join([
+        "BR2_TOOLCHAIN_EXTERNAL=y", "BR2_aarch64=y", "BR2_LINUX_KERNEL=y", "BR2_LINUX_KERNEL_CUSTOM_TARBALL=y",
+        'BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION="https://example.org/kernels/linux-6.18.7.tar.gz"',
+        "BR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG=y", "BR2_LINUX_KERNEL_IMAGEGZ=y",
+        "BR2_TARGET_UBOOT=y", 'BR2_TARGET_UBOOT_BOARD_DEFCONFIG="rpi_4"', f'BR2_TARGET_UBOOT_CONFIG_FRAGMENT_FILES="{ufrag}"',
+        f'BR2_TARGET_UBOOT_PATCH="{upatches}"', "BR2_TARGET_UBOOT_FORMAT_DTB=y", "# BR2_TARGET_ROOTFS_TAR is not set", ""]))
+    assert make(out, "defconfig", defconfig=frag).returncode == 0
+    info = json.loads(make(out, "show-info", extra=("-s",)).stdout)
+    assert info["linux"]["version"] == "custom" and info["linux"]["stamp_dir"] == "build/linux-custom"
+    assert info["uboot"]["install_images"] is True and info["uboot"]["install_target"] is False
+    assert info["linux"]["downloads"][0]["uris"][0] == "https+https://example.org/kernels"
+    r = make(out, "source")
+    assert r.returncode == 0 and ">>> linux custom Downloading" in r.stdout
+    assert not any(l.startswith(">>> linux custom Extracting") for l in r.stdout.splitlines())
+    r = make(out)
+    assert r.returncode == 0, r.stderr
+    assert "Applying 0001-board.patch using patch: \npatching file board/x.c\n" in r.stdout
+    assert ">>> uboot 2026.01 Installing to images directory" in r.stdout
+    images = sorted(p.name for p in (out / "images").iterdir())
+    assert images == ["Image.gz", "u-boot.bin", "u-boot.dtb"]
+    uconfig = (out / "build" / "uboot-2026.01" / ".config").read_text()
+    assert "# fixture: configuration from rpi_4_defconfig" in uconfig and "CONFIG_BOOTDELAY=0" in uconfig
+    r = make(out, "clean")
+    assert r.returncode == 0
+    assert not (out / "build").exists() and not (out / "images").exists() and (out / ".config").exists()
+
+
+def test_defconfig_with_missing_file_fails_like_conf(tmp_path):
+    out = tmp_path / "out"
+    r = make(out, "defconfig", defconfig=tmp_path / "nope")
+    assert r.returncode == 2
+    assert f'*** Can\'t find default configuration "{tmp_path}/nope"!' in r.stderr
+    assert not (out / ".config").exists()
+    r = make(out)  # nothing configured yet
+    assert r.returncode == 2 and 'Please configure Buildroot first (e.g. "make menuconfig")' in r.stderr
