@@ -47,7 +47,7 @@ async def test_detail_pane_shows_dependencies_needed_by_commands_and_files(make_
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
         app.screen.query_one("#filter", Input).value = "alpha"
-        await pilot.pause()
+        await settle(app, pilot)
         text = str(app.screen.query_one("#detail-body", Static).render())
         assert "board/alpha" in text and "Alpha demo board" in text
         assert "core/base" in text                       # depends on
@@ -67,7 +67,7 @@ async def test_file_of_a_package_opens_read_only(make_app, settle):
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
         app.screen.query_one("#filter", Input).value = "alpha"
-        await pilot.pause()
+        await settle(app, pilot)
         await pilot.press("f")
         files = app.screen.query_one("#files", OptionList)
         prompts = [str(files.get_option_at_index(i).prompt) for i in range(files.option_count)]

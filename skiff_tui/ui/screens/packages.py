@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -258,13 +258,25 @@ class PackagesScreen(SkiffScreen):
         self._fill_files(pkg)
 
     def _fill_files(self, pkg) -> None:
+        self.query_one("#files", OptionList).clear_options()
+        self._file_paths = []
+        self._list_files(pkg.name, pkg.path)
+
+    @work(thread=True, exclusive=True, group="files", exit_on_error=False)
+    def _list_files(self, name: str, path) -> None:
+        """A package's files, listed by the engine off the UI thread (overlays can be large)."""
         from ...core.layers import Layer, input_files
 
+        paths = input_files([Layer(name, path, "package")])[:MAX_FILES]
+        self.app.call_from_thread(self._show_files, name, path, paths)
+
+    def _show_files(self, name: str, root, paths) -> None:
+        if name != self._current:
+            return  # the cursor moved on meanwhile
         files = self.query_one("#files", OptionList)
-        paths = input_files([Layer(pkg.name, pkg.path, "package")])[:MAX_FILES]
         self._file_paths = paths
         files.clear_options()
-        files.add_options([Option(str(p.relative_to(pkg.path)), id=str(i)) for i, p in enumerate(paths)])
+        files.add_options([Option(str(p.relative_to(root)), id=str(i)) for i, p in enumerate(paths)])
 
     @on(OptionList.OptionSelected, "#files")
     def _open_file(self, event: OptionList.OptionSelected) -> None:
