@@ -99,3 +99,25 @@ async def test_delete_asks_first_and_keeps_the_override_layer(make_app, settle, 
         # the current workspace cannot be deleted from under the session
         await pilot.press("D")
         assert not isinstance(app.screen, ConfirmModal)
+
+
+async def test_switch_rebuilds_screens_that_took_the_old_workspace(make_app, settle, save_selection):
+    save_selection(["board/beta"], workspace="beta")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")  # Build (or its placeholder): built with workspace 'default'
+        await settle(app, pilot)
+        first = app.screen
+        await pilot.press("4")
+        await settle(app, pilot)
+        table = app.screen.query_one("#workspaces-table", DataTable)
+        table.move_cursor(row=[r[1] for r in _rows(app)].index("beta"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        assert app.current_mode == "build"
+        assert app.screen is not first
+        if hasattr(app.screen, "workspace"):
+            assert app.screen.workspace.name == "beta"
