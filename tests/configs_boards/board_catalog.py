@@ -44,8 +44,9 @@ SD_VARS = {
 
 # Boards whose command rules live in another vendor's package (default: <vendor>/common).
 SHARED_RULES = {
-    "apple/macbook": "intel/desktop",
-    "valve/deck": "intel/desktop",
+    "intel/desktop": "intel/uefi",
+    "apple/macbook": "intel/uefi",
+    "valve/deck": "intel/uefi",
     "allwinner/nezha": "allwinner/d1",
     "allwinner/licheerv": "allwinner/d1",
     "freescale/wandboard": "freescale/wandboard",

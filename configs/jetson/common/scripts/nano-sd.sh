@@ -67,7 +67,7 @@ install_card() {
     trap 'umount "$mnt" 2>/dev/null || true; rmdir "$mnt"' EXIT
     mount "$(part 1)" "$mnt"
     mkdir -p "$mnt/boot"
-    cp "$images/Image" "$images/$NANO_DTB" "$images/rootfs.cpio.lz4" "$mnt/boot/"
+    cp "$images/Image" "$images/rootfs.cpio.lz4" "$images"/*.dtb "$mnt/boot/"
     "$host/bin/mkimage" -A arm -O linux -T script -C none -n "skiff boot script" \
         -d "$NANO_BOOT_SCRIPT" "$mnt/boot/boot.scr"
     for pair in boot_part:boot rootfs_part:rootfs persist_part:.; do

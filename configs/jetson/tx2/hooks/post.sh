@@ -1,5 +1,6 @@
 #!/bin/sh
-# After the images are built: take the device tree from L4T and pack the APP
+# After the images are built: take the L4T device tree (flash.sh writes it for
+# the boot firmware; Linux gets the mainline one) and pack the APP
 # partition image flash.sh writes.
 set -eu
 common="${SKIFF_CONFIG_PATH_JETSON_COMMON:-$SKIFF_CURRENT_CONF_DIR/../common}"
