@@ -541,3 +541,73 @@ def effective_hostname(root: Path, env: dict[str, str], workspace: Workspace) ->
     if final is None or final.value is None:
         return None
     return unquote(final.value), str(final.origin)
+
+
+# --- skiff-core.yaml -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class CoreYamlPlace:
+    """Where the skiff-core.yaml editor saves, and the text it starts from."""
+
+    target: Path                  # <layer>/root_overlay/opt/skiff/coreenv/defconfig.yaml
+    text: str                     # what the editor starts with
+    origin: str                   # where that text came from, for the user
+    default: Path | None          # the chain's default (the last package that ships one)
+    default_owner: str | None     # that package's name
+    note: str = ""                # why the chain could not be used, if it could not
+
+
+def _read_utf8(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise OverrideError("not valid UTF-8 text", path=path)
+    except OSError as exc:
+        raise OverrideError(f"cannot read: {exc.strerror}", path=path)
+
+
+def coreyaml_place(root: Path, env: dict[str, str], workspace: Workspace, target_layer: OverrideLayer) -> CoreYamlPlace:
+    """The layer's own copy if it has one; else what the stack would put in the image (another
+    override layer's copy or the chain's default: the last package in the chain shipping one);
+    else the skiff/core package's default; else an empty file."""
+    from .configure import plan
+    from .coreyaml import LAYER_FILE
+    from .packages import discover
+
+    target = target_layer.path / LAYER_FILE
+    default = owner = None
+    effective: tuple[str, Path] | None = None
+    note = ""
+    try:
+        stack = plan(root, env, workspace).stack
+        for lay in stack:
+            candidate = lay.path / LAYER_FILE
+            if candidate.is_file():
+                effective = (lay.name, candidate)
+                if lay.kind != "override":
+                    default, owner = candidate, lay.name
+    except SkiffError as exc:
+        note = f"the workspace's chain is not known ({exc.message}); using skiff/core's default"
+        try:
+            pkg = discover(paths.configs_dir(root), env).get("skiff/core")
+        except (SkiffError, AttributeError, KeyError):
+            pkg = None
+        if pkg is not None and (Path(pkg.path) / LAYER_FILE).is_file():
+            default, owner = Path(pkg.path) / LAYER_FILE, pkg.name
+            effective = (pkg.name, default)
+    if target.is_file():
+        return CoreYamlPlace(target, _read_utf8(target), f"your copy in {target_layer.label}", default, owner, note)
+    if effective is not None:
+        name, path = effective
+        origin = f"{name}'s default" if path == default else f"the copy in {name}"
+        return CoreYamlPlace(target, _read_utf8(path), origin, default, owner, note)
+    return CoreYamlPlace(target, "containers: {}\nusers: {}\nimages: {}\n",
+                         "an empty file (no package in the chain ships a skiff-core.yaml)", None, None, note)
+
+
+def save_coreyaml(target_layer: OverrideLayer, text: str) -> Path:
+    """Write the user's text (comments and all) into the layer, where the root overlay puts it
+    over the package's default."""
+    from .coreyaml import LAYER_FILE
+
+    readonly.guard("saving skiff-core.yaml")
+    return atomic.write_text(target_layer.path / LAYER_FILE, text, mode=0o644)

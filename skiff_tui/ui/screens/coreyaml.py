@@ -1,0 +1,301 @@
+"""skiff-core.yaml: a YAML editor that keeps the user's text (comments, order, formatting),
+validates while typing (core.coreyaml, debounced), lists problems with their lines (Enter or a
+click jumps there), outlines containers/users/images, starts from the chain's default and saves
+into an override layer at the path the root overlay puts over the package's copy."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Label, OptionList, Select, Static, TextArea, Tree
+from textual.widgets.option_list import Option
+
+from ...core import coreyaml
+from ...core import overrides as ov
+from ...core import readonly
+from ...core.errors import SkiffError
+from ..widgets.editor_dialogs import UnsavedChangesModal
+from . import SkiffScreen
+
+
+class CoreYamlScreen(SkiffScreen):
+    SECTION = "coreyaml"
+    DEBOUNCE = 0.3   # seconds of quiet typing before validating again
+    DEFAULT_CSS = """
+    CoreYamlScreen #cy-top { height: 3; padding: 0 1; }
+    CoreYamlScreen #cy-top Label { padding: 1 1 0 0; }
+    CoreYamlScreen #cy-layer { width: 36; }
+    CoreYamlScreen #cy-origin { padding: 1 0 0 2; color: $text-muted; }
+    CoreYamlScreen #cy-body { height: 1fr; }
+    CoreYamlScreen #cy-editor { width: 3fr; }
+    CoreYamlScreen #cy-side { width: 2fr; min-width: 30; }
+    CoreYamlScreen .cy-title { padding: 0 1; text-style: bold; }
+    CoreYamlScreen #cy-status { height: auto; padding: 0 1; }
+    CoreYamlScreen #cy-status.-error { color: $error; }
+    CoreYamlScreen #cy-status.-ok { color: $success; }
+    CoreYamlScreen #cy-problems { height: 1fr; border: round $error 50%; }
+    CoreYamlScreen #cy-outline { height: 1fr; border: round $primary 50%; }
+    """
+    MUTATING = frozenset({"save", "load_default"})
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="skiff.coreyaml.save"),
+        Binding("ctrl+l", "switch_layer", "Layer", id="skiff.coreyaml.layer"),
+        Binding("f8", "next_problem", "Next problem", id="skiff.coreyaml.next_problem"),
+        Binding("ctrl+r", "load_default", "Package default", id="skiff.coreyaml.default", show=False),
+        Binding("escape", "leave", "Leave", id="skiff.coreyaml.leave", show=False),
+    ]
+    PALETTE = [
+        ("skiff-core.yaml: save", "save", "write the file into the override layer (comments kept)"),
+        ("skiff-core.yaml: next problem", "next_problem", "jump to the next line with a problem"),
+        ("skiff-core.yaml: switch layer", "switch_layer", "all workspaces / this workspace"),
+        ("skiff-core.yaml: start again from the package default", "load_default",
+         "replace the text with the chain's default (not saved until you save)"),
+    ]
+
+    def __init__(self, *, read_only: bool | None = None, scope: str = "workspace") -> None:
+        super().__init__()
+        self._read_only = read_only
+        self.scope = scope
+        self.place: ov.CoreYamlPlace | None = None
+        self.saved_text = ""
+        self.problems: list[coreyaml.Problem] = []
+        self._timer: Timer | None = None
+
+    @property
+    def read_only(self) -> bool:
+        if self._read_only is not None:
+            return self._read_only or readonly.is_read_only()
+        return bool(getattr(self.app, "read_only", False) or readonly.is_read_only())
+
+    @property
+    def layer(self) -> ov.OverrideLayer:
+        return ov.layer(self.app.root, self.app.workspace, self.scope)
+
+    @property
+    def editor(self) -> TextArea:
+        return self.query_one("#cy-editor", TextArea)
+
+    def has_unsaved_changes(self) -> bool:
+        return not self.read_only and self.place is not None and self.editor.text != self.saved_text
+
+    # --- layout -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield from self.compose_top()
+        with Horizontal(id="cy-top"):
+            yield Label("Save into:")
+            yield Select([("all workspaces (overrides/)", "all"), ("this workspace only", "workspace")],
+                         value=self.scope, allow_blank=False, id="cy-layer")
+            yield Static("", id="cy-origin", markup=False)
+        with Horizontal(id="cy-body"):
+            yield TextArea.code_editor("", language="yaml", id="cy-editor", read_only=self.read_only)
+            with Vertical(id="cy-side"):
+                yield Static("", id="cy-status", markup=False)
+                yield Label("Problems", classes="cy-title")
+                yield OptionList(id="cy-problems")
+                yield Label("Outline", classes="cy-title")
+                tree = Tree("skiff-core.yaml", id="cy-outline")
+                tree.show_root = False
+                yield tree
+        yield from self.compose_bottom()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.load_place()
+
+    def load_place(self) -> None:
+        try:
+            place = ov.coreyaml_place(self.app.root, self.app.env, self.app.workspace, self.layer)
+        except SkiffError as exc:
+            self.app.show_error(exc) if hasattr(self.app, "show_error") else self.notify(str(exc), severity="error")
+            return
+        self.place = place
+        self.editor.load_text(place.text)
+        self.saved_text = place.text      # only the user's edits count as unsaved
+        origin = f"{place.target}  ·  started from {place.origin}"
+        if place.note:
+            origin += f"  ·  {place.note}"
+        self.query_one("#cy-origin", Static).update(origin)
+        self.validate_now()
+
+    # --- validation ---------------------------------------------------------------------------
+    @on(TextArea.Changed, "#cy-editor")
+    def _changed(self, event: TextArea.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.DEBOUNCE, self.validate_now)
+
+    def validate_now(self) -> None:
+        self._timer = None
+        text = self.editor.text
+        self.problems = coreyaml.validate_text(text)
+        lst = self.query_one("#cy-problems", OptionList)
+        lst.clear_options()
+        for i, p in enumerate(self.problems):
+            label = Text(f"line {p.line}: ", style="bold")
+            label.append(p.message, style="red" if p.severity == coreyaml.ERROR else "yellow")
+            lst.add_option(Option(label, id=str(i)))
+        status = self.query_one("#cy-status", Static)
+        errors = len(coreyaml.errors(self.problems))
+        warnings = len(self.problems) - errors
+        status.set_class(bool(errors), "-error")
+        status.set_class(not self.problems, "-ok")
+        if not self.problems:
+            status.update("No problems: skiff-core will read every key.")
+        else:
+            status.update(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+        self._fill_outline(text)
+
+    def _fill_outline(self, text: str) -> None:
+        outline = coreyaml.outline(text)
+        tree = self.query_one("#cy-outline", Tree)
+        tree.clear()
+        for section in ("containers", "users", "images"):
+            entries = outline.section(section)
+            branch = tree.root.add(f"{section} ({len(entries)})", expand=True)
+            for entry in entries:
+                label = f"{entry.name}" + (f"  → {entry.detail}" if entry.detail else "")
+                branch.add_leaf(label, data=entry.line)
+        if not outline.complete:
+            tree.root.add_leaf(Text("(read line by line: the YAML is broken)", style="dim"))
+
+    def goto_line(self, line: int, column: int | None = None) -> None:
+        editor = self.editor
+        row = max(0, min(line - 1, editor.document.line_count - 1))
+        editor.move_cursor((row, max(0, (column or 1) - 1)), center=True)
+        editor.focus()
+
+    @on(OptionList.OptionSelected, "#cy-problems")
+    def _problem_selected(self, event: OptionList.OptionSelected) -> None:
+        p = self.problems[int(event.option.id)]
+        self.goto_line(p.line, p.column)
+
+    @on(Tree.NodeSelected, "#cy-outline")
+    def _outline_selected(self, event: Tree.NodeSelected) -> None:
+        if isinstance(event.node.data, int):
+            self.goto_line(event.node.data)
+
+    def action_next_problem(self) -> None:
+        if self._timer is not None:
+            self.validate_now()
+        if not self.problems:
+            self.notify("No problems")
+            return
+        row = self.editor.cursor_location[0] + 1
+        later = [p for p in self.problems if p.line > row]
+        p = later[0] if later else self.problems[0]
+        self.goto_line(p.line, p.column)
+        self.notify(f"line {p.line}: {p.message}", severity="error" if p.severity == coreyaml.ERROR else "warning")
+
+    # --- layer, save, default -----------------------------------------------------------------
+    @on(Select.Changed, "#cy-layer")
+    def _layer_changed(self, event: Select.Changed) -> None:
+        if event.value == self.scope or event.value is Select.BLANK:
+            return
+        new = str(event.value)
+
+        def switch() -> None:
+            self.scope = new
+            self.load_place()
+
+        def stay() -> None:
+            self.query_one("#cy-layer", Select).value = self.scope
+
+        self.confirm_leave(switch, on_stay=stay)
+
+    def action_switch_layer(self) -> None:
+        self.query_one("#cy-layer", Select).value = "all" if self.scope == "workspace" else "workspace"
+
+    def action_save(self) -> None:
+        if self.read_only or self.place is None:
+            return
+        if self._timer is not None:
+            self.validate_now()
+        errors = coreyaml.errors(self.problems)
+        if errors:
+            from ..widgets.dialogs import ConfirmModal
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._write()
+
+            first = errors[0]
+            self.app.push_screen(ConfirmModal(
+                f"{len(errors)} problem{'s' if len(errors) != 1 else ''} (first: line {first.line}: {first.message}). "
+                "skiff-core ignores unknown keys and fails on broken YAML. Save anyway?", "Save anyway"), answered)
+            return
+        self._write()
+
+    def _write(self) -> bool:
+        text = self.editor.text
+        try:
+            path = ov.save_coreyaml(self.layer, text)
+        except SkiffError as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        self.saved_text = text
+        self.notify(f"Saved {path}; the next build puts it in the image")
+        return True
+
+    def action_load_default(self) -> None:
+        if self.read_only or self.place is None:
+            return
+        if self.place.default is None:
+            self.notify("No package in the chain ships a skiff-core.yaml", severity="warning")
+            return
+        try:
+            text = self.place.default.read_text()
+        except OSError as exc:
+            self.notify(f"cannot read {self.place.default}: {exc.strerror}", severity="error")
+            return
+        self.editor.load_text(text)
+        self.validate_now()
+        self.notify(f"Loaded {self.place.default_owner}'s default; save to use it")
+
+    def confirm_leave(self, then, on_stay=None) -> None:
+        if not self.has_unsaved_changes():
+            then()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "save":
+                if self._write():
+                    then()
+                elif on_stay:
+                    on_stay()
+            elif choice == "discard":
+                then()
+                self.load_place()
+            elif on_stay:
+                on_stay()
+
+        self.app.push_screen(UnsavedChangesModal("skiff-core.yaml"), answered)
+
+    def action_leave(self) -> None:
+        def go() -> None:
+            stack = self.app.screen_stack
+            if len(stack) > 1 and stack[-1] is self:
+                self.dismiss()
+            elif hasattr(self.app, "action_goto"):
+                self.app.action_goto("packages")
+        self.confirm_leave(go)
+
+    # --- bindings and palette -----------------------------------------------------------------
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in self.MUTATING and self.read_only:
+            return False
+        return True
+
+    def palette_commands(self):
+        from ..app import PaletteCommand
+
+        out = []
+        for label, action, help_text in self.PALETTE:
+            mutating = action in self.MUTATING
+            if mutating and self.read_only:
+                continue
+            out.append(PaletteCommand(label, help_text, getattr(self, f"action_{action}"), mutating))
+        return out

@@ -1,0 +1,171 @@
+"""skiff-core.yaml screen, driven with Pilot inside the real app: starts from the chain's default,
+validates while typing with line numbers, outline, jumps, saves the user's text as it is."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import OptionList, TextArea, Tree
+
+from skifftest import write_package
+from skiff_tui.core.coreyaml import LAYER_FILE
+from skiff_tui.ui.screens.coreyaml import CoreYamlScreen
+from skiff_tui.ui.widgets.dialogs import ConfirmModal
+
+SIZE = (120, 40)
+
+SKIFF_CORE_DEFAULT = """\
+# default of skiff/core
+containers:
+  core:
+    image: skiffos/skiff-core-debian:latest   # the distro
+users:
+  core:
+    container: core
+"""
+
+DEBIAN_DEFAULT = """\
+# default of core/debian
+containers:
+  debian:
+    image: debian:bookworm
+    mounts:
+      - /mnt:/mnt
+users:
+  core:
+    container: debian
+    auth:
+      copyRootKeys: true
+images:
+  debian:bookworm:
+    pull:
+      pullPolicy: always
+"""
+
+
+@pytest.fixture
+def cy_root(skiff_root, monkeypatch):
+    configs = skiff_root / "configs"
+    write_package(configs, "skiff/core", description="skiff-core", files={str(LAYER_FILE): SKIFF_CORE_DEFAULT})
+    write_package(configs, "core/debian", description="Debian", deps="skiff/core",
+                  files={str(LAYER_FILE): DEBIAN_DEFAULT})
+    write_package(configs, "board/x", description="a board", files={"buildroot/1": "BR2_arm=y\n"})
+    monkeypatch.setenv("SKIFF_CONFIG", "board/x,core/debian")
+    return skiff_root
+
+
+@pytest.fixture
+def make_cy_app(cy_root):
+    import os
+
+    from skiff_tui.ui.app import SkiffApp
+
+    def make(**kwargs):
+        return SkiffApp(root=cy_root, env=dict(os.environ), **kwargs)
+    return make
+
+
+async def open_coreyaml(app, pilot) -> CoreYamlScreen:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.press("0")
+    await pilot.pause()
+    assert isinstance(app.screen, CoreYamlScreen), app.screen
+    return app.screen
+
+
+def problem_texts(screen) -> list[str]:
+    lst = screen.query_one("#cy-problems", OptionList)
+    return [str(lst.get_option_at_index(i).prompt) for i in range(lst.option_count)]
+
+
+def outline_labels(screen) -> list[str]:
+    tree = screen.query_one("#cy-outline", Tree)
+    return [str(n.label) for section in tree.root.children for n in [section, *section.children]]
+
+
+async def test_starts_from_the_last_package_default_with_outline(make_cy_app, cy_root):
+    app = make_cy_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        assert screen.editor.text == DEBIAN_DEFAULT
+        assert screen.editor.language == "yaml"
+        assert "started from core/debian's default" in str(screen.query_one("#cy-origin").render())
+        assert problem_texts(screen) == []
+        assert "No problems" in str(screen.query_one("#cy-status").render())
+        assert outline_labels(screen) == ["containers (1)", "debian  → debian:bookworm", "users (1)",
+                                          "core  → debian", "images (1)", "debian:bookworm  → pull"]
+        assert not screen.has_unsaved_changes()
+
+
+async def test_invalid_yaml_shows_the_line_and_jumps_there(make_cy_app):
+    app = make_cy_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        screen.editor.load_text("containers:\n  core:\n    image: [unclosed\nusers: {}\n")
+        screen.validate_now()
+        await pilot.pause()
+        [problem] = problem_texts(screen)
+        assert problem.startswith("line 4: YAML syntax error")
+        lst = screen.query_one("#cy-problems", OptionList)
+        lst.focus()
+        lst.highlighted = 0
+        await pilot.press("enter")
+        assert app.focused is screen.editor and screen.editor.cursor_location[0] == 3
+        assert "(read line by line: the YAML is broken)" in outline_labels(screen)
+
+
+async def test_typing_validates_after_a_pause_and_flags_unknown_keys(make_cy_app):
+    app = make_cy_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        editor = screen.editor
+        editor.focus()
+        editor.move_cursor((3, 0))
+        editor.insert("    policy: always\n")
+        await pilot.press("home")                      # typing goes on: no validation yet
+        assert problem_texts(screen) == []
+        await pilot.pause(screen.DEBOUNCE + 0.2)
+        [problem] = problem_texts(screen)
+        assert problem.startswith("line 4: unknown container key 'policy'")
+        await pilot.press("ctrl+home", "f8")            # next problem
+        assert editor.cursor_location[0] == 3
+
+
+async def test_save_keeps_the_text_and_comments(make_cy_app, cy_root):
+    app = make_cy_app()
+    target = cy_root / "overrides/workspaces/default" / LAYER_FILE
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        screen.editor.move_cursor((0, 0))
+        screen.editor.insert("# my own setup  \n")
+        assert screen.has_unsaved_changes()
+        await pilot.press("ctrl+s")
+        assert target.read_text() == "# my own setup  \n" + DEBIAN_DEFAULT
+        assert not screen.has_unsaved_changes()
+        # problems ask first; Cancel writes nothing
+        screen.editor.load_text(DEBIAN_DEFAULT.replace("pullPolicy", "policy"))
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")
+        assert target.read_text().startswith("# my own setup")
+        await pilot.press("ctrl+s", "y")
+        assert "      policy: always" in target.read_text()
+    # the next session starts from the user's copy
+    app = make_cy_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        assert "policy: always" in screen.editor.text
+        assert "started from your copy in this workspace" in str(screen.query_one("#cy-origin").render())
+
+
+async def test_read_only_shows_but_does_not_save(make_cy_app, cy_root):
+    app = make_cy_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        assert screen.editor.read_only and screen.editor.text == DEBIAN_DEFAULT
+        shown = {b.action for _, b, enabled, _ in screen.active_bindings.values() if b.show and enabled}
+        assert "save" not in shown and "next_problem" in shown
+        await pilot.press("ctrl+s")
+        assert not (cy_root / "overrides" / "workspaces").exists()
+        assert [c.title for c in screen.palette_commands()] == ["skiff-core.yaml: next problem",
+                                                                "skiff-core.yaml: switch layer"]
