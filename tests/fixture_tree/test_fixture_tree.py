@@ -272,7 +272,7 @@ def test_show_info_lists_enabled_packages_with_recursive_dependencies(tmp_path):
     assert rsync["version"] == "3.4.3" and rsync["licenses"] == "GPL-3.0+"
     assert rsync["stamp_dir"] == "build/rsync-3.4.3" == rsync["build_dir"]
     assert rsync["install_target"] is True and rsync["install_staging"] is False
-    assert rsync["dependencies"] == ["popt", "skeleton", "toolchain", "zlib"]
+    assert rsync["dependencies"] == ["host-skeleton", "popt", "skeleton", "toolchain", "zlib"]
     assert rsync["downloads"][0]["source"] == "rsync-3.4.3.tar.gz"
     assert "rsync" in info["zlib"]["reverse_dependencies"]
     # recursive dependencies are listed too, host ones without install_* flags
