@@ -39,6 +39,7 @@ class PaletteCommand(NamedTuple):
     callback: Callable[[], object]
     mutating: bool = False
     discover: bool = True
+    action: str = ""   # the binding action it mirrors (tests check every binding has a command)
 
 
 def save_selection(workspace: Workspace, names: list[str]) -> None:
@@ -347,11 +348,13 @@ class SkiffApp(App[None]):
         cmds: list[PaletteCommand] = []
         for s in SECTIONS:
             if self.section_offered(s):
-                cmds.append(PaletteCommand(f"Go to {s.title}", s.help, partial(self.action_goto, s.mode)))
+                cmds.append(PaletteCommand(f"Go to {s.title}", s.help, partial(self.action_goto, s.mode),
+                                           action="goto"))
         cmds.append(PaletteCommand("Help: keys and screens", "every binding of this screen and the app",
-                                   self.action_help))
+                                   self.action_help, action="help"))
         cmds.append(PaletteCommand("Toggle dark/light theme", "switch between the dark and the light theme",
-                                   self.action_toggle_theme))
+                                   self.action_toggle_theme, action="toggle_theme"))
+        cmds.append(PaletteCommand("Quit skiff", "leave the TUI", self.action_quit, action="quit"))
         cmds.append(PaletteCommand("Reload packages", "discover packages and reread the workspace",
                                    self.reload))
         from ..core.workspace import list_workspaces
@@ -360,9 +363,9 @@ class SkiffApp(App[None]):
                 cmds.append(PaletteCommand(f"Switch to workspace {name}", "show and edit that workspace",
                                            partial(self.switch_workspace, name), discover=False))
         cmds.append(PaletteCommand("Configure workspace", "merge the selected packages and run Kconfig",
-                                   self.action_configure, mutating=True))
+                                   self.action_configure, mutating=True, action="configure"))
         cmds.append(PaletteCommand("Create workspace…", "a new, empty workspace",
-                                   self.action_create_workspace, mutating=True))
+                                   self.action_create_workspace, mutating=True, action="create"))
         index = self.index
         if index is not None:
             for pkg in index.listed(include_unlisted=True):

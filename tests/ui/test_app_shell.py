@@ -163,3 +163,24 @@ async def test_broken_package_is_a_warning_and_an_error_in_place(make_app, settl
         await pilot.pause()
         text = str(app.screen.query_one("#stack-messages").render())
         assert "invalid package name 'not/a/valid/name'" in text
+
+
+async def test_every_binding_of_the_main_screens_has_a_palette_command(make_app, settle, save_selection):
+    save_selection(["board/alpha"])
+    save_selection(["board/beta"], workspace="other")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        for key in ("1", "2", "3", "4"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            screen = app.screen
+            if screen.SECTION == "workspaces":  # highlight another workspace so Delete applies
+                screen.query_one("#workspaces-table").move_cursor(row=1)
+                await pilot.pause()
+            offered = {c.action for c in app.palette_commands(screen)}
+            if screen.SECTION == "packages":  # add and remove are offered by context: try both
+                screen._show_detail("board/alpha")
+                offered |= {c.action for c in app.palette_commands(screen)}
+            wanted = {b.action.split("(")[0] for b in [*screen.BINDINGS, *app.BINDINGS]}
+            assert wanted <= offered, (screen.SECTION, wanted - offered)

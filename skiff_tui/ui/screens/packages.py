@@ -317,15 +317,18 @@ class PackagesScreen(SkiffScreen):
         from ..app import PaletteCommand
 
         cmds = [PaletteCommand("Toggle unlisted packages", "show or hide packages marked unlisted",
-                               self.action_toggle_unlisted),
-                PaletteCommand("Filter packages", "focus the filter box", self.action_focus_filter)]
+                               self.action_toggle_unlisted, action="toggle_unlisted"),
+                PaletteCommand("Filter packages", "focus the filter box", self.action_focus_filter,
+                               action="focus_filter"),
+                PaletteCommand("Show the files of the highlighted package", "open one read-only with enter",
+                               self.action_focus_files, action="focus_files")]
         if self._current:
             if self._current in self.app.selection:
                 cmds.append(PaletteCommand(f"Remove highlighted package ({self._current})",
                                            "drop it from the workspace's selection", self.action_remove,
-                                           mutating=True))
+                                           mutating=True, action="remove"))
             else:
                 cmds.append(PaletteCommand(f"Add highlighted package ({self._current})",
                                            "append it to the workspace's selection", self.action_add,
-                                           mutating=True))
+                                           mutating=True, action="add"))
         return cmds

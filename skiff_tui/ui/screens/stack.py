@@ -227,10 +227,10 @@ class StackScreen(SkiffScreen):
         from ..app import PaletteCommand
 
         return [PaletteCommand("Configure now", "merge the chain and run Buildroot defconfig",
-                               self.action_configure, mutating=True),
+                               self.action_configure, mutating=True, action="configure"),
                 PaletteCommand("Move highlighted package up", "earlier in the selection", self.action_move_up,
-                               mutating=True),
+                               mutating=True, action="move_up"),
                 PaletteCommand("Move highlighted package down", "later in the selection",
-                               self.action_move_down, mutating=True),
+                               self.action_move_down, mutating=True, action="move_down"),
                 PaletteCommand("Remove highlighted package from the selection", "",
-                               self.action_remove, mutating=True)]
+                               self.action_remove, mutating=True, action="remove")]

@@ -236,10 +236,14 @@ class ValuesScreen(SkiffScreen):
         from ..app import PaletteCommand
 
         cmds = [PaletteCommand(f"Show {KIND_TITLES[k]} values", f"the merged {k} fragment",
-                               lambda k=k: setattr(self.query_one("#values-kind", Tabs), "active", f"kind-{k}"))
+                               lambda k=k: setattr(self.query_one("#values-kind", Tabs), "active", f"kind-{k}"),
+                               action="next_kind" if k == "kernel" else "prev_kind" if k == "buildroot" else "")
                 for k in KINDS]
+        cmds += [PaletteCommand("Filter values", "by symbol, value or layer", self.action_focus_filter,
+                                action="focus_filter"),
+                 PaletteCommand("Reload values", "merge the layers again", self.action_reload, action="reload")]
         symbol = self._current_symbol()
         if symbol:
             cmds.append(PaletteCommand(f"Open the file that sets {symbol}", "read-only, at the line",
-                                       self.action_open))
+                                       self.action_open, action="open"))
         return cmds
