@@ -95,14 +95,24 @@ async def test_configure_runs_in_a_worker_and_shows_overrides_and_values_that_di
         make_app, settle, save_selection, fake_buildroot, skiff_root):
     from skiff_tui.core.workspace import Workspace
 
+    from textual.worker import Worker, WorkerState
+
     save_selection(["board/alpha", "apps/web"])
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    states = []
+
+    def hook(message) -> None:  # Harlequin-style: assert on the messages the app saw
+        if isinstance(message, Worker.StateChanged) and message.worker.group == "configure":
+            states.append(message.state)
+
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
         await settle(app, pilot)
         await pilot.press("2")
         await pilot.pause()
         await pilot.press("c")
         await settle(app, pilot)
+        assert states[-1] == WorkerState.SUCCESS and WorkerState.RUNNING in states
+        assert WorkerState.ERROR not in states
         body = str(app.screen.query_one("#configure-body", Static).render())
         assert "Configured workspace default" in body
         # hostname: core/base says skiff, board/alpha alpha, apps/web web (last wins)
@@ -114,3 +124,33 @@ async def test_configure_runs_in_a_worker_and_shows_overrides_and_values_that_di
     state = Workspace(skiff_root, "default").load_state()
     assert state["chain"] == ["core/base", "board/alpha", "apps/lib", "apps/web"]
     assert (skiff_root / "workspaces" / "default" / ".config").is_file()
+
+
+async def test_configure_failures_show_a_modal_and_the_message_in_place(make_app, settle, save_selection,
+                                                                        fake_buildroot, skiff_root):
+    from skiff_tui.core.workspace import Workspace
+    from skiff_tui.ui.widgets.dialogs import ErrorModal
+
+    save_selection(["board/alpha"])
+    (fake_buildroot / "Makefile").write_text("defconfig:\n\t@echo 'Config.in:3: syntax error'; exit 2\n")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2", "c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ErrorModal)
+        message = str(app.screen.query_one("#error-message").render())
+        assert "Buildroot defconfig failed (exit 2)" in message and "Config.in:3: syntax error" in message
+        await pilot.press("escape")
+        assert "Configure failed" in str(app.screen.query_one("#configure-body").render())
+        # another process modifying the workspace: refused with who holds it
+        lock = Workspace(skiff_root, "default").lock("skiff compile (test)").acquire()
+        try:
+            await pilot.press("c")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ErrorModal)
+            message = str(app.screen.query_one("#error-message").render())
+            assert "is being modified by pid" in message and "skiff compile (test)" in message
+        finally:
+            lock.release()
+    assert not (skiff_root / "workspaces" / "default" / ".config").exists()

@@ -114,3 +114,14 @@ async def test_resolution_error_is_shown_instead_of_values(make_app, settle, sav
         await _open(app, pilot, settle)
         assert _symbols(app) == []
         assert "unknown package 'board/gamma'" in str(app.screen.query_one("#values-message").render())
+
+
+async def test_bad_fragment_line_is_shown_with_its_file_and_line(make_app, settle, save_selection, skiff_root):
+    (skiff_root / "configs" / "apps" / "lib" / "buildroot" / "20-bad").write_text("BR2_OK=y\nthis is not kconfig\n")
+    save_selection(["apps/lib"])
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open(app, pilot, settle)
+        text = str(app.screen.query_one("#values-message").render())
+        assert "20-bad:2: not a Kconfig assignment" in text
+        assert _symbols(app) == []
