@@ -184,3 +184,20 @@ async def test_every_binding_of_the_main_screens_has_a_palette_command(make_app,
                 offered |= {c.action for c in app.palette_commands(screen)}
             wanted = {b.action.split("(")[0] for b in [*screen.BINDINGS, *app.BINDINGS]}
             assert wanted <= offered, (screen.SECTION, wanted - offered)
+
+
+async def test_a_section_whose_screen_is_absent_keeps_its_place_with_a_message(make_app, settle):
+    from skiff_tui.ui.app import MissingScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        absent = Section("future", "Future", "x", "skiff_tui.ui.screens.absent_module", "FutureScreen",
+                         "a screen written later")
+        app.add_mode("future", lambda: app._make_screen(absent))
+        app.switch_mode("future")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MissingScreen)
+        assert "not available in this installation" in str(app.screen.query_one("#missing").render())
+        await pilot.press("1")
+        assert app.screen.SECTION == "packages"
