@@ -342,6 +342,10 @@ def test_build_prints_real_format_progress(built):
     r = built["run"]
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     lines = r.stdout.splitlines()
+    # the first build after a configuration change re-syncs auto.conf in a sub-make first
+    assert re.match(rf"^\S*make -j1 O={built['out']} HOSTCC=\"\S+\" HOSTCXX=\"\S+\" syncconfig$", lines[0]), lines[0]
+    assert lines[1] == f"  GEN     {built['out']}/Makefile"
+    assert (built["out"] / "build" / "buildroot-config" / "auto.conf").read_text().count("BR2_aarch64=y") == 1
     progress = [l for l in lines if l.startswith(">>> ")]
     assert re.match(r"^>>> (\S*) (\S*) (.*)$", progress[0])
     assert ">>> linux 6.19.14 Downloading" in lines
@@ -421,6 +425,7 @@ def test_second_build_skips_stamped_packages_and_rebuild_redoes_one(built):
     assert again.returncode == 0, again.stderr
     progress = [l for l in again.stdout.splitlines() if l.startswith(">>> ")]
     assert all(l.startswith(">>>   ") for l in progress), progress  # only the global steps again
+    assert "syncconfig" not in again.stdout
     assert ">>>   Finalizing target directory" in progress
     r = make(out, "busybox-rebuild")
     assert r.returncode == 0, r.stderr
