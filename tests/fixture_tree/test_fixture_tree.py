@@ -586,3 +586,16 @@ def test_defconfig_with_missing_file_fails_like_conf(tmp_path):
     assert not (out / ".config").exists()
     r = make(out)  # nothing configured yet
     assert r.returncode == 2 and 'Please configure Buildroot first (e.g. "make menuconfig")' in r.stderr
+
+
+def test_keep_going_builds_independent_packages(tmp_path):
+    out = tmp_path / "out"
+    frag = tmp_path / "frag"
+    frag.write_text("BR2_TOOLCHAIN_EXTERNAL=y\nBR2_x86_64=y\nBR2_PACKAGE_HTOP=y\nBR2_PACKAGE_RSYNC=y\n")
+    assert make(out, "defconfig", defconfig=frag).returncode == 0
+    r = make(out, extra=("-k",), env={"BR_FIXTURE_FAIL": "htop:build"})
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1] == "make: Target 'all' not remade because of errors."
+    assert any(STAMP_ERROR.match(l) for l in r.stderr.splitlines())
+    assert (out / "build" / "rsync-3.4.3" / ".stamp_installed").exists()
+    assert not (out / "images" / "rootfs.tar").exists()
