@@ -752,6 +752,10 @@ def execute(plan: Plan, *, progress: ProgressFn | None = None, source: dv.Device
             writer_factory=None, workdir: Path | None = None) -> Outcome:
     """Run the plan's steps. For a device: re-identify, unmount with consent, probe O_EXCL, flock."""
     import tempfile
+
+    from . import readonly
+    if plan.writes:
+        readonly.guard(f"flash {plan.action} of {plan.target.path}")
     target = plan.target
     lock_fd = None
     with tempfile.TemporaryDirectory(prefix="skiff-flash-") as tmp:

@@ -178,3 +178,16 @@ def test_confirm_name_matching(source):
     target = flash.device_target(source.get("sdb"))
     assert target.confirm_matches("sdb") and target.confirm_matches("/dev/sdb")
     assert not target.confirm_matches("sdc") and not target.confirm_matches("")
+
+
+def test_read_only_session_refuses_to_write_but_verifies(tmp_path, monkeypatch):
+    from skiff_tui.core.errors import ReadOnlyError
+
+    img = sparse_image(tmp_path / "a.img")
+    out = tmp_path / "card.bin"
+    out.write_bytes(b"")
+    flash.execute(flash.plan_write(img, flash.open_target(out)))
+    monkeypatch.setenv("SKIFF_READ_ONLY", "1")
+    with pytest.raises(ReadOnlyError, match=f"flash write of {out} refused: this session is read-only"):
+        flash.execute(flash.plan_write(img, flash.open_target(out)))
+    assert flash.execute(flash.plan_verify(img, flash.open_target(out))).verified
