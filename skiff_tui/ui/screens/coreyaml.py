@@ -131,13 +131,18 @@ class CoreYamlScreen(SkiffScreen):
     def validate_now(self) -> None:
         self._timer = None
         text = self.editor.text
-        self.problems = coreyaml.validate_text(text)
+        problems = coreyaml.validate_text(text)
         lst = self.query_one("#cy-problems", OptionList)
-        lst.clear_options()
-        for i, p in enumerate(self.problems):
-            label = Text(f"line {p.line}: ", style="bold")
-            label.append(p.message, style="red" if p.severity == coreyaml.ERROR else "yellow")
-            lst.add_option(Option(label, id=str(i)))
+        if problems != self.problems or lst.option_count != len(problems):
+            keep = lst.highlighted
+            self.problems = problems
+            lst.clear_options()
+            for i, p in enumerate(problems):
+                label = Text(f"line {p.line}: ", style="bold")
+                label.append(p.message, style="red" if p.severity == coreyaml.ERROR else "yellow")
+                lst.add_option(Option(label, id=str(i)))
+            if keep is not None and problems:
+                lst.highlighted = min(keep, len(problems) - 1)
         status = self.query_one("#cy-status", Static)
         errors = len(coreyaml.errors(self.problems))
         warnings = len(self.problems) - errors
