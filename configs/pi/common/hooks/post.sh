@@ -1,6 +1,8 @@
 #!/bin/sh
 # If a layer asked for no serial console (images/.disable-serial-console),
-# drop every console= argument from the kernel command line the firmware reads.
+# write a cmdline.txt without any console= argument to images/boot_part/,
+# which `skiff flash install` copies to the BOOT partition after (and so over)
+# the firmware's and the packages' copies.
 set -eu
 images="${BINARIES_DIR:-${SKIFF_BUILDROOT_DIR}/images}"
 cmdline="$images/rpi-firmware/cmdline.txt"
@@ -12,7 +14,7 @@ if [ -f "$images/.disable-serial-console" ] && [ -f "$cmdline" ]; then
             *) kept="${kept:+$kept }$arg" ;;
         esac
     done
-    printf '%s\n' "$kept" > "$cmdline.new"
-    mv "$cmdline.new" "$cmdline"
-    echo "pi/common: serial console removed from cmdline.txt"
+    mkdir -p "$images/boot_part"
+    printf '%s\n' "$kept" > "$images/boot_part/cmdline.txt"
+    echo "pi/common: serial console removed from the kernel command line"
 fi
