@@ -599,3 +599,19 @@ def test_keep_going_builds_independent_packages(tmp_path):
     assert any(STAMP_ERROR.match(l) for l in r.stderr.splitlines())
     assert (out / "build" / "rsync-3.4.3" / ".stamp_installed").exists()
     assert not (out / "images" / "rootfs.tar").exists()
+
+
+def test_named_defconfig_from_tree_or_last_external(tmp_path):
+    out = tmp_path / "out"
+    r = make(out, "qemu_x86_64_defconfig", externals="")
+    assert r.returncode == 0, r.stderr
+    values = config_values(out / ".config")
+    assert values["BR2_x86_64"] == "y" and values["BR2_TARGET_ROOTFS_EXT2_4"] == "y"
+    assert values["BR2_DEFCONFIG"] == f'"{TREE}/configs/qemu_x86_64_defconfig"'
+    ext = write_external(tmp_path / "ext", "SKIFF_DEFS")
+    (ext / "configs").mkdir()
+    (ext / "configs" / "qemu_x86_64_defconfig").write_text("BR2_aarch64=y\n")
+    assert make(out, "qemu_x86_64_defconfig", externals=str(ext)).returncode == 0
+    assert config_values(out / ".config")["BR2_aarch64"] == "y"
+    r = make(out, "no_such_defconfig")
+    assert r.returncode == 2 and "Can't find no_such_defconfig" in r.stderr
