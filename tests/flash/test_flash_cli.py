@@ -135,3 +135,36 @@ def test_pi_sd_and_pi_image_habits(env, capsys, monkeypatch):
     monkeypatch.setenv("PI_SD", "/dev/nvme0n1")
     code, _, err = run(capsys, "flash", "install")
     assert code == 2 and "/dev/nvme0n1 is a system disk" in err
+
+
+def test_interactive_confirmation_needs_the_name_typed_back(env, capsys, monkeypatch):
+    from skiff_tui.cli import flash_cmds
+
+    monkeypatch.setattr(flash_cmds, "_interactive", lambda: True)
+    answers = iter(["sdc"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    code, out, err = run(capsys, "flash", "format", "--device", "/dev/sdb")
+    assert code == 2 and "erased: everything on /dev/sdb" in out
+    assert err == "skiff: error: 'sdc' is not sdb: nothing was written to /dev/sdb\n"
+    answers = iter(["sdb"])
+    code, _, err = run(capsys, "flash", "format", "--device", "/dev/sdb")
+    # the typed name passed; the engine then refuses because the record is a capture, not a disk
+    assert code == 2 and "comes from captured device records" in err
+
+
+def test_mounted_card_asks_before_unmounting(env, capsys, monkeypatch, tmp_path):
+    from skiff_tui.cli import flash_cmds
+
+    fixtures = tmp_path / "devs"
+    fixtures.mkdir()
+    rec = json.loads((FIXTURES / "usb-sd-card.json").read_text())
+    rec["mountinfo"] = ["50 29 8:17 / /media/me/BOOT rw - vfat /dev/sdb1 rw"]
+    (fixtures / "sdb.json").write_text(json.dumps(rec))
+    monkeypatch.setenv("SKIFF_FAKE_DEVICES", str(fixtures))
+    code, _, err = run(capsys, "flash", "install", "--device", "/dev/sdb")
+    assert code == 2 and err.startswith("skiff: error: /dev/sdb has mounted partitions (/dev/sdb1 on /media/me/BOOT)"
+                                        " (unmount them, or pass --unmount")
+    monkeypatch.setattr(flash_cmds, "_interactive", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt="": "n")
+    code, _, err = run(capsys, "flash", "install", "--device", "/dev/sdb")
+    assert code == 2 and "mounted partitions" in err
