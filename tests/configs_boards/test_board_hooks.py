@@ -139,3 +139,14 @@ def test_jetson_app_image_holds_boot_files(fake_host):
     if Path(debugfs).exists():
         listing = subprocess.run([debugfs, "-R", "ls -l /boot", str(image)], capture_output=True, text=True).stdout
         assert "Image" in listing and "rootfs.cpio.lz4" in listing and "extlinux" in listing
+
+
+def test_noserial_marker_drops_serial_consoles_from_boot_script(fake_host):
+    pkg = CONFIGS / "bananapi" / "m2plus"
+    (fake_host / "images" / ".disable-serial-console").touch()
+    env = _env(fake_host, SKIFF_CURRENT_CONF_DIR=str(pkg))
+    proc = subprocess.run([str(pkg / "hooks" / "post.sh")], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    scr = (fake_host / "images" / "boot_part" / "boot.scr").read_text()
+    assert "console=ttyS0" not in scr and "console=tty1" in scr
+    assert "root=/dev/ram0" in scr

@@ -10,16 +10,27 @@ images="${BINARIES_DIR:-${SKIFF_BUILDROOT_DIR}/images}"
 host="${HOST_DIR:-${SKIFF_BUILDROOT_DIR}/host}"
 scripts="$board/resources/boot-scripts"
 mkdir -p "$images/boot_part"
+# util/noserial leaves images/.disable-serial-console: then serial consoles
+# (console=ttyS0, ttyAML0, ttymxc1, ...) are dropped from the kernel arguments;
+# console=tty0/tty1 (the screen) stay.
+strip_serial() {
+    if [ -f "$images/.disable-serial-console" ]; then
+        sed -E 's/ ?console=tty(S|AMA|AML|SAC|mxc|MSM|THS|TCU|GS)[^ "]*//g' "$1"
+    else
+        cat "$1"
+    fi
+}
 if [ -f "$scripts/boot.txt" ]; then
+    strip_serial "$scripts/boot.txt" > "$images/boot_part/boot.txt"
     mkimage="$host/bin/mkimage"
     [ -x "$mkimage" ] || mkimage=mkimage
     # The script image's architecture field: arm unless the board says otherwise.
     "$mkimage" -A "${SKIFF_MKIMAGE_ARCH:-arm}" -O linux -T script -C none -n "skiff boot script" \
-        -d "$scripts/boot.txt" "$images/boot_part/boot.scr"
+        -d "$images/boot_part/boot.txt" "$images/boot_part/boot.scr"
     echo "boot script: $scripts/boot.txt -> boot_part/boot.scr"
 fi
 if [ -f "$scripts/extlinux.conf" ]; then
     mkdir -p "$images/boot_part/extlinux"
-    cp "$scripts/extlinux.conf" "$images/boot_part/extlinux/extlinux.conf"
+    strip_serial "$scripts/extlinux.conf" > "$images/boot_part/extlinux/extlinux.conf"
     echo "boot menu: $scripts/extlinux.conf -> boot_part/extlinux/extlinux.conf"
 fi
