@@ -209,3 +209,27 @@ async def test_format_and_install_flow_on_a_card_backed_by_a_file(tmp_path, tool
         assert [p.name for p in parts.values()] == ["BOOT", "rootfs", "persist"]
         assert "::/zImage" in sh("mdir", "-b", "-i", f"{card}@@{parts['BOOT'].start}", "::/").stdout
         assert "Done." in str(screen.query_one("#result", Static).render())
+
+
+async def test_swapped_card_event_drops_the_selection(tmp_path):
+    source, card = make_source(tmp_path)
+    img = image(tmp_path)
+    screen = FlashScreen(None, False, source=source, rescan_interval=None)
+    app = FlashApp(screen)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(app, pilot)
+        screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
+        screen.query_one("#image", Input).value = str(img)
+        await settle(app, pilot)
+        await _select(screen, pilot, app, "sdb-card.bin")
+        assert screen.plan is not None
+        swapped = json.loads(json.dumps(source.record("sdb")))
+        swapped["properties"]["DISKSEQ"] = swapped["attributes"]["diskseq"] = "41"
+        source.add(swapped)                      # the reader reports a media change
+        await settle(app, pilot)
+        assert screen.selected is None and screen.plan is None
+        assert "changed (diskseq 23 → 41): select it again" in str(screen.query_one("#summary", Static).render())
+        assert screen.query_one("#go", Button).disabled
+        source.remove("sdb")
+        await settle(app, pilot)
+        assert all(not r[0].endswith("sdb-card.bin") for r in rows(screen))

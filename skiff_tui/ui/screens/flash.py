@@ -158,6 +158,7 @@ class FlashScreen(Screen):
     def action_toggle_all(self) -> None:
         self.show_all = not self.show_all
         self._fill()
+        self._refresh_plan()
 
     def on_devices_changed(self, message: DevicesChanged) -> None:
         self.infos = message.infos
@@ -186,11 +187,20 @@ class FlashScreen(Screen):
         names = [a.device.name for a in self.rows]
         if keep in names:      # never auto-select: only keep the user's own choice
             table.move_cursor(row=names.index(keep))
-            self.selected = self.rows[names.index(keep)]
+            now = self.rows[names.index(keep)]
+            diffs = self.selected.device.identity().differences(now.device.identity())
+            if diffs:          # another card in the same reader: the choice was about the old one
+                self.selected, self.plan = None, None
+                self._explain(Text(f"The card in {now.device.node} changed ({', '.join(diffs)}): "
+                                   "select it again (Enter).", style="yellow"))
+                return
+            changed = now.device.all_mounts() != self.selected.device.all_mounts()
+            self.selected = now
+            if changed or self.plan is None:
+                self._refresh_plan()
         elif keep is not None:
-            self.selected = None
-            self._explain("The selected card is gone.")
-        self._refresh_plan()
+            self.selected, self.plan = None, None
+            self._explain("The selected card is gone (unplugged?). Select a card above (Enter).")
 
     @staticmethod
     def _hidden_text(hidden: list[dv.Assessment]) -> str:
@@ -213,6 +223,7 @@ class FlashScreen(Screen):
     def _action_changed(self, _event) -> None:
         self.query_one("#image", Input).display = self._action() == "write"
         self._fill()
+        self._refresh_plan()
 
     @on(Checkbox.Changed, "#unmount")
     @on(Input.Submitted, "#image")
