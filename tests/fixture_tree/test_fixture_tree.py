@@ -529,6 +529,11 @@ def test_noise_and_delay_knobs(tmp_path):
     loud = make(out, "busybox", env={"BR_FIXTURE_NOISE": "200"})
     count = lambda r: sum(1 for l in r.stdout.splitlines() if "-gcc " in l and " -c -o " in l)  # noqa: E731
     assert count(quiet) == 0 and count(loud) == 200
+    # make -s: no command echoes, as with Buildroot (only ">>>" lines and tools' own output)
+    silent = make(out, "busybox-rebuild", extra=("-s",), env={"BR_FIXTURE_NOISE": "20"})
+    assert silent.returncode == 0 and count(silent) == 0 and "Entering directory" not in silent.stdout
+    assert [l for l in silent.stdout.splitlines() if l.strip()] == [">>> busybox 1.37.0 Building",
+                                                                    ">>> busybox 1.37.0 Installing to target"]
     # with a delay per step the build can be stopped midway, leaving no stamp for the step it was in
     assert make(out, "busybox-dirclean").returncode == 0
     env = make_env(BR_FIXTURE_DELAY="0.5")
