@@ -87,6 +87,32 @@ def bootloader_cell(values: dict[str, str | None]) -> str:
     return " + ".join(parts) if parts else "on the device (not built)"
 
 
+BLOB = re.compile(r'--bootloader "\$\(SKIFF_IMAGES\)/([^":]+):(\d+)"')
+
+
+def human_offset(offset: int) -> str:
+    if offset and offset % (1024 * 1024) == 0:
+        return f"{offset // (1024 * 1024)} MiB"
+    if offset and offset % 1024 == 0:
+        return f"{offset // 1024} KiB"
+    return f"byte {offset}"
+
+
+def blobs_cell(pkg) -> str:
+    """Raw boot blobs the board's SD commands write, read from its extensions/Makefile."""
+    makefile = pkg.path / "extensions" / "Makefile"
+    if not makefile.is_file():
+        return ""
+    commands = {c.name for c in pkg.commands}
+    if "format" not in commands:
+        return "none (flashed over USB)"
+    text = makefile.read_text()
+    if "flash format" not in text and "include" not in text:
+        return "L4T layout (own card script)"
+    found = BLOB.findall(text)
+    return "<br>".join(f"{name} @ {human_offset(int(off))}" for name, off in found) or "none (files on BOOT)"
+
+
 def rows(index: PackageIndex) -> list[list[str]]:
     out = []
     for board in BOARDS:
@@ -97,12 +123,13 @@ def rows(index: PackageIndex) -> list[list[str]]:
                 if v == "y" and s not in ARCH_NAMES and re.match(r"BR2_(cortex_|arm\d|x86_|riscv_)", s)]
         commands = ", ".join(f"`{c.name}`" for c in pkg.commands)
         out.append([pkg.description.rstrip("."), f"`{pkg.name}`", f"{arch}, {' / '.join(cpus)}",
-                    bootloader_cell(values), kernel_cell(values), commands])
+                    bootloader_cell(values), kernel_cell(values), blobs_cell(pkg), commands])
     return out
 
 
 def render(index: PackageIndex) -> str:
-    head = ["System", "Package", "Architecture, CPU", "Boot loader", "Kernel", "Commands"]
+    head = ["System", "Package", "Architecture, CPU", "Boot loader", "Kernel", "Raw blobs on the card",
+            "Commands"]
     lines = [
         "# Supported systems",
         "",
@@ -113,6 +140,13 @@ def render(index: PackageIndex) -> str:
         "`skiff/core`). SD card boards take the device in their vendor's variable, as in SkiffOS "
         "(`PI_SD`, `ODROID_SD`, `PINE64_SD`, ...): `make cmd/<package>/format`, then `install`; "
         "`buildimage` writes an image file instead.",
+        "",
+        "Every board boots the same way: the kernel, its device tree(s) and the initramfs holding the "
+        "whole system (`rootfs.cpio.lz4`) sit on the FAT `BOOT` partition next to the boot script "
+        "(`boot.scr`) or menu (`extlinux/extlinux.conf`, `EFI/BOOT/grub.cfg`) that the board's hook "
+        "stages in `images/boot_part/`. Raw blobs are written outside the partitions: a blob that "
+        "starts below 17 KiB needs an MBR partition table (a GPT lives there), and the first "
+        "partition must start after the last blob ends.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---" for _ in head) + "|",
