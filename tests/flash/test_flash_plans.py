@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
 from flash_testkit import SMALL, SMALL_IMAGE, region_hash, sh
@@ -80,7 +79,7 @@ def test_buildimage_without_root(tools, build_output, tmp_path):
     install = flash.collect_install(build_output["images"], build_output["layers"])
     plan = flash.plan_buildimage(img, SMALL_IMAGE, SMALL, install=install)
     assert plan.confirm_name is None and plan.erase == []
-    outcome = flash.execute(plan)
+    flash.execute(plan)
     assert img.stat().st_size == SMALL_IMAGE
     assert img.stat().st_blocks * 512 < SMALL_IMAGE / 2, "the image stays sparse"
     table = _parts(img)
