@@ -41,6 +41,11 @@ from .workspace import Workspace
 Progress = Callable[[str], None]
 
 
+class KconfigLoadError(BuildrootError):
+    """Buildroot's Kconfig (or an external's) could not be parsed by kconfiglib; Buildroot's own
+    menuconfig may still work."""
+
+
 class KconfigEditError(SkiffError):
     """An edit the Kconfig editor cannot make: bad int/hex/string input, out of range, bad regex."""
 
@@ -114,7 +119,7 @@ class KconfigModel:
         except BuildrootError as exc:
             raise _located(exc, tree) from None
         except OSError as exc:
-            raise BuildrootError(f"Buildroot's Kconfig could not be read: {exc.strerror or exc}",
+            raise KconfigLoadError(f"Buildroot's Kconfig could not be read: {exc.strerror or exc}",
                                  path=getattr(exc, "filename", None) or tree / "Config.in",
                                  hint="use 'skiff br menuconfig' (Buildroot's own tool) instead")
         progress("Computing the merged configuration's values")
@@ -546,15 +551,15 @@ class KconfigModel:
 _KCONFIG_ERROR = re.compile(r"(?P<prefix>.*?: )?(?P<file>[^\s:]+):(?P<line>\d+): (?:error: )?(?P<msg>.*)")
 
 
-def _located(exc: BuildrootError, tree: Path) -> BuildrootError:
+def _located(exc: BuildrootError, tree: Path) -> KconfigLoadError:
     """kconfiglib says 'system/Config.in:3: error: ...' relative to the tree: give the error its
     absolute file and line so the UI can show (and open) it."""
     match = _KCONFIG_ERROR.fullmatch(exc.message)
     if not match or exc.path is not None:
-        return exc
+        return KconfigLoadError(exc.message, path=exc.path, line=exc.line, hint=exc.hint)
     path = Path(match["file"])
     path = path if path.is_absolute() else tree / path
-    return BuildrootError(f"{(match['prefix'] or '')}{match['msg']}", path=path, line=int(match["line"]), hint=exc.hint)
+    return KconfigLoadError(f"{(match['prefix'] or '')}{match['msg']}", path=path, line=int(match["line"]), hint=exc.hint)
 
 
 def _shown(value: str | None) -> str:

@@ -13,7 +13,7 @@ from skifftest import tree_snapshot
 from skiff_tui.core import readonly
 from skiff_tui.core.delta import DELTA_NAME, delta_path
 from skiff_tui.core.errors import BuildrootError, ReadOnlyError
-from skiff_tui.core.kconfig_edit import KconfigEditError, KconfigModel, open_workspace
+from skiff_tui.core.kconfig_edit import KconfigEditError, KconfigLoadError, KconfigModel, open_workspace
 from skiff_tui.core.workspace import Workspace
 
 
@@ -308,6 +308,7 @@ def test_kconfig_error_is_a_buildroot_error_with_file_and_line(kconfig_root, kco
     with pytest.raises(BuildrootError) as info:
         open_workspace(kconfig_root, dict(os.environ), Workspace(kconfig_root, "default"))
     assert f"{kconfig_tree / 'system' / 'Config.in'}:3" in str(info.value)
+    assert isinstance(info.value, KconfigLoadError) and info.value.line == 3
     assert "skiff br menuconfig" in str(info.value)
 
 

@@ -200,3 +200,15 @@ async def test_palette_lists_the_screen_actions(make_app, settled):
         assert {"Kconfig: jump to symbol…", "Kconfig: save changes", "Kconfig: toggle show-all"} <= set(commands)
         commands["Kconfig: toggle show-all"].callback()
         assert screen.model.show_all
+
+
+async def test_no_chain_selected_is_shown_without_the_menuconfig_button(make_app, settled, monkeypatch):
+    import os
+
+    env = dict(os.environ)
+    env.pop("SKIFF_CONFIG")
+    app = make_app(env=env)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_kconfig(app, pilot, settled)
+        assert "no configuration selected" in str(screen.query_one("#kc-error-text").render())
+        assert not screen.query_one("#kc-classic").display

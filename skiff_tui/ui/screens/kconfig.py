@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from ...core import readonly
 from ...core.errors import SkiffError
-from ...core.kconfig_edit import KconfigModel, Session, open_workspace, run_classic_menuconfig
+from ...core.kconfig_edit import KconfigLoadError, KconfigModel, Session, open_workspace, run_classic_menuconfig
 from ..widgets.editor_dialogs import UnsavedChangesModal, ValueModal
 from ..widgets.kconfig_search import KconfigSearchModal
 from ..widgets.kconfig_tree import KconfigTree
@@ -169,7 +169,9 @@ class KconfigScreen(SkiffScreen):
             text = self.load_error.message
             self.log.error(repr(error))
         self.query_one("#kc-error-text", Static).update(f"The Kconfig editor could not load: {text}")
-        self.query_one("#kc-classic", Button).display = not self.read_only
+        # Buildroot's own menuconfig helps when kconfiglib cannot parse the tree, not when the
+        # workspace has no chain or no Buildroot yet
+        self.query_one("#kc-classic", Button).display = isinstance(error, KconfigLoadError) and not self.read_only
         self._show("kc-error")
         self.query_one("#kc-retry", Button).focus()
 
