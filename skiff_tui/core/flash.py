@@ -484,14 +484,15 @@ def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSe
     plan.steps.append(Step(f"make ext4 'persist' ({human_size(persist.size)})"
                            + (f" from {populate_persist}" if populate_persist else ""),
                            mkfs_ext4(persist, populate_persist)))
-    if target.is_device:
-        plan.steps.append(Step("tell the kernel about the new partitions (partx -u)",
-                               lambda run: run.tell_kernel(len(parts))))
     if install:
         _install_steps(plan, target, {"BOOT": boot, "rootfs": rootfs, "persist": persist}, install,
                        skip_ext4=populate)
     if blobs:
         _blob_steps(plan, list(blobs))
+    if target.is_device:
+        # Last: the new partitions appear (and desktops may automount them) only when all is written.
+        plan.steps.append(Step("tell the kernel about the new partitions (partx -u)",
+                               lambda run: run.tell_kernel(len(parts)), needs_lock=False))
     return plan
 
 
