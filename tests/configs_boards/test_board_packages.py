@@ -433,3 +433,13 @@ def test_supported_systems_doc_is_generated_from_the_packages(index):
         cells = [c.strip() for c in line.strip("|").split(" | ")]
         assert cells[2] and "?" not in cells[2].split(",")[0], line
         assert "Buildroot default" not in cells[4], line
+
+
+@pytest.mark.parametrize("alias,board", [("odroid/xu4", "odroid/xu"), ("apple/intel", "apple/macbook")])
+def test_skiffos_package_names_still_resolve(index, alias, board):
+    """SkiffOS users' selections keep working: old names are unlisted aliases of the board."""
+    pkg = index.get(alias)
+    assert pkg.unlisted and pkg.dependencies == (board,)
+    assert not any((pkg.path / d).exists() for d in ("buildroot", "kernel", "extensions"))
+    chain = _resolve_or_skip(index, alias)
+    assert chain.names[-2:] == [board, alias]
