@@ -88,6 +88,14 @@ class Meter:
         self.stalled = False
         if self.callback and (now - self._last_report >= self.interval or self.done >= self.total):
             self._last_report = now
+            self._last_done = self.done
+            self.callback(self._snapshot())
+
+    def set_phase(self, phase: str) -> None:
+        """A new phase over the same bytes (e.g. the final flush, which can take minutes): say so now."""
+        self.phase = phase
+        if self.callback:
+            self._last_report = time.monotonic()
             self.callback(self._snapshot())
 
     def _watch(self) -> None:
@@ -101,7 +109,7 @@ class Meter:
 
     def close(self) -> None:
         self._stop.set()
-        if self.callback:
+        if self.callback and getattr(self, "_last_done", None) != self.done:
             self.callback(self._snapshot())
 
 
@@ -378,7 +386,7 @@ def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: Pr
                 writer.pwrite(blob, off)
                 result.written += len(blob)
                 meter.advance(len(blob))
-            meter.phase = "finishing writes (flush)"
+            meter.set_phase("finishing writes (flush)")
             writer.fsync()
             for fut in sync_futures:
                 fut.result()
