@@ -68,15 +68,22 @@ def bench_env(root: Path, tmp: Path) -> dict[str, str]:
     return env
 
 
-def _reap(proc: subprocess.Popen, timeout: float) -> float:
-    """Wait for the child; its user+sys CPU seconds (robust against a busy machine, unlike wall time)."""
+def _reap(proc: subprocess.Popen, timeout: float, drain: int | None = None) -> float:
+    """Wait for the child; its user+sys CPU seconds (robust against a busy machine, unlike wall time).
+    `drain`: a pty master to keep reading meanwhile, so the child never blocks writing its last frames."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             proc.returncode = os.waitstatus_to_exitcode(status)
             return usage.ru_utime + usage.ru_stime
-        time.sleep(0.01)
+        if drain is not None and select.select([drain], [], [], 0.01)[0]:
+            try:
+                os.read(drain, 65536)
+            except OSError:
+                drain = None
+        else:
+            time.sleep(0.01)
     raise subprocess.TimeoutExpired(proc.args, timeout)
 
 
@@ -114,7 +121,7 @@ def run_in_pty(argv: list[str], env: dict[str, str], markers: list[bytes], timeo
             except OSError:
                 pass
         try:
-            seen[b"cpu"] = _reap(proc, 20)
+            seen[b"cpu"] = _reap(proc, 20, drain=master)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=5)
