@@ -620,3 +620,29 @@ def test_named_defconfig_from_tree_or_last_external(tmp_path):
     assert config_values(out / ".config")["BR2_aarch64"] == "y"
     r = make(out, "no_such_defconfig")
     assert r.returncode == 2 and "Can't find no_such_defconfig" in r.stderr
+
+
+def test_external_go_package_like_skiff_core(tmp_path):
+    ext = tmp_path / "ext"
+    pkg = ext / "package" / "skiff-go"
+    pkg.mkdir(parents=True)
+    (ext / "external.desc").write_text("name: SKIFF_GO\n")
+    (ext / "external.mk").write_text("include $(sort $(wildcard $(BR2_EXTERNAL_SKIFF_GO_PATH)/package/*/*.mk))\n")
+    (ext / "Config.in").write_text('source "$BR2_EXTERNAL_SKIFF_GO_PATH/package/skiff-go/Config.in"\n')
+    (pkg / "Config.in").write_text("config BR2_PACKAGE_SKIFF_GO\n\tbool \"skiff-go\"\n"
+                                   "\tdepends on BR2_PACKAGE_HOST_GO_TARGET_ARCH_SUPPORTS\n"
+                                   "\tdepends on BR2_PACKAGE_HOST_GO_TARGET_CGO_LINKING_SUPPORTS\n"
+                                   "\tdepends on !BR2_TOOLCHAIN_USES_UCLIBC\n\tselect BR2_PACKAGE_DOCKER_ENGINE\n")
+    (pkg / "skiff-go.mk").write_text("SKIFF_GO_VERSION = v1.2.3\nSKIFF_GO_SITE = $(call github,skiffos,skiff-go,$(SKIFF_GO_VERSION))\n"
+                                     "SKIFF_GO_LICENSE = MIT\n$(eval $(golang-package))\n")
+    out = tmp_path / "out"
+    frag = tmp_path / "frag"
+    frag.write_text("BR2_x86_64=y\nBR2_TOOLCHAIN_BUILDROOT_GLIBC=y\nBR2_PACKAGE_SKIFF_GO=y\n")
+    assert make(out, "defconfig", externals=str(ext), defconfig=frag).returncode == 0
+    values = config_values(out / ".config")
+    assert values["BR2_PACKAGE_SKIFF_GO"] == "y" and values["BR2_PACKAGE_DOCKER_ENGINE"] == "y"
+    info = json.loads(make(out, "show-info", extra=("-s",)).stdout)
+    entry = info["skiff-go"]
+    assert "host-go" in entry["dependencies"] and entry["stamp_dir"] == "build/skiff-go-v1.2.3"
+    assert entry["downloads"][0]["uris"][0] == "https+https://github.com/skiffos/skiff-go/archive/v1.2.3"
+    assert info["host-go"]["version"] == "1.26.3"
