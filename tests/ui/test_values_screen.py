@@ -125,3 +125,20 @@ async def test_bad_fragment_line_is_shown_with_its_file_and_line(make_app, settl
         text = str(app.screen.query_one("#values-message").render())
         assert "20-bad:2: not a Kconfig assignment" in text
         assert _symbols(app) == []
+
+
+async def test_hidden_values_screen_merges_again_when_shown(make_app, settle, save_selection, engine_selection,
+                                                            skiff_root):
+    save_selection(["apps/lib"])
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open(app, pilot, settle)
+        assert "BR2_PACKAGE_NGINX" not in _symbols(app)
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert app.add_package("apps/web")
+        await settle(app, pilot)
+        assert engine_selection(skiff_root) == ["apps/lib", "apps/web"]
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert "BR2_PACKAGE_NGINX" in _symbols(app)

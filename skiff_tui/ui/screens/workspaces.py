@@ -114,6 +114,7 @@ class WorkspacesScreen(SkiffScreen):
     def __init__(self) -> None:
         super().__init__()
         self.infos: list[WorkspaceInfo] = []
+        self._stale = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
@@ -127,10 +128,21 @@ class WorkspacesScreen(SkiffScreen):
         super().on_mount()
         table = self.query_one("#workspaces-table", DataTable)
         table.add_columns(" ", "Workspace", "Chain", "Configured", "Last build")
-        self.watch(self.app, "workspace", lambda _ws: self.load(), init=False)
-        self.watch(self.app, "selection", lambda _s: self.load(), init=False)
+        self.watch(self.app, "workspace", self._changed, init=False)
+        self.watch(self.app, "selection", self._changed, init=False)
         table.focus()
         self.load()
+
+    def _changed(self, _value) -> None:
+        if self.is_current:
+            self.load()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.load()
 
     def load(self) -> None:
         self.load_infos()
