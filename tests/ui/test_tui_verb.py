@@ -13,6 +13,12 @@ import termios
 import time
 
 
+def _clean_environ() -> dict[str, str]:
+    """The test process's environment without any SKIFF_* or Buildroot settings of the developer."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith("SKIFF_") and k not in ("BUILDROOT_DIR", "BR2_DL_DIR", "BR2_CCACHE_DIR")}
+
+
 def run_tui(args: list[str], env: dict[str, str], marker: bytes, timeout: float = 30.0) -> tuple[bytes, int | None]:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
@@ -46,8 +52,7 @@ def run_tui(args: list[str], env: dict[str, str], marker: bytes, timeout: float 
 
 def test_tui_verb_opens_the_workspace_read_only_and_quits_cleanly(skiff_env, save_selection):
     save_selection(["board/beta"], workspace="lab")
-    env = {**os.environ, **skiff_env, "TERM": "xterm-256color"}
-    env.pop("SKIFF_READ_ONLY", None)
+    env = {**_clean_environ(), **skiff_env, "TERM": "xterm-256color"}
     out, code = run_tui(["tui", "--read-only", "-w", "lab"], env, b"READ-ONLY")
     assert b"READ-ONLY" in out, out[-2000:]
     assert b"board/beta" in out
@@ -56,7 +61,7 @@ def test_tui_verb_opens_the_workspace_read_only_and_quits_cleanly(skiff_env, sav
 
 
 def test_bad_workspace_name_is_one_line_not_a_traceback(skiff_env):
-    env = {**os.environ, **skiff_env}
+    env = {**_clean_environ(), **skiff_env}
     result = subprocess.run([sys.executable, "-m", "skiff_tui", "tui", "-w", "Bad Name!"], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
