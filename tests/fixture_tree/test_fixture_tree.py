@@ -646,3 +646,17 @@ def test_external_go_package_like_skiff_core(tmp_path):
     assert "host-go" in entry["dependencies"] and entry["stamp_dir"] == "build/skiff-go-v1.2.3"
     assert entry["downloads"][0]["uris"][0] == "https+https://github.com/skiffos/skiff-go/archive/v1.2.3"
     assert info["host-go"]["version"] == "1.26.3"
+
+
+@pytest.mark.skipif(shutil.which("xz") is None, reason="xz is not installed on this machine")
+def test_host_packages_expose_the_machines_own_tools(tmp_path):
+    out = tmp_path / "out"
+    frag = tmp_path / "frag"
+    frag.write_text("BR2_TOOLCHAIN_EXTERNAL=y\nBR2_x86_64=y\nBR2_PACKAGE_HOST_GENIMAGE=y\n")
+    assert make(out, "defconfig", defconfig=frag).returncode == 0
+    r = make(out, "host-xz", "host-genimage")
+    assert r.returncode == 0, r.stderr
+    xz = out / "host" / "bin" / "xz"
+    assert xz.is_symlink() and Path(os.readlink(xz)).resolve() == Path(shutil.which("xz")).resolve()
+    genimage = out / "host" / "bin" / "genimage"
+    assert genimage.exists() == (shutil.which("genimage") is not None)  # never a fake tool
