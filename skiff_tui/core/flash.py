@@ -462,7 +462,7 @@ def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSe
 
     def partition(run: Run) -> None:
         run.tool(["sfdisk", "--wipe", "always", "--wipe-partitions", "always", "--no-reread", "--no-tell-kernel",
-                  "-q", target.path], "partitioning (sfdisk)", input=sfdisk_script(parts))
+                  "-q", target.path], "partitioning (sfdisk)", input=sfdisk_script(parts, lbs))
         for p in parts:                       # stale signatures (old btrfs, ISO) must not survive mkfs.vfat
             run.zero(p.start, min(p.size, 1024 * 1024))
     plan.steps.append(Step("write the GPT partition table (sfdisk)", partition))

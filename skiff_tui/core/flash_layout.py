@@ -90,10 +90,11 @@ class Layout:
         return parts, note
 
 
-def sfdisk_script(parts: list[Part]) -> str:
-    lines = ["label: gpt", "unit: sectors", f"first-lba: {ALIGN // SECTOR}"]
+def sfdisk_script(parts: list[Part], sector: int = SECTOR) -> str:
+    """sfdisk counts in the disk's logical sectors (4096 on 4Kn disks), not always 512 bytes."""
+    lines = ["label: gpt", "unit: sectors", f"first-lba: {ALIGN // sector}"]
     for p in parts:
-        lines.append(f"start={p.start // SECTOR}, size={p.size // SECTOR}, type={p.type_guid}, name=\"{p.name}\"")
+        lines.append(f"start={p.start // sector}, size={p.size // sector}, type={p.type_guid}, name=\"{p.name}\"")
     return "\n".join(lines) + "\n"
 
 

@@ -21,6 +21,8 @@ def test_spec_layout_on_a_32gb_card():
     assert parts[2].start == MIB + 10 * GIB and parts[2].end <= 32_000_000_000 - 33 * 512
     script = sfdisk_script(parts)
     assert script.startswith("label: gpt\n") and 'name="persist"' in script and "start=2048, size=16777216" in script
+    script4k = sfdisk_script(parts, 4096)      # 4Kn disks: sfdisk's sectors are 4 KiB
+    assert "first-lba: 256" in script4k and "start=256, size=2097152" in script4k
 
 
 def test_small_card_shrinks_and_tiny_card_is_refused():
