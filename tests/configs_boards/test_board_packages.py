@@ -339,10 +339,11 @@ def _buildroot_symbols(tree: Path) -> tuple[set[str], set[str]]:
     return defined, legacy - defined
 
 
-@pytest.mark.skipif(not os.environ.get("BUILDROOT_DIR"),
-                    reason="set BUILDROOT_DIR to a Buildroot 2026.02.3 tree to check symbol names")
+@pytest.mark.skipif(not (os.environ.get("BUILDROOT_DIR") or os.environ.get("SKIFF_BUILDROOT_SRC")),
+                    reason="set BUILDROOT_DIR (or SKIFF_BUILDROOT_SRC) to a Buildroot 2026.02.3 tree "
+                           "to check symbol names")
 def test_every_buildroot_symbol_exists_and_is_not_legacy(index):
-    tree = Path(os.environ["BUILDROOT_DIR"])
+    tree = Path(os.environ.get("BUILDROOT_DIR") or os.environ["SKIFF_BUILDROOT_SRC"])
     assert (tree / "Config.in").is_file(), f"{tree} is not a Buildroot tree"
     defined, legacy = _buildroot_symbols(tree)
     for pkg in our_packages(index):

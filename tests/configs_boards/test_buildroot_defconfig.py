@@ -22,9 +22,9 @@ from board_catalog import BOARDS, CONFIGS, board_packages, merged  # noqa: E402
 
 from skiff_tui.core.packages import discover  # noqa: E402
 
-BUILDROOT = os.environ.get("BUILDROOT_DIR", "")
+BUILDROOT = os.environ.get("BUILDROOT_DIR") or os.environ.get("SKIFF_BUILDROOT_SRC") or ""
 pytestmark = [
-    pytest.mark.skipif(not BUILDROOT, reason="set BUILDROOT_DIR to a Buildroot 2026.02.3 tree to run"),
+    pytest.mark.skipif(not BUILDROOT, reason="set BUILDROOT_DIR (or SKIFF_BUILDROOT_SRC) to a Buildroot 2026.02.3 tree to run"),
     pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed"),
 ]
 
