@@ -19,6 +19,7 @@ from ...core import overrides as ov
 from ...core import readonly
 from ...core.errors import SkiffError
 from ..widgets.editor_dialogs import UnsavedChangesModal
+from .overrides import _shown_path
 from . import SkiffScreen
 
 
@@ -29,7 +30,7 @@ class CoreYamlScreen(SkiffScreen):
     CoreYamlScreen #cy-top { height: 3; padding: 0 1; }
     CoreYamlScreen #cy-top Label { padding: 1 1 0 0; }
     CoreYamlScreen #cy-layer { width: 36; }
-    CoreYamlScreen #cy-origin { padding: 1 0 0 2; color: $text-muted; }
+    CoreYamlScreen #cy-origin { padding: 0 0 0 2; color: $text-muted; height: 3; }
     CoreYamlScreen #cy-body { height: 1fr; }
     CoreYamlScreen #cy-editor { width: 3fr; }
     CoreYamlScreen #cy-side { width: 2fr; min-width: 30; }
@@ -115,7 +116,7 @@ class CoreYamlScreen(SkiffScreen):
         self.place = place
         self.editor.load_text(place.text)
         self.saved_text = place.text      # only the user's edits count as unsaved
-        origin = f"{place.target}  ·  started from {place.origin}"
+        origin = f"{_shown_path(place.target, self.app.root)}\nstarted from {place.origin}"
         if place.note:
             origin += f"  ·  {place.note}"
         self.query_one("#cy-origin", Static).update(origin)

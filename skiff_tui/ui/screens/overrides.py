@@ -26,12 +26,20 @@ from . import SkiffScreen
 TABS = ("hostname", "wifi", "ssh", "files")
 
 
+def _shown_path(path: Path, root: Path) -> str:
+    """A path inside the skiff tree relative to it (shorter, and what the user knows), else absolute."""
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return str(path)
+
+
 class OverridesScreen(SkiffScreen):
     SECTION = "overrides"
     DEFAULT_CSS = """
     OverridesScreen #ov-top { height: 3; padding: 0 1; }
     OverridesScreen #ov-top Label { padding: 1 1 0 0; }
-    OverridesScreen #ov-layer { width: 60; }
+    OverridesScreen #ov-layer { width: 40; }
     OverridesScreen #ov-layer-path { padding: 1 0 0 2; color: $text-muted; }
     OverridesScreen TabbedContent { height: 1fr; }
     OverridesScreen TabPane { padding: 0 1; }
@@ -155,7 +163,7 @@ class OverridesScreen(SkiffScreen):
     # --- per-layer contents -------------------------------------------------------------------
     def refresh_layer(self) -> None:
         layer = self.layer
-        self.query_one("#ov-layer-path", Static).update(str(layer.path))
+        self.query_one("#ov-layer-path", Static).update(_shown_path(layer.path, self.app.root) + "/")
         self._refresh_hostname()
         self._refresh_wifi()
         self._refresh_keys()
