@@ -660,3 +660,22 @@ def test_host_packages_expose_the_machines_own_tools(tmp_path):
     assert xz.is_symlink() and Path(os.readlink(xz)).resolve() == Path(shutil.which("xz")).resolve()
     genimage = out / "host" / "bin" / "genimage"
     assert genimage.exists() == (shutil.which("genimage") is not None)  # never a fake tool
+
+
+@pytest.mark.skipif(shutil.which("mksquashfs") is None or shutil.which("mke2fs") is None,
+                    reason="squashfs-tools / e2fsprogs are not installed on this machine")
+def test_real_filesystem_images_when_the_tools_exist(tmp_path):
+    out = tmp_path / "out"
+    frag = tmp_path / "frag"
+    frag.write_text("BR2_TOOLCHAIN_EXTERNAL=y\nBR2_x86_64=y\nBR2_TARGET_ROOTFS_SQUASHFS=y\n"
+                    'BR2_TARGET_ROOTFS_EXT2=y\nBR2_TARGET_ROOTFS_EXT2_4=y\nBR2_TARGET_ROOTFS_EXT2_SIZE="8M"\n'
+                    "# BR2_TARGET_ROOTFS_TAR is not set\n")
+    assert make(out, "defconfig", defconfig=frag).returncode == 0
+    r = make(out)
+    assert r.returncode == 0, r.stderr
+    assert (out / "images" / "rootfs.squashfs").read_bytes()[:4] == b"hsqs"
+    ext4 = (out / "images" / "rootfs.ext4").read_bytes()
+    assert len(ext4) == 8 * 1024 * 1024 and ext4[1024 + 56:1024 + 58] == b"\x53\xef"  # ext superblock magic
+    listing = subprocess.run(["unsquashfs", "-l", str(out / "images" / "rootfs.squashfs")],
+                             capture_output=True, text=True).stdout
+    assert "squashfs-root/bin/busybox" in listing and "squashfs-root/etc/os-release" in listing
