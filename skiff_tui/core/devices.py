@@ -569,7 +569,11 @@ def default_source() -> DeviceSource:
     fake = os.environ.get("SKIFF_FAKE_DEVICES")
     if fake:
         return FakeDeviceSource.from_files(sorted(Path(fake).glob("*.json")))
-    return PyudevSource()
+    try:
+        return PyudevSource()
+    except (ImportError, OSError) as exc:
+        raise DeviceError(f"cannot list block devices: {exc}",
+                          hint="install pyudev and libudev1 (Debian: python3-pyudev)") from None
 
 
 def is_block_device(path: str | Path) -> bool:

@@ -8,6 +8,7 @@ below that the format is refused with the size needed.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -100,6 +101,8 @@ def sfdisk_script(parts: list[Part], sector: int = SECTOR) -> str:
 
 def read_table(target: str | Path) -> list[Part]:
     """The GPT/MBR partitions of an image file or disk, via `sfdisk -J` (no kernel involved)."""
+    if shutil.which("sfdisk") is None:
+        raise FlashError("sfdisk is not installed", hint="install the 'fdisk' package")
     proc = subprocess.run(["sfdisk", "-J", str(target)], capture_output=True, text=True,
                           stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
