@@ -88,7 +88,7 @@ def test_refusals_are_one_line_and_exit_2(env, capsys, argv, message):
     assert err.count("\n") == 1, "one line, no traceback"
 
 
-def test_buildimage_format_install_write_verify_on_files(env, capsys):
+def test_buildimage_format_install_write_verify_on_files(tools, env, capsys):
     img = env["tmp"] / "skiff.img"
     code, out, err = run(capsys, "flash", "buildimage", "--image", str(img), "--size", "100M", *SCALE)
     assert code == 0, err
@@ -126,7 +126,7 @@ def test_buildimage_format_install_write_verify_on_files(env, capsys):
     assert code == 2 and "verification failed: 1 chunk(s)" in err
 
 
-def test_pi_sd_and_pi_image_habits(env, capsys, monkeypatch):
+def test_pi_sd_and_pi_image_habits(tools, env, capsys, monkeypatch):
     img = env["tmp"] / "habit.img"
     monkeypatch.setenv("PI_IMAGE", str(img))
     code, _, err = run(capsys, "flash", "buildimage", "--size", "100M", *SCALE)
