@@ -123,8 +123,8 @@ def test_hooks_have_valid_shell_syntax(index):
 def _make_env(extra=None):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("SKIFF_") and not k.endswith(("_SD", "_IMAGE", "_DISK"))}
-    env.pop("MAKEFLAGS", None)
-    env.pop("MAKELEVEL", None)
+    for var in ("MAKEFLAGS", "MAKELEVEL", "BUILDROOT_DIR", "BINARIES_DIR", "HOST_DIR"):
+        env.pop(var, None)
     env.update(extra or {})
     return env
 
