@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -39,6 +40,9 @@ from .fragments import quote
 from .workspace import Workspace
 
 Progress = Callable[[str], None]
+# load_kconfig changes os.environ and the working directory while it parses: one load at a time
+# (a reload started while another is still parsing in its thread waits for it).
+_LOAD_LOCK = threading.Lock()
 
 
 class KconfigLoadError(BuildrootError):
@@ -115,7 +119,8 @@ class KconfigModel:
         saved delta) if that is newer than `config`."""
         progress("Parsing Buildroot's Kconfig")
         try:
-            kconf = buildroot.load_kconfig(tree, base_dir, externals, baseline_config)
+            with _LOAD_LOCK:
+                kconf = buildroot.load_kconfig(tree, base_dir, externals, baseline_config)
         except BuildrootError as exc:
             raise _located(exc, tree) from None
         except OSError as exc:

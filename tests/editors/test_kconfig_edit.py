@@ -338,3 +338,31 @@ def test_real_buildroot_tree(tmp_path, read_only_off, skiff_root):
     assert model.changes() == {"BR2_PACKAGE_PYTHON3": "y"}
     print(f"real Buildroot: load + baseline {elapsed:.2f} s")
     assert elapsed < 10  # generous: shared 2-core machine
+
+
+def test_concurrent_loads_do_not_mix_environments(kconfig_tree, kconfig_texts, tmp_path):
+    """load_kconfig sets os.environ and the cwd while parsing; two loads in threads (a reload
+    started while the first still parses) must each see their own externals and restore both."""
+    import threading
+
+    env_before, cwd_before = dict(os.environ), os.getcwd()
+    results, errors = {}, []
+
+    def load(name):
+        ext = tmp_path / name
+        ext.mkdir()
+        (ext / "Config.in").write_text(kconfig_texts["external/Config.in"].replace("EXTERNAL_TINY_PATH", f"EXTERNAL_{name}_PATH"))
+        try:
+            model = KconfigModel.load(kconfig_tree, tmp_path / f"base-{name}", [(name, ext)], baseline_config=None)
+            results[name] = model.find("BR2_PACKAGE_TINY_APP").prompt[0]
+        except Exception as exc:  # reported below with its text
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load, args=(n,)) for n in ("ONE", "TWO", "THREE")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert results == {n: f"tiny app (from {tmp_path / n})" for n in ("ONE", "TWO", "THREE")}
+    assert dict(os.environ) == env_before and os.getcwd() == cwd_before
