@@ -166,6 +166,11 @@ async def test_file_editor_new_save_and_unsaved_prompt(make_ov_app, ov_root):
         await pilot.press("ctrl+s")
         assert path.read_text() == "a: 1" and mode(path) == 0o644
         editor.insert("\nb: 2")
+        # a guided edit meanwhile (it refreshes the file tree) keeps the unsaved text
+        screen.query_one("#ov-hostname", Input).value = "pi"
+        await press(pilot, screen, "#ov-host-save")
+        assert editor.text == "a: 1\nb: 2" and screen.has_unsaved_changes()
+        editor.focus()
         await pilot.press("escape", "escape")   # the first one leaves the editor, the second the screen: it asks first
         assert isinstance(app.screen, UnsavedChangesModal)
         await pilot.press("s")

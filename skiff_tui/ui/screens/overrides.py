@@ -167,7 +167,7 @@ class OverridesScreen(SkiffScreen):
         self._refresh_hostname()
         self._refresh_wifi()
         self._refresh_keys()
-        self._refresh_files()
+        self._refresh_files(close=True)
 
     def _refresh_hostname(self) -> None:
         layer = self.layer
@@ -205,7 +205,9 @@ class OverridesScreen(SkiffScreen):
         if not self.keys:
             lst.add_option(Option(Text("no keys in this layer", style="dim"), id="", disabled=True))
 
-    def _refresh_files(self) -> None:
+    def _refresh_files(self, *, close: bool = False) -> None:
+        """Show the layer's files (after a write, a new layer directory appears); `close` also
+        closes the open file (on a layer switch, after the unsaved-changes question)."""
         layer = self.layer
         left = self.query_one("#ov-files-left", Vertical)
         empty = self.query_one("#ov-files-empty", Static)
@@ -228,7 +230,8 @@ class OverridesScreen(SkiffScreen):
                 tree.display = False
             empty.display = True
             empty.update(f"{layer.label} has no files yet." + ("" if self.read_only else " Ctrl+N creates one."))
-        self._close_file()
+        if close or (self.open_path is not None and not self.open_path.exists()):
+            self._close_file()
 
     # --- layer selector -----------------------------------------------------------------------
     @on(Select.Changed, "#ov-layer")
@@ -290,6 +293,7 @@ class OverridesScreen(SkiffScreen):
         self.notify(f"Wi-Fi network saved to {path} (mode 0600)")
         self.query_one("#ov-psk", Input).value = ""
         self._refresh_wifi()
+        self._refresh_files()
 
     @on(OptionList.OptionHighlighted, "#ov-wifi-list")
     def _wifi_picked(self, event: OptionList.OptionHighlighted) -> None:
@@ -330,6 +334,7 @@ class OverridesScreen(SkiffScreen):
             parts.append(f"{len(dupes)} already present")
         self.notify("SSH keys: " + ", ".join(parts))
         self._refresh_keys()
+        self._refresh_files()
 
     def _remove_key(self) -> None:
         lst = self.query_one("#ov-keys", OptionList)
