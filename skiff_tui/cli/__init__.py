@@ -41,11 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        # Bare `skiff` opens the TUI, like bare `make` lists: see README.
-        args = parser.parse_args(["tui", *(argv or [])])
+        # Bare `skiff` (options only, e.g. `skiff -w lab`) opens the TUI.
+        args = parser.parse_args(["tui", *argv])
     try:
         return int(args.func(args) or 0)
     except SkiffError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
@@ -168,8 +167,6 @@ def cmd_clean(args) -> int:
         if answer.strip() != ws.name:
             print("skiff: not cleaned", file=sys.stderr)
             return 1
-    with ws.lock():
-        for path in (ws.dir, ws.final_dir):
-            shutil.rmtree(path, ignore_errors=True)
+    ws.clean()
     print(f"skiff: cleaned workspace {ws.name!r}")
     return 0

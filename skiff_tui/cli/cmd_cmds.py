@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from .common import add_workspace_arg, context
 
 
@@ -17,8 +14,7 @@ def register(sub) -> None:
 
 
 def cmd_cmd(args) -> int:
-    from ..core.commands import command_argv_env
+    from ..core.commands import run_command
 
     ctx = context(args)
-    argv, env, cwd = command_argv_env(ctx.root, ctx.env, ctx.workspace, ctx.index, args.package, args.command)
-    return subprocess.run(argv, env=env, cwd=cwd).returncode
+    return run_command(ctx.root, ctx.env, ctx.workspace, ctx.index, args.package, args.command)

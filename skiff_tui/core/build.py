@@ -11,7 +11,6 @@ owner pid rewrite it as `interrupted`.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -21,7 +20,7 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable, TextIO
 

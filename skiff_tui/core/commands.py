@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+from typing import Callable
 
 from .buildroot import locate
 from .configure import command_env, plan, saved_selection
@@ -38,3 +40,23 @@ def command_argv_env(root: Path, env: dict[str, str], workspace: Workspace, inde
     run_env.pop("MAKELEVEL", None)
     extensions = pkg.path / "extensions"
     return ["make", "--no-print-directory", "-C", str(extensions), command], run_env, extensions
+
+
+def run_command(root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex,
+                package: str, command: str) -> int:
+    """Run a package command on the caller's terminal (it may prompt); its exit status."""
+    argv, run_env, cwd = command_argv_env(root, env, workspace, index, package, command)
+    return subprocess.run(argv, env=run_env, cwd=cwd).returncode
+
+
+def stream_command(root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex,
+                   package: str, command: str, on_line: Callable[[str], None]) -> int:
+    """Run a package command without a terminal, handing each output line to on_line (for a
+    log pane). Commands that need confirmation refuse by themselves without a terminal."""
+    argv, run_env, cwd = command_argv_env(root, env, workspace, index, package, command)
+    run_env["SKIFF_NO_INTERACTIVE"] = "1"
+    with subprocess.Popen(argv, env=run_env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1) as proc:
+        for line in proc.stdout:
+            on_line(line.rstrip("\n"))
+        return proc.wait()

@@ -66,6 +66,17 @@ def saved_selection(workspace: Workspace) -> list[str] | None:
     return list(state["selection"]) if state and state.get("selection") else None
 
 
+def save_selection(workspace: Workspace, selection: list[str] | str) -> list[str]:
+    """Store the user's selection without running Kconfig (the TUI's stack editor). The digest
+    covers the selection, so the next compile reconfigures."""
+    names = parse_selection(selection) if isinstance(selection, str) else parse_selection(",".join(selection))
+    with workspace.lock("skiff: save selection"):
+        state = workspace.load_state() or {}
+        state["selection"] = names
+        workspace.save_state(state)
+    return names
+
+
 def selection_for(workspace: Workspace, env: dict[str, str], selection: list[str] | str | None = None) -> list[str]:
     """Explicit selection, else SKIFF_CONFIG, else the workspace's saved chain (compile resumes)."""
     if isinstance(selection, str):

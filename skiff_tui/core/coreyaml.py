@@ -663,7 +663,7 @@ def load(path: str | Path) -> dict:
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         raise CoreYamlError("not valid UTF-8 text", path=path)
     except OSError as exc:
         raise CoreYamlError(f"cannot read skiff-core config: {exc.strerror}", path=path)

@@ -68,7 +68,7 @@ def parse_lines(text: str, *, path: Path | None, layer: str, root: Path | None =
 def read_fragment(path: Path, *, layer: str, root: Path | None = None) -> list[Assignment]:
     try:
         text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         raise FragmentError("not valid UTF-8 text", path=path)
     except OSError as exc:
         raise FragmentError(f"cannot read fragment: {exc.strerror}", path=path)

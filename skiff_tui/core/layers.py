@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import LayerError
-from .fragments import Assignment, MergedFragment, Origin, fragment_files, quote, read_fragment
+from .fragments import MergedFragment, Origin, fragment_files, quote, read_fragment
 from .packages import BASE_NAMESPACE, PackageIndex
 from .resolve import Chain
 

@@ -78,6 +78,23 @@ class Workspace:
     def lock(self, command: str | None = None) -> "WorkspaceLock":
         return WorkspaceLock(self, command or " ".join(sys.argv))
 
+    def clean(self, command: str = "skiff clean") -> None:
+        """Remove the build output and the final-config dir under the lock. The user's override
+        layer (overrides/workspaces/<ws>/) is theirs and is kept."""
+        import shutil
+
+        with self.lock(command):
+            for path in (self.dir, self.final_dir):
+                shutil.rmtree(path, ignore_errors=True)
+
+    def delete(self, command: str = "skiff: delete workspace") -> None:
+        """clean(), then forget the workspace entirely (its lock file too)."""
+        self.clean(command)
+        try:
+            self.lock_path.unlink()
+        except FileNotFoundError:
+            pass
+
 
 def list_workspaces(root: Path) -> list[str]:
     base = paths.workspaces_dir(root)

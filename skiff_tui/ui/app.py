@@ -43,21 +43,10 @@ class PaletteCommand(NamedTuple):
 
 
 def save_selection(workspace: Workspace, names: list[str]) -> None:
-    """Store the user's selection in the workspace through the engine (no Kconfig run).
+    """Store the user's selection through the engine (no Kconfig run; refused when read-only)."""
+    from ..core.configure import save_selection as engine_save
 
-    Uses the engine's own save_selection when it has one; otherwise updates the saved state with
-    Workspace.save_state under the workspace lock (both refuse in read-only mode).
-    """
-    from ..core import configure
-
-    engine_save = getattr(configure, "save_selection", None)
-    if engine_save is not None:
-        engine_save(workspace, list(names))
-        return
-    with workspace.lock("skiff tui: save selection"):
-        state = workspace.load_state() or {}
-        state["selection"] = list(names)
-        workspace.save_state(state)
+    engine_save(workspace, list(names))
 
 
 class MissingScreen(SkiffScreen):
@@ -403,20 +392,16 @@ class SkiffApp(App[None]):
         """Hand the terminal to a package command (like `skiff cmd`), then come back."""
         if self.read_only:
             return
-        import subprocess
+        from ..core.commands import run_command
 
-        from ..core.commands import command_argv_env
-
-        try:
-            argv, env, cwd = command_argv_env(self.root, self.env, self.workspace, self.index, package, command)
-        except SkiffError as exc:
-            self.show_error(exc)
-            return
         started = time.monotonic()
         try:
             with self.suspend():
                 print(f"skiff: running cmd/{package}/{command} (returns to the TUI when it ends)", flush=True)
-                code = subprocess.run(argv, env=env, cwd=cwd).returncode
+                code = run_command(self.root, self.env, self.workspace, self.index, package, command)
+        except SkiffError as exc:
+            self.show_error(exc)
+            return
         except Exception as exc:  # SuspendNotSupported in headless runs, OSError for a missing make
             self.show_error(SkiffError(f"cannot run cmd/{package}/{command}: {exc}"))
             return

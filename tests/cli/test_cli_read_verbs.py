@@ -116,3 +116,37 @@ def test_cmd_exit_code_and_unknown_command(root):
     assert r.returncode == 2 and "Error 4" in r.stderr  # make's own status for a failed recipe
     r = run_skiff("cmd", "pi/common", "explode")
     assert r.returncode == 2 and "has no command 'explode' (its commands: format, install)" in r.stderr
+
+
+def test_stream_command_hands_lines_to_a_pane_without_a_terminal(root):
+    from skiff_tui.core.commands import stream_command
+    from skiff_tui.core.packages import discover
+    from skiff_tui.core.workspace import Workspace
+
+    lines = []
+    env = {"SKIFF_CONFIG": "pi/4", "PI_SD": "/dev/sdq", "PATH": __import__("os").environ["PATH"]}
+    code = stream_command(root, env, Workspace(root, "default"), discover(root / "configs", env),
+                          "pi/common", "format", lines.append)
+    assert code == 0 and lines == ["formatting /dev/sdq in default from pi/common chain=pi/common,pi/4"]
+
+
+def test_bare_skiff_keeps_its_options_for_the_tui(root, monkeypatch):
+    import sys
+
+    from skiff_tui import cli
+
+    seen = {}
+    monkeypatch.setattr(sys, "argv", ["skiff", "-w", "lab"])
+    import skiff_tui.cli.tui_cmds as tui_cmds
+
+    monkeypatch.setattr(tui_cmds, "cmd_tui", lambda args: seen.setdefault("ws", args.workspace) and 0)
+    parser_func = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda: _patched(parser_func(), tui_cmds.cmd_tui))
+    cli.main()
+    assert seen == {"ws": "lab"}
+
+
+def _patched(parser, func):
+    for action in parser._subparsers._group_actions:
+        action.choices["tui"].set_defaults(func=func)
+    return parser

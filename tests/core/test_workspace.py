@@ -102,3 +102,28 @@ def test_corrupt_state_is_a_clear_error(skiff_root):
     (ws.final_dir / "state.json").write_text("{not json")
     with pytest.raises(WorkspaceError, match="saved state is unreadable"):
         ws.load_state()
+
+
+def test_clean_keeps_override_layer_and_delete_forgets_the_workspace(skiff_root):
+    ws = Workspace(skiff_root, "dev")
+    for d in (ws.dir / "build", ws.final_dir, ws.overrides_dir / "buildroot"):
+        d.mkdir(parents=True)
+    (ws.overrides_dir / "buildroot" / "mine").write_text("BR2_X=y\n")
+    ws.clean()
+    assert not ws.dir.exists() and not ws.final_dir.exists()
+    assert (ws.overrides_dir / "buildroot" / "mine").exists()
+    ws.delete()
+    assert not ws.lock_path.exists() and "dev" not in list_workspaces(skiff_root)
+
+
+def test_save_selection_validates_and_keeps_the_rest_of_the_state(skiff_root):
+    from skiff_tui.core.configure import save_selection
+    from skiff_tui.core.errors import PackageError
+
+    ws = Workspace(skiff_root, "dev")
+    ws.save_state({"selection": ["a/b"], "digest": "x"})
+    assert save_selection(ws, ["pi/4", " skiff/core", "pi/4"]) == ["pi/4", "skiff/core"]
+    assert ws.load_state() == {"selection": ["pi/4", "skiff/core"], "digest": "x"}
+    with pytest.raises(PackageError):
+        save_selection(ws, ["bad name"])
+    assert ws.load_state()["selection"] == ["pi/4", "skiff/core"]

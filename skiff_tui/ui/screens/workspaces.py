@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from dataclasses import dataclass
 
@@ -57,15 +56,8 @@ def workspace_info(root, name: str) -> WorkspaceInfo:
 
 
 def delete_workspace(ws: Workspace) -> None:
-    """Remove the build output and the final-config directory under the workspace lock, as
-    `skiff clean` does; the user's override layer (overrides/workspaces/<ws>/) is kept."""
-    with ws.lock(f"skiff tui: delete workspace {ws.name}"):
-        for path in (ws.dir, ws.final_dir):
-            shutil.rmtree(path, ignore_errors=True)
-    try:
-        ws.lock_path.unlink()
-    except FileNotFoundError:
-        pass
+    """Through the engine, as `skiff clean` does; the user's override layer is kept."""
+    ws.delete(f"skiff tui: delete workspace {ws.name}")
 
 
 def create_workspace_dialog(app) -> None:
