@@ -285,6 +285,11 @@ def test_show_info_lists_enabled_packages_with_recursive_dependencies(tmp_path):
     assert info["rootfs-cpio"] == {"type": "rootfs", "image_name": "rootfs.cpio",
                                    "dependencies": ["host-cpio", "host-lz4", "rootfs-common"]}
     assert "host-lz4" in info and "rootfs-tar" in info  # tar is on by default
+    # closed under dependencies, and reverse_dependencies mirror dependencies
+    assert {d for e in info.values() for d in e["dependencies"]} <= set(info)
+    for name, entry in info.items():
+        if "reverse_dependencies" in entry:
+            assert set(entry["reverse_dependencies"]) == {n for n, e in info.items() if name in e["dependencies"]}
     assert "htop" not in info and "linux" not in info
 
 
