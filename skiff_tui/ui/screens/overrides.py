@@ -173,7 +173,8 @@ class OverridesScreen(SkiffScreen):
         layer = self.layer
         try:
             effective = ov.effective_hostname(self.app.root, self.app.env, self.app.workspace)
-            note = (f"The image's hostname now: {effective[0]!r}, set by {effective[1]}" if effective
+            note = (f"The image's hostname now: {effective[0]!r}, set by "
+                    f"{effective[1].replace(str(self.app.root) + '/', '')}" if effective
                     else "The image's hostname now: Buildroot's default (no layer sets it)")
         except SkiffError as exc:
             note = f"The stack's hostname is unknown here ({exc.message})"
