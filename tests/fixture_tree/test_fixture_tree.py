@@ -541,7 +541,7 @@ def test_noise_and_delay_knobs(tmp_path):
                                                                     ">>> busybox 1.37.0 Installing to target"]
     # with a delay per step the build can be stopped midway, leaving no stamp for the step it was in
     assert make(out, "busybox-dirclean").returncode == 0
-    env = make_env(BR_FIXTURE_DELAY="0.5")
+    env = make_env(BR_FIXTURE_DELAY="1.5")  # a wide window, even on a loaded machine
     proc = subprocess.Popen(["make", "-C", str(TREE), f"O={out}", "busybox"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     for line in proc.stdout:
