@@ -12,13 +12,16 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from ..core import devices as dv
-from ..core import flash
-from ..core.devices import DeviceError
-from ..core.flash_copy import Progress
 from ..core.flash_layout import FlashError, Layout
 from .common import add_workspace_arg, context
+
+if TYPE_CHECKING:       # the engine (asyncio, udev glue) loads only when a flash verb runs
+    from ..core import flash
+    from ..core.flash_copy import Progress
+
+DEFAULT_IMAGE_GIB = 12      # == flash.DEFAULT_IMAGE_SIZE (a test keeps them equal)
 
 
 def register(sub) -> None:
@@ -45,7 +48,7 @@ def register(sub) -> None:
     v = verbs.add_parser("buildimage", help="format+install into a sparse image file (no root needed)")
     add_workspace_arg(v)
     v.add_argument("--image", default=os.environ.get("PI_IMAGE"), help="output image file (default: $PI_IMAGE)")
-    v.add_argument("--size", default=None, help=f"image size (default: {flash.DEFAULT_IMAGE_SIZE // 1024 ** 3}G)")
+    v.add_argument("--size", default=None, help=f"image size (default: {DEFAULT_IMAGE_GIB}G)")
     _install_args(v)
     _layout_arg(v)
     v.set_defaults(func=cmd_buildimage)
@@ -103,6 +106,7 @@ def _interactive() -> bool:
 
 # --- list ---------------------------------------------------------------------------------------
 def cmd_list(args) -> int:
+    from ..core import devices as dv
     source = dv.default_source()
     assessed = [dv.assess(i, min_size=Layout().min_disk_size()) for i in source.scan()]
     shown = dv.visible(assessed, args.all)
@@ -157,6 +161,8 @@ def _confirm(plan: flash.Plan, args) -> None:
 
 
 def _open_device(args, *, min_size: int = 0, create_size: int | None = None) -> flash.Target:
+    from ..core import flash
+    from ..core.devices import DeviceError
     path = _need(args.device, "--device", "PI_SD")
     try:
         return flash.open_target(path, show_all=args.all, unmount=args.unmount, min_size=min_size,
@@ -172,11 +178,13 @@ def _open_device(args, *, min_size: int = 0, create_size: int | None = None) -> 
 
 
 def _install_set(args) -> flash.InstallSet:
+    from ..core import flash
     ctx = context(args)
     return flash.workspace_install_set(ctx.workspace, ctx.env, args.images)
 
 
 def _blobs(args) -> list[flash.Blob]:
+    from ..core import flash
     return [flash.parse_blob(spec) for spec in args.bootloader]
 
 
@@ -202,6 +210,7 @@ class _Printer:
 
 
 def _run(plan: flash.Plan) -> int:
+    from ..core import flash
     outcome = flash.execute(plan, progress=_Printer())
     for msg in outcome.messages:
         print(msg)
@@ -221,6 +230,7 @@ def _next_steps(plan: flash.Plan) -> str:
 
 # --- verbs --------------------------------------------------------------------------------------
 def cmd_format(args) -> int:
+    from ..core import flash
     layout = _layout(args)
     target = _open_device(args, min_size=layout.min_disk_size())
     install = _install_set(args) if args.install else None
@@ -230,6 +240,7 @@ def cmd_format(args) -> int:
 
 
 def cmd_install(args) -> int:
+    from ..core import flash
     target = _open_device(args)
     plan = flash.plan_install(target, _install_set(args), blobs=_blobs(args))
     _confirm(plan, args)
@@ -237,6 +248,7 @@ def cmd_install(args) -> int:
 
 
 def cmd_buildimage(args) -> int:
+    from ..core import flash
     image = _need(args.image, "--image", "PI_IMAGE")
     if os.path.exists(image) and not os.path.isfile(image):
         raise FlashError(f"{image} is not a regular file: buildimage writes image files only",
@@ -248,6 +260,7 @@ def cmd_buildimage(args) -> int:
 
 
 def cmd_write(args) -> int:
+    from ..core import flash
     image = _need(args.image, "--image", "PI_IMAGE")
     if not os.path.isfile(image):
         raise FlashError("image file not found", path=image)
@@ -260,6 +273,7 @@ def cmd_write(args) -> int:
 
 
 def cmd_verify(args) -> int:
+    from ..core import flash
     image = _need(args.image, "--image", "PI_IMAGE")
     path = _need(args.device, "--device", "PI_SD")
     target = flash.open_target(path, show_all=args.all, unmount=True)

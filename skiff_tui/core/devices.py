@@ -26,10 +26,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 from .errors import SkiffError
+from .flash_units import GIB, MIB, SECTOR, human_size  # noqa: F401  (re-exported)
 
-SECTOR = 512
-GIB = 1024 ** 3
-MIB = 1024 ** 2
 LARGE_DISK = 128 * 1000 ** 3           # "unusually large" for an SD card (> 128 GB)
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/boot/firmware", "/efi", "/usr", "/var", "/home")
 HOTPLUG_SUBSYSTEMS = {"usb", "ieee1394", "pcmcia", "mmc", "ccw", "memstick"}
@@ -41,17 +39,6 @@ LOOP = re.compile(r"loop\d+\Z")
 
 class DeviceError(SkiffError):
     """A disk that must not (or cannot) be written: wrong kind, changed, busy, gone."""
-
-
-def human_size(n: int) -> str:
-    """Sizes the way card vendors print them (GB) and the way the layout speaks (GiB), short."""
-    if n >= GIB:
-        return f"{n / GIB:.1f} GiB"
-    if n >= MIB:
-        return f"{n / MIB:.0f} MiB"
-    if n >= 1024:
-        return f"{n / 1024:.0f} KiB"
-    return f"{n} B"
 
 
 # --- data ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .devices import GIB, MIB, SECTOR, human_size
+from .flash_units import GIB, MIB, SECTOR, human_size
 from .errors import SkiffError
 
 ALIGN = MIB                          # every partition starts on a 1 MiB boundary

@@ -167,3 +167,10 @@ def test_mounted_card_asks_before_unmounting(env, capsys, monkeypatch, tmp_path)
     monkeypatch.setattr("builtins.input", lambda prompt="": "n")
     code, _, err = run(capsys, "flash", "install", "--device", "/dev/sdb")
     assert code == 2 and "mounted partitions" in err
+
+
+def test_cli_default_image_size_matches_the_engine():
+    """flash_cmds names the default size without importing the engine at startup."""
+    from skiff_tui.cli import flash_cmds
+    from skiff_tui.core import flash
+    assert flash_cmds.DEFAULT_IMAGE_GIB * 1024 ** 3 == flash.DEFAULT_IMAGE_SIZE
