@@ -4,7 +4,7 @@ validates while typing with line numbers, outline, jumps, saves the user's text 
 from __future__ import annotations
 
 import pytest
-from textual.widgets import OptionList, TextArea, Tree
+from textual.widgets import OptionList, Tree
 
 from skifftest import write_package
 from skiff_tui.core.coreyaml import LAYER_FILE
