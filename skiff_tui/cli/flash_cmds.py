@@ -42,7 +42,7 @@ def register(sub) -> None:
         if name == "format":
             v.add_argument("--install", action="store_true", help="install the build output after formatting")
         _install_args(v)
-        _layout_arg(v)
+        _layout_arg(v, table=name == "format")
         v.set_defaults(func=cmd_format if name == "format" else cmd_install)
 
     v = verbs.add_parser("buildimage", help="format+install into a sparse image file (no root needed)")
@@ -50,7 +50,7 @@ def register(sub) -> None:
     v.add_argument("--image", default=os.environ.get("PI_IMAGE"), help="output image file (default: $PI_IMAGE)")
     v.add_argument("--size", default=None, help=f"image size (default: {DEFAULT_IMAGE_GIB}G)")
     _install_args(v)
-    _layout_arg(v)
+    _layout_arg(v, table=True)
     v.set_defaults(func=cmd_buildimage)
 
     v = verbs.add_parser("write", help="write an image file to a card: mapped blocks only, then read back")
@@ -84,14 +84,32 @@ def _install_args(v: argparse.ArgumentParser) -> None:
     v.add_argument("--images", help="build output directory (default: the workspace's images/)")
 
 
-def _layout_arg(v: argparse.ArgumentParser) -> None:
+def _layout_arg(v: argparse.ArgumentParser, table: bool = False) -> None:
     # Test-only: shrink SPEC's layout so tests work on megabyte-sized files. Not in --help.
     v.add_argument("--layout-scale", type=float, default=None, help=argparse.SUPPRESS)
+    if not table:
+        return
+    v.add_argument("--table", choices=("gpt", "mbr"), default=None,
+                   help="partition table (default: MBR when a --bootloader blob lies below byte 17408, else GPT)")
+    v.add_argument("--first-partition-start", metavar="SIZE", default=None,
+                   help="where p1 starts, e.g. 16M (default: 1 MiB, or after the last blob, 1 MiB aligned)")
+    v.add_argument("--boot-type", choices=("fat32", "esp"), default=None,
+                   help="BOOT's partition type: fat32 (MBR 0x0c / GPT basic data, default) or esp "
+                        "(EFI System: UEFI PCs)")
+    v.add_argument("--boot-active", action="store_true",
+                   help="set the MBR bootable flag on BOOT (GPT: the legacy BIOS bootable attribute)")
 
 
 def _layout(args) -> Layout:
     scale = getattr(args, "layout_scale", None)
-    return Layout().scaled(scale) if scale else Layout()
+    layout = Layout().scaled(scale) if scale else Layout()
+    start = getattr(args, "first_partition_start", None)
+    if start is not None:
+        from ..core.flash import parse_size
+        start = parse_size(start)
+    return layout.with_options(table=getattr(args, "table", None), first_start=start,
+                               boot_type=getattr(args, "boot_type", None),
+                               boot_active=getattr(args, "boot_active", False) or None)
 
 
 def _need(value, flag: str, env: str) -> str:

@@ -26,8 +26,8 @@ from . import devices as dv
 from .devices import BlockDeviceInfo, DeviceIdentity, human_size
 from .flash_copy import (CopyResult, FdWriter, Progress, ProgressFn, classify_os_error, copy_image,
                          image_digests, prepare_file_target, verify_target)
-from .flash_layout import (GPT_HEADER_AREA, FlashError, Layout, Part, sfdisk_script,
-                           skiff_partitions)
+from .flash_layout import (GPT_TAIL, FlashError, Geometry, Layout, Part, check_extents, read_layout,
+                           sfdisk_script, skiff_partitions)
 
 __all__ = ["FlashError", "Layout", "Plan", "Target", "Blob", "InstallSet", "open_target", "device_target", "collect_install",
            "plan_format", "plan_install", "plan_buildimage", "plan_write", "plan_verify", "execute",
@@ -65,8 +65,15 @@ class Blob:
     offset: int
 
     @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
     def size(self) -> int:
         return self.path.stat().st_size
+
+    def describe(self) -> str:
+        return f"{self.name} at byte {self.offset} ({self.size} bytes, up to byte {self.offset + self.size})"
 
     def data(self) -> bytes:
         return self.path.read_bytes()
@@ -82,18 +89,9 @@ def parse_blob(spec: str) -> Blob:
     return blob
 
 
-def check_blobs(blobs: list[Blob], parts: list[Part], disk_size: int) -> None:
-    for b in blobs:
-        end = b.offset + b.size
-        if end > disk_size:
-            raise FlashError(f"bootloader {b.path.name} at {b.offset} runs past the end of the target")
-        if b.offset < GPT_HEADER_AREA[1] and end > 440:
-            raise FlashError(f"bootloader {b.path.name} at byte {b.offset} would overwrite the GPT "
-                             f"(bytes 440–{GPT_HEADER_AREA[1]})", hint="boards that need that offset need an MBR layout")
-        for p in parts:
-            if b.offset < p.end and end > p.start:
-                raise FlashError(f"bootloader {b.path.name} ({human_size(b.size)} at byte {b.offset}) overlaps "
-                                 f"partition {p.number} ({p.name or 'unnamed'}, from byte {p.start})")
+def check_blobs(blobs: list[Blob], parts: list[Part], disk_size: int, table: str | None = "gpt") -> None:
+    """Refuse a blob that would land on the partition table, a partition or another blob."""
+    check_extents(blobs, parts, disk_size, table)
 
 
 # --- targets ------------------------------------------------------------------------------------
@@ -411,6 +409,8 @@ class Plan:
     steps: list[Step] = field(default_factory=list)
     min_size: int = 0
     writes: bool = True
+    written: list[str] = field(default_factory=list)   # what will be written: table, partitions, blobs
+    geometry: Geometry | None = None
 
     @property
     def confirm_name(self) -> str | None:
@@ -421,6 +421,7 @@ class Plan:
         lines = [f"{self.action} → {self.target.describe()}"]
         lines += [f"  erased: {e}" for e in self.erase] or ["  erased: nothing"]
         lines += [f"  kept:   {k}" for k in self.keep] or ["  kept:   nothing"]
+        lines += [f"  written: {w}" for w in self.written]
         lines += [f"  note:   {n}" for n in self.notes]
         lines += [f"  step {i}: {s.title}" for i, s in enumerate(self.steps, 1)]
         return "\n".join(lines)
@@ -440,21 +441,24 @@ def _existing_contents(target: Target) -> str:
 
 def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSet | None = None,
                 blobs: list[Blob] = (), populate: bool = False) -> Plan:
-    """GPT + BOOT/rootfs/persist; with `install`, then the install steps. `populate` (image files
-    only: buildimage) fills rootfs/persist at mkfs time with `mkfs.ext4 -d`."""
-    parts, note = layout.fit(target.size)
-    check_blobs(list(blobs), parts, target.size)
+    """Partition table (GPT, or MBR for boards whose blobs sit where a GPT would) + BOOT/rootfs/
+    persist; with `install`, then the install steps; the raw blobs last, each read back.
+    `populate` (image files only: buildimage) fills rootfs/persist at mkfs time with `mkfs.ext4 -d`."""
+    lbs = target.logical_block_size
+    geo = layout.geometry(target.size, list(blobs), lbs)
+    parts, note = geo.parts, geo.note
     action = "format+install" if install else "format"
     plan = Plan(action, target,
                 erase=[f"everything on {target.path} ({human_size(target.size)}; {_existing_contents(target)})"],
-                keep=["nothing: the whole disk is rewritten"], min_size=layout.min_disk_size())
-    plan.notes.append("layout: GPT; " + "; ".join(
-        f"p{p.number} {p.fstype} '{p.name}' {human_size(p.size)}" for p in parts))
+                keep=["nothing: the whole disk is rewritten"], min_size=layout.min_disk_size(parts[0].start),
+                geometry=geo)
+    plan.written += geo.describe()
+    plan.notes.append(f"layout: {'GPT' if geo.table == 'gpt' else 'MBR'}; " + "; ".join(
+        f"p{p.number} {p.fstype} '{p.label}' {human_size(p.size)}" for p in parts))
     if note:
         plan.notes.append(note)
     if target.info and target.info.all_mounts():
         plan.notes.append("will unmount " + ", ".join(f"{m}" for _, m in target.info.all_mounts()))
-    lbs = target.logical_block_size
     boot, rootfs, persist = parts
     populate_root = install.rootfs_dir if (install and populate) else None
     populate_persist = install.persist_dir if (install and populate) else None
@@ -462,19 +466,27 @@ def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSe
 
     def partition(run: Run) -> None:
         run.tool(["sfdisk", "--wipe", "always", "--wipe-partitions", "always", "--no-reread", "--no-tell-kernel",
-                  "-q", target.path], "partitioning (sfdisk)", input=sfdisk_script(parts, lbs))
+                  "-q", target.path], "partitioning (sfdisk)", input=sfdisk_script(parts, lbs, geo.table))
+        if geo.table == "mbr":
+            # an old GPT must not survive next to the new MBR: its header and entries (LBA 1–33,
+            # where the blobs go next) and its backup at the end of the disk
+            run.zero(lbs, min(34 * lbs, parts[0].start) - lbs)
+            tail = max(GPT_TAIL, 33 * lbs)
+            run.zero(target.size - tail, tail)
         for p in parts:                       # stale signatures (old btrfs, ISO) must not survive mkfs.vfat
             run.zero(p.start, min(p.size, 1024 * 1024))
-    plan.steps.append(Step("write the GPT partition table (sfdisk)", partition))
+    plan.steps.append(Step(f"write the {'GPT' if geo.table == 'gpt' else 'MBR (dos)'} partition table (sfdisk)",
+                           partition))
 
     def mkfs_boot(run: Run) -> None:
         run.tool(["mkfs.vfat", "-I", "-F", "32", "-n", "BOOT", "-S", str(lbs), f"--offset={boot.start // lbs}",
                   target.path, str(boot.size // 1024)], "mkfs.vfat BOOT")
-    plan.steps.append(Step(f"make FAT32 'BOOT' ({human_size(boot.size)})", mkfs_boot))
+    plan.steps.append(Step(f"make FAT32 'BOOT' ({human_size(boot.size)})"
+                           + (" as the EFI System partition" if layout.boot_type == "esp" else ""), mkfs_boot))
 
     def mkfs_ext4(part: Part, src: Path | None):
         def run_mkfs(run: Run) -> None:
-            argv = ["mkfs.ext4", "-F", "-q", "-L", part.name, "-O", "^64bit", "-E", f"offset={part.start}{nodiscard}"]
+            argv = ["mkfs.ext4", "-F", "-q", "-L", part.label, "-O", "^64bit", "-E", f"offset={part.start}{nodiscard}"]
             if src is not None:
                 argv += ["-d", str(src)]
             run.tool(argv + [target.path, f"{part.size // 1024}k"], f"mkfs.ext4 {part.name}")
@@ -525,16 +537,19 @@ def _install_steps(plan: Plan, target: Target, parts: dict[str, Part], install: 
 
 
 def _blob_steps(plan: Plan, blobs: list[Blob]) -> None:
+    """Raw blobs go last (after the table and filesystems, which would wipe them), each read back."""
     for b in blobs:
         def write_blob(run: Run, b=b) -> None:
             run.write_blob(b)
-        plan.steps.append(Step(f"write {b.path.name} ({human_size(b.size)}) at byte {b.offset}", write_blob))
-    plan.notes.append("raw bootloader(s): " + ", ".join(f"{b.path.name} at {b.offset}" for b in blobs))
+        plan.steps.append(Step(f"write {b.name} ({human_size(b.size)}) at byte {b.offset}, then read it back",
+                               write_blob))
+        plan.written.append(f"bootloader {b.describe()}")
 
 
 def plan_install(target: Target, install: InstallSet, *, blobs: list[Blob] = ()) -> Plan:
     parts = skiff_partitions(target.path)
-    check_blobs(list(blobs), list(parts.values()), target.size)
+    table, all_parts = read_layout(target.path)
+    check_blobs(list(blobs), all_parts, target.size, table)
     plan = Plan("install", target,
                 erase=[f"BOOT: {len(install.boot)} item(s) of the same name replaced"]
                 + ([f"rootfs: files also in {install.rootfs_dir.name}/ replaced"] if install.rootfs_dir else []),
@@ -577,11 +592,10 @@ def plan_write(image: str | Path, target: Target, *, blobs: list[Blob] = (), ver
         raise FlashError(f"the image ({human_size(size)}) is larger than {target.path} ({human_size(target.size)})",
                          kind="no-space", hint="use a larger card")
     try:
-        from .flash_layout import read_table
-        parts = read_table(image)
+        table, parts = read_layout(image)
     except FlashError:
-        parts = []
-    check_blobs(list(blobs), parts, max(size, target.size))
+        table, parts = None, []
+    check_blobs(list(blobs), parts, max(size, target.size), table)
     plan = Plan("write", target, erase=[f"everything on {target.path} ({_existing_contents(target)})"],
                 keep=([f"bytes past the image's end ({human_size(target.size - size)}) are left as they are"]
                       if target.is_device and target.size > size else []), min_size=size)
