@@ -97,9 +97,10 @@ def _run_target(ctx: Context, result, target: str | None) -> int:
                        target=target or "all", echo=sys.stdout)
     if record.status != "succeeded":
         failure = record.failure or {}
-        if failure.get("package"):
-            print(f"skiff: build failed in {failure['package']} ({failure.get('step') or 'unknown step'})",
-                  file=sys.stderr)
+        if failure.get("package") or failure.get("step"):
+            where = (f"in {failure['package']} ({failure.get('step') or 'unknown step'})" if failure.get("package")
+                     else f"in the {failure['step']}")
+            print(f"skiff: build failed {where}", file=sys.stderr)
             for line in failure.get("lines", [])[:10]:
                 print(f"  {line}", file=sys.stderr)
             for action in failure.get("next_actions", []):

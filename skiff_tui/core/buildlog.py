@@ -204,6 +204,26 @@ def _next_actions(package: str | None, step: str | None) -> list[str]:
     return actions
 
 
+TOP_TARGET = re.compile(r"\[[^\]]*?:\s*(?P<target>target-finalize|target-post-image|rootfs-[\w-]+)\] Error")
+HOOK_BANNER = re.compile(r"^skiff: running (?P<which>pre|post) hook of (?P<layer>\S+)")
+TOP_TARGET_STEPS = {"target-finalize": "finalizing the target (overlays, post-build scripts)",
+                    "target-post-image": "post-image scripts"}
+
+
+def _top_level_failure(clean: list[str], make_chain: list[str], chain_start: int) -> tuple[str | None, str] | None:
+    target = next((m["target"] for l in make_chain if (m := TOP_TARGET.search(l))), None)
+    if target is None:
+        return None
+    for line in reversed(clean[:chain_start]):
+        banner = HOOK_BANNER.match(line)
+        if banner:
+            kind = "post-build" if banner["which"] == "pre" else "post-image"
+            return None, f"{kind} hook of {banner['layer']}"
+        if line.startswith(">>>"):
+            break
+    return None, TOP_TARGET_STEPS.get(target, f"filesystem image ({target})")
+
+
 def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None) -> dict | None:
     """The failure summary of a build's output, or None if it shows no make error.
 
@@ -258,6 +278,13 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
                                           or MAKE_TRAILER.match(clean[chain_end + 1])):
         chain_end += 1
     make_chain = [l for l in clean[chain_start:chain_end + 1] if MAKE_ERROR.match(l)]
+    if not stamp_errors:
+        # Not a package step: a top-level target such as target-finalize (overlays and post-build
+        # scripts) or target-post-image. Blame the hook skiff's wrapper last announced, not the
+        # package that happened to build last.
+        top = _top_level_failure(clean, make_chain, chain_start)
+        if top is not None:
+            package, step = top
 
     # Region to search for the error text: from this package's last `>>>` line (or the previous
     # failure / any `>>>` line) up to the chain.

@@ -198,8 +198,8 @@ def load_kconfig(tree: Path, base_dir: Path, externals: list[tuple[str, Path]], 
 
     write_external_includes(base_dir, externals)
     with _kconfig_environment(tree, base_dir, externals):
-        cwd = os.getcwd()
-        os.chdir(tree)
+        # $srctree (set above) anchors Buildroot's relative `source` paths: no chdir needed,
+        # so other threads keep their working directory.
         try:
             kconf = kconfiglib.Kconfig(str(tree / "Config.in"), warn_to_stderr=False)
             if config is not None and config.exists():
@@ -208,8 +208,6 @@ def load_kconfig(tree: Path, base_dir: Path, externals: list[tuple[str, Path]], 
             first = str(exc).strip().splitlines()[0]
             raise BuildrootError(f"Buildroot's Kconfig could not be loaded: {first}",
                                  hint="use 'skiff br menuconfig' (Buildroot's own tool) instead")
-        finally:
-            os.chdir(cwd)
     return kconf
 
 
@@ -221,17 +219,26 @@ def choice_groups(tree: Path, externals: list[tuple[str, Path]], env: dict[str, 
     import hashlib
     import json
 
-    key = hashlib.sha256(json.dumps([str(tree), tree_version(tree), str((tree / "Config.in").stat().st_mtime_ns),
-                                     [[n, str(p)] for n, p in externals]]).encode()).hexdigest()[:20]
+    key = hashlib.sha256(json.dumps([str(tree), [[n, str(p)] for n, p in externals]]).encode()).hexdigest()[:20]
     cache = paths.cache_dir(env) / "kconfig" / f"choices-{key}.json"
     try:
-        return json.loads(cache.read_text())
-    except (OSError, ValueError):
+        saved = json.loads(cache.read_text())
+        # valid only while every Kconfig file it was parsed from is unchanged
+        if all(os.stat(f).st_mtime_ns == m for f, m in saved["files"].items()):
+            return saved["groups"]
+    except (OSError, ValueError, KeyError, TypeError):
         pass
     with tempfile.TemporaryDirectory(prefix="skiff-choices-") as tmp:
         kconf = load_kconfig(tree, Path(tmp), externals)
+        files = {}
+        for name in kconf.kconfig_filenames:
+            path = name if os.path.isabs(name) else os.path.join(tree, name)
+            try:
+                files[path] = os.stat(path).st_mtime_ns
+            except OSError:
+                pass  # a generated include in the temp dir
     groups = [[sym.name for sym in choice.syms] for choice in kconf.unique_choices]
     from . import atomic
 
-    atomic.write_text(cache, json.dumps(groups), fsync=False)
+    atomic.write_text(cache, json.dumps({"groups": groups, "files": files}), fsync=False)
     return groups

@@ -73,10 +73,20 @@ def test_stamp_dirs_map_wins_over_guessing():
 
 def test_failure_without_stamp_uses_last_progress_line():
     lines = [">>> busybox 1.37.0 Installing to target", "cp: cannot stat 'x': No such file or directory",
-             "make: *** [Makefile:100: target-finalize] Error 1"]
+             "make: *** [Makefile:100: busybox-install] Error 1"]
     summary = buildlog.summarize_failure(lines)
     assert summary["package"] == "busybox"
     assert summary["step"] == "install-target"
+    assert summary["lines"] == ["cp: cannot stat 'x': No such file or directory"]
+
+
+def test_target_finalize_failure_is_not_blamed_on_the_last_package():
+    lines = [">>> busybox 1.37.0 Installing to target", ">>>   Finalizing target directory",
+             "cp: cannot stat 'x': No such file or directory",
+             "make: *** [Makefile:100: target-finalize] Error 1"]
+    summary = buildlog.summarize_failure(lines)
+    assert summary["package"] is None
+    assert summary["step"] == "finalizing the target (overlays, post-build scripts)"
     assert summary["lines"] == ["cp: cannot stat 'x': No such file or directory"]
 
 
@@ -118,3 +128,22 @@ def test_build_time_log():
     assert buildlog.open_step(events) == ("host-demo-broken", "build")
     closed = events[:4]
     assert buildlog.open_step(closed) is None
+
+
+def test_failed_post_build_hook_is_blamed_on_the_hook_not_the_last_package():
+    from skiff_tui.core.buildlog import summarize_failure
+
+    lines = [
+        ">>> skiff-core 1.15.0 Installing to target",
+        "install -m 0755 skiff-core /target/usr/bin",
+        ">>>   Finalizing target directory",
+        "skiff: running pre hook of pi/common",
+        "mkimage: command not found",
+        "make[1]: *** [Makefile:165: target-finalize] Error 1",
+        "make: *** [Makefile:23: _all] Error 2",
+    ]
+    summary = summarize_failure(lines)
+    assert summary["package"] is None
+    assert summary["step"] == "post-build hook of pi/common"
+    assert summary["lines"] == ["mkimage: command not found"]
+    assert summary["next_actions"] == []

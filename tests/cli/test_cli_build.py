@@ -189,3 +189,20 @@ def test_choice_member_replaced_by_a_later_layer_is_an_override_not_a_failure(ro
     assert run_skiff("configure").returncode == 0
     config = (ws_dir(root) / ".config").read_text()
     assert "BR2_x86_64=y" in config and "BR2_aarch64=y" not in config
+
+
+def test_choice_cache_follows_edits_of_any_kconfig_file(root, tmp_path):
+    import shutil
+
+    from skiff_tui.core import buildroot
+
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURE, tree, symlinks=True)
+    env = {"SKIFF_CACHE_DIR": str(tmp_path / "cache")}
+    groups = buildroot.choice_groups(tree, [], env)
+    arch = next(g for g in groups if "BR2_aarch64" in g)
+    sourced = tree / "package" / "Config.in"
+    sourced.write_text(sourced.read_text() + '\nchoice\n\tprompt "extra"\nconfig BR2_SKIFF_TEST_A\n\tbool "a"\n'
+                       'config BR2_SKIFF_TEST_B\n\tbool "b"\nendchoice\n')
+    assert ["BR2_SKIFF_TEST_A", "BR2_SKIFF_TEST_B"] in buildroot.choice_groups(tree, [], env)
+    assert arch in buildroot.choice_groups(tree, [], env)

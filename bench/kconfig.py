@@ -15,7 +15,7 @@ What is measured, honestly, each as the median of --runs:
   search    one jump-to query over every symbol, choice, menu and comment ("usb", "^br2_package_.*ssl").
 
 Needs a Buildroot tree: $SKIFF_BUILDROOT_SRC, else /tmp/buildroot, else skiff's cached pinned copy.
-Run: .venv/bin/python tests/editors/bench_kconfig.py [--runs N]
+Run: .venv/bin/python bench/kconfig.py [--runs N]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from skiff_tui.core import buildroot  # noqa: E402
