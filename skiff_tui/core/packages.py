@@ -171,12 +171,20 @@ class PackageIndex:
     packages: dict[str, Package]
     roots: list[Path]
     warnings: list[str] = field(default_factory=list)
+    # SKIFF_CONFIG_PATH_<NS>_<NAME> variables that name no package in any root: as in SkiffOS,
+    # selecting <ns>/<name> then finds the package through the variable alone.
+    env_only: dict[str, Path] = field(default_factory=dict)
 
     def __contains__(self, name: str) -> bool:
         return name in self.packages
 
     def get(self, name: str, *, needed_by: str | None = None) -> Package:
         pkg = self.packages.get(name)
+        if pkg is None and is_valid_name(name) and env_var_for(name) in self.env_only:
+            path = self.env_only[env_var_for(name)]
+            if not path.is_dir():
+                raise PackageError(f"{env_var_for(name)} names a directory that does not exist", path=path)
+            pkg = self.packages[name] = load_package(name, path.resolve(), f"env:{env_var_for(name)}")
         if pkg is not None:
             if pkg.error is not None:
                 raise pkg.error
@@ -218,13 +226,14 @@ def discover(configs_dir: Path, env: dict[str, str] | None = None) -> PackageInd
                 f"packages {by_var[var]!r} and {name!r} both map to {var}; rename one of them",
                 path=sources[name][0])
         by_var[var] = name
+    env_only: dict[str, Path] = {}
     for var, value in env.items():
         if not var.startswith(ENV_PREFIX) or not value:
             continue
         path = Path(value).expanduser()
         name = by_var.get(var)
         if name is None:
-            warnings.append(f"{var}={value}: no package of that name in any configs path; ignored")
+            env_only[var] = path  # resolved by name when selected (the variable alone can't say it)
             continue
         if not path.is_dir():
             raise PackageError(f"{var} names a directory that does not exist", path=path)
@@ -238,4 +247,4 @@ def discover(configs_dir: Path, env: dict[str, str] | None = None) -> PackageInd
             packages[name] = Package(name=name, path=path.resolve(), source=label,
                                      description="(broken: see skiff check)", defects=[str(exc)], error=exc)
             warnings.append(f"{name} is broken: {exc}")
-    return PackageIndex(packages=packages, roots=roots, warnings=warnings)
+    return PackageIndex(packages=packages, roots=roots, warnings=warnings, env_only=env_only)

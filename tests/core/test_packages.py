@@ -130,3 +130,17 @@ def test_unknown_package_suggests_close_names(tmp_path):
     write_package(c, "odroid/u")
     with pytest.raises(ResolveError, match="did you mean odroid/xu"):
         discover(c, env={}).get("odroid/xu4")
+
+
+def test_env_var_alone_provides_a_package_when_selected(tmp_path):
+    from skiff_tui.core.resolve import resolve
+
+    c = tmp_path / "configs"
+    write_package(c, "a/base", description="base")
+    solo = write_package(tmp_path / "elsewhere", "my/board", description="from the variable", deps="a/base")
+    index = discover(c, env={"SKIFF_CONFIG_PATH_MY_BOARD": str(solo)})
+    assert "my/board" not in [p.name for p in index.listed()]  # the variable can't tell its name
+    assert resolve(index, "my/board").names == ["a/base", "my/board"]
+    assert index.get("my/board").source == "env:SKIFF_CONFIG_PATH_MY_BOARD"
+    with pytest.raises(ResolveError, match="unknown package 'my/other'"):
+        index.get("my/other")
