@@ -434,7 +434,7 @@ def _existing_contents(target: Target) -> str:
         return f"{len(target.info.partitions)} partition(s): {parts}"
     try:
         parts = skiff_partitions(target.path)
-        return "skiff layout: " + ", ".join(f"{p.name or p.number} {human_size(p.size)}" for p in parts.values())
+        return "skiff layout: " + ", ".join(f"{p.label or p.number} {human_size(p.size)}" for p in parts.values())
     except FlashError:
         return "whatever it holds"
 
@@ -453,8 +453,6 @@ def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSe
                 keep=["nothing: the whole disk is rewritten"], min_size=layout.min_disk_size(parts[0].start),
                 geometry=geo)
     plan.written += geo.describe()
-    plan.notes.append(f"layout: {'GPT' if geo.table == 'gpt' else 'MBR'}; " + "; ".join(
-        f"p{p.number} {p.fstype} '{p.label}' {human_size(p.size)}" for p in parts))
     if note:
         plan.notes.append(note)
     if target.info and target.info.all_mounts():

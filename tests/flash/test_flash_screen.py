@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from textual.app import App
-from textual.widgets import Button, DataTable, Input, RadioSet, Static
+from textual.widgets import Button, DataTable, Input, Label, RadioSet, Static
 
 from skiff_tui.core import devices as dv
 from skiff_tui.core.devices import FakeDeviceSource
@@ -233,3 +233,50 @@ async def test_swapped_card_event_drops_the_selection(tmp_path):
         source.remove("sdb")
         await settle(app, pilot)
         assert all(not r[0].endswith("sdb-card.bin") for r in rows(screen))
+
+
+async def test_in_the_app_with_nav_bar_and_the_apps_workspace(tmp_path, monkeypatch):
+    """The app builds FlashScreen() itself: nav bar and status line on top, workspace and
+    read-only mode taken from the app; the plan is worked out off the UI thread."""
+    import threading
+
+    from skiff_tui.core import flash, readonly
+    from skiff_tui.ui.app import SkiffApp
+    from skiff_tui.ui.screens import NavBar, StatusLine
+
+    planned_in: list[int] = []
+    real_device_target = flash.device_target
+
+    def device_target(*args, **kw):
+        planned_in.append(threading.get_ident())
+        return real_device_target(*args, **kw)
+    monkeypatch.setattr(flash, "device_target", device_target)
+
+    root = tmp_path / "root"
+    (root / "configs").mkdir(parents=True)
+    (root / "workspaces").mkdir()
+    monkeypatch.setenv("SKIFF_FAKE_DEVICES", str(FIXTURES))
+    for read_only in (False, True):
+        app = SkiffApp(root=root, env={"SKIFF_ROOT_DIR": str(root), "HOME": str(tmp_path)}, read_only=read_only)
+        try:
+            async with app.run_test(size=(130, 50)) as pilot:
+                await settle(app, pilot)
+                await pilot.press("7")
+                await settle(app, pilot)
+                screen = app.screen
+                assert isinstance(screen, FlashScreen), screen
+                nav = str(screen.query_one(NavBar).render())
+                assert "7 Flash" in nav and "1 Packages" in nav
+                assert screen.query(StatusLine), "status line under the nav bar"
+                assert screen.workspace is app.workspace and screen.read_only is read_only
+                title = str(screen.query_one(".pane-title", Label).render())
+                assert ("read-only" in title) is read_only
+                assert "/dev/sdb" in [r[0] for r in rows(screen)]
+                # Enter on a card: the plan comes from a worker, not the UI thread
+                await _select(screen, pilot, app, "/dev/sdb")
+                summary = str(screen.query_one("#summary", Static).render())
+                assert "no kernel" in summary or "no build output" in summary, summary
+                assert screen.plan is None and screen.query_one("#go", Button).disabled
+                assert planned_in and threading.main_thread().ident not in planned_in
+        finally:
+            readonly.set_read_only(False)

@@ -4,12 +4,16 @@ Choose the card from a live list that says why any disk is hidden or disabled; c
 install, install (update) or write an image; read what is erased and what is kept; type the
 device name; watch progress with speed and ETA; read the verification result and what to do next.
 The engine enforces every rule (it re-identifies the card, refuses changed or mounted disks);
-this screen only explains. Usable alone: `FlashScreen(workspace, read_only)`.
+this screen only explains. Plans (which read the card's table with sfdisk and collect the build
+output) are worked out in a thread, never on the UI thread. Part of the app (nav bar, status line:
+workspace, read-only and environment come from the app) or alone: `FlashScreen(workspace, read_only)`.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -18,9 +22,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import (Button, Checkbox, DataTable, Footer, Input, Label, ProgressBar, RadioButton,
-                             RadioSet, Static)
+from textual.widgets import (Button, Checkbox, DataTable, Input, Label, ProgressBar, RadioButton, RadioSet,
+                             Static)
 from textual.worker import Worker, WorkerState
 
 from ...core import devices as dv
@@ -28,6 +31,7 @@ from ...core import flash
 from ...core.errors import SkiffError
 from ...core.flash_copy import Progress
 from ...core.flash_layout import FlashError, Layout
+from . import SkiffScreen
 
 ACTIONS = (("format", "Format + install (erases the card)"),
            ("install", "Install (update; persist kept)"),
@@ -56,7 +60,22 @@ class FlashProgress(Message):
         self.progress = progress
 
 
-class FlashScreen(Screen):
+@dataclass(frozen=True)
+class PlanRequest:
+    """What the plan is for, read from the widgets on the UI thread; the plan is built in a thread."""
+    generation: int
+    info: dv.BlockDeviceInfo
+    action: str
+    unmount: bool
+    image: str
+    show_all: bool
+
+
+_UNSET = object()
+
+
+class FlashScreen(SkiffScreen):
+    SECTION = "flash"
     DEFAULT_CSS = """
     FlashScreen #flash-body { height: 1fr; }
     FlashScreen #devices { height: 10; }
@@ -75,13 +94,14 @@ class FlashScreen(Screen):
         Binding("escape", "app.pop_screen", "Back", id="skiff.flash.back", show=False),
     ]
 
-    def __init__(self, workspace=None, read_only: bool = False, *, source: dv.DeviceSource | None = None,
+    def __init__(self, workspace=_UNSET, read_only: bool | None = None, *, source: dv.DeviceSource | None = None,
                  env: dict[str, str] | None = None, layout: Layout = Layout(), rescan_interval: float | None = 2.0,
                  install_set: flash.InstallSet | None = None) -> None:
         super().__init__()
-        self.workspace = workspace
-        self.read_only = read_only
-        self.env = env
+        # Given explicitly (alone, tests), or None/unset: the app's (the app builds `FlashScreen()`).
+        self._workspace = workspace
+        self._read_only = read_only
+        self._env = env
         self.card_layout = layout
         self.rescan_interval = rescan_interval
         self._source = source
@@ -94,9 +114,33 @@ class FlashScreen(Screen):
         self.outcome: flash.Outcome | None = None
         self.error: SkiffError | None = None
         self._watch: dv.Watch | None = None
+        self._plan_generation = 0
+
+    def _from_app(self, name: str, default=None):
+        try:
+            return getattr(self.app, name, default)
+        except Exception:  # noqa: BLE001 — not mounted in an app yet
+            return default
+
+    @property
+    def workspace(self):
+        return self._from_app("workspace") if self._workspace is _UNSET else self._workspace
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self._from_app("read_only", False) if self._read_only is None else self._read_only)
+
+    @property
+    def env(self) -> dict[str, str] | None:
+        return self._from_app("env") if self._env is None else self._env
+
+    def _update_status(self, *args) -> None:
+        if hasattr(self.app, "status_text"):      # alone in a plain App there is no status to show
+            super()._update_status(*args)
 
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        yield from self.compose_top()
         with VerticalScroll(id="flash-body"):
             yield Label("Flash an SD card" + ("  (read-only: nothing can be written)" if self.read_only else ""),
                         classes="pane-title")
@@ -116,7 +160,7 @@ class FlashScreen(Screen):
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("", id="progress-text")
             yield Static("", id="result")
-        yield Footer()
+        yield from self.compose_bottom()
 
     def _default_image(self) -> str:
         if self.workspace is None:
@@ -243,7 +287,9 @@ class FlashScreen(Screen):
         self.query_one("#go", Button).disabled = True
 
     def _refresh_plan(self) -> None:
+        """Ask for a new plan: checks that need no I/O here, the plan itself in a thread worker."""
         self.plan = None
+        self._plan_generation += 1
         a = self.selected
         if a is None:
             self._explain("Select a card above (Enter).")
@@ -251,18 +297,35 @@ class FlashScreen(Screen):
         if not a.selectable_with(self.show_all):
             self._explain(Text(f"{a.device.node} cannot be used: {a.reason}", style="red"))
             return
+        request = PlanRequest(self._plan_generation, a.device, self._action(),
+                              self.query_one("#unmount", Checkbox).value,
+                              self.query_one("#image", Input).value.strip(), self.show_all)
+        self._explain(Text(f"Working out what {request.action} would do on {a.device.node}…", style="dim"))
+        self.run_worker(partial(self._build_plan, request), thread=True, group="flash-plan",
+                        exit_on_error=False)
+
+    def _build_plan(self, request: PlanRequest) -> tuple[int, flash.Plan | None, SkiffError | None]:
+        """In a thread: the plan, or the engine's refusal (which the summary shows)."""
         try:
-            self.plan = self._make_plan(a.device)
+            return request.generation, self._make_plan(request), None
         except SkiffError as exc:
-            self._explain(Text(str(exc), style="red"))
+            return request.generation, None, exc
+
+    def _plan_ready(self, generation: int, plan: flash.Plan | None, error: SkiffError | None) -> None:
+        a = self.selected
+        if generation != self._plan_generation or a is None:
+            return                 # the card or the choices changed meanwhile: a newer plan is coming
+        if error is not None or plan is None:
+            self._explain(Text(str(error), style="red"))
             return
-        text = Text(self.plan.summary())
+        self.plan = plan
+        text = Text(plan.summary())
         for w in a.warnings:
             text.append(f"\n  warning: {w}", style="yellow")
         if self.read_only:
             text.append("\nRead-only mode: nothing will be written.", style="bold")
         else:
-            text.append(f"\nType {self.plan.confirm_name} below and press Write.", style="bold")
+            text.append(f"\nType {plan.confirm_name} below and press Write.", style="bold")
         self.query_one("#summary", Static).update(text)
         self.query_one("#go", Button).disabled = self.read_only
 
@@ -273,18 +336,17 @@ class FlashScreen(Screen):
             self._install_set = flash.workspace_install_set(self.workspace, self.env)
         return self._install_set
 
-    def _make_plan(self, info: dv.BlockDeviceInfo) -> flash.Plan:
-        unmount = self.query_one("#unmount", Checkbox).value
-        action = self._action()
-        target = flash.device_target(info, show_all=self.show_all, unmount=unmount, min_size=self._min_size())
-        if action == "format":
+    def _make_plan(self, request: PlanRequest) -> flash.Plan:
+        min_size = self.card_layout.min_disk_size() if request.action == "format" else 0
+        target = flash.device_target(request.info, show_all=request.show_all, unmount=request.unmount,
+                                     min_size=min_size)
+        if request.action == "format":
             return flash.plan_format(target, self.card_layout, install=self._install())
-        if action == "install":
+        if request.action == "install":
             return flash.plan_install(target, self._install())
-        image = self.query_one("#image", Input).value.strip()
-        if not image:
+        if not request.image:
             raise FlashError("type the image file to write, then press Enter")
-        return flash.plan_write(image, target)
+        return flash.plan_write(request.image, target)
 
     # --- run ----------------------------------------------------------------------------------
     @on(Input.Submitted, "#confirm")
@@ -326,7 +388,14 @@ class FlashScreen(Screen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         group = event.worker.group
-        if group == "flash-scan":
+        if group.startswith("flash-"):
+            event.prevent_default()     # shown here, in place: not also as SkiffScreen's notification
+        if group == "flash-plan":
+            if event.state == WorkerState.SUCCESS:
+                self._plan_ready(*event.worker.result)
+            elif event.state == WorkerState.ERROR:
+                self._explain(Text(f"cannot work out the plan: {event.worker.error}", style="red"))
+        elif group == "flash-scan":
             if event.state == WorkerState.SUCCESS:
                 self.post_message(DevicesChanged(event.worker.result))
             elif event.state == WorkerState.ERROR:
