@@ -280,3 +280,37 @@ async def test_in_the_app_with_nav_bar_and_the_apps_workspace(tmp_path, monkeypa
                 assert planned_in and threading.main_thread().ident not in planned_in
         finally:
             readonly.set_read_only(False)
+
+
+async def test_format_writes_the_boards_blobs_and_layout(tmp_path, tools, build_output):
+    """A board package's blobs and options (flash_board) go into the screen's plan: MBR, blob at
+    8 KiB read back, bootable flag — the same card `make cmd/<board>/format` makes."""
+    from flash_testkit import SMALL, SMALL_IMAGE, sh
+
+    from skiff_tui.core import flash
+    from skiff_tui.core.flash_board import BoardFlash
+
+    source, card = make_source(tmp_path, card_size=SMALL_IMAGE)
+    spl = tmp_path / "u-boot-sunxi-with-spl.bin"
+    spl.write_bytes(os.urandom(500_000).replace(b"\0", b"\1"))
+    board = BoardFlash("test/board", [f"{spl}:8K"], boot_active=True)
+    install = flash.collect_install(build_output["images"], build_output["layers"])
+    screen = FlashScreen(None, False, source=source, rescan_interval=None, layout=SMALL, install_set=install,
+                         board=board)
+    app = FlashApp(screen)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(app, pilot)
+        await _select(screen, pilot, app, "sdb-card.bin")
+        summary = str(screen.query_one("#summary", Static).render())
+        assert "written: partition table: MBR (dos)" in summary
+        assert f"written: bootloader {spl.name} at byte 8192 (500000 bytes" in summary
+        assert "note:   board package test/board: 1 bootloader blob(s), --boot-active" in summary
+        screen.query_one("#confirm", Input).focus()
+        await pilot.press(*"sdb", "enter")
+        await settle(app, pilot)
+        assert screen.error is None, screen.query_one("#result", Static).render()
+    table = json.loads(sh("sfdisk", "-J", str(card)).stdout)["partitiontable"]
+    assert table["label"] == "dos" and table["partitions"][0].get("bootable") is True
+    with open(card, "rb") as f:
+        f.seek(8192)
+        assert f.read(500_000) == spl.read_bytes()

@@ -96,7 +96,7 @@ class FlashScreen(SkiffScreen):
 
     def __init__(self, workspace=_UNSET, read_only: bool | None = None, *, source: dv.DeviceSource | None = None,
                  env: dict[str, str] | None = None, layout: Layout = Layout(), rescan_interval: float | None = 2.0,
-                 install_set: flash.InstallSet | None = None) -> None:
+                 install_set: flash.InstallSet | None = None, board=_UNSET) -> None:
         super().__init__()
         # Given explicitly (alone, tests), or None/unset: the app's (the app builds `FlashScreen()`).
         self._workspace = workspace
@@ -106,6 +106,7 @@ class FlashScreen(SkiffScreen):
         self.rescan_interval = rescan_interval
         self._source = source
         self._install_set = install_set
+        self._board_flash = board        # the board package's blobs and layout options (flash_board)
         self.show_all = False
         self.infos: list[dv.BlockDeviceInfo] = []
         self.rows: list[dv.Assessment] = []
@@ -336,14 +337,33 @@ class FlashScreen(SkiffScreen):
             self._install_set = flash.workspace_install_set(self.workspace, self.env)
         return self._install_set
 
+    def _board(self):
+        """The selected board's raw blobs and layout options (read from its package with make),
+        None without a workspace or a board package with a `format` command. In the worker thread."""
+        if self._board_flash is _UNSET:
+            from ...core.flash_board import board_flash
+            root, index, workspace = self._from_app("root"), self._from_app("index"), self.workspace
+            if root is None or index is None or workspace is None:
+                self._board_flash = None
+            else:
+                self._board_flash = board_flash(root, self.env or {}, workspace, index)
+        return self._board_flash
+
     def _make_plan(self, request: PlanRequest) -> flash.Plan:
         min_size = self.card_layout.min_disk_size() if request.action == "format" else 0
         target = flash.device_target(request.info, show_all=request.show_all, unmount=request.unmount,
                                      min_size=min_size)
-        if request.action == "format":
-            return flash.plan_format(target, self.card_layout, install=self._install())
-        if request.action == "install":
-            return flash.plan_install(target, self._install())
+        if request.action in ("format", "install"):
+            board = self._board()
+            blobs = board.blobs() if board else []
+            if request.action == "format":
+                layout = board.layout(self.card_layout) if board else self.card_layout
+                plan = flash.plan_format(target, layout, install=self._install(), blobs=blobs)
+            else:
+                plan = flash.plan_install(target, self._install(), blobs=blobs)
+            if board:
+                plan.notes.append(board.describe())
+            return plan
         if not request.image:
             raise FlashError("type the image file to write, then press Enter")
         return flash.plan_write(request.image, target)
