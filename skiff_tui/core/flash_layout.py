@@ -238,7 +238,8 @@ def check_extents(blobs, parts: list[Part], disk_size: int, table: str | None) -
         if table == "gpt" and e.offset < GPT_HEADER_AREA[1] and e.end > MBR_BOOT_CODE:
             raise FlashError(f"bootloader {e.describe()} would overwrite the GPT (bytes "
                              f"{MBR_BOOT_CODE}–{GPT_HEADER_AREA[1]})",
-                             hint="leave --table out (an MBR table is chosen for such boards) or use --table mbr")
+                             hint="boards with a blob there need an MBR table: format the card with its blobs "
+                                      "and without --table gpt")
         if table == "mbr" and e.offset < MBR_TABLE_AREA[1] and e.end > MBR_TABLE_AREA[0]:
             raise FlashError(f"bootloader {e.describe()} would overwrite the MBR partition table (bytes "
                              f"{MBR_TABLE_AREA[0]}–{MBR_TABLE_AREA[1]})",
