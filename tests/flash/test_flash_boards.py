@@ -31,7 +31,7 @@ BOARDS = [
     ("pine64/rock64", "PINE64_IMAGE", [("idbloader.img", 32768, 150_000), ("u-boot.itb", 8 * MIB, 1_200_000)],
      "gpt", 10 * MIB, TYPE_BASIC_DATA, False),
     ("odroid/c2", "ODROID_IMAGE", [("u-boot.bin.sd.bin.head", 0, 444), ("u-boot.bin.sd.bin.tail", 512, 1_000_000)],
-     "dos", MIB, "c", False),
+     "dos", MIB, "c", True),
     ("intel/desktop", "INTEL_DESKTOP_IMAGE", [], "gpt", MIB, TYPE_ESP, False),
     ("beaglebone/black", "BEAGLEBONE_IMAGE", [], "dos", MIB, "c", True),
 ]
