@@ -145,8 +145,10 @@ def cmd_show(args) -> int:
 def cmd_check(args) -> int:
     from ..core.check import check_buildroot, check_packages
 
+    from ..core.paths import overrides_dir
+
     ctx = context(args)
-    problems = check_packages(ctx.index)
+    problems = check_packages(ctx.index, [overrides_dir(ctx.root), ctx.workspace.overrides_dir])
     notes: list[str] = []
     if not args.packages_only:
         selection = _current_selection(ctx)

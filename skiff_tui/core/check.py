@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,59 @@ def makefile_targets(makefile: Path) -> set[str]:
     except OSError:
         return set()
     return {t for match in TARGET.finditer(text) for t in match.group(1).split()}
+
+
+def check_users_table(path: Path) -> list[str]:
+    """Buildroot makeusers lines: user uid group gid password home shell groups comment…"""
+    problems = []
+    for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        fields = line.split()
+        if not fields or fields[0].startswith("#"):
+            continue
+        if len(fields) < 9:
+            problems.append(f"{path}:{lineno}: users line has {len(fields)} fields, Buildroot's makeusers "
+                            "needs 9 (user uid group gid password home shell groups comment)")
+        elif not all(re.fullmatch(r"-?\d+", f) for f in (fields[1], fields[3])):
+            problems.append(f"{path}:{lineno}: uid and gid must be numbers (-1 lets Buildroot choose)")
+    return problems
+
+
+def check_hook_syntax(hook: Path) -> list[str]:
+    """`bash -n` on shell hooks: a syntax error otherwise surfaces an hour into a build."""
+    first = hook.read_text(errors="replace").split("\n", 1)[0]
+    if first.startswith("#!") and not re.search(r"\b(ba)?sh\b", first):
+        return []  # not a shell script
+    try:
+        result = subprocess.run(["bash", "-n", str(hook)], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if result.returncode == 0:
+        return []
+    first_error = (result.stderr.strip().splitlines() or ["syntax error"])[0]
+    return [f"{hook}: shell syntax error: {first_error.split(': ', 1)[-1]}"]
+
+
+def check_core_yaml(path: Path) -> list[str]:
+    from . import coreyaml
+
+    problems = coreyaml.errors(coreyaml.validate_text(path.read_text(errors="replace"), path=path))
+    return [f"{path}:{p.line}: skiff-core config: {p.message}" for p in problems]
+
+
+def check_layer_contents(path: Path) -> list[str]:
+    """Checks that apply to packages and override layers alike."""
+    from .coreyaml import LAYER_FILE
+
+    problems = []
+    for file in fragment_files(path / "users"):
+        problems += check_users_table(file)
+    for which in ("pre", "post"):
+        hook = path / "hooks" / f"{which}.sh"
+        if hook.is_file():
+            problems += check_hook_syntax(hook)
+    if (path / LAYER_FILE).is_file():
+        problems += check_core_yaml(path / LAYER_FILE)
+    return problems
 
 
 def check_package(pkg: Package, index: PackageIndex) -> list[str]:
@@ -53,13 +107,22 @@ def check_package(pkg: Package, index: PackageIndex) -> list[str]:
         hook = pkg.path / "hooks" / f"{which}.sh"
         if hook.is_file() and not os.access(hook, os.X_OK):
             problems.append(f"{hook}: hook is not executable (chmod +x it)")
-    return problems
+    return problems + check_layer_contents(pkg.path)
 
 
-def check_packages(index: PackageIndex) -> list[str]:
+def check_packages(index: PackageIndex, override_layers: list[Path] = ()) -> list[str]:
     problems: list[str] = []
     for pkg in index.packages.values():
         problems += check_package(pkg, index)
+    for layer in override_layers:
+        if layer.is_dir():
+            for kind in FRAGMENT_KINDS:
+                for file in fragment_files(layer / kind):
+                    try:
+                        read_fragment(file, layer=str(layer), root=layer)
+                    except SkiffError as exc:
+                        problems.append(str(exc))
+            problems += check_layer_contents(layer)
     return problems
 
 

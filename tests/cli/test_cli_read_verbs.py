@@ -150,3 +150,23 @@ def _patched(parser, func):
     for action in parser._subparsers._group_actions:
         action.choices["tui"].set_defaults(func=func)
     return parser
+
+
+def test_check_reads_users_hooks_core_yaml_and_override_layers(root):
+    c = root / "configs"
+    write_package(c, "bad/users", files={"users/u": "# comment\nalice -1 alice -1 =pw /home/alice /bin/sh - Alice\n"
+                                                   "bob x bob -1 =pw /home/bob /bin/sh - Bob\nshort 1 2\n"})
+    write_package(c, "bad/hooksyntax", files={"hooks/pre.sh": "#!/bin/sh\nif then fi (\n"})
+    write_package(c, "bad/coreyaml", files={"root_overlay/opt/skiff/coreenv/defconfig.yaml":
+                                            "containers:\n  core:\n    image: debian\nusers:\n  me:\n    container: nope\n"})
+    ws_layer = root / "overrides" / "workspaces" / "default"
+    (ws_layer / "kernel").mkdir(parents=True)
+    (ws_layer / "kernel" / "mine").write_text("CONFIG_OK=y\nnot a line\n")
+    r = run_skiff("check", "--packages-only")
+    out = r.stdout
+    assert r.returncode == 1
+    assert "bad/users/users/u:3: uid and gid must be numbers" in out
+    assert "bad/users/users/u:4: users line has 3 fields" in out
+    assert "bad/hooksyntax/hooks/pre.sh: shell syntax error" in out
+    assert "defconfig.yaml:6: skiff-core config:" in out and "nope" in out
+    assert "overrides/workspaces/default/kernel/mine:2: not a Kconfig assignment" in out
