@@ -127,3 +127,27 @@ def test_format_unmounts_only_with_consent(tools, loop, tmp_path):
     finally:
         if os.path.ismount(mnt):
             sh("umount", str(mnt))
+
+
+def test_reformat_gpt_card_as_mbr_with_a_blob_on_a_loop_device(tools, loop, tmp_path):
+    """A card that held skiff's GPT layout, formatted for an Allwinner board: MBR, no GPT left
+    (primary or backup) for the kernel or blkid to find, the blob at 8 KiB, partitions visible."""
+    node = loop(_blank(tmp_path / "card.img"))
+    source = dv.PyudevSource()
+    target = flash.open_target(node, source=source, show_all=True, min_size=SMALL.min_disk_size())
+    flash.execute(flash.plan_format(target, SMALL), source=source)
+    assert "gpt" in sh("wipefs", "-n", node).stdout
+    spl = tmp_path / "u-boot-sunxi-with-spl.bin"
+    spl.write_bytes(os.urandom(600_000).replace(b"\0", b"\1"))
+    target = flash.open_target(node, source=source, show_all=True, min_size=SMALL.min_disk_size())
+    plan = flash.plan_format(target, SMALL, blobs=[flash.parse_blob(f"{spl}:8K")])
+    flash.execute(plan, source=source)
+    signatures = sh("wipefs", "-n", node).stdout
+    assert "dos" in signatures and "gpt" not in signatures and "PMBR" not in signatures, signatures
+    with open(node, "rb") as f:
+        f.seek(8192)
+        assert f.read(600_000) == spl.read_bytes()
+    name = os.path.basename(node)
+    parts = sorted(p for p in os.listdir(f"/sys/block/{name}") if p.startswith(name + "p"))
+    assert parts == [f"{name}p1", f"{name}p2", f"{name}p3"]
+    assert sh("e2fsck", "-fn", f"{node}p3", check=False).returncode == 0
