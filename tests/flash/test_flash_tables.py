@@ -198,6 +198,12 @@ def test_boot_active_sets_the_bootable_flag(tools, cli, capsys, tmp_path):
     assert _mbr_entries(img)[0][0] == 0x80
     assert "type 0x0c, bootable" in out
     assert "bootable" not in sh("sfdisk", "--dump", str(tmp_path / "bbb.img")).stdout.split("\n")[-2]
+    gpt = tmp_path / "gpt-active.img"      # on GPT the same option sets the legacy BIOS bootable attribute
+    code, out, err = cli(capsys, "--image", str(gpt), "--boot-active")
+    assert code == 0, err
+    parts = _table(gpt)["partitions"]
+    assert parts[0].get("attrs") == "LegacyBIOSBootable" and "attrs" not in parts[1]
+    assert "Microsoft basic data, legacy BIOS bootable" in out
 
 
 def test_first_partition_start_override(tools, cli, capsys, tmp_path):
