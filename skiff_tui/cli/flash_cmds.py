@@ -34,7 +34,8 @@ def register(sub) -> None:
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.set_defaults(func=cmd_list)
 
-    for name, help_text in (("format", "partition table (GPT, or MBR for boards with raw blobs there) and BOOT/rootfs/persist (SPEC §9); --install also installs"),
+    for name, help_text in (("format", "partition table (GPT, or MBR for boards with raw blobs there) and "
+                                       "BOOT/rootfs/persist (SPEC §9); --install also installs"),
                             ("install", "copy the build output onto a formatted card; persist untouched")):
         v = verbs.add_parser(name, help=help_text)
         add_workspace_arg(v)
