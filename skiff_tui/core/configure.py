@@ -25,7 +25,7 @@ from .packages import PackageIndex, discover, extra_roots
 from .resolve import Chain, parse_selection, resolve
 from .workspace import Workspace
 
-DIGEST_ENV = ("BR2_DL_DIR", "BR2_CCACHE_DIR", "SKIFF_EXTRA_CONFIGS_PATH")
+DIGEST_ENV = ("BR2_DL_DIR", "BR2_CCACHE_DIR", "SKIFF_EXTRA_CONFIGS_PATH", "SKIFF_CACHE_DIR", "XDG_CACHE_HOME")
 
 
 @dataclass
@@ -150,7 +150,8 @@ def defconfig_path(workspace: Workspace) -> Path:
 
 def make_argv(p: Plan, workspace: Workspace, *targets: str) -> list[str]:
     if p.buildroot_src is None:
-        raise WorkspaceError("no Buildroot tree")
+        raise buildroot.BuildrootError("no Buildroot tree to run make in",
+                                       hint="set SKIFF_BUILDROOT_SRC, or run 'skiff configure' to fetch the pinned release")
     return buildroot.make_argv(p.buildroot_src, workspace.dir, [e.path for e in p.merged.externals],
                                defconfig_path(workspace), *targets)
 
@@ -203,6 +204,7 @@ def configure(root: Path, env: dict[str, str], workspace: Workspace, selection=N
         return ConfigureResult(plan=p, skipped=True)
     if p.buildroot_src is None:
         p.buildroot_src = buildroot.obtain(env, log=log)
+        p.digest = _digest(p.selection, p.chain, p.stack, env, p.buildroot_src)
     lock = None if locked else workspace.lock().acquire()
     try:
         return _write_and_run(root, env, workspace, p, log)
