@@ -103,7 +103,8 @@ class Geometry:
         kind = "GPT" if self.table == "gpt" else "MBR (dos)"
         lines = [f"partition table: {kind}" + (f" ({self.reasons[0]})" if self.reasons else "")]
         for p in self.parts:
-            ptype = f"type 0x{int(p.type_guid, 16):02x}" if self.table == "mbr" else _GPT_NAMES.get(p.type_guid, p.type_guid)
+            ptype = (f"type 0x{int(p.type_guid, 16):02x}" if self.table == "mbr"
+                     else _GPT_NAMES.get(p.type_guid, p.type_guid))
             flag = (", bootable" if self.table == "mbr" else ", legacy BIOS bootable") if p.bootable else ""
             lines.append(f"p{p.number} {'FAT32' if p.fstype == 'vfat' else p.fstype} '{p.label}' from byte "
                          f"{p.start} ({human_size(p.start)}), {human_size(p.size)}, {ptype}{flag}")
