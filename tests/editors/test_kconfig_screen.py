@@ -8,7 +8,7 @@ import contextlib
 from skiff_tui.core.delta import DELTA_NAME
 from skiff_tui.ui.screens import kconfig as kconfig_screen
 from skiff_tui.ui.screens.kconfig import KconfigScreen
-from skiff_tui.ui.widgets.editor_dialogs import UnsavedChangesModal, ValueModal
+from skiff_tui.ui.widgets.dialogs import PromptModal, UnsavedChangesModal
 from skiff_tui.ui.widgets.kconfig_search import KconfigSearchModal
 from skiff_tui.ui.widgets.kconfig_tree import KconfigTree
 
@@ -110,9 +110,9 @@ async def test_int_value_dialog_checks_the_range(make_app, settled, kconfig_root
         await pilot.pause()
         assert cursor_label(screen).startswith("(2) Number of jobs")
         await pilot.press("enter")
-        assert isinstance(app.screen, ValueModal)
+        assert isinstance(app.screen, PromptModal)
         await pilot.press("end", "ctrl+u", "9", "9", "enter")
-        assert "outside the allowed range 0-64" in str(app.screen.query_one("#value-error").render())
+        assert "outside the allowed range 0-64" in str(app.screen.query_one("#prompt-error").render())
         await pilot.press("ctrl+u", "7", "enter")
         assert app.screen is screen
         assert cursor_label(screen).startswith("(7) Number of jobs")

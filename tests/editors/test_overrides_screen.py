@@ -11,7 +11,7 @@ from textual.widgets import Input, OptionList, TextArea
 from skifftest import write_package
 from skiff_tui.core import overrides as ov
 from skiff_tui.ui.screens.overrides import OverridesScreen
-from skiff_tui.ui.widgets.editor_dialogs import UnsavedChangesModal, ValueModal
+from skiff_tui.ui.widgets.dialogs import PromptModal, UnsavedChangesModal
 
 from editors.editor_keys import ED25519, ED25519_FP, RSA
 
@@ -150,10 +150,10 @@ async def test_file_editor_new_save_and_unsaved_prompt(make_ov_app, ov_root):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_overrides(app, pilot)
         await pilot.press("ctrl+n")
-        assert isinstance(app.screen, ValueModal)
+        assert isinstance(app.screen, PromptModal)
         app.screen.query_one(Input).value = "../escape"
         await pilot.press("enter")
-        assert "not a plain relative path" in str(app.screen.query_one("#value-error").render())
+        assert "not a plain relative path" in str(app.screen.query_one("#prompt-error").render())
         app.screen.query_one(Input).value = "root_overlay/etc/skiff/motd.yaml"
         await pilot.press("enter")
         await pilot.pause()

@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 from ...core import readonly
 from ...core.errors import SkiffError
 from ...core.kconfig_edit import KconfigLoadError, KconfigModel, Session, open_workspace, run_classic_menuconfig
-from ..widgets.editor_dialogs import UnsavedChangesModal, ValueModal
+from ..widgets.dialogs import PromptModal, UnsavedChangesModal
 from ..widgets.kconfig_search import KconfigSearchModal
 from ..widgets.kconfig_tree import KconfigTree
 from . import SkiffScreen
@@ -276,8 +276,8 @@ class KconfigScreen(SkiffScreen):
                 return
             self._after_edit()
 
-        self.app.push_screen(ValueModal(node.prompt[0] if node.prompt else sym.name, sym.str_value,
-                                        partial(model.check_text, node), note=note), done)
+        self.app.push_screen(PromptModal(node.prompt[0] if node.prompt else sym.name,
+                                         partial(model.check_text, node), value=sym.str_value, note=note), done)
 
     def action_revert_symbol(self) -> None:
         model = self.model

@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 from ...core import overrides as ov
 from ...core import readonly
 from ...core.errors import SkiffError
-from ..widgets.editor_dialogs import UnsavedChangesModal, ValueModal
+from ..widgets.dialogs import PromptModal, UnsavedChangesModal
 from ..widgets.editor_files import LayerFileTree
 from . import SkiffScreen
 
@@ -423,7 +423,7 @@ class OverridesScreen(SkiffScreen):
             self.query_one("#ov-editor", TextArea).focus()
 
         self._confirm_then(lambda: self.app.push_screen(
-            ValueModal(f"New file in {layer.label}", "", check,
+            PromptModal(f"New file in {layer.label}", check,
                        note="A path inside the layer, e.g. root_overlay/etc/motd or buildroot/60-extra"),
             create))
 

@@ -1,8 +1,12 @@
-"""Small modal dialogs: confirm, prompt for a validated name, and show an error."""
+"""The one set of modal dialogs of the app: confirm, choose among a few answers (unsaved changes,
+a running build on quit), prompt for a validated line, and show an error.
+
+Every dialog: escape backs out (the safe answer), buttons carry ids tests can press, the
+validator's message is the text shown under an input."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,11 +16,12 @@ from textual.widgets import Button, Input, Label, Static
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
-{name} > Vertical {{ width: 64; height: auto; max-height: 80%; border: thick $primary;
+{name} > Vertical {{ width: 72; max-width: 95%; height: auto; max-height: 90%; border: thick $primary;
                      background: $surface; padding: 1 2; }}
 {name} .dialog-buttons {{ height: auto; align: right middle; margin-top: 1; }}
 {name} .dialog-buttons Button {{ margin-left: 2; }}
 {name} .dialog-error {{ color: $error; height: auto; }}
+{name} .dialog-note {{ color: $text-muted; height: auto; }}
 """
 
 
@@ -50,22 +55,99 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(True)
 
 
+class Choice(tuple):
+    """(id, label, variant, key): one answer of a ChoiceModal."""
+
+    def __new__(cls, id: str, label: str, variant: str = "default", key: str = "") -> "Choice":
+        return super().__new__(cls, (id, label, variant, key))
+
+    id = property(lambda self: self[0])
+    label = property(lambda self: self[1])
+    variant = property(lambda self: self[2])
+    key = property(lambda self: self[3])
+
+
+class ChoiceModal(ModalScreen[str | None]):
+    """A question with a few answers; dismisses with the chosen id, None on escape (the safe one)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceModal")
+    BINDINGS = [Binding("escape", "back_out", "Back", id="skiff.dialog.back")]
+
+    def __init__(self, question: str, choices: Sequence[Choice], details: str = "", *,
+                 focus: str | None = None) -> None:
+        super().__init__()
+        self.question = question
+        self.choices = list(choices)
+        self.details = details
+        self.focus_id = focus or (self.choices[-1].id if self.choices else None)
+        self._keys = {c.key: c.id for c in self.choices if c.key}
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, id="choice-question", markup=False)
+            if self.details:
+                yield Static(self.details, id="choice-details", classes="dialog-note", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                for c in self.choices:
+                    label = f"{c.label} ({c.key})" if c.key else c.label
+                    yield Button(label, id=c.id, variant=c.variant)
+
+    def on_mount(self) -> None:
+        if self.focus_id:
+            self.query_one(f"#{self.focus_id}", Button).focus()
+
+    def on_key(self, event) -> None:
+        choice = self._keys.get(event.key)
+        if choice is not None:
+            event.stop()
+            self.dismiss(choice)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id)
+
+    def action_back_out(self) -> None:
+        self.dismiss(None)
+
+
+class UnsavedChangesModal(ChoiceModal):
+    """'save', 'discard' or None (stay)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="UnsavedChangesModal")
+
+    def __init__(self, what: str, details: str = "", *, can_save: bool = True) -> None:
+        choices = [Choice("stay", "Stay"), Choice("discard", "Discard", "error", "d")]
+        if can_save:
+            choices.append(Choice("save", "Save", "primary", "s"))
+        super().__init__(f"{what} has unsaved changes.", choices, details)
+        self.what = what
+        self.can_save = can_save
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "stay" else event.button.id)
+
+
 class PromptModal(ModalScreen[str | None]):
-    """Asks for one line; `validate` returns the cleaned value or raises with a message."""
+    """Asks for one line (optionally pre-filled, with a note); `validate` returns the cleaned value
+    or raises with the message shown under the input."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="PromptModal")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="skiff.dialog.cancel")]
 
-    def __init__(self, question: str, validate: Callable[[str], str], placeholder: str = "") -> None:
+    def __init__(self, question: str, validate: Callable[[str], str], placeholder: str = "", *,
+                 value: str = "", note: str = "") -> None:
         super().__init__()
         self.question = question
         self.validate = validate
         self.placeholder = placeholder
+        self.value = value
+        self.note = note
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question)
-            yield Input(placeholder=self.placeholder, id="prompt-input")
+            if self.note:
+                yield Static(self.note, classes="dialog-note", markup=False)
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
             yield Static("", id="prompt-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
@@ -79,7 +161,7 @@ class PromptModal(ModalScreen[str | None]):
         try:
             value = self.validate(raw)
         except Exception as exc:  # the validator's message is the user-facing text
-            self.query_one("#prompt-error", Static).update(str(exc))
+            self.query_one("#prompt-error", Static).update(getattr(exc, "message", None) or str(exc))
             return
         self.dismiss(value)
 
