@@ -104,6 +104,8 @@ class SkiffApp(App[None]):
         self.index_warnings: list[str] = []
         self._offered: dict[str, bool] = {}
         self.load_error: SkiffError | None = None
+        from .buildruns import BuildRuns
+        self.build_runs = BuildRuns(self._notify_from_thread)
         self.theme = theme or DARK_THEME
         for section in SECTIONS:
             self.add_mode(section.mode, partial(self._make_screen, section))
@@ -227,17 +229,95 @@ class SkiffApp(App[None]):
         if self.current_mode != mode:
             self.switch_mode(mode)
 
+    _OWN_MODES = ("packages", "stack", "values", "workspaces")   # these follow app.workspace
+
     def _reset_external_modes(self) -> None:
-        """Screens written elsewhere take the workspace at construction: rebuild them on a switch."""
+        """Screens written elsewhere take the workspace at construction: rebuild them on a switch
+        (the one on view too, by stepping onto Workspaces and back)."""
         for section in SECTIONS:
-            if section.mode in ("packages", "stack", "values", "workspaces") or section.mode == self.current_mode:
+            if section.mode in self._OWN_MODES or section.mode == self.current_mode:
                 continue
             if section.mode in self._screen_stacks:
                 self.remove_mode(section.mode)
                 self.add_mode(section.mode, partial(self._make_screen, section))
+        current = self.current_mode
+        if current not in self._OWN_MODES and current in self._screen_stacks:
+            section = SECTION_BY_MODE[current]
+
+            async def rebuild() -> None:
+                await self.switch_mode("workspaces")
+                await self.remove_mode(current)
+                self.add_mode(current, partial(self._make_screen, section))
+                await self.switch_mode(current)
+            self.call_later(rebuild)
+
+    # --- leaving: unsaved edits and running builds -------------------------------------------
+    def _notify_from_thread(self, message: str, **kwargs) -> None:
+        try:
+            self.call_from_thread(self.notify, message, **kwargs)
+        except Exception:   # the app is gone: nobody to tell
+            pass
+
+    def unsaved_screens(self) -> list[Screen]:
+        """Every screen of every mode (not only the visible one) holding edits not saved yet."""
+        out: list[Screen] = []
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                check = getattr(screen, "has_unsaved_changes", None)
+                try:
+                    unsaved = bool(check()) if check is not None else False
+                except Exception:   # a screen not composed yet has nothing to lose
+                    unsaved = False
+                if unsaved and hasattr(screen, "confirm_leave") and screen not in out:
+                    out.append(screen)
+        return out
+
+    def confirm_leave_all(self, then: Callable[[], object]) -> None:
+        """Ask each screen with unsaved edits (save / discard / stay), in turn; `then()` once all
+        are saved or discarded. Staying on any of them stops here."""
+        pending = self.unsaved_screens()
+
+        def step() -> None:
+            while pending:
+                screen = pending.pop(0)
+                if screen.has_unsaved_changes():
+                    screen.confirm_leave(step)
+                    return
+            then()
+        step()
+
+    async def action_quit(self) -> None:
+        self.confirm_leave_all(self._quit_after_builds)
+
+    def _quit_after_builds(self) -> None:
+        runs = self.build_runs.active()
+        if not runs:
+            self.exit()
+            return
+        from .widgets.dialogs import Choice, ChoiceModal
+
+        lines = "\n".join(r.describe() for r in runs)
+        n = "A build started here is" if len(runs) == 1 else f"{len(runs)} builds started here are"
+
+        def answered(choice: str | None) -> None:
+            if choice == "cancel":
+                self.notify("cancelling the build before quitting…")
+                self.run_worker(self._cancel_builds_and_exit, thread=True, group="quit", exit_on_error=False)
+
+        self.push_screen(ChoiceModal(f"{n} still running.", [
+            Choice("wait", "Keep waiting", "primary", "w"),
+            Choice("cancel", "Cancel build and quit", "error", "c")],
+            f"{lines}\nQuitting cancels it (Buildroot's stamps keep finished steps for the next start). "
+            "Keep waiting to stay and follow it.", focus="wait"), answered)
+
+    def _cancel_builds_and_exit(self) -> None:
+        self.build_runs.cancel_all(grace=5.0)
+        self.call_from_thread(self.exit)
 
     # --- state changes (through the engine) ---------------------------------------------------
     def switch_workspace(self, name: str) -> bool:
+        """Switch to workspace `name` once unsaved edits are saved or discarded; False if the
+        name is invalid. A build running in the old workspace keeps running (see buildruns)."""
         try:
             name = workspace_name(name)
         except SkiffError as exc:
@@ -245,11 +325,14 @@ class SkiffApp(App[None]):
             return False
         if name == self.workspace.name:
             return True
+        self.confirm_leave_all(partial(self._do_switch_workspace, name))
+        return True
+
+    def _do_switch_workspace(self, name: str) -> None:
         self.workspace = Workspace(self.root, name)
         self._reset_external_modes()
         self.notify(f"Workspace {name}")
         self.reload()
-        return True
 
     def set_selection(self, names: Iterable[str]) -> bool:
         """Save the user's selection in the workspace; False (and a notification) if refused."""

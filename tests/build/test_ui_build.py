@@ -287,3 +287,25 @@ async def test_live_pane_batches_bounded_and_follows():
         assert pane.follow is False
         rows2 = [l.strip() for l in ("".join(s.text for s in pane.render_line(y)) for y in range(pane.size.height))]
         assert "later" not in rows2
+
+
+async def test_build_outlives_its_screen_and_a_new_screen_reattaches(ws):
+    """A workspace switch rebuilds the Build screen: the build started by the old one keeps
+    running (it belongs to the app) and the new screen for that workspace follows it again."""
+    app = Host(lambda: BuildScreen(ws, start_argv=fake(ws, "--delay", "0.15"), total=5))
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = app.screen
+        await pilot.press("s")
+        await until(pilot, lambda: first.record is not None and first.record.status == "running")
+        build_id = first.record.id
+        await app.pop_screen()                         # the screen goes away (unmounted)
+        await pilot.pause(0.3)
+        assert engine.load_record(ws, build_id).status == "running"
+        await app.push_screen(BuildScreen(ws, start_argv=fake(ws), total=5))
+        second = app.screen
+        await until(pilot, lambda: second.record is not None and second.record.id == build_id)
+        assert "cancel" in shown_actions(second) and second.check_action("cancel", ()) is True
+        assert second.check_action("start", ()) is None        # one build per workspace
+        await until(pilot, lambda: second.record.status != "running")
+        assert second.record.status == "succeeded"
+        assert "started by pid" not in text_of(second.query_one("#build-title"))

@@ -8,8 +8,9 @@ from textual.widgets import OptionList, Tree
 
 from skifftest import write_package
 from skiff_tui.core.coreyaml import LAYER_FILE
+from skiff_tui.core.workspace import Workspace
 from skiff_tui.ui.screens.coreyaml import CoreYamlScreen
-from skiff_tui.ui.widgets.dialogs import ConfirmModal
+from skiff_tui.ui.widgets.dialogs import ConfirmModal, UnsavedChangesModal
 
 SIZE = (120, 40)
 
@@ -169,3 +170,66 @@ async def test_read_only_shows_but_does_not_save(make_cy_app, cy_root):
         assert not (cy_root / "overrides" / "workspaces").exists()
         assert [c.title for c in screen.palette_commands()] == ["skiff-core.yaml: next problem",
                                                                 "skiff-core.yaml: switch layer"]
+
+
+# --- unsaved edits are never lost silently (quit, workspace switch) ---
+
+async def edit_then_leave_the_screen(app, pilot) -> CoreYamlScreen:
+    screen = await open_coreyaml(app, pilot)
+    screen.editor.move_cursor((0, 0))
+    screen.editor.insert("# mine\n")
+    assert screen.has_unsaved_changes()
+    await pilot.press("1")                       # on another section: the edit is out of sight
+    await pilot.pause()
+    assert app.current_mode == "packages"
+    return screen
+
+
+async def test_quit_asks_about_unsaved_edits_of_a_hidden_screen(make_cy_app, cy_root):
+    app = make_cy_app()
+    target = cy_root / "overrides/workspaces/default" / LAYER_FILE
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await edit_then_leave_the_screen(app, pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedChangesModal)
+        assert "skiff-core.yaml has unsaved changes" in str(app.screen.query_one("#choice-question").render())
+        await pilot.press("escape")               # stay: nothing lost, still running
+        await pilot.pause()
+        assert app.is_running and screen.has_unsaved_changes() and not target.exists()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("s")                    # save, then quit
+        await pilot.pause()
+    assert target.read_text().startswith("# mine\n")
+    assert app.return_code == 0
+
+
+async def test_workspace_switch_asks_first_and_discard_switches(make_cy_app, cy_root):
+    Workspace(cy_root, "other").save_state({"selection": []})
+    app = make_cy_app()
+    target = cy_root / "overrides/workspaces/default" / LAYER_FILE
+    async with app.run_test(size=SIZE) as pilot:
+        await edit_then_leave_the_screen(app, pilot)
+        assert app.switch_workspace("other")
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedChangesModal)
+        assert app.workspace.name == "default"    # not yet: the question comes first
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.workspace.name == "default"
+        app.switch_workspace("other")
+        await pilot.pause()
+        await pilot.press("d")                    # discard
+        await pilot.pause()
+        assert app.workspace.name == "other"
+        assert not target.exists()
+        await app.workers.wait_for_complete()
+        await pilot.press("0")                    # the editor was rebuilt for the new workspace
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, CoreYamlScreen) and not app.screen.has_unsaved_changes()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert not app.is_running

@@ -201,3 +201,37 @@ async def test_a_section_whose_screen_is_absent_keeps_its_place_with_a_message(m
         assert "not available in this installation" in str(app.screen.query_one("#missing").render())
         await pilot.press("1")
         assert app.screen.SECTION == "packages"
+
+
+async def test_quit_with_a_running_build_asks_and_never_orphans_it(make_app, settle, skiff_root):
+    import sys
+
+    from skiff_tui.core import build as engine
+    from skiff_tui.ui.screens.build import BuildRequest
+    from skiff_tui.ui.widgets.dialogs import ChoiceModal
+
+    app = make_app()
+    argv = [sys.executable, "-c", "import time\nprint('>>> demo 1 Building', flush=True)\ntime.sleep(60)"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        run = app.build_runs.start(app.workspace, lambda: BuildRequest(argv, chain=["board/alpha"]))
+        for _ in range(100):
+            if run.handle is not None:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceModal)
+        assert "still running" in str(app.screen.query_one("#choice-question").render())
+        await pilot.press("w")                     # keep waiting: the app and the build go on
+        await pilot.pause()
+        assert app.is_running and run.handle.running()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("c")                     # cancel the build, then quit
+        for _ in range(200):
+            if not app.is_running:
+                break
+            await pilot.pause(0.05)
+    assert not run.handle.running()
+    assert engine.load_record(app.workspace, run.build_id).status == "cancelled"

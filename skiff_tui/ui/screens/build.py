@@ -9,6 +9,7 @@ read-only mode (and the engine refuses them anyway).
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,7 +114,7 @@ class BuildScreen(Screen):
         self.record: engine.BuildRecord | None = None
         self._record_id = build_id
         self._pinned = build_id is not None
-        self._handle: engine.BuildHandle | None = None
+        self._had_run = False
         self._last_scan = 0.0
 
     def compose(self) -> ComposeResult:
@@ -134,23 +135,41 @@ class BuildScreen(Screen):
     def check_action(self, action: str, parameters) -> bool | None:
         if action in self.MUTATING and self.read_only:
             return False        # absent from the footer and the keymap
-        if action == "cancel" and self._handle is None:
+        if action == "cancel" and self._run is None:
             return None         # shown disabled: nothing of ours to cancel
+        if action == "start" and self._run is not None:
+            return None         # shown disabled: this workspace's build is running
         return True
+
+    @property
+    def _run(self):
+        """This workspace's build started by this app, while it is active (it outlives the screen)."""
+        from ..buildruns import build_runs
+        return build_runs(self.app).get(self.workspace)
+
+    @property
+    def _handle(self) -> engine.BuildHandle | None:
+        run = self._run
+        return run.handle if run is not None else None
 
     def action_start(self) -> None:
         if self.read_only:
             return
-        if self._handle is not None:
-            self.notify("a build is already running here", severity="warning")
+        from ..buildruns import build_runs
+        try:
+            build_runs(self.app).start(self.workspace, self._request)
+        except SkiffError as exc:
+            self.notify(str(exc), severity="warning")
             return
-        self._run_build()
+        self._pinned = False
+        self.refresh_bindings()
 
     def action_cancel(self) -> None:
-        if self.read_only or self._handle is None:
+        run = self._run
+        if self.read_only or run is None:
             return
         self.notify("cancelling: SIGINT to the build, then SIGTERM/SIGKILL if it lingers")
-        self._cancel_build(self._handle)
+        self._cancel_build(run)
 
     def action_latest(self) -> None:
         self._pinned = False
@@ -165,45 +184,25 @@ class BuildScreen(Screen):
         if self._prepare is not None:
             return self._prepare()
         if self._root is not None and self._env is not None:
+            app = self.app
             return compile_request(self._root, self._env, self.workspace, self._index,
-                                   log=lambda m: self.app.call_from_thread(self.notify, m))
+                                   log=lambda m: app.call_from_thread(app.notify, m))
         raise SkiffError("this screen was given no build command")
 
-    @work(thread=True, exclusive=True, group="build-run")
-    def _run_build(self) -> None:
-        lock = None
-        try:
-            lock = self.workspace.lock("skiff tui: build").acquire()
-            request = self._request()
-            handle = engine.start_build(self.workspace, request.argv, env=request.env, chain=request.chain,
-                                        target=request.target, total=request.total)
-            self._handle = handle
-            self.app.call_from_thread(self._attach_build, handle.record.id)
-            handle.wait()
-        except SkiffError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
-        finally:
-            self._handle = None
-            if lock is not None:
-                lock.release()
-            self.app.call_from_thread(self._after_run)
-
-    def _after_run(self) -> None:
-        self._refresh_record()
-        self.refresh_bindings()
-
     @work(thread=True, group="build-cancel")
-    def _cancel_build(self, handle: engine.BuildHandle) -> None:
-        handle.cancel()
+    def _cancel_build(self, run) -> None:
+        from ..buildruns import build_runs
+        build_runs(self.app).cancel(run)
 
     # --- showing the record -----------------------------------------------------------------
-    def _attach_build(self, build_id: str) -> None:
-        self._record_id = build_id
-        self._pinned = False
-        self.refresh_bindings()
-        self._refresh_record()
-
     def _refresh_record(self, force_scan: bool = False) -> None:
+        run = self._run
+        ours = run.build_id if run is not None else None
+        if (run is not None) != self._had_run:   # a build of ours began or ended: start/cancel change
+            self._had_run = run is not None
+            self.refresh_bindings()
+        if ours is not None and not self._pinned and self._record_id != ours:
+            self._record_id = ours              # follow the build this app started for this workspace
         rec = None
         if self._record_id is not None:
             rec = engine.load_record(self.workspace, self._record_id)
@@ -228,8 +227,10 @@ class BuildScreen(Screen):
         failure = self.query_one("#build-failure", Static)
         ro = "  [reverse] READ-ONLY [/]" if self.read_only else ""
         if rec is None:
-            title.update(f"[b]Build[/] · workspace {escape(self.workspace.name)} · no builds yet{ro}")
-            info.update("" if self.read_only else "press s to start a build")
+            preparing = self._run is not None
+            title.update(f"[b]Build[/] · workspace {escape(self.workspace.name)} · "
+                         f"{'preparing (configure, counting packages)…' if preparing else 'no builds yet'}{ro}")
+            info.update("" if self.read_only or preparing else "press s to start a build")
             bar.update(total=None, progress=0)
             failure.remove_class("-visible")
             return
@@ -238,7 +239,7 @@ class BuildScreen(Screen):
             viewer.open(rec.log_path, follow=rec.status == engine.RUNNING)
         elif previous.status == engine.RUNNING and rec.status != engine.RUNNING:
             viewer.view.refresh()
-        who = "" if rec.owner_pid in (None,) or self._handle is not None else f" · started by pid {rec.owner_pid}"
+        who = "" if rec.owner_pid in (None, os.getpid()) else f" · started by pid {rec.owner_pid}"
         chain = ",".join(rec.chain) or "-"
         title.update(f"[b]Build[/] {escape(rec.id)} · workspace {escape(self.workspace.name)} · "
                      f"{escape(rec.target)} · chain {escape(chain)} · [b]{rec.status}[/]{who}{ro}")
@@ -261,8 +262,3 @@ class BuildScreen(Screen):
             failure.add_class("-visible")
         else:
             failure.remove_class("-visible")
-
-    def on_unmount(self) -> None:
-        handle = self._handle
-        if handle is not None and handle.running():
-            handle.cancel(grace=5)

@@ -18,7 +18,7 @@ from ...core import coreyaml
 from ...core import overrides as ov
 from ...core import readonly
 from ...core.errors import SkiffError
-from ..widgets.editor_dialogs import UnsavedChangesModal
+from ..widgets.dialogs import UnsavedChangesModal
 from .overrides import _shown_path
 from . import SkiffScreen
 

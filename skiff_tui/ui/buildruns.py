@@ -1,0 +1,129 @@
+"""Builds started by this TUI process, owned by the app rather than by a screen.
+
+A Build screen is rebuilt on a workspace switch (its workspace is fixed at construction), so a
+build must not live in the screen: it runs here in its own thread, holding its workspace's lock,
+until it ends. A new Build screen for that workspace finds it again (`BuildRuns.get`); quitting
+asks about every build still running (`BuildRuns.active`).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+from ..core import build as engine
+from ..core.errors import SkiffError
+from ..core.workspace import Workspace
+
+
+class BuildRun:
+    """One build this process started: preparing (configure, show-info), then running."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.handle: engine.BuildHandle | None = None
+        self.error: SkiffError | None = None
+        self.finished = threading.Event()
+        self.cancel_requested = False
+        self.thread: threading.Thread | None = None
+
+    @property
+    def active(self) -> bool:
+        return not self.finished.is_set()
+
+    @property
+    def build_id(self) -> str | None:
+        return self.handle.record.id if self.handle is not None else None
+
+    def describe(self) -> str:
+        rec = self.handle.record if self.handle is not None else None
+        if rec is None:
+            return f"workspace {self.workspace.name}: preparing"
+        where = " ".join(x for x in (rec.package, rec.step) if x)
+        done = f"{rec.done}/{rec.total}" if rec.total else f"{rec.done} installed"
+        return f"workspace {self.workspace.name}: build {rec.id}, {done}" + (f", {where}" if where else "")
+
+
+class BuildRuns:
+    def __init__(self, notify: Callable[..., None] | None = None) -> None:
+        self._runs: dict[str, BuildRun] = {}
+        self._lock = threading.Lock()
+        self._notify = notify or (lambda *a, **k: None)
+
+    @staticmethod
+    def _key(workspace: Workspace) -> str:
+        return str(workspace.dir)
+
+    def get(self, workspace: Workspace) -> BuildRun | None:
+        """The active build of `workspace` started here, if any."""
+        with self._lock:
+            run = self._runs.get(self._key(workspace))
+        return run if run is not None and run.active else None
+
+    def active(self) -> list[BuildRun]:
+        with self._lock:
+            return [r for r in self._runs.values() if r.active]
+
+    def start(self, workspace: Workspace, request: Callable[[], object]) -> BuildRun:
+        """Take the workspace lock, build the request (what `skiff compile` would run) and run it,
+        all in a thread; SkiffErrors are reported through `notify`."""
+        with self._lock:
+            old = self._runs.get(self._key(workspace))
+            if old is not None and old.active:
+                raise SkiffError(f"a build is already running in workspace {workspace.name}")
+            run = BuildRun(workspace)
+            self._runs[self._key(workspace)] = run
+        run.thread = threading.Thread(target=self._run, args=(run, request), daemon=True,
+                                      name=f"skiff-build-{workspace.name}")
+        run.thread.start()
+        return run
+
+    def _run(self, run: BuildRun, request: Callable[[], object]) -> None:
+        lock = None
+        try:
+            lock = run.workspace.lock("skiff tui: build").acquire()
+            req = request()
+            if run.cancel_requested:
+                return
+            run.handle = engine.start_build(run.workspace, req.argv, env=req.env, chain=req.chain,
+                                            target=req.target, total=req.total)
+            if run.cancel_requested:
+                run.handle.cancel()
+            run.handle.wait()
+        except SkiffError as exc:
+            run.error = exc
+            self._notify(str(exc), severity="error", timeout=8)
+        except Exception as exc:  # a bug: one line, never a traceback on screen
+            run.error = SkiffError(f"internal error: {type(exc).__name__}: {exc}")
+            self._notify(str(run.error), severity="error", timeout=10)
+        finally:
+            if lock is not None:
+                lock.release()
+            run.finished.set()
+
+    def cancel(self, run: BuildRun, grace: float = 10.0) -> None:
+        """SIGINT/SIGTERM/SIGKILL the build (blocking: call from a thread)."""
+        run.cancel_requested = True
+        if run.handle is not None and run.handle.running():
+            run.handle.cancel(grace)
+
+    def cancel_all(self, grace: float = 5.0, wait: float = 30.0) -> None:
+        runs = self.active()
+        for run in runs:
+            self.cancel(run, grace)
+        for run in runs:
+            run.finished.wait(wait)
+
+
+def build_runs(app) -> BuildRuns:
+    """The app's BuildRuns (SkiffApp makes one; any other host app gets one on first use)."""
+    runs = getattr(app, "build_runs", None)
+    if runs is None:
+        def notify(message: str, **kwargs) -> None:
+            try:
+                app.call_from_thread(app.notify, message, **kwargs)
+            except Exception:   # the app is gone (quitting): nobody to tell
+                pass
+        runs = BuildRuns(notify)
+        app.build_runs = runs
+    return runs
