@@ -116,6 +116,7 @@ class FlashScreen(SkiffScreen):
         self.error: SkiffError | None = None
         self._watch: dv.Watch | None = None
         self._plan_generation = 0
+        self._plan_pending = False       # a plan worker is running for the current generation
 
     def _from_app(self, name: str, default=None):
         try:
@@ -241,7 +242,7 @@ class FlashScreen(SkiffScreen):
                 return
             changed = now.device.all_mounts() != self.selected.device.all_mounts()
             self.selected = now
-            if changed or self.plan is None:
+            if changed or (self.plan is None and not self._plan_pending):
                 self._refresh_plan()
         elif keep is not None:
             self.selected, self.plan = None, None
@@ -291,6 +292,7 @@ class FlashScreen(SkiffScreen):
         """Ask for a new plan: checks that need no I/O here, the plan itself in a thread worker."""
         self.plan = None
         self._plan_generation += 1
+        self._plan_pending = False
         a = self.selected
         if a is None:
             self._explain("Select a card above (Enter).")
@@ -302,6 +304,7 @@ class FlashScreen(SkiffScreen):
                               self.query_one("#unmount", Checkbox).value,
                               self.query_one("#image", Input).value.strip(), self.show_all)
         self._explain(Text(f"Working out what {request.action} would do on {a.device.node}…", style="dim"))
+        self._plan_pending = True
         self.run_worker(partial(self._build_plan, request), thread=True, group="flash-plan",
                         exit_on_error=False)
 
@@ -316,6 +319,7 @@ class FlashScreen(SkiffScreen):
         a = self.selected
         if generation != self._plan_generation or a is None:
             return                 # the card or the choices changed meanwhile: a newer plan is coming
+        self._plan_pending = False
         if error is not None or plan is None:
             self._explain(Text(str(error), style="red"))
             return
@@ -414,6 +418,7 @@ class FlashScreen(SkiffScreen):
             if event.state == WorkerState.SUCCESS:
                 self._plan_ready(*event.worker.result)
             elif event.state == WorkerState.ERROR:
+                self._plan_pending = False
                 self._explain(Text(f"cannot work out the plan: {event.worker.error}", style="red"))
         elif group == "flash-scan":
             if event.state == WorkerState.SUCCESS:
