@@ -29,7 +29,7 @@ MIB = 1024 * 1024
 BOARDS = [
     ("pine64/h64", "PINE64_IMAGE", [("u-boot-sunxi-with-spl.bin", 8192, 700_000)], "dos", MIB, "c", False),
     ("pine64/rock64", "PINE64_IMAGE", [("idbloader.img", 32768, 150_000), ("u-boot.itb", 8 * MIB, 1_200_000)],
-     "gpt", 10 * MIB, TYPE_BASIC_DATA, False),
+     "gpt", 16 * MIB, TYPE_BASIC_DATA, False),  # the board asks for p1 at 16 MiB
     ("odroid/c2", "ODROID_IMAGE", [("u-boot.bin.sd.bin.head", 0, 444), ("u-boot.bin.sd.bin.tail", 512, 1_000_000)],
      "dos", MIB, "c", True),
     ("intel/desktop", "INTEL_DESKTOP_IMAGE", [], "gpt", MIB, TYPE_ESP, False),
