@@ -20,7 +20,7 @@ from typing import Callable
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import SkiffError
+from .errors import SkiffError, read_user_text
 
 try:  # libyaml is much faster; the pure-Python loader gives identical nodes and marks.
     _Loader = yaml.CSafeLoader
@@ -661,12 +661,7 @@ def load(path: str | Path) -> dict:
     Warnings do not stop loading; the first error does (its message says how many more there are).
     """
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise CoreYamlError("not valid UTF-8 text", path=path)
-    except OSError as exc:
-        raise CoreYamlError(f"cannot read skiff-core config: {exc.strerror}", path=path)
+    text = read_user_text(path, CoreYamlError, "skiff-core config")
     problems = errors(validate_text(text, path=path))
     if problems:
         first = problems[0]

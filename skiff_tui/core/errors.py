@@ -52,3 +52,15 @@ class BuildrootError(SkiffError):
 
 class ReadOnlyError(SkiffError):
     """A mutating action was requested in read-only mode."""
+
+
+def read_user_text(path: Path, error: type[SkiffError], what: str) -> str:
+    """A user's text file as str, or `error` naming the file: not UTF-8, unreadable, missing."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {what}: {exc.strerror}", path=path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} is not valid UTF-8 text", path=path, line=data[: exc.start].count(b"\n") + 1)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import FragmentError
+from .errors import FragmentError, read_user_text
 
 ASSIGN = re.compile(r"([A-Za-z0-9_]+)=(.*)\Z")
 NOT_SET = re.compile(r"#\s*([A-Za-z0-9_]+) is not set\s*\Z")
@@ -66,12 +66,7 @@ def parse_lines(text: str, *, path: Path | None, layer: str, root: Path | None =
 
 
 def read_fragment(path: Path, *, layer: str, root: Path | None = None) -> list[Assignment]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise FragmentError("not valid UTF-8 text", path=path)
-    except OSError as exc:
-        raise FragmentError(f"cannot read fragment: {exc.strerror}", path=path)
+    text = read_user_text(path, FragmentError, "fragment")
     return parse_lines(text, path=path, layer=layer, root=root)
 
 
