@@ -52,3 +52,11 @@ def test_render_places_each_symbol_at_its_final_assignment(tmp_path):
     merged.extend(parse_lines("BR2_aarch64=y\n", path=None, layer="board"))
     merged.extend(parse_lines("BR2_x86_64=y\n", path=None, layer="overrides"))
     assert merged.render().splitlines()[1:] == ["BR2_A=y", "BR2_aarch64=y", "BR2_x86_64=y"]
+
+
+def test_non_utf8_fragment_names_file_and_line(tmp_path):
+    f = tmp_path / "frag"
+    f.write_bytes(b"BR2_A=y\nBR2_B=\"\xff\"\n")
+    with pytest.raises(FragmentError) as err:
+        read_fragment(f, layer="x/y")
+    assert str(err.value) == f"{f}:2: fragment is not valid UTF-8 text"
