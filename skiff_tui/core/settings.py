@@ -1,0 +1,59 @@
+"""User settings read from $XDG_CONFIG_HOME/skiff/ (default ~/.config/skiff/).
+
+keymap.toml remaps the TUI's key bindings by binding id (every binding has one; `?` in the TUI
+lists them), Posting-style:
+
+    [keymap]
+    "skiff.packages.add" = "insert"
+    "skiff.quit" = "ctrl+c,ctrl+q"
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+
+from .errors import SkiffError
+
+KEY = re.compile(r"[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*\Z")
+
+
+class SettingsError(SkiffError):
+    """A settings file that cannot be used."""
+
+
+def config_dir(env: dict[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "/root")) / ".config")
+    return Path(base) / "skiff"
+
+
+def load_keymap(env: dict[str, str] | None = None) -> dict[str, str]:
+    """binding id -> key string(s); empty when there is no keymap file."""
+    path = config_dir(env) / "keymap.toml"
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_of(str(exc))
+        raise SettingsError(f"not valid TOML: {str(exc).split(' (at', 1)[0]}", path=path, line=line)
+    except OSError as exc:
+        raise SettingsError(f"cannot read keymap: {exc.strerror}", path=path)
+    table = data.get("keymap", {})
+    if not isinstance(table, dict):
+        raise SettingsError("[keymap] must be a table of binding id = \"keys\"", path=path)
+    keymap = {}
+    for binding_id, keys in table.items():
+        if not isinstance(keys, str) or not KEY.match(keys.strip().lower()):
+            raise SettingsError(f"keymap entry {binding_id!r} needs a key string like \"ctrl+s\" or \"f2,ctrl+s\"",
+                                path=path)
+        keymap[binding_id] = keys.strip().lower()
+    return keymap
+
+
+def _line_of(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None
