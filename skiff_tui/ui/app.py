@@ -459,6 +459,7 @@ class SkiffApp(App[None]):
     def _chain_command_entries(self, index) -> list[PaletteCommand]:
         from ..core.errors import SkiffError as _E
         from ..core.resolve import resolve
+        from .screens.stack import takes_terminal
 
         try:
             chain = resolve(index, list(self.selection)) if self.selection else None
@@ -467,14 +468,33 @@ class SkiffApp(App[None]):
         out = []
         for pkg in chain.packages if chain else []:
             for cmd in pkg.commands:
-                out.append(PaletteCommand(f"Run cmd/{pkg.name}/{cmd.name}", cmd.description or "package command",
+                where = "on the terminal" if takes_terminal(cmd.name) else "output on the Stack screen"
+                out.append(PaletteCommand(f"Run cmd/{pkg.name}/{cmd.name}",
+                                          f"{cmd.description or 'package command'} ({where})",
                                           partial(self.run_package_command, pkg.name, cmd.name), mutating=True))
         return out
 
     def run_package_command(self, package: str, command: str) -> None:
-        """Hand the terminal to a package command (like `skiff cmd`), then come back."""
+        """Run a package command: on the terminal if it prompts or attaches a console (the TUI
+        steps aside until it ends), otherwise on the Stack screen with its output in a log pane."""
         if self.read_only:
             return
+        from .screens.stack import takes_terminal
+
+        if not takes_terminal(command):
+            def stream() -> None:
+                screen = self.screen
+                if hasattr(screen, "stream_command"):
+                    screen.stream_command(package, command)
+            if self.current_mode != "stack":
+                self.switch_mode("stack")
+                self.call_after_refresh(stream)
+            else:
+                stream()
+            return
+        self._run_on_terminal(package, command)
+
+    def _run_on_terminal(self, package: str, command: str) -> None:
         from ..core.commands import run_command
 
         started = time.monotonic()
@@ -486,7 +506,8 @@ class SkiffApp(App[None]):
             self.show_error(exc)
             return
         except Exception as exc:  # SuspendNotSupported in headless runs, OSError for a missing make
-            self.show_error(SkiffError(f"cannot run cmd/{package}/{command}: {exc}"))
+            self.show_error(SkiffError(f"cannot run cmd/{package}/{command} on this terminal: "
+                                       f"{exc or type(exc).__name__}"))
             return
         took = time.monotonic() - started
         self.notify(f"cmd/{package}/{command} exited with {code} after {took:.0f} s",

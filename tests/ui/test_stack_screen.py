@@ -154,3 +154,65 @@ async def test_configure_failures_show_a_modal_and_the_message_in_place(make_app
         finally:
             lock.release()
     assert not (skiff_root / "workspaces" / "default" / ".config").exists()
+
+
+async def test_package_commands_stream_here_or_take_the_terminal(make_app, settle, save_selection, skiff_root,
+                                                                 fake_buildroot, monkeypatch):
+    from contextlib import nullcontext
+
+    from textual.widgets import Log
+
+    import skiff_tui.core.commands as engine_commands
+
+    write_package(skiff_root / "configs", "board/gamma", description="Gamma board", deps="core/base", files={
+        "metadata/commands": "buildimage Write a disk image\nformat Format the SD card\n",
+        "extensions/Makefile": "buildimage:\n\t@echo image for $(SKIFF_CURRENT_CONF_NAME)\n\t@echo done\n"
+                               "format:\n\t@echo never here\n"})
+    save_selection(["board/gamma"])
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        screen = app.screen
+        lst = screen.query_one("#commands-list", OptionList)
+        labels = [str(lst.get_option_at_index(i).prompt) for i in range(lst.option_count)]
+        assert labels[0].startswith("cmd/board/gamma/buildimage") and "terminal" not in labels[0]
+        assert "Write a disk image" in labels[0]
+        assert labels[1].startswith("cmd/board/gamma/format  ⏎ terminal")
+        assert "⏎ terminal: format, install, run, exec, flashusb" in str(screen.query_one("#commands-rule").render())
+        # buildimage: output in the log pane, exit status in the title
+        lst.focus()
+        lst.highlighted = 0
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        log = screen.query_one("#command-log", Log)
+        assert list(log.lines) == ["image for board/gamma", "done"]
+        assert "exited with 0" in str(screen.query_one("#command-title").render())
+        # format: hands over the terminal (suspend) and runs the engine's run_command there
+        ran = []
+        monkeypatch.setattr(app, "suspend", lambda: nullcontext())
+        monkeypatch.setattr(engine_commands, "run_command",
+                            lambda root, env, ws, index, pkg, cmd: ran.append((pkg, cmd)) or 3)
+        lst.highlighted = 1
+        await pilot.press("r")
+        await pilot.pause()
+        assert ran == [("board/gamma", "format")]
+        assert any("cmd/board/gamma/format exited with 3" in n.message for n in app._notifications)
+        # the palette offers both, saying where each runs
+        titles = {c.title: c.help for c in app.palette_commands(screen)}
+        assert "output on the Stack screen" in titles["Run cmd/board/gamma/buildimage"]
+        assert "on the terminal" in titles["Run cmd/board/gamma/format"]
+
+
+async def test_package_commands_are_absent_in_read_only_mode(make_app, settle, save_selection):
+    save_selection(["board/alpha"])
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        assert not app.screen.query("#commands-list")
+        assert "run_command" not in {b.binding.action for b in app.screen.active_bindings.values()}
+        assert not [c for c in app.palette_commands(app.screen) if c.title.startswith("Run cmd/")]

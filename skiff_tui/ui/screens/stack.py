@@ -1,6 +1,8 @@
 """Stack: the user's selection in order (reorder, remove) beside the resolved chain, each
 auto-added dependency marked with the package that pulled it in; resolution errors in place;
-Configure in a worker, then the overridden values and the values that did not stick."""
+Configure in a worker, then the overridden values and the values that did not stick; the commands
+of the chain's packages (cmd/<pkg>/<cmd>), run here with their output in a log pane or, for the
+ones that prompt or attach a console, on the terminal (see `takes_terminal`)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Label, OptionList, Static
+from textual.widgets import DataTable, Label, Log, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -18,14 +20,25 @@ from ..widgets.provenance import describe, shown
 from . import SkiffScreen
 
 
+# Package commands that prompt for confirmation or attach a console get the real terminal (the
+# TUI steps aside until they end); every other command runs here with its output in a log pane.
+TERMINAL_COMMANDS = frozenset({"format", "install", "run", "exec", "flashusb"})
+TERMINAL_RULE = "⏎ terminal: format, install, run, exec, flashusb (they prompt or attach a console); others: output below"
+
+
+def takes_terminal(command: str) -> bool:
+    return command in TERMINAL_COMMANDS
+
+
 class StackScreen(SkiffScreen):
     SECTION = "stack"
-    MUTATING = frozenset({"move_up", "move_down", "remove", "configure"})
+    MUTATING = frozenset({"move_up", "move_down", "remove", "configure", "run_command"})
     BINDINGS = [
         Binding("shift+up,K", "move_up", "Move up", id="skiff.stack.move_up"),
         Binding("shift+down,J", "move_down", "Move down", id="skiff.stack.move_down"),
         Binding("d,delete", "remove", "Remove", id="skiff.stack.remove"),
         Binding("c", "configure", "Configure", id="skiff.stack.configure"),
+        Binding("r", "run_command", "Run command", id="skiff.stack.run_command"),
     ]
 
     def __init__(self) -> None:
@@ -33,6 +46,8 @@ class StackScreen(SkiffScreen):
         self.chain = None
         self.error: SkiffError | None = None
         self.result = None
+        self._pending_lines: list[str] = []
+        self.command_running: str | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
@@ -40,6 +55,10 @@ class StackScreen(SkiffScreen):
             with Vertical(id="stack-left"):
                 yield Label("Your selection (in order)", classes="pane-title")
                 yield OptionList(id="selection-list")
+                if not self.read_only:
+                    yield Label("Package commands", classes="pane-title")
+                    yield OptionList(id="commands-list")
+                    yield Static(TERMINAL_RULE, id="commands-rule")
             with Vertical(id="stack-right"):
                 yield Label("Resolved chain (later layers override earlier ones)", classes="pane-title")
                 table = DataTable(id="chain-table", cursor_type="row", zebra_stripes=True)
@@ -47,6 +66,9 @@ class StackScreen(SkiffScreen):
                 yield Static("", id="stack-messages")
         with VerticalScroll(id="configure-result", classes="-hidden"):
             yield Static("", id="configure-body")
+        with Vertical(id="command-pane", classes="-hidden"):
+            yield Label("", id="command-title", classes="pane-title")
+            yield Log(id="command-log", max_lines=20000)
         yield from self.compose_bottom()
 
     def on_mount(self) -> None:
@@ -73,6 +95,7 @@ class StackScreen(SkiffScreen):
         self._fill_selection(selection, index)
         self._fill_chain()
         self._fill_messages(index, selection)
+        self._fill_commands()
 
     def _fill_selection(self, selection: list[str], index) -> None:
         lst = self.query_one("#selection-list", OptionList)
@@ -100,6 +123,32 @@ class StackScreen(SkiffScreen):
             else:
                 why = Text(f"needed by {self.chain.pulled_by.get(pkg.name, '?')}", style="cyan")
             table.add_row(str(i), pkg.name, why, pkg.description, key=pkg.name)
+
+    def chain_commands(self) -> list[tuple[str, str, str]]:
+        """(package, command, description) of every command of the resolved chain, in chain order."""
+        if self.chain is None:
+            return []
+        return [(pkg.name, cmd.name, cmd.description or "") for pkg in self.chain.packages for cmd in pkg.commands]
+
+    def _fill_commands(self) -> None:
+        if self.read_only:
+            return
+        lst = self.query_one("#commands-list", OptionList)
+        keep = lst.highlighted
+        lst.clear_options()
+        cmds = self.chain_commands()
+        for pkg, cmd, desc in cmds:
+            label = Text()
+            label.append(f"cmd/{pkg}/{cmd}", style="bold")
+            if takes_terminal(cmd):
+                label.append("  ⏎ terminal", style="yellow")
+            if desc:
+                label.append(f"\n  {desc}", style="dim")
+            lst.add_option(Option(label, id=f"{pkg}\t{cmd}"))
+        if not cmds:
+            lst.add_option(Option(Text("no commands in this chain", style="dim"), disabled=True))
+        elif keep is not None:
+            lst.highlighted = min(keep, len(cmds) - 1)
 
     def _fill_messages(self, index, selection) -> None:
         msg = self.query_one("#stack-messages", Static)
@@ -179,6 +228,10 @@ class StackScreen(SkiffScreen):
         self._show_result(Text(f"Configuring…\n{message}", style="bold"))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "command":
+            if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+                self._command_ended(event.worker)
+            return
         if event.worker.group != "configure":
             return super().on_worker_state_changed(event)
         if event.state == WorkerState.SUCCESS:
@@ -223,6 +276,76 @@ class StackScreen(SkiffScreen):
             t.append("  (not re-checked: nothing changed)\n", style="dim")
         return t
 
+    # --- package commands --------------------------------------------------------------------
+    def _highlighted_command(self) -> tuple[str, str] | None:
+        if self.read_only:
+            return None
+        lst = self.query_one("#commands-list", OptionList)
+        if lst.highlighted is None or lst.option_count == 0:
+            return None
+        option = lst.get_option_at_index(lst.highlighted)
+        if option.id is None or "\t" not in option.id:
+            return None
+        pkg, cmd = option.id.split("\t", 1)
+        return pkg, cmd
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "commands-list":
+            event.stop()
+            self.action_run_command()
+
+    def action_run_command(self) -> None:
+        chosen = self._highlighted_command()
+        if chosen is None:
+            self.notify("Highlight a command in 'Package commands' first", severity="warning")
+            return
+        self.app.run_package_command(*chosen)
+
+    def stream_command(self, package: str, command: str) -> None:
+        """Run a command without the terminal, its output in the log pane (one at a time)."""
+        if self.read_only:
+            return
+        if self.command_running is not None:
+            self.notify(f"cmd/{self.command_running} is still running", severity="warning")
+            return
+        self.command_running = f"{package}/{command}"
+        self.query_one("#command-pane").remove_class("-hidden")
+        self.query_one("#command-title", Label).update(f"cmd/{package}/{command}: running…")
+        log = self.query_one("#command-log", Log)
+        log.clear()
+        self._pending_lines.clear()
+        self._flush_timer = self.set_interval(0.1, self._flush_lines)
+        self._run_streamed(package, command)
+
+    def _flush_lines(self) -> None:
+        lines = self._pending_lines[:]        # the worker thread appends meanwhile: take a prefix
+        del self._pending_lines[:len(lines)]
+        if lines:
+            self.query_one("#command-log", Log).write_lines(lines)
+
+    @work(thread=True, exclusive=True, group="command", exit_on_error=False)
+    def _run_streamed(self, package: str, command: str) -> int:
+        from ...core.commands import stream_command
+
+        app = self.app
+        return stream_command(app.root, app.env, app.workspace, app.index, package, command,
+                              self._pending_lines.append)
+
+    def _command_ended(self, worker: Worker) -> None:
+        self._flush_timer.stop()
+        self._flush_lines()
+        name, self.command_running = self.command_running, None
+        title = self.query_one("#command-title", Label)
+        if worker.state == WorkerState.SUCCESS:
+            code = worker.result
+            title.update(Text(f"cmd/{name}: exited with {code}", style="green" if code == 0 else "bold red"))
+            self.notify(f"cmd/{name} exited with {code}", severity="information" if code == 0 else "error")
+        else:
+            error = worker.error
+            message = str(error) if isinstance(error, SkiffError) else f"cannot run cmd/{name}: {error}"
+            title.update(Text(f"cmd/{name}: {message}", style="bold red"))
+            self.app.show_error(error if isinstance(error, SkiffError) else SkiffError(message))
+
     def palette_commands(self):
         from ..app import PaletteCommand
 
@@ -233,4 +356,6 @@ class StackScreen(SkiffScreen):
                 PaletteCommand("Move highlighted package down", "later in the selection",
                                self.action_move_down, mutating=True, action="move_down"),
                 PaletteCommand("Remove highlighted package from the selection", "",
-                               self.action_remove, mutating=True, action="remove")]
+                               self.action_remove, mutating=True, action="remove"),
+                PaletteCommand("Run highlighted package command", TERMINAL_RULE, self.action_run_command,
+                               mutating=True, action="run_command")]
