@@ -130,5 +130,125 @@ class SkiffScreen(Screen):
     def palette_commands(self):
         return []
 
+    # --- screens that follow app state but only work while shown --------------------------------
+    _stale = False
 
-__all__ = ["SECTIONS", "SECTION_BY_MODE", "Section", "SkiffScreen", "NavBar", "StatusLine"]
+    def follow_app(self, *names: str) -> None:
+        """Call `load()` when any of the app's reactives `names` changes: now if this screen is
+        shown, else when it is shown next (hidden screens do no work)."""
+        for name in names:
+            self.watch(self.app, name, self._app_state_changed, init=False)
+
+    def _app_state_changed(self, _value=None) -> None:
+        if self.is_current:
+            self.load()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.load()
+
+    def load(self) -> None:  # screens that call follow_app() define it
+        pass
+
+
+class EditorScreen(SkiffScreen):
+    """Base of the screens that edit files (Kconfig, Overrides, skiff-core.yaml): read-only from
+    the app (or forced), a (label, action, help) PALETTE whose mutating entries vanish in
+    read-only mode, escape = leave (asking about unsaved changes), a layer selector."""
+
+    # (label, action, help); action may carry arguments like Textual actions: "show_tab('wifi')"
+    PALETTE: list[tuple[str, str, str]] = []
+
+    def __init__(self, *, read_only: bool | None = None) -> None:
+        super().__init__()
+        self._read_only = read_only
+
+    @property
+    def read_only(self) -> bool:
+        from ...core import readonly
+        if self._read_only is not None:
+            return self._read_only or readonly.is_read_only()
+        return bool(getattr(self.app, "read_only", False) or readonly.is_read_only())
+
+    def has_unsaved_changes(self) -> bool:
+        return False
+
+    # Hooks of confirm_leave for screens that hold edits.
+    def unsaved_description(self) -> tuple[str, str]:
+        return "This editor", ""
+
+    def save_edits(self) -> bool:
+        return False
+
+    def discard_edits(self) -> None:
+        pass
+
+    def confirm_leave(self, then, on_stay=None) -> None:
+        """Call `then()` once unsaved edits are saved or discarded (right away if there are
+        none); staying, or a save that fails, calls `on_stay()` instead."""
+        from ..widgets.dialogs import UnsavedChangesModal
+
+        if self.read_only or not self.has_unsaved_changes():
+            then()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "save" and self.save_edits():
+                then()
+            elif choice == "discard":
+                self.discard_edits()
+                then()
+            elif on_stay is not None:
+                on_stay()
+
+        self.app.push_screen(UnsavedChangesModal(*self.unsaved_description()), answered)
+
+    def action_leave(self) -> None:
+        def go() -> None:
+            stack = self.app.screen_stack
+            if len(stack) > 1 and stack[-1] is self:
+                self.dismiss()
+            elif hasattr(self.app, "action_goto"):
+                self.app.action_goto("packages")
+        self.confirm_leave(go)
+
+    def palette_commands(self):
+        from textual.actions import parse
+
+        from ..app import PaletteCommand
+
+        out = []
+        for label, action, help_text in self.PALETTE:
+            _target, name, args = parse(action)
+            mutating = name in self.MUTATING
+            if mutating and self.read_only:
+                continue
+            method = getattr(self, f"action_{name}")
+            out.append(PaletteCommand(label, help_text, (lambda m=method, a=args: m(*a)), mutating, action=name))
+        return out
+
+    def layer_select_changed(self, select, reload) -> None:
+        """The layer selector changed: switch (`reload()`) once unsaved edits are saved or
+        discarded; staying puts the selector back."""
+        if select.value == self.scope or select.value is select.BLANK:
+            return
+        new = str(select.value)
+
+        def switch() -> None:
+            self.scope = new
+            reload()
+
+        def stay() -> None:
+            select.value = self.scope
+
+        self.confirm_leave(switch, on_stay=stay)
+
+    def action_switch_layer(self) -> None:
+        from textual.widgets import Select
+        self.query_one(".layer-select", Select).value = "all" if self.scope == "workspace" else "workspace"
+
+
+__all__ = ["SECTIONS", "SECTION_BY_MODE", "Section", "SkiffScreen", "EditorScreen", "NavBar", "StatusLine"]

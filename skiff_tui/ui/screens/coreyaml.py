@@ -16,14 +16,12 @@ from textual.widgets.option_list import Option
 
 from ...core import coreyaml
 from ...core import overrides as ov
-from ...core import readonly
 from ...core.errors import SkiffError
-from ..widgets.dialogs import UnsavedChangesModal
 from .overrides import _shown_path
-from . import SkiffScreen
+from . import EditorScreen
 
 
-class CoreYamlScreen(SkiffScreen):
+class CoreYamlScreen(EditorScreen):
     SECTION = "coreyaml"
     DEBOUNCE = 0.3   # seconds of quiet typing before validating again
     DEFAULT_CSS = """
@@ -58,19 +56,12 @@ class CoreYamlScreen(SkiffScreen):
     ]
 
     def __init__(self, *, read_only: bool | None = None, scope: str = "workspace") -> None:
-        super().__init__()
-        self._read_only = read_only
+        super().__init__(read_only=read_only)
         self.scope = scope
         self.place: ov.CoreYamlPlace | None = None
         self.saved_text = ""
         self.problems: list[coreyaml.Problem] = []
         self._timer: Timer | None = None
-
-    @property
-    def read_only(self) -> bool:
-        if self._read_only is not None:
-            return self._read_only or readonly.is_read_only()
-        return bool(getattr(self.app, "read_only", False) or readonly.is_read_only())
 
     @property
     def layer(self) -> ov.OverrideLayer:
@@ -89,7 +80,7 @@ class CoreYamlScreen(SkiffScreen):
         with Horizontal(id="cy-top"):
             yield Label("Save into:")
             yield Select([("all workspaces (overrides/)", "all"), ("this workspace only", "workspace")],
-                         value=self.scope, allow_blank=False, id="cy-layer")
+                         value=self.scope, allow_blank=False, id="cy-layer", classes="layer-select")
             yield Static("", id="cy-origin", markup=False)
         with Horizontal(id="cy-body"):
             yield TextArea.code_editor("", language="yaml", id="cy-editor", read_only=self.read_only)
@@ -199,21 +190,7 @@ class CoreYamlScreen(SkiffScreen):
     # --- layer, save, default -----------------------------------------------------------------
     @on(Select.Changed, "#cy-layer")
     def _layer_changed(self, event: Select.Changed) -> None:
-        if event.value == self.scope or event.value is Select.BLANK:
-            return
-        new = str(event.value)
-
-        def switch() -> None:
-            self.scope = new
-            self.load_place()
-
-        def stay() -> None:
-            self.query_one("#cy-layer", Select).value = self.scope
-
-        self.confirm_leave(switch, on_stay=stay)
-
-    def action_switch_layer(self) -> None:
-        self.query_one("#cy-layer", Select).value = "all" if self.scope == "workspace" else "workspace"
+        self.layer_select_changed(event.select, self.load_place)
 
     def action_save(self) -> None:
         if self.read_only or self.place is None:
@@ -261,47 +238,13 @@ class CoreYamlScreen(SkiffScreen):
         self.validate_now()
         self.notify(f"Loaded {self.place.default_owner}'s default; save to use it")
 
-    def confirm_leave(self, then, on_stay=None) -> None:
-        if not self.has_unsaved_changes():
-            then()
-            return
+    def unsaved_description(self) -> tuple[str, str]:
+        return "skiff-core.yaml", ""
 
-        def answered(choice: str | None) -> None:
-            if choice == "save":
-                if self._write():
-                    then()
-                elif on_stay:
-                    on_stay()
-            elif choice == "discard":
-                then()
-                self.load_place()
-            elif on_stay:
-                on_stay()
+    def save_edits(self) -> bool:
+        return bool(self._write())
 
-        self.app.push_screen(UnsavedChangesModal("skiff-core.yaml"), answered)
-
-    def action_leave(self) -> None:
-        def go() -> None:
-            stack = self.app.screen_stack
-            if len(stack) > 1 and stack[-1] is self:
-                self.dismiss()
-            elif hasattr(self.app, "action_goto"):
-                self.app.action_goto("packages")
-        self.confirm_leave(go)
+    def discard_edits(self) -> None:
+        self.load_place()
 
     # --- bindings and palette -----------------------------------------------------------------
-    def check_action(self, action: str, parameters) -> bool | None:
-        if action in self.MUTATING and self.read_only:
-            return False
-        return True
-
-    def palette_commands(self):
-        from ..app import PaletteCommand
-
-        out = []
-        for label, action, help_text in self.PALETTE:
-            mutating = action in self.MUTATING
-            if mutating and self.read_only:
-                continue
-            out.append(PaletteCommand(label, help_text, getattr(self, f"action_{action}"), mutating))
-        return out

@@ -17,18 +17,17 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, LoadingIndicator, Static, Tree
 from textual.worker import Worker, WorkerState
 
-from ...core import readonly
 from ...core.errors import SkiffError
 from ...core.kconfig_edit import KconfigLoadError, KconfigModel, Session, open_workspace, run_classic_menuconfig
-from ..widgets.dialogs import PromptModal, UnsavedChangesModal
+from ..widgets.dialogs import PromptModal
 from ..widgets.kconfig_search import KconfigSearchModal
 from ..widgets.kconfig_tree import KconfigTree
-from . import SkiffScreen
+from . import EditorScreen
 
 LOAD_GROUP = "kconfig-load"
 
 
-class KconfigScreen(SkiffScreen):
+class KconfigScreen(EditorScreen):
     SECTION = "kconfig"
     DEFAULT_CSS = """
     KconfigScreen #kc-loading { height: 1fr; align: center middle; }
@@ -71,19 +70,11 @@ class KconfigScreen(SkiffScreen):
     ]
 
     def __init__(self, *, read_only: bool | None = None) -> None:
-        super().__init__()
-        self._read_only = read_only
+        super().__init__(read_only=read_only)
         self.session: Session | None = None
         self.load_error: SkiffError | None = None
 
     # --- state --------------------------------------------------------------------------------
-    @property
-    def read_only(self) -> bool:
-        if self._read_only is not None:
-            return self._read_only or readonly.is_read_only()
-        app_ro = getattr(self.app, "read_only", False)
-        return bool(app_ro or readonly.is_read_only())
-
     @property
     def model(self) -> KconfigModel | None:
         return self.session.model if self.session else None
@@ -339,33 +330,15 @@ class KconfigScreen(SkiffScreen):
         self._after_edit()
         return True
 
-    def confirm_leave(self, then) -> None:
-        """Call `then()` once the user has saved or discarded (or right away if nothing is unsaved)."""
-        if not self.has_unsaved_changes() or self.read_only:
-            then()
-            return
-        count = len(self.model.changes())
+    def unsaved_description(self) -> tuple[str, str]:
+        count = len(self.model.changes()) if self.model else 0
+        return "The Kconfig editor", f"{count} option{'s' if count != 1 else ''} changed, not saved yet."
 
-        def answered(choice: str | None) -> None:
-            if choice == "save":
-                if self.action_save():
-                    then()
-            elif choice == "discard":
-                self.start_loading()     # back to what is on disk
-                then()
+    def save_edits(self) -> bool:
+        return bool(self.action_save())
 
-        self.app.push_screen(UnsavedChangesModal("The Kconfig editor",
-                                                 f"{count} option{'s' if count != 1 else ''} changed, not saved yet."),
-                             answered)
-
-    def action_leave(self) -> None:
-        def go() -> None:
-            stack = self.app.screen_stack
-            if len(stack) > 1 and stack[-1] is self:
-                self.dismiss()
-            elif hasattr(self.app, "action_goto"):
-                self.app.action_goto("packages")
-        self.confirm_leave(go)
+    def discard_edits(self) -> None:
+        self.start_loading()     # back to what is on disk
 
     def action_reload(self) -> None:
         if self.has_unsaved_changes() and not self.read_only:
@@ -406,14 +379,3 @@ class KconfigScreen(SkiffScreen):
                 and self.model is None:
             return None          # shown disabled until the tree is loaded
         return True
-
-    def palette_commands(self):
-        from ..app import PaletteCommand
-
-        out = []
-        for label, action, help_text in self.PALETTE:
-            mutating = action in self.MUTATING
-            if mutating and self.read_only:
-                continue
-            out.append(PaletteCommand(label, help_text, getattr(self, f"action_{action}"), mutating))
-        return out

@@ -17,11 +17,10 @@ from textual.widgets import (Button, Checkbox, DirectoryTree, Input, Label, Opti
 from textual.widgets.option_list import Option
 
 from ...core import overrides as ov
-from ...core import readonly
 from ...core.errors import SkiffError
-from ..widgets.dialogs import PromptModal, UnsavedChangesModal
+from ..widgets.dialogs import PromptModal
 from ..widgets.editor_files import LayerFileTree
-from . import SkiffScreen
+from . import EditorScreen
 
 TABS = ("hostname", "wifi", "ssh", "files")
 
@@ -34,7 +33,7 @@ def _shown_path(path: Path, root: Path) -> str:
         return str(path)
 
 
-class OverridesScreen(SkiffScreen):
+class OverridesScreen(EditorScreen):
     SECTION = "overrides"
     DEFAULT_CSS = """
     OverridesScreen #ov-top { height: 3; padding: 0 1; }
@@ -79,19 +78,12 @@ class OverridesScreen(SkiffScreen):
     ]
 
     def __init__(self, *, read_only: bool | None = None, scope: str = "workspace") -> None:
-        super().__init__()
-        self._read_only = read_only
+        super().__init__(read_only=read_only)
         self.scope = scope
         self.open_path: Path | None = None
         self.open_text = ""
 
     # --- state --------------------------------------------------------------------------------
-    @property
-    def read_only(self) -> bool:
-        if self._read_only is not None:
-            return self._read_only or readonly.is_read_only()
-        return bool(getattr(self.app, "read_only", False) or readonly.is_read_only())
-
     @property
     def layer(self) -> ov.OverrideLayer:
         return ov.layer(self.app.root, self.app.workspace, self.scope)
@@ -108,7 +100,7 @@ class OverridesScreen(SkiffScreen):
         with Horizontal(id="ov-top"):
             yield Label("Write into:")
             yield Select([("all workspaces (overrides/)", "all"), ("this workspace only", "workspace")],
-                         value=self.scope, allow_blank=False, id="ov-layer")
+                         value=self.scope, allow_blank=False, id="ov-layer", classes="layer-select")
             yield Static("", id="ov-layer-path", markup=False)
         with TabbedContent(id="ov-tabs", initial="hostname"):
             with TabPane("Hostname", id="hostname"):
@@ -237,21 +229,7 @@ class OverridesScreen(SkiffScreen):
     # --- layer selector -----------------------------------------------------------------------
     @on(Select.Changed, "#ov-layer")
     def _layer_changed(self, event: Select.Changed) -> None:
-        if event.value == self.scope or event.value is Select.BLANK:
-            return
-        new = str(event.value)
-
-        def switch() -> None:
-            self.scope = new
-            self.refresh_layer()
-
-        def cancelled() -> None:
-            self.query_one("#ov-layer", Select).value = self.scope
-
-        self._confirm_then(switch, on_stay=cancelled)
-
-    def action_switch_layer(self) -> None:
-        self.query_one("#ov-layer", Select).value = "all" if self.scope == "workspace" else "workspace"
+        self.layer_select_changed(event.select, self.refresh_layer)
 
     def action_show_tab(self, tab: str) -> None:
         if tab in TABS:
@@ -358,7 +336,7 @@ class OverridesScreen(SkiffScreen):
         path = Path(event.path)
         if path == self.open_path:
             return
-        self._confirm_then(lambda: self.open_file(path))
+        self.confirm_leave(lambda: self.open_file(path))
 
     def open_file(self, path: Path) -> bool:
         try:
@@ -422,7 +400,7 @@ class OverridesScreen(SkiffScreen):
             self.action_show_tab("files")
             self.query_one("#ov-editor", TextArea).focus()
 
-        self._confirm_then(lambda: self.app.push_screen(
+        self.confirm_leave(lambda: self.app.push_screen(
             PromptModal(f"New file in {layer.label}", check,
                        note="A path inside the layer, e.g. root_overlay/etc/motd or buildroot/60-extra"),
             create))
@@ -482,37 +460,14 @@ class OverridesScreen(SkiffScreen):
         elif event.input.id in ("ov-ssid", "ov-psk"):
             self._save_wifi()
 
-    def _confirm_then(self, then, on_stay=None) -> None:
-        if not self.has_unsaved_changes():
-            then()
-            return
+    def unsaved_description(self) -> tuple[str, str]:
+        return (self.open_path.name if self.open_path else "The file"), ""
 
-        def answered(choice: str | None) -> None:
-            if choice == "save":
-                if self._save_file():
-                    then()
-                elif on_stay:
-                    on_stay()
-            elif choice == "discard":
-                self._close_file()
-                then()
-            elif on_stay:
-                on_stay()
+    def save_edits(self) -> bool:
+        return bool(self._save_file())
 
-        name = self.open_path.name if self.open_path else "The file"
-        self.app.push_screen(UnsavedChangesModal(name), answered)
-
-    def confirm_leave(self, then) -> None:
-        self._confirm_then(then)
-
-    def action_leave(self) -> None:
-        def go() -> None:
-            stack = self.app.screen_stack
-            if len(stack) > 1 and stack[-1] is self:
-                self.dismiss()
-            elif hasattr(self.app, "action_goto"):
-                self.app.action_goto("packages")
-        self._confirm_then(go)
+    def discard_edits(self) -> None:
+        self._close_file()
 
     # --- bindings and palette -----------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
@@ -521,20 +476,3 @@ class OverridesScreen(SkiffScreen):
         if action == "delete_file" and self.open_path is None:
             return None
         return True
-
-    def palette_commands(self):
-        from ..app import PaletteCommand
-
-        out = []
-        for label, action, help_text in self.PALETTE:
-            name = action.split("(")[0]
-            mutating = name in self.MUTATING
-            if mutating and self.read_only:
-                continue
-            if "(" in action:
-                arg = action.split("'")[1]
-                callback = (lambda a=arg: self.action_show_tab(a))
-            else:
-                callback = getattr(self, f"action_{name}")
-            out.append(PaletteCommand(label, help_text, callback, mutating))
-        return out

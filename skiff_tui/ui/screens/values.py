@@ -44,7 +44,6 @@ class ValuesScreen(SkiffScreen):
         self.model: ValuesModel | None = None
         self.kind = "buildroot"
         self._symbols: list[str] = []
-        self._stale = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
@@ -61,23 +60,9 @@ class ValuesScreen(SkiffScreen):
         super().on_mount()
         table = self.query_one("#values-table", DataTable)
         table.add_columns("Symbol", "Value", "Set by (layer · file:line)", "Earlier")
-        self.watch(self.app, "index", self._changed, init=False)
-        self.watch(self.app, "selection", self._changed, init=False)
-        self.watch(self.app, "workspace", self._changed, init=False)
+        self.follow_app("index", "selection", "workspace")
         table.focus()
         self.load()
-
-    def _changed(self, _value) -> None:
-        """Merge again now if shown, else when the screen is shown next (no work for hidden screens)."""
-        if self.is_current:
-            self.load()
-        else:
-            self._stale = True
-
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.load()
 
     # --- loading (engine: configure.plan computes the merge without writing anything) ----------
     def load(self) -> None:

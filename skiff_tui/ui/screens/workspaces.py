@@ -106,7 +106,6 @@ class WorkspacesScreen(SkiffScreen):
     def __init__(self) -> None:
         super().__init__()
         self.infos: list[WorkspaceInfo] = []
-        self._stale = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
@@ -120,21 +119,9 @@ class WorkspacesScreen(SkiffScreen):
         super().on_mount()
         table = self.query_one("#workspaces-table", DataTable)
         table.add_columns(" ", "Workspace", "Chain", "Configured", "Last build")
-        self.watch(self.app, "workspace", self._changed, init=False)
-        self.watch(self.app, "selection", self._changed, init=False)
+        self.follow_app("workspace", "selection")
         table.focus()
         self.load()
-
-    def _changed(self, _value) -> None:
-        if self.is_current:
-            self.load()
-        else:
-            self._stale = True
-
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.load()
 
     def load(self) -> None:
         self.load_infos()
