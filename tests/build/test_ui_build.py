@@ -107,7 +107,7 @@ async def test_build_screen_cancel(ws):
         assert "cancel" in shown_actions(screen)
         await pilot.press("s")
         await until(pilot, lambda: screen.record is not None and screen.record.done >= 1)
-        await pilot.press("c")
+        await pilot.press("x")
         await until(pilot, lambda: screen.record.status != "running")
         assert screen.record.status == "cancelled"
         assert "cancelled" in text_of(screen.query_one("#build-title"))

@@ -116,7 +116,7 @@ async def test_int_value_dialog_checks_the_range(make_app, settled, kconfig_root
         await pilot.press("ctrl+u", "7", "enter")
         assert app.screen is screen
         assert cursor_label(screen).startswith("(7) Number of jobs")
-        await pilot.press("c")                                         # show names
+        await pilot.press("C")                                         # show names
         assert "<BR2_JLEVEL>" in cursor_label(screen)
         await pilot.press("ctrl+s")
         assert delta_lines(kconfig_root) == ["BR2_JLEVEL=7"]

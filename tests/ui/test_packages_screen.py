@@ -16,9 +16,9 @@ async def test_tree_lists_listed_packages_by_namespace(make_app, settle, visible
         assert [str(n.label) for n in tree.root.children] == ["apps", "board", "core"]
         assert visible_packages(app) == ["apps/lib", "apps/web", "board/alpha", "board/beta", "core/base"]
         # apps/hidden is unlisted: only behind the toggle
-        await pilot.press("u")
+        await pilot.press("h")
         assert "apps/hidden" in visible_packages(app)
-        await pilot.press("u")
+        await pilot.press("h")
         assert "apps/hidden" not in visible_packages(app)
 
 
@@ -68,7 +68,7 @@ async def test_file_of_a_package_opens_read_only(make_app, settle):
         await settle(app, pilot)
         app.screen.query_one("#filter", Input).value = "alpha"
         await settle(app, pilot)
-        await pilot.press("f")
+        await pilot.press("o")
         files = app.screen.query_one("#files", OptionList)
         prompts = [str(files.get_option_at_index(i).prompt) for i in range(files.option_count)]
         files.highlighted = prompts.index("buildroot/10-board")

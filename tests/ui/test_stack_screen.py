@@ -196,7 +196,7 @@ async def test_package_commands_stream_here_or_take_the_terminal(make_app, settl
         monkeypatch.setattr(engine_commands, "run_command",
                             lambda root, env, ws, index, pkg, cmd: ran.append((pkg, cmd)) or 3)
         lst.highlighted = 1
-        await pilot.press("r")
+        await pilot.press("exclamation_mark")
         await pilot.pause()
         assert ran == [("board/gamma", "format")]
         assert any("cmd/board/gamma/format exited with 3" in n.message for n in app._notifications)

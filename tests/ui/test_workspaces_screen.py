@@ -32,7 +32,7 @@ async def test_lists_every_workspace_with_chain_and_status(make_app, settle, sav
         await _open(app, pilot, settle)
         rows = _rows(app)
         assert [r[1] for r in rows] == ["beta", "default"]
-        assert rows[1] == ["▶", "default", "core/base,board/alpha", "2026-11-18 11:06 UTC",
+        assert rows[1] == ["▶", "default", "board/alpha  +1 dep", "2026-11-18 11:06 UTC",
                            "succeeded 2026-11-18 12:06 UTC"]
         assert rows[0][2:] == ["board/beta", "never", "never"]
 
@@ -57,7 +57,7 @@ async def test_create_checks_the_name_then_creates_and_switches(make_app, settle
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await _open(app, pilot, settle)
-        await pilot.press("n")
+        await pilot.press("ctrl+n")
         assert isinstance(app.screen, PromptModal)
         await pilot.press(*"-bad", "enter")
         assert isinstance(app.screen, PromptModal)  # refused, dialog stays
@@ -85,11 +85,11 @@ async def test_delete_asks_first_and_keeps_the_override_layer(make_app, settle, 
         await _open(app, pilot, settle)
         table = app.screen.query_one("#workspaces-table", DataTable)
         table.move_cursor(row=[r[1] for r in _rows(app)].index("old"))
-        await pilot.press("D")
+        await pilot.press("ctrl+d")
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("escape")  # cancelled: nothing removed
         assert ws.final_dir.exists() and ws.dir.exists()
-        await pilot.press("D")
+        await pilot.press("ctrl+d")
         await pilot.click("#confirm")
         await settle(app, pilot)
         assert not ws.dir.exists() and not ws.final_dir.exists()
@@ -97,7 +97,7 @@ async def test_delete_asks_first_and_keeps_the_override_layer(make_app, settle, 
         assert "old" not in list_workspaces(skiff_root)
         assert [r[1] for r in _rows(app)] == ["default"]
         # the current workspace cannot be deleted from under the session
-        await pilot.press("D")
+        await pilot.press("ctrl+d")
         assert not isinstance(app.screen, ConfirmModal)
 
 

@@ -86,6 +86,23 @@ class NavBar(Static):
 class StatusLine(Static):
     """Workspace, selection summary and read-only marker, under the navigation bar."""
 
+    def on_mount(self) -> None:
+        if hasattr(self.app, "status_text"):
+            self.watch(self.app, "workspace", self._refresh_text, init=False)
+            self.watch(self.app, "selection", self._refresh_text, init=False)
+            self._refresh_text()
+
+    def _refresh_text(self, *_args) -> None:
+        self.update(self.app.status_text())
+
+
+def compose_chrome(app, section: str):
+    """The navigation bar and status line, for screens written to work outside SkiffApp too
+    (Build, Logs): inside SkiffApp they look like every other section."""
+    if hasattr(app, "section_offered"):
+        yield NavBar(section)
+        yield StatusLine(id="status")
+
 
 class SkiffScreen(Screen):
     """Base of skiff's own screens: nav bar on top, footer below, engine errors as notifications."""
@@ -251,4 +268,5 @@ class EditorScreen(SkiffScreen):
         self.query_one(".layer-select", Select).value = "all" if self.scope == "workspace" else "workspace"
 
 
-__all__ = ["SECTIONS", "SECTION_BY_MODE", "Section", "SkiffScreen", "EditorScreen", "NavBar", "StatusLine"]
+__all__ = ["SECTIONS", "SECTION_BY_MODE", "Section", "SkiffScreen", "EditorScreen", "NavBar", "StatusLine",
+           "compose_chrome"]

@@ -89,7 +89,7 @@ class BuildScreen(Screen):
     """
     BINDINGS = [
         Binding("s", "start", "Start build", id="skiff.build.start"),
-        Binding("c", "cancel", "Cancel build", id="skiff.build.cancel"),
+        Binding("x", "cancel", "Cancel build", id="skiff.build.cancel"),
         Binding("l", "latest", "Latest build", id="skiff.build.latest"),
     ]
     MUTATING = ("start", "cancel")
@@ -118,6 +118,8 @@ class BuildScreen(Screen):
         self._last_scan = 0.0
 
     def compose(self) -> ComposeResult:
+        from . import compose_chrome
+        yield from compose_chrome(self.app, "build")
         with Vertical(id="build-head"):
             yield Static("", id="build-title")
             with Horizontal(id="build-bar-row"):

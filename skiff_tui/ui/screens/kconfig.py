@@ -49,11 +49,11 @@ class KconfigScreen(EditorScreen):
     BINDINGS = [
         Binding("slash", "search", "Search", id="skiff.kconfig.search"),
         Binding("ctrl+s", "save", "Save", id="skiff.kconfig.save"),
-        Binding("a", "toggle_show_all", "Show all", id="skiff.kconfig.show_all"),
-        Binding("c", "toggle_show_name", "Names", id="skiff.kconfig.show_name"),
+        Binding("h", "toggle_show_all", "Show all", id="skiff.kconfig.show_all"),
+        Binding("C", "toggle_show_name", "Names", id="skiff.kconfig.show_name"),
         Binding("e", "edit_value", "Edit value", id="skiff.kconfig.edit", show=False),
         Binding("u", "revert_symbol", "Undo option", id="skiff.kconfig.revert", show=False),
-        Binding("M", "classic_menuconfig", "make menuconfig", id="skiff.kconfig.classic"),
+        Binding("M", "classic_menuconfig", "menuconfig", id="skiff.kconfig.classic"),
         Binding("r", "reload", "Reload", id="skiff.kconfig.reload", show=False),
         Binding("escape", "leave", "Leave", id="skiff.kconfig.leave", show=False),
     ]

@@ -72,6 +72,8 @@ class LogsScreen(Screen):
         self.records: list[engine.BuildRecord] = []
 
     def compose(self) -> ComposeResult:
+        from . import compose_chrome
+        yield from compose_chrome(self.app, "logs")
         yield Static(f"[b]Build logs[/] · workspace {escape(self.workspace.name)}", id="logs-title")
         with Horizontal(id="logs-body"):
             table = DataTable(id="logs-table", cursor_type="row", zebra_stripes=True)

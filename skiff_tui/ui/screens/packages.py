@@ -38,8 +38,8 @@ class PackagesScreen(SkiffScreen):
         Binding("slash", "focus_filter", "Filter", id="skiff.packages.filter"),
         Binding("a", "add", "Add", id="skiff.packages.add"),
         Binding("d", "remove", "Remove", id="skiff.packages.remove"),
-        Binding("u", "toggle_unlisted", "Unlisted", id="skiff.packages.unlisted"),
-        Binding("f", "focus_files", "Files", id="skiff.packages.files"),
+        Binding("h", "toggle_unlisted", "Unlisted", id="skiff.packages.unlisted"),
+        Binding("o", "focus_files", "Files", id="skiff.packages.files"),
     ]
 
     show_unlisted = reactive(False, init=False)
@@ -146,11 +146,13 @@ class PackagesScreen(SkiffScreen):
         if not force and key == self._shown:
             return
         self._shown = key
-        self._build_tree(visible, expand_all=len(visible) <= EXPAND_LIMIT)
+        exact = query.strip()          # typing a full name lands on that package
+        self._build_tree(visible, expand_all=len(visible) <= EXPAND_LIMIT,
+                         prefer=exact if exact in key else None)
 
-    def _build_tree(self, packages, expand_all: bool) -> None:
+    def _build_tree(self, packages, expand_all: bool, prefer: str | None = None) -> None:
         tree = self.query_one("#package-tree", FastTree)
-        keep = self._current
+        keep = prefer or self._current
         tree.clear()
         target = None
         ns_node = None

@@ -38,7 +38,7 @@ class StackScreen(SkiffScreen):
         Binding("shift+down,J", "move_down", "Move down", id="skiff.stack.move_down"),
         Binding("d,delete", "remove", "Remove", id="skiff.stack.remove"),
         Binding("c", "configure", "Configure", id="skiff.stack.configure"),
-        Binding("r", "run_command", "Run command", id="skiff.stack.run_command"),
+        Binding("exclamation_mark", "run_command", "Run command", id="skiff.stack.run_command"),
     ]
 
     def __init__(self) -> None:
@@ -55,15 +55,15 @@ class StackScreen(SkiffScreen):
             with Vertical(id="stack-left"):
                 yield Label("Your selection (in order)", classes="pane-title")
                 yield OptionList(id="selection-list")
-                if not self.read_only:
-                    yield Label("Package commands", classes="pane-title")
-                    yield OptionList(id="commands-list")
-                    yield Static(TERMINAL_RULE, id="commands-rule")
             with Vertical(id="stack-right"):
                 yield Label("Resolved chain (later layers override earlier ones)", classes="pane-title")
                 table = DataTable(id="chain-table", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield Static("", id="stack-messages")
+                if not self.read_only:
+                    yield Label("Package commands (enter or ! runs the highlighted one)", classes="pane-title")
+                    yield OptionList(id="commands-list")
+                    yield Static(TERMINAL_RULE, id="commands-rule")
         with VerticalScroll(id="configure-result", classes="-hidden"):
             yield Static("", id="configure-body")
         with Vertical(id="command-pane", classes="-hidden"):
@@ -143,7 +143,7 @@ class StackScreen(SkiffScreen):
             if takes_terminal(cmd):
                 label.append("  ⏎ terminal", style="yellow")
             if desc:
-                label.append(f"\n  {desc}", style="dim")
+                label.append(f"  {desc}", style="dim")
             lst.add_option(Option(label, id=f"{pkg}\t{cmd}"))
         if not cmds:
             lst.add_option(Option(Text("no commands in this chain", style="dim"), disabled=True))

@@ -98,8 +98,8 @@ class WorkspacesScreen(SkiffScreen):
     MUTATING = frozenset({"create", "delete"})
     BINDINGS = [
         Binding("enter", "switch", "Switch to", id="skiff.workspaces.switch"),
-        Binding("n", "create", "New", id="skiff.workspaces.create"),
-        Binding("D,delete", "delete", "Delete", id="skiff.workspaces.delete"),
+        Binding("ctrl+n", "create", "New", id="skiff.workspaces.create"),
+        Binding("ctrl+d,delete", "delete", "Delete", id="skiff.workspaces.delete"),
         Binding("r", "refresh", "Refresh", id="skiff.workspaces.refresh"),
     ]
 
@@ -118,7 +118,7 @@ class WorkspacesScreen(SkiffScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#workspaces-table", DataTable)
-        table.add_columns(" ", "Workspace", "Chain", "Configured", "Last build")
+        table.add_columns(" ", "Workspace", "Selection", "Configured", "Last build")
         self.follow_app("workspace", "selection")
         table.focus()
         self.load()
@@ -145,7 +145,11 @@ class WorkspacesScreen(SkiffScreen):
         table.clear()
         for info in infos:
             mark = Text("▶", style="bold green") if info.name == current else ""
-            chain = ",".join(info.chain or info.selection) or "—"
+            # the user's selection (the full chain is in the detail pane below)
+            chain = ", ".join(info.selection or info.chain) or "—"
+            extra = len(info.chain) - len(info.selection) if info.chain and info.selection else 0
+            if extra > 0:
+                chain += f"  +{extra} dep{'s' if extra != 1 else ''}"
             if info.build_status:
                 style = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(info.build_status, "")
                 build = Text(f"{info.build_status} {when(info.build_time)}", style=style)
