@@ -31,7 +31,9 @@ def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_pa
         "SKIFF_WORKSPACE": workspace.name,
         "SKIFF_WORKSPACE_DIR": ws_dir,
         "WORKSPACE_DIR": ws_dir,
-        "BUILDROOT_DIR": ws_dir,  # SkiffOS's name for the output dir, kept for its scripts
+        # SkiffOS names the output dir both ways; its packages' scripts rely on either.
+        "BUILDROOT_DIR": ws_dir,
+        "SKIFF_BUILDROOT_DIR": ws_dir,
         "SKIFF_FINAL_CONFIG_DIR": str(workspace.final_dir),
         "SKIFF_WS_OVERRIDES_DIR": str(workspace.overrides_dir),
         "SKIFF_OVERRIDES_DIR": str(paths.overrides_dir(root)),
@@ -43,7 +45,7 @@ def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_pa
         "PATH": f"{ws_dir}/host/bin{os.pathsep}{tool_path(env.get('PATH', '/usr/bin:/bin'))}",
     })
     if buildroot_src is not None:
-        env["SKIFF_BUILDROOT_DIR"] = str(buildroot_src)
+        env["SKIFF_BUILDROOT_SRC"] = str(buildroot_src)  # the Buildroot source tree itself
     for name, path in zip(chain_names, chain_paths):
         env[env_var_for(name)] = str(path)
     return env

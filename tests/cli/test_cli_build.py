@@ -56,6 +56,9 @@ def test_configure_writes_config_env_and_hooks(root):
                 "SKIFF_CONFIG_PATH_TEST_BOARD", "SKIFF_VERSION", "PATH"):
         assert f"export {var}=" in env, var
     assert f"export PATH={ws_dir(root)}/host/bin:" in env.replace("'", "")
+    # as in SkiffOS, SKIFF_BUILDROOT_DIR is the output dir (its packages' scripts write there)
+    assert f"export SKIFF_BUILDROOT_DIR={ws_dir(root)}\n" in env.replace("'", "")
+    assert f"export SKIFF_BUILDROOT_SRC={FIXTURE}\n" in env.replace("'", "")
     assert os.access(final / "pre_build.sh", os.X_OK) and os.access(final / "post_image.sh", os.X_OK)
     state = json.loads((final / "state.json").read_text())
     assert state["chain"] == ["test/board", "apps/extra"] and state["selection"] == ["apps/extra"]
