@@ -23,3 +23,39 @@ def skiff_root(tmp_path, monkeypatch) -> Path:
             monkeypatch.delenv(var, raising=False)
     return root
 
+
+
+# Tests must never write into the repository's own trees (the package library, the fixture
+# Buildroot tree, overrides/, workspaces/): a hook or command that escapes its tmp dir shows up here.
+_GUARDED = ("configs", "tests/fixtures", "overrides", "workspaces")
+_REPO = Path(__file__).resolve().parent.parent
+
+
+def _tree_state() -> dict[str, tuple[int, int]]:
+    state = {}
+    for top in _GUARDED:
+        for dirpath, dirnames, files in os.walk(_REPO / top):
+            dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+            for name in files:
+                path = Path(dirpath) / name
+                try:
+                    st = path.lstat()
+                except FileNotFoundError:
+                    continue
+                state[str(path.relative_to(_REPO))] = (st.st_size, st.st_mtime_ns)
+    return state
+
+
+def pytest_sessionstart(session):
+    session.config._skiff_tree_state = _tree_state()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = getattr(session.config, "_skiff_tree_state", None)
+    if before is None:
+        return
+    after = _tree_state()
+    changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+    if changed:
+        print("\nERROR: tests changed files in the repository's own trees:\n  " + "\n  ".join(changed[:20]))
+        session.exitstatus = 1
