@@ -450,8 +450,11 @@ class SkiffApp(App[None]):
                                                partial(self.add_package, pkg.name), mutating=True,
                                                discover=False))
             cmds += self._chain_command_entries(index)
-        if isinstance(screen, SkiffScreen):
-            cmds += screen.palette_commands()
+        if hasattr(screen, "palette_commands"):   # Build, Logs, Flash too (not SkiffScreens)
+            try:
+                cmds += screen.palette_commands()
+            except Exception as exc:  # a screen not composed yet offers nothing
+                self.log.error(f"palette of {type(screen).__name__}: {exc!r}")
         if self.read_only:
             cmds = [c for c in cmds if not c.mutating]
         return cmds

@@ -88,9 +88,9 @@ class BuildScreen(Screen):
     BuildScreen #build-failure.-visible { display: block; }
     """
     BINDINGS = [
-        Binding("s", "start", "Start build", id="skiff.build.start"),
-        Binding("x", "cancel", "Cancel build", id="skiff.build.cancel"),
-        Binding("l", "latest", "Latest build", id="skiff.build.latest"),
+        Binding("s", "start", "Start", id="skiff.build.start"),
+        Binding("x", "cancel", "Cancel", id="skiff.build.cancel"),
+        Binding("l", "latest", "Latest", id="skiff.build.latest"),
     ]
     MUTATING = ("start", "cancel")
 
@@ -243,8 +243,12 @@ class BuildScreen(Screen):
             viewer.view.refresh()
         who = "" if rec.owner_pid in (None, os.getpid()) else f" · started by pid {rec.owner_pid}"
         chain = ",".join(rec.chain) or "-"
-        title.update(f"[b]Build[/] {escape(rec.id)} · workspace {escape(self.workspace.name)} · "
-                     f"{escape(rec.target)} · chain {escape(chain)} · [b]{rec.status}[/]{who}{ro}")
+        if len(chain) > 40:    # one line: the whole chain is in the Logs screen's detail
+            chain = f"{rec.chain[0]},…,{rec.chain[-1]} ({len(rec.chain)})"
+        colour = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(rec.status, "")
+        status = f"[b {colour}]{rec.status}[/]" if colour else f"[b]{rec.status}[/]"
+        title.update(f"[b]Build[/] {escape(rec.id)} · {status} · workspace {escape(self.workspace.name)} · "
+                     f"{escape(rec.target)} · chain {escape(chain)}{who}{ro}")
         bar.update(total=rec.total if rec.total else None, progress=rec.done)
         parts = [f"{rec.done}/{rec.total}" if rec.total else f"{rec.done} installed"]
         if rec.status == engine.RUNNING:
@@ -264,3 +268,15 @@ class BuildScreen(Screen):
             failure.add_class("-visible")
         else:
             failure.remove_class("-visible")
+
+    def palette_commands(self):
+        from ..app import PaletteCommand
+
+        cmds = [PaletteCommand("Start a build", "compile the workspace (what `skiff compile` runs)", self.action_start,
+                               mutating=True, action="start"),
+                PaletteCommand("Cancel the build", "SIGINT to the build, then SIGTERM/SIGKILL", self.action_cancel,
+                               mutating=True, action="cancel"),
+                PaletteCommand("Show the latest build", "follow the newest build of this workspace",
+                               self.action_latest, action="latest")]
+        cmds += [PaletteCommand(t, h, cb, action=a) for t, h, cb, a in self.query_one(LogViewer).palette_entries()]
+        return cmds

@@ -132,3 +132,14 @@ class LogsScreen(Screen):
         rec = self._selected()
         if rec is not None:
             self.app.push_screen(LogScreen(rec))
+
+    def palette_commands(self):
+        from ..app import PaletteCommand
+
+        rec = self._selected()
+        cmds = [PaletteCommand("Refresh the build list", "reread the build records", self.action_refresh,
+                               action="refresh")]
+        if rec is not None:
+            cmds.append(PaletteCommand(f"Open the log of build {rec.id}", "in the log viewer", self.action_open,
+                                       action="open"))
+        return cmds

@@ -74,8 +74,8 @@ class LogView(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("f", "toggle_follow", "Follow", id="skiff.logview.follow"),
         Binding("e", "first_error", "First error", id="skiff.logview.first_error"),
-        Binding("w", "toggle_problems", "Errors/warnings", id="skiff.logview.problems"),
-        Binding("n", "next_match", "Next match", id="skiff.logview.next_match"),
+        Binding("w", "toggle_problems", "Problems", id="skiff.logview.problems"),
+        Binding("n", "next_match", "Next match", show=False, id="skiff.logview.next_match"),
         Binding("N", "previous_match", "Prev match", show=False, id="skiff.logview.previous_match"),
         Binding("g", "top", "Top", show=False, id="skiff.logview.top"),
         Binding("G", "bottom", "Bottom", show=False, id="skiff.logview.bottom"),
@@ -395,6 +395,18 @@ class LogViewer(Vertical):
 
     def open(self, path, *, follow: bool = True) -> None:
         self.view.open(path, follow=follow)
+
+    def palette_entries(self, prefix: str = "Log") -> list[tuple[str, str, object, str]]:
+        """(title, help, callback, action) of the viewer's keys, for a screen's command palette."""
+        v = self.view
+        return [(f"{prefix}: follow the end", "keep showing new lines as they arrive", v.action_toggle_follow,
+                 "toggle_follow"),
+                (f"{prefix}: jump to the first error", "the first error line of the log", v.action_first_error,
+                 "first_error"),
+                (f"{prefix}: errors and warnings only", "filter the view to problem lines (again: all lines)",
+                 v.action_toggle_problems, "toggle_problems"),
+                (f"{prefix}: search…", "regex, smart case; n / N go to the next / previous match",
+                 self.action_open_search, "open_search")]
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self._update_status)
