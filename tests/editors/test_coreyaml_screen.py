@@ -233,3 +233,29 @@ async def test_workspace_switch_asks_first_and_discard_switches(make_cy_app, cy_
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert not app.is_running
+
+
+async def test_resolving_the_stack_happens_off_the_ui_thread(make_cy_app, monkeypatch):
+    """Opening skiff-core.yaml and Overrides resolves the stack (reads every package): in workers."""
+    import threading
+
+    from skiff_tui.core import overrides as ov
+
+    on_main = []
+    for name in ("coreyaml_place", "effective_hostname"):
+        real = getattr(ov, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            on_main.append((_name, threading.current_thread() is threading.main_thread()))
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(ov, name, spy)
+    app = make_cy_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        assert screen.editor.text == DEBIAN_DEFAULT and not screen.editor.read_only
+        await pilot.press("9")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "The image's hostname now" in str(app.screen.query_one("#ov-host-effective").render())
+        assert "reading the stack" not in str(app.screen.query_one("#ov-host-effective").render())
+    assert sorted(on_main) == [("coreyaml_place", False), ("effective_hostname", False)]

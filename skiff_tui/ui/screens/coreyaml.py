@@ -6,7 +6,7 @@ into an override layer at the path the root overlay puts over the package's copy
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -99,12 +99,32 @@ class CoreYamlScreen(EditorScreen):
         self.load_place()
 
     def load_place(self) -> None:
+        """Find what to edit (the layer's file, or the chain's default): resolving the stack reads
+        every package, so it runs in a thread; the editor is read-only until it arrives."""
+        self.place = None
+        self.editor.read_only = True
+        self.query_one("#cy-origin", Static).update("reading the stack…")
+        self._load_place(self.scope)
+
+    @work(thread=True, exclusive=True, group="coreyaml-place", exit_on_error=False)
+    def _load_place(self, scope: str) -> None:
+        app = self.app
         try:
-            place = ov.coreyaml_place(self.app.root, self.app.env, self.app.workspace, self.layer)
+            place = ov.coreyaml_place(app.root, app.env, app.workspace, ov.layer(app.root, app.workspace, scope))
         except SkiffError as exc:
-            self.app.show_error(exc) if hasattr(self.app, "show_error") else self.notify(str(exc), severity="error")
+            app.call_from_thread(self._place_failed, exc)
+            return
+        app.call_from_thread(self._show_place, place, scope)
+
+    def _place_failed(self, exc: SkiffError) -> None:
+        self.query_one("#cy-origin", Static).update(f"cannot open skiff-core.yaml: {exc}")
+        self.app.show_error(exc) if hasattr(self.app, "show_error") else self.notify(str(exc), severity="error")
+
+    def _show_place(self, place, scope: str) -> None:
+        if scope != self.scope:      # the layer changed again meanwhile: that load wins
             return
         self.place = place
+        self.editor.read_only = self.read_only
         self.editor.load_text(place.text)
         self.saved_text = place.text      # only the user's edits count as unsaved
         origin = f"{_shown_path(place.target, self.app.root)}\nstarted from {place.origin}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -161,16 +161,23 @@ class OverridesScreen(EditorScreen):
         self._refresh_keys()
         self._refresh_files(close=True)
 
-    def _refresh_hostname(self) -> None:
-        layer = self.layer
+    @work(thread=True, exclusive=True, group="overrides-hostname", exit_on_error=False)
+    def _refresh_effective_hostname(self) -> None:
+        """What the whole stack sets (resolving it reads every package: in a thread)."""
+        app = self.app
         try:
-            effective = ov.effective_hostname(self.app.root, self.app.env, self.app.workspace)
+            effective = ov.effective_hostname(app.root, app.env, app.workspace)
             note = (f"The image's hostname now: {effective[0]!r}, set by "
-                    f"{effective[1].replace(str(self.app.root) + '/', '')}" if effective
+                    f"{effective[1].replace(str(app.root) + '/', '')}" if effective
                     else "The image's hostname now: Buildroot's default (no layer sets it)")
         except SkiffError as exc:
             note = f"The stack's hostname is unknown here ({exc.message})"
-        self.query_one("#ov-host-effective", Static).update(note)
+        app.call_from_thread(self.query_one("#ov-host-effective", Static).update, note)
+
+    def _refresh_hostname(self) -> None:
+        layer = self.layer
+        self.query_one("#ov-host-effective", Static).update("The image's hostname now: reading the stack…")
+        self._refresh_effective_hostname()
         current = ov.read_hostname(layer)
         self.query_one("#ov-host-layer", Static).update(
             f"In {layer.label}: {current!r}" if current else f"{layer.label} does not set a hostname")
