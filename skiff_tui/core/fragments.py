@@ -42,7 +42,10 @@ class Assignment:
 
 
 def parse_lines(text: str, *, path: Path | None, layer: str, root: Path | None = None,
-                ) -> list[Assignment]:
+                skipped: list[str] | None = None) -> list[Assignment]:
+    """Assignments of a fragment. A line that is neither an assignment, a comment nor blank is an
+    error, or, when `skipped` is given, left out and described there (Kconfig itself ignores such
+    lines with a warning, and SkiffOS trees contain a few)."""
     result: list[Assignment] = []
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -58,16 +61,20 @@ def parse_lines(text: str, *, path: Path | None, layer: str, root: Path | None =
             continue
         match = ASSIGN.match(line)
         if not match:
-            raise FragmentError(f"not a Kconfig assignment: {raw.strip()[:60]!r} "
-                                "(expected SYMBOL=value or '# SYMBOL is not set')",
-                                path=path, line=lineno)
+            error = FragmentError(f"not a Kconfig assignment: {raw.strip()[:60]!r} "
+                                  "(expected SYMBOL=value or '# SYMBOL is not set')", path=path, line=lineno)
+            if skipped is None:
+                raise error
+            skipped.append(f"ignored {error}")
+            continue
         result.append(Assignment(match.group(1), match.group(2).strip(), Origin(layer, path, lineno)))
     return result
 
 
-def read_fragment(path: Path, *, layer: str, root: Path | None = None) -> list[Assignment]:
+def read_fragment(path: Path, *, layer: str, root: Path | None = None,
+                  skipped: list[str] | None = None) -> list[Assignment]:
     text = read_user_text(path, FragmentError, "fragment")
-    return parse_lines(text, path=path, layer=layer, root=root)
+    return parse_lines(text, path=path, layer=layer, root=root, skipped=skipped)
 
 
 def fragment_files(directory: Path) -> list[Path]:

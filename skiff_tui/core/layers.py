@@ -133,7 +133,8 @@ def merge(stack: list[Layer], final_dir: Path) -> MergedConfig:
     for layer in stack:
         for kind in FRAGMENT_KINDS:
             for file in fragment_files(layer.path / kind):
-                fragments[kind].extend(read_fragment(file, layer=layer.name, root=layer.path))
+                fragments[kind].extend(read_fragment(file, layer=layer.name, root=layer.path,
+                                                     skipped=merged.notes))
         for file in fragment_files(layer.path / "cflags"):
             merged.cflags += read_cflags(file, layer.name)
         if (layer.path / "buildroot_ext").is_dir():

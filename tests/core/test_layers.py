@@ -154,3 +154,14 @@ def test_other_workspaces_overrides_are_not_layers(tree):
     (other.overrides_dir / "buildroot" / "x").write_text("BR2_OTHER=y\n")
     _, m = merged_for(root, ws)
     assert m.buildroot.value("BR2_OTHER") is None and "BR2_OTHER" not in m.buildroot.history
+
+
+def test_malformed_fragment_line_is_ignored_with_a_note_like_kconfig(tree):
+    """SkiffOS's own trees hold a few bare symbol lines; Kconfig skips them, so merging must too."""
+    root, ws = tree
+    frag = root / "configs" / "board" / "two" / "kernel" / "k"
+    frag.write_text("# CONFIG_X is not set\nCONFIG_MAC80211_STA_HASH_MAX_SIZE\nCONFIG_Y=y\n")
+    _, m = merged_for(root, ws)
+    assert m.fragments["kernel"].value("CONFIG_Y") == "y"
+    assert m.notes == [f"ignored {frag}:2: not a Kconfig assignment: 'CONFIG_MAC80211_STA_HASH_MAX_SIZE' "
+                       "(expected SYMBOL=value or '# SYMBOL is not set')"]
