@@ -56,3 +56,38 @@ def hostname_app(skiff_root, monkeypatch):
 
 def test_overrides_screen(snap_compare, hostname_app):
     assert snap_compare(hostname_app, terminal_size=SIZE, run_before=_run("9"))
+
+
+CORE_DEFAULT = """\
+# default of skiff/core (test tree)
+containers:
+  core:
+    image: skiffos/skiff-core-debian:latest   # the distro
+    mounts:
+      - /mnt:/mnt
+users:
+  core:
+    container: core
+    auth:
+      copyRootKeys: true
+  alice:
+    container: missing
+"""
+
+
+@pytest.fixture
+def coreyaml_app(skiff_root, monkeypatch):
+    from skiff_tui.core.coreyaml import LAYER_FILE
+    from skiff_tui.ui.app import SkiffApp
+
+    write_package(skiff_root / "configs", "skiff/core", description="skiff-core",
+                  files={str(LAYER_FILE): CORE_DEFAULT})
+    write_package(skiff_root / "configs", "tiny/board", description="A tiny board",
+                  files={"buildroot/10-board": "BR2_arm=y\n"})
+    monkeypatch.setenv("SKIFF_CONFIG", "tiny/board,skiff/core")
+    return SkiffApp(root=skiff_root, env=dict(os.environ))
+
+
+def test_coreyaml_screen(snap_compare, coreyaml_app):
+    """Started from skiff/core's default, one problem (a user pointing at a missing container)."""
+    assert snap_compare(coreyaml_app, terminal_size=SIZE, run_before=_run("0"))

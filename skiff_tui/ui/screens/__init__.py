@@ -75,12 +75,12 @@ class NavBar(Static):
             offered = app.section_offered(s, resolve) if hasattr(app, "section_offered") else True
             if not offered:
                 continue
-            label = f"{s.key} {s.title}"
+            label = f"[b]{s.key}[/b] {s.title}"
             if s.mode == self.current:
                 parts.append(f"[reverse b] {label} [/]")
             else:  # a section not installed yet opens a page that says so
-                parts.append(f"[@click=app.goto('{s.mode}')] {label} [/]")
-        self.update("".join(parts))
+                parts.append(f"[@click=app.goto('{s.mode}')]{label}[/]")
+        self.update(" " + " ".join(parts))   # one space between: all ten fit in 110 columns
 
 
 class StatusLine(Static):

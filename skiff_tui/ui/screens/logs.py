@@ -4,6 +4,7 @@ in the log viewer, which handles multi-gigabyte files. Read-only by nature."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -34,14 +35,17 @@ class LogScreen(Screen):
 
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="skiff.log.back")]
 
-    def __init__(self, record: engine.BuildRecord) -> None:
+    DEFAULT_CSS = "LogScreen #log-title { padding: 0 1; }"
+
+    def __init__(self, record: engine.BuildRecord, workspace: Workspace | None = None) -> None:
         super().__init__()
         self.record = record
+        self.workspace = workspace
 
     def compose(self) -> ComposeResult:
         rec = self.record
         yield Static(f"[b]{escape(rec.id)}[/] · {escape(rec.target)} · {escape(','.join(rec.chain) or '-')} · "
-                     f"{escape(result_text(rec))} · {escape(rec.log_path)}", id="log-title")
+                     f"{escape(result_text(rec))} · {escape(shown_path(rec.log_path, self.workspace))}", id="log-title")
         yield LogViewer(rec.log_path, follow=rec.status == engine.RUNNING, id="log-viewer")
         yield Footer()
 
@@ -52,10 +56,21 @@ class LogScreen(Screen):
             viewer.view.follow = False
 
 
+def shown_path(path: str, workspace: Workspace | None = None) -> str:
+    """A log's path relative to the skiff tree (workspaces/<ws>/…) when it lies inside it."""
+    from ...core import paths
+    try:
+        root = workspace.root if workspace is not None else paths.root_dir()
+        return str(Path(path).resolve().relative_to(Path(root).resolve()))
+    except (ValueError, OSError, AttributeError):
+        return str(path)
+
+
 class LogsScreen(Screen):
     """The Logs section."""
 
     DEFAULT_CSS = """
+    LogsScreen #logs-title { padding: 0 1; }
     LogsScreen #logs-body { height: 1fr; }
     LogsScreen DataTable { width: 3fr; }
     LogsScreen #logs-detail { width: 2fr; padding: 0 1; border-left: solid $panel; }
@@ -123,7 +138,7 @@ class LogsScreen(Screen):
         lines = [f"[b]{escape(rec.id)}[/]", f"command: {escape(' '.join(rec.command))}",
                  f"status: {rec.status}" + (f" (exit {rec.exit_code})" if rec.exit_code is not None else ""),
                  f"packages: {rec.done}/{rec.total if rec.total else '?'}",
-                 f"duration: {engine.format_duration(rec.duration)}", f"log: {escape(rec.log_path)}"]
+                 f"duration: {engine.format_duration(rec.duration)}", f"log: {escape(shown_path(rec.log_path, self.workspace))}"]
         if rec.failure:
             lines += ["", failure_markup(rec.failure)]
         detail.update("\n".join(lines))
@@ -131,7 +146,7 @@ class LogsScreen(Screen):
     def action_open(self) -> None:
         rec = self._selected()
         if rec is not None:
-            self.app.push_screen(LogScreen(rec))
+            self.app.push_screen(LogScreen(rec, self.workspace))
 
     def palette_commands(self):
         from ..app import PaletteCommand

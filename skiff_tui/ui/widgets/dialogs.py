@@ -115,7 +115,7 @@ class UnsavedChangesModal(ChoiceModal):
     DEFAULT_CSS = DIALOG_CSS.format(name="UnsavedChangesModal")
 
     def __init__(self, what: str, details: str = "", *, can_save: bool = True) -> None:
-        choices = [Choice("stay", "Stay"), Choice("discard", "Discard", "error", "d")]
+        choices = [Choice("stay", "Stay (esc)"), Choice("discard", "Discard", "error", "d")]
         if can_save:
             choices.append(Choice("save", "Save", "primary", "s"))
         super().__init__(f"{what} has unsaved changes.", choices, details)
