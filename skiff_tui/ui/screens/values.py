@@ -144,8 +144,11 @@ class ValuesScreen(SkiffScreen):
             rows += 1
         total = len(frag.history)
         note = " (red → : what Buildroot's Kconfig made of it)" if kconfig and self.kind == "buildroot" else ""
-        self.query_one("#values-message", Static).update(
-            f"{KIND_TITLES[self.kind]}: {rows} of {total} values shown{note}")
+        message = Text(f"{KIND_TITLES[self.kind]}: {rows} of {total} values shown{note}")
+        root = str(self.app.root) + "/"
+        for skipped in getattr(self.model.merged, "notes", []):   # e.g. a malformed line left out
+            message.append("\nnote: " + skipped.replace(root, ""), style="yellow")
+        self.query_one("#values-message", Static).update(message)
         self._show_history()
 
     @on(Input.Changed, "#values-filter")
