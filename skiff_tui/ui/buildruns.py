@@ -11,9 +11,13 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from ..core import build as engine
+from typing import TYPE_CHECKING
+
 from ..core.errors import SkiffError
-from ..core.workspace import Workspace
+
+if TYPE_CHECKING:   # the build engine loads when a build starts, not with the app
+    from ..core import build as engine
+    from ..core.workspace import Workspace
 
 
 class BuildRun:
@@ -85,6 +89,7 @@ class BuildRuns:
             req = request()
             if run.cancel_requested:
                 return
+            from ..core import build as engine
             run.handle = engine.start_build(run.workspace, req.argv, env=req.env, chain=req.chain,
                                             target=req.target, total=req.total)
             if run.cancel_requested:
