@@ -7,6 +7,17 @@ from textual.widgets import Input, OptionList, Static
 from skiff_tui.ui.widgets.fileview import FileViewer
 
 
+def _detail_text(app) -> str:
+    """The detail pane as plain text (it holds a rich Group: text and a grid of label/value rows)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=100, file=io.StringIO(), record=True, color_system=None)
+    console.print(app.screen.query_one("#detail-body", Static).content)
+    return console.export_text()
+
+
 async def test_tree_lists_listed_packages_by_namespace(make_app, settle, visible_packages):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
@@ -39,7 +50,7 @@ async def test_filter_as_you_type_matches_names_and_descriptions(make_app, settl
         app.screen.query_one("#filter", Input).value = "nothing-like-this"
         await pilot.pause()
         assert visible_packages(app) == []
-        assert "No package matches" in str(app.screen.query_one("#detail-body", Static).render())
+        assert "No package matches" in _detail_text(app)
 
 
 async def test_detail_pane_shows_dependencies_needed_by_commands_and_files(make_app, settle):
@@ -48,7 +59,7 @@ async def test_detail_pane_shows_dependencies_needed_by_commands_and_files(make_
         await settle(app, pilot)
         app.screen.query_one("#filter", Input).value = "alpha"
         await settle(app, pilot)
-        text = str(app.screen.query_one("#detail-body", Static).render())
+        text = _detail_text(app)
         assert "board/alpha" in text and "Alpha demo board" in text
         assert "core/base" in text                       # depends on
         assert "format" in text and "Format the SD card" in text
@@ -58,7 +69,7 @@ async def test_detail_pane_shows_dependencies_needed_by_commands_and_files(make_
         assert "buildroot/10-board" in prompts and "metadata/description" in prompts
         app.screen.query_one("#filter", Input).value = "common base"
         await pilot.pause()
-        text = str(app.screen.query_one("#detail-body", Static).render())
+        text = _detail_text(app)
         assert "board/alpha, board/beta" in text         # needed by (reverse dependencies)
 
 
@@ -102,7 +113,7 @@ async def test_add_and_remove_save_the_selection_through_the_engine(make_app, se
         app.screen.query_one("#filter", Input).value = "shared library"
         await pilot.pause()
         app.screen.query_one("#package-tree").focus()
-        text = str(app.screen.query_one("#detail-body", Static).render())
+        text = _detail_text(app)
         assert "needed by apps/web" in text
         await pilot.press("d")
         assert engine_selection(skiff_root) == ["board/alpha", "apps/web"]

@@ -235,11 +235,17 @@ class PackagesScreen(SkiffScreen):
         elif pkg.name in self._chain:
             t.append(f"   {MARK_CHAIN} in the chain", style="cyan")
         t.append("\n")
-        t.append((pkg.description or "(no description)") + "\n\n")
+        t.append((pkg.description or "(no description)") + "\n")
 
-        def row(label: str, value: str) -> None:
-            t.append(f"{label:<13}", style="bold")
-            t.append(value + "\n")
+        from rich.console import Group
+        from rich.table import Table
+
+        grid = Table.grid(padding=(0, 1))     # long values wrap under their value, not the label
+        grid.add_column(style="bold", width=12, no_wrap=True)
+        grid.add_column()
+
+        def row(label: str, value: str, label_style: str = "bold") -> None:
+            grid.add_row(Text(label, style=label_style), value)
 
         row("Depends on", ", ".join(pkg.dependencies) or "—")
         row("Needed by", ", ".join(sorted(self._needed_by.get(pkg.name, []))) or "—")
@@ -250,13 +256,13 @@ class PackagesScreen(SkiffScreen):
         if pkg.unlisted:
             row("Unlisted", "yes (hidden from listings, still selectable)")
         if pkg.commands:
-            t.append("Commands\n", style="bold")
+            row("Commands", "")
             for cmd in pkg.commands:
-                t.append(f"  {cmd.name:<12}", style="cyan")
-                t.append(f"{cmd.description}\n")
+                row(f"  {cmd.name}", cmd.description or "", "cyan")
+        tail = Text()
         for defect in pkg.defects:
-            t.append(f"defect: {defect}\n", style="red")
-        body.update(t)
+            tail.append(f"defect: {defect}\n", style="red")
+        body.update(Group(t, grid, tail))
         self._fill_files(pkg)
 
     def _fill_files(self, pkg) -> None:
