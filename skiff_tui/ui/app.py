@@ -505,6 +505,13 @@ class SkiffApp(App[None]):
             with self.suspend():
                 print(f"skiff: running cmd/{package}/{command} (returns to the TUI when it ends)", flush=True)
                 code = run_command(self.root, self.env, self.workspace, self.index, package, command)
+                # its last lines (an error, a summary) stay readable until the user comes back
+                print(f"\nskiff: cmd/{package}/{command} exited with {code}. Press Enter to return to skiff.",
+                      flush=True)
+                try:
+                    input()
+                except (EOFError, OSError):   # no terminal to read from (tests, pipes)
+                    pass
         except SkiffError as exc:
             self.show_error(exc)
             return

@@ -98,7 +98,7 @@ class OverridesScreen(EditorScreen):
         ro = self.read_only
         yield from self.compose_top()
         with Horizontal(id="ov-top"):
-            yield Label("Write into:")
+            yield Label("Save into:")
             yield Select([("all workspaces (overrides/)", "all"), ("this workspace only", "workspace")],
                          value=self.scope, allow_blank=False, id="ov-layer", classes="layer-select")
             yield Static("", id="ov-layer-path", markup=False)
