@@ -399,6 +399,12 @@ class SkiffApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    async def action_pop_screen(self) -> None:
+        """Back from a pushed screen; on a section's own screen (the bottom of its mode) there is
+        nothing to go back to, and Textual would fail: stay."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
 

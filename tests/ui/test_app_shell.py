@@ -245,3 +245,24 @@ async def test_quit_with_a_running_build_asks_and_never_orphans_it(make_app, set
             await pilot.pause(0.05)
     assert not run.handle.running()
     assert engine.load_record(app.workspace, run.build_id).status == "cancelled"
+
+
+async def test_escape_on_a_section_screen_never_pops_the_last_screen(make_app, settle, save_build_record):
+    """Sections whose Back is app.pop_screen (Flash, a log) keep the app alive at the bottom of a mode."""
+    save_build_record("default", "succeeded", 1_700_000_000, 1_700_000_060)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        for key in ("7", "6"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            bottom = app.screen
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.is_running and app.screen is bottom
+        await pilot.press("enter")                # Logs: open the build's log, then back
+        await pilot.pause()
+        assert app.screen is not bottom
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is bottom
