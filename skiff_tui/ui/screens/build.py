@@ -57,6 +57,12 @@ def compile_request(root: Path, env: dict[str, str], workspace: Workspace, index
     return BuildRequest(argv, child_env, list(result.chain.names), target or "all", total)
 
 
+def short_chain(chain: list[str], limit: int = 40) -> str:
+    """The chain on one line: whole when short, else first,…,last (count)."""
+    text = ",".join(chain) or "-"
+    return text if len(text) <= limit else f"{chain[0]},…,{chain[-1]} ({len(chain)})"
+
+
 def failure_markup(failure: dict) -> str:
     pkg = failure.get("package") or "unknown package"
     step = failure.get("step") or "unknown step"
@@ -242,9 +248,7 @@ class BuildScreen(Screen):
         elif previous.status == engine.RUNNING and rec.status != engine.RUNNING:
             viewer.view.refresh()
         who = "" if rec.owner_pid in (None, os.getpid()) else f" · started by pid {rec.owner_pid}"
-        chain = ",".join(rec.chain) or "-"
-        if len(chain) > 40:    # one line: the whole chain is in the Logs screen's detail
-            chain = f"{rec.chain[0]},…,{rec.chain[-1]} ({len(rec.chain)})"
+        chain = short_chain(rec.chain)
         colour = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(rec.status, "")
         status = f"[b {colour}]{rec.status}[/]" if colour else f"[b]{rec.status}[/]"
         title.update(f"[b]Build[/] {escape(rec.id)} · {status} · workspace {escape(self.workspace.name)} · "

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...core import build as engine
 from ...core.workspace import Workspace
 from ..widgets.logview import LogViewer
-from .build import failure_markup
+from .build import failure_markup, short_chain
 
 STATUS_STYLE = {"succeeded": "green", "failed": "red", "cancelled": "yellow", "interrupted": "yellow",
                 "running": "cyan"}
@@ -44,7 +44,7 @@ class LogScreen(Screen):
 
     def compose(self) -> ComposeResult:
         rec = self.record
-        yield Static(f"[b]{escape(rec.id)}[/] · {escape(rec.target)} · {escape(','.join(rec.chain) or '-')} · "
+        yield Static(f"[b]{escape(rec.id)}[/] · {escape(rec.target)} · {escape(short_chain(rec.chain))} · "
                      f"{escape(result_text(rec))} · {escape(shown_path(rec.log_path, self.workspace))}", id="log-title")
         yield LogViewer(rec.log_path, follow=rec.status == engine.RUNNING, id="log-viewer")
         yield Footer()
