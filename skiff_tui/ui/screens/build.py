@@ -137,7 +137,14 @@ class BuildScreen(Screen):
 
     def on_mount(self) -> None:
         self._refresh_record(force_scan=True)
-        self.set_interval(self._poll_interval, self._refresh_record)
+        self.set_interval(self._poll_interval, self._tick)
+
+    def _tick(self) -> None:
+        if self.is_current:          # a hidden Build screen reads nothing; it catches up when shown
+            self._refresh_record()
+
+    def on_screen_resume(self) -> None:
+        self._refresh_record(force_scan=True)
 
     # --- bindings ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:

@@ -99,8 +99,15 @@ class LogsScreen(Screen):
 
     def on_mount(self) -> None:
         self.action_refresh()
-        self.set_interval(2.0, self.action_refresh)
+        self.set_interval(2.0, self._tick)
         self.query_one(DataTable).focus()
+
+    def _tick(self) -> None:
+        if self.is_current:          # hidden: no reading; shown again: refreshed at once
+            self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
 
     def action_refresh(self) -> None:
         table = self.query_one(DataTable)
