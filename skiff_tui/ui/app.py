@@ -287,6 +287,10 @@ class SkiffApp(App[None]):
         step()
 
     async def action_quit(self) -> None:
+        from .widgets.dialogs import ChoiceModal
+
+        if isinstance(self.screen, ChoiceModal):   # already asking (unsaved edits, a running build)
+            return
         self.confirm_leave_all(self._quit_after_builds)
 
     def _quit_after_builds(self) -> None:

@@ -194,6 +194,10 @@ async def test_quit_asks_about_unsaved_edits_of_a_hidden_screen(make_cy_app, cy_
         await pilot.pause()
         assert isinstance(app.screen, UnsavedChangesModal)
         assert "skiff-core.yaml has unsaved changes" in str(app.screen.query_one("#choice-question").render())
+        asking = app.screen
+        await pilot.press("ctrl+q")               # pressed again: still the one question
+        await pilot.pause()
+        assert app.screen is asking and len(app.screen_stack) == 2
         await pilot.press("escape")               # stay: nothing lost, still running
         await pilot.pause()
         assert app.is_running and screen.has_unsaved_changes() and not target.exists()
