@@ -81,7 +81,7 @@ async def test_live_list_says_why_disks_are_hidden_or_disabled(tmp_path):
         await settle(app, pilot)
         assert any(r[0].endswith("sdb-card.bin") for r in rows(screen))
         # show hidden disks: the system disk appears, still saying why
-        await pilot.press("a")
+        await pilot.press("h")
         await settle(app, pilot)
         nvme = next(r for r in rows(screen) if r[0] == "/dev/nvme0n1")
         assert nvme[4].startswith("hidden: system disk")

@@ -89,7 +89,7 @@ class FlashScreen(SkiffScreen):
     FlashScreen #progress-text, FlashScreen #result { height: auto; }
     """
     BINDINGS = [
-        Binding("a", "toggle_all", "Show hidden", id="skiff.flash.show_all"),
+        Binding("h", "toggle_all", "Show hidden", id="skiff.flash.show_all"),
         Binding("r", "rescan", "Rescan", id="skiff.flash.rescan"),
         Binding("escape", "app.pop_screen", "Back", id="skiff.flash.back", show=False),
     ]
@@ -185,8 +185,8 @@ class FlashScreen(SkiffScreen):
                                             lambda infos: self.post_message(DevicesChanged(infos)))
         except Exception as exc:  # noqa: BLE001 — no netlink: the timer rescan still works
             self.log.warning(f"no live device events: {exc!r}")
-        if self.rescan_interval:
-            self.set_interval(self.rescan_interval, self.action_rescan)
+        if self.rescan_interval:   # a hidden Flash screen does not scan (live events still arrive)
+            self.set_interval(self.rescan_interval, lambda: self.is_current and self.action_rescan())
         self.action_rescan()
         table.focus()
 
@@ -200,6 +200,14 @@ class FlashScreen(SkiffScreen):
 
     def _scan(self) -> list[dv.BlockDeviceInfo]:
         return self.source.scan()
+
+    def palette_commands(self):
+        from ..app import PaletteCommand
+
+        return [PaletteCommand("Flash: show or hide the hidden disks", "system, internal, empty and too small disks, "
+                               "each saying why it is hidden", self.action_toggle_all, action="toggle_all"),
+                PaletteCommand("Flash: rescan devices", "list the block devices again", self.action_rescan,
+                               action="rescan")]
 
     def action_toggle_all(self) -> None:
         self.show_all = not self.show_all
@@ -229,7 +237,7 @@ class FlashScreen(SkiffScreen):
         if not self.rows:
             note.update("No SD card found: insert one. " + self._hidden_text(hidden))
         else:
-            note.update(self._hidden_text(hidden) if not self.show_all else "Showing hidden disks ('a' to hide).")
+            note.update(self._hidden_text(hidden) if not self.show_all else "Showing hidden disks ('h' to hide).")
         names = [a.device.name for a in self.rows]
         if keep in names:      # never auto-select: only keep the user's own choice
             table.move_cursor(row=names.index(keep))
@@ -252,7 +260,7 @@ class FlashScreen(SkiffScreen):
     def _hidden_text(hidden: list[dv.Assessment]) -> str:
         if not hidden:
             return ""
-        return "Hidden: " + "; ".join(f"{a.device.name} ({a.reasons[0]})" for a in hidden) + ". Press 'a' to show them."
+        return "Hidden: " + "; ".join(f"{a.device.name} ({a.reasons[0]})" for a in hidden) + ". Press 'h' to show them."
 
     def _min_size(self) -> int:
         return self.card_layout.min_disk_size() if self._action() == "format" else 0
