@@ -9,6 +9,7 @@ overrides/workspaces/<ws>/buildroot/zz-buildroot-menuconfig-delta (never configs
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 from textual import work
 from textual.app import ComposeResult
@@ -173,7 +174,9 @@ class KconfigScreen(EditorScreen):
             return
         flags = [f for f, on in (("show-all", model.show_all), ("names", model.show_name)) if on]
         changes = len(model.changes())
-        parts = [model.title(), f"values: {model.source}"]
+        from .overrides import _shown_path
+        source = _shown_path(model.source, self.app.root) if isinstance(model.source, (str, Path)) else model.source
+        parts = [model.title(), f"values: {source}"]
         if flags:
             parts.append(" ".join(f"[{f}]" for f in flags))
         parts.append(f"● {changes} unsaved change{'s' if changes != 1 else ''}" if changes else "no unsaved changes")
