@@ -114,7 +114,20 @@ class SkiffApp(App[None]):
 
     # --- startup ------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.apply_user_keymap()
         self.load_engine_state()
+
+    def apply_user_keymap(self) -> None:
+        """~/.config/skiff/keymap.toml remaps bindings by id (see `?` for the ids)."""
+        from ..core.settings import load_keymap
+
+        try:
+            keymap = load_keymap(self.env)
+        except SkiffError as exc:
+            self.show_error(exc)
+            return
+        if keymap:
+            self.set_keymap(keymap)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_engine_state(self) -> None:
