@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -24,7 +24,6 @@ class Context:
     root: Path
     env: dict[str, str]
     workspace: Workspace
-    warnings_shown: bool = field(default=False)
 
     @cached_property
     def index(self) -> PackageIndex:

@@ -169,7 +169,7 @@ class ViewerApp(App):
 
 async def test_logview_follow_scroll_error_filter_search(tmp_path):
     path = tmp_path / "x.log"
-    lines = write_log(path)
+    write_log(path)
     app = ViewerApp(path)
     async with app.run_test(size=(80, 20)) as pilot:
         view = app.query_one(LogView)
@@ -177,7 +177,7 @@ async def test_logview_follow_scroll_error_filter_search(tmp_path):
         await until(pilot, lambda: view.index and view.index.complete)
         await pilot.pause(0.1)
         shown = [l for l in view.visible_lines() if l]
-        assert shown[-1] == f"400 line 399"             # following the tail, with line numbers
+        assert shown[-1] == "400 line 399"             # following the tail, with line numbers
         with open(path, "a") as f:
             f.write("appended 1\nappended 2\n")
         await until(pilot, lambda: view.visible_lines()[-1].endswith("appended 2"))

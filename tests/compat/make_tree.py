@@ -373,7 +373,7 @@ def board_packages() -> list[Pkg]:
                                         'BR2_SYSTEM_DHCP="end0"'),
             "kernel/00-board": frag(
                 f'CONFIG_LOCALVERSION="-{b.ns}"',
-                f'CONFIG_CMDLINE="console=ttyS0,115200 root=/dev/mmcblk0p2 rootwait quiet"',
+                'CONFIG_CMDLINE="console=ttyS0,115200 root=/dev/mmcblk0p2 rootwait quiet"',
                 "CONFIG_HZ_250=y",
                 "CONFIG_HZ=250",
                 "CONFIG_SQUASHFS_XZ=y"),

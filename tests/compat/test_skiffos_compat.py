@@ -6,7 +6,6 @@ The goldens in golden/ were produced by running SkiffOS's scripts on the tree ma
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import sys

@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from board_catalog import (  # noqa: E402
-    ARCH_SYMBOLS, BOARDS, CONFIGS, REPO, SD_VARS, VENDORS, board_packages, is_ours, merged,
+    ARCH_SYMBOLS, BOARDS, CONFIGS, REPO, SD_VARS, board_packages, is_ours, merged,
     shared_rules_of,
 )
 

@@ -119,7 +119,7 @@ def test_garbage_bytes_in_metadata_name_file_and_line(tmp_path, content, line):
 
 def test_invalid_dependency_name_in_metadata(tmp_path):
     c = tmp_path / "configs"
-    pkg = write_package(c, "a/b", deps="good/one, not-a-name")
+    write_package(c, "a/b", deps="good/one, not-a-name")
     with pytest.raises(PackageError, match="invalid package name 'not-a-name'"):
         discover(c, env={}).get("a/b")
 

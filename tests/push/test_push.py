@@ -2,7 +2,6 @@
 standing in for the device's boot/rootfs mounts."""
 
 import getpass
-import hashlib
 import os
 import shutil
 import socket
