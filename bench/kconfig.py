@@ -1,8 +1,6 @@
 #!/usr/bin/env python3
 """Benchmark of the Kconfig screen (issue 4): time to interactive on Buildroot's real tree.
 
-Not a test (pytest does not collect it); meant for bench/ (`bench/kconfig.py`) once the lead moves it.
-
 What is measured, honestly, each as the median of --runs:
   baseline  kconfiglib's own parse of Buildroot's Config.in (core.buildroot.load_kconfig, no
             values), in this process: the floor any kconfiglib-based editor pays.

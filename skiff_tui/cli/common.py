@@ -38,7 +38,9 @@ class Context:
 
 
 def context(args: argparse.Namespace) -> Context:
+    from ..core.configure import with_saved_paths
+
     env = dict(os.environ)
     root = paths.root_dir(env)
-    return Context(root=root, env=env,
-                   workspace=Workspace.from_env(root, env, getattr(args, "workspace", None)))
+    workspace = Workspace.from_env(root, env, getattr(args, "workspace", None))
+    return Context(root=root, env=with_saved_paths(workspace, env), workspace=workspace)

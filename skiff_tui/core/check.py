@@ -32,9 +32,9 @@ def check_users_table(path: Path) -> list[str]:
         fields = line.split()
         if not fields or fields[0].startswith("#"):
             continue
-        if len(fields) < 9:
+        if len(fields) < 8:
             problems.append(f"{path}:{lineno}: users line has {len(fields)} fields, Buildroot's makeusers "
-                            "needs 9 (user uid group gid password home shell groups comment)")
+                            "needs 8 (user uid group gid password home shell groups [comment])")
         elif not all(re.fullmatch(r"-?\d+", f) for f in (fields[1], fields[3])):
             problems.append(f"{path}:{lineno}: uid and gid must be numbers (-1 lets Buildroot choose)")
     return problems

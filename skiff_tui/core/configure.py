@@ -61,6 +61,19 @@ class ConfigureResult:
                 for final, earlier in self.merged.fragments[kind].overridden()]
 
 
+def with_saved_paths(workspace: Workspace, env: dict[str, str]) -> dict[str, str]:
+    """env, plus the workspace's saved SKIFF_EXTRA_CONFIGS_PATH when the variable is unset, so
+    `compile` (and show, cmd, the TUI) resume with the package roots configure used (SPEC §3)."""
+    if env.get("SKIFF_EXTRA_CONFIGS_PATH"):
+        return env
+    try:
+        state = workspace.load_state() or {}
+    except WorkspaceError:
+        return env
+    roots = state.get("extra_configs_path") or []
+    return dict(env, SKIFF_EXTRA_CONFIGS_PATH=":".join(roots)) if roots else env
+
+
 def saved_selection(workspace: Workspace) -> list[str] | None:
     state = workspace.load_state()
     return list(state["selection"]) if state and state.get("selection") else None
@@ -98,6 +111,10 @@ def _digest(selection: list[str], chain: Chain, stack: list[Layer], env: dict[st
                          "layers": [[l.name, str(l.path)] for l in stack],
                          "env": {k: env.get(k, "") for k in DIGEST_ENV},
                          "buildroot": str(buildroot_src or "")}).encode())
+    # The code that generates the final-config files is an input too: a new skiff rewrites them.
+    for module in ("configure", "layers", "environment", "fragments"):
+        st = (Path(__file__).parent / f"{module}.py").stat()
+        h.update(f"\0{module}\0{st.st_size}\0{st.st_mtime_ns}".encode())
     for path in input_files(stack):
         try:
             st = path.lstat()
@@ -216,6 +233,9 @@ def configure(root: Path, env: dict[str, str], workspace: Workspace, selection=N
 def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Plan, log) -> ConfigureResult:
     result = ConfigureResult(plan=p, notes=list(p.chain.notes) + list(p.merged.notes))
     workspace.dir.mkdir(parents=True, exist_ok=True)
+    output = workspace.dir / "output"
+    if not output.exists() and not output.is_symlink():
+        output.symlink_to(".")  # SkiffOS packages reach build output through workspaces/<ws>/output/
     previous = workspace.load_state() or {}
     outputs = output_files(p.merged)
     for path, (text, mode) in outputs.items():

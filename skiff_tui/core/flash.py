@@ -568,6 +568,9 @@ def plan_buildimage(image: str | Path, size: int = DEFAULT_IMAGE_SIZE, layout: L
     path = Path(image)
     if path.exists() and not path.is_file():
         raise FlashError(f"{path} exists and is not a regular file")
+    if not path.parent.is_dir():
+        raise FlashError(f"cannot create {path}: directory {path.parent} does not exist",
+                         hint="create it first or give another --image path")
     target = Target(str(path), "image", size)
     plan = plan_format(target, layout, install=install, blobs=blobs, populate=True)
     plan.action = "buildimage"

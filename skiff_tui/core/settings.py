@@ -1,6 +1,6 @@
 """User settings read from $XDG_CONFIG_HOME/skiff/ (default ~/.config/skiff/).
 
-keymap.toml remaps the TUI's key bindings by binding id (every binding has one; `?` in the TUI
+keymap.toml remaps the TUI's key bindings by binding id (every binding has one; docs/tui.md
 lists them), Posting-style:
 
     [keymap]

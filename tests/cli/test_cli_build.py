@@ -209,3 +209,13 @@ def test_choice_cache_follows_edits_of_any_kconfig_file(root, tmp_path):
                        'config BR2_SKIFF_TEST_B\n\tbool "b"\nendchoice\n')
     assert ["BR2_SKIFF_TEST_A", "BR2_SKIFF_TEST_B"] in buildroot.choice_groups(tree, [], env)
     assert arch in buildroot.choice_groups(tree, [], env)
+
+
+def test_compile_resumes_with_the_saved_extra_configs_path_and_output_link(root, tmp_path):
+    extra = tmp_path / "mine"
+    write_package(extra, "mine/hello", description="from an extra root", deps="test/board")
+    r = run_skiff("configure", env={"SKIFF_CONFIG": "mine/hello", "SKIFF_EXTRA_CONFIGS_PATH": str(extra)})
+    assert r.returncode == 0, r.stderr
+    r = run_skiff("show", "--chain")  # neither variable set: both come from the workspace
+    assert r.returncode == 0 and r.stdout.split() == ["test/board", "mine/hello"], r.stderr
+    assert (ws_dir(root) / "output").resolve() == ws_dir(root).resolve()  # SkiffOS's output/ link

@@ -155,7 +155,7 @@ def _patched(parser, func):
 def test_check_reads_users_hooks_core_yaml_and_override_layers(root):
     c = root / "configs"
     write_package(c, "bad/users", files={"users/u": "# comment\nalice -1 alice -1 =pw /home/alice /bin/sh - Alice\n"
-                                                   "bob x bob -1 =pw /home/bob /bin/sh - Bob\nshort 1 2\n"})
+                                                   "bob x bob -1 =pw /home/bob /bin/sh - Bob\nshort 1 2\ncarol -1 carol -1 =pw /home/carol /bin/sh -\n"})
     write_package(c, "bad/hooksyntax", files={"hooks/pre.sh": "#!/bin/sh\nif then fi (\n"})
     write_package(c, "bad/coreyaml", files={"root_overlay/opt/skiff/coreenv/defconfig.yaml":
                                             "containers:\n  core:\n    image: debian\nusers:\n  me:\n    container: nope\n"})
@@ -170,3 +170,13 @@ def test_check_reads_users_hooks_core_yaml_and_override_layers(root):
     assert "bad/hooksyntax/hooks/pre.sh: shell syntax error" in out
     assert "defconfig.yaml:6: skiff-core config:" in out and "nope" in out
     assert "overrides/workspaces/default/kernel/mine:2: not a Kconfig assignment" in out
+
+
+def test_buildimage_into_a_missing_directory_is_one_line(root, tmp_path):
+    images = root / "workspaces" / "default" / "images"
+    images.mkdir(parents=True)
+    (images / "Image").write_bytes(b"kernel")
+    (images / "rootfs.cpio.lz4").write_bytes(b"rootfs")
+    r = run_skiff("flash", "buildimage", "--image", str(tmp_path / "nodir" / "x.img"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"directory {tmp_path / 'nodir'} does not exist" in r.stderr

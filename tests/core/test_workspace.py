@@ -126,3 +126,11 @@ def test_save_selection_validates_and_keeps_the_rest_of_the_state(skiff_root):
     with pytest.raises(PackageError):
         save_selection(ws, ["bad name"])
     assert ws.load_state()["selection"] == ["pi/4", "skiff/core"]
+
+
+def test_config_delta_leaves_out_generated_external_symbols():
+    from skiff_tui.core.delta import config_delta
+
+    before = {"BR2_A": None, "BR2_EXTERNAL_X_VERSION": '"-g1"', "BR2_GONE": "y"}
+    after = {"BR2_A": "y", "BR2_EXTERNAL_X_VERSION": '"-g2-dirty"', "BR2_NEW": '"x"'}
+    assert config_delta(before, after) == {"BR2_A": "y", "BR2_NEW": '"x"'}
