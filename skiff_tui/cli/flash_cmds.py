@@ -228,9 +228,15 @@ class _Printer:
         self.last_phase = p.phase
 
 
-def _run(plan: flash.Plan) -> int:
+def _run(plan: flash.Plan, args=None) -> int:
+    """Execute the plan; one that copies the workspace's build output holds the workspace lock,
+    so a compile can't rewrite images/ mid-copy (SPEC §5: flashing from a workspace modifies it)."""
     from ..core import flash
-    outcome = flash.execute(plan, progress=_Printer())
+    if args is not None and getattr(args, "images", None) is None:
+        with context(args).workspace.lock(f"skiff flash {plan.action} {plan.target.path}"):
+            outcome = flash.execute(plan, progress=_Printer())
+    else:
+        outcome = flash.execute(plan, progress=_Printer())
     for msg in outcome.messages:
         print(msg)
     print(_next_steps(plan))
@@ -255,7 +261,7 @@ def cmd_format(args) -> int:
     install = _install_set(args) if args.install else None
     plan = flash.plan_format(target, layout, install=install, blobs=_blobs(args))
     _confirm(plan, args)
-    return _run(plan)
+    return _run(plan, args if install else None)
 
 
 def cmd_install(args) -> int:
@@ -263,7 +269,7 @@ def cmd_install(args) -> int:
     target = _open_device(args)
     plan = flash.plan_install(target, _install_set(args), blobs=_blobs(args))
     _confirm(plan, args)
-    return _run(plan)
+    return _run(plan, args)
 
 
 def cmd_buildimage(args) -> int:
@@ -275,7 +281,7 @@ def cmd_buildimage(args) -> int:
     size = flash.parse_size(args.size) if args.size else flash.DEFAULT_IMAGE_SIZE
     plan = flash.plan_buildimage(image, size, _layout(args), install=_install_set(args), blobs=_blobs(args))
     print(plan.summary())
-    return _run(plan)
+    return _run(plan, args)
 
 
 def cmd_write(args) -> int:

@@ -180,3 +180,26 @@ def test_buildimage_into_a_missing_directory_is_one_line(root, tmp_path):
     r = run_skiff("flash", "buildimage", "--image", str(tmp_path / "nodir" / "x.img"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert f"directory {tmp_path / 'nodir'} does not exist" in r.stderr
+
+
+def test_flash_from_a_workspace_is_refused_while_it_is_being_modified(root, tmp_path):
+    import subprocess
+    import sys
+
+    images = root / "workspaces" / "default" / "images"
+    images.mkdir(parents=True)
+    (images / "Image").write_bytes(b"kernel")
+    (images / "rootfs.cpio.lz4").write_bytes(b"rootfs")
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import sys,time;from pathlib import Path;from skiff_tui.core.workspace import Workspace;"
+                               "Workspace(Path(sys.argv[1]),'default').lock('skiff compile').acquire();"
+                               "print('locked',flush=True);time.sleep(60)", str(root)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        r = run_skiff("flash", "buildimage", "--image", str(tmp_path / "card.img"), "--size", "2G")
+        assert r.returncode == 2 and f"pid {holder.pid}" in r.stderr and "skiff compile" in r.stderr
+        assert not (tmp_path / "card.img").exists()
+    finally:
+        holder.kill()
+        holder.wait()
