@@ -1,5 +1,4 @@
 #!/bin/sh
 # After the images are built: stage this board's boot script for the BOOT partition.
 set -eu
-common="${SKIFF_CONFIG_PATH_ALLWINNER_D1:-$SKIFF_CURRENT_CONF_DIR/../d1}"
-SKIFF_MKIMAGE_ARCH=riscv "$common/scripts/stage-boot-files.sh" "$SKIFF_CURRENT_CONF_DIR"
+SKIFF_MKIMAGE_ARCH=riscv "${SKIFF_CONFIGS_DIR:-$SKIFF_CURRENT_CONF_DIR/../..}/base/pre/scripts/stage-boot-files.sh" "$SKIFF_CURRENT_CONF_DIR"

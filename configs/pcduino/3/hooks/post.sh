@@ -1,4 +1,4 @@
 #!/bin/sh
 # After the images are built: stage the boot script for the BOOT partition.
 set -eu
-"$SKIFF_CURRENT_CONF_DIR/scripts/stage-boot-files.sh" "$SKIFF_CURRENT_CONF_DIR"
+"${SKIFF_CONFIGS_DIR:-$SKIFF_CURRENT_CONF_DIR/../..}/base/pre/scripts/stage-boot-files.sh" "$SKIFF_CURRENT_CONF_DIR"

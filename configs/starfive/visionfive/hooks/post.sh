@@ -3,8 +3,7 @@
 # make fw_payload.bin.out for the JH7100 recovery loader, which expects the
 # image size as a 4-byte little-endian number in front of the image.
 set -eu
-common="${SKIFF_CONFIG_PATH_STARFIVE_COMMON:-$SKIFF_CURRENT_CONF_DIR/../common}"
-"$common/scripts/stage-boot-files.sh" "$SKIFF_CURRENT_CONF_DIR"
+"${SKIFF_CONFIGS_DIR:-$SKIFF_CURRENT_CONF_DIR/../..}/base/pre/scripts/stage-boot-files.sh" "$SKIFF_CURRENT_CONF_DIR"
 images="${BINARIES_DIR:-${SKIFF_BUILDROOT_DIR}/images}"
 payload="$images/fw_payload.bin"
 if [ -f "$payload" ]; then

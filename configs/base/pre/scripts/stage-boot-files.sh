@@ -3,6 +3,8 @@
 # install` copies to the BOOT partition:
 #   resources/boot-scripts/boot.txt      -> boot_part/boot.scr (U-Boot script image)
 #   resources/boot-scripts/extlinux.conf -> boot_part/extlinux/extlinux.conf
+# Shared by every U-Boot board package (base layer, so every build has it); called from
+# their hooks/post.sh through $SKIFF_CONFIGS_DIR (set by skiff for hooks) with a <dir> argument.
 # Usage: stage-boot-files.sh <board package directory>
 set -eu
 board="$1"
