@@ -64,7 +64,16 @@ def _strip_for(text: str, number: int | None, gutter: int, scroll_x: int, width:
     return Strip(segments).adjust_cell_length(width, base)
 
 
-class LogView(ScrollView, can_focus=True):
+class _FollowsTail:
+    """Scrolling to the last line for views that follow a growing log (`self.follow`)."""
+
+    def _to_end(self) -> None:
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        # the first layout may not have happened yet: once more after it
+        self.call_after_refresh(lambda: self.follow and self.scroll_end(animate=False, immediate=True, x_axis=False))
+
+
+class LogView(_FollowsTail, ScrollView, can_focus=True):
     """A viewer over a log file of any size; `follow=True` tracks a growing file's tail."""
 
     DEFAULT_CSS = """
@@ -167,11 +176,6 @@ class LogView(ScrollView, can_focus=True):
         if self.follow:
             self._to_end()
         self.refresh()
-
-    def _to_end(self) -> None:
-        self.scroll_end(animate=False, immediate=True, x_axis=False)
-        # the first layout may not have happened yet: once more after it
-        self.call_after_refresh(lambda: self.follow and self.scroll_end(animate=False, immediate=True, x_axis=False))
 
     def on_resize(self, _event) -> None:
         self._cache = []
@@ -453,7 +457,7 @@ class LogViewer(Vertical):
         self.action_close_search()
 
 
-class LivePane(ScrollView, can_focus=True):
+class LivePane(_FollowsTail, ScrollView, can_focus=True):
     """An in-memory tail of a line stream, fed from any thread.
 
     `feed(lines)` only appends to a pending buffer under a lock; a timer flushes it every
@@ -521,10 +525,6 @@ class LivePane(ScrollView, can_focus=True):
         if at_end:
             self._to_end()
         self.refresh()
-
-    def _to_end(self) -> None:
-        self.scroll_end(animate=False, immediate=True, x_axis=False)
-        self.call_after_refresh(lambda: self.follow and self.scroll_end(animate=False, immediate=True, x_axis=False))
 
     def on_resize(self, _event) -> None:
         if self.follow:
