@@ -32,12 +32,12 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_clean)
 
 
-def _report(result, out=sys.stdout) -> None:
+def _report(result, workspace, out=sys.stdout) -> None:
     chain = result.chain
     if result.skipped:
-        print(f"skiff: {ctx_name(result)} is up to date ({','.join(chain.names)}); nothing to configure", file=out)
+        print(f"skiff: workspace {workspace.name!r} is up to date ({','.join(chain.names)}); nothing to configure", file=out)
         return
-    print(f"skiff: configured {ctx_name(result)}: {','.join(chain.names)}", file=out)
+    print(f"skiff: configured workspace {workspace.name!r}: {','.join(chain.names)}", file=out)
     for note in result.notes:
         print(f"  note: {note}", file=out)
     for kind, final, earlier in result.overridden:
@@ -50,17 +50,13 @@ def _report(result, out=sys.stdout) -> None:
               file=out)
 
 
-def ctx_name(result) -> str:
-    return f"workspace {result.plan.merged.final_dir.name.removeprefix('.config_')!r}"
-
-
 def cmd_configure(args) -> int:
     from ..core.configure import configure
 
     ctx = context(args)
     result = configure(ctx.root, ctx.env, ctx.workspace, args.selection, index=ctx.index, force=args.force,
                        log=lambda m: print(m, file=sys.stderr))
-    _report(result)
+    _report(result, ctx.workspace)
     return 0
 
 
@@ -70,7 +66,7 @@ def _configured(ctx: Context, lock_held: bool):
     result = configure(ctx.root, ctx.env, ctx.workspace, index=ctx.index, locked=lock_held,
                        log=lambda m: print(m, file=sys.stderr))
     if not result.skipped:
-        _report(result, out=sys.stderr)
+        _report(result, ctx.workspace, out=sys.stderr)
     return result
 
 
