@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from skifftest import real_buildroot, requires_buildroot, requires_tools
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from board_catalog import (  # noqa: E402
     ARCH_SYMBOLS, BOARDS, CONFIGS, REPO, SD_VARS, board_packages, is_ours, merged,
@@ -164,7 +166,7 @@ BLOB_OFFSETS = {
 }
 
 
-needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
+needs_make = requires_tools("make")
 
 
 @needs_make
@@ -339,12 +341,9 @@ def _buildroot_symbols(tree: Path) -> tuple[set[str], set[str]]:
     return defined, legacy - defined
 
 
-@pytest.mark.skipif(not (os.environ.get("BUILDROOT_DIR") or os.environ.get("SKIFF_BUILDROOT_SRC")),
-                    reason="set BUILDROOT_DIR (or SKIFF_BUILDROOT_SRC) to a Buildroot 2026.02.3 tree "
-                           "to check symbol names")
+@requires_buildroot
 def test_every_buildroot_symbol_exists_and_is_not_legacy(index):
-    tree = Path(os.environ.get("BUILDROOT_DIR") or os.environ["SKIFF_BUILDROOT_SRC"])
-    assert (tree / "Config.in").is_file(), f"{tree} is not a Buildroot tree"
+    tree = real_buildroot()
     defined, legacy = _buildroot_symbols(tree)
     for pkg in our_packages(index):
         ext = pkg.path / "buildroot_ext"

@@ -1,7 +1,7 @@
 """Against a real Buildroot 2026.02.3 tree: `skiff check` finds no unknown symbol and no value that
 fails to stick in the base layers or in these packages, alone and with skiff/core.
 
-Runs only when BUILDROOT_DIR names a Buildroot tree (about 1 s per selection, 27 selections)."""
+Runs against the real tree in SKIFF_BUILDROOT_SRC (about 1 s per selection, 27 selections)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from skifftest import REAL_BUILDROOT, requires_buildroot, requires_tools
+
 REPO = Path(__file__).resolve().parents[2]
 OURS = ("base", "skiff", "apps", "util", "core", "virt", "browser")
 PACKAGES = ["skiff/core", "skiff/moduleimg", "util/rootlogin", "apps/runc", "apps/containerd",
@@ -26,10 +28,8 @@ PACKAGES = ["skiff/core", "skiff/moduleimg", "util/rootlogin", "apps/runc", "app
 SELECTIONS = ["skiff/core", *(f"{p},skiff/core" for p in PACKAGES if p != "skiff/core"),
               "virt/qemu", "virt/docker", "virt/virtualbox", "virt/wsl", "browser/v86"]
 
-TREE = os.environ.get("BUILDROOT_DIR") or os.environ.get("SKIFF_BUILDROOT_SRC")
-pytestmark = pytest.mark.skipif(
-    not TREE or not Path(TREE, "Config.in").is_file(),
-    reason="needs a Buildroot 2026.02.3 tree: set BUILDROOT_DIR (or SKIFF_BUILDROOT_SRC)")
+TREE = str(REAL_BUILDROOT or "")
+pytestmark = [requires_buildroot, requires_tools("make", "gcc")]
 
 
 def host_gcc_version() -> str:
