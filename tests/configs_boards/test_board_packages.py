@@ -443,3 +443,20 @@ def test_skiffos_package_names_still_resolve(index, alias, board):
     assert not any((pkg.path / d).exists() for d in ("buildroot", "kernel", "extensions"))
     chain = _resolve_or_skip(index, alias)
     assert chain.names[-2:] == [board, alias]
+
+
+def test_voxl2_boots_busybox_init_with_init_scripts_for_skiff(tmp_path):
+    """VOXL 2 cannot run systemd (its 4.19 kernel headers): its init.d scripts start skiff-init
+    after eudev and skiff-core after dockerd, and stop cleanly."""
+    init_d = CONFIGS / "modalai" / "voxl2" / "root_overlay" / "etc" / "init.d"
+    scripts = sorted(p.name for p in init_d.iterdir())
+    assert scripts == ["S11skiff-init", "S99skiff-core"]     # S10udev < S11 < S40network; S60dockerd < S99
+    for name in scripts:
+        script = init_d / name
+        assert os.access(script, os.X_OK) and script.read_text().startswith("#!/bin/sh\n"), script
+        assert subprocess.run(["sh", "-n", str(script)], capture_output=True).returncode == 0, script
+        usage = subprocess.run(["sh", str(script), "bogus"], capture_output=True, text=True)
+        assert usage.returncode == 1 and "Usage:" in usage.stderr
+    values = merged(board_packages(discover(CONFIGS, env={}), "modalai/voxl2")).values()
+    assert values.get("BR2_INIT_BUSYBOX") == "y" and values.get("BR2_INIT_SYSTEMD") is None
+    assert values.get("BR2_ROOTFS_DEVICE_CREATION_DYNAMIC_EUDEV") == "y"

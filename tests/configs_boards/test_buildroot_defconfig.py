@@ -108,12 +108,4 @@ def test_skiff_check_passes_for_board(selection, tmp_path_factory):
     proc = subprocess.run([sys.executable, "-m", "skiff_tui", "check"], capture_output=True, text=True,
                           env=env, cwd=root, timeout=300)
     output = proc.stdout + proc.stderr
-    if selection.startswith("modalai/voxl2"):
-        # Known: ModalAI's 4.19 kernel headers are too old for Buildroot 2026.02's systemd (>= 5.4),
-        # so the base layer's systemd, NetworkManager and udev users cannot be enabled.
-        assert proc.returncode != 0, "VOXL 2 now passes skiff check: drop this known exception"
-        problems = [ln for ln in output.splitlines() if "requested" in ln or "unknown" in ln]
-        assert problems and all(re.search(r"SYSTEMD|NETWORK_MANAGER|USBUTILS|HAS_UDEV|udev", ln)
-                                for ln in problems), "\n".join(problems)
-        pytest.xfail("VOXL 2: kernel 4.19 headers < 5.4 required by systemd in Buildroot 2026.02")
     assert proc.returncode == 0, f"skiff check {selection}:\n{output[-4000:]}"
