@@ -56,3 +56,20 @@ def test_skiff_check_is_clean_for_our_layers(selection, tmp_path):
     ours = re.compile(r"/configs/(%s)/" % "|".join(OURS))
     mine = [p for p in report["problems"] if ours.search(p)]
     assert mine == []
+
+
+@pytest.mark.parametrize("selection", ["virt/docker", "virt/wsl", "modalai/voxl2", "pi/4,skiff/core"])
+def test_configure_reports_every_requested_value_sticking(selection, tmp_path):
+    """The engine's configure (real `make defconfig`) on stacks with no kernel (docker, wsl), with
+    no systemd (VOXL 2) and the everyday pi/4 + skiff/core: nothing in its did-not-stick report."""
+    from skiff_tui.core.configure import configure
+    from skiff_tui.core.workspace import Workspace
+
+    root = tmp_path / "skiff"
+    (root / "overrides").mkdir(parents=True)
+    (root / "configs").symlink_to(REPO / "configs", target_is_directory=True)
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "SKIFF_ROOT_DIR": str(root),
+           "SKIFF_CACHE_DIR": str(tmp_path / "cache"), "SKIFF_BUILDROOT_SRC": TREE, "SKIFF_CONFIG": selection}
+    result = configure(root, env, Workspace(root, "default"))
+    assert result.kconfig_ran
+    assert [f"{a.symbol}={a.shown_value} ({a.origin}) -> {got}" for a, got in result.not_stuck] == []
