@@ -19,7 +19,8 @@ STRICT_ENV = "SKIFF_CI_NO_TOOL_SKIPS"
 # Host tool -> the Debian package that provides it (named in skip reasons).
 TOOL_PACKAGES = {
     "make": "make", "gcc": "gcc", "g++": "g++", "patch": "patch", "perl": "perl", "bash": "bash",
-    "cpio": "cpio", "rsync": "rsync", "git": "git", "unzip": "unzip", "bc": "bc", "file": "file",
+    "cpio": "cpio", "rsync": "rsync", "tar": "tar", "gzip": "gzip", "bzip2": "bzip2", "wget": "wget",
+    "find": "findutils", "xargs": "findutils", "awk": "gawk", "which": "debianutils", "git": "git", "unzip": "unzip", "bc": "bc", "file": "file",
     "xz": "xz-utils", "lz4": "lz4", "mksquashfs": "squashfs-tools",
     "sfdisk": "fdisk", "mkfs.vfat": "dosfstools", "mcopy": "mtools", "mdir": "mtools", "mtype": "mtools",
     "mkfs.ext4": "e2fsprogs", "mke2fs": "e2fsprogs", "debugfs": "e2fsprogs", "e2fsck": "e2fsprogs",
