@@ -134,3 +134,15 @@ def run_skiff(*args: str, env: dict | None = None, cwd=None, input: str | None =
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "skiff_tui", *args], env=full_env, cwd=cwd, input=input,
                           capture_output=True, text=True, timeout=300)
+
+
+async def wait_until(pilot, condition, what: str = "the condition", timeout: float = 30.0) -> None:
+    """Let the app run until condition() holds: UI tests wait for what they need instead of
+    sleeping a fixed time, so a loaded machine makes them slower, never wrong."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await pilot.pause(0.01)
