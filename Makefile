@@ -11,6 +11,8 @@ VENV ?= .venv
 SKIFF := $(VENV)/bin/skiff
 STAMP := $(VENV)/.skiff-installed
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; PYTEST_JOBS=0 runs in this process.
+PYTEST_JOBS ?= auto
 
 .DEFAULT_GOAL := list
 .PHONY: list help tui configure compile check clean test bench setup
@@ -39,7 +41,7 @@ cmd/%: $(STAMP)
 	@$(SKIFF) cmd $(patsubst %/,%,$(dir $*)) $(notdir $*)
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(PYTEST_JOBS) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done

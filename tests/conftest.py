@@ -7,6 +7,23 @@ from pathlib import Path
 
 import pytest
 
+import skifftest
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "requires_tools(*tools): host tools the test runs; missing ones skip it "
+                                       "with the Debian package to install (fail under SKIFF_CI_NO_TOOL_SKIPS)")
+    config.addinivalue_line("markers", "requires_buildroot: runs against the real Buildroot 2026.02.3 tree "
+                                       "(SKIFF_BUILDROOT_SRC or BUILDROOT_DIR)")
+
+
+def pytest_runtest_setup(item):
+    tools = [t for mark in item.iter_markers("requires_tools") for t in mark.args]
+    if tools:
+        skifftest.need_tools(*dict.fromkeys(tools))
+    if item.get_closest_marker("requires_buildroot"):
+        skifftest.real_buildroot()
+
 
 @pytest.fixture
 def skiff_root(tmp_path, monkeypatch) -> Path:

@@ -97,7 +97,7 @@ def cmd_list(args) -> int:
 
 def cmd_show(args) -> int:
     from ..core import buildroot
-    from ..core.configure import plan
+    from ..core.configure import plan, stick_report
 
     ctx = context(args)
     p = plan(ctx.root, ctx.env, ctx.workspace, index=ctx.index)
@@ -119,6 +119,7 @@ def cmd_show(args) -> int:
                 print(f"    overrides {a.shown_value} from {a.origin}")
         return 0
     status = 0
+    not_stuck = {a.symbol: got for a, got in stick_report(p, final_config, ctx.env)[0]} if final_config else {}
     for symbol in args.symbols:
         found = False
         for kind, frag in p.merged.fragments.items():
@@ -131,8 +132,8 @@ def cmd_show(args) -> int:
             print(f"    set by {final.origin}")
             for a in reversed(history[:-1]):
                 print(f"    overrides {a.shown_value} from {a.origin}")
-            if kind == "buildroot" and symbol in final_config and final_config[symbol] != final.value:
-                print(f"    after Kconfig: {final_config[symbol] or 'n'} (did not stick)")
+            if kind == "buildroot" and symbol in not_stuck:
+                print(f"    after Kconfig: {not_stuck[symbol] or 'n'} (did not stick)")
         if not found:
             if symbol in final_config:
                 print(f"{symbol} = {final_config[symbol] or 'n'}   (Buildroot default; no layer sets it)")

@@ -11,7 +11,7 @@ from pathlib import Path
 from . import buildroot
 from .errors import SkiffError
 from .fragments import fragment_files, read_fragment, unquote
-from .layers import FRAGMENT_KINDS, Layer, read_external
+from .layers import FRAGMENT_KINDS, Layer, fragment_owner, read_external
 from .packages import Package, PackageIndex
 
 TARGET = re.compile(r"^([A-Za-z0-9_.%/-]+(?:\s+[A-Za-z0-9_.%/-]+)*)\s*::?(?!=)", re.M)
@@ -169,6 +169,9 @@ def check_buildroot(root: Path, env: dict[str, str], workspace, selection: list[
         if sym is not None and sym.choice is not None and final.value == "y" and sym.choice.selection is not None \
                 and requested.get(sym.choice.selection.name) == "y":
             continue  # another layer picked a different member of this choice: an override
+        owner = fragment_owner(symbol)
+        if owner and kconf.syms.get(owner) is not None and kconf.syms[owner].str_value != "y":
+            continue  # a fragment for a package the stack switched off (no kernel): nothing to configure
         where = f"{final.origin.path}:{final.origin.line}" if final.origin.path else final.origin.layer
         if sym is None or not sym.nodes:
             problems.append(f"{where}: {symbol} is not a Buildroot {buildroot.tree_version(p.buildroot_src) or ''} "

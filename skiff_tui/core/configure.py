@@ -20,7 +20,7 @@ from . import atomic, buildroot, paths
 from .environment import env_file, skiff_env
 from .errors import WorkspaceError
 from .fragments import Assignment, Origin, quote
-from .layers import FRAGMENT_KINDS, Layer, MergedConfig, build_stack, input_files, merge, output_files
+from .layers import FRAGMENT_KINDS, Layer, MergedConfig, build_stack, fragment_owner, input_files, merge, output_files
 from .packages import PackageIndex, discover, extra_roots
 from .resolve import Chain, parse_selection, resolve
 from .workspace import Workspace
@@ -179,6 +179,7 @@ def not_stuck(p: Plan, config: dict[str, str | None], choices: list[list[str]] |
 
     A `y` for one member of a choice that a layer overrode by picking another member (the base
     layer's default architecture, say) is an override, not a failure: `choices` lists the groups.
+    So is a fragment-files symbol whose package is off (no kernel, no kernel fragment).
     """
     out = []
     missing = object()
@@ -187,6 +188,9 @@ def not_stuck(p: Plan, config: dict[str, str | None], choices: list[list[str]] |
     for symbol, history in p.merged.buildroot.history.items():
         final = history[-1]
         got = config.get(symbol, missing)
+        owner = fragment_owner(symbol)
+        if owner and config.get(owner) != "y":
+            continue
         if final.value is None:
             if got not in (None, missing, "n"):
                 out.append((final, got))
@@ -211,6 +215,19 @@ def choice_overrides(p: Plan, config: dict[str, str | None], choices: list[list[
                 notes.append(f"{loser}=y ({requested.final(loser).origin}) is replaced by {winners[0]}=y "
                              f"({requested.final(winners[0]).origin}) in the same choice")
     return notes
+
+
+def stick_report(p: Plan, config: dict[str, str | None], env: dict[str, str],
+                 ) -> tuple[list[tuple[Assignment, str | None]], list[str]]:
+    """The values of p that did not stick in config (a .config Kconfig wrote), and notes on choice
+    members another layer replaced: the one verdict the configure report, `skiff show` and the
+    Values screen all give."""
+    stuck = not_stuck(p, config)
+    if not any(a.value == "y" for a, _ in stuck) or p.buildroot_src is None:
+        return stuck, []
+    # Some y did not stick: learn Buildroot's choices (cached) to tell overrides from failures.
+    choices = buildroot.choice_groups(p.buildroot_src, [(e.name, e.path) for e in p.merged.externals], env)
+    return not_stuck(p, config, choices), choice_overrides(p, config, choices)
 
 
 def configure(root: Path, env: dict[str, str], workspace: Workspace, selection=None, *,
@@ -255,12 +272,8 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
         buildroot.run_make(make_argv(p, workspace, "defconfig"), cmd_env, what="Buildroot defconfig")
         result.kconfig_ran = True
     config = buildroot.read_config(workspace.dir / ".config")
-    result.not_stuck = not_stuck(p, config)
-    if any(a.value == "y" for a, _ in result.not_stuck):
-        # Some y did not stick: learn Buildroot's choices (cached) to tell overrides from failures.
-        choices = buildroot.choice_groups(p.buildroot_src, [(e.name, e.path) for e in p.merged.externals], env)
-        result.not_stuck = not_stuck(p, config, choices)
-        result.notes += choice_overrides(p, config, choices)
+    result.not_stuck, overrides = stick_report(p, config, env)
+    result.notes += overrides
     _drop_gcc_stamps_if_cflags_changed(workspace, previous, p)
     workspace.save_state({
         "selection": p.selection, "chain": p.chain.names,

@@ -25,6 +25,19 @@ FRAGMENT_SYMBOLS = {
     "busybox": "BR2_PACKAGE_BUSYBOX_CONFIG_FRAGMENT_FILES",
     "uboot": "BR2_TARGET_UBOOT_CONFIG_FRAGMENT_FILES",
 }
+# The package each fragment configures. With it off (virt/docker builds no kernel) Buildroot drops
+# the fragment-files symbol: nothing is left to configure, so that is not a value that failed.
+FRAGMENT_OWNERS = {"kernel": "BR2_LINUX_KERNEL", "busybox": "BR2_PACKAGE_BUSYBOX", "uboot": "BR2_TARGET_UBOOT"}
+
+
+def fragment_owner(symbol: str) -> str | None:
+    """BR2_LINUX_KERNEL for BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES, and so on; None for other symbols."""
+    for kind, fragment_symbol in FRAGMENT_SYMBOLS.items():
+        if symbol == fragment_symbol:
+            return FRAGMENT_OWNERS[kind]
+    return None
+
+
 PATCH_SYMBOLS = {
     "buildroot_patches": "BR2_GLOBAL_PATCH_DIR",
     "kernel_patches": "BR2_LINUX_KERNEL_PATCH",

@@ -3,7 +3,6 @@ engine calls `skiff compile` makes: `make -C <tree> O=<ws> all`, started, follow
 resumed, failed on purpose, killed from outside, watched by a second process."""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 
 from skiff_tui.core import build
 from skiff_tui.core.workspace import Workspace
+from skifftest import requires_tools
 
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "buildroot_tree"
 HERE = Path(__file__).parent
@@ -21,7 +21,7 @@ REPO = Path(build.__file__).parents[2]
 
 pytestmark = [
     pytest.mark.skipif(not (TREE / "Makefile").exists(), reason="the fixture tree is not in this checkout"),
-    pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed"),
+    requires_tools("make", "cpio"),
 ]
 
 

@@ -9,12 +9,14 @@ import time
 
 import pytest
 
-from skifftest import run_skiff, tree_snapshot, write_package
+from skiff_tui.core.buildroot import HOST_TOOLS
+from skifftest import requires_tools, run_skiff, tree_snapshot, write_package
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "buildroot_tree"
-pytestmark = pytest.mark.skipif(not (FIXTURE / "Makefile").exists(),
-                                reason="Buildroot-shaped fixture tree not present")
+# `skiff compile` checks Buildroot's host tools first; the fixture's cpio root file system needs lz4.
+pytestmark = [pytest.mark.skipif(not (FIXTURE / "Makefile").exists(), reason="Buildroot-shaped fixture tree not present"),
+              requires_tools(*HOST_TOOLS, "lz4")]
 
 BOARD = {
     "buildroot/00-arch": "BR2_aarch64=y\nBR2_cortex_a72=y\n",

@@ -113,6 +113,29 @@ def blobs_cell(pkg) -> str:
     return "<br>".join(f"{name} @ {human_offset(int(off))}" for name, off in found) or "none (files on BOOT)"
 
 
+INIT_NAMES = {"BR2_INIT_BUSYBOX": "BusyBox init", "BR2_INIT_OPENRC": "OpenRC", "BR2_INIT_SYSV": "SysV init"}
+
+
+def other_inits(index: PackageIndex) -> list[str]:
+    """Boards whose own fragments pick another init than the base layer's systemd, each with the
+    reason the comment at the top of that fragment file gives."""
+    out = []
+    for board in BOARDS:
+        frag = merged(board_packages(index, board.name))
+        for symbol, init in INIT_NAMES.items():
+            chosen = frag.final(symbol)
+            if chosen is None or chosen.value != "y" or chosen.origin.path is None:
+                continue
+            comment = []
+            for line in Path(chosen.origin.path).read_text().splitlines():
+                if not line.startswith("# ") or re.match(r"# BR2_\w+ is not set", line):
+                    break
+                comment.append(line[2:])
+            reason = " ".join(comment) or "(no reason given in its fragment)"
+            out.append(f"- `{board.name}` boots {init}: {reason}")
+    return out
+
+
 def rows(index: PackageIndex) -> list[list[str]]:
     out = []
     for board in BOARDS:
@@ -147,6 +170,10 @@ def render(index: PackageIndex) -> str:
         "stages in `images/boot_part/`. Raw blobs are written outside the partitions: a blob that "
         "starts below 17 KiB needs an MBR partition table (a GPT lives there), and the first "
         "partition must start after the last blob ends.",
+        "",
+        "Every board boots systemd (from `configs/base/pre`) except:",
+        "",
+        *(other_inits(index) or ["- none"]),
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---" for _ in head) + "|",

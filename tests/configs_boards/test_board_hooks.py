@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from skifftest import requires_tools, which
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
@@ -120,14 +121,13 @@ def test_uefi_hook_requires_grub_and_stages_it(fake_host):
     assert "search --no-floppy --label BOOT" in (images / "boot_part" / "EFI" / "BOOT" / "grub.cfg").read_text()
 
 
-@pytest.mark.skipif(shutil.which("mkfs.ext4") is None and not Path("/sbin/mkfs.ext4").exists(),
-                    reason="mkfs.ext4 (e2fsprogs) is not installed")
+@requires_tools("mkfs.ext4", "debugfs")
 def test_jetson_app_image_holds_boot_files(fake_host):
     pkg = CONFIGS / "jetson" / "agx"
     images = fake_host / "images"
     for name, data in (("Image", b"kernel"), ("rootfs.cpio.lz4", b"cpio")):
         (images / name).write_bytes(data)
-    mkfs = shutil.which("mkfs.ext4") or "/sbin/mkfs.ext4"
+    mkfs = which("mkfs.ext4")
     (fake_host / "host" / "sbin").mkdir(parents=True)
     os.symlink(mkfs, fake_host / "host" / "sbin" / "mkfs.ext4")
     script = CONFIGS / "jetson" / "common" / "scripts" / "make-app-image.sh"
@@ -135,7 +135,7 @@ def test_jetson_app_image_holds_boot_files(fake_host):
     assert proc.returncode == 0, proc.stderr
     image = images / "skiff-app.ext4"
     assert image.stat().st_size == 16 * 1024 * 1024
-    debugfs = shutil.which("debugfs") or "/sbin/debugfs"
+    debugfs = which("debugfs")
     if Path(debugfs).exists():
         listing = subprocess.run([debugfs, "-R", "ls -l /boot", str(image)], capture_output=True, text=True).stdout
         assert "Image" in listing and "rootfs.cpio.lz4" in listing and "extlinux" in listing

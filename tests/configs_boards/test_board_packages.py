@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from skifftest import real_buildroot, requires_buildroot, requires_tools
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from board_catalog import (  # noqa: E402
     ARCH_SYMBOLS, BOARDS, CONFIGS, REPO, SD_VARS, board_packages, is_ours, merged,
@@ -164,7 +166,7 @@ BLOB_OFFSETS = {
 }
 
 
-needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
+needs_make = requires_tools("make")
 
 
 @needs_make
@@ -339,12 +341,9 @@ def _buildroot_symbols(tree: Path) -> tuple[set[str], set[str]]:
     return defined, legacy - defined
 
 
-@pytest.mark.skipif(not (os.environ.get("BUILDROOT_DIR") or os.environ.get("SKIFF_BUILDROOT_SRC")),
-                    reason="set BUILDROOT_DIR (or SKIFF_BUILDROOT_SRC) to a Buildroot 2026.02.3 tree "
-                           "to check symbol names")
+@requires_buildroot
 def test_every_buildroot_symbol_exists_and_is_not_legacy(index):
-    tree = Path(os.environ.get("BUILDROOT_DIR") or os.environ["SKIFF_BUILDROOT_SRC"])
-    assert (tree / "Config.in").is_file(), f"{tree} is not a Buildroot tree"
+    tree = real_buildroot()
     defined, legacy = _buildroot_symbols(tree)
     for pkg in our_packages(index):
         ext = pkg.path / "buildroot_ext"
@@ -444,3 +443,20 @@ def test_skiffos_package_names_still_resolve(index, alias, board):
     assert not any((pkg.path / d).exists() for d in ("buildroot", "kernel", "extensions"))
     chain = _resolve_or_skip(index, alias)
     assert chain.names[-2:] == [board, alias]
+
+
+def test_voxl2_boots_busybox_init_with_init_scripts_for_skiff(tmp_path):
+    """VOXL 2 cannot run systemd (its 4.19 kernel headers): its init.d scripts start skiff-init
+    after eudev and skiff-core after dockerd, and stop cleanly."""
+    init_d = CONFIGS / "modalai" / "voxl2" / "root_overlay" / "etc" / "init.d"
+    scripts = sorted(p.name for p in init_d.iterdir())
+    assert scripts == ["S11skiff-init", "S99skiff-core"]     # S10udev < S11 < S40network; S60dockerd < S99
+    for name in scripts:
+        script = init_d / name
+        assert os.access(script, os.X_OK) and script.read_text().startswith("#!/bin/sh\n"), script
+        assert subprocess.run(["sh", "-n", str(script)], capture_output=True).returncode == 0, script
+        usage = subprocess.run(["sh", str(script), "bogus"], capture_output=True, text=True)
+        assert usage.returncode == 1 and "Usage:" in usage.stderr
+    values = merged(board_packages(discover(CONFIGS, env={}), "modalai/voxl2")).values()
+    assert values.get("BR2_INIT_BUSYBOX") == "y" and values.get("BR2_INIT_SYSTEMD") is None
+    assert values.get("BR2_ROOTFS_DEVICE_CREATION_DYNAMIC_EUDEV") == "y"

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from skifftest import real_buildroot, requires_buildroot, requires_tools
+
 from skiff_tui.core import coreyaml
 from skiff_tui.core.fragments import fragment_files, read_fragment
 from skiff_tui.core.packages import discover
@@ -130,11 +132,9 @@ def _buildroot_symbols(tree: Path) -> set[str]:
     return symbols
 
 
+@requires_buildroot
 def test_buildroot_symbols_exist_in_the_pinned_buildroot():
-    tree = os.environ.get("BUILDROOT_DIR") or os.environ.get("SKIFF_BUILDROOT_SRC")
-    if not tree or not Path(tree, "Config.in").is_file():
-        pytest.skip("needs a Buildroot 2026.02.3 tree: set BUILDROOT_DIR (or SKIFF_BUILDROOT_SRC)")
-    known = _buildroot_symbols(Path(tree))
+    known = _buildroot_symbols(real_buildroot())
     for _name, path in package_dirs():
         known |= _buildroot_symbols(path / "buildroot_ext") if (path / "buildroot_ext").is_dir() else set()
     unknown = []
@@ -187,7 +187,7 @@ def test_declared_commands_have_make_targets(index):
         assert all(c.description for c in pkg.commands), name
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
+@requires_tools("make")
 @pytest.mark.parametrize("name", sorted(EXPECTED_COMMANDS))
 def test_command_targets_call_executable_scripts(index, name, tmp_path):
     pkg = index.get(name)
@@ -239,7 +239,7 @@ def test_hooks_and_scripts_are_executable():
     assert checked >= 12
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+@requires_tools("bash")
 def test_shell_scripts_have_valid_syntax():
     for _name, path in package_dirs():
         for file in _executables(path) + list(path.rglob("init.env")):

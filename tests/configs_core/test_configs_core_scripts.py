@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from skifftest import requires_tools
 
 REPO = Path(__file__).resolve().parents[2]
 QEMU_RUN = REPO / "configs/virt/qemu/scripts/run.sh"
 DOCKER_SCRIPTS = REPO / "configs/virt/docker/scripts"
 VBOX_RUN = REPO / "configs/virt/virtualbox/scripts/run.sh"
 
-pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="the scripts need bash")
+pytestmark = requires_tools("bash")
 
 
 def run(script: Path, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
@@ -257,7 +258,7 @@ def skiff_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Com
                           capture_output=True, text=True, cwd=cwd, timeout=60)
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="package commands run through make")
+@requires_tools("make")  # package commands run through make
 def test_skiff_cmd_runs_the_qemu_and_docker_commands(tmp_path):
     root = tmp_path / "root"
     (root / "workspaces" / "default" / "images").mkdir(parents=True)

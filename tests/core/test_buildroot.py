@@ -7,6 +7,7 @@ import pytest
 
 from skiff_tui.core import buildroot
 from skiff_tui.core.errors import BuildrootError
+from skifftest import real_buildroot, requires_buildroot
 
 
 def fake_tree(path: Path) -> Path:
@@ -72,12 +73,9 @@ def test_read_config(tmp_path):
     assert buildroot.read_config(tmp_path / "missing") == {}
 
 
-REAL = Path("/tmp/buildroot")
-
-
-@pytest.mark.skipif(not buildroot.is_buildroot_tree(REAL),
-                    reason="no real Buildroot 2026.02.3 checkout at /tmp/buildroot (it cannot be downloaded in CI)")
+@requires_buildroot
 def test_kconfiglib_loads_real_buildroot_with_literal_make_variables(tmp_path):
+    REAL = real_buildroot()
     ext = tmp_path / "ext"
     ext.mkdir()
     (ext / "Config.in").write_text('config BR2_PACKAGE_SKIFF_TEST\n\tbool "skiff test"\n')

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import OptionList, Tree
 
-from skifftest import write_package
+from skifftest import wait_until, write_package
 from skiff_tui.core.coreyaml import LAYER_FILE
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.ui.screens.coreyaml import CoreYamlScreen
@@ -71,7 +71,10 @@ async def open_coreyaml(app, pilot) -> CoreYamlScreen:
     await pilot.press("0")
     await pilot.pause()
     assert isinstance(app.screen, CoreYamlScreen), app.screen
-    return app.screen
+    screen = app.screen
+    # The stack resolves in a worker: edits made before its text arrives would be replaced by it.
+    await wait_until(pilot, lambda: screen.place is not None, "the file to load")
+    return screen
 
 
 def problem_texts(screen) -> list[str]:
@@ -121,11 +124,15 @@ async def test_typing_validates_after_a_pause_and_flags_unknown_keys(make_cy_app
         screen = await open_coreyaml(app, pilot)
         editor = screen.editor
         editor.focus()
+        screen.DEBOUNCE = 3600                         # the quiet period never ends by itself here
         editor.move_cursor((3, 0))
         editor.insert("    policy: always\n")
         await pilot.press("home")                      # typing goes on: no validation yet
-        assert problem_texts(screen) == []
-        await pilot.pause(screen.DEBOUNCE + 0.2)
+        assert problem_texts(screen) == [] and screen._timer is not None
+        screen.DEBOUNCE = 0.001                        # the next keystroke is followed by quiet
+        editor.move_cursor((3, len("    policy: always")))
+        editor.insert(" ")                             # a trailing space: same YAML
+        await wait_until(pilot, lambda: problem_texts(screen), "validation after the quiet period")
         [problem] = problem_texts(screen)
         assert problem.startswith("line 4: unknown container key 'policy'")
         await pilot.press("ctrl+home", "f8")            # next problem

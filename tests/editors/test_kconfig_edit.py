@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import pytest
 
-from skifftest import tree_snapshot
+from skifftest import real_buildroot, requires_buildroot, tree_snapshot
 from skiff_tui.core import readonly
 from skiff_tui.core.delta import DELTA_NAME, delta_path
 from skiff_tui.core.errors import BuildrootError, ReadOnlyError
@@ -319,12 +318,9 @@ def test_open_workspace_without_buildroot(kconfig_root, monkeypatch, read_only_o
         open_workspace(kconfig_root, env, Workspace(kconfig_root, "default"))
 
 
-REAL_BUILDROOT = Path("/tmp/buildroot")
-
-
-@pytest.mark.skipif(not (REAL_BUILDROOT / "Config.in").is_file(),
-                    reason="needs a real Buildroot checkout at /tmp/buildroot (not downloadable in CI)")
+@requires_buildroot
 def test_real_buildroot_tree(tmp_path, read_only_off, skiff_root):
+    REAL_BUILDROOT = real_buildroot()
     baseline = REAL_BUILDROOT / "configs" / "raspberrypi4_64_defconfig"
     t0 = time.perf_counter()
     model = KconfigModel.load(REAL_BUILDROOT, tmp_path / "base", [], baseline_config=baseline)

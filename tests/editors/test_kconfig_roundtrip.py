@@ -4,18 +4,17 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
-from skifftest import FIXTURE_BUILDROOT, write_package
+from skifftest import FIXTURE_BUILDROOT, requires_tools, write_package
 from skiff_tui.core import buildroot
 from skiff_tui.core.configure import configure
 from skiff_tui.core.kconfig_edit import open_workspace
 from skiff_tui.core.workspace import Workspace
 
-pytestmark = pytest.mark.skipif(shutil.which("make") is None or not (FIXTURE_BUILDROOT / "Config.in").is_file(),
-                                reason="needs make and tests/fixtures/buildroot_tree")
+pytestmark = [requires_tools("make"),
+              pytest.mark.skipif(not (FIXTURE_BUILDROOT / "Config.in").is_file(), reason="needs tests/fixtures/buildroot_tree")]
 
 
 def test_edit_save_configure_round_trip(skiff_root):

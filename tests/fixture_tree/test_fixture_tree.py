@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from skifftest import requires_tools
+
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "buildroot_tree"
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
+pytestmark = requires_tools("make", "cpio")
 
 STAMP_ERROR = re.compile(r"^make(\[\d+\])?: \*\*\* \[package/pkg-generic\.mk:\d+: (?P<dir>.*/build/[^/]+)/"
                          r"\.stamp_(?P<step>\w+)\] Error (?P<code>\d+)$")
@@ -653,7 +655,7 @@ def test_external_go_package_like_skiff_core(tmp_path):
     assert info["host-go"]["version"] == "1.26.3"
 
 
-@pytest.mark.skipif(shutil.which("xz") is None, reason="xz is not installed on this machine")
+@requires_tools("xz")
 def test_host_packages_expose_the_machines_own_tools(tmp_path):
     out = tmp_path / "out"
     frag = tmp_path / "frag"
@@ -667,8 +669,7 @@ def test_host_packages_expose_the_machines_own_tools(tmp_path):
     assert genimage.exists() == (shutil.which("genimage") is not None)  # never a fake tool
 
 
-@pytest.mark.skipif(shutil.which("mksquashfs") is None or shutil.which("mke2fs") is None,
-                    reason="squashfs-tools / e2fsprogs are not installed on this machine")
+@requires_tools("mksquashfs", "mke2fs")
 def test_real_filesystem_images_when_the_tools_exist(tmp_path):
     out = tmp_path / "out"
     frag = tmp_path / "frag"

@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flash_testkit import missing_tools  # noqa: E402
+from flash_testkit import TOOLS  # noqa: E402
+from skifftest import need_tools  # noqa: E402
 
 
 @pytest.fixture
 def tools():
-    missing = missing_tools()
-    if missing:
-        pytest.skip(f"flash tools not installed: {', '.join(missing)} (apt: fdisk dosfstools mtools e2fsprogs)")
+    need_tools(*TOOLS)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,10 +14,6 @@ TOOLS = ("sfdisk", "mkfs.vfat", "mkfs.ext4", "mcopy", "mdir", "mtype", "debugfs"
 # persist >= 8 MiB. The product default stays SPEC's (test_flash_plans checks it).
 SMALL = Layout().scaled(1 / 128)
 SMALL_IMAGE = 100 * 1024 * 1024
-
-
-def missing_tools() -> list[str]:
-    return [t for t in TOOLS if shutil.which(t) is None]
 
 
 def sh(*argv: str, check: bool = True, **kw) -> subprocess.CompletedProcess:

@@ -6,11 +6,12 @@ import asyncio
 import copy
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from skifftest import need_tools
 
 from skiff_tui.core import devices as dv
 from skiff_tui.core.devices import DeviceError, FakeDeviceSource, Verdict
@@ -185,8 +186,7 @@ def test_live_scan_classifies_this_machine():
 def _can_loop() -> str | None:
     if os.geteuid() != 0:
         return "loop devices need root"
-    if not shutil.which("losetup"):
-        return "losetup not installed"
+    need_tools("losetup")
     return None
 
 

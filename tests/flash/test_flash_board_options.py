@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
+
+from skifftest import requires_tools
 
 from skiff_tui.core import paths
 from skiff_tui.core.flash_board import board_flash, parse_flash_args
@@ -39,7 +40,7 @@ def _tree(tmp_path, makefile: str | None):
     return root, env, Workspace.from_env(root, env, None), discover(paths.configs_dir(root), env)
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
+@requires_tools("make")
 def test_board_flash_reads_the_package_variables(tmp_path):
     root, env, ws, index = _tree(tmp_path, MAKEFILE)
     board = board_flash(root, env, ws, index)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flash_testkit import SMALL, SMALL_IMAGE, sh  # noqa: E402
+from skifftest import need_tools  # noqa: E402
 
 from skiff_tui.core import devices as dv  # noqa: E402
 from skiff_tui.core import flash  # noqa: E402
@@ -21,9 +21,7 @@ from skiff_tui.core.devices import DeviceError  # noqa: E402
 def _why_no_loops() -> str | None:
     if os.geteuid() != 0:
         return "loop devices need root (CI runs as root)"
-    for tool in ("losetup", "partx", "mount"):
-        if not shutil.which(tool):
-            return f"{tool} not installed"
+    need_tools("losetup", "partx", "mount")
     return None
 
 

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from skifftest import run_skiff
+from skifftest import requires_tools, run_skiff, which
 from skiff_tui.core.push import PushError, plan_push
 
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
-pytestmark = pytest.mark.skipif(not (os.path.exists(SSHD) and shutil.which("rsync") and shutil.which("ssh")),
-                                reason="needs openssh-server, openssh-client and rsync (CI installs them)")
+SSHD = which("sshd") or "/usr/sbin/sshd"
+pytestmark = requires_tools("sshd", "ssh", "rsync")
 
 
 def free_port() -> int:

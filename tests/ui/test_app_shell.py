@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import inspect
 
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 
+from skifftest import wait_until
 from skiff_tui.core import readonly
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.ui.commands import SkiffCommands
@@ -78,7 +79,10 @@ async def test_palette_offers_context_commands_and_runs_them(make_app, settle, e
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"Add package board/beta")
-        await pilot.pause(0.3)
+        hits = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: hits.option_count and hits.highlighted is not None
+                         and "Add package board/beta" in str(hits.get_option_at_index(hits.highlighted).prompt),
+                         "the palette's hit")
         await pilot.press("enter")
         await settle(app, pilot)
         assert engine_selection(skiff_root) == ["board/beta"]

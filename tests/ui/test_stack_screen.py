@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, OptionList, Static
 
-from skifftest import write_package
+from skifftest import wait_until, write_package
 
 
 def _selection_names(app) -> list[str]:
@@ -185,9 +185,10 @@ async def test_package_commands_stream_here_or_take_the_terminal(make_app, settl
         lst.focus()
         lst.highlighted = 0
         await pilot.press("enter")
-        await settle(app, pilot)
-        await pilot.pause(0.2)
         log = screen.query_one("#command-log", Log)
+        await wait_until(pilot, lambda: "exited" in str(screen.query_one("#command-title").render()),
+                         "the command to finish")
+        await wait_until(pilot, lambda: len(log.lines) == 2, "the command's output")
         assert list(log.lines) == ["image for board/gamma", "done"]
         assert "exited with 0" in str(screen.query_one("#command-title").render())
         # format: hands over the terminal (suspend) and runs the engine's run_command there

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Static
 
+from skifftest import real_buildroot, requires_buildroot, write_package
 from skiff_tui.ui.widgets.fileview import FileViewer
 
 
@@ -144,3 +145,31 @@ async def test_hidden_values_screen_merges_again_when_shown(make_app, settle, sa
         await pilot.press("3")
         await settle(app, pilot)
         assert "BR2_PACKAGE_NGINX" in _symbols(app)
+
+
+@requires_buildroot
+async def test_values_screen_and_configure_report_agree_on_what_did_not_stick(make_app, settle, save_selection,
+                                                                               skiff_root, skiff_env):
+    """Against real Buildroot: a choice member another layer replaced (x86_64 by aarch64) and the
+    kernel fragment of a stack with no kernel are not failures; an unknown symbol is. The screen
+    marks exactly the values the configure report counts."""
+    from skiff_tui.core.configure import configure
+    from skiff_tui.core.workspace import Workspace
+
+    configs = skiff_root / "configs"
+    write_package(configs, "arch/default", description="default architecture",
+                  files={"buildroot/10-arch": "BR2_x86_64=y\n"})
+    write_package(configs, "board/nokernel", description="a container board", deps="arch/default", files={
+        "buildroot/10-board": "BR2_aarch64=y\n# BR2_LINUX_KERNEL is not set\nBR2_NO_SUCH_SYMBOL=y\n",
+        "kernel/10-kernel": "CONFIG_USB=y\n"})
+    skiff_env["SKIFF_BUILDROOT_SRC"] = str(real_buildroot())
+    save_selection(["board/nokernel"])
+    result = configure(skiff_root, skiff_env, Workspace(skiff_root, "default"))
+    assert [a.symbol for a, _ in result.not_stuck] == ["BR2_NO_SUCH_SYMBOL"]
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _open(app, pilot, settle)
+        marked = [s for s in _symbols(app) if "→" in _row(app, s)[1]]
+        assert marked == ["BR2_NO_SUCH_SYMBOL"]
+        assert _row(app, "BR2_x86_64")[1] == "y"
+        assert "→" not in _row(app, "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES")[1]

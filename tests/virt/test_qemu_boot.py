@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from skifftest import run_skiff
+from skifftest import requires_tools, run_skiff, skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]
 KERNEL_DIR = Path(os.environ.get("SKIFF_TEST_KERNEL_DIR", "/opt/skiff-test-kernel"))
@@ -16,13 +16,14 @@ BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 MODULES = ("virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci",
            "virtio_blk", "virtio-rng")
 
-pytestmark = [
-    pytest.mark.skipif(not (KERNEL_DIR / "vmlinuz").exists(),
-                       reason=f"no test kernel in {KERNEL_DIR} (.ci/get-test-kernel unpacks Debian's)"),
-    pytest.mark.skipif(not shutil.which("qemu-system-x86_64"), reason="qemu-system-x86 not installed"),
-    pytest.mark.skipif(not (os.path.exists(BUSYBOX) and shutil.which("lz4") and shutil.which("cpio")),
-                       reason="needs busybox-static, lz4 and cpio to build the initramfs"),
-]
+# busybox, lz4 and cpio build the initramfs.
+pytestmark = requires_tools("qemu-system-x86_64", "busybox", "lz4", "cpio")
+
+
+@pytest.fixture(autouse=True)
+def _test_kernel():
+    if not (KERNEL_DIR / "vmlinuz").exists():
+        skip_or_fail(f"no test kernel in {KERNEL_DIR}: run .ci/get-test-kernel {KERNEL_DIR} (unpacks Debian's)")
 
 INIT = """#!/bin/busybox sh
 /bin/busybox --install -s /bin

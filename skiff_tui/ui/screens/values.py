@@ -27,6 +27,7 @@ class ValuesModel:
     merged: object            # core.layers.MergedConfig
     layer_dirs: dict          # layer name -> Path
     kconfig: dict             # the workspace's .config after Kconfig ({} before the first configure)
+    not_stuck: dict           # symbol -> what Kconfig made of it, for requested values that did not stick
 
 
 class ValuesScreen(SkiffScreen):
@@ -81,12 +82,15 @@ class ValuesScreen(SkiffScreen):
     @work(thread=True, exclusive=True, group="values", exit_on_error=False)
     def compute(self, selection: list[str]) -> ValuesModel:
         from ...core import buildroot
-        from ...core.configure import plan
+        from ...core.configure import plan, stick_report
 
         app = self.app
         p = plan(app.root, app.env, app.workspace, selection, index=app.index)
-        return ValuesModel(merged=p.merged, layer_dirs={l.name: l.path for l in p.stack},
-                           kconfig=buildroot.read_config(app.workspace.dir / ".config"))
+        kconfig = buildroot.read_config(app.workspace.dir / ".config")
+        # The engine's verdict, so this screen and the configure report always count the same values.
+        failed = stick_report(p, kconfig, app.env)[0] if kconfig else []
+        return ValuesModel(merged=p.merged, layer_dirs={l.name: l.path for l in p.stack}, kconfig=kconfig,
+                           not_stuck={a.symbol: got for a, got in failed})
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "values":
@@ -124,6 +128,7 @@ class ValuesScreen(SkiffScreen):
         frag = self.model.merged.fragments[self.kind]
         terms = self.query_one("#values-filter", Input).value.lower().split()
         kconfig = self.model.kconfig if self.kind == "buildroot" else {}
+        not_stuck = self.model.not_stuck if self.kind == "buildroot" else {}
         rows = 0
         for symbol, history in frag.history.items():
             final = history[-1]
@@ -131,9 +136,8 @@ class ValuesScreen(SkiffScreen):
             if terms and not all(t in hay for t in terms):
                 continue
             value = Text(self._abbrev(final.value))
-            got = kconfig.get(symbol, final.value) if kconfig else final.value
-            if kconfig and got != final.value:
-                value.append(f" → {shown(got)}", style="bold red")
+            if symbol in not_stuck:
+                value.append(f" → {shown(not_stuck[symbol])}", style="bold red")
             origin = Text(final.origin.layer)
             place = where(final.origin, self.model.layer_dirs, self.app.root)
             if place:
@@ -196,10 +200,8 @@ class ValuesScreen(SkiffScreen):
             t.append(f"  {i}. {self._abbrev(a.value, None):<24}", style="bold green" if last else "dim")
             t.append(f" {describe(a.origin, self.model.layer_dirs, self.app.root)}\n",
                      style="" if last else "dim")
-        if self.kind == "buildroot" and self.model.kconfig and symbol in self.model.kconfig:
-            got = self.model.kconfig[symbol]
-            if got != history[-1].value:
-                t.append(f"After Kconfig: {shown(got)} (did not stick)\n", style="bold red")
+        if self.kind == "buildroot" and symbol in self.model.not_stuck:
+            t.append(f"After Kconfig: {shown(self.model.not_stuck[symbol])} (did not stick)\n", style="bold red")
         body.update(t)
 
     # --- actions ------------------------------------------------------------------------------
