@@ -101,7 +101,8 @@ def _run_target(ctx: Context, result, target: str | None) -> int:
                 print(f"  {line}", file=sys.stderr)
             for action in failure.get("next_actions", []):
                 print(f"  next: {action}", file=sys.stderr)
-        print(f"skiff: build {record.status} (log: {record.log_path})", file=sys.stderr)
+        how = " by SIGKILL (out of memory, or someone ran kill -9)" if record.status == "killed" else ""
+        print(f"skiff: build {record.status}{how} (log: {record.log_path})", file=sys.stderr)
         return record.exit_code if record.exit_code not in (None, 0) else 1
     return 0
 

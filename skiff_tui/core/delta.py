@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import atomic, readonly
+from . import atomic, paths, readonly
 from .fragments import parse_lines
 from .workspace import Workspace
 
@@ -33,12 +33,12 @@ def read_delta(workspace: Workspace, kind: str = "buildroot") -> dict[str, str |
     return {a.symbol: a.value for a in parse_lines(text, path=path, layer="delta")}
 
 
+@readonly.mutating("saving configuration changes")
 def save_delta(workspace: Workspace, changes: dict[str, str | None], kind: str = "buildroot") -> Path | None:
     """Fold `changes` into the workspace's delta fragment (later edits win). Returns the file, or
     None when there was nothing to save."""
     if not changes:
         return None
-    readonly.guard("saving configuration changes")
     merged = read_delta(workspace, kind)
     merged.update(changes)
     lines = [f"# Changes made with skiff's Kconfig editor or 'skiff br menuconfig' in workspace "
@@ -47,5 +47,5 @@ def save_delta(workspace: Workspace, changes: dict[str, str | None], kind: str =
     for sym, value in merged.items():
         lines.append(f"# {sym} is not set" if value is None else f"{sym}={value}")
     path = delta_path(workspace, kind)
-    atomic.write_text(path, "\n".join(lines) + "\n")
+    atomic.write_text(path, "\n".join(lines) + "\n", within=paths.overrides_dir(workspace.root))
     return path
