@@ -20,7 +20,7 @@ from . import safepath
 TEMP_PREFIX = ".skiff-tmp."
 _TEMP = re.compile(r"\.skiff-tmp\.(\d+)\.")
 # What older skiff versions left beside the target: .<name>.<8 random chars>.tmp
-_OLD_TEMP = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp\Z")
+_OLD_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp\Z")
 
 
 def write_text(path: str | Path, text: str, *, within: str | Path | None, mode: int | None = None,

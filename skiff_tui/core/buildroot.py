@@ -149,7 +149,8 @@ def read_config(path: Path) -> dict[str, str | None]:
         text = path.read_text(errors="replace")
     except FileNotFoundError:
         return values
-    for line in text.splitlines():
+    # Split at \n only, as Kconfig writes it: splitlines() would cut a value at U+2028 and the like.
+    for line in text.replace("\r\n", "\n").split("\n"):
         if line.startswith("# ") and line.endswith(" is not set"):
             values[line[2:-11]] = None
         elif "=" in line and not line.startswith("#"):

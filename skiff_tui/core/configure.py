@@ -271,6 +271,7 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
         output.symlink_to(".")  # SkiffOS packages reach build output through workspaces/<ws>/output/
     previous = workspace.load_state() or {}
     result.notes += end_orphans(workspace, previous)
+    _clean_stale_temps(root, workspace, p)
     interrupted = previous.get(CONFIGURING)
     # Before touching anything: the state says "being configured"; only the final save clears it.
     marker = {k: v for k, v in previous.items() if k not in ("digest", "kconfig_digest", "outputs", CONFIGURING)}
@@ -321,6 +322,16 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
         "outputs": outputs_digest(workspace, p.merged),
     })
     return result
+
+
+def _clean_stale_temps(root: Path, workspace: Workspace, p: Plan) -> None:
+    """Temp files of writers that were killed: in the trees' top directories (where atomic puts
+    them) and, left by older versions, inside override layers' root_overlay/ (copied into the image)."""
+    atomic.clean_stale_temps(paths.workspaces_dir(root))
+    atomic.clean_stale_temps(paths.overrides_dir(root))
+    for layer in p.stack:
+        if layer.kind == "override" and (layer.path / "root_overlay").is_dir():
+            atomic.clean_stale_temps(layer.path / "root_overlay", recursive=True)
 
 
 def end_orphans(workspace: Workspace, previous: dict) -> list[str]:

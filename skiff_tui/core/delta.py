@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import atomic, paths, readonly
-from .fragments import parse_lines
+from .fragments import check_value, parse_lines
 from .workspace import Workspace
 
 # The name SkiffOS uses, so a delta written by either tool is picked up by both.
@@ -45,7 +45,7 @@ def save_delta(workspace: Workspace, changes: dict[str, str | None], kind: str =
              f"{workspace.name}.", "# Edit or delete freely; it is an ordinary fragment of the "
              "workspace override layer."]
     for sym, value in merged.items():
-        lines.append(f"# {sym} is not set" if value is None else f"{sym}={value}")
+        lines.append(f"# {sym} is not set" if value is None else f"{sym}={check_value(sym, value)}")
     path = delta_path(workspace, kind)
     atomic.write_text(path, "\n".join(lines) + "\n", within=paths.overrides_dir(workspace.root))
     return path

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
-from .errors import LayerError
-from .fragments import MergedFragment, Origin, fragment_files, quote, read_fragment
+from .atomic import is_temp_name
+from .errors import LayerError, read_user_text
+from .fragments import LINE_BREAKS, MergedFragment, Origin, fragment_files, quote, read_fragment, split_lines
 from .packages import BASE_NAMESPACE, PackageIndex
 from .resolve import Chain
 
@@ -118,7 +119,10 @@ def read_external(layer: Layer) -> External:
 
 def read_cflags(path: Path, layer: str) -> list[tuple[str, Origin]]:
     out = []
-    for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+    for lineno, line in enumerate(split_lines(read_user_text(path, LayerError, "cflags file")), 1):
+        bad = LINE_BREAKS.search(line)
+        if bad:
+            raise LayerError(f"cflags line contains {bad.group()!r}; flags must be plain text", path=path, line=lineno)
         text = line.strip()
         if text and not text.startswith("#"):
             out.append((text, Origin(layer, path, lineno)))
@@ -226,5 +230,6 @@ def input_files(stack: list[Layer]) -> list[Path]:
             if layer.kind == "override" and Path(dirpath) == layer.path and "workspaces" in dirnames:
                 dirnames.remove("workspaces")  # other workspaces' layers are not inputs of this one
             for name in sorted(filenames):
-                out.append(Path(dirpath) / name)
+                if not is_temp_name(name):   # a save in progress is not an input (yet)
+                    out.append(Path(dirpath) / name)
     return out

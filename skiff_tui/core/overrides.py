@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 
 from . import atomic, paths, readonly, safepath
 from .errors import SkiffError
-from .fragments import parse_lines, quote, unquote
+from .fragments import LINE_BREAKS, parse_lines, quote, unquote
 from .workspace import Workspace
 
 HOSTNAME_SYMBOL = "BR2_TARGET_GENERIC_HOSTNAME"
@@ -161,7 +161,7 @@ def validate_ssid(ssid: str) -> str:
         raise OverrideError("the SSID is empty")
     if size > 32:
         raise OverrideError(f"the SSID is {size} bytes long; 32 at most")
-    if "\n" in ssid or "\r" in ssid or "\0" in ssid:
+    if LINE_BREAKS.search(ssid):
         raise OverrideError("the SSID cannot contain line breaks or NUL")
     return ssid
 
