@@ -114,10 +114,20 @@ def read_fragment(path: Path, *, layer: str, root: Path | None = None,
 def fragment_files(directory: Path) -> list[Path]:
     """Regular files of a fragment directory in byte-wise sorted order, hidden files skipped."""
     try:
-        entries = [e for e in os.scandir(directory) if not e.name.startswith(".") and e.is_file()]
+        entries = [e for e in os.scandir(directory) if not e.name.startswith(".") and _is_file(e)]
     except (FileNotFoundError, NotADirectoryError):
         return []
+    except OSError as exc:
+        raise FragmentError(f"cannot read directory: {exc.strerror}", path=directory)
     return [Path(e.path) for e in sorted(entries, key=lambda e: os.fsencode(e.name))]
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError as exc:   # a link loop: name it rather than skip it (it was meant to be read)
+        raise FragmentError(f"cannot read: {exc.strerror}", path=entry.path,
+                            hint="fix or remove the symbolic link")
 
 
 @dataclass

@@ -154,7 +154,7 @@ def merge(stack: list[Layer], final_dir: Path) -> MergedConfig:
         if (layer.path / "root_overlay").is_dir():
             merged.overlays.append(layer.path / "root_overlay")
         for file in fragment_files(layer.path / "users"):
-            merged.users.append((file, file.read_text(errors="replace")))
+            merged.users.append((file, read_user_text(file, LayerError, "users table")))
         for which in ("pre", "post"):
             hook = layer.path / "hooks" / f"{which}.sh"
             if hook.is_file():

@@ -623,4 +623,8 @@ def save_coreyaml(target_layer: OverrideLayer, text: str) -> Path:
     over the package's default."""
     from .coreyaml import LAYER_FILE
 
-    return atomic.write_text(target_layer.path / LAYER_FILE, text, within=target_layer.tree, mode=0o644)
+    from .secrets import has_secrets
+
+    # auth.password (or a key) inside: readable by its owner only, here and in the image.
+    mode = 0o600 if has_secrets(text) else 0o644
+    return atomic.write_text(target_layer.path / LAYER_FILE, text, within=target_layer.tree, mode=mode)
