@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from . import atomic, buildlog, readonly, safepath
-from .procs import describe_exit, pid_alive, proc_start_time, stop_group  # noqa: F401 (re-exported)
+from .procs import pid_alive, proc_start_time, stop_group
 from .errors import BuildrootError, SkiffError
 from .workspace import Workspace
 

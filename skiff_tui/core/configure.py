@@ -176,16 +176,6 @@ def outputs_digest(workspace: Workspace, merged: MergedConfig) -> str:
     return h.hexdigest()
 
 
-def interrupted_selection(workspace: Workspace) -> list[str] | None:
-    """The selection a killed configure was writing, if the workspace was left mid-configure."""
-    try:
-        state = workspace.load_state() or {}
-    except WorkspaceError:
-        return None
-    marker = state.get(CONFIGURING)
-    return list(marker.get("selection", [])) if isinstance(marker, dict) else None
-
-
 def command_env(root: Path, env: dict[str, str], workspace: Workspace, p: Plan) -> dict[str, str]:
     return skiff_env(root, workspace, p.chain.names, [pkg.path for pkg in p.chain.packages],
                      p.buildroot_src, p.selection, base=env)

@@ -624,7 +624,7 @@ def save_coreyaml(target_layer: OverrideLayer, text: str) -> Path:
     over the package's default."""
     from .coreyaml import LAYER_FILE
 
-    from .secrets import has_secrets
+    from .masking import has_secrets
 
     # auth.password (or a key) inside: readable by its owner only, here and in the image.
     mode = 0o600 if has_secrets(text) else 0o644

@@ -196,7 +196,7 @@ def test_skiff_core_yaml_with_a_password_is_saved_0600(root):
 
 
 def test_secrets_are_masked_for_read_only_views():
-    from skiff_tui.core.secrets import MASK, mask_secrets
+    from skiff_tui.core.masking import MASK, mask_secrets
 
     text = ("[wifi-security]\nkey-mgmt=wpa-psk\npsk=correct horse\n"
             "users:\n  core:\n    auth:\n      password: hunter2\n"

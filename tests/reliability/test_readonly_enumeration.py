@@ -14,8 +14,6 @@ import importlib
 import json
 import os
 import pkgutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
