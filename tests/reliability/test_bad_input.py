@@ -229,3 +229,12 @@ def test_the_tui_without_a_terminal_refuses_in_one_line(root):
                        text=True, timeout=60)
     one_line_error(r, "needs a terminal")
     assert r.stdout == ""
+
+
+def test_a_huge_value_that_does_not_stick_is_reported_in_a_short_line(root):
+    frag = pkg(root) / "buildroot" / "10-huge"
+    frag.write_text('BR2_NOT_A_SYMBOL="' + "y" * 2_000_000 + '"\n')
+    r = run_skiff("configure", "test/board")
+    assert r.returncode == 0, r.stderr
+    line = next(l for l in r.stdout.splitlines() if "BR2_NOT_A_SYMBOL" in l)
+    assert len(line) < 1000 and "more characters" in line
