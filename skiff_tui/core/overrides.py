@@ -488,7 +488,10 @@ def resolve_in_layer(layer: OverrideLayer, rel: str | Path) -> Path:
     if not parts or any(p in ("", ".", "..") for p in parts):
         raise OverrideError(f"{str(rel)!r} is not a plain relative path inside the layer")
     path = layer.path / raw
-    safepath.within(path, layer.tree)   # a link out of overrides/ is named in the error
+    try:
+        safepath.within(path, layer.tree)   # a link out of overrides/ is named in the error
+    except SkiffError as exc:
+        raise OverrideError(exc.message, hint=exc.hint)
     base = layer.path.resolve()
     try:
         path.resolve().relative_to(base)

@@ -42,7 +42,7 @@ def within(path: str | Path, base: str | Path) -> Path:
                 link = os.path.join(base_abs, *parts[: i + 1])
                 raise UnsafePathError(
                     f"refusing to write through symbolic link {link} -> {os.readlink(candidate)}: "
-                    f"it leads out of {base_abs}",
+                    f"it leads outside {base_abs}",
                     hint="replace the link with a real directory or file inside the tree")
             current = target
         else:
