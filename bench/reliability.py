@@ -52,6 +52,7 @@ def main() -> int:
         (work / "baseline").mkdir()
         old = export(args.baseline, work / "baseline")
         print(f"{'area':28} {'baseline ' + args.baseline:>24} {'current':>24}")
+        failures: list[str] = []
         for name, fn, br in areas(real_path):
             row = []
             for label, code in (("baseline", old), ("current", None)):
@@ -60,7 +61,10 @@ def main() -> int:
                 stats = fn(root, harness.skiff_env(root, buildroot=br, code=code), seed=args.seed, budget=args.budget)
                 broke = stats.kills - stats.held
                 row.append(f"{stats.held}/{stats.kills} held ({broke / max(1, stats.kills):.0%} broke)")
+                failures.extend(f"  {label} {name}: {f[:300]}" for f in stats.failures[:2])
             print(f"{name:28} {row[0]:>24} {row[1]:>24}", flush=True)
+        if failures:
+            print("first broken invariants:\n" + "\n".join(failures))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

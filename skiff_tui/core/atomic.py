@@ -1,7 +1,8 @@
 """Atomic file writes: a temp file, fsync, then os.replace; old or new content, never half.
 
 Every write names the tree it belongs to (`within`); safepath refuses a symbolic link that
-leads out of it. Temp files are named `.skiff-tmp.<pid>.<name>.<random>` and live in the
+leads out of it. Temp files are named `.skiff-tmp.<pid>-<start>.<name>.<random>` (the
+writer's pid and its start time, so a reused pid does not keep them alive) and live in the
 tree's top directory (`within`), never inside a layer's root_overlay/, so a save killed
 mid-way cannot leave one where Buildroot copies files into the image; `clean_stale_temps`
 removes those of dead processes.
@@ -16,9 +17,10 @@ import tempfile
 from pathlib import Path
 
 from . import safepath
+from .procs import pid_alive, proc_start_time
 
 TEMP_PREFIX = ".skiff-tmp."
-_TEMP = re.compile(r"\.skiff-tmp\.(\d+)\.")
+_TEMP = re.compile(r"\.skiff-tmp\.(\d+)-(\d+)\.")
 # What older skiff versions left beside the target: .<name>.<8 random chars>.tmp
 _OLD_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp\Z")
 
@@ -50,7 +52,7 @@ def write_bytes(path: str | Path, data: bytes, *, within: str | Path | None, mod
 
 
 def _write_temp(directory: Path, name: str, data: bytes, mode: int | None, fsync: bool) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}.{name[:80]}.", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{_owner()}.{name[:80]}.", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -92,14 +94,16 @@ def write_if_changed(path: str | Path, text: str, *, within: str | Path | None, 
     return True
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+_OWNER: tuple[int, str] | None = None
+
+
+def _owner() -> str:
+    """<pid>-<start time> of this process (recomputed after a fork)."""
+    global _OWNER
+    pid = os.getpid()
+    if _OWNER is None or _OWNER[0] != pid:
+        _OWNER = (pid, f"{pid}-{proc_start_time(pid) or 0}")
+    return _OWNER[1]
 
 
 def is_temp_name(name: str) -> bool:
@@ -113,7 +117,8 @@ def clean_stale_temps(directory: str | Path, *, recursive: bool = False) -> list
     for dirpath, dirnames, filenames in os.walk(directory):
         for name in filenames:
             match = _TEMP.match(name)
-            stale = (match and not _pid_alive(int(match.group(1)))) or (not match and _OLD_TEMP.match(name))
+            stale = ((match and not pid_alive(int(match.group(1)), int(match.group(2)) or None))
+                     or (not match and (name.startswith(TEMP_PREFIX) or _OLD_TEMP.match(name))))
             if stale:
                 path = Path(dirpath) / name
                 try:
