@@ -240,6 +240,8 @@ def configure(root: Path, env: dict[str, str], workspace: Workspace, selection=N
               index: PackageIndex | None = None, force: bool = False, locked: bool = False,
               log=lambda msg: None) -> ConfigureResult:
     p = plan(root, env, workspace, selection, index=index)
+    # Even when nothing else is to do: a killed save's temp file must not reach the next build.
+    _clean_stale_temps(root, workspace, p)
     if not force and is_up_to_date(p, workspace):
         return ConfigureResult(plan=p, skipped=True)
     if p.buildroot_src is None:
@@ -261,7 +263,6 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
         output.symlink_to(".")  # SkiffOS packages reach build output through workspaces/<ws>/output/
     previous = workspace.load_state() or {}
     result.notes += end_orphans(workspace, previous)
-    _clean_stale_temps(root, workspace, p)
     interrupted = previous.get(CONFIGURING)
     # Before touching anything: the state says "being configured"; only the final save clears it.
     marker = {k: v for k, v in previous.items() if k not in ("digest", "kconfig_digest", "outputs", CONFIGURING)}
