@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skiff", description="Compose SkiffOS configuration packages and build them with Buildroot.")
     parser.add_argument("--workspace", "-w", help="workspace name (default: $SKIFF_WORKSPACE or 'default')")
+    parser.add_argument("--read-only", action="store_true", dest="global_read_only",
+                        help="refuse every command that would change anything (as SKIFF_READ_ONLY=1 does)")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for name in COMMAND_MODULES:
         try:
@@ -48,14 +50,40 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         # Bare `skiff` (options only, e.g. `skiff -w lab`) opens the TUI.
         args = parser.parse_args(["tui", *argv])
+    if getattr(args, "global_read_only", False):
+        from ..core import readonly
+        readonly.set_read_only(True)   # before the verb runs: every engine write refuses
     try:
         return int(args.func(args) or 0)
     except SkiffError as exc:
-        print(f"skiff: error: {exc}", file=sys.stderr)
+        _print_error(f"skiff: error: {exc}")
         return 2
     except KeyboardInterrupt:
-        print("skiff: interrupted", file=sys.stderr)
+        _print_error("skiff: interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`skiff list | head`): end quietly, as `cat` does.
+        _silence_stdout()
+        return 141
+
+
+def _print_error(text: str) -> None:
+    try:
+        print(text, file=sys.stderr)
+    except (BrokenPipeError, OSError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

@@ -33,20 +33,22 @@ def register(sub) -> None:
 
 
 def _report(result, workspace, out=sys.stdout) -> None:
+    from ..core.errors import excerpt as cut   # a 50 MB value is not repeated in a report line
+
     chain = result.chain
     if result.skipped:
         print(f"skiff: workspace {workspace.name!r} is up to date ({','.join(chain.names)}); nothing to configure", file=out)
         return
     print(f"skiff: configured workspace {workspace.name!r}: {','.join(chain.names)}", file=out)
     for note in result.notes:
-        print(f"  note: {note}", file=out)
+        print(f"  note: {cut(note, 400)}", file=out)
     for kind, final, earlier in result.overridden:
         for a in earlier:
-            print(f"  redefined: {final.symbol} {a.shown_value} ({a.origin}) -> {final.shown_value} ({final.origin})",
-                  file=out)
+            print(f"  redefined: {final.symbol} {cut(a.shown_value)} ({a.origin}) -> {cut(final.shown_value)} "
+                  f"({final.origin})", file=out)
     for assignment, got in result.not_stuck:
-        print(f"  did not stick: {assignment.symbol} requested {assignment.shown_value} by {assignment.origin}, "
-              f"Buildroot gives {got if got is not None else 'nothing (unknown symbol or unmet dependency)'}",
+        print(f"  did not stick: {assignment.symbol} requested {cut(assignment.shown_value)} by {assignment.origin}, "
+              f"Buildroot gives {cut(got) if got is not None else 'nothing (unknown symbol or unmet dependency)'}",
               file=out)
 
 
@@ -101,7 +103,8 @@ def _run_target(ctx: Context, result, target: str | None) -> int:
                 print(f"  {line}", file=sys.stderr)
             for action in failure.get("next_actions", []):
                 print(f"  next: {action}", file=sys.stderr)
-        print(f"skiff: build {record.status} (log: {record.log_path})", file=sys.stderr)
+        how = " by SIGKILL (out of memory, or someone ran kill -9)" if record.status == "killed" else ""
+        print(f"skiff: build {record.status}{how} (log: {record.log_path})", file=sys.stderr)
         return record.exit_code if record.exit_code not in (None, 0) else 1
     return 0
 

@@ -16,14 +16,20 @@ def register(sub) -> None:
 
 def cmd_tui(args) -> int:
     import os
+    import sys
 
     from ..core import paths, readonly
+    from ..core.errors import SkiffError
     from ..core.workspace import workspace_name
 
     if args.read_only:
         readonly.set_read_only(True)  # before anything else runs, so every engine write refuses
     env = dict(os.environ)
     name = workspace_name(getattr(args, "workspace", None) or env.get("SKIFF_WORKSPACE"))
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        which = "stdout" if sys.stdin.isatty() else "stdin"
+        raise SkiffError(f"the full-screen interface needs a terminal ({which} is not one)",
+                         hint="run it in a terminal, or use a command such as 'skiff list' or 'skiff logs'")
     from ..ui.app import LIGHT_THEME, SkiffApp  # Textual only when the TUI is wanted
 
     app = SkiffApp(root=paths.root_dir(env), env=env, workspace=name, read_only=args.read_only,

@@ -24,12 +24,14 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable, TextIO
 
-from . import atomic, buildlog, readonly
-from .errors import BuildrootError
+from . import atomic, buildlog, readonly, safepath
+from .procs import pid_alive, proc_start_time, stop_group
+from .errors import BuildrootError, SkiffError
 from .workspace import Workspace
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "running", "succeeded", "failed", "cancelled", "interrupted"
-STATUSES = (RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED)
+KILLED = "killed"   # make ended by SIGKILL (the OOM killer, a user's kill -9): not a package failure
+STATUSES = (RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED, KILLED)
 DEFAULT_KEEP = 20
 RECORD_INTERVAL = 0.25     # seconds between progress rewrites of the record
 POLL_INTERVAL = 0.25       # build-time.log / stamps polling while output is quiet
@@ -81,46 +83,11 @@ class BuildRecord:
 
     def save(self, *, fsync: bool = False) -> None:
         self.updated = time.time()
-        atomic.write_text(self.record_path, self.to_json(), fsync=fsync)
+        # Records live in <workspace>/skiff-logs/: the workspace dir is their tree.
+        atomic.write_text(self.record_path, self.to_json(), within=self.record_path.parent.parent, fsync=fsync)
 
 
 # --- processes -----------------------------------------------------------------------------------
-
-def proc_start_time(pid: int | None) -> int | None:
-    """Kernel start time of `pid` in clock ticks since boot, or None if no such process."""
-    if not pid:
-        return None
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            data = handle.read()
-    except (FileNotFoundError, ProcessLookupError, PermissionError, OSError):
-        return None
-    # comm may contain spaces/parens: fields after the last ')' are fixed.
-    rest = data[data.rfind(b")") + 2:].split()
-    if rest and rest[0] == b"Z":
-        return None   # a zombie is dead for our purposes
-    try:
-        return int(rest[19])
-    except (IndexError, ValueError):
-        return None
-
-
-def pid_alive(pid: int | None, start: int | None = None) -> bool:
-    if not pid:
-        return False
-    if os.path.isdir("/proc/self"):
-        now = proc_start_time(pid)
-        if now is None:
-            return False
-        return start is None or now == start
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
 
 def _is_live(rec: BuildRecord) -> bool:
     if rec.owner_pid is not None:
@@ -151,10 +118,11 @@ def _settle(rec: BuildRecord) -> BuildRecord:
         except OSError:
             rec.ended = rec.updated or time.time()
         rec.ended = max(rec.ended, rec.started)
-        try:
-            rec.save(fsync=True)
-        except OSError:
-            pass   # a read-only viewer may lack write access; the answer is still right
+        if not readonly.is_read_only():   # a read-only viewer gets the right answer, nothing written
+            try:
+                rec.save(fsync=True)
+            except (OSError, SkiffError):
+                pass   # a viewer may lack write access; the answer is still right
     return rec
 
 
@@ -199,6 +167,7 @@ def last_successful(workspace: Workspace) -> BuildRecord | None:
     return None
 
 
+@readonly.mutating("removing old build logs")
 def prune(workspace: Workspace, keep: int | None = None) -> list[str]:
     """Delete the logs and records of all but the newest `keep` builds (never a running one)."""
     if keep is None:
@@ -220,15 +189,16 @@ def prune(workspace: Workspace, keep: int | None = None) -> list[str]:
     return removed
 
 
-def _kill_orphans(workspace: Workspace) -> None:
+def end_orphaned_builds(workspace: Workspace) -> list[int]:
     """A build whose skiff owner was killed may leave its make group running (until it next writes
-    to the dead pipe). Before a new build starts (the caller holds the lock) end such leftovers."""
+    to the dead pipe). Before configure or a new build proceeds (the caller holds the lock) end
+    such leftovers. Returns their pids."""
+    ended = []
     for rec in list_builds(workspace):
         if rec.status == INTERRUPTED and rec.pid and rec.pid_start and pid_alive(rec.pid, rec.pid_start):
-            try:
-                os.killpg(rec.pid, signal.SIGTERM)
-            except (ProcessLookupError, PermissionError):
-                pass
+            stop_group(rec.pid)
+            ended.append(rec.pid)
+    return ended
 
 
 def _child_env(env: dict[str, str]) -> dict[str, str]:
@@ -269,6 +239,8 @@ def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, 
     cached = load_show_info(workspace)
     if cached is not None:
         return cached
+    # make show-info writes into the workspace (and so does the cache): not for a read-only viewer.
+    readonly.guard("computing package information (make show-info)")
     digest = _config_digest(workspace)
     if digest is None:
         raise BuildrootError("the workspace has no .config yet", path=Path(workspace.dir) / ".config",
@@ -286,7 +258,7 @@ def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, 
     except ValueError as exc:
         raise BuildrootError(f"'make show-info' printed no JSON ({exc})")
     cache = _show_info_cache(workspace, digest)
-    atomic.write_text(cache, json.dumps(info), fsync=False)
+    atomic.write_text(cache, json.dumps(info), within=workspace.dir, fsync=False)
     for old in cache.parent.glob("show-info-*.json"):
         if old != cache:
             old.unlink(missing_ok=True)
@@ -537,6 +509,8 @@ class BuildHandle:
             elif code == 0:
                 rec.status = SUCCEEDED
                 rec.package, rec.step, rec.eta = None, None, 0.0
+            elif code == -signal.SIGKILL:
+                rec.status = KILLED
             else:
                 rec.status = FAILED
             if rec.status != SUCCEEDED:
@@ -572,6 +546,7 @@ class BuildHandle:
                 continue
 
 
+@readonly.mutating("starting a build")
 def start_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], chain: list[str],
                 target: str, total: int | None = None,
                 on_lines: Callable[[list[str]], None] | None = None,
@@ -579,12 +554,10 @@ def start_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], c
     """Start `argv` (e.g. make -C <br> O=<ws> …) in its own process group, teeing its merged output
     to <logs_dir>/<id>.log; the record goes to <logs_dir>/<id>.json. The caller holds the lock.
     `env` is the child's environment (see _child_env); TERM is forced to `dumb` (plain `>>>` lines)."""
-    readonly.guard("starting a build")
     if not argv or not all(isinstance(a, str) for a in argv):
         raise BuildrootError("a build command must be a non-empty list of strings")
-    logs = Path(workspace.logs_dir)
-    logs.mkdir(parents=True, exist_ok=True)
-    _kill_orphans(workspace)
+    logs = safepath.mkdir(workspace.logs_dir, base=workspace.dir)
+    end_orphaned_builds(workspace)
     build_id = _new_id()
     while (logs / f"{build_id}.json").exists():
         build_id = _new_id()
@@ -595,7 +568,7 @@ def start_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], c
     prev = last_successful(workspace)
     prev_durations = _durations_between(workspace, prev.started, prev.ended) if prev else {}
 
-    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+    log_fd = safepath.open_nofollow(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644, base=workspace.dir)
     full_env = _child_env(env)
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

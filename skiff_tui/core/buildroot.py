@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import paths
+from . import paths, readonly
 from .environment import tool_path
 from .errors import BuildrootError
+from .errors import excerpt as safe_excerpt
 
 VERSION = "2026.02.3"
 COMMIT = "679b9ead7620bbf193620d1ebf56f53c1764d37a"
@@ -60,6 +62,7 @@ def obtain(env: dict[str, str], *, log=print) -> Path:
     found = locate(env)
     if found is not None:
         return found
+    readonly.guard(f"fetching Buildroot {VERSION}")
     dest = cached_tree(env)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".buildroot-", dir=dest.parent))
@@ -107,13 +110,31 @@ def make_argv(tree: Path, workspace_dir: Path, externals: list[Path], defconfig:
             f"BR2_DEFCONFIG={defconfig.resolve()}", *extra, *targets]
 
 
-def run_make(argv: list[str], env: dict[str, str], *, what: str) -> str:
-    result = subprocess.run(argv, env=make_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, errors="replace", stdin=subprocess.DEVNULL)
-    if result.returncode != 0:
-        tail = [l for l in result.stdout.splitlines() if l.strip()][-3:]
-        raise BuildrootError(f"{what} failed (exit {result.returncode}): {' | '.join(tail)}")
-    return result.stdout
+def run_make(argv: list[str], env: dict[str, str], *, what: str, on_start=None) -> str:
+    """Run make to completion in its own process group; `on_start(pid)` runs once it started, so
+    the caller can record the pid and a later skiff can end it if this one is killed."""
+    from .procs import describe_exit
+
+    proc = subprocess.Popen(argv, env=make_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, errors="replace", stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        if on_start is not None:
+            on_start(proc.pid)
+        output, _ = proc.communicate()
+    except BaseException:
+        # Interrupted (Ctrl-C, an error recording the pid): take make down with us.
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        tail = [safe_excerpt(l) for l in output.splitlines() if l.strip()][-3:]
+        if proc.returncode < 0:
+            raise BuildrootError(f"{what} was {describe_exit(proc.returncode)}: {' | '.join(tail)}")
+        raise BuildrootError(f"{what} failed ({describe_exit(proc.returncode)}): {' | '.join(tail)}")
+    return output
 
 
 def missing_host_tools() -> list[str]:
@@ -128,7 +149,8 @@ def read_config(path: Path) -> dict[str, str | None]:
         text = path.read_text(errors="replace")
     except FileNotFoundError:
         return values
-    for line in text.splitlines():
+    # Split at \n only, as Kconfig writes it: splitlines() would cut a value at U+2028 and the like.
+    for line in text.replace("\r\n", "\n").split("\n"):
         if line.startswith("# ") and line.endswith(" is not set"):
             values[line[2:-11]] = None
         elif "=" in line and not line.startswith("#"):
@@ -240,5 +262,5 @@ def choice_groups(tree: Path, externals: list[tuple[str, Path]], env: dict[str, 
     groups = [[sym.name for sym in choice.syms] for choice in kconf.unique_choices]
     from . import atomic
 
-    atomic.write_text(cache, json.dumps({"groups": groups, "files": files}), fsync=False)
+    atomic.write_text(cache, json.dumps({"groups": groups, "files": files}), within=None, fsync=False)
     return groups

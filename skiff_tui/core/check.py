@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from . import buildroot
-from .errors import SkiffError
+from .errors import ResolveError, SkiffError, read_user_text
 from .fragments import fragment_files, read_fragment, unquote
 from .layers import FRAGMENT_KINDS, Layer, fragment_owner, read_external
 from .packages import Package, PackageIndex
@@ -58,7 +58,11 @@ def check_hook_syntax(hook: Path) -> list[str]:
 def check_core_yaml(path: Path) -> list[str]:
     from . import coreyaml
 
-    problems = coreyaml.errors(coreyaml.validate_text(path.read_text(errors="replace"), path=path))
+    try:
+        text = read_user_text(path, coreyaml.CoreYamlError, "skiff-core config")
+    except SkiffError as exc:
+        return [str(exc)]
+    problems = coreyaml.errors(coreyaml.validate_text(text, path=path))
     return [f"{path}:{p.line}: skiff-core config: {p.message}" for p in problems]
 
 
@@ -73,8 +77,11 @@ def check_layer_contents(path: Path) -> list[str]:
         hook = path / "hooks" / f"{which}.sh"
         if hook.is_file():
             problems += check_hook_syntax(hook)
-    if (path / LAYER_FILE).is_file():
-        problems += check_core_yaml(path / LAYER_FILE)
+    core = path / LAYER_FILE
+    if core.is_file():
+        problems += check_core_yaml(core)
+    elif core.exists() or core.is_symlink():
+        problems.append(f"{core}: skiff-core config is not a regular file (a directory or a broken link?)")
     return problems
 
 
@@ -110,10 +117,41 @@ def check_package(pkg: Package, index: PackageIndex) -> list[str]:
     return problems + check_layer_contents(pkg.path)
 
 
+def dependency_cycles(index: PackageIndex) -> list[str]:
+    """One line per dependency cycle among the index's packages (each reported once)."""
+    from .resolve import resolve
+
+    seen: set[frozenset[str]] = set()
+    out = []
+    for pkg in index.packages.values():
+        if pkg.error is not None:
+            continue
+        try:
+            resolve(index, [pkg.name])
+        except ResolveError as exc:
+            if not exc.message.startswith("dependency cycle:"):
+                continue
+            members = frozenset(exc.message.split(":", 1)[1].strip().split(" -> "))
+            if members not in seen:
+                seen.add(members)
+                first = exc.message.split(":", 1)[1].strip().split(" -> ")[0]
+                out.append(f"{index.packages[first].path / 'metadata' / 'dependencies'}: {exc.message} "
+                           "(remove one of these dependencies)")
+        except SkiffError:
+            continue   # unknown dependencies are reported by check_package
+    return out
+
+
 def check_packages(index: PackageIndex, override_layers: list[Path] = ()) -> list[str]:
     problems: list[str] = []
     for pkg in index.packages.values():
-        problems += check_package(pkg, index)
+        try:
+            problems += check_package(pkg, index)
+        except SkiffError as exc:   # one broken package is one line; the others are still checked
+            problems.append(str(exc))
+        except OSError as exc:
+            problems.append(f"{exc.filename or pkg.path}: cannot read ({exc.strerror})")
+    problems += dependency_cycles(index)
     for layer in override_layers:
         if layer.is_dir():
             for kind in FRAGMENT_KINDS:

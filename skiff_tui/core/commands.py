@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
+from . import readonly
 from .buildroot import locate
 from .configure import command_env, plan, saved_selection
 from .environment import skiff_env
@@ -42,6 +43,7 @@ def command_argv_env(root: Path, env: dict[str, str], workspace: Workspace, inde
     return ["make", "--no-print-directory", "-C", str(extensions), command], run_env, extensions
 
 
+@readonly.mutating("running a package command")
 def run_command(root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex,
                 package: str, command: str) -> int:
     """Run a package command on the caller's terminal (it may prompt); its exit status."""
@@ -49,6 +51,7 @@ def run_command(root: Path, env: dict[str, str], workspace: Workspace, index: Pa
     return subprocess.run(argv, env=run_env, cwd=cwd).returncode
 
 
+@readonly.mutating("running a package command")
 def stream_command(root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex,
                    package: str, command: str, on_line: Callable[[str], None]) -> int:
     """Run a package command without a terminal, handing each output line to on_line (for a

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from . import atomic, buildroot, paths
+from . import atomic, buildroot, paths, readonly, safepath
+from .procs import pid_alive, proc_start_time, stop_group
 from .environment import env_file, skiff_env
 from .errors import WorkspaceError
 from .fragments import Assignment, Origin, quote
@@ -25,6 +26,9 @@ from .packages import PackageIndex, discover, extra_roots
 from .resolve import Chain, parse_selection, resolve
 from .workspace import Workspace
 
+# Key of the saved state present while configure is writing: a run killed at any point leaves
+# it behind, so the next configure redoes everything instead of trusting half-written files.
+CONFIGURING = "configuring"
 DIGEST_ENV = ("BR2_DL_DIR", "BR2_CCACHE_DIR", "SKIFF_EXTRA_CONFIGS_PATH", "SKIFF_CACHE_DIR", "XDG_CACHE_HOME")
 
 
@@ -79,6 +83,7 @@ def saved_selection(workspace: Workspace) -> list[str] | None:
     return list(state["selection"]) if state and state.get("selection") else None
 
 
+@readonly.mutating("saving the selection")
 def save_selection(workspace: Workspace, selection: list[str] | str) -> list[str]:
     """Store the user's selection without running Kconfig (the TUI's stack editor). The digest
     covers the selection, so the next compile reconfigures."""
@@ -150,8 +155,25 @@ def _add_host_settings(merged: MergedConfig, env: dict[str, str]) -> None:
 
 
 def is_up_to_date(p: Plan, workspace: Workspace) -> bool:
+    """True only when the saved state describes what is on disk: the inputs' digest matches, no
+    configure was interrupted (its marker is still there), and the files configure produced
+    (.config, env.sh, the merged fragments) are the ones it recorded."""
     state = workspace.load_state()
-    return bool(state and state.get("digest") == p.digest and (workspace.dir / ".config").exists())
+    return bool(state and not state.get(CONFIGURING) and state.get("digest") == p.digest
+                and (workspace.dir / ".config").exists()
+                and state.get("outputs") == outputs_digest(workspace, p.merged))
+
+
+def outputs_digest(workspace: Workspace, merged: MergedConfig) -> str:
+    """sha256 over the files a build reads that configure wrote (absent files count as absent)."""
+    h = hashlib.sha256()
+    for path in [workspace.dir / ".config", merged.env_path, *sorted(output_files(merged))]:
+        try:
+            data = Path(path).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            data = None
+        h.update(f"\0{path}\0".encode() + (b"-" if data is None else hashlib.sha256(data).digest()))
+    return h.hexdigest()
 
 
 def command_env(root: Path, env: dict[str, str], workspace: Workspace, p: Plan) -> dict[str, str]:
@@ -230,10 +252,13 @@ def stick_report(p: Plan, config: dict[str, str | None], env: dict[str, str],
     return not_stuck(p, config, choices), choice_overrides(p, config, choices)
 
 
+@readonly.mutating("configuring the workspace")
 def configure(root: Path, env: dict[str, str], workspace: Workspace, selection=None, *,
               index: PackageIndex | None = None, force: bool = False, locked: bool = False,
               log=lambda msg: None) -> ConfigureResult:
     p = plan(root, env, workspace, selection, index=index)
+    # Even when nothing else is to do: a killed save's temp file must not reach the next build.
+    _clean_stale_temps(root, workspace, p)
     if not force and is_up_to_date(p, workspace):
         return ConfigureResult(plan=p, skipped=True)
     if p.buildroot_src is None:
@@ -254,22 +279,38 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
     if not output.exists() and not output.is_symlink():
         output.symlink_to(".")  # SkiffOS packages reach build output through workspaces/<ws>/output/
     previous = workspace.load_state() or {}
+    result.notes += end_orphans(workspace, previous)
+    interrupted = previous.get(CONFIGURING)
+    # Before touching anything: the state says "being configured"; only the final save clears it.
+    marker = {k: v for k, v in previous.items() if k not in ("digest", "kconfig_digest", "outputs", CONFIGURING)}
+    marker[CONFIGURING] = {"selection": p.selection, "pid": os.getpid(), "since": time.time()}
+    workspace.save_state(marker)
+    if interrupted:
+        result.notes.append(f"the previous configure ({','.join(interrupted.get('selection', [])) or '?'}) "
+                            "was interrupted; everything is redone")
+    tree = paths.workspaces_dir(root)
     outputs = output_files(p.merged)
     for path, (text, mode) in outputs.items():
-        atomic.write_if_changed(path, text, mode=mode)
+        atomic.write_if_changed(path, text, within=tree, mode=mode)
     for stale in ("pre_build.sh", "post_image.sh", "users"):
         path = workspace.final_dir / stale
-        if path not in outputs and path.exists():
-            path.unlink()
+        if path not in outputs and (path.exists() or path.is_symlink()):
+            safepath.within(path, tree).unlink()
     cmd_env = command_env(root, env, workspace, p)
-    atomic.write_if_changed(p.merged.env_path, env_file(cmd_env))
-    merged_br = workspace.final_dir / "buildroot" / "config"
-    defconfig_text = merged_br.read_text()
+    atomic.write_if_changed(p.merged.env_path, env_file(cmd_env), within=tree)
+    defconfig_text = p.merged.buildroot.render()
     kdigest = _kconfig_digest(defconfig_text, p)
-    if previous.get("kconfig_digest") != kdigest or not (workspace.dir / ".config").exists():
-        atomic.write_text(defconfig_path(workspace), defconfig_text)
+    if (interrupted or previous.get("kconfig_digest") != kdigest or not (workspace.dir / ".config").exists()
+            or previous.get("outputs") != outputs_digest(workspace, p.merged)):
+        atomic.write_text(defconfig_path(workspace), defconfig_text, within=tree)
         log(f"skiff: running Buildroot defconfig in {workspace.dir}")
-        buildroot.run_make(make_argv(p, workspace, "defconfig"), cmd_env, what="Buildroot defconfig")
+
+        def remember_make(pid: int) -> None:
+            marker[CONFIGURING]["make"] = {"pid": pid, "start": proc_start_time(pid)}
+            workspace.save_state(marker)
+
+        buildroot.run_make(make_argv(p, workspace, "defconfig"), cmd_env, what="Buildroot defconfig",
+                           on_start=remember_make)
         result.kconfig_ran = True
     config = buildroot.read_config(workspace.dir / ".config")
     result.not_stuck, overrides = stick_report(p, config, env)
@@ -282,8 +323,35 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
         "buildroot": str(p.buildroot_src), "version": __version__,
         "cflags": p.merged.buildroot.value("BR2_TARGET_OPTIMIZATION"),
         "buildtarget": build_target(p, env),
+        "outputs": outputs_digest(workspace, p.merged),
     })
     return result
+
+
+def _clean_stale_temps(root: Path, workspace: Workspace, p: Plan) -> None:
+    """Temp files of writers that were killed: in the trees' top directories (where atomic puts
+    them) and, left by older versions, inside override layers' root_overlay/ (copied into the image)."""
+    atomic.clean_stale_temps(paths.workspaces_dir(root))
+    atomic.clean_stale_temps(paths.overrides_dir(root))
+    for layer in p.stack:
+        if layer.kind == "override" and (layer.path / "root_overlay").is_dir():
+            atomic.clean_stale_temps(layer.path / "root_overlay", recursive=True)
+
+
+def end_orphans(workspace: Workspace, previous: dict) -> list[str]:
+    """make processes a killed skiff left running in this workspace (a configure's defconfig, a
+    build's make group) would keep writing beside the new run: end them first (the caller holds
+    the lock, so no live skiff owns them). Returns notes for the report."""
+    from .build import end_orphaned_builds
+
+    notes = []
+    make = (previous.get(CONFIGURING) or {}).get("make") or {}
+    if make.get("pid") and make.get("start") and pid_alive(make["pid"], make["start"]):
+        stop_group(make["pid"])
+        notes.append(f"ended make (pid {make['pid']}) left running by an interrupted configure")
+    for pid in end_orphaned_builds(workspace):
+        notes.append(f"ended make (pid {pid}) left running by an interrupted build")
+    return notes
 
 
 def _kconfig_digest(defconfig_text: str, p: Plan) -> str:

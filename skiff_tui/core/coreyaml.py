@@ -505,7 +505,35 @@ def validate_text(text: str, *, path: str | Path | None = None) -> list[Problem]
         return [_syntax_problem(exc, text)]
     checker = _Checker()
     checker.document(root)
-    return sorted(checker.problems, key=lambda p: (p.line, p.column or 0))
+    problems = checker.problems + _tag_problems(root)
+    return sorted(problems, key=lambda p: (p.line, p.column or 0))
+
+
+# Tags a safe loader builds (implicit ones and `<<` merge keys); anything else (`!foo`,
+# `!!python/object`) cannot be loaded, so it is an error here rather than a crash in load().
+_SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in
+              ("str", "int", "float", "bool", "null", "map", "seq", "merge", "timestamp", "binary",
+               "omap", "pairs", "set", "value")}
+
+
+def _tag_problems(root: Node | None) -> list[Problem]:
+    out: list[Problem] = []
+    seen: set[int] = set()
+    todo = [root] if root is not None else []
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:   # aliases share nodes
+            continue
+        seen.add(id(node))
+        if node.tag not in _SAFE_TAGS:
+            out.append(Problem(node.start_mark.line + 1, node.start_mark.column + 1, ERROR,
+                               f"YAML tag {node.tag!r} is not supported; remove it"))
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                todo += [k, v]
+        elif isinstance(node.value, list):
+            todo += node.value
+    return out
 
 
 def errors(problems: list[Problem]) -> list[Problem]:
@@ -668,5 +696,9 @@ def load(path: str | Path) -> dict:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         where = f" at {first.path}" if first.path else ""
         raise CoreYamlError(f"{first.message}{where}{more}", path=path, line=first.line)
-    data = yaml.load(text, Loader=_Loader)
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:   # whatever validation let through is still one line
+        problem = _syntax_problem(exc, text)
+        raise CoreYamlError(problem.message, path=path, line=problem.line)
     return data if isinstance(data, dict) else {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import atomic, readonly
-from .fragments import parse_lines
+from . import atomic, paths, readonly
+from .fragments import check_value, parse_lines
 from .workspace import Workspace
 
 # The name SkiffOS uses, so a delta written by either tool is picked up by both.
@@ -33,19 +33,19 @@ def read_delta(workspace: Workspace, kind: str = "buildroot") -> dict[str, str |
     return {a.symbol: a.value for a in parse_lines(text, path=path, layer="delta")}
 
 
+@readonly.mutating("saving configuration changes")
 def save_delta(workspace: Workspace, changes: dict[str, str | None], kind: str = "buildroot") -> Path | None:
     """Fold `changes` into the workspace's delta fragment (later edits win). Returns the file, or
     None when there was nothing to save."""
     if not changes:
         return None
-    readonly.guard("saving configuration changes")
     merged = read_delta(workspace, kind)
     merged.update(changes)
     lines = [f"# Changes made with skiff's Kconfig editor or 'skiff br menuconfig' in workspace "
              f"{workspace.name}.", "# Edit or delete freely; it is an ordinary fragment of the "
              "workspace override layer."]
     for sym, value in merged.items():
-        lines.append(f"# {sym} is not set" if value is None else f"{sym}={value}")
+        lines.append(f"# {sym} is not set" if value is None else f"{sym}={check_value(sym, value)}")
     path = delta_path(workspace, kind)
-    atomic.write_text(path, "\n".join(lines) + "\n")
+    atomic.write_text(path, "\n".join(lines) + "\n", within=paths.overrides_dir(workspace.root))
     return path

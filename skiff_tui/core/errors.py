@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+# Longest user text an error message repeats (a 50 MB value would otherwise be echoed in full).
+EXCERPT_CHARS = 200
+_LINE_BREAKS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """`text` on one line (control characters and line separators shown as escapes) and at most
+    `limit` characters, saying how much was left out."""
+    text = _LINE_BREAKS.sub(lambda m: repr(m.group())[1:-1], str(text))
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
 class SkiffError(Exception):
@@ -20,9 +34,9 @@ class SkiffError(Exception):
         where = ""
         if self.path is not None:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
-        text = f"{where}{self.message}"
+        text = f"{where}{excerpt(self.message, 4 * EXCERPT_CHARS)}"
         if self.hint:
-            text += f" ({self.hint})"
+            text += f" ({excerpt(self.hint, 2 * EXCERPT_CHARS)})"
         return text
 
 
@@ -52,6 +66,10 @@ class BuildrootError(SkiffError):
 
 class ReadOnlyError(SkiffError):
     """A mutating action was requested in read-only mode."""
+
+
+class UnsafePathError(SkiffError):
+    """A write would follow a symbolic link out of the tree it belongs to."""
 
 
 def read_user_text(path: Path, error: type[SkiffError], what: str) -> str:

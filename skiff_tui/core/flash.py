@@ -133,6 +133,9 @@ def open_target(path: str | Path, *, source: dv.DeviceSource | None = None, show
                 unmount: bool = False, min_size: int = 0, create_size: int | None = None) -> Target:
     """An image file (existing, or created sparse with `create_size`) or a block device that passes
     every safety rule. A device that fails one raises DeviceError naming it and what to do."""
+    if create_size is not None:
+        from . import readonly
+        readonly.guard(f"creating the image file {path}")
     path = str(path)
     if not os.path.isfile(path) and create_size is None:
         # a disk the device source knows (the live system, or captured records in demo/tests)

@@ -11,6 +11,10 @@ from .errors import FragmentError, read_user_text
 
 ASSIGN = re.compile(r"([A-Za-z0-9_]+)=(.*)\Z")
 NOT_SET = re.compile(r"#\s*([A-Za-z0-9_]+) is not set\s*\Z")
+# Characters that end a line for some reader (Python's splitlines(), Kconfig's fgets, an editor)
+# or a C string: a value holding one could smuggle a second assignment into a fragment, so
+# values with any of them are refused wherever they are read or written.
+LINE_BREAKS = re.compile("[\x00\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 # SkiffOS substitutes this token in fragment lines with the directory of the layer that holds them.
 CONFIG_ROOT_TOKEN = "SKIFF_CONFIG_ROOT"
 
@@ -34,20 +38,50 @@ class Assignment:
 
     @property
     def text(self) -> str:
-        return f"# {self.symbol} is not set" if self.value is None else f"{self.symbol}={self.value}"
+        if self.value is None:
+            return f"# {self.symbol} is not set"
+        check_value(self.symbol, self.value, self.origin.path, self.origin.line)
+        return f"{self.symbol}={self.value}"
 
     @property
     def shown_value(self) -> str:
         return "n (is not set)" if self.value is None else self.value
 
 
+def check_value(symbol: str, value: str, path: Path | None = None, line: int | None = None) -> str:
+    """`value` if it holds no line break, NUL or other line separator; else FragmentError."""
+    bad = LINE_BREAKS.search(value)
+    if bad:
+        raise FragmentError(f"the value of {symbol} contains {_char_name(bad.group())}; a Kconfig value must be one "
+                            "line", path=path, line=line, hint="remove the character")
+    return value
+
+
+def _char_name(ch: str) -> str:
+    return {"\0": "a NUL byte", "\n": "a line break", "\r": "a carriage return"}.get(ch, f"the line separator U+{ord(ch):04X}")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Kconfig reads them: split at \n only (\r\n accepted). splitlines() would also
+    split at \x0b, \x1c, U+2028 and the like, turning part of a value into a line of its own."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [l[:-1] if l.endswith("\r") else l for l in lines]
+
+
 def parse_lines(text: str, *, path: Path | None, layer: str, root: Path | None = None,
                 skipped: list[str] | None = None) -> list[Assignment]:
     """Assignments of a fragment. A line that is neither an assignment, a comment nor blank is an
     error, or, when `skipped` is given, left out and described there (Kconfig itself ignores such
-    lines with a warning, and SkiffOS trees contain a few)."""
+    lines with a warning, and SkiffOS trees contain a few). A line holding a line separator or
+    NUL is always an error."""
     result: list[Assignment] = []
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(split_lines(text), 1):
+        bad = LINE_BREAKS.search(raw)
+        if bad:
+            raise FragmentError(f"line contains {_char_name(bad.group())}; a Kconfig line must not",
+                                path=path, line=lineno, hint="remove the character")
         line = raw.strip()
         if not line:
             continue
@@ -80,10 +114,20 @@ def read_fragment(path: Path, *, layer: str, root: Path | None = None,
 def fragment_files(directory: Path) -> list[Path]:
     """Regular files of a fragment directory in byte-wise sorted order, hidden files skipped."""
     try:
-        entries = [e for e in os.scandir(directory) if not e.name.startswith(".") and e.is_file()]
+        entries = [e for e in os.scandir(directory) if not e.name.startswith(".") and _is_file(e)]
     except (FileNotFoundError, NotADirectoryError):
         return []
+    except OSError as exc:
+        raise FragmentError(f"cannot read directory: {exc.strerror}", path=directory)
     return [Path(e.path) for e in sorted(entries, key=lambda e: os.fsencode(e.name))]
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError as exc:   # a link loop: name it rather than skip it (it was meant to be read)
+        raise FragmentError(f"cannot read: {exc.strerror}", path=entry.path,
+                            hint="fix or remove the symbolic link")
 
 
 @dataclass
@@ -147,4 +191,5 @@ def unquote(value: str | None) -> str:
 
 
 def quote(text: str) -> str:
+    check_value("a string", text)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

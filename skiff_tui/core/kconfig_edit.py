@@ -605,7 +605,7 @@ def open_workspace(root: Path, env: dict[str, str], workspace: Workspace, *,
     scratch = Path(tempfile.mkdtemp(prefix="skiff-kconfig-"))
     try:
         merged = scratch / "merged-defconfig"
-        atomic.write_text(merged, p.merged.buildroot.render(), fsync=False)
+        atomic.write_text(merged, p.merged.buildroot.render(), within=scratch, fsync=False)
         externals = [(e.name, e.path) for e in p.merged.externals]
         model = KconfigModel.load(p.buildroot_src, scratch / "base", externals, baseline_config=merged,
                                   config=workspace.dir / ".config", overlay=delta_path(workspace),

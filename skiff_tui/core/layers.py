@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
-from .errors import LayerError
-from .fragments import MergedFragment, Origin, fragment_files, quote, read_fragment
+from .atomic import is_temp_name
+from .errors import LayerError, read_user_text
+from .fragments import LINE_BREAKS, MergedFragment, Origin, fragment_files, quote, read_fragment, split_lines
 from .packages import BASE_NAMESPACE, PackageIndex
 from .resolve import Chain
 
@@ -131,7 +132,10 @@ def read_external(layer: Layer) -> External:
 
 def read_cflags(path: Path, layer: str) -> list[tuple[str, Origin]]:
     out = []
-    for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+    for lineno, line in enumerate(split_lines(read_user_text(path, LayerError, "cflags file")), 1):
+        bad = LINE_BREAKS.search(line)
+        if bad:
+            raise LayerError(f"cflags line contains {bad.group()!r}; flags must be plain text", path=path, line=lineno)
         text = line.strip()
         if text and not text.startswith("#"):
             out.append((text, Origin(layer, path, lineno)))
@@ -163,7 +167,7 @@ def merge(stack: list[Layer], final_dir: Path) -> MergedConfig:
         if (layer.path / "root_overlay").is_dir():
             merged.overlays.append(layer.path / "root_overlay")
         for file in fragment_files(layer.path / "users"):
-            merged.users.append((file, file.read_text(errors="replace")))
+            merged.users.append((file, read_user_text(file, LayerError, "users table")))
         for which in ("pre", "post"):
             hook = layer.path / "hooks" / f"{which}.sh"
             if hook.is_file():
@@ -239,5 +243,6 @@ def input_files(stack: list[Layer]) -> list[Path]:
             if layer.kind == "override" and Path(dirpath) == layer.path and "workspaces" in dirnames:
                 dirnames.remove("workspaces")  # other workspaces' layers are not inputs of this one
             for name in sorted(filenames):
-                out.append(Path(dirpath) / name)
+                if not is_temp_name(name):   # a save in progress is not an input (yet)
+                    out.append(Path(dirpath) / name)
     return out

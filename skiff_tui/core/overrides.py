@@ -27,9 +27,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from . import atomic, paths, readonly
+from . import atomic, paths, readonly, safepath
 from .errors import SkiffError
-from .fragments import parse_lines, quote, unquote
+from .fragments import LINE_BREAKS, parse_lines, quote, unquote
 from .workspace import Workspace
 
 HOSTNAME_SYMBOL = "BR2_TARGET_GENERIC_HOSTNAME"
@@ -54,6 +54,11 @@ class OverrideLayer:
     def label(self) -> str:
         return "all workspaces (overrides/)" if self.scope == "all" else f"this workspace ({self.name}/)"
 
+    @property
+    def tree(self) -> Path:
+        """overrides/: no write into either layer may follow a link out of it."""
+        return self.path if self.scope == "all" else self.path.parents[1]
+
 
 def layers(root: Path, workspace: Workspace) -> list[OverrideLayer]:
     return [OverrideLayer("all", "overrides", paths.overrides_dir(root)),
@@ -67,13 +72,20 @@ def layer(root: Path, workspace: Workspace, scope: str) -> OverrideLayer:
     raise OverrideError(f"unknown override layer {scope!r} (expected 'all' or 'workspace')")
 
 
-def _fix_dir_modes(base: Path, rel_dirs: dict[str, int]) -> None:
-    """Create directories under `base` with the given modes (only when this call creates them)."""
+def _fix_dir_modes(layer: "OverrideLayer", rel_dirs: dict[str, int]) -> None:
+    """Create directories of the layer with the given modes (only when this call creates them),
+    never through a link out of overrides/."""
     for rel, mode in rel_dirs.items():
-        d = base / rel
+        d = safepath.within(layer.path / rel, layer.tree)
         if not d.exists():
             d.mkdir(parents=True, exist_ok=True)
             os.chmod(d, mode)
+
+
+def _unlink(layer: "OverrideLayer", path: Path) -> None:
+    """Remove a file of the layer (the file itself if it is a link; never through a linked dir)."""
+    safepath.within(path.parent, layer.tree)
+    path.unlink()
 
 
 # --- hostname ------------------------------------------------------------------------------
@@ -113,18 +125,18 @@ def read_hostname(layer: OverrideLayer) -> str | None:
     return unquote(values[-1]) if values and values[-1] is not None else None
 
 
+@readonly.mutating("setting the hostname")
 def write_hostname(layer: OverrideLayer, name: str) -> Path:
-    readonly.guard("setting the hostname")
     name = validate_hostname(name)
     text = (f"# Hostname set with skiff's Overrides editor ({layer.label}).\n"
             f"{HOSTNAME_SYMBOL}={quote(name)}\n")
-    return atomic.write_text(hostname_path(layer), text, mode=0o644)
+    return atomic.write_text(hostname_path(layer), text, within=layer.tree, mode=0o644)
 
 
+@readonly.mutating("removing the hostname override")
 def remove_hostname(layer: OverrideLayer) -> bool:
-    readonly.guard("removing the hostname override")
     try:
-        hostname_path(layer).unlink()
+        _unlink(layer, hostname_path(layer))
         return True
     except FileNotFoundError:
         return False
@@ -149,7 +161,7 @@ def validate_ssid(ssid: str) -> str:
         raise OverrideError("the SSID is empty")
     if size > 32:
         raise OverrideError(f"the SSID is {size} bytes long; 32 at most")
-    if "\n" in ssid or "\r" in ssid or "\0" in ssid:
+    if LINE_BREAKS.search(ssid):
         raise OverrideError("the SSID cannot contain line breaks or NUL")
     return ssid
 
@@ -247,13 +259,13 @@ def wifi_path(layer: OverrideLayer, net: WifiNetwork) -> Path:
     return wifi_dir(layer) / f"{net.file_stem}.nmconnection"
 
 
+@readonly.mutating("saving a Wi-Fi network")
 def write_wifi(layer: OverrideLayer, net: WifiNetwork) -> Path:
-    readonly.guard("saving a Wi-Fi network")
     text = keyfile_text(net)
     if net.name and connection_name(net.name) != net.name:
         raise OverrideError(f"connection name {net.name!r} may only hold letters, digits, '.', '_' and '-'")
-    _fix_dir_modes(layer.path, {str(NM_DIR): 0o755})
-    return atomic.write_text(wifi_path(layer, net), text, mode=0o600)
+    _fix_dir_modes(layer, {str(NM_DIR): 0o755})
+    return atomic.write_text(wifi_path(layer, net), text, within=layer.tree, mode=0o600)
 
 
 def read_wifi(path: Path) -> WifiNetwork:
@@ -284,12 +296,12 @@ def list_wifi(layer: OverrideLayer) -> list[tuple[Path, WifiNetwork | OverrideEr
     return out
 
 
+@readonly.mutating("removing a Wi-Fi network")
 def delete_wifi(layer: OverrideLayer, name: str) -> bool:
-    readonly.guard("removing a Wi-Fi network")
     if connection_name(name) != name:
         raise OverrideError(f"invalid connection name {name!r}")
     try:
-        (wifi_dir(layer) / f"{name}.nmconnection").unlink()
+        _unlink(layer, wifi_dir(layer) / f"{name}.nmconnection")
         return True
     except FileNotFoundError:
         return False
@@ -374,16 +386,17 @@ def read_keys(layer: OverrideLayer) -> list[AuthorizedKey]:
 
 
 def _write_keys_file(layer: OverrideLayer, lines: list[str]) -> Path:
-    _fix_dir_modes(layer.path, {"root_overlay": 0o755, "root_overlay/root": 0o700, "root_overlay/root/.ssh": 0o700})
+    _fix_dir_modes(layer, {"root_overlay": 0o755, "root_overlay/root": 0o700, "root_overlay/root/.ssh": 0o700})
     ssh_dir = authorized_keys_path(layer).parent
     os.chmod(ssh_dir, 0o700)
-    return atomic.write_text(authorized_keys_path(layer), "".join(l + "\n" for l in lines), mode=0o600)
+    return atomic.write_text(authorized_keys_path(layer), "".join(l + "\n" for l in lines), within=layer.tree,
+                             mode=0o600)
 
 
+@readonly.mutating("adding SSH keys")
 def add_keys(layer: OverrideLayer, text: str) -> tuple[list[AuthorizedKey], list[AuthorizedKey]]:
     """Add every key line of `text` (one or many, e.g. a pasted .pub file). Returns (added,
     already present). Refuses all of them if any line is not a valid public key."""
-    readonly.guard("adding SSH keys")
     new: list[AuthorizedKey] = []
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -412,8 +425,8 @@ def add_keys(layer: OverrideLayer, text: str) -> tuple[list[AuthorizedKey], list
     return added, dupes
 
 
+@readonly.mutating("removing an SSH key")
 def remove_key(layer: OverrideLayer, fingerprint: str) -> bool:
-    readonly.guard("removing an SSH key")
     path = authorized_keys_path(layer)
     try:
         lines = path.read_text(errors="replace").splitlines()
@@ -475,6 +488,10 @@ def resolve_in_layer(layer: OverrideLayer, rel: str | Path) -> Path:
     if not parts or any(p in ("", ".", "..") for p in parts):
         raise OverrideError(f"{str(rel)!r} is not a plain relative path inside the layer")
     path = layer.path / raw
+    try:
+        safepath.within(path, layer.tree)   # a link out of overrides/ is named in the error
+    except SkiffError as exc:
+        raise OverrideError(exc.message, hint=exc.hint)
     base = layer.path.resolve()
     try:
         path.resolve().relative_to(base)
@@ -504,32 +521,32 @@ def read_text_file(layer: OverrideLayer, rel: str | Path) -> str:
         raise OverrideError("not UTF-8 text; not editable here", path=path)
 
 
+@readonly.mutating("writing an override file")
 def write_text_file(layer: OverrideLayer, rel: str | Path, text: str) -> Path:
     """Write a file of the layer atomically, keeping an existing file's mode (new files: 0644,
     or 0755 for hooks/*.sh)."""
-    readonly.guard("writing an override file")
     path = resolve_in_layer(layer, rel)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         rel_parts = path.relative_to(layer.path).parts
         mode = 0o755 if rel_parts[:1] == ("hooks",) and path.suffix == ".sh" else 0o644
-    return atomic.write_text(path, text, mode=mode)
+    return atomic.write_text(path, text, within=layer.tree, mode=mode)
 
 
+@readonly.mutating("deleting an override file")
 def delete_file(layer: OverrideLayer, rel: str | Path) -> None:
-    readonly.guard("deleting an override file")
     path = resolve_in_layer(layer, rel)
     if not path.is_file():
         raise OverrideError("not a file", path=path)
-    path.unlink()
+    _unlink(layer, path)
 
 
 def ensure_layer(layer: OverrideLayer) -> Path:
     """Create the layer's directory (for browsing an empty layer); refused in read-only mode."""
     if not layer.path.is_dir():
         readonly.guard("creating an override layer")
-        layer.path.mkdir(parents=True, exist_ok=True)
+        safepath.mkdir(layer.path, base=layer.tree)
     return layer.path
 
 
@@ -604,10 +621,14 @@ def coreyaml_place(root: Path, env: dict[str, str], workspace: Workspace, target
                          "an empty file (no package in the chain ships a skiff-core.yaml)", None, None, note)
 
 
+@readonly.mutating("saving skiff-core.yaml")
 def save_coreyaml(target_layer: OverrideLayer, text: str) -> Path:
     """Write the user's text (comments and all) into the layer, where the root overlay puts it
     over the package's default."""
     from .coreyaml import LAYER_FILE
 
-    readonly.guard("saving skiff-core.yaml")
-    return atomic.write_text(target_layer.path / LAYER_FILE, text, mode=0o644)
+    from .masking import has_secrets
+
+    # auth.password (or a key) inside: readable by its owner only, here and in the image.
+    mode = 0o600 if has_secrets(text) else 0o644
+    return atomic.write_text(target_layer.path / LAYER_FILE, text, within=target_layer.tree, mode=mode)

@@ -135,6 +135,15 @@ def load_package(name: str, path: Path, source: str) -> Package:
     return pkg
 
 
+def _is_dir(entry: os.DirEntry, warnings: list[str]) -> bool:
+    """entry.is_dir(), with a link loop or an unreadable entry a warning instead of a traceback."""
+    try:
+        return entry.is_dir()
+    except OSError as exc:
+        warnings.append(f"{entry.path}: {exc.strerror.lower() if exc.strerror else exc}; ignored")
+        return False
+
+
 def _scan_root(root: Path, warnings: list[str]) -> dict[str, Path]:
     """name -> directory for every <ns>/<name> under root. Unreadable roots only warn."""
     found: dict[str, Path] = {}
@@ -147,7 +156,7 @@ def _scan_root(root: Path, warnings: list[str]) -> dict[str, Path]:
         warnings.append(f"{root}: cannot read configs path ({exc.strerror}); ignored")
         return found
     for ns in namespaces:
-        if ns.name.startswith(".") or not ns.is_dir():
+        if ns.name.startswith(".") or not _is_dir(ns, warnings):
             continue
         try:
             entries = sorted(os.scandir(ns.path), key=lambda e: e.name)
@@ -155,7 +164,7 @@ def _scan_root(root: Path, warnings: list[str]) -> dict[str, Path]:
             warnings.append(f"{ns.path}: cannot read ({exc.strerror}); ignored")
             continue
         for entry in entries:
-            if entry.name.startswith(".") or not entry.is_dir():
+            if entry.name.startswith(".") or not _is_dir(entry, warnings):
                 continue
             name = f"{ns.name}/{entry.name}"
             if not is_valid_name(name):

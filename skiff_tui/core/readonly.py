@@ -1,17 +1,24 @@
-"""Read-only mode: every mutating engine action calls guard() first (SPEC §7).
+"""Read-only mode: every mutating engine entry point goes through guard() before any write.
 
-Set by `skiff tui --read-only` (and inherited by child processes through SKIFF_READ_ONLY), so an
-sshd forced command can offer a view that cannot configure, build, edit, clean or flash.
+Set by `skiff --read-only …`, `skiff tui --read-only` or SKIFF_READ_ONLY=1 (inherited by child
+processes), so an sshd forced command can offer a view that cannot configure, build, edit,
+clean or flash. Entry points declare themselves with @mutating("what it does"): the decorator
+runs the guard first and records the function in MUTATING, which
+tests/reliability/test_readonly_enumeration.py checks against a scan of the engine's source, so
+a new writer cannot be added unguarded. See docs/architecture.md ("Reliability").
 """
 
 from __future__ import annotations
 
+import functools
 import os
 
 from .errors import ReadOnlyError
 
 ENV_VAR = "SKIFF_READ_ONLY"
 _read_only = False
+# "module.qualname" -> the guarded function, for the enumeration test.
+MUTATING: dict[str, object] = {}
 
 
 def set_read_only(value: bool = True) -> None:
@@ -31,3 +38,17 @@ def guard(action: str) -> None:
     if is_read_only():
         raise ReadOnlyError(f"{action} refused: this session is read-only",
                             hint="log in without the read-only forced command to change anything")
+
+
+def mutating(action: str):
+    """Decorator for an engine function that writes: refuse in read-only mode before its body
+    runs (so before any write, whatever its arguments)."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def guarded(*args, **kwargs):
+            guard(action)
+            return fn(*args, **kwargs)
+        guarded.__skiff_mutating__ = action
+        MUTATING[f"{fn.__module__}.{fn.__qualname__}"] = guarded
+        return guarded
+    return wrap

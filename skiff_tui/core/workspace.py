@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import atomic, paths, readonly
+from . import atomic, paths, readonly, safepath
 from .errors import WorkspaceError
 
 NAME = re.compile(r"[a-z0-9_][a-z0-9._-]*\Z")
@@ -36,6 +36,12 @@ class Workspace:
     def from_env(cls, root: Path, env: dict[str, str] | None = None, name: str | None = None) -> "Workspace":
         env = os.environ if env is None else env
         return cls(root, workspace_name(name or env.get("SKIFF_WORKSPACE")))
+
+    @property
+    def tree(self) -> Path:
+        """workspaces/: the final-config dir, state and lock files may not lead out of it by a
+        link. (The build dir workspaces/<ws> itself may be a link, to put output on another disk.)"""
+        return paths.workspaces_dir(self.root)
 
     @property
     def dir(self) -> Path:
@@ -69,24 +75,31 @@ class Workspace:
             raise WorkspaceError(f"saved state is unreadable ({exc}); run 'skiff configure' with SKIFF_CONFIG set",
                                  path=path)
 
+    @readonly.mutating("saving the workspace state")
     def save_state(self, state: dict) -> None:
-        readonly.guard("saving the workspace state")
-        atomic.write_text(self.final_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+        atomic.write_text(self.final_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n",
+                          within=self.tree)
         # SkiffOS keeps the chain in a plain file; keep it so its scripts and habits still work.
-        atomic.write_text(self.final_dir / "skiff_config", ",".join(state.get("selection", [])) + "\n")
+        atomic.write_text(self.final_dir / "skiff_config", ",".join(state.get("selection", [])) + "\n",
+                          within=self.tree)
 
     def lock(self, command: str | None = None) -> "WorkspaceLock":
         return WorkspaceLock(self, command or " ".join(sys.argv))
 
+    @readonly.mutating("cleaning the workspace")
     def clean(self, command: str = "skiff clean") -> None:
         """Remove the build output and the final-config dir under the lock. The user's override
-        layer (overrides/workspaces/<ws>/) is theirs and is kept."""
-        import shutil
-
+        layer (overrides/workspaces/<ws>/) is theirs and is kept. A workspace dir that is a link
+        (output on another disk) keeps its link; what it points to is emptied."""
         with self.lock(command):
-            for path in (self.dir, self.final_dir):
-                shutil.rmtree(path, ignore_errors=True)
+            if self.dir.is_symlink():
+                _empty_dir(self.dir.resolve())
+            else:
+                _remove_tree(self.dir)
+            _remove_tree(safepath.within(self.final_dir, self.tree) if not self.final_dir.is_symlink()
+                         else self.final_dir)
 
+    @readonly.mutating("deleting the workspace")
     def delete(self, command: str = "skiff: delete workspace") -> None:
         """clean(), then forget the workspace entirely (its lock file too)."""
         self.clean(command)
@@ -94,6 +107,28 @@ class Workspace:
             self.lock_path.unlink()
         except FileNotFoundError:
             pass
+
+
+def _remove_tree(path: Path) -> None:
+    """rm -rf that reports what it could not remove (a link is removed, never followed)."""
+    import shutil
+
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+        return
+    if not path.exists():
+        return
+    failed: list[str] = []
+    shutil.rmtree(path, onerror=lambda fn, p, info: failed.append(f"{p}: {getattr(info[1], 'strerror', info[1])}"))
+    if failed:
+        raise WorkspaceError(f"could not remove {len(failed)} entries, first {failed[0]}", path=path)
+
+
+def _empty_dir(path: Path) -> None:
+    if not path.is_dir():
+        return
+    for entry in os.scandir(path):
+        _remove_tree(Path(entry.path))
 
 
 def list_workspaces(root: Path) -> list[str]:
@@ -129,7 +164,7 @@ class WorkspaceLock:
         readonly.guard(f"modifying workspace {self.workspace.name!r} ({self.command})")
         path = self.workspace.lock_path
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = safepath.open_nofollow(path, os.O_RDWR | os.O_CREAT, 0o644, base=self.workspace.tree)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -156,8 +191,8 @@ class WorkspaceLock:
     def is_held_by_other(self) -> bool:
         """True if some other process holds the lock right now (for read-only viewers)."""
         try:
-            fd = os.open(self.workspace.lock_path, os.O_RDONLY | os.O_CLOEXEC)
-        except FileNotFoundError:
+            fd = os.open(self.workspace.lock_path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except (FileNotFoundError, OSError):
             return False
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
