@@ -17,15 +17,18 @@ from pathlib import Path
 
 from .. import __version__
 from . import atomic, buildroot, paths
-from .environment import env_file, skiff_env
+from .base import Base, choose_base
+from .environment import env_file, skiff_env, version_commit
 from .errors import WorkspaceError
 from .fragments import Assignment, Origin, quote
-from .layers import FRAGMENT_KINDS, Layer, MergedConfig, build_stack, input_files, merge, output_files
+from .layers import (FRAGMENT_KINDS, Layer, MergedConfig, build_stack, fill_placeholders, input_files, merge,
+                     output_files)
 from .packages import PackageIndex, discover, extra_roots
 from .resolve import Chain, parse_selection, resolve
 from .workspace import Workspace
 
-DIGEST_ENV = ("BR2_DL_DIR", "BR2_CCACHE_DIR", "SKIFF_EXTRA_CONFIGS_PATH", "SKIFF_CACHE_DIR", "XDG_CACHE_HOME")
+DIGEST_ENV = ("BR2_DL_DIR", "BR2_CCACHE_DIR", "SKIFF_EXTRA_CONFIGS_PATH", "SKIFF_CACHE_DIR", "XDG_CACHE_HOME",
+              "SKIFF_BASE", "SKIFF_VERSION_COMMIT")
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Plan:
     merged: MergedConfig
     digest: str
     buildroot_src: Path | None
+    base: Base | None = None
 
 
 @dataclass
@@ -131,11 +135,19 @@ def plan(root: Path, env: dict[str, str], workspace: Workspace, selection=None, 
     if index is None:
         index = discover(paths.configs_dir(root), env)
     chain = resolve(index, selection)
-    stack = build_stack(root, index, chain, workspace)
+    base = choose_base(root, env)
+    stack = build_stack(root, index, chain, workspace, base)
     merged = merge(stack, workspace.final_dir)
+    if base.why:
+        merged.notes.insert(0, base.why)
+    fill_placeholders(merged, __version__, version_commit(env))
+    if merged.buildroot.final("BR2_DEFCONFIG") is not None:
+        # SkiffOS's base names its own defconfig place; every make call here passes ours.
+        merged.buildroot.set("BR2_DEFCONFIG", quote(str(defconfig_path(workspace))),
+                             Origin("skiff: BR2_DEFCONFIG of every make call", None, None))
     src = buildroot.locate(env)
     _add_host_settings(merged, env)
-    return Plan(selection, index, chain, stack, merged, _digest(selection, chain, stack, env, src), src)
+    return Plan(selection, index, chain, stack, merged, _digest(selection, chain, stack, env, src), src, base)
 
 
 def _add_host_settings(merged: MergedConfig, env: dict[str, str]) -> None:
@@ -156,7 +168,8 @@ def is_up_to_date(p: Plan, workspace: Workspace) -> bool:
 
 def command_env(root: Path, env: dict[str, str], workspace: Workspace, p: Plan) -> dict[str, str]:
     return skiff_env(root, workspace, p.chain.names, [pkg.path for pkg in p.chain.packages],
-                     p.buildroot_src, p.selection, base=env)
+                     p.buildroot_src, p.selection, base=env, index=p.index, chain=p.chain.packages,
+                     base_layers=p.base, build_target=build_target(p, env))
 
 
 def defconfig_path(workspace: Workspace) -> Path:
