@@ -249,6 +249,7 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
     output = workspace.dir / "output"
     if not output.exists() and not output.is_symlink():
         output.symlink_to(".")  # SkiffOS packages reach build output through workspaces/<ws>/output/
+    _drop_stray_self_link(workspace)
     previous = workspace.load_state() or {}
     outputs = output_files(p.merged)
     for path, (text, mode) in outputs.items():
@@ -284,6 +285,18 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
         "buildtarget": build_target(p, env),
     })
     return result
+
+
+def _drop_stray_self_link(workspace: Workspace) -> None:
+    """workspaces/<ws>/<ws> linking back to the workspace is what `ln -f -s <ws> <ws>/output` leaves
+    once output/ already exists (SkiffOS's workspace setup does that on every run): remove it, and
+    nothing else of that name."""
+    stray = workspace.dir / workspace.name
+    try:
+        if stray.is_symlink() and stray.resolve() == workspace.dir.resolve():
+            stray.unlink()
+    except OSError:
+        pass
 
 
 def _kconfig_digest(defconfig_text: str, p: Plan) -> str:
