@@ -78,3 +78,43 @@ def test_apps_docker_pre_hook_merges_daemon_json_fragments(root, tmp_path):
     daemon = json.loads((ws / "target" / "etc" / "docker" / "daemon.json").read_text())
     assert daemon["log-level"] == "warn"
     assert daemon["exec-opts"] == ["native.cgroupdriver=systemd"]  # the package's own daemon.json
+
+
+BASE_GOLDEN = json.loads((Path(__file__).resolve().parent / "golden" / "_base.json").read_text())
+
+
+@pytest.mark.parametrize("selection", sorted(BASE_GOLDEN["selections"]))
+def test_skiffos_packages_on_skiffos_base_merge_to_skiffos_values(tmp_path, selection):
+    """golden/_base.json: SkiffOS's own merge of its packages on its base (capture_base_golden.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import capture_base_golden
+    import capture_goldens
+
+    from skiff_tui import __version__
+    from skiff_tui.core.configure import plan
+    from skiff_tui.core.workspace import Workspace
+
+    if capture_base_golden.tree_digest(SKIFFOS) != BASE_GOLDEN["tree_digest"]:
+        pytest.skip(f"{SKIFFOS} is not the SkiffOS tree of golden/_base.json ({BASE_GOLDEN['skiffos_commit']})")
+    g = BASE_GOLDEN["selections"][selection]
+    root = tmp_path / "skiff"
+    for d in ("configs", "workspaces"):
+        (root / d).mkdir(parents=True)
+    env = {"SKIFF_EXTRA_CONFIGS_PATH": str(SKIFFOS / "configs"), "SKIFF_VERSION_COMMIT": "unknown"}
+    p = plan(root, env, Workspace(root, "compat"), selection)
+    assert p.base.kind == "skiffos" and p.chain.names == g["chain"]
+    skiffos = str(SKIFFOS.resolve())
+    for kind, expected in g["values"].items():
+        ours = {s: v for s, (v, _) in capture_goldens.effective(p.merged.fragments[kind].render()).items()
+                if kind != "buildroot" or s not in capture_goldens.POST_SYMBOLS | {"BR2_DL_DIR"}}
+        if kind == "buildroot":  # REPLACEME_SKIFF_VERSION: SkiffOS's version there, skiff's here
+            assert ours.pop("BR2_TARGET_GENERIC_ISSUE") == f'"Welcome to SkiffOS {__version__}!"'
+            assert expected.pop("BR2_TARGET_GENERIC_ISSUE") == '"Welcome to SkiffOS unknown!"'
+        expected = {s: v if v is None else v.replace("@SKIFFOS@", skiffos) for s, v in expected.items()}
+        assert ours == expected, kind
+    listed = {"overlays": [str(o) for o in p.merged.overlays],
+              "br_patches": [str(x) for x in p.merged.patches["buildroot_patches"]],
+              "kernel_patches": [str(x) for x in p.merged.patches["kernel_patches"]],
+              "externals": [str(e.path) for e in p.merged.externals]}
+    for key, value in listed.items():
+        assert value == [v.replace("@SKIFFOS@", skiffos) for v in g[key]], key
