@@ -65,7 +65,7 @@ def cmd_list(args) -> int:
             "notes": chain.notes if chain else [],
             "packages": [{"name": p.name, "description": p.description, "dependencies": list(p.dependencies),
                           "unlisted": p.unlisted, "source": p.source, "path": str(p.path),
-                          "commands": [{"name": c.name, "description": c.description} for c in p.commands]}
+                          "commands": [{"name": c.name, "description": c.description} for c in p.runnable_commands]}
                          for p in packages],
         }, sys.stdout, indent=2)
         print()
@@ -87,7 +87,7 @@ def cmd_list(args) -> int:
     out += ["", "Build commands:"]
     out += [f"  {name:<28} {desc}" for name, desc in BUILD_COMMANDS]
     if chain:
-        cmds = [(f"cmd/{p.name}/{c.name}", c.description) for p in chain.packages for c in p.commands]
+        cmds = [(f"cmd/{p.name}/{c.name}", c.description) for p in chain.packages for c in p.runnable_commands]
         if cmds:
             out += ["", "Commands of the chain:"]
             out += [f"  {name}: {desc}" for name, desc in cmds]

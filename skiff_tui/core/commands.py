@@ -11,7 +11,7 @@ from .buildroot import locate
 from .configure import command_env, plan, saved_selection
 from .environment import skiff_env
 from .errors import PackageError, SkiffError
-from .packages import PackageIndex, check_name
+from .packages import PackageIndex, check_name, env_var_for
 from .workspace import Workspace
 
 
@@ -34,9 +34,10 @@ def command_argv_env(root: Path, env: dict[str, str], workspace: Workspace, inde
     except SkiffError:
         if env.get("SKIFF_CONFIG") or saved_selection(workspace):
             raise
-        run_env = skiff_env(root, workspace, [], [], locate(env), [], base=env)
+        run_env = skiff_env(root, workspace, [], [], locate(env), [], base=env, index=index)
     run_env["SKIFF_CURRENT_CONF_DIR"] = str(pkg.path)
     run_env["SKIFF_CURRENT_CONF_NAME"] = package
+    run_env["SKIFF_CURRENT_CONF_NAME_FULL"] = env_var_for(package)  # SkiffOS's (odd) meaning: the path variable's name
     run_env.pop("MAKEFLAGS", None)
     run_env.pop("MAKELEVEL", None)
     extensions = pkg.path / "extensions"

@@ -17,11 +17,13 @@ from pathlib import Path
 
 from .. import __version__
 from . import atomic, buildroot, paths, readonly, safepath
-from .procs import pid_alive, proc_start_time, stop_group
-from .environment import env_file, skiff_env
+from .base import Base, choose_base
+from .environment import env_file, skiff_env, version_commit
 from .errors import WorkspaceError
 from .fragments import Assignment, Origin, quote
-from .layers import FRAGMENT_KINDS, Layer, MergedConfig, build_stack, fragment_owner, input_files, merge, output_files
+from .layers import (FRAGMENT_KINDS, Layer, MergedConfig, build_stack, fill_placeholders, fragment_owner,
+                     input_files, merge, output_files)
+from .procs import pid_alive, proc_start_time, stop_group
 from .packages import PackageIndex, discover, extra_roots
 from .resolve import Chain, parse_selection, resolve
 from .workspace import Workspace
@@ -29,7 +31,8 @@ from .workspace import Workspace
 # Key of the saved state present while configure is writing: a run killed at any point leaves
 # it behind, so the next configure redoes everything instead of trusting half-written files.
 CONFIGURING = "configuring"
-DIGEST_ENV = ("BR2_DL_DIR", "BR2_CCACHE_DIR", "SKIFF_EXTRA_CONFIGS_PATH", "SKIFF_CACHE_DIR", "XDG_CACHE_HOME")
+DIGEST_ENV = ("BR2_DL_DIR", "BR2_CCACHE_DIR", "SKIFF_EXTRA_CONFIGS_PATH", "SKIFF_CACHE_DIR", "XDG_CACHE_HOME",
+              "SKIFF_BASE", "SKIFF_VERSION_COMMIT")
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Plan:
     merged: MergedConfig
     digest: str
     buildroot_src: Path | None
+    base: Base | None = None
 
 
 @dataclass
@@ -136,11 +140,19 @@ def plan(root: Path, env: dict[str, str], workspace: Workspace, selection=None, 
     if index is None:
         index = discover(paths.configs_dir(root), env)
     chain = resolve(index, selection)
-    stack = build_stack(root, index, chain, workspace)
+    base = choose_base(root, env)
+    stack = build_stack(root, index, chain, workspace, base)
     merged = merge(stack, workspace.final_dir)
+    if base.why:
+        merged.notes.insert(0, base.why)
+    fill_placeholders(merged, __version__, version_commit(env))
+    if merged.buildroot.final("BR2_DEFCONFIG") is not None:
+        # SkiffOS's base names its own defconfig place; every make call here passes ours.
+        merged.buildroot.set("BR2_DEFCONFIG", quote(str(defconfig_path(workspace))),
+                             Origin("skiff: BR2_DEFCONFIG of every make call", None, None))
     src = buildroot.locate(env)
     _add_host_settings(merged, env)
-    return Plan(selection, index, chain, stack, merged, _digest(selection, chain, stack, env, src), src)
+    return Plan(selection, index, chain, stack, merged, _digest(selection, chain, stack, env, src), src, base)
 
 
 def _add_host_settings(merged: MergedConfig, env: dict[str, str]) -> None:
@@ -178,7 +190,8 @@ def outputs_digest(workspace: Workspace, merged: MergedConfig) -> str:
 
 def command_env(root: Path, env: dict[str, str], workspace: Workspace, p: Plan) -> dict[str, str]:
     return skiff_env(root, workspace, p.chain.names, [pkg.path for pkg in p.chain.packages],
-                     p.buildroot_src, p.selection, base=env)
+                     p.buildroot_src, p.selection, base=env, index=p.index, chain=p.chain.packages,
+                     base_layers=p.base, build_target=build_target(p, env))
 
 
 def defconfig_path(workspace: Workspace) -> Path:
@@ -278,6 +291,7 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
     output = workspace.dir / "output"
     if not output.exists() and not output.is_symlink():
         output.symlink_to(".")  # SkiffOS packages reach build output through workspaces/<ws>/output/
+    _drop_stray_self_link(workspace)
     previous = workspace.load_state() or {}
     result.notes += end_orphans(workspace, previous)
     interrupted = previous.get(CONFIGURING)
@@ -352,6 +366,18 @@ def end_orphans(workspace: Workspace, previous: dict) -> list[str]:
     for pid in end_orphaned_builds(workspace):
         notes.append(f"ended make (pid {pid}) left running by an interrupted build")
     return notes
+
+
+def _drop_stray_self_link(workspace: Workspace) -> None:
+    """workspaces/<ws>/<ws> linking back to the workspace is what `ln -f -s <ws> <ws>/output` leaves
+    once output/ already exists (SkiffOS's workspace setup does that on every run): remove it, and
+    nothing else of that name."""
+    stray = workspace.dir / workspace.name
+    try:
+        if stray.is_symlink() and stray.resolve() == workspace.dir.resolve():
+            stray.unlink()
+    except OSError:
+        pass
 
 
 def _kconfig_digest(defconfig_text: str, p: Plan) -> str:

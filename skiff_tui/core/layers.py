@@ -1,7 +1,8 @@
 """The layer stack and everything merged from it (SPEC §4).
 
 Order: base/pre, the chain, base/post, overrides/, overrides/workspaces/<ws>/. (base/post sits
-before the override layers so a user's overrides always have the last word.)
+before the override layers so a user's overrides always have the last word.) The base layers are
+skiff's `configs/base/` or a SkiffOS tree's `configs-base/` (core/base.py).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from pathlib import Path
 
 from . import paths
 from .atomic import is_temp_name
+from .base import Base
 from .errors import LayerError, read_user_text
-from .fragments import LINE_BREAKS, MergedFragment, Origin, fragment_files, quote, read_fragment, split_lines
+from .fragments import (LINE_BREAKS, Assignment, MergedFragment, Origin, fragment_files, quote, read_fragment,
+                        split_lines)
 from .packages import BASE_NAMESPACE, PackageIndex
 from .resolve import Chain
 
@@ -46,6 +49,8 @@ PATCH_SYMBOLS = {
 }
 HOOK_SYMBOLS = {"pre": "BR2_ROOTFS_POST_BUILD_SCRIPT", "post": "BR2_ROOTFS_POST_IMAGE_SCRIPT"}
 GENERATED = "skiff"  # layer name of values the engine computes from the stack
+# SkiffOS's base leaves REPLACEME_<WHAT> tokens in Buildroot values for the configure step to fill.
+PLACEHOLDER = "REPLACEME_"
 EXTERNAL_FILES = ("external.desc", "Config.in", "external.mk")
 
 
@@ -96,14 +101,15 @@ class MergedConfig:
         return self.final_dir / "env.sh"
 
 
-def build_stack(root: Path, index: PackageIndex, chain: Chain, workspace) -> list[Layer]:
-    base = paths.configs_dir(root) / BASE_NAMESPACE
+def build_stack(root: Path, index: PackageIndex, chain: Chain, workspace, base: Base | None = None) -> list[Layer]:
+    base_dir = paths.configs_dir(root) / BASE_NAMESPACE if base is None else base.dir
+    label = BASE_NAMESPACE if base is None else base.label
     stack: list[Layer] = []
-    if (base / "pre").is_dir():
-        stack.append(Layer("base/pre", base / "pre", "base"))
+    if (base_dir / "pre").is_dir():
+        stack.append(Layer(f"{label}/pre", base_dir / "pre", "base"))
     stack += [Layer(p.name, p.path, "package") for p in chain.packages]
-    if (base / "post").is_dir():
-        stack.append(Layer("base/post", base / "post", "base"))
+    if (base_dir / "post").is_dir():
+        stack.append(Layer(f"{label}/post", base_dir / "post", "base"))
     overrides = paths.overrides_dir(root)
     if overrides.is_dir():
         stack.append(Layer("overrides", overrides, "override"))
@@ -202,6 +208,48 @@ def _apply_generated(merged: MergedConfig) -> None:
     for which, symbol in HOOK_SYMBOLS.items():
         if merged.hooks[which]:
             gen(symbol, quote(str(merged.hook_path(which))), f"hooks/{which}.sh")
+    # A placeholder in a symbol skiff generates, with nothing in the stack to fill it (no U-Boot
+    # patches, say), is dropped so Buildroot's empty default applies; skiff's own value above has
+    # already replaced every placeholder that had something to fill it.
+    generated = [*FRAGMENT_SYMBOLS.values(), *PATCH_SYMBOLS.values(), *HOOK_SYMBOLS.values(),
+                 "BR2_ROOTFS_OVERLAY", "BR2_ROOTFS_USERS_TABLES"]
+    for symbol in generated:
+        final = br.final(symbol)
+        if final is not None and PLACEHOLDER in (final.value or ""):
+            del br.history[symbol]
+
+
+def placeholder_values(merged: MergedConfig, version: str, commit: str) -> dict[str, str]:
+    """What each REPLACEME_<WHAT> token stands for, as SkiffOS's configure step fills them."""
+    joined = lambda items: " ".join(map(str, items))  # noqa: E731
+    return {
+        # Longest first: REPLACEME_SKIFF_VERSION is a prefix of REPLACEME_SKIFF_VERSION_COMMIT.
+        "REPLACEME_SKIFF_VERSION_COMMIT": commit,
+        "REPLACEME_SKIFF_VERSION": version,
+        "REPLACEME_FINAL_CONFIG_DIR": str(merged.final_dir),
+        "REPLACEME_BR_PATCHES": joined(merged.patches["buildroot_patches"]),
+        "REPLACEME_KERNEL_PATCHES": joined(merged.patches["kernel_patches"]),
+        "REPLACEME_UBOOT_PATCHES": joined(merged.patches["uboot_patches"]),
+        "REPLACEME_BUSYBOX_FRAGMENTS": str(merged.fragment_path("busybox")),
+        "REPLACEME_KERNEL_FRAGMENTS": str(merged.fragment_path("kernel")),
+        "REPLACEME_UBOOT_FRAGMENTS": str(merged.fragment_path("uboot")),
+        "REPLACEME_ROOTFS_OVERLAY": joined(merged.overlays),
+    }
+
+
+def fill_placeholders(merged: MergedConfig, version: str, commit: str) -> None:
+    """Replace REPLACEME_ tokens left in Buildroot values (host name, issue…). The value keeps
+    its origin: the file and line that asked for the substitution."""
+    tokens = placeholder_values(merged, version, commit)
+    history = merged.buildroot.history
+    for symbol, entries in history.items():
+        final = entries[-1]
+        if final.value is None or PLACEHOLDER not in final.value:
+            continue
+        value = final.value
+        for token, text in tokens.items():
+            value = value.replace(token, text.replace("\\", "\\\\").replace('"', '\\"'))
+        entries[-1] = Assignment(symbol, value, final.origin)
 
 
 def users_table(merged: MergedConfig) -> str:

@@ -71,6 +71,11 @@ class Package:
     def has_extensions(self) -> bool:
         return (self.path / "extensions").is_dir()
 
+    @property
+    def runnable_commands(self) -> tuple[Command, ...]:
+        """Commands that can run: only a package with extensions/ has them (as SkiffOS lists them)."""
+        return self.commands if self.has_extensions else ()
+
     def layer_dirs(self) -> list[str]:
         return [d for d in LAYER_DIRS if (self.path / d).exists()]
 

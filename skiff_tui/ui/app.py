@@ -493,7 +493,7 @@ class SkiffApp(App[None]):
             return []
         out = []
         for pkg in chain.packages if chain else []:
-            for cmd in pkg.commands:
+            for cmd in pkg.runnable_commands:
                 where = "on the terminal" if takes_terminal(cmd.name) else "output on the Stack screen"
                 out.append(PaletteCommand(f"Run cmd/{pkg.name}/{cmd.name}",
                                           f"{cmd.description or 'package command'} ({where})",

@@ -221,3 +221,23 @@ def test_compile_resumes_with_the_saved_extra_configs_path_and_output_link(root,
     r = run_skiff("show", "--chain")  # neither variable set: both come from the workspace
     assert r.returncode == 0 and r.stdout.split() == ["test/board", "mine/hello"], r.stderr
     assert (ws_dir(root) / "output").resolve() == ws_dir(root).resolve()  # SkiffOS's output/ link
+
+
+def test_reconfiguring_leaves_only_the_output_link_and_drops_a_stray_self_link(root, tmp_path):
+    for args in (("configure",), ("configure", "--force"), ("configure", "--force")):
+        r = run_skiff(*args, env={"SKIFF_CONFIG": "test/board"})
+        assert r.returncode == 0, r.stderr
+    links = sorted(p.name for p in ws_dir(root).iterdir() if p.is_symlink())
+    assert links == ["output"]
+    # what `ln -f -s <ws> <ws>/output` leaves once output/ exists (SkiffOS's workspace setup)
+    subprocess.run(["ln", "-f", "-s", str(ws_dir(root)), str(ws_dir(root) / "output")], check=True)
+    assert (ws_dir(root) / "default").is_symlink()
+    r = run_skiff("configure", "--force", env={"SKIFF_CONFIG": "test/board"})
+    assert r.returncode == 0, r.stderr
+    assert not (ws_dir(root) / "default").exists() and not (ws_dir(root) / "default").is_symlink()
+    assert (ws_dir(root) / "output").is_symlink()
+    # a link of that name pointing anywhere else is the user's: kept
+    (tmp_path / "elsewhere").mkdir()
+    (ws_dir(root) / "default").symlink_to(tmp_path / "elsewhere")
+    assert run_skiff("configure", "--force", env={"SKIFF_CONFIG": "test/board"}).returncode == 0
+    assert (ws_dir(root) / "default").resolve() == tmp_path / "elsewhere"

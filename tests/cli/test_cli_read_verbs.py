@@ -39,6 +39,16 @@ def test_list_with_selection_shows_chain_and_its_commands(root):
     assert "cmd/pi/common/install: Install to an SD card" in r.stdout
 
 
+def test_list_offers_only_commands_of_packages_with_extensions(root):
+    # SkiffOS's own skiff/core declares `format` in metadata/commands but has no extensions/
+    write_package(root / "configs", "skiff/core", description="core", commands="format Format a SD card\n")
+    r = run_skiff("list", env={"SKIFF_CONFIG": "pi/4,skiff/core"})
+    assert r.returncode == 0, r.stderr
+    assert "cmd/pi/common/format" in r.stdout and "cmd/skiff/core/format" not in r.stdout
+    data = json.loads(run_skiff("list", "--json", env={"SKIFF_CONFIG": "pi/4,skiff/core"}).stdout)
+    assert next(p for p in data["packages"] if p["name"] == "skiff/core")["commands"] == []
+
+
 def test_list_all_and_json(root):
     assert "pi/common" in run_skiff("list", "--all").stdout
     data = json.loads(run_skiff("list", "--json", "--all", env={"SKIFF_CONFIG": "apps/docker"}).stdout)

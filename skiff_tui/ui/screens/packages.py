@@ -255,9 +255,9 @@ class PackagesScreen(SkiffScreen):
             row("Build target", pkg.buildtarget)
         if pkg.unlisted:
             row("Unlisted", "yes (hidden from listings, still selectable)")
-        if pkg.commands:
+        if pkg.runnable_commands:
             row("Commands", "")
-            for cmd in pkg.commands:
+            for cmd in pkg.runnable_commands:
                 row(f"  {cmd.name}", cmd.description or "", "cyan")
         tail = Text()
         for defect in pkg.defects:

@@ -128,7 +128,7 @@ class StackScreen(SkiffScreen):
         """(package, command, description) of every command of the resolved chain, in chain order."""
         if self.chain is None:
             return []
-        return [(pkg.name, cmd.name, cmd.description or "") for pkg in self.chain.packages for cmd in pkg.commands]
+        return [(pkg.name, cmd.name, cmd.description or "") for pkg in self.chain.packages for cmd in pkg.runnable_commands]
 
     def _fill_commands(self) -> None:
         if self.read_only:

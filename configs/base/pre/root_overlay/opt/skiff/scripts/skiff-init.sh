@@ -6,17 +6,45 @@
 # outlive a reboot: host name, machine id, journal, SSH host keys and config,
 # root's authorized keys, NetworkManager connections and /etc overrides.
 #
-# Files in /etc/skiff/init.env (optional, sourced) may change the variables below,
-# e.g. PERSIST_DEVICE=/dev/vda1 for a virtual machine.
+# Boot-time hooks, for packages (SkiffOS's directory names, so its packages work unchanged):
+#   mount-all.pre.d/*.sh  sourced first, in name order; they may change the variables below
+#                         (e.g. PERSIST_DEVICE=/dev/vda1, ROOTFS_MNT_FLAGS=--rbind);
+#   mount-all.d/*.sh      run once persist and rootfs are mounted and /etc/skiff/env is
+#                         written, in name order; a failing one is logged and skipped;
+#   skiff-init.d/*.sh     run right after them, in name order (skiff's own directory).
+# /etc/skiff/init.env (optional, sourced after the pre-hooks) has the last word.
 set -uo pipefail
 
+SCRIPTS_DIR=/opt/skiff/scripts
 PERSIST_DEVICE="LABEL=persist"
 PERSIST_MNT=/mnt/persist
 ROOTFS_DEVICE="LABEL=rootfs"
 ROOTFS_MNT=/mnt/rootfs
+BOOT_DEVICE="LABEL=boot"
+BOOT_MNT=/mnt/boot
 PERSIST_MOUNT_OPTIONS="-o noatime"
 PERSIST_WAIT_SECONDS=30
 SKIP_MOUNT_FLAG=/etc/skiff/no-persist-mount
+# Set by pre-hooks: mount flags replacing the defaults, boot partition mounting, directories
+# to create as mount sources, resize opt-out, extra paths to wait for.
+MOUNT_BOOT_DEVICE=""
+ROOTFS_DEVICE_MKDIR=""
+BOOT_DEVICE_MKDIR=""
+DISABLE_RESIZE_PERSIST=""
+WAIT_PATHS_EXIST=()
+# Pre-hooks see this set: it tells them the system is booting (not a test run of the script).
+export SKIFF_RUN_INIT_ACTIONS=true
+
+for hook in "$SCRIPTS_DIR"/mount-all.pre.d/*.sh; do
+    [ -r "$hook" ] || continue
+    echo "skiff-init: sourcing $hook"
+    # Exported: what a pre-hook assigns reaches the later hooks too. Not -u: a hook written for
+    # a laxer shell must not end skiff-init by reading an unset variable.
+    set -a +u
+    # shellcheck disable=SC1090
+    . "$hook"
+    set +a -u
+done
 [ -r /etc/skiff/init.env ] && . /etc/skiff/init.env
 
 log() { echo "skiff-init: $*"; }
@@ -32,6 +60,8 @@ by_name() {
 # -- persist partition ----------------------------------------------------------------------
 mkdir -p "$PERSIST_MNT"
 device="$(by_name "$PERSIST_DEVICE")"
+# A pre-hook's PERSIST_MNT_FLAGS (even empty) replaces the default options, as in SkiffOS.
+persist_flags="${PERSIST_MNT_FLAGS-$PERSIST_MOUNT_OPTIONS}"
 if [ -e "$SKIP_MOUNT_FLAG" ]; then
     log "$SKIP_MOUNT_FLAG exists: not mounting $PERSIST_DEVICE"
 elif mountpoint -q "$PERSIST_MNT"; then
@@ -39,28 +69,46 @@ elif mountpoint -q "$PERSIST_MNT"; then
 else
     udevadm settle --timeout=10 || true
     waited=0
-    while [ ! -e "$device" ] && [ "$waited" -lt "$PERSIST_WAIT_SECONDS" ]; do
-        sleep 1
-        waited=$((waited + 1))
+    for path in "$device" "${WAIT_PATHS_EXIST[@]}"; do
+        while [ ! -e "$path" ] && [ "$waited" -lt "$PERSIST_WAIT_SECONDS" ]; do
+            sleep 1
+            waited=$((waited + 1))
+        done
     done
     # shellcheck disable=SC2086  # options are deliberately split into words
-    if [ -e "$device" ] && mount $PERSIST_MOUNT_OPTIONS "$device" "$PERSIST_MNT"; then
+    if [ -e "$device" ] && mount $persist_flags "$device" "$PERSIST_MNT"; then
         log "mounted $device on $PERSIST_MNT"
         # Grow the file system to fill its partition (a no-op once done).
-        resize2fs "$device" >/dev/null 2>&1 || true
+        if [ -z "$DISABLE_RESIZE_PERSIST" ] && [ -b "$device" ]; then
+            resize2fs "$device" >/dev/null 2>&1 || true
+        fi
     else
         log "no persist partition ($PERSIST_DEVICE): changes will be lost at reboot"
     fi
 fi
 
-SKIFF_PERSIST="$PERSIST_MNT/skiff"
+SKIFF_PERSIST="${SKIFF_PERSIST:-$PERSIST_MNT/skiff}"
 mkdir -p "$SKIFF_PERSIST"
 
+# -- boot partition (only when a pre-hook asks: MOUNT_BOOT_DEVICE) -----------------------------
+[ -n "$BOOT_DEVICE_MKDIR" ] && [ -n "${BOOT_DEVICE:-}" ] && mkdir -p "$BOOT_DEVICE"
+if [ -n "$MOUNT_BOOT_DEVICE" ] && [ -n "${BOOT_DEVICE:-}" ] && [ ! -e "$SKIP_MOUNT_FLAG" ]; then
+    mkdir -p "$BOOT_MNT"
+    boot_device="$(by_name "$BOOT_DEVICE")"
+    # shellcheck disable=SC2086
+    mountpoint -q "$BOOT_MNT" || mount ${BOOT_MNT_FLAGS:-} "$boot_device" "$BOOT_MNT" && log "boot is at $BOOT_MNT"
+fi
+
 # -- rootfs partition (read-only: kernel modules image and other boot-time files) -------------
+# A pre-hook may point ROOTFS_DEVICE at a directory (ROOTFS_MNT_FLAGS=--rbind) or unset it.
 mkdir -p "$ROOTFS_MNT"
-rootfs_device="$(by_name "$ROOTFS_DEVICE")"
-if [ ! -e "$SKIP_MOUNT_FLAG" ] && [ -e "$rootfs_device" ] && ! mountpoint -q "$ROOTFS_MNT"; then
-    mount -o ro "$rootfs_device" "$ROOTFS_MNT" && log "mounted $rootfs_device on $ROOTFS_MNT (read-only)"
+if [ -n "${ROOTFS_DEVICE:-}" ]; then
+    [ -n "$ROOTFS_DEVICE_MKDIR" ] && mkdir -p "$ROOTFS_DEVICE"
+    rootfs_device="$(by_name "$ROOTFS_DEVICE")"
+    if [ ! -e "$SKIP_MOUNT_FLAG" ] && [ -e "$rootfs_device" ] && ! mountpoint -q "$ROOTFS_MNT"; then
+        # shellcheck disable=SC2086
+        mount ${ROOTFS_MNT_FLAGS:--o ro} "$rootfs_device" "$ROOTFS_MNT" && log "mounted $rootfs_device on $ROOTFS_MNT"
+    fi
 fi
 
 # -- host name --------------------------------------------------------------------------------
@@ -135,11 +183,26 @@ else
 fi
 
 # -- environment for other services and hook scripts ---------------------------------------------
+# The names SkiffOS writes, so its packages' services and hooks read the same file.
 mkdir -p /etc/skiff
-printf 'PERSIST_MNT=%s\nSKIFF_PERSIST=%s\nROOTFS_MNT=%s\n' "$PERSIST_MNT" "$SKIFF_PERSIST" "$ROOTFS_MNT" > /etc/skiff/env
+KEYS_PERSIST="$SKIFF_PERSIST/keys"
+SSH_PERSIST="$SKIFF_PERSIST/ssh"
+JOURNAL_PERSIST="$SKIFF_PERSIST/journal"
+SKIFF_OVERLAYS="$SKIFF_PERSIST/.overlay-work"
+env_tmp="$(mktemp /etc/skiff/.env.XXXXXX)"
+for name in PERSIST_MNT SKIFF_PERSIST SKIFF_OVERLAYS KEYS_PERSIST SSH_PERSIST JOURNAL_PERSIST \
+            BOOT_DEVICE BOOT_MNT ROOTFS_DEVICE ROOTFS_MNT; do
+    printf '%s=%s\n' "$name" "${!name:-}"
+done > "$env_tmp"
+mv "$env_tmp" /etc/skiff/env
+export PERSIST_MNT SKIFF_PERSIST SKIFF_OVERLAYS KEYS_PERSIST SSH_PERSIST JOURNAL_PERSIST BOOT_MNT ROOTFS_MNT
 
-for script in /opt/skiff/scripts/skiff-init.d/*.sh; do
-    [ -x "$script" ] || continue
+for script in "$SCRIPTS_DIR"/mount-all.d/*.sh "$SCRIPTS_DIR"/skiff-init.d/*.sh; do
+    [ -e "$script" ] || continue
+    if [ ! -x "$script" ]; then
+        log "$script is not executable; skipped"
+        continue
+    fi
     "$script" || log "$script failed; continuing"
 done
 
