@@ -97,7 +97,8 @@ def test_skiff_base_by_choice_keeps_its_own_layers(sos):
 
 
 def test_skiffs_own_base_lets_a_package_turn_the_cpio_root_off(skiff_root, tmp_path):
-    """The library's base/post keeps systemd and merged /usr, but not the cpio format."""
+    """The library's base/post keeps merged /usr, but neither the cpio format nor the init system
+    (base/pre's systemd stays a default a board may replace)."""
     from skifftest import REPO
     (skiff_root / "configs" / "base").symlink_to(REPO / "configs" / "base")
     write_package(tmp_path / "extra", "board/squash", files={"buildroot/t": "# BR2_TARGET_ROOTFS_CPIO is not set\n"})
@@ -105,4 +106,5 @@ def test_skiffs_own_base_lets_a_package_turn_the_cpio_root_off(skiff_root, tmp_p
              "board/squash")
     br = p.merged.buildroot
     assert br.value("BR2_TARGET_ROOTFS_CPIO") is None and br.final("BR2_TARGET_ROOTFS_CPIO").origin.layer == "board/squash"
-    assert br.value("BR2_INIT_SYSTEMD") == "y" and br.final("BR2_INIT_SYSTEMD").origin.layer == "base/post"
+    assert br.value("BR2_INIT_SYSTEMD") == "y" and br.final("BR2_INIT_SYSTEMD").origin.layer == "base/pre"
+    assert br.final("BR2_ROOTFS_MERGED_USR").origin.layer == "base/post"
