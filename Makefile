@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q --upgrade pip 'setuptools>=77'  # builds the wheel offline (tests/install)
 	$(VENV)/bin/python -m pip install -q -e '.[test]'
 	@touch $@
 

@@ -10,10 +10,12 @@ import argparse
 import importlib
 import sys
 
+from .. import __version__
 from ..core.errors import SkiffError
 
 # Modules under skiff_tui.cli, one verb (or a few related verbs) each, in help order.
 COMMAND_MODULES = (
+    "project_cmds",    # init
     "packages_cmds",   # list, show, check
     "build_cmds",      # configure, compile, br, clean
     "cmd_cmds",        # cmd
@@ -28,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skiff", description="Compose SkiffOS configuration packages and build them with Buildroot.")
     parser.add_argument("--workspace", "-w", help="workspace name (default: $SKIFF_WORKSPACE or 'default')")
+    parser.add_argument("--version", action="version", version=f"skiff {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for name in COMMAND_MODULES:
         try:

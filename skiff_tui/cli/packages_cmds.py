@@ -45,20 +45,25 @@ def _current_selection(ctx: Context) -> list[str]:
     from ..core.configure import saved_selection
     from ..core.resolve import parse_selection
 
-    return parse_selection(ctx.env.get("SKIFF_CONFIG", "")) or saved_selection(ctx.workspace) or []
+    chosen = parse_selection(ctx.env.get("SKIFF_CONFIG", ""))
+    if chosen or ctx.project is None:
+        return chosen or []
+    return saved_selection(ctx.workspace) or []
 
 
 def cmd_list(args) -> int:
     from ..core.resolve import resolve
 
-    ctx = context(args)
+    ctx = context(args, need_project=False)  # the library can be listed before any project exists
     index = ctx.index
     selection = _current_selection(ctx)
+    workspace = ctx.workspace.name if ctx.project is not None else None
     chain = resolve(index, selection) if selection else None
     packages = index.listed(include_unlisted=args.all)
     if args.json:
         json.dump({
-            "workspace": ctx.workspace.name,
+            "workspace": workspace,
+            "project": str(ctx.project) if ctx.project is not None else None,
             "selection": selection,
             "chain": chain.names if chain else [],
             "pulled_by": chain.pulled_by if chain else {},
@@ -70,7 +75,8 @@ def cmd_list(args) -> int:
         }, sys.stdout, indent=2)
         print()
         return 0
-    out = [f"Workspace: {ctx.workspace.name}", ""]
+    out = [f"Workspace: {workspace}" if workspace else
+           "No skiff project here: 'skiff init' makes one (packages below are skiff's library).", ""]
     if chain:
         out.append("Selected chain:")
         width = max(len(n) for n in chain.names)

@@ -37,7 +37,7 @@ def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_pa
         "SKIFF_FINAL_CONFIG_DIR": str(workspace.final_dir),
         "SKIFF_WS_OVERRIDES_DIR": str(workspace.overrides_dir),
         "SKIFF_OVERRIDES_DIR": str(paths.overrides_dir(root)),
-        "SKIFF_CONFIGS_DIR": str(paths.configs_dir(root)),
+        "SKIFF_CONFIGS_DIR": str(paths.base_configs_dir(root)),  # where the base layer (and its scripts) live
         "SKIFF_CONFIG": ",".join(selection),
         "SKIFF_CHAIN": ",".join(chain_names),
         "SKIFF_VERSION": __version__,

@@ -83,7 +83,7 @@ class MergedConfig:
 
 
 def build_stack(root: Path, index: PackageIndex, chain: Chain, workspace) -> list[Layer]:
-    base = paths.configs_dir(root) / BASE_NAMESPACE
+    base = paths.base_configs_dir(root) / BASE_NAMESPACE
     stack: list[Layer] = []
     if (base / "pre").is_dir():
         stack.append(Layer("base/pre", base / "pre", "base"))
