@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from . import output
 from .common import Context, add_workspace_arg, context
 
 INTERACTIVE_SUFFIXES = ("menuconfig", "nconfig", "xconfig", "gconfig")
@@ -55,17 +56,17 @@ def cmd_configure(args) -> int:
 
     ctx = context(args)
     result = configure(ctx.root, ctx.env, ctx.workspace, args.selection, index=ctx.index, force=args.force,
-                       log=lambda m: print(m, file=sys.stderr))
-    _report(result, ctx.workspace)
+                       log=output.info)
+    if output.verbosity() > output.QUIET:
+        _report(result, ctx.workspace)
     return 0
 
 
 def _configured(ctx: Context, lock_held: bool):
     from ..core.configure import configure
 
-    result = configure(ctx.root, ctx.env, ctx.workspace, index=ctx.index, locked=lock_held,
-                       log=lambda m: print(m, file=sys.stderr))
-    if not result.skipped:
+    result = configure(ctx.root, ctx.env, ctx.workspace, index=ctx.index, locked=lock_held, log=output.info)
+    if not result.skipped and output.verbosity() > output.QUIET:
         _report(result, ctx.workspace, out=sys.stderr)
     return result
 
@@ -89,20 +90,37 @@ def _run_target(ctx: Context, result, target: str | None) -> int:
     env = command_env(ctx.root, ctx.env, ctx.workspace, result.plan)
     from ..core.buildroot import make_env
 
+    output.detail("running: " + " ".join(argv))
     record = run_build(ctx.workspace, argv, env=make_env(env), chain=result.chain.names,
-                       target=target or "all", echo=sys.stdout)
+                       target=target or "all", echo=None if output.verbosity() == output.QUIET else sys.stdout)
     if record.status != "succeeded":
         failure = record.failure or {}
         if failure.get("package") or failure.get("step"):
             where = (f"in {failure['package']} ({failure.get('step') or 'unknown step'})" if failure.get("package")
                      else f"in the {failure['step']}")
-            print(f"skiff: build failed {where}", file=sys.stderr)
+            print(f"skiff: {output.paint('build failed', 'error', sys.stderr)} {where}", file=sys.stderr)
             for line in failure.get("lines", [])[:10]:
                 print(f"  {line}", file=sys.stderr)
             for action in failure.get("next_actions", []):
                 print(f"  next: {action}", file=sys.stderr)
         print(f"skiff: build {record.status} (log: {record.log_path})", file=sys.stderr)
-        return record.exit_code if record.exit_code not in (None, 0) else 1
+        return 1
+    return 0
+
+
+def _run_plain(ctx: Context, result, target: str) -> int:
+    """A target that builds nothing (graph-depends, legal-info, source…): run in the terminal,
+    no build record, so it never shows up as a build in `skiff logs --list` or the TUI."""
+    from ..core.buildroot import make_env
+    from ..core.configure import command_env, make_argv
+
+    argv = make_argv(result.plan, ctx.workspace, target)
+    output.detail("running: " + " ".join(argv))
+    env = make_env(command_env(ctx.root, ctx.env, ctx.workspace, result.plan))
+    code = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL).returncode
+    if code != 0:
+        output.error(f"make {target} failed (exit {code})")
+        return 1
     return 0
 
 
@@ -117,6 +135,8 @@ def cmd_compile(args) -> int:
 
 
 def cmd_br(args) -> int:
+    from ..core.brtargets import is_build
+
     ctx = context(args)
     status = 0
     with ctx.workspace.lock():
@@ -124,6 +144,8 @@ def cmd_br(args) -> int:
         for target in args.targets:
             if target.endswith(INTERACTIVE_SUFFIXES):
                 status = _interactive(ctx, result, target)
+            elif not is_build(target):
+                status = _run_plain(ctx, result, target)
             else:
                 status = _run_target(ctx, result, target)
             if status:

@@ -38,8 +38,10 @@ class Context:
     @cached_property
     def index(self) -> PackageIndex:
         index = discover(paths.package_roots(self.project), self.env)
+        from .output import warning as warn
+
         for warning in index.warnings:
-            print(f"skiff: warning: {warning}", file=sys.stderr)
+            warn(warning)
         return index
 
     @property

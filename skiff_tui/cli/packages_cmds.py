@@ -32,12 +32,13 @@ def register(sub) -> None:
                    help="print the merged fragment")
     p.add_argument("--chain", action="store_true", help="print the resolved chain, one per line")
     p.add_argument("--overridden", action="store_true", help="list every value a later layer redefined")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("check", help="package defects; with Buildroot: unknown symbols and values that do not stick")
     add_workspace_arg(p)
     p.add_argument("--packages-only", action="store_true", help="skip the Buildroot checks")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_check)
 
 
@@ -101,6 +102,20 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _origin(origin) -> dict:
+    return {"layer": origin.layer, "path": str(origin.path) if origin.path else None, "line": origin.line}
+
+
+def _assignment(kind: str, final, earlier) -> dict:
+    return {"symbol": final.symbol, "kind": kind, "value": final.value, "set_by": _origin(final.origin),
+            "overrides": [{"value": a.value, "set_by": _origin(a.origin)} for a in reversed(earlier)]}
+
+
+def _dump(data) -> None:
+    json.dump(data, sys.stdout, indent=2)
+    print()
+
+
 def cmd_show(args) -> int:
     from ..core import buildroot
     from ..core.configure import plan
@@ -108,15 +123,25 @@ def cmd_show(args) -> int:
     ctx = context(args)
     p = plan(ctx.root, ctx.env, ctx.workspace, index=ctx.index)
     if args.chain:
-        print("\n".join(p.chain.names))
+        if args.json:
+            _dump({"chain": p.chain.names})
+        else:
+            print("\n".join(p.chain.names))
         return 0
     if args.merged:
-        sys.stdout.write(p.merged.fragments[args.merged].render())
+        fragment = p.merged.fragments[args.merged]
+        if args.json:
+            _dump({"kind": args.merged, "values": fragment.values()})
+        else:
+            sys.stdout.write(fragment.render())
         return 0
     final_config = buildroot.read_config(ctx.workspace.dir / ".config")
     if args.overridden or not args.symbols:
         rows = [(kind, final, earlier) for kind, frag in p.merged.fragments.items()
                 for final, earlier in frag.overridden()]
+        if args.json:
+            _dump({"overridden": [_assignment(kind, final, earlier) for kind, final, earlier in rows]})
+            return 0
         if not rows:
             print("No value is redefined by a later layer.")
         for kind, final, earlier in rows:
@@ -125,6 +150,7 @@ def cmd_show(args) -> int:
                 print(f"    overrides {a.shown_value} from {a.origin}")
         return 0
     status = 0
+    found_rows: list[dict] = []
     for symbol in args.symbols:
         found = False
         for kind, frag in p.merged.fragments.items():
@@ -133,18 +159,29 @@ def cmd_show(args) -> int:
                 continue
             found = True
             final = history[-1]
+            row = _assignment(kind, final, history[:-1])
+            if kind == "buildroot" and symbol in final_config and final_config[symbol] != final.value:
+                row["after_kconfig"] = final_config[symbol]
+            found_rows.append(row)
+            if args.json:
+                continue
             print(f"{symbol} = {final.shown_value}   [{kind}]")
             print(f"    set by {final.origin}")
             for a in reversed(history[:-1]):
                 print(f"    overrides {a.shown_value} from {a.origin}")
-            if kind == "buildroot" and symbol in final_config and final_config[symbol] != final.value:
+            if "after_kconfig" in row:
                 print(f"    after Kconfig: {final_config[symbol] or 'n'} (did not stick)")
         if not found:
             if symbol in final_config:
-                print(f"{symbol} = {final_config[symbol] or 'n'}   (Buildroot default; no layer sets it)")
+                found_rows.append({"symbol": symbol, "kind": "buildroot", "value": final_config[symbol],
+                                   "set_by": None, "overrides": []})
+                if not args.json:
+                    print(f"{symbol} = {final_config[symbol] or 'n'}   (Buildroot default; no layer sets it)")
             else:
                 print(f"{symbol}: not set by any layer", file=sys.stderr)
                 status = 1
+    if args.json:
+        _dump({"values": found_rows})
     return status
 
 
