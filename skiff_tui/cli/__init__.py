@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "packages_cmds",   # list, show, check
     "build_cmds",      # configure, compile, br, clean
     "cmd_cmds",        # cmd
+    "workspace_cmds",  # shell, env, graph, legal-info
     "logs_cmds",       # logs
     "flash_cmds",      # flash
     "push_cmds",       # push

@@ -35,7 +35,8 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("check", help="package defects; with Buildroot: unknown symbols and values that do not stick")
+    p = sub.add_parser("check", help="package defects; with Buildroot: its check-package on buildroot_ext/, "
+                                     "unknown symbols and values that do not stick")
     add_workspace_arg(p)
     p.add_argument("--packages-only", action="store_true", help="skip the Buildroot checks")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -185,6 +186,17 @@ def cmd_show(args) -> int:
     return status
 
 
+def _check_package(ctx: Context, notes: list[str]) -> list[str]:
+    """Buildroot's utils/check-package over the packages' buildroot_ext/ (when a tree is at hand)."""
+    from ..core import buildroot, checkpackage
+
+    tree = buildroot.locate(ctx.env)
+    if tree is None:
+        notes.append("check-package skipped: no Buildroot tree (set SKIFF_BUILDROOT_SRC)")
+        return []
+    return checkpackage.run(tree, ctx.index, notes)
+
+
 def cmd_check(args) -> int:
     from ..core.check import check_buildroot, check_packages
 
@@ -194,6 +206,7 @@ def cmd_check(args) -> int:
     problems = check_packages(ctx.index, [overrides_dir(ctx.root), ctx.workspace.overrides_dir])
     notes: list[str] = []
     if not args.packages_only:
+        problems += _check_package(ctx, notes)
         selection = _current_selection(ctx)
         if selection:
             problems += check_buildroot(ctx.root, ctx.env, ctx.workspace, selection, ctx.index, notes)
