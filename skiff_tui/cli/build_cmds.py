@@ -20,10 +20,12 @@ def register(sub) -> None:
 
     p = sub.add_parser("compile", help="build the workspace with Buildroot")
     add_workspace_arg(p)
+    _container_arg(p)
     p.set_defaults(func=cmd_compile)
 
     p = sub.add_parser("br", help="run Buildroot targets in the workspace")
     add_workspace_arg(p)
+    _container_arg(p)
     p.add_argument("targets", nargs="+", metavar="TARGET")
     p.set_defaults(func=cmd_br)
 
@@ -31,6 +33,30 @@ def register(sub) -> None:
     add_workspace_arg(p)
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_clean)
+
+
+def _container_arg(p) -> None:
+    p.add_argument("--container", nargs="?", const="auto", default=None, choices=("auto", "podman", "docker"),
+                   metavar="ENGINE", help="run Buildroot in a podman/docker container with its host tools "
+                                          "(default engine: podman, else docker; also $SKIFF_CONTAINER)")
+
+
+def _use_container(ctx: Context, args) -> None:
+    """--container is SKIFF_CONTAINER for this run (the TUI's builds read the same variable)."""
+    from ..core.container import ENV_VAR
+    if getattr(args, "container", None):
+        ctx.env[ENV_VAR] = args.container
+
+
+def _in_container(ctx: Context, result, argv: list[str], env: dict[str, str], interactive: bool = False) -> list[str]:
+    """argv as is, or wrapped for the build container when SKIFF_CONTAINER asks for one; `env` is
+    the make child's environment (what the container gets of it: core/container.py)."""
+    from ..core import container
+    choice = container.requested(ctx.env)
+    if choice is None:
+        return argv
+    return container.wrap(argv, root=ctx.root, env=env, workspace=ctx.workspace, plan=result.plan,
+                          choice=choice, interactive=interactive, log=output.info)
 
 
 def _report(result, workspace, out=sys.stdout) -> None:
@@ -86,9 +112,10 @@ def _run_target(ctx: Context, result, target: str | None) -> int:
     from ..core.configure import command_env, make_argv
 
     targets = [target] if target else []
-    argv = make_argv(result.plan, ctx.workspace, *targets)
-    env = command_env(ctx.root, ctx.env, ctx.workspace, result.plan)
     from ..core.buildroot import make_env
+
+    env = command_env(ctx.root, ctx.env, ctx.workspace, result.plan)
+    argv = _in_container(ctx, result, make_argv(result.plan, ctx.workspace, *targets), make_env(env))
 
     output.detail("running: " + " ".join(argv))
     record = run_build(ctx.workspace, argv, env=make_env(env), chain=result.chain.names,
@@ -114,9 +141,9 @@ def _run_plain(ctx: Context, result, target: str) -> int:
     from ..core.buildroot import make_env
     from ..core.configure import command_env, make_argv
 
-    argv = make_argv(result.plan, ctx.workspace, target)
-    output.detail("running: " + " ".join(argv))
     env = make_env(command_env(ctx.root, ctx.env, ctx.workspace, result.plan))
+    argv = _in_container(ctx, result, make_argv(result.plan, ctx.workspace, target), env)
+    output.detail("running: " + " ".join(argv))
     code = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL).returncode
     if code != 0:
         output.error(f"make {target} failed (exit {code})")
@@ -127,8 +154,12 @@ def _run_plain(ctx: Context, result, target: str) -> int:
 def cmd_compile(args) -> int:
     from ..core.configure import build_target
 
+    from ..core.container import requested
+
     ctx = context(args)
-    _host_tools_ok()
+    _use_container(ctx, args)
+    if requested(ctx.env) is None:
+        _host_tools_ok()   # a container brings its own
     with ctx.workspace.lock():
         result = _configured(ctx, lock_held=True)
         return _run_target(ctx, result, build_target(result.plan, ctx.env))
@@ -138,6 +169,7 @@ def cmd_br(args) -> int:
     from ..core.brtargets import is_build
 
     ctx = context(args)
+    _use_container(ctx, args)
     status = 0
     with ctx.workspace.lock():
         result = _configured(ctx, lock_held=True)
@@ -163,7 +195,8 @@ def _interactive(ctx: Context, result, target: str) -> int:
     before = buildroot.read_config(config)
     env = buildroot.make_env(command_env(ctx.root, ctx.env, ctx.workspace, result.plan))
     env["TERM"] = ctx.env.get("TERM", "xterm")  # the menu needs a real terminal type
-    code = subprocess.run(make_argv(result.plan, ctx.workspace, target), env=env).returncode
+    argv = _in_container(ctx, result, make_argv(result.plan, ctx.workspace, target), env, interactive=True)
+    code = subprocess.run(argv, env=env).returncode
     if code != 0:
         print(f"skiff: {target} exited with {code}; nothing saved", file=sys.stderr)
         return code
