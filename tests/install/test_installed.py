@@ -42,12 +42,22 @@ def _setuptools_ok() -> bool:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def sdist(tmp_path_factory) -> Path:
+    if not _setuptools_ok():
+        pytest.skip("setuptools >= 77 not in this environment ('make setup' installs it)")
+    out = tmp_path_factory.mktemp("sdist")
+    code = f"from setuptools.build_meta import build_sdist; print(build_sdist({str(out)!r}))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (built,) = out.glob("skiff_tui-*.tar.gz")
+    return built
+
+
+@pytest.fixture(scope="module")
+def wheel(sdist, tmp_path_factory) -> Path:
+    """Built from the sdist (so both carry the library), without build isolation: no network."""
     out = tmp_path_factory.mktemp("wheel")
-    # Without build isolation when this venv's setuptools is new enough (`make setup` installs it):
-    # no network needed. Otherwise pip fetches setuptools (PyPI or its cache).
-    isolation = ["--no-build-isolation"] if _setuptools_ok() else []
-    proc = _pip("wheel", "--no-deps", *isolation, "-w", str(out), str(REPO))
+    proc = _pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(sdist))
     if proc.returncode != 0:
         _skip_or_fail("building the wheel", proc)
     (built,) = out.glob("skiff_tui-*.whl")
@@ -90,6 +100,25 @@ def user(venv, tmp_path):
     return run
 
 
+def _library_links() -> dict[str, str]:
+    return {p.relative_to(REPO / "configs").as_posix(): os.readlink(p)
+            for p in (REPO / "configs").rglob("*") if p.is_symlink()}
+
+
+def test_sdist_holds_the_library_with_its_symlinks(sdist):
+    with tarfile.open(sdist) as tar:
+        members = {m.name.split("/", 1)[1]: m for m in tar.getmembers() if "/" in m.name}
+    assert {"LICENSE", "setup.py", "skiff_tui/container/Containerfile"} <= set(members)
+    library = {n.removeprefix("configs/"): m for n, m in members.items() if n.startswith("configs/")}
+    # pip refuses absolute links in an sdist: those are listed in a file, the others are links
+    with tarfile.open(sdist) as tar:
+        listed = tar.extractfile(members["configs/.absolute-links"]).read().decode()
+    absolute = dict(line.split("\t") for line in listed.splitlines())
+    links = {n: m.linkname for n, m in library.items() if m.issym()}
+    assert {**links, **absolute} == _library_links() and set(absolute.values()) == {"/dev/null"}
+    assert "base/pre/scripts/stage-boot-files.sh" in library
+
+
 def test_wheel_holds_the_library_license_and_containerfile(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "skiff_tui/library.tar" in names
@@ -103,8 +132,7 @@ def test_wheel_holds_the_library_license_and_containerfile(wheel):
     assert set(members) == expected
     # modes and symlinks survive (a wheel alone could hold neither the links nor be sure of modes)
     links = {n: m.linkname for n, m in members.items() if m.issym()}
-    assert links and links == {p.relative_to(REPO / "configs").as_posix(): os.readlink(p)
-                               for p in (REPO / "configs").rglob("*") if p.is_symlink()}
+    assert links and links == _library_links()
     hook = "base/pre/scripts/stage-boot-files.sh"
     assert members[hook].mode & 0o111 and members[hook].mode == (REPO / "configs" / hook).stat().st_mode & 0o7777
 
