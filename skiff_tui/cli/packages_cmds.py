@@ -13,6 +13,9 @@ BUILD_COMMANDS = (
     ("br/<target>", "run a Buildroot target in the workspace (br/menuconfig saves a delta)"),
     ("cmd/<ns>/<name>/<command>", "run a package command"),
     ("check", "report package defects and values Buildroot would not accept"),
+    ("shell / env", "a shell in the workspace's environment / print that environment"),
+    ("graph", "Buildroot's dependency graph and build-time charts, as files"),
+    ("legal-info", "licenses and sources of everything in the image"),
     ("clean", "remove the workspace's build output"),
     ("tui", "the full-screen interface"),
 )
@@ -99,7 +102,9 @@ def cmd_list(args) -> int:
         if cmds:
             out += ["", "Commands of the chain:"]
             out += [f"  {name}: {desc}" for name, desc in cmds]
-    print("\n".join(out))
+    from .output import paint
+    headings = ("Selected chain:", "Packages:", "Build commands:", "Commands of the chain:")
+    print("\n".join(paint(line, "bold") if line in headings else line for line in out))
     return 0
 
 
