@@ -66,7 +66,7 @@ def test_every_verb_has_a_description_and_an_example(verb):
         p = next(a for a in p._actions if a.__class__.__name__ == "_SubParsersAction").choices[w]
     text = p.format_help()
     assert p.description and len(p.description) > 10, verb
-    assert re.search(r"^example: (\S+=\S+ )*skiff ", text, re.M), verb
+    assert re.search(r"^example: .*\bskiff [a-z-]", text, re.M), verb
     assert not re.search(r"SPEC|DESIGN\.md|§|issue \d", text), verb
 
 
