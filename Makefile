@@ -4,6 +4,9 @@
 #   make compile              build (resumes the saved chain when SKIFF_CONFIG is unset)
 #   make br/<target>          any Buildroot target in the workspace (br/menuconfig saves a delta)
 #   make cmd/<ns>/<name>/<c>  a package command, e.g. make cmd/pi/common/format
+#   make shell / make env     a shell in the workspace's environment / print that environment
+#   make graph                Buildroot's dependency graph and build-time charts (workspaces/<ws>/graphs/)
+#   make legal-info           licenses and sources of the image (workspaces/<ws>/legal-info/)
 #   make tui                  the full-screen UI;  make test   the whole test suite
 
 PYTHON ?= python3
@@ -15,11 +18,11 @@ PYTEST_ARGS ?=
 PYTEST_JOBS ?= auto
 
 .DEFAULT_GOAL := list
-.PHONY: list help tui configure compile check clean test bench setup
+.PHONY: list help tui configure compile check clean shell env graph legal-info test bench setup
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q --upgrade pip 'setuptools>=77'  # builds the wheel offline (tests/install)
 	$(VENV)/bin/python -m pip install -q -e '.[test]'
 	@touch $@
 
@@ -31,7 +34,7 @@ list help: $(STAMP)
 tui: $(STAMP)
 	@$(SKIFF) tui
 
-configure compile check clean: $(STAMP)
+configure compile check clean shell env graph legal-info: $(STAMP)
 	@$(SKIFF) $@
 
 br/%: $(STAMP)

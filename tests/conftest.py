@@ -27,9 +27,10 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture
 def skiff_root(tmp_path, monkeypatch) -> Path:
-    """An empty skiff tree (configs/, overrides/, workspaces/) used as SKIFF_ROOT_DIR."""
+    """An empty, self-contained skiff tree (configs/ with its own empty base layer, so the library
+    that ships with skiff is not added; overrides/, workspaces/) used as SKIFF_ROOT_DIR."""
     root = tmp_path / "skiff"
-    for d in ("configs", "overrides", "workspaces"):
+    for d in ("configs/base", "overrides", "workspaces"):
         (root / d).mkdir(parents=True)
     monkeypatch.setenv("SKIFF_ROOT_DIR", str(root))
     monkeypatch.setenv("SKIFF_CACHE_DIR", str(tmp_path / "cache"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from . import output
 from .common import Context, add_workspace_arg, context
 
 INTERACTIVE_SUFFIXES = ("menuconfig", "nconfig", "xconfig", "gconfig")
@@ -19,10 +20,12 @@ def register(sub) -> None:
 
     p = sub.add_parser("compile", help="build the workspace with Buildroot")
     add_workspace_arg(p)
+    _container_arg(p)
     p.set_defaults(func=cmd_compile)
 
     p = sub.add_parser("br", help="run Buildroot targets in the workspace")
     add_workspace_arg(p)
+    _container_arg(p)
     p.add_argument("targets", nargs="+", metavar="TARGET")
     p.set_defaults(func=cmd_br)
 
@@ -30,6 +33,30 @@ def register(sub) -> None:
     add_workspace_arg(p)
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_clean)
+
+
+def _container_arg(p) -> None:
+    p.add_argument("--container", nargs="?", const="auto", default=None, choices=("auto", "podman", "docker"),
+                   metavar="ENGINE", help="run Buildroot in a podman/docker container with its host tools "
+                                          "(default engine: podman, else docker; also $SKIFF_CONTAINER)")
+
+
+def _use_container(ctx: Context, args) -> None:
+    """--container is SKIFF_CONTAINER for this run (the TUI's builds read the same variable)."""
+    from ..core.container import ENV_VAR
+    if getattr(args, "container", None):
+        ctx.env[ENV_VAR] = args.container
+
+
+def _in_container(ctx: Context, result, argv: list[str], env: dict[str, str], interactive: bool = False) -> list[str]:
+    """argv as is, or wrapped for the build container when SKIFF_CONTAINER asks for one; `env` is
+    the make child's environment (what the container gets of it: core/container.py)."""
+    from ..core import container
+    choice = container.requested(ctx.env)
+    if choice is None:
+        return argv
+    return container.wrap(argv, root=ctx.root, env=env, workspace=ctx.workspace, plan=result.plan,
+                          choice=choice, interactive=interactive, log=output.info)
 
 
 def _report(result, workspace, out=sys.stdout) -> None:
@@ -57,17 +84,17 @@ def cmd_configure(args) -> int:
 
     ctx = context(args)
     result = configure(ctx.root, ctx.env, ctx.workspace, args.selection, index=ctx.index, force=args.force,
-                       log=lambda m: print(m, file=sys.stderr))
-    _report(result, ctx.workspace)
+                       log=output.info)
+    if output.verbosity() > output.QUIET:
+        _report(result, ctx.workspace)
     return 0
 
 
 def _configured(ctx: Context, lock_held: bool):
     from ..core.configure import configure
 
-    result = configure(ctx.root, ctx.env, ctx.workspace, index=ctx.index, locked=lock_held,
-                       log=lambda m: print(m, file=sys.stderr))
-    if not result.skipped:
+    result = configure(ctx.root, ctx.env, ctx.workspace, index=ctx.index, locked=lock_held, log=output.info)
+    if not result.skipped and output.verbosity() > output.QUIET:
         _report(result, ctx.workspace, out=sys.stderr)
     return result
 
@@ -87,46 +114,73 @@ def _run_target(ctx: Context, result, target: str | None) -> int:
     from ..core.configure import command_env, make_argv
 
     targets = [target] if target else []
-    argv = make_argv(result.plan, ctx.workspace, *targets)
-    env = command_env(ctx.root, ctx.env, ctx.workspace, result.plan)
     from ..core.buildroot import make_env
 
+    env = command_env(ctx.root, ctx.env, ctx.workspace, result.plan)
+    argv = _in_container(ctx, result, make_argv(result.plan, ctx.workspace, *targets), make_env(env))
+
+    output.detail("running: " + " ".join(argv))
     record = run_build(ctx.workspace, argv, env=make_env(env), chain=result.chain.names,
-                       target=target or "all", echo=sys.stdout)
+                       target=target or "all", echo=None if output.verbosity() == output.QUIET else sys.stdout)
     if record.status != "succeeded":
         failure = record.failure or {}
         if failure.get("package") or failure.get("step"):
             where = (f"in {failure['package']} ({failure.get('step') or 'unknown step'})" if failure.get("package")
                      else f"in the {failure['step']}")
-            print(f"skiff: build failed {where}", file=sys.stderr)
+            print(f"skiff: {output.paint('build failed', 'error', sys.stderr)} {where}", file=sys.stderr)
             for line in failure.get("lines", [])[:10]:
                 print(f"  {line}", file=sys.stderr)
             for action in failure.get("next_actions", []):
                 print(f"  next: {action}", file=sys.stderr)
         how = " by SIGKILL (out of memory, or someone ran kill -9)" if record.status == "killed" else ""
         print(f"skiff: build {record.status}{how} (log: {record.log_path})", file=sys.stderr)
-        return record.exit_code if record.exit_code not in (None, 0) else 1
+        return 1
+    return 0
+
+
+def _run_plain(ctx: Context, result, target: str) -> int:
+    """A target that builds nothing (graph-depends, legal-info, source…): run in the terminal,
+    no build record, so it never shows up as a build in `skiff logs --list` or the TUI."""
+    from ..core.buildroot import make_env
+    from ..core.configure import command_env, make_argv
+
+    env = make_env(command_env(ctx.root, ctx.env, ctx.workspace, result.plan))
+    argv = _in_container(ctx, result, make_argv(result.plan, ctx.workspace, target), env)
+    output.detail("running: " + " ".join(argv))
+    code = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL).returncode
+    if code != 0:
+        output.error(f"make {target} failed (exit {code})")
+        return 1
     return 0
 
 
 def cmd_compile(args) -> int:
     from ..core.configure import build_target
 
+    from ..core.container import requested
+
     ctx = context(args)
-    _host_tools_ok()
+    _use_container(ctx, args)
+    if requested(ctx.env) is None:
+        _host_tools_ok()   # a container brings its own
     with ctx.workspace.lock():
         result = _configured(ctx, lock_held=True)
         return _run_target(ctx, result, build_target(result.plan, ctx.env))
 
 
 def cmd_br(args) -> int:
+    from ..core.brtargets import is_build
+
     ctx = context(args)
+    _use_container(ctx, args)
     status = 0
     with ctx.workspace.lock():
         result = _configured(ctx, lock_held=True)
         for target in args.targets:
             if target.endswith(INTERACTIVE_SUFFIXES):
                 status = _interactive(ctx, result, target)
+            elif not is_build(target):
+                status = _run_plain(ctx, result, target)
             else:
                 status = _run_target(ctx, result, target)
             if status:
@@ -144,7 +198,8 @@ def _interactive(ctx: Context, result, target: str) -> int:
     before = buildroot.read_config(config)
     env = buildroot.make_env(command_env(ctx.root, ctx.env, ctx.workspace, result.plan))
     env["TERM"] = ctx.env.get("TERM", "xterm")  # the menu needs a real terminal type
-    code = subprocess.run(make_argv(result.plan, ctx.workspace, target), env=env).returncode
+    argv = _in_container(ctx, result, make_argv(result.plan, ctx.workspace, target), env, interactive=True)
+    code = subprocess.run(argv, env=env).returncode
     if code != 0:
         print(f"skiff: {target} exited with {code}; nothing saved", file=sys.stderr)
         return code

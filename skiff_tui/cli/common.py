@@ -21,15 +21,27 @@ def add_workspace_arg(parser: argparse.ArgumentParser) -> None:
 
 @dataclass
 class Context:
-    root: Path
+    project: Path | None       # None: no project directory (read-only verbs still list the library)
     env: dict[str, str]
-    workspace: Workspace
+    workspace_arg: str | None = None
+
+    @property
+    def root(self) -> Path:
+        if self.project is None:
+            paths.root_dir(self.env)  # raises the one-line "no project; skiff init" error
+        return self.project
+
+    @cached_property
+    def workspace(self) -> Workspace:
+        return Workspace.from_env(self.root, self.env, self.workspace_arg)
 
     @cached_property
     def index(self) -> PackageIndex:
-        index = discover(paths.configs_dir(self.root), self.env)
+        index = discover(paths.package_roots(self.project), self.env)
+        from .output import warning as warn
+
         for warning in index.warnings:
-            print(f"skiff: warning: {warning}", file=sys.stderr)
+            warn(warning)
         return index
 
     @property
@@ -37,10 +49,14 @@ class Context:
         return not self.env.get("SKIFF_NO_INTERACTIVE") and sys.stdin.isatty()
 
 
-def context(args: argparse.Namespace) -> Context:
+def context(args: argparse.Namespace, *, need_project: bool = True) -> Context:
+    """The verb's starting point. Without a project directory, verbs that only read packages
+    (need_project=False) still work on the library; any other stops with a one-line error."""
     from ..core.configure import with_saved_paths
 
     env = dict(os.environ)
-    root = paths.root_dir(env)
-    workspace = Workspace.from_env(root, env, getattr(args, "workspace", None))
-    return Context(root=root, env=with_saved_paths(workspace, env), workspace=workspace)
+    project = paths.root_dir(env) if need_project else paths.project_dir(env)
+    ctx = Context(project=project, env=env, workspace_arg=getattr(args, "workspace", None))
+    if project is not None:
+        ctx.env = with_saved_paths(ctx.workspace, env)
+    return ctx

@@ -35,7 +35,7 @@ def register(sub) -> None:
     v.set_defaults(func=cmd_list)
 
     for name, help_text in (("format", "partition table (GPT, or MBR for boards with raw blobs there) and "
-                                       "BOOT/rootfs/persist (SPEC §9); --install also installs"),
+                                       "BOOT/rootfs/persist; --install also installs"),
                             ("install", "copy the build output onto a formatted card; persist untouched")):
         v = verbs.add_parser(name, help=help_text)
         add_workspace_arg(v)

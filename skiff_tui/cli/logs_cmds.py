@@ -22,6 +22,7 @@ def register(sub) -> None:
     p.add_argument("--lines", "-n", type=int, metavar="N", help="only the last N lines")
     p.add_argument("--list", "-l", action="store_true", help="list past builds (time, chain, result, duration)")
     p.add_argument("--all", "-a", action="store_true", help="with --list: every running build in all workspaces")
+    p.add_argument("--json", action="store_true", help="with --list: machine-readable output")
     p.set_defaults(func=cmd_logs)
 
 
@@ -52,6 +53,8 @@ def cmd_logs(args) -> int:
     ctx = context(args)
     out = sys.stdout
     try:
+        if args.list and args.json:
+            return _list_json(ctx, args.all, out)
         if args.list and args.all:
             rows = [["WORKSPACE", "BUILD", "PID", "STARTED", "CHAIN", "PROGRESS", "ELAPSED"]]
             for name, rec in build.running_builds(ctx.root):
@@ -89,6 +92,21 @@ def cmd_logs(args) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+
+
+def _list_json(ctx, everywhere: bool, out) -> int:
+    """--list --json: the build records as they are stored (times in seconds since the epoch)."""
+    import dataclasses
+    import json
+
+    from ..core import build
+    if everywhere:
+        rows = [dict(dataclasses.asdict(rec), workspace=name) for name, rec in build.running_builds(ctx.root)]
+    else:
+        rows = [dataclasses.asdict(rec) for rec in build.list_builds(ctx.workspace)]
+    json.dump({"builds": rows}, out, indent=2)
+    out.write("\n")
+    return 0
 
 
 def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:

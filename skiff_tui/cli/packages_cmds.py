@@ -13,6 +13,9 @@ BUILD_COMMANDS = (
     ("br/<target>", "run a Buildroot target in the workspace (br/menuconfig saves a delta)"),
     ("cmd/<ns>/<name>/<command>", "run a package command"),
     ("check", "report package defects and values Buildroot would not accept"),
+    ("shell / env", "a shell in the workspace's environment / print that environment"),
+    ("graph", "Buildroot's dependency graph and build-time charts, as files"),
+    ("legal-info", "licenses and sources of everything in the image"),
     ("clean", "remove the workspace's build output"),
     ("tui", "the full-screen interface"),
 )
@@ -32,12 +35,14 @@ def register(sub) -> None:
                    help="print the merged fragment")
     p.add_argument("--chain", action="store_true", help="print the resolved chain, one per line")
     p.add_argument("--overridden", action="store_true", help="list every value a later layer redefined")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("check", help="package defects; with Buildroot: unknown symbols and values that do not stick")
+    p = sub.add_parser("check", help="package defects; with Buildroot: its check-package on buildroot_ext/, "
+                                     "unknown symbols and values that do not stick")
     add_workspace_arg(p)
     p.add_argument("--packages-only", action="store_true", help="skip the Buildroot checks")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_check)
 
 
@@ -45,20 +50,25 @@ def _current_selection(ctx: Context) -> list[str]:
     from ..core.configure import saved_selection
     from ..core.resolve import parse_selection
 
-    return parse_selection(ctx.env.get("SKIFF_CONFIG", "")) or saved_selection(ctx.workspace) or []
+    chosen = parse_selection(ctx.env.get("SKIFF_CONFIG", ""))
+    if chosen or ctx.project is None:
+        return chosen or []
+    return saved_selection(ctx.workspace) or []
 
 
 def cmd_list(args) -> int:
     from ..core.resolve import resolve
 
-    ctx = context(args)
+    ctx = context(args, need_project=False)  # the library can be listed before any project exists
     index = ctx.index
     selection = _current_selection(ctx)
+    workspace = ctx.workspace.name if ctx.project is not None else None
     chain = resolve(index, selection) if selection else None
     packages = index.listed(include_unlisted=args.all)
     if args.json:
         json.dump({
-            "workspace": ctx.workspace.name,
+            "workspace": workspace,
+            "project": str(ctx.project) if ctx.project is not None else None,
             "selection": selection,
             "chain": chain.names if chain else [],
             "pulled_by": chain.pulled_by if chain else {},
@@ -70,7 +80,8 @@ def cmd_list(args) -> int:
         }, sys.stdout, indent=2)
         print()
         return 0
-    out = [f"Workspace: {ctx.workspace.name}", ""]
+    out = [f"Workspace: {workspace}" if workspace else
+           "No skiff project here: 'skiff init' makes one (packages below are skiff's library).", ""]
     if chain:
         out.append("Selected chain:")
         width = max(len(n) for n in chain.names)
@@ -91,8 +102,24 @@ def cmd_list(args) -> int:
         if cmds:
             out += ["", "Commands of the chain:"]
             out += [f"  {name}: {desc}" for name, desc in cmds]
-    print("\n".join(out))
+    from .output import paint
+    headings = ("Selected chain:", "Packages:", "Build commands:", "Commands of the chain:")
+    print("\n".join(paint(line, "bold") if line in headings else line for line in out))
     return 0
+
+
+def _origin(origin) -> dict:
+    return {"layer": origin.layer, "path": str(origin.path) if origin.path else None, "line": origin.line}
+
+
+def _assignment(kind: str, final, earlier) -> dict:
+    return {"symbol": final.symbol, "kind": kind, "value": final.value, "set_by": _origin(final.origin),
+            "overrides": [{"value": a.value, "set_by": _origin(a.origin)} for a in reversed(earlier)]}
+
+
+def _dump(data) -> None:
+    json.dump(data, sys.stdout, indent=2)
+    print()
 
 
 def cmd_show(args) -> int:
@@ -102,15 +129,25 @@ def cmd_show(args) -> int:
     ctx = context(args)
     p = plan(ctx.root, ctx.env, ctx.workspace, index=ctx.index)
     if args.chain:
-        print("\n".join(p.chain.names))
+        if args.json:
+            _dump({"chain": p.chain.names})
+        else:
+            print("\n".join(p.chain.names))
         return 0
     if args.merged:
-        sys.stdout.write(p.merged.fragments[args.merged].render())
+        fragment = p.merged.fragments[args.merged]
+        if args.json:
+            _dump({"kind": args.merged, "values": fragment.values()})
+        else:
+            sys.stdout.write(fragment.render())
         return 0
     final_config = buildroot.read_config(ctx.workspace.dir / ".config")
     if args.overridden or not args.symbols:
         rows = [(kind, final, earlier) for kind, frag in p.merged.fragments.items()
                 for final, earlier in frag.overridden()]
+        if args.json:
+            _dump({"overridden": [_assignment(kind, final, earlier) for kind, final, earlier in rows]})
+            return 0
         if not rows:
             print("No value is redefined by a later layer.")
         for kind, final, earlier in rows:
@@ -120,6 +157,7 @@ def cmd_show(args) -> int:
         return 0
     status = 0
     not_stuck = {a.symbol: got for a, got in stick_report(p, final_config, ctx.env)[0]} if final_config else {}
+    found_rows: list[dict] = []
     for symbol in args.symbols:
         found = False
         for kind, frag in p.merged.fragments.items():
@@ -128,19 +166,41 @@ def cmd_show(args) -> int:
                 continue
             found = True
             final = history[-1]
+            row = _assignment(kind, final, history[:-1])
+            if kind == "buildroot" and symbol in not_stuck:
+                row["after_kconfig"] = not_stuck[symbol]
+            found_rows.append(row)
+            if args.json:
+                continue
             print(f"{symbol} = {final.shown_value}   [{kind}]")
             print(f"    set by {final.origin}")
             for a in reversed(history[:-1]):
                 print(f"    overrides {a.shown_value} from {a.origin}")
-            if kind == "buildroot" and symbol in not_stuck:
-                print(f"    after Kconfig: {not_stuck[symbol] or 'n'} (did not stick)")
+            if "after_kconfig" in row:
+                print(f"    after Kconfig: {row['after_kconfig'] or 'n'} (did not stick)")
         if not found:
             if symbol in final_config:
-                print(f"{symbol} = {final_config[symbol] or 'n'}   (Buildroot default; no layer sets it)")
+                found_rows.append({"symbol": symbol, "kind": "buildroot", "value": final_config[symbol],
+                                   "set_by": None, "overrides": []})
+                if not args.json:
+                    print(f"{symbol} = {final_config[symbol] or 'n'}   (Buildroot default; no layer sets it)")
             else:
                 print(f"{symbol}: not set by any layer", file=sys.stderr)
                 status = 1
+    if args.json:
+        _dump({"values": found_rows})
     return status
+
+
+def _check_package(ctx: Context, notes: list[str]) -> list[str]:
+    """Buildroot's utils/check-package over the packages' buildroot_ext/ (when a tree is at hand)."""
+    from ..core import buildroot, checkpackage
+
+    tree = buildroot.locate(ctx.env)
+    if tree is None:
+        notes.append("check-package skipped: no Buildroot tree (set SKIFF_BUILDROOT_SRC)")
+        return []
+    return checkpackage.run(tree, ctx.index, notes)
 
 
 def cmd_check(args) -> int:
@@ -152,6 +212,7 @@ def cmd_check(args) -> int:
     problems = check_packages(ctx.index, [overrides_dir(ctx.root), ctx.workspace.overrides_dir])
     notes: list[str] = []
     if not args.packages_only:
+        problems += _check_package(ctx, notes)
         selection = _current_selection(ctx)
         if selection:
             problems += check_buildroot(ctx.root, ctx.env, ctx.workspace, selection, ctx.index, notes)

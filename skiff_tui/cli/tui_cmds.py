@@ -11,6 +11,8 @@ def register(sub) -> None:
     p.add_argument("--read-only", action="store_true",
                    help="view only: no configure, compile, edit, clean or flash (for SSH forced commands)")
     p.add_argument("--light", action="store_true", help="start with the light theme")
+    p.add_argument("--container", nargs="?", const="auto", default=None, choices=("auto", "podman", "docker"),
+                   metavar="ENGINE", help="builds run Buildroot in a podman/docker container (as compile --container)")
     p.set_defaults(func=cmd_tui)
 
 
@@ -24,6 +26,8 @@ def cmd_tui(args) -> int:
 
     if args.read_only:
         readonly.set_read_only(True)  # before anything else runs, so every engine write refuses
+    if args.container:
+        os.environ["SKIFF_CONTAINER"] = args.container   # read by the Build section's compile_request
     env = dict(os.environ)
     name = workspace_name(getattr(args, "workspace", None) or env.get("SKIFF_WORKSPACE"))
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

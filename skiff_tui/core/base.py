@@ -46,7 +46,7 @@ def find_skiffos_tree(env: dict[str, str]) -> Path | None:
 
 
 def choose_base(root: Path, env: dict[str, str]) -> Base:
-    own = Base("skiff", paths.configs_dir(root) / BASE_NAMESPACE, None, "")
+    own = Base("skiff", paths.base_configs_dir(root) / BASE_NAMESPACE, None, "")
     wanted = env.get("SKIFF_BASE", "").strip()
     if wanted in ("", "auto"):
         tree = find_skiffos_tree(env)

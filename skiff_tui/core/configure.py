@@ -138,7 +138,7 @@ def plan(root: Path, env: dict[str, str], workspace: Workspace, selection=None, 
     """Everything configure would write, computed without writing anything."""
     selection = selection_for(workspace, env, selection)
     if index is None:
-        index = discover(paths.configs_dir(root), env)
+        index = discover(paths.package_roots(root), env)
     chain = resolve(index, selection)
     base = choose_base(root, env)
     stack = build_stack(root, index, chain, workspace, base)

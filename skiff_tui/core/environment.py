@@ -71,7 +71,7 @@ def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_pa
     """
     env = dict(os.environ if base is None else base)
     ws_dir = str(workspace.dir)
-    base_dir = paths.configs_dir(root) / "base" if base_layers is None else base_layers.dir
+    base_dir = paths.base_configs_dir(root) / "base" if base_layers is None else base_layers.dir
     env.update({
         "SKIFF_ROOT_DIR": str(root),
         "ROOT_DIR": str(root),
@@ -85,7 +85,7 @@ def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_pa
         "SKIFF_FINAL_CONFIG_DIR": str(workspace.final_dir),
         "SKIFF_WS_OVERRIDES_DIR": str(workspace.overrides_dir),
         "SKIFF_OVERRIDES_DIR": str(paths.overrides_dir(root)),
-        "SKIFF_CONFIGS_DIR": str(paths.configs_dir(root)),
+        "SKIFF_CONFIGS_DIR": str(paths.base_configs_dir(root)),  # where the base layer (and its scripts) live
         "SKIFF_BASE_CONFIGS_DIR": str(base_dir),
         # SkiffOS: SKIFF_CONFIG is the resolved chain after configure, SKIFF_CONFIGS the same
         # space-separated; SKIFF_SELECTION keeps what the user typed.

@@ -273,7 +273,7 @@ def workspace_install_set(workspace, env: dict[str, str] | None = None, images: 
     chain = state.get("chain") or []
     dirs: list[Path] = []
     if chain:
-        index = discover(paths.configs_dir(workspace.root), env)
+        index = discover(paths.package_roots(workspace.root), env)
         for name in chain:
             if name in index:
                 dirs.append(index.get(name).path)

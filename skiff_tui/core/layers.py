@@ -102,7 +102,7 @@ class MergedConfig:
 
 
 def build_stack(root: Path, index: PackageIndex, chain: Chain, workspace, base: Base | None = None) -> list[Layer]:
-    base_dir = paths.configs_dir(root) / BASE_NAMESPACE if base is None else base.dir
+    base_dir = paths.base_configs_dir(root) / BASE_NAMESPACE if base is None else base.dir
     label = BASE_NAMESPACE if base is None else base.label
     stack: list[Layer] = []
     if (base_dir / "pre").is_dir():

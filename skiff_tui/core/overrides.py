@@ -605,7 +605,7 @@ def coreyaml_place(root: Path, env: dict[str, str], workspace: Workspace, target
     except SkiffError as exc:
         note = f"the workspace's chain is not known ({exc.message}); using skiff/core's default"
         try:
-            pkg = discover(paths.configs_dir(root), env).get("skiff/core")
+            pkg = discover(paths.package_roots(root), env).get("skiff/core")
         except (SkiffError, AttributeError, KeyError):
             pkg = None
         if pkg is not None and (Path(pkg.path) / LAYER_FILE).is_file():

@@ -219,16 +219,18 @@ def extra_roots(env: dict[str, str]) -> list[Path]:
     return [Path(p).expanduser() for p in value.split(":") if p.strip()]
 
 
-def discover(configs_dir: Path, env: dict[str, str] | None = None) -> PackageIndex:
-    """Every package, first definition winning: env var, then extra roots in order, then configs/."""
+def discover(configs_dirs: Path | list[Path], env: dict[str, str] | None = None) -> PackageIndex:
+    """Every package, first definition winning: env var, then extra roots in order, then the
+    configs directories in order (the project's, then the library: see paths.package_roots)."""
     env = dict(os.environ) if env is None else env
+    own = [configs_dirs] if isinstance(configs_dirs, Path) else list(configs_dirs)
     warnings: list[str] = []
     sources: dict[str, tuple[Path, str]] = {}
-    roots = extra_roots(env) + [configs_dir]
+    roots = extra_roots(env) + own
     for root in roots:
-        label = "configs" if root == configs_dir else f"extra:{root}"
+        label = "configs" if root in own else f"extra:{root}"
         for name, path in _scan_root(root, warnings).items():
-            if root == configs_dir and name.split("/")[0] == BASE_NAMESPACE:
+            if root in own and name.split("/")[0] == BASE_NAMESPACE:
                 continue
             sources.setdefault(name, (path, label))
 

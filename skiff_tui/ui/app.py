@@ -139,7 +139,7 @@ class SkiffApp(App[None]):
         index = None
         selection: list[str] = []
         try:
-            index = discover(paths.configs_dir(self.root), self.env)
+            index = discover(paths.package_roots(self.root), self.env)
         except SkiffError as exc:
             error = exc
         try:

@@ -66,7 +66,7 @@ class Engine:
 
     def __init__(self, tree: Path, root: Path, golden: dict):
         self.tree, self.root, self.golden = tree, root, golden
-        (root / "configs").mkdir(parents=True)
+        (root / "configs" / "base").mkdir(parents=True)  # its own (empty) base layer: no library base
         for variant in golden["overrides"]:
             make_tree.write_overrides(root, variant, golden["workspace"])
         self.workspace = Workspace(root, golden["workspace"])

@@ -45,7 +45,7 @@ def skiff(root: Path, tree: Path, config: str | None, *args: str) -> str:
 
 def make_root(tmp_path: Path, g: dict) -> Path:
     root = tmp_path / "root"
-    (root / "configs").mkdir(parents=True)
+    (root / "configs" / "base").mkdir(parents=True)  # its own (empty) base layer: no library base
     for variant in g["overrides"]:
         make_tree.write_overrides(root, variant, g["workspace"])
     return root

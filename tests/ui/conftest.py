@@ -51,6 +51,7 @@ def make_tree(root: Path) -> Path:
     for name, (desc, deps, files) in PACKAGES.items():
         write_package(configs, name, desc, deps, files)
     (root / "workspaces").mkdir(parents=True, exist_ok=True)
+    (configs / "base").mkdir()  # its own (empty) base layer: the library shipping with skiff stays out
     return root
 
 

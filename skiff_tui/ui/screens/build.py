@@ -48,13 +48,20 @@ def compile_request(root: Path, env: dict[str, str], workspace: Workspace, index
     target = build_target(result.plan, env)
     argv = make_argv(result.plan, workspace, *([target] if target else []))
     child_env = make_env(command_env(root, env, workspace, result.plan))
+    from ...core import container
+    choice = container.requested(env)
+    if choice is not None:   # SKIFF_CONTAINER / `skiff tui --container`: the same wrapping as the CLI's
+        build_argv = container.wrap(argv, root=root, env=child_env, workspace=workspace, plan=result.plan,
+                                    choice=choice, log=log)
+    else:
+        build_argv = argv
     total = None
     try:
         log("counting packages (make show-info, cached per .config)…")
         total = engine.show_info_total(workspace, make_argv(result.plan, workspace), child_env)
     except (SkiffError, ValueError):
         total = None
-    return BuildRequest(argv, child_env, list(result.chain.names), target or "all", total)
+    return BuildRequest(build_argv, child_env, list(result.chain.names), target or "all", total)
 
 
 def short_chain(chain: list[str], limit: int = 40) -> str:

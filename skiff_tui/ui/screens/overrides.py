@@ -352,7 +352,9 @@ class OverridesScreen(EditorScreen):
             self.notify(str(exc), severity="error")
             return False
         editor = self.query_one("#ov-editor", TextArea)
-        editor.language = ov.syntax_for(path)
+        language = ov.syntax_for(path)
+        # Only the grammars skiff depends on are installed (see pyproject.toml); others: plain text.
+        editor.language = language if language in editor.available_languages else None
         editor.load_text(text)
         editor.read_only = self.read_only
         self.open_path, self.open_text = path, text
