@@ -126,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = int(args.func(args) or 0)
     except SkiffError as exc:
-        _print_error(lambda: output.error(str(exc)))
+        message = str(exc)
+        _print_error(lambda: output.error(message))
         return 2
     except KeyboardInterrupt:
         _print_error(lambda: print("skiff: interrupted", file=sys.stderr))
