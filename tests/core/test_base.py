@@ -106,3 +106,15 @@ def test_skiffs_own_base_lets_a_package_turn_the_cpio_root_off(skiff_root, tmp_p
     br = p.merged.buildroot
     assert br.value("BR2_TARGET_ROOTFS_CPIO") is None and br.final("BR2_TARGET_ROOTFS_CPIO").origin.layer == "board/squash"
     assert br.value("BR2_INIT_SYSTEMD") == "y" and br.final("BR2_INIT_SYSTEMD").origin.layer == "base/post"
+
+
+def test_the_base_choice_is_resumed_like_the_extra_configs_path(sos):
+    from skiff_tui.core.configure import with_saved_paths
+    root, tree = sos
+    ws = Workspace(root, "default")
+    ws.save_state({"selection": ["board/x"], "extra_configs_path": [str(tree / "configs")], "base_setting": "skiff"})
+    env = with_saved_paths(ws, {})
+    assert env["SKIFF_BASE"] == "skiff" and choose_base(root, env).kind == "skiff"
+    assert with_saved_paths(ws, {"SKIFF_BASE": "auto"})["SKIFF_BASE"] == "auto"  # yours wins
+    ws.save_state({"selection": ["board/x"], "extra_configs_path": [str(tree / "configs")], "base_setting": ""})
+    assert "SKIFF_BASE" not in with_saved_paths(ws, {})
