@@ -66,8 +66,8 @@ class ConfigureResult:
 
 
 def with_saved_paths(workspace: Workspace, env: dict[str, str]) -> dict[str, str]:
-    """env, plus the workspace's saved SKIFF_EXTRA_CONFIGS_PATH when the variable is unset, so
-    `compile` (and show, cmd, the TUI) resume with the package roots configure used (SPEC §3)."""
+    """env, plus the workspace's saved SKIFF_EXTRA_CONFIGS_PATH and SKIFF_BASE where unset, so
+    `compile` (and show, cmd, the TUI) resume with the package roots and base configure used (SPEC §3)."""
     if env.get("SKIFF_EXTRA_CONFIGS_PATH") and env.get("SKIFF_BASE"):
         return env
     try:
