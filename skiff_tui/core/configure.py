@@ -70,16 +70,22 @@ class ConfigureResult:
 
 
 def with_saved_paths(workspace: Workspace, env: dict[str, str]) -> dict[str, str]:
-    """env, plus the workspace's saved SKIFF_EXTRA_CONFIGS_PATH when the variable is unset, so
-    `compile` (and show, cmd, the TUI) resume with the package roots configure used (SPEC §3)."""
-    if env.get("SKIFF_EXTRA_CONFIGS_PATH"):
+    """env, plus the workspace's saved SKIFF_EXTRA_CONFIGS_PATH and SKIFF_BASE where unset, so
+    `compile` (and show, cmd, the TUI) resume with the package roots and base configure used (SPEC §3)."""
+    if env.get("SKIFF_EXTRA_CONFIGS_PATH") and env.get("SKIFF_BASE"):
         return env
     try:
         state = workspace.load_state() or {}
     except WorkspaceError:
         return env
+    out = env
     roots = state.get("extra_configs_path") or []
-    return dict(env, SKIFF_EXTRA_CONFIGS_PATH=":".join(roots)) if roots else env
+    if roots and not env.get("SKIFF_EXTRA_CONFIGS_PATH"):
+        out = dict(out, SKIFF_EXTRA_CONFIGS_PATH=":".join(roots))
+    # The base choice made at configure time (SKIFF_BASE) sticks the same way.
+    if state.get("base_setting") and not env.get("SKIFF_BASE"):
+        out = dict(out, SKIFF_BASE=state["base_setting"])
+    return out
 
 
 def saved_selection(workspace: Workspace) -> list[str] | None:
@@ -333,6 +339,7 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
     workspace.save_state({
         "selection": p.selection, "chain": p.chain.names,
         "extra_configs_path": [str(r) for r in extra_roots(env)],
+        "base_setting": env.get("SKIFF_BASE", ""),
         "digest": p.digest, "kconfig_digest": kdigest, "configured_at": time.time(),
         "buildroot": str(p.buildroot_src), "version": __version__,
         "cflags": p.merged.buildroot.value("BR2_TARGET_OPTIMIZATION"),

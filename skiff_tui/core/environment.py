@@ -7,7 +7,6 @@ is in docs/from-skiffos.md ("Variables hooks and commands see").
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import sys
 from pathlib import Path
@@ -55,7 +54,7 @@ def command_variables(pkg: Package) -> dict[str, str]:
         f"SKIFF_{full}_COMMAND_PATHS": " ".join(f"{pkg.path}/extensions/" for _ in pkg.commands),
     }
     for cmd in pkg.commands:
-        out[f"SKIFF_{full}_COMMAND_{re.sub(r'-', '_', cmd.name.upper())}_DESCRIP"] = cmd.description
+        out[f"SKIFF_{full}_COMMAND_{cmd.name.upper().replace('-', '_')}_DESCRIP"] = cmd.description
     return out
 
 

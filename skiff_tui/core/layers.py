@@ -221,7 +221,9 @@ def _apply_generated(merged: MergedConfig) -> None:
 
 def placeholder_values(merged: MergedConfig, version: str, commit: str) -> dict[str, str]:
     """What each REPLACEME_<WHAT> token stands for, as SkiffOS's configure step fills them."""
-    joined = lambda items: " ".join(map(str, items))  # noqa: E731
+    def joined(items) -> str:
+        return " ".join(map(str, items))
+
     return {
         # Longest first: REPLACEME_SKIFF_VERSION is a prefix of REPLACEME_SKIFF_VERSION_COMMIT.
         "REPLACEME_SKIFF_VERSION_COMMIT": commit,

@@ -63,11 +63,11 @@ echo "exit=$?"
 """
 
 
-@pytest.fixture
-def booted(tmp_path) -> dict:
+def boot(tmp_path: Path, hooks: dict[str, tuple[str, int]], dirs: tuple[str, ...] = ()) -> dict:
+    """Run skiff-init in the sandbox with these hook files (path under scripts/ -> text, mode)."""
     root = tmp_path / "sysroot"
     for d in ("usr", "dev", "proc", "tmp", "stub", "persist-src", "etc/ssh", "etc/NetworkManager", "root",
-              "var/log"):
+              "var/log", *dirs):
         (root / d).mkdir(parents=True, exist_ok=True)
     for link in ("bin", "sbin", "lib", "lib64"):
         if Path("/" + link).is_symlink():
@@ -85,7 +85,7 @@ def booted(tmp_path) -> dict:
     scripts = root / "opt" / "skiff" / "scripts"
     scripts.mkdir(parents=True)
     shutil.copy(SCRIPTS / "skiff-init.sh", scripts / "skiff-init.sh")
-    for rel, (text, mode) in HOOKS.items():
+    for rel, (text, mode) in hooks.items():
         path = scripts / rel
         path.parent.mkdir(exist_ok=True)
         path.write_text(text)
@@ -93,8 +93,14 @@ def booted(tmp_path) -> dict:
     proc = subprocess.run(["unshare", "--mount", "--uts", "--propagation", "private", "bash", "-c", SANDBOX,
                            "sandbox", str(root)], capture_output=True, text=True, timeout=120)
     assert "exit=0" in proc.stdout, proc.stdout + proc.stderr
+    order = root / "order.log"
     return {"root": root, "out": proc.stdout + proc.stderr,
-            "order": (root / "order.log").read_text().splitlines()}
+            "order": order.read_text().splitlines() if order.exists() else []}
+
+
+@pytest.fixture
+def booted(tmp_path) -> dict:
+    return boot(tmp_path, HOOKS)
 
 
 def test_hooks_run_at_skiffos_points_in_skiffos_order(booted):
@@ -120,3 +126,29 @@ def test_pre_hook_variables_steer_the_real_mounts(booted):
     env = dict(line.split("=", 1) for line in (root / "etc" / "skiff" / "env").read_text().splitlines())
     assert env["ROOTFS_DEVICE"] == "/mnt/persist/rootfs" and env["KEYS_PERSIST"] == "/mnt/persist/skiff/keys"
     assert "mounted /persist-src on /mnt/persist" in booted["out"]
+
+
+SKIFFOS = Path(os.environ.get("SKIFFOS_DIR", "/tmp/skiffos"))
+
+
+@pytest.mark.skipif(not (SKIFFOS / "configs" / "browser" / "v86").is_dir(),
+                    reason=f"needs a SkiffOS checkout at {SKIFFOS} (set SKIFFOS_DIR)")
+@pytest.mark.skipif(shutil.which("jq") is None, reason="SkiffOS's docker hook runs jq (Debian package jq)")
+def test_skiffos_own_boot_hooks_run_unchanged(tmp_path):
+    """SkiffOS's v86 pre-hook (persist, rootfs and boot from directories, by --rbind) and its
+    apps/docker mount-all.d script, copied from the checkout into the sandbox, under skiff-init."""
+    scripts = SKIFFOS / "configs"
+    pre = scripts / "browser/v86/root_overlay/opt/skiff/scripts/mount-all.pre.d/00skiff-v86-mounts.sh"
+    docker = scripts / "apps/docker/root_overlay/opt/skiff/scripts/mount-all.d/02-skiff-apps-docker.sh"
+    result = boot(tmp_path, {"mount-all.pre.d/00skiff-v86-mounts.sh": (pre.read_text(), 0o644),
+                             "mount-all.d/02-skiff-apps-docker.sh": (docker.read_text(), 0o755)},
+                  dirs=("persist", "boot", "etc/docker"))
+    root = result["root"]
+    out = result["out"]
+    assert "mounted /persist on /mnt/persist" in out and "mounted /boot on /mnt/rootfs" in out
+    assert "boot is at /mnt/boot" in out                      # MOUNT_BOOT_DEVICE=true in the pre-hook
+    assert (root / "persist" / "skiff" / "hostname").is_file()  # written through the --rbind mount
+    assert (root / "persist" / "skiff" / "docker").is_dir()     # SkiffOS's script found SKIFF_PERSIST
+    daemon = (root / "etc" / "docker" / "daemon.json").read_text()
+    assert '"containerd-snapshotter": true' in daemon
+    assert "failed; continuing" not in out

@@ -100,7 +100,10 @@ def test_skiffs_own_base_lets_a_package_turn_the_cpio_root_off(skiff_root, tmp_p
     """The library's base/post keeps merged /usr, but neither the cpio format nor the init system
     (base/pre's systemd stays a default a board may replace)."""
     from skifftest import REPO
-    (skiff_root / "configs" / "base").symlink_to(REPO / "configs" / "base")
+    base = skiff_root / "configs" / "base"
+    if base.is_dir() and not base.is_symlink() and not any(base.iterdir()):
+        base.rmdir()   # the fixture's empty stand-in base
+    base.symlink_to(REPO / "configs" / "base")
     write_package(tmp_path / "extra", "board/squash", files={"buildroot/t": "# BR2_TARGET_ROOTFS_CPIO is not set\n"})
     p = plan(skiff_root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tmp_path / "extra")}, Workspace(skiff_root, "default"),
              "board/squash")
@@ -108,3 +111,15 @@ def test_skiffs_own_base_lets_a_package_turn_the_cpio_root_off(skiff_root, tmp_p
     assert br.value("BR2_TARGET_ROOTFS_CPIO") is None and br.final("BR2_TARGET_ROOTFS_CPIO").origin.layer == "board/squash"
     assert br.value("BR2_INIT_SYSTEMD") == "y" and br.final("BR2_INIT_SYSTEMD").origin.layer == "base/pre"
     assert br.final("BR2_ROOTFS_MERGED_USR").origin.layer == "base/post"
+
+
+def test_the_base_choice_is_resumed_like_the_extra_configs_path(sos):
+    from skiff_tui.core.configure import with_saved_paths
+    root, tree = sos
+    ws = Workspace(root, "default")
+    ws.save_state({"selection": ["board/x"], "extra_configs_path": [str(tree / "configs")], "base_setting": "skiff"})
+    env = with_saved_paths(ws, {})
+    assert env["SKIFF_BASE"] == "skiff" and choose_base(root, env).kind == "skiff"
+    assert with_saved_paths(ws, {"SKIFF_BASE": "auto"})["SKIFF_BASE"] == "auto"  # yours wins
+    ws.save_state({"selection": ["board/x"], "extra_configs_path": [str(tree / "configs")], "base_setting": ""})
+    assert "SKIFF_BASE" not in with_saved_paths(ws, {})
