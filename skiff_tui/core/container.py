@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
+from . import paths, readonly
 from .errors import SkiffError
 from .fragments import unquote
 
@@ -162,6 +162,7 @@ def run_argv(engine_path: str, tag: str, argv: list[str], *, mounts: list[Mount]
     return [*out, tag, *argv]
 
 
+@readonly.mutating("building in a container")
 def wrap(argv: list[str], *, root: Path, env: dict[str, str], workspace, plan, choice: str,
          interactive: bool = False, log=print) -> list[str]:
     """The host command that runs `argv` (a make command line) in the build container: the one

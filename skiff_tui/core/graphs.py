@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from . import readonly
+
 FORMATS = ("pdf", "svg", "png")
 
 
@@ -43,6 +45,7 @@ def missing_tools(build_graphs: bool, path: str | None = None) -> list[tuple[str
     return missing
 
 
+@readonly.mutating("drawing Buildroot's graphs")
 def python_first(env: dict[str, str], python: str, scratch: Path) -> dict[str, str]:
     """env whose `python3` is `python` (graph-build-time runs `python3` from PATH, and skiff's own
     interpreter, first on PATH for hooks, usually has no matplotlib)."""

@@ -44,9 +44,9 @@ def init_project(directory: Path) -> tuple[Path, bool]:
             (directory / sub).mkdir(parents=True, exist_ok=True)
         for name, text in READMES.items():
             if not (directory / name).exists():
-                atomic.write_text(directory / name, text)
+                atomic.write_text(directory / name, text, within=directory)
         if not (directory / ".gitignore").exists():
-            atomic.write_text(directory / ".gitignore", GITIGNORE)
+            atomic.write_text(directory / ".gitignore", GITIGNORE, within=directory)
     except OSError as exc:
         raise SkiffError(f"cannot create the project: {exc.strerror}", path=exc.filename or directory,
                          hint="choose a directory you can write to") from None
