@@ -70,16 +70,6 @@ def _configured(ctx: Context, lock_held: bool):
     return result
 
 
-def _host_tools_ok() -> None:
-    from ..core.buildroot import missing_host_tools
-    from ..core.errors import BuildrootError
-
-    missing = missing_host_tools()
-    if missing:
-        raise BuildrootError(f"host tools missing for a Buildroot build: {', '.join(missing)}",
-                             hint="install them, e.g. apt-get install " + " ".join(missing))
-
-
 def _run_target(ctx: Context, result, target: str | None) -> int:
     from ..core.build import run_build
     from ..core.configure import command_env, make_argv
@@ -99,6 +89,8 @@ def _run_target(ctx: Context, result, target: str | None) -> int:
             print(f"skiff: build failed {where}", file=sys.stderr)
             for line in failure.get("lines", [])[:10]:
                 print(f"  {line}", file=sys.stderr)
+            if failure.get("hint"):
+                print(f"  {failure['hint']}", file=sys.stderr)
             for action in failure.get("next_actions", []):
                 print(f"  next: {action}", file=sys.stderr)
         print(f"skiff: build {record.status} (log: {record.log_path})", file=sys.stderr)
@@ -109,8 +101,10 @@ def _run_target(ctx: Context, result, target: str | None) -> int:
 def cmd_compile(args) -> int:
     from ..core.configure import build_target
 
+    from ..core.buildroot import require_host_tools
+
     ctx = context(args)
-    _host_tools_ok()
+    require_host_tools(ctx.env)
     with ctx.workspace.lock():
         result = _configured(ctx, lock_held=True)
         return _run_target(ctx, result, build_target(result.plan, ctx.env))

@@ -133,6 +133,8 @@ def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
         if rec.status == build.FAILED and rec.failure:
             f = rec.failure
             err.write(f"skiff: build {rec.id} failed in {f.get('package') or '?'} ({f.get('step') or '?'})\n")
+            if f.get("hint"):
+                err.write(f"  {f['hint']}\n")
             for action in f.get("next_actions", []):
                 err.write(f"  next: {action}\n")
         elif rec.status != build.RUNNING:

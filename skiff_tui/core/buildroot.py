@@ -116,8 +116,17 @@ def run_make(argv: list[str], env: dict[str, str], *, what: str) -> str:
     return result.stdout
 
 
-def missing_host_tools() -> list[str]:
-    return [tool for tool in HOST_TOOLS if shutil.which(tool) is None]
+def missing_host_tools(path: str | None = None) -> list[str]:
+    return [tool for tool in HOST_TOOLS if shutil.which(tool, path=path) is None]
+
+
+def require_host_tools(env: dict[str, str] | None = None) -> None:
+    """The check every build runs first (`skiff compile` and the TUI's Start): Buildroot's own
+    dependency check comes only after minutes of work."""
+    missing = missing_host_tools((env or {}).get("PATH"))
+    if missing:
+        raise BuildrootError(f"host tools missing for a Buildroot build: {', '.join(missing)}",
+                             hint="install them, e.g. apt-get install " + " ".join(missing))
 
 
 # --- .config files -------------------------------------------------------------------------------

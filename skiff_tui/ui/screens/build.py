@@ -41,9 +41,10 @@ class BuildRequest:
 def compile_request(root: Path, env: dict[str, str], workspace: Workspace, index=None,
                     log: Callable[[str], None] = lambda m: None) -> BuildRequest:
     """What `skiff compile` runs, for the TUI (call it with the workspace lock held)."""
-    from ...core.buildroot import make_env
+    from ...core.buildroot import make_env, require_host_tools
     from ...core.configure import build_target, command_env, configure, make_argv
 
+    require_host_tools(env)
     result = configure(root, env, workspace, index=index, locked=True, log=log)
     target = build_target(result.plan, env)
     argv = make_argv(result.plan, workspace, *([target] if target else []))
@@ -72,6 +73,8 @@ def failure_markup(failure: dict) -> str:
     if failure.get("make_error"):
         out.append(f"[dim]{escape(failure['make_error'])}[/]")
     actions = failure.get("next_actions") or []
+    if failure.get("hint"):
+        out.append(f"[yellow]{escape(failure['hint'])}[/]")
     if actions:
         out.append("Next: " + "   ".join(f"[b]{escape(a)}[/]" for a in actions))
     others = [f for f in failure.get("failures", []) if f.get("package") != failure.get("package")]
@@ -180,11 +183,22 @@ class BuildScreen(Screen):
         self.refresh_bindings()
 
     def action_cancel(self) -> None:
+        """Ask first: a build may have run for hours (Buildroot's stamps keep finished steps)."""
         run = self._run
         if self.read_only or run is None:
             return
-        self.notify("cancelling: SIGINT to the build, then SIGTERM/SIGKILL if it lingers")
-        self._cancel_build(run)
+        from ..widgets.dialogs import Choice, ChoiceModal
+
+        def answered(choice: str | None) -> None:
+            if choice == "cancel" and run.active:
+                self.notify("cancelling: SIGINT to the build, then SIGTERM/SIGKILL if it lingers")
+                self._cancel_build(run)
+
+        self.app.push_screen(ChoiceModal("Cancel the running build?", [
+            Choice("keep", "Keep building", "primary", "k"),
+            Choice("cancel", "Cancel the build", "error", "c")],
+            f"{run.describe()}\nBuildroot's stamps keep the finished steps: starting again resumes.",
+            focus="keep"), answered)
 
     def action_latest(self) -> None:
         self._pinned = False
@@ -285,7 +299,7 @@ class BuildScreen(Screen):
 
         cmds = [PaletteCommand("Start a build", "compile the workspace (what `skiff compile` runs)", self.action_start,
                                mutating=True, action="start"),
-                PaletteCommand("Cancel the build", "SIGINT to the build, then SIGTERM/SIGKILL", self.action_cancel,
+                PaletteCommand("Cancel the build…", "asks first; SIGINT to the build, then SIGTERM/SIGKILL", self.action_cancel,
                                mutating=True, action="cancel"),
                 PaletteCommand("Show the latest build", "follow the newest build of this workspace",
                                self.action_latest, action="latest")]
