@@ -100,6 +100,7 @@ class BuildScreen(Screen):
         Binding("s", "start", "Start", id="skiff.build.start"),
         Binding("x", "cancel", "Cancel", id="skiff.build.cancel"),
         Binding("l", "latest", "Latest", id="skiff.build.latest"),
+        Binding("t", "times", "Times", id="skiff.build.times"),
     ]
     MUTATING = ("start", "cancel")
 
@@ -199,6 +200,15 @@ class BuildScreen(Screen):
             Choice("cancel", "Cancel the build", "error", "c")],
             f"{run.describe()}\nBuildroot's stamps keep the finished steps: starting again resumes.",
             focus="keep"), answered)
+
+    def action_times(self) -> None:
+        """The chart of which packages took the shown build's time."""
+        from .build_times import BuildTimesScreen
+
+        if self.record is None:
+            self.notify("no build to chart yet", severity="warning")
+            return
+        self.app.push_screen(BuildTimesScreen(self.workspace, self.record))
 
     def action_latest(self) -> None:
         self._pinned = False
@@ -302,6 +312,8 @@ class BuildScreen(Screen):
                 PaletteCommand("Cancel the build…", "asks first; SIGINT to the build, then SIGTERM/SIGKILL", self.action_cancel,
                                mutating=True, action="cancel"),
                 PaletteCommand("Show the latest build", "follow the newest build of this workspace",
-                               self.action_latest, action="latest")]
+                               self.action_latest, action="latest"),
+                PaletteCommand("Chart the build's times", "which packages took the time (build-time.log)",
+                               self.action_times, action="times")]
         cmds += [PaletteCommand(t, h, cb, action=a) for t, h, cb, a in self.query_one(LogViewer).palette_entries()]
         return cmds

@@ -117,6 +117,7 @@ class LogsScreen(Screen):
         Binding("enter", "open", "Open log", id="skiff.logs.open"),
         Binding("r", "refresh", "Refresh", id="skiff.logs.refresh"),
         Binding("o", "open_file", "Open file", id="skiff.logs.open_file"),
+        Binding("t", "times", "Times", id="skiff.logs.times"),
     ]
 
     def __init__(self, workspace: Workspace, read_only: bool = False) -> None:
@@ -194,6 +195,13 @@ class LogsScreen(Screen):
         if rec is not None:
             self.app.push_screen(LogScreen(rec, self.workspace))
 
+    def action_times(self) -> None:
+        from .build_times import BuildTimesScreen
+
+        rec = self._selected()
+        if rec is not None:
+            self.app.push_screen(BuildTimesScreen(self.workspace, rec))
+
     def action_open_file(self) -> None:
         open_log_file_dialog(self.app, self.workspace.root)
 
@@ -208,4 +216,7 @@ class LogsScreen(Screen):
         if rec is not None:
             cmds.append(PaletteCommand(f"Open the log of build {rec.id}", "in the log viewer", self.action_open,
                                        action="open"))
+            cmds.append(PaletteCommand(f"Chart the times of build {rec.id}",
+                                       "which packages took the time (build-time.log)", self.action_times,
+                                       action="times"))
         return cmds
