@@ -50,12 +50,31 @@ def _report(result, workspace, out=sys.stdout) -> None:
               file=out)
 
 
+def fetch_progress_bar(out=sys.stderr, width: int = 30):
+    """git's progress on one rewritten terminal line (a bar per phase); None when `out` is not a
+    terminal (then the fetch logs a few plain lines instead)."""
+    if not out.isatty():
+        return None
+    state = {"phase": None}
+
+    def show(p) -> None:
+        if state["phase"] not in (None, p.phase):
+            out.write("\n")
+        state["phase"] = p.phase
+        filled = p.percent * width // 100
+        out.write(f"\rskiff: fetching Buildroot [{'#' * filled}{'-' * (width - filled)}] {p.line()}\x1b[K")
+        if p.percent >= 100 and p.phase == "Updating files":
+            out.write("\n")
+        out.flush()
+    return show
+
+
 def cmd_configure(args) -> int:
     from ..core.configure import configure
 
     ctx = context(args)
     result = configure(ctx.root, ctx.env, ctx.workspace, args.selection, index=ctx.index, force=args.force,
-                       log=lambda m: print(m, file=sys.stderr))
+                       log=lambda m: print(m, file=sys.stderr), progress=fetch_progress_bar())
     _report(result, ctx.workspace)
     return 0
 
@@ -64,7 +83,7 @@ def _configured(ctx: Context, lock_held: bool):
     from ..core.configure import configure
 
     result = configure(ctx.root, ctx.env, ctx.workspace, index=ctx.index, locked=lock_held,
-                       log=lambda m: print(m, file=sys.stderr))
+                       log=lambda m: print(m, file=sys.stderr), progress=fetch_progress_bar())
     if not result.skipped:
         _report(result, ctx.workspace, out=sys.stderr)
     return result

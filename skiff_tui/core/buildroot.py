@@ -55,8 +55,11 @@ def locate(env: dict[str, str]) -> Path | None:
     return None
 
 
-def obtain(env: dict[str, str], *, log=print) -> Path:
-    """Clone the pinned release into the cache, verify the commit, then move it into place atomically."""
+def obtain(env: dict[str, str], *, log=print, progress=None) -> Path:
+    """Clone the pinned release into the cache, verify the commit, then move it into place atomically.
+
+    `progress` gets git's progress (core.gitprogress.GitProgress) as the clone goes; without it,
+    `log` gets a line when a phase starts and every 25 % of the download."""
     found = locate(env)
     if found is not None:
         return found
@@ -67,10 +70,12 @@ def obtain(env: dict[str, str], *, log=print) -> Path:
         log(f"skiff: fetching Buildroot {VERSION} into {dest} (once)")
         git = ["git", "-c", "advice.detachedHead=false"]
         url = env.get("SKIFF_BUILDROOT_GIT_URL", GIT_URL)  # a mirror; the commit check still applies
-        result = subprocess.run([*git, "clone", "--quiet", "--depth", "1", "--branch", VERSION, url, str(tmp)],
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        from . import gitprogress
+
+        code, other = gitprogress.run([*git, "clone", "--progress", "--depth", "1", "--branch", VERSION, url,
+                                       str(tmp)], progress or _progress_to_log(log))
+        if code != 0:
+            reason = (other or ["no output"])[-1]
             raise BuildrootError(f"could not fetch Buildroot {VERSION}: {reason}",
                                  hint="set SKIFF_BUILDROOT_SRC to an existing Buildroot checkout")
         head = subprocess.run(["git", "-C", str(tmp), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -80,6 +85,18 @@ def obtain(env: dict[str, str], *, log=print) -> Path:
         return dest
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _progress_to_log(log):
+    """git's progress as a few log lines: each phase once, the download every 25 %."""
+    said: set[tuple[str, int]] = set()
+
+    def report(p) -> None:
+        step = p.percent // 25 * 25 if p.phase == "Receiving objects" else (0 if p.percent < 100 else 100)
+        if (p.phase, step) not in said:
+            said.add((p.phase, step))
+            log(f"skiff: fetching Buildroot: {p.line()}")
+    return report
 
 
 def tree_version(tree: Path) -> str | None:

@@ -215,12 +215,12 @@ def choice_overrides(p: Plan, config: dict[str, str | None], choices: list[list[
 
 def configure(root: Path, env: dict[str, str], workspace: Workspace, selection=None, *,
               index: PackageIndex | None = None, force: bool = False, locked: bool = False,
-              log=lambda msg: None) -> ConfigureResult:
+              log=lambda msg: None, progress=None) -> ConfigureResult:
     p = plan(root, env, workspace, selection, index=index)
     if not force and is_up_to_date(p, workspace):
         return ConfigureResult(plan=p, skipped=True)
     if p.buildroot_src is None:
-        p.buildroot_src = buildroot.obtain(env, log=log)
+        p.buildroot_src = buildroot.obtain(env, log=log, progress=progress)
         p.digest = _digest(p.selection, p.chain, p.stack, env, p.buildroot_src)
     lock = None if locked else workspace.lock().acquire()
     try:

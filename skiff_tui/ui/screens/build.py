@@ -39,13 +39,13 @@ class BuildRequest:
 
 
 def compile_request(root: Path, env: dict[str, str], workspace: Workspace, index=None,
-                    log: Callable[[str], None] = lambda m: None) -> BuildRequest:
+                    log: Callable[[str], None] = lambda m: None, progress=None) -> BuildRequest:
     """What `skiff compile` runs, for the TUI (call it with the workspace lock held)."""
     from ...core.buildroot import make_env, require_host_tools
     from ...core.configure import build_target, command_env, configure, make_argv
 
     require_host_tools(env)
-    result = configure(root, env, workspace, index=index, locked=True, log=log)
+    result = configure(root, env, workspace, index=index, locked=True, log=log, progress=progress)
     target = build_target(result.plan, env)
     argv = make_argv(result.plan, workspace, *([target] if target else []))
     child_env = make_env(command_env(root, env, workspace, result.plan))
@@ -126,6 +126,7 @@ class BuildScreen(Screen):
         self._pinned = build_id is not None
         self._had_run = False
         self._last_scan = 0.0
+        self._fetching = None         # git's progress of the first Buildroot fetch, while preparing
 
     def compose(self) -> ComposeResult:
         from . import compose_chrome
@@ -225,8 +226,15 @@ class BuildScreen(Screen):
         if self._root is not None and self._env is not None:
             app = self.app
             return compile_request(self._root, self._env, self.workspace, self._index,
-                                   log=lambda m: app.call_from_thread(app.notify, m))
+                                   log=lambda m: app.call_from_thread(app.notify, m),
+                                   progress=lambda p: app.call_from_thread(self.show_fetch_progress, p))
         raise SkiffError("this screen was given no build command")
+
+    def show_fetch_progress(self, progress) -> None:
+        """The first Buildroot fetch (git clone) on the progress bar while the build prepares."""
+        self._fetching = progress
+        if self.record is None:
+            self._show(None)
 
     @work(thread=True, group="build-cancel")
     def _cancel_build(self, run) -> None:
@@ -269,8 +277,13 @@ class BuildScreen(Screen):
             preparing = self._run is not None
             title.update(f"[b]Build[/] · workspace {escape(self.workspace.name)} · "
                          f"{'preparing (configure, counting packages)…' if preparing else 'no builds yet'}{ro}")
-            info.update("" if self.read_only or preparing else "press s to start a build")
-            bar.update(total=None, progress=0)
+            fetching = self._fetching if preparing else None
+            if fetching is not None:
+                info.update(escape(f"fetching Buildroot (once): {fetching.line()}"))
+                bar.update(total=100, progress=fetching.percent)
+            else:
+                info.update("" if self.read_only or preparing else "press s to start a build")
+                bar.update(total=None, progress=0)
             failure.remove_class("-visible")
             return
         self._record_id = rec.id
