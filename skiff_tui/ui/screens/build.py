@@ -101,8 +101,9 @@ class BuildScreen(Screen):
         Binding("x", "cancel", "Cancel", id="skiff.build.cancel"),
         Binding("l", "latest", "Latest", id="skiff.build.latest"),
         Binding("t", "times", "Times", id="skiff.build.times"),
+        Binding("p", "push", "Push", id="skiff.build.push"),
     ]
-    MUTATING = ("start", "cancel")
+    MUTATING = ("start", "cancel", "push")
 
     def __init__(self, workspace: Workspace, read_only: bool = False, start_argv: list[str] | None = None, *,
                  start_env: dict[str, str] | None = None, chain: list[str] | None = None, target: str = "all",
@@ -201,6 +202,14 @@ class BuildScreen(Screen):
             Choice("cancel", "Cancel the build", "error", "c")],
             f"{run.describe()}\nBuildroot's stamps keep the finished steps: starting again resumes.",
             focus="keep"), answered)
+
+    def action_push(self) -> None:
+        """Send this workspace's build to a running device (what `skiff push` does)."""
+        if self.read_only:
+            return
+        from .push import PushScreen
+
+        self.app.push_screen(PushScreen(self.workspace))
 
     def action_times(self) -> None:
         """The chart of which packages took the shown build's time."""
@@ -326,6 +335,8 @@ class BuildScreen(Screen):
                                mutating=True, action="cancel"),
                 PaletteCommand("Show the latest build", "follow the newest build of this workspace",
                                self.action_latest, action="latest"),
+                PaletteCommand("Push the build to a device…", "what `skiff push` does: ssh + rsync to its "
+                               "boot mount, used after a reboot", self.action_push, mutating=True, action="push"),
                 PaletteCommand("Chart the build's times", "which packages took the time (build-time.log)",
                                self.action_times, action="times")]
         cmds += [PaletteCommand(t, h, cb, action=a) for t, h, cb, a in self.query_one(LogViewer).palette_entries()]
