@@ -526,9 +526,15 @@ class SkiffApp(App[None]):
 
     def run_package_command(self, package: str, command: str) -> None:
         """Run a package command: on the terminal if it prompts or attaches a console (the TUI
-        steps aside until it ends), otherwise on the Stack screen with its output in a log pane."""
+        steps aside until it ends), otherwise on the Stack screen with its output in a log pane.
+        The variables it needs (PI_SD …) are asked for first (see command_vars)."""
         if self.read_only:
             return
+        from .command_vars import ask_then_run
+
+        ask_then_run(self, package, command, partial(self._run_package_command, package, command))
+
+    def _run_package_command(self, package: str, command: str) -> None:
         from .screens.stack import takes_terminal
 
         if not takes_terminal(command):
@@ -546,12 +552,13 @@ class SkiffApp(App[None]):
 
     def _run_on_terminal(self, package: str, command: str) -> None:
         from ..core.commands import run_command
+        from .command_vars import command_env
 
         started = time.monotonic()
         try:
             with self.suspend():
                 print(f"skiff: running cmd/{package}/{command} (returns to the TUI when it ends)", flush=True)
-                code = run_command(self.root, self.env, self.workspace, self.index, package, command)
+                code = run_command(self.root, command_env(self), self.workspace, self.index, package, command)
                 # its last lines (an error, a summary) stay readable until the user comes back
                 print(f"\nskiff: cmd/{package}/{command} exited with {code}. Press Enter to return to skiff.",
                       flush=True)

@@ -327,9 +327,10 @@ class StackScreen(SkiffScreen):
     @work(thread=True, exclusive=True, group="command", exit_on_error=False)
     def _run_streamed(self, package: str, command: str) -> int:
         from ...core.commands import stream_command
+        from ..command_vars import command_env
 
         app = self.app
-        return stream_command(app.root, app.env, app.workspace, app.index, package, command,
+        return stream_command(app.root, command_env(app), app.workspace, app.index, package, command,
                               self._pending_lines.append)
 
     def _command_ended(self, worker: Worker) -> None:
