@@ -88,7 +88,7 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
         Binding("N", "previous_match", "Prev match", show=False, id="skiff.logview.previous_match"),
         Binding("g", "top", "Top", show=False, id="skiff.logview.top"),
         Binding("G", "bottom", "Bottom", show=False, id="skiff.logview.bottom"),
-        Binding("y", "copy_lines", "Copy lines", id="skiff.logview.copy_lines"),
+        Binding("y", "copy_lines", "Copy lines", show=False, id="skiff.logview.copy_lines"),
     ]
 
     follow: reactive[bool] = reactive(True)
