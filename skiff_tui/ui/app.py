@@ -273,20 +273,20 @@ class SkiffApp(App[None]):
             pass
 
     # --- builds started here: the status line's mark, and telling when one ends ----------------
-    def _build_changed_from_thread(self, run) -> None:
+    def _build_changed_from_thread(self, run, ended: bool) -> None:
         import threading
 
         if threading.get_ident() == self._thread_id:    # a start, from the UI thread itself
-            self.call_later(self._build_changed, run)
+            self.call_later(self._build_changed, run, ended)
             return
         try:
-            self.call_from_thread(self._build_changed, run)
+            self.call_from_thread(self._build_changed, run, ended)
         except Exception:   # the app is gone: nobody to tell
             pass
 
-    def _build_changed(self, run) -> None:
+    def _build_changed(self, run, ended: bool) -> None:
         self.builds_running = len(self.build_runs.active())
-        if not run.active:
+        if ended:
             from .build_announce import announce_end
 
             announce_end(self, run)

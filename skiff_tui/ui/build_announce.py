@@ -29,7 +29,10 @@ def outcome(run: BuildRun) -> tuple[str, str]:
 
 
 def announce_end(app, run: BuildRun) -> str | None:
-    """Toast + bell + desktop notification; the dialect used for the latter, if any."""
+    """Toast + bell + desktop notification; the dialect used for the latter, if any. A build that
+    never started (preparing failed: already reported; or cancelled by the user) is not announced."""
+    if run.handle is None:
+        return None
     text, severity = outcome(run)
     app.notify(text, title="skiff: build ended", severity=severity, timeout=15, markup=False)
     app.bell()

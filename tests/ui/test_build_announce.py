@@ -80,8 +80,9 @@ async def test_tui_build_runs_the_host_tools_check_of_skiff_compile(make_app, se
         await settle(app, pilot)
         await pilot.press("5", "s")
         await _until(pilot, lambda: any("host tools missing" in n.message for n in app._notifications))
-        message = next(n.message for n in app._notifications if "host tools missing" in n.message)
-        assert all(tool in message for tool in HOST_TOOLS)
+        await pilot.pause(0.2)
+        messages = [n.message for n in app._notifications if "host tools missing" in n.message]
+        assert len(messages) == 1 and all(tool in messages[0] for tool in HOST_TOOLS)
         assert not app.build_runs.active()
 
 
