@@ -15,7 +15,10 @@ from skiff_tui.core.push import parse_rsync_progress
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.ui.screens.build import BuildScreen
 from skiff_tui.ui.screens.push import PushScreen
-from push.test_push import SSHD, device, make_images, sshd  # noqa: F401  (sshd is a fixture)
+from push import test_push as push_tests
+from push.test_push import SSHD, device, make_images
+
+sshd = push_tests.sshd        # the real sshd on loopback, as a fixture of this module too
 
 
 class Host(App):
@@ -82,7 +85,7 @@ async def test_read_only_build_screen_has_no_push(tmp_path):
 
 @pytest.mark.skipif(not (os.path.exists(SSHD) and shutil.which("rsync") and shutil.which("ssh")),
                     reason="needs openssh-server, openssh-client and rsync (CI installs them)")
-async def test_push_from_the_ui_over_real_ssh(tmp_path, sshd):  # noqa: F811
+async def test_push_from_the_ui_over_real_ssh(tmp_path, sshd):
     ws = Workspace(tmp_path, "t")
     make_images(ws.dir, kernel=os.urandom(3 << 20))
     dev = device(tmp_path)
