@@ -79,12 +79,31 @@ def _report(result, workspace, out=sys.stdout) -> None:
               file=out)
 
 
+def fetch_progress_bar(out=sys.stderr, width: int = 30):
+    """git's progress on one rewritten terminal line (a bar per phase); None when `out` is not a
+    terminal (then the fetch logs a few plain lines instead)."""
+    if not out.isatty():
+        return None
+    state = {"phase": None}
+
+    def show(p) -> None:
+        if state["phase"] not in (None, p.phase):
+            out.write("\n")
+        state["phase"] = p.phase
+        filled = p.percent * width // 100
+        out.write(f"\rskiff: fetching Buildroot [{'#' * filled}{'-' * (width - filled)}] {p.line()}\x1b[K")
+        if p.percent >= 100 and p.phase == "Updating files":
+            out.write("\n")
+        out.flush()
+    return show
+
+
 def cmd_configure(args) -> int:
     from ..core.configure import configure
 
     ctx = context(args)
     result = configure(ctx.root, ctx.env, ctx.workspace, args.selection, index=ctx.index, force=args.force,
-                       log=output.info)
+                       log=output.info, progress=fetch_progress_bar())
     if output.verbosity() > output.QUIET:
         _report(result, ctx.workspace)
     return 0
@@ -93,20 +112,11 @@ def cmd_configure(args) -> int:
 def _configured(ctx: Context, lock_held: bool):
     from ..core.configure import configure
 
-    result = configure(ctx.root, ctx.env, ctx.workspace, index=ctx.index, locked=lock_held, log=output.info)
+    result = configure(ctx.root, ctx.env, ctx.workspace, index=ctx.index, locked=lock_held,
+                       log=output.info, progress=fetch_progress_bar())
     if not result.skipped and output.verbosity() > output.QUIET:
         _report(result, ctx.workspace, out=sys.stderr)
     return result
-
-
-def _host_tools_ok() -> None:
-    from ..core.buildroot import missing_host_tools
-    from ..core.errors import BuildrootError
-
-    missing = missing_host_tools()
-    if missing:
-        raise BuildrootError(f"host tools missing for a Buildroot build: {', '.join(missing)}",
-                             hint="install them, e.g. apt-get install " + " ".join(missing))
 
 
 def _run_target(ctx: Context, result, target: str | None) -> int:
@@ -130,6 +140,8 @@ def _run_target(ctx: Context, result, target: str | None) -> int:
             print(f"skiff: {output.paint('build failed', 'error', sys.stderr)} {where}", file=sys.stderr)
             for line in failure.get("lines", [])[:10]:
                 print(f"  {line}", file=sys.stderr)
+            if failure.get("hint"):
+                print(f"  {failure['hint']}", file=sys.stderr)
             for action in failure.get("next_actions", []):
                 print(f"  next: {action}", file=sys.stderr)
         how = " by SIGKILL (out of memory, or someone ran kill -9)" if record.status == "killed" else ""
@@ -157,12 +169,13 @@ def _run_plain(ctx: Context, result, target: str) -> int:
 def cmd_compile(args) -> int:
     from ..core.configure import build_target
 
+    from ..core.buildroot import require_host_tools
     from ..core.container import requested
 
     ctx = context(args)
     _use_container(ctx, args)
     if requested(ctx.env) is None:
-        _host_tools_ok()   # a container brings its own
+        require_host_tools(ctx.env)   # a container brings its own
     with ctx.workspace.lock():
         result = _configured(ctx, lock_held=True)
         return _run_target(ctx, result, build_target(result.plan, ctx.env))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 from .common import add_workspace_arg, context
 
@@ -16,6 +17,8 @@ from .common import add_workspace_arg, context
 def register(sub) -> None:
     p = sub.add_parser("logs", help="print or follow a build log; list past and running builds")
     add_workspace_arg(p)
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="print this log file instead of a build's (with -f: keep printing as it grows)")
     p.add_argument("-f", "--follow", action="store_true",
                    help="keep printing as the build writes, until it ends")
     p.add_argument("--build", "-b", metavar="ID", help="a past build's id (default: the running or latest one)")
@@ -50,8 +53,15 @@ def _table(rows: list[list[str]], out) -> None:
 def cmd_logs(args) -> int:
     from ..core import build
     from ..core.errors import WorkspaceError
-    ctx = context(args)
     out = sys.stdout
+    if getattr(args, "file", None):
+        try:
+            return _print_file(args.file, follow=args.follow, last=args.lines, out=out)
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 0
+    ctx = context(args)
     try:
         if args.list and args.json:
             return _list_json(ctx, args.all, out)
@@ -151,8 +161,45 @@ def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
         if rec.status == build.FAILED and rec.failure:
             f = rec.failure
             err.write(f"skiff: build {rec.id} failed in {f.get('package') or '?'} ({f.get('step') or '?'})\n")
+            if f.get("hint"):
+                err.write(f"  {f['hint']}\n")
             for action in f.get("next_actions", []):
                 err.write(f"  next: {action}\n")
         elif rec.status != build.RUNNING:
             err.write(f"skiff: build {rec.id} {rec.status} after {build.format_duration(rec.duration)}\n")
+    return 0
+
+
+def _print_file(name: str, *, follow: bool, last: int | None, out) -> int:
+    """Any log file: whole, its last N lines, or followed (until interrupted) like tail -f."""
+    from ..core.logindex import LogIndex
+    from ..core.logrange import log_file
+
+    path = log_file(name, Path.cwd())
+    out.flush()
+    sink = out.buffer if hasattr(out, "buffer") else None
+
+    def emit(data: bytes) -> None:
+        if sink is not None:
+            sink.write(data)
+            sink.flush()
+        else:
+            out.write(data.decode("utf-8", "replace"))
+
+    with open(path, "rb") as handle:
+        if last is not None:
+            with LogIndex(path) as index:
+                index.index_now()
+                handle.seek(index.line_start(max(0, index.line_count - max(0, last))))
+        try:
+            while True:
+                data = handle.read(1 << 20)
+                if data:
+                    emit(data)
+                elif not follow:
+                    break
+                else:
+                    time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
     return 0

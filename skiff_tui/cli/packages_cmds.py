@@ -24,6 +24,8 @@ BUILD_COMMANDS = (
 def register(sub) -> None:
     p = sub.add_parser("list", help="packages, the selected chain and commands (what plain `make` shows)")
     add_workspace_arg(p)
+    p.add_argument("query", nargs="*", metavar="WORDS",
+                   help="only packages matching these words (name, alias or description), best match first")
     p.add_argument("--all", action="store_true", help="include unlisted packages")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_list)
@@ -65,6 +67,12 @@ def cmd_list(args) -> int:
     workspace = ctx.workspace.name if ctx.project is not None else None
     chain = resolve(index, selection) if selection else None
     packages = index.listed(include_unlisted=args.all)
+    query = " ".join(getattr(args, "query", None) or [])
+    if query.strip():
+        from ..core.package_search import PackageSearch
+
+        by_name = {p.name: p for p in packages}
+        packages = [by_name[n] for n in PackageSearch(packages).names(query) if n in by_name]
     if args.json:
         json.dump({
             "workspace": workspace,
@@ -74,7 +82,7 @@ def cmd_list(args) -> int:
             "pulled_by": chain.pulled_by if chain else {},
             "notes": chain.notes if chain else [],
             "packages": [{"name": p.name, "description": p.description, "dependencies": list(p.dependencies),
-                          "unlisted": p.unlisted, "source": p.source, "path": str(p.path),
+                          "unlisted": p.unlisted, "aliases": list(p.aliases), "source": p.source, "path": str(p.path),
                           "commands": [{"name": c.name, "description": c.description} for c in p.runnable_commands]}
                          for p in packages],
         }, sys.stdout, indent=2)
@@ -92,7 +100,9 @@ def cmd_list(args) -> int:
     else:
         out.append("No configuration selected. Choose packages, for example:")
         out.append("  SKIFF_CONFIG=pi/4,skiff/core make configure")
-    out += ["", "Packages:"]
+    out += ["", f"Packages matching {query!r} (best first):" if query.strip() else "Packages:"]
+    if not packages:
+        out.append("  none; try fewer or shorter words")
     width = max((len(p.name) for p in packages), default=0)
     out += [f"  {p.name:<{width}}  {p.description}" for p in packages]
     out += ["", "Build commands:"]

@@ -311,6 +311,12 @@ def installed_packages(workspace: Workspace, info: dict | None = None,
     return done
 
 
+def record_durations(workspace: Workspace, record: "BuildRecord") -> dict[str, float]:
+    """Seconds per package spent during one build, from Buildroot's build-time.log (the log is
+    appended by every build in the workspace: only this build's span counts)."""
+    return _durations_between(workspace, record.started, record.ended)
+
+
 def _durations_between(workspace: Workspace, start: float, end: float | None) -> dict[str, float]:
     events = buildlog.read_build_time(Path(workspace.dir) / "build" / "build-time.log")
     events = [e for e in events if e.time >= start and (end is None or e.time <= end + 1)]

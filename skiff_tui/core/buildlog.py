@@ -195,13 +195,31 @@ def package_from_build_dir(base: str, seen: dict[str, str] | None = None,
     return VERSION_SUFFIX.sub("", base) or base
 
 
-def _next_actions(package: str | None, step: str | None) -> list[str]:
+# wget's, curl's and git's words for "this machine has no network" (see docs/getting-started.md)
+OFFLINE = re.compile(r"unable to resolve host address|Name or service not known|Temporary failure in name "
+                     r"resolution|Could not resolve host|Network is unreachable|No route to host|"
+                     r"Connection timed out|Failed to connect to")
+
+
+def offline_download(step: str | None, lines: list[str]) -> bool:
+    """A download that failed because the network is unreachable (not a bad URL or hash)."""
+    return step == "download" and any(OFFLINE.search(line) for line in lines)
+
+
+def _next_actions(package: str | None, step: str | None, offline: bool = False) -> list[str]:
     if not package:
         return []
-    actions = [f"make br/{package}-dirclean", f"make br/{package}-rebuild"]
+    if offline:   # cleaning and rebuilding cannot help: the sources must come from somewhere
+        return [f"make br/{package}-source (once online)",
+                "skiff br source (on a connected machine; copy its download directory here)"]
     if step == "download":
-        actions.append(f"make br/{package}-source")
-    return actions
+        return [f"make br/{package}-source", f"make br/{package}-dirclean"]
+    return [f"make br/{package}-dirclean", f"make br/{package}-rebuild"]
+
+
+OFFLINE_HINT = ("No network: Buildroot could not download the sources of {package}. Builds read sources "
+                "from the download directory (BR2_DL_DIR, by default ~/.cache/skiff/dl): fill it on a "
+                "connected machine with 'skiff br source' (or copy another machine's), then build again.")
 
 
 TOP_TARGET = re.compile(r"\[[^\]]*?:\s*(?P<target>target-finalize|target-post-image|rootfs-[\w-]+)\] Error")
@@ -227,7 +245,8 @@ def _top_level_failure(clean: list[str], make_chain: list[str], chain_start: int
 def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None) -> dict | None:
     """The failure summary of a build's output, or None if it shows no make error.
 
-    Returns {package, step, lines, make_error, make_chain, next_actions, failures}; `failures` lists
+    Returns {package, step, lines, make_error, make_chain, next_actions, failures} (and `hint` when
+    a download failed for want of a network); `failures` lists
     every (package, step) that failed (several with `make -k`); the summary itself describes the last
     one, as Buildroot attributes it (notes/buildroot.md §2.3)."""
     clean = [strip_ansi(l).rstrip("\r\n") for l in lines]
@@ -309,14 +328,16 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
         # Nothing looked like an error: show the last lines before the chain instead.
         error_lines = [l for l in clean[max(region_start, chain_start - 5):chain_start] if l.strip()]
 
+    offline = bool(package) and offline_download(step, clean[region_start:chain_start])
     return {
         "package": package,
         "step": step,
         "lines": error_lines,
         "make_error": clean[err_index],
         "make_chain": make_chain,
-        "next_actions": _next_actions(package, step),
+        "next_actions": _next_actions(package, step, offline),
         "failures": failures,
+        **({"hint": OFFLINE_HINT.format(package=package)} if offline else {}),
     }
 
 

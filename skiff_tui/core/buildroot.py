@@ -57,8 +57,11 @@ def locate(env: dict[str, str]) -> Path | None:
     return None
 
 
-def obtain(env: dict[str, str], *, log=print) -> Path:
-    """Clone the pinned release into the cache, verify the commit, then move it into place atomically."""
+def obtain(env: dict[str, str], *, log=print, progress=None) -> Path:
+    """Clone the pinned release into the cache, verify the commit, then move it into place atomically.
+
+    `progress` gets git's progress (core.gitprogress.GitProgress) as the clone goes; without it,
+    `log` gets a line when a phase starts and every 25 % of the download."""
     found = locate(env)
     if found is not None:
         return found
@@ -70,10 +73,12 @@ def obtain(env: dict[str, str], *, log=print) -> Path:
         log(f"skiff: fetching Buildroot {VERSION} into {dest} (once)")
         git = ["git", "-c", "advice.detachedHead=false"]
         url = env.get("SKIFF_BUILDROOT_GIT_URL", GIT_URL)  # a mirror; the commit check still applies
-        result = subprocess.run([*git, "clone", "--quiet", "--depth", "1", "--branch", VERSION, url, str(tmp)],
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        from . import gitprogress
+
+        code, other = gitprogress.run([*git, "clone", "--progress", "--depth", "1", "--branch", VERSION, url,
+                                       str(tmp)], progress or _progress_to_log(log))
+        if code != 0:
+            reason = (other or ["no output"])[-1]
             raise BuildrootError(f"could not fetch Buildroot {VERSION}: {reason}",
                                  hint="set SKIFF_BUILDROOT_SRC to an existing Buildroot checkout")
         head = subprocess.run(["git", "-C", str(tmp), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -83,6 +88,18 @@ def obtain(env: dict[str, str], *, log=print) -> Path:
         return dest
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _progress_to_log(log):
+    """git's progress as a few log lines: each phase once, the download every 25 %."""
+    said: set[tuple[str, int]] = set()
+
+    def report(p) -> None:
+        step = p.percent // 25 * 25 if p.phase == "Receiving objects" else (0 if p.percent < 100 else 100)
+        if (p.phase, step) not in said:
+            said.add((p.phase, step))
+            log(f"skiff: fetching Buildroot: {p.line()}")
+    return report
 
 
 def tree_version(tree: Path) -> str | None:
@@ -137,8 +154,17 @@ def run_make(argv: list[str], env: dict[str, str], *, what: str, on_start=None) 
     return output
 
 
-def missing_host_tools() -> list[str]:
-    return [tool for tool in HOST_TOOLS if shutil.which(tool) is None]
+def missing_host_tools(path: str | None = None) -> list[str]:
+    return [tool for tool in HOST_TOOLS if shutil.which(tool, path=path) is None]
+
+
+def require_host_tools(env: dict[str, str] | None = None) -> None:
+    """The check every build runs first (`skiff compile` and the TUI's Start): Buildroot's own
+    dependency check comes only after minutes of work."""
+    missing = missing_host_tools((env or {}).get("PATH"))
+    if missing:
+        raise BuildrootError(f"host tools missing for a Buildroot build: {', '.join(missing)}",
+                             hint="install them, e.g. apt-get install " + " ".join(missing))
 
 
 # --- .config files -------------------------------------------------------------------------------

@@ -274,14 +274,14 @@ def stick_report(p: Plan, config: dict[str, str | None], env: dict[str, str],
 @readonly.mutating("configuring the workspace")
 def configure(root: Path, env: dict[str, str], workspace: Workspace, selection=None, *,
               index: PackageIndex | None = None, force: bool = False, locked: bool = False,
-              log=lambda msg: None) -> ConfigureResult:
+              log=lambda msg: None, progress=None) -> ConfigureResult:
     p = plan(root, env, workspace, selection, index=index)
     # Even when nothing else is to do: a killed save's temp file must not reach the next build.
     _clean_stale_temps(root, workspace, p)
     if not force and is_up_to_date(p, workspace):
         return ConfigureResult(plan=p, skipped=True)
     if p.buildroot_src is None:
-        p.buildroot_src = buildroot.obtain(env, log=log)
+        p.buildroot_src = buildroot.obtain(env, log=log, progress=progress)
         p.digest = _digest(p.selection, p.chain, p.stack, env, p.buildroot_src)
     lock = None if locked else workspace.lock().acquire()
     try:

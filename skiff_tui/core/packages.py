@@ -58,6 +58,8 @@ class Package:
     commands: tuple[Command, ...] = ()
     unlisted: bool = False
     buildtarget: str | None = None
+    # Other names users search for (metadata/aliases): "rpi4", "raspberry pi 4".
+    aliases: tuple[str, ...] = ()
     defects: list[str] = field(default_factory=list)
     # Set when the metadata could not be read: the package is listed as broken and using it
     # raises this error (one broken package must not take every other one down with it).
@@ -107,6 +109,19 @@ def split_names(text: str) -> list[str]:
     return [t for t in re.split(r"[,\s]+", text) if t]
 
 
+def split_aliases(text: str) -> tuple[str, ...]:
+    """Search aliases: one per line and/or comma-separated; inner spaces kept ("rpi 4")."""
+    out = []
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        for alias in line.split(","):
+            alias = " ".join(alias.split())
+            if alias and alias not in out:
+                out.append(alias)
+    return tuple(out)
+
+
 def load_package(name: str, path: Path, source: str) -> Package:
     meta = path / "metadata"
     pkg = Package(name=name, path=path, source=source)
@@ -134,6 +149,9 @@ def load_package(name: str, path: Path, source: str) -> Package:
         if commands and not pkg.has_extensions:
             pkg.defects.append(f"{meta / 'commands'}: declares commands but has no extensions/ directory")
     pkg.unlisted = (meta / "unlisted").exists()
+    text = _read_metadata(meta / "aliases")
+    if text is not None:
+        pkg.aliases = split_aliases(text)
     text = _read_metadata(meta / "buildtarget")
     if text is not None and text.strip():
         pkg.buildtarget = text.strip().split()[0]

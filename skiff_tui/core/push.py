@@ -42,6 +42,48 @@ class PushError(SkiffError):
     """The push cannot start or did not complete."""
 
 
+# rsync --info=progress2: "     1,234,567  45%    1.23MB/s    0:00:01 (xfr#1, to-chk=0/3)"
+RSYNC_PROGRESS = re.compile(r"^\s*(?P<bytes>[\d,.]+[KMGT]?)\s+(?P<percent>\d{1,3})%\s+(?P<rate>\S+)\s+(?P<eta>\S+)")
+
+
+@dataclass(frozen=True)
+class PushProgress:
+    dest: str          # boot / rootfs
+    percent: int
+    sent: str          # bytes so far, as rsync prints them
+    rate: str
+
+    def line(self) -> str:
+        return f"{self.dest}: {self.percent}% ({self.sent} bytes, {self.rate})"
+
+
+def parse_rsync_progress(line: str, dest: str) -> PushProgress | None:
+    match = RSYNC_PROGRESS.match(line)
+    if not match:
+        return None
+    return PushProgress(dest, int(match["percent"]), match["bytes"], match["rate"])
+
+
+def _rsync(argv: list[str], dest: str, progress) -> tuple[int, str]:
+    """Run rsync; (exit status, stderr). With `progress`, its progress2 lines become events."""
+    if progress is None:
+        result = subprocess.run(argv, stderr=subprocess.PIPE, text=True)
+        return result.returncode, result.stderr
+    with tempfile.TemporaryFile() as errors:
+        with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL) as proc:
+            buf = b""
+            while chunk := proc.stdout.read1(4096):
+                buf += chunk
+                *pieces, buf = re.split(rb"[\r\n]", buf)
+                for piece in pieces:
+                    event = parse_rsync_progress(piece.decode("utf-8", "replace"), dest)
+                    if event is not None:
+                        progress(event)
+            code = proc.wait()
+        errors.seek(0)
+        return code, errors.read().decode("utf-8", "replace")
+
+
 @dataclass(frozen=True)
 class Transfer:
     source: Path
@@ -113,7 +155,9 @@ def ssh_argv(port: int | None, identity: Path | None, options: list[str]) -> lis
 
 def push(images: Path, target: str, *, port: int | None = None, identity: Path | None = None,
          ssh_options: list[str] | None = None, boot_dir: str = DEVICE_BOOT, rootfs_dir: str = DEVICE_ROOTFS,
-         dry_run: bool = False, log=print, bwlimit: int | None = None) -> list[Transfer]:
+         dry_run: bool = False, log=print, bwlimit: int | None = None, progress=None) -> list[Transfer]:
+    """Send the images; `progress` (a callable taking PushProgress) gets rsync's progress instead
+    of the terminal."""
     if not TARGET.match(target) or target.startswith("-"):
         raise PushError(f"not a device address: {target!r}", hint="use user@host, e.g. root@192.168.1.41")
     transfers = plan_push(images)
@@ -143,10 +187,10 @@ def push(images: Path, target: str, *, port: int | None = None, identity: Path |
                 argv.append(f"--bwlimit={bwlimit}")
             argv += [f"{stage / dest}/", f"{target}:{remote.rstrip('/')}/"]
             log(f"skiff: sending {dest} files to {target}:{remote}")
-            result = subprocess.run(argv, stderr=subprocess.PIPE, text=True)
-            if result.returncode != 0:
-                raise PushError(f"rsync to {target}:{remote} failed (exit {result.returncode}): "
-                                f"{_last_line(result.stderr)}; the device keeps its previous files",
+            code, stderr = _rsync(argv, dest, progress)
+            if code != 0:
+                raise PushError(f"rsync to {target}:{remote} failed (exit {code}): "
+                                f"{_last_line(stderr)}; the device keeps its previous files",
                                 hint="re-run 'skiff push' once the connection is back")
     log(f"skiff: pushed {len(transfers)} item(s) to {target}; reboot the device to use them")
     return transfers

@@ -90,6 +90,7 @@ class SkiffApp(App[None]):
     index = reactive(None, init=False, always_update=True)
     selection: reactive[tuple[str, ...]] = reactive((), init=False)
     loading = reactive(True, init=False)
+    builds_running = reactive(0, init=False, always_update=True)   # the status line's build mark
 
     def __init__(self, *, root: Path | None = None, env: dict[str, str] | None = None,
                  workspace: str | None = None, read_only: bool = False,
@@ -105,7 +106,7 @@ class SkiffApp(App[None]):
         self._offered: dict[str, bool] = {}
         self.load_error: SkiffError | None = None
         from .buildruns import BuildRuns
-        self.build_runs = BuildRuns(self._notify_from_thread)
+        self.build_runs = BuildRuns(self._notify_from_thread, on_change=self._build_changed_from_thread)
         self.theme = theme or DARK_THEME
         for section in SECTIONS:
             self.add_mode(section.mode, partial(self._make_screen, section))
@@ -271,6 +272,25 @@ class SkiffApp(App[None]):
         except Exception:   # the app is gone: nobody to tell
             pass
 
+    # --- builds started here: the status line's mark, and telling when one ends ----------------
+    def _build_changed_from_thread(self, run, ended: bool) -> None:
+        import threading
+
+        if threading.get_ident() == self._thread_id:    # a start, from the UI thread itself
+            self.call_later(self._build_changed, run, ended)
+            return
+        try:
+            self.call_from_thread(self._build_changed, run, ended)
+        except Exception:   # the app is gone: nobody to tell
+            pass
+
+    def _build_changed(self, run, ended: bool) -> None:
+        self.builds_running = len(self.build_runs.active())
+        if ended:
+            from .build_announce import announce_end
+
+            announce_end(self, run)
+
     def unsaved_screens(self) -> list[Screen]:
         """Every screen of every mode (not only the visible one) holding edits not saved yet."""
         out: list[Screen] = []
@@ -401,7 +421,11 @@ class SkiffApp(App[None]):
     def status_text(self) -> str:
         sel = ", ".join(self.selection) if self.selection else "nothing selected"
         ro = "  [b reverse] READ-ONLY [/]" if self.read_only else ""
-        return f"workspace [b]{self.workspace.name}[/b]  ·  selection: {sel}{ro}"
+        building = ""
+        if self.builds_running:
+            from .build_announce import running_mark
+            building = running_mark(self.build_runs.active())
+        return f"workspace [b]{self.workspace.name}[/b]  ·  selection: {sel}{ro}{building}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "goto" and parameters:
@@ -502,9 +526,15 @@ class SkiffApp(App[None]):
 
     def run_package_command(self, package: str, command: str) -> None:
         """Run a package command: on the terminal if it prompts or attaches a console (the TUI
-        steps aside until it ends), otherwise on the Stack screen with its output in a log pane."""
+        steps aside until it ends), otherwise on the Stack screen with its output in a log pane.
+        The variables it needs (PI_SD …) are asked for first (see command_vars)."""
         if self.read_only:
             return
+        from .command_vars import ask_then_run
+
+        ask_then_run(self, package, command, partial(self._run_package_command, package, command))
+
+    def _run_package_command(self, package: str, command: str) -> None:
         from .screens.stack import takes_terminal
 
         if not takes_terminal(command):
@@ -522,12 +552,13 @@ class SkiffApp(App[None]):
 
     def _run_on_terminal(self, package: str, command: str) -> None:
         from ..core.commands import run_command
+        from .command_vars import command_env
 
         started = time.monotonic()
         try:
             with self.suspend():
                 print(f"skiff: running cmd/{package}/{command} (returns to the TUI when it ends)", flush=True)
-                code = run_command(self.root, self.env, self.workspace, self.index, package, command)
+                code = run_command(self.root, command_env(self), self.workspace, self.index, package, command)
                 # its last lines (an error, a summary) stay readable until the user comes back
                 print(f"\nskiff: cmd/{package}/{command} exited with {code}. Press Enter to return to skiff.",
                       flush=True)

@@ -49,10 +49,14 @@ class BuildRun:
 
 
 class BuildRuns:
-    def __init__(self, notify: Callable[..., None] | None = None) -> None:
+    def __init__(self, notify: Callable[..., None] | None = None,
+                 on_change: Callable[[BuildRun, bool], None] | None = None) -> None:
         self._runs: dict[str, BuildRun] = {}
         self._lock = threading.Lock()
         self._notify = notify or (lambda *a, **k: None)
+        # Called when a build starts (ended=False, from the caller's thread) and when it ends
+        # (ended=True, from the build's thread).
+        self._on_change = on_change or (lambda run, ended: None)
 
     @staticmethod
     def _key(workspace: Workspace) -> str:
@@ -80,7 +84,14 @@ class BuildRuns:
         run.thread = threading.Thread(target=self._run, args=(run, request), daemon=True,
                                       name=f"skiff-build-{workspace.name}")
         run.thread.start()
+        self._changed(run, ended=False)
         return run
+
+    def _changed(self, run: BuildRun, ended: bool) -> None:
+        try:
+            self._on_change(run, ended)
+        except Exception:   # the app is gone (quitting): nobody to tell
+            pass
 
     def _run(self, run: BuildRun, request: Callable[[], object]) -> None:
         lock = None
@@ -105,6 +116,7 @@ class BuildRuns:
             if lock is not None:
                 lock.release()
             run.finished.set()
+            self._changed(run, ended=True)
 
     def cancel(self, run: BuildRun, grace: float = 10.0) -> None:
         """SIGINT/SIGTERM/SIGKILL the build (blocking: call from a thread)."""

@@ -107,7 +107,14 @@ async def test_build_screen_cancel(ws):
         assert "cancel" in shown_actions(screen)
         await pilot.press("s")
         await until(pilot, lambda: screen.record is not None and screen.record.done >= 1)
+        await pilot.press("x")                      # asks first: the default answer keeps building
+        from skiff_tui.ui.widgets.dialogs import ChoiceModal
+        assert isinstance(app.screen, ChoiceModal)
+        await pilot.press("escape")
+        await pilot.pause(0.5)
+        assert app.screen is screen and screen.record.status == "running"
         await pilot.press("x")
+        await pilot.press("c")                      # "Cancel the build (c)"
         await until(pilot, lambda: screen.record.status != "running")
         assert screen.record.status == "cancelled"
         assert "cancelled" in text_of(screen.query_one("#build-title"))
@@ -309,3 +316,24 @@ async def test_build_outlives_its_screen_and_a_new_screen_reattaches(ws):
         await until(pilot, lambda: second.record.status != "running")
         assert second.record.status == "succeeded"
         assert "started by pid" not in text_of(second.query_one("#build-title"))
+
+
+async def test_offline_download_failure_says_what_helps(ws):
+    """A build that stops on a download without network (Buildroot's real output, replayed) shows
+    the download directory and `skiff br source`, not dirclean/rebuild, on the Build and Logs screens."""
+    sample = HERE / "data" / "A-offline-first-error.log"
+    replay = [sys.executable, "-c", f"import sys; sys.stdout.write(open({str(sample)!r}).read()); sys.exit(2)"]
+    rec = engine.run_build(ws, replay, env={}, chain=["virt/qemu"], target="all")
+    assert rec.status == "failed" and rec.failure["step"] == "download"
+    app = Host(lambda: BuildScreen(ws, read_only=True, build_id=rec.id))
+    async with app.run_test(size=(140, 40)) as pilot:
+        panel = app.screen.query_one("#build-failure")
+        await until(pilot, lambda: panel.has_class("-visible"))
+        text = " ".join(text_of(panel).split())
+        assert "No network" in text and "BR2_DL_DIR" in text and "skiff br source" in text
+        assert "make br/host-pkgconf-source (once online)" in text
+        assert "dirclean" not in text and "rebuild" not in text
+        await app.push_screen(LogsScreen(ws, read_only=True))
+        await pilot.pause(0.2)
+        detail = " ".join(text_of(app.screen.query_one("#logs-detail")).split())
+        assert "BR2_DL_DIR" in detail and "dirclean" not in detail

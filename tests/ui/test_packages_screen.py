@@ -128,3 +128,30 @@ async def test_add_and_remove_save_the_selection_through_the_engine(make_app, se
         await settle(app2, pilot)
         assert app2.selection == ("apps/web",)
         assert "apps/web" in str(app2.screen.query_one("#status").render())
+
+
+async def test_filter_ranks_the_board_people_mean_first(make_app, settle, visible_packages, skiff_root):
+    """'pi 4' puts pi/4 first and highlights it; 'rpi4' finds it through metadata/aliases."""
+    from tests.ui.conftest import write_package
+
+    configs = skiff_root / "configs"
+    for name, desc in (("bananapi/m2", "Banana Pi M2 (4x Cortex-A7)"), ("pi/4", "Raspberry Pi 4"),
+                       ("pi/4x32", "Raspberry Pi 4, 32-bit"), ("orangepi/zero", "Orange Pi Zero (4 cores)")):
+        write_package(configs, name, desc, "", {})
+    (configs / "pi/4/metadata/aliases").write_text("rpi4\nraspberry pi 4\n")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"pi 4")
+        await pilot.pause()
+        shown = visible_packages(app)
+        assert shown[:2] == ["pi/4", "pi/4x32"] and set(shown[2:]) == {"bananapi/m2", "orangepi/zero"}
+        tree = app.screen.query_one("#package-tree")
+        assert tree.cursor_node.data == "pi/4"
+        filt = app.screen.query_one("#filter", Input)
+        filt.value = ""
+        await pilot.press(*"rpi4")
+        await pilot.pause()
+        assert visible_packages(app) == ["pi/4"]
+        assert tree.cursor_node.data == "pi/4"
+        assert "Also known" in _detail_text(app) and "rpi4" in _detail_text(app)

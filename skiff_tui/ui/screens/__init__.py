@@ -90,6 +90,7 @@ class StatusLine(Static):
         if hasattr(self.app, "status_text"):
             self.watch(self.app, "workspace", self._refresh_text, init=False)
             self.watch(self.app, "selection", self._refresh_text, init=False)
+            self.watch(self.app, "builds_running", self._refresh_text, init=False)
             self._refresh_text()
 
     def _refresh_text(self, *_args) -> None:

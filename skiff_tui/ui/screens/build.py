@@ -39,17 +39,19 @@ class BuildRequest:
 
 
 def compile_request(root: Path, env: dict[str, str], workspace: Workspace, index=None,
-                    log: Callable[[str], None] = lambda m: None) -> BuildRequest:
+                    log: Callable[[str], None] = lambda m: None, progress=None) -> BuildRequest:
     """What `skiff compile` runs, for the TUI (call it with the workspace lock held)."""
-    from ...core.buildroot import make_env
+    from ...core import container
+    from ...core.buildroot import make_env, require_host_tools
     from ...core.configure import build_target, command_env, configure, make_argv
 
-    result = configure(root, env, workspace, index=index, locked=True, log=log)
+    choice = container.requested(env)
+    if choice is None:
+        require_host_tools(env)   # a container brings its own
+    result = configure(root, env, workspace, index=index, locked=True, log=log, progress=progress)
     target = build_target(result.plan, env)
     argv = make_argv(result.plan, workspace, *([target] if target else []))
     child_env = make_env(command_env(root, env, workspace, result.plan))
-    from ...core import container
-    choice = container.requested(env)
     if choice is not None:   # SKIFF_CONTAINER / `skiff tui --container`: the same wrapping as the CLI's
         build_argv = container.wrap(argv, root=root, env=child_env, workspace=workspace, plan=result.plan,
                                     choice=choice, log=log)
@@ -79,6 +81,8 @@ def failure_markup(failure: dict) -> str:
     if failure.get("make_error"):
         out.append(f"[dim]{escape(failure['make_error'])}[/]")
     actions = failure.get("next_actions") or []
+    if failure.get("hint"):
+        out.append(f"[yellow]{escape(failure['hint'])}[/]")
     if actions:
         out.append("Next: " + "   ".join(f"[b]{escape(a)}[/]" for a in actions))
     others = [f for f in failure.get("failures", []) if f.get("package") != failure.get("package")]
@@ -104,8 +108,10 @@ class BuildScreen(Screen):
         Binding("s", "start", "Start", id="skiff.build.start"),
         Binding("x", "cancel", "Cancel", id="skiff.build.cancel"),
         Binding("l", "latest", "Latest", id="skiff.build.latest"),
+        Binding("t", "times", "Times", id="skiff.build.times"),
+        Binding("p", "push", "Push", id="skiff.build.push"),
     ]
-    MUTATING = ("start", "cancel")
+    MUTATING = ("start", "cancel", "push")
 
     def __init__(self, workspace: Workspace, read_only: bool = False, start_argv: list[str] | None = None, *,
                  start_env: dict[str, str] | None = None, chain: list[str] | None = None, target: str = "all",
@@ -129,6 +135,7 @@ class BuildScreen(Screen):
         self._pinned = build_id is not None
         self._had_run = False
         self._last_scan = 0.0
+        self._fetching = None         # git's progress of the first Buildroot fetch, while preparing
 
     def compose(self) -> ComposeResult:
         from . import compose_chrome
@@ -187,11 +194,39 @@ class BuildScreen(Screen):
         self.refresh_bindings()
 
     def action_cancel(self) -> None:
+        """Ask first: a build may have run for hours (Buildroot's stamps keep finished steps)."""
         run = self._run
         if self.read_only or run is None:
             return
-        self.notify("cancelling: SIGINT to the build, then SIGTERM/SIGKILL if it lingers")
-        self._cancel_build(run)
+        from ..widgets.dialogs import Choice, ChoiceModal
+
+        def answered(choice: str | None) -> None:
+            if choice == "cancel" and run.active:
+                self.notify("cancelling: SIGINT to the build, then SIGTERM/SIGKILL if it lingers")
+                self._cancel_build(run)
+
+        self.app.push_screen(ChoiceModal("Cancel the running build?", [
+            Choice("keep", "Keep building", "primary", "k"),
+            Choice("cancel", "Cancel the build", "error", "c")],
+            f"{run.describe()}\nBuildroot's stamps keep the finished steps: starting again resumes.",
+            focus="keep"), answered)
+
+    def action_push(self) -> None:
+        """Send this workspace's build to a running device (what `skiff push` does)."""
+        if self.read_only:
+            return
+        from .push import PushScreen
+
+        self.app.push_screen(PushScreen(self.workspace))
+
+    def action_times(self) -> None:
+        """The chart of which packages took the shown build's time."""
+        from .build_times import BuildTimesScreen
+
+        if self.record is None:
+            self.notify("no build to chart yet", severity="warning")
+            return
+        self.app.push_screen(BuildTimesScreen(self.workspace, self.record))
 
     def action_latest(self) -> None:
         self._pinned = False
@@ -208,8 +243,15 @@ class BuildScreen(Screen):
         if self._root is not None and self._env is not None:
             app = self.app
             return compile_request(self._root, self._env, self.workspace, self._index,
-                                   log=lambda m: app.call_from_thread(app.notify, m))
+                                   log=lambda m: app.call_from_thread(app.notify, m),
+                                   progress=lambda p: app.call_from_thread(self.show_fetch_progress, p))
         raise SkiffError("this screen was given no build command")
+
+    def show_fetch_progress(self, progress) -> None:
+        """The first Buildroot fetch (git clone) on the progress bar while the build prepares."""
+        self._fetching = progress
+        if self.record is None:
+            self._show(None)
 
     @work(thread=True, group="build-cancel")
     def _cancel_build(self, run) -> None:
@@ -252,8 +294,13 @@ class BuildScreen(Screen):
             preparing = self._run is not None
             title.update(f"[b]Build[/] · workspace {escape(self.workspace.name)} · "
                          f"{'preparing (configure, counting packages)…' if preparing else 'no builds yet'}{ro}")
-            info.update("" if self.read_only or preparing else "press s to start a build")
-            bar.update(total=None, progress=0)
+            fetching = self._fetching if preparing else None
+            if fetching is not None:
+                info.update(escape(f"fetching Buildroot (once): {fetching.line()}"))
+                bar.update(total=100, progress=fetching.percent)
+            else:
+                info.update("" if self.read_only or preparing else "press s to start a build")
+                bar.update(total=None, progress=0)
             failure.remove_class("-visible")
             return
         self._record_id = rec.id
@@ -292,9 +339,13 @@ class BuildScreen(Screen):
 
         cmds = [PaletteCommand("Start a build", "compile the workspace (what `skiff compile` runs)", self.action_start,
                                mutating=True, action="start"),
-                PaletteCommand("Cancel the build", "SIGINT to the build, then SIGTERM/SIGKILL", self.action_cancel,
+                PaletteCommand("Cancel the build…", "asks first; SIGINT to the build, then SIGTERM/SIGKILL", self.action_cancel,
                                mutating=True, action="cancel"),
                 PaletteCommand("Show the latest build", "follow the newest build of this workspace",
-                               self.action_latest, action="latest")]
+                               self.action_latest, action="latest"),
+                PaletteCommand("Push the build to a device…", "what `skiff push` does: ssh + rsync to its "
+                               "boot mount, used after a reboot", self.action_push, mutating=True, action="push"),
+                PaletteCommand("Chart the build's times", "which packages took the time (build-time.log)",
+                               self.action_times, action="times")]
         cmds += [PaletteCommand(t, h, cb, action=a) for t, h, cb, a in self.query_one(LogViewer).palette_entries()]
         return cmds

@@ -31,6 +31,7 @@ from ...core import flash
 from ...core.errors import SkiffError
 from ...core.flash_copy import Progress
 from ...core.flash_layout import FlashError, Layout
+from ..widgets.card_layout import CardLayoutPicture
 from . import SkiffScreen
 
 ACTIONS = (("format", "Format + install (erases the card)"),
@@ -156,6 +157,7 @@ class FlashScreen(SkiffScreen):
                     yield Input(placeholder="image file to write", id="image", value=self._default_image())
                     yield Checkbox("Unmount its mounted partitions (consent)", id="unmount")
             yield Static("Select a card above (Enter).", id="summary")
+            yield CardLayoutPicture(id="card-layout")
             with Horizontal(id="confirm-row"):
                 yield Input(placeholder="type the device name to confirm", id="confirm")
                 yield Button("Write", id="go", variant="error", disabled=True)
@@ -294,6 +296,7 @@ class FlashScreen(SkiffScreen):
     # --- plan ---------------------------------------------------------------------------------
     def _explain(self, text: str | Text) -> None:
         self.query_one("#summary", Static).update(text)
+        self.query_one(CardLayoutPicture).clear()
         self.query_one("#go", Button).disabled = True
 
     def _refresh_plan(self) -> None:
@@ -340,7 +343,21 @@ class FlashScreen(SkiffScreen):
         else:
             text.append(f"\nType {plan.confirm_name} below and press Write.", style="bold")
         self.query_one("#summary", Static).update(text)
+        self._show_card_layout(plan)
         self.query_one("#go", Button).disabled = self.read_only
+
+    def _show_card_layout(self, plan: flash.Plan) -> None:
+        """The layout a format writes, drawn to scale (with the board's blobs when it has any)."""
+        picture = self.query_one(CardLayoutPicture)
+        if plan.geometry is None:
+            picture.clear()
+            return
+        try:
+            board = self._board_flash if self._board_flash is not _UNSET else None
+            blobs = board.blobs() if board else []
+        except SkiffError:
+            blobs = []
+        picture.show(plan.target.size, plan.geometry.table, plan.geometry.parts, blobs)
 
     def _install(self) -> flash.InstallSet:
         if self._install_set is None:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -56,6 +57,43 @@ class LogScreen(Screen):
             viewer.view.follow = False
 
 
+class LogFileScreen(Screen):
+    """Any log file in the viewer, following it as it grows (`o` on the Logs screen)."""
+
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="skiff.logfile.back")]
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = Path(path)
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(str(self.path), style="bold"), id="log-title")
+        yield LogViewer(self.path, follow=True, id="log-viewer")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(LogViewer).view.focus()
+
+    def palette_commands(self):
+        from ..app import PaletteCommand
+
+        return [PaletteCommand(t, h, cb, action=a) for t, h, cb, a in self.query_one(LogViewer).palette_entries()]
+
+
+def open_log_file_dialog(app, base: Path | None = None) -> None:
+    """Ask for a path; a readable file opens in the log viewer."""
+    from ...core.logrange import log_file
+    from ..widgets.dialogs import PromptModal
+
+    def opened(path) -> None:
+        if path is not None:
+            app.push_screen(LogFileScreen(path))
+
+    app.push_screen(PromptModal("Open a log file", lambda text: log_file(text, base or Path.cwd()),
+                                "path, e.g. workspaces/default/build/build-time.log",
+                                note="Any text file: a build log, dmesg output, a serial capture."), opened)
+
+
 def shown_path(path: str, workspace: Workspace | None = None) -> str:
     """A log's path relative to the skiff tree (workspaces/<ws>/…) when it lies inside it."""
     from ...core import paths
@@ -78,6 +116,8 @@ class LogsScreen(Screen):
     BINDINGS = [
         Binding("enter", "open", "Open log", id="skiff.logs.open"),
         Binding("r", "refresh", "Refresh", id="skiff.logs.refresh"),
+        Binding("o", "open_file", "Open file", id="skiff.logs.open_file"),
+        Binding("t", "times", "Times", id="skiff.logs.times"),
     ]
 
     def __init__(self, workspace: Workspace, read_only: bool = False) -> None:
@@ -155,13 +195,28 @@ class LogsScreen(Screen):
         if rec is not None:
             self.app.push_screen(LogScreen(rec, self.workspace))
 
+    def action_times(self) -> None:
+        from .build_times import BuildTimesScreen
+
+        rec = self._selected()
+        if rec is not None:
+            self.app.push_screen(BuildTimesScreen(self.workspace, rec))
+
+    def action_open_file(self) -> None:
+        open_log_file_dialog(self.app, self.workspace.root)
+
     def palette_commands(self):
         from ..app import PaletteCommand
 
         rec = self._selected()
         cmds = [PaletteCommand("Refresh the build list", "reread the build records", self.action_refresh,
-                               action="refresh")]
+                               action="refresh"),
+                PaletteCommand("Open a log file…", "any file in the log viewer (search, copy lines)",
+                               self.action_open_file, action="open_file")]
         if rec is not None:
             cmds.append(PaletteCommand(f"Open the log of build {rec.id}", "in the log viewer", self.action_open,
                                        action="open"))
+            cmds.append(PaletteCommand(f"Chart the times of build {rec.id}",
+                                       "which packages took the time (build-time.log)", self.action_times,
+                                       action="times"))
         return cmds

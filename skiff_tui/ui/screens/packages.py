@@ -1,4 +1,5 @@
-"""Packages: a tree by namespace, filter-as-you-type over names and descriptions, a detail pane
+"""Packages: a tree by namespace, filter-as-you-type over names, aliases and descriptions (best
+match first, see core.package_search), a detail pane
 (description, dependencies, "needed by", commands, layer dirs, files) and add/remove."""
 
 from __future__ import annotations
@@ -46,11 +47,11 @@ class PackagesScreen(SkiffScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._haystacks: dict[str, str] = {}
+        self._search = None            # core.package_search.PackageSearch of the index
         self._needed_by: dict[str, list[str]] = {}
         self._chain: set[str] = set()
         self._pulled_by: dict[str, str] = {}
-        self._shown: set[str] | None = None
+        self._shown: list[str] | None = None
         self._current: str | None = None
         self._file_paths: list = []
         self._labels: dict[str, Text] = {}
@@ -83,7 +84,9 @@ class PackagesScreen(SkiffScreen):
             if not self.app.loading and self.app.load_error is not None:
                 self.query_one("#detail-body", Static).update(Text(str(self.app.load_error), style="red"))
             return
-        self._haystacks = {p.name: f"{p.name} {p.description}".lower() for p in index.packages.values()}
+        from ...core.package_search import PackageSearch
+
+        self._search = PackageSearch(index.packages.values())
         needed: dict[str, list[str]] = {}
         for pkg in index.packages.values():
             for dep in pkg.dependencies:
@@ -137,35 +140,37 @@ class PackagesScreen(SkiffScreen):
     # --- the tree -----------------------------------------------------------------------------
     def _apply_filter(self, query: str, force: bool = False) -> None:
         index = self.app.index
-        if index is None:
+        if index is None or self._search is None:
             return
-        shown = match_terms(self._haystacks, query)
-        visible = [p for p in index.listed(include_unlisted=self.show_unlisted)
-                   if shown is None or p.name in shown]
-        key = {p.name for p in visible}
+        ranked = self._search.names(query)          # best first (core.package_search)
+        if ranked is None:
+            visible = index.listed(include_unlisted=self.show_unlisted)
+        else:
+            shown = {p.name for p in index.listed(include_unlisted=self.show_unlisted)}
+            visible = [index.packages[n] for n in ranked if n in shown]
+        key = [p.name for p in visible]
         if not force and key == self._shown:
             return
         self._shown = key
-        exact = query.strip()          # typing a full name lands on that package
+        # With a query the best match gets the cursor; namespaces follow their best package.
         self._build_tree(visible, expand_all=len(visible) <= EXPAND_LIMIT,
-                         prefer=exact if exact in key else None)
+                         prefer=key[0] if ranked and key else None)
 
     def _build_tree(self, packages, expand_all: bool, prefer: str | None = None) -> None:
         tree = self.query_one("#package-tree", FastTree)
         keep = prefer or self._current
         tree.clear()
         target = None
-        ns_node = None
-        ns_name = None
+        groups: dict[str, list] = {}
+        for pkg in packages:          # grouped by namespace, in order of each one's first package
+            groups.setdefault(pkg.namespace, []).append(pkg)
         with tree.batch():
-            for pkg in packages:  # listed() is sorted by name, so namespaces come grouped
-                ns = pkg.namespace
-                if ns != ns_name:
-                    ns_name = ns
-                    ns_node = tree.root.add(Text(ns, style="bold"), data=None, expand=expand_all)
-                leaf = ns_node.add_leaf(self._label(pkg), data=pkg.name)
-                if pkg.name == keep or target is None and keep is None:
-                    target = leaf
+            for ns, members in groups.items():
+                ns_node = tree.root.add(Text(ns, style="bold"), data=None, expand=expand_all)
+                for pkg in members:
+                    leaf = ns_node.add_leaf(self._label(pkg), data=pkg.name)
+                    if pkg.name == keep or target is None and keep is None:
+                        target = leaf
         if target is not None and not expand_all:
             target.parent.expand()
         if target is None and packages:
@@ -247,6 +252,8 @@ class PackagesScreen(SkiffScreen):
         def row(label: str, value: str, label_style: str = "bold") -> None:
             grid.add_row(Text(label, style=label_style), value)
 
+        if pkg.aliases:
+            row("Also known", ", ".join(pkg.aliases))
         row("Depends on", ", ".join(pkg.dependencies) or "—")
         row("Needed by", ", ".join(sorted(self._needed_by.get(pkg.name, []))) or "—")
         row("Layer dirs", ", ".join(pkg.layer_dirs()) or "—")

@@ -39,6 +39,7 @@ class StackScreen(SkiffScreen):
         Binding("d,delete", "remove", "Remove", id="skiff.stack.remove"),
         Binding("c", "configure", "Configure", id="skiff.stack.configure"),
         Binding("exclamation_mark", "run_command", "Run command", id="skiff.stack.run_command"),
+        Binding("g", "graph", "Graph", id="skiff.stack.graph"),
     ]
 
     def __init__(self) -> None:
@@ -326,9 +327,10 @@ class StackScreen(SkiffScreen):
     @work(thread=True, exclusive=True, group="command", exit_on_error=False)
     def _run_streamed(self, package: str, command: str) -> int:
         from ...core.commands import stream_command
+        from ..command_vars import command_env
 
         app = self.app
-        return stream_command(app.root, app.env, app.workspace, app.index, package, command,
+        return stream_command(app.root, command_env(app), app.workspace, app.index, package, command,
                               self._pending_lines.append)
 
     def _command_ended(self, worker: Worker) -> None:
@@ -346,10 +348,18 @@ class StackScreen(SkiffScreen):
             title.update(Text(f"cmd/{name}: {message}", style="bold red"))
             self.app.show_error(error if isinstance(error, SkiffError) else SkiffError(message))
 
+    def action_graph(self) -> None:
+        """The selection's dependency graph, drawn as a tree."""
+        from .dependency_graph import DependencyGraphScreen
+
+        self.app.push_screen(DependencyGraphScreen(self.app.index, list(self.app.selection)))
+
     def palette_commands(self):
         from ..app import PaletteCommand
 
-        return [PaletteCommand("Configure now", "merge the chain and run Buildroot defconfig",
+        return [PaletteCommand("Show the dependency graph", "each selected package's dependencies as a tree",
+                               self.action_graph, action="graph"),
+                PaletteCommand("Configure now", "merge the chain and run Buildroot defconfig",
                                self.action_configure, mutating=True, action="configure"),
                 PaletteCommand("Move highlighted package up", "earlier in the selection", self.action_move_up,
                                mutating=True, action="move_up"),

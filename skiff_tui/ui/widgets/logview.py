@@ -88,6 +88,7 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
         Binding("N", "previous_match", "Prev match", show=False, id="skiff.logview.previous_match"),
         Binding("g", "top", "Top", show=False, id="skiff.logview.top"),
         Binding("G", "bottom", "Bottom", show=False, id="skiff.logview.bottom"),
+        Binding("y", "copy_lines", "Copy lines", show=False, id="skiff.logview.copy_lines"),
     ]
 
     follow: reactive[bool] = reactive(True)
@@ -286,11 +287,33 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
         if not errors:
             self.app.call_from_thread(self.notify, "no error lines in this log", severity="information")
             return
-        self.app.call_from_thread(self._goto_match, errors[0])
+        self.app.call_from_thread(self._goto_match, errors[0], ERROR_RE)
 
-    def _goto_match(self, number: int) -> None:
+    def _goto_match(self, number: int, pattern: re.Pattern | None = None) -> None:
         self.match_line = number
         self.scroll_to_line(number)
+        if pattern is not None:
+            self._show_column(number, pattern)
+
+    def _show_column(self, number: int, pattern: re.Pattern) -> None:
+        """Scroll sideways so the match in a long line is on screen (a little context before it)."""
+        index = self.index
+        if index is None:
+            return
+        text = index.line(number).expandtabs(8)
+        found = pattern.search(text)
+        if found is None:
+            return
+        if len(text) > self._width:
+            self._width = len(text)
+            self._refresh_width()
+        room = max(1, self.size.width - self._gutter_width())
+        start, end = found.start(), max(found.end(), found.start() + 1)
+        if self.scroll_x <= start and end <= self.scroll_x + room:
+            return
+        x = 0 if end <= room else max(0, min(start - room // 4, end - room))
+        self.scroll_to(x=x, animate=False, immediate=True)
+        self.refresh()
 
     def watch_problems_only(self, value: bool) -> None:
         if value:
@@ -367,7 +390,45 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
         elif message.line is None:
             self.notify(f"no line matches {message.pattern!r}", severity="warning")
         else:
-            self._goto_match(message.line)
+            flags = re.IGNORECASE if message.pattern == message.pattern.lower() else 0
+            self._goto_match(message.line, re.compile(message.pattern, flags))
+
+    # --- copying a range of lines -----------------------------------------------------------
+    def shown_range(self) -> tuple[int, int] | None:
+        """0-based numbers of the first and last log lines on screen."""
+        index = self.index
+        if index is None or index.line_count == 0:
+            return None
+        top = int(self.scroll_y)
+        rows = [self._line_number(r) for r in range(top, top + max(1, self.size.height))]
+        numbers = [n for n in rows if n is not None and n < index.line_count]
+        return (numbers[0], numbers[-1]) if numbers else None
+
+    def action_copy_lines(self) -> None:
+        """Ask for a range (the lines on screen, or the match, to start with): clipboard or file."""
+        from .logcopy import CopyLinesModal
+
+        shown = self.shown_range()
+        if shown is None:
+            self.notify("no lines to copy", severity="warning")
+            return
+        first, last = (self.match_line, self.match_line) if self.match_line is not None else shown
+        self.app.push_screen(CopyLinesModal(f"{first + 1}-{last + 1}", self.index.line_count, self.copy_lines))
+
+    def copy_lines(self, kind: str, first: int, last: int, path: str = "") -> None:
+        """Lines first..last (0-based) to the clipboard (OSC 52) or, for "save", into `path`."""
+        from pathlib import Path
+
+        from ...core.logrange import save_lines
+
+        lines = self.index.lines(first, last - first + 1) if self.index is not None else []
+        what = f"line {first + 1}" if first == last else f"lines {first + 1}-{last + 1}"
+        if kind == "save":
+            saved = save_lines(path, lines, base=Path.cwd())
+            self.notify(f"saved {what} to {saved}", markup=False)
+        else:
+            self.app.copy_to_clipboard("\n".join(lines) + "\n")
+            self.notify(f"copied {what} to the clipboard (OSC 52: the terminal must allow it)", markup=False)
 
 
 class LogViewer(Vertical):
@@ -410,7 +471,9 @@ class LogViewer(Vertical):
                 (f"{prefix}: errors and warnings only", "filter the view to problem lines (again: all lines)",
                  v.action_toggle_problems, "toggle_problems"),
                 (f"{prefix}: search…", "regex, smart case; n / N go to the next / previous match",
-                 self.action_open_search, "open_search")]
+                 self.action_open_search, "open_search"),
+                (f"{prefix}: copy or save lines…", "a range of lines to the clipboard or into a file",
+                 v.action_copy_lines, "copy_lines")]
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self._update_status)

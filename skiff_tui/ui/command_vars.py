@@ -1,0 +1,54 @@
+"""Before a package command runs from the TUI: ask for the variables it needs (core.command_vars)
+in a small form, starting from the values given earlier in this session."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..core.errors import SkiffError
+
+
+def session_values(app) -> dict[str, str]:
+    values = getattr(app, "command_variables", None)
+    if values is None:
+        values = app.command_variables = {}
+    return values
+
+
+def command_env(app) -> dict[str, str]:
+    """The environment package commands run with: the app's, plus the values given in forms."""
+    return {**app.env, **session_values(app)}
+
+
+def ask_then_run(app, package: str, command: str, run: Callable[[], None]) -> None:
+    """Find what the command needs (in a thread), ask for it when it needs anything, then run()."""
+
+    def find() -> None:
+        from ..core.command_vars import needed_variables
+
+        try:
+            needed = needed_variables(app.root, app.env, app.workspace, app.index, package, command)
+        except SkiffError:
+            needed = []      # running it reports the problem the usual way
+        app.call_from_thread(ask, needed)
+
+    def ask(needed) -> None:
+        if not needed:
+            run()
+            return
+        from .widgets.command_vars_form import CommandVariablesModal
+
+        values = session_values(app)
+
+        def answered(given: dict[str, str] | None) -> None:
+            if given is None:
+                app.notify(f"cmd/{package}/{command} not run", severity="warning")
+                return
+            values.update(given)
+            run()
+
+        app.push_screen(CommandVariablesModal(
+            f"cmd/{package}/{command} needs these values (kept for this session)",
+            [(v.name, v.help, values.get(v.name, "")) for v in needed]), answered)
+
+    app.run_worker(find, thread=True, group="command-vars", exclusive=True, exit_on_error=False)
