@@ -196,12 +196,14 @@ def load_kconfig(tree: Path, base_dir: Path, externals: list[tuple[str, Path]], 
     """
     import kconfiglib
 
+    from .kconfig_expr import BalancedKconfig
+
     write_external_includes(base_dir, externals)
     with _kconfig_environment(tree, base_dir, externals):
         # $srctree (set above) anchors Buildroot's relative `source` paths: no chdir needed,
         # so other threads keep their working directory.
         try:
-            kconf = kconfiglib.Kconfig(str(tree / "Config.in"), warn_to_stderr=False)
+            kconf = BalancedKconfig(str(tree / "Config.in"), warn_to_stderr=False)
             if config is not None and config.exists():
                 kconf.load_config(str(config))
         except kconfiglib.KconfigError as exc:
