@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
+from ..failures import forward_worker_error
 from ...core import build as engine
 from ...core.errors import SkiffError
 from ...core.workspace import Workspace
@@ -99,6 +100,9 @@ class BuildScreen(Screen):
         Binding("l", "latest", "Latest", id="skiff.build.latest"),
     ]
     MUTATING = ("start", "cancel")
+
+    def on_worker_state_changed(self, event) -> None:
+        forward_worker_error(self, event)
 
     def __init__(self, workspace: Workspace, read_only: bool = False, start_argv: list[str] | None = None, *,
                  start_env: dict[str, str] | None = None, chain: list[str] | None = None, target: str = "all",
@@ -204,7 +208,7 @@ class BuildScreen(Screen):
                                    log=lambda m: app.call_from_thread(app.notify, m))
         raise SkiffError("this screen was given no build command")
 
-    @work(thread=True, group="build-cancel")
+    @work(thread=True, group="build-cancel", exit_on_error=False, name="Cancelling the build")
     def _cancel_build(self, run) -> None:
         from ..buildruns import build_runs
         build_runs(self.app).cancel(run)
