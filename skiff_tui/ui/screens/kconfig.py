@@ -15,7 +15,8 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, LoadingIndicator, Static, Tree
+from textual.message import Message
+from textual.widgets import Button, Static, Tree
 from textual.worker import Worker, WorkerState
 
 from ...core.errors import SkiffError
@@ -33,7 +34,6 @@ class KconfigScreen(EditorScreen):
     SECTION = "kconfig"
     DEFAULT_CSS = """
     KconfigScreen #kc-loading { height: 1fr; align: center middle; }
-    KconfigScreen #kc-loading LoadingIndicator { height: 3; }
     KconfigScreen #kc-stage { width: 100%; content-align: center middle; color: $text-muted; }
     KconfigScreen #kc-error { height: 1fr; padding: 1 2; }
     KconfigScreen #kc-error-text { color: $error; height: auto; margin-bottom: 1; }
@@ -89,7 +89,6 @@ class KconfigScreen(EditorScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         with Vertical(id="kc-loading"):
-            yield LoadingIndicator()
             yield Static("Starting…", id="kc-stage")
         with Vertical(id="kc-error", classes="-hidden"):
             yield Static("", id="kc-error-text", markup=False)
@@ -134,11 +133,17 @@ class KconfigScreen(EditorScreen):
     @work(thread=True, exclusive=True, group=LOAD_GROUP, exit_on_error=False, name=LOAD_WHAT)
     def _load(self, root, env, workspace) -> Session:
         def progress(stage: str) -> None:
-            self.app.call_from_thread(self._stage, stage)
+            # post, not call_from_thread: the load must not wait for the UI to draw each stage
+            self.post_message(self.Stage(stage))
         return open_workspace(root, env, workspace, progress=progress)
 
-    def _stage(self, text: str) -> None:
-        self.query_one("#kc-stage", Static).update(f"{text}…")
+    class Stage(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def on_kconfig_screen_stage(self, message: "KconfigScreen.Stage") -> None:
+        self.query_one("#kc-stage", Static).update(f"{message.text}…")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != LOAD_GROUP:
