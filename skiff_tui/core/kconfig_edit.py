@@ -147,6 +147,12 @@ class KconfigModel:
                     origin_of: OriginOf | None = None) -> "KconfigModel":
         """Load the values into an already parsed tree (every earlier value is replaced), then
         evaluate every value once, here, so the UI thread only reads cached ones."""
+        with buildroot.gc_paused():       # allocates a lot, frees nothing
+            return cls._from_parsed(kconf, baseline_config=baseline_config, config=config, overlay=overlay,
+                                    progress=progress, origin_of=origin_of)
+
+    @classmethod
+    def _from_parsed(cls, kconf, *, baseline_config, config, overlay, progress, origin_of) -> "KconfigModel":
         problems: list[LoadProblem] = []
         progress("Computing the merged configuration's values")
         if baseline_config is not None:
