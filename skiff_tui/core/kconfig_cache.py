@@ -57,18 +57,18 @@ def file_stamps(kconf, tree: Path) -> dict[str, tuple[int, int]]:
 
 
 def take(key: tuple) -> Parsed | None:
-    """An idle tree parsed under `key` whose files are unchanged, removed from the pool."""
-    with _lock:
-        matches = [p for p in _idle if p.key == key]
-        for p in matches:
-            _idle.remove(p)
-    found = None
-    for p in reversed(matches):           # the most recently returned first
-        if found is None and p.unchanged():
-            found = p
-        else:
-            _discard(p)
-    return found
+    """An idle tree parsed under `key` whose files are unchanged, removed from the pool; idle
+    trees under `key` whose files changed are dropped."""
+    while True:
+        with _lock:
+            matches = [p for p in _idle if p.key == key]
+            if not matches:
+                return None
+            candidate = matches[-1]          # the most recently returned
+            _idle.remove(candidate)
+        if candidate.unchanged():
+            return candidate
+        _discard(candidate)
 
 
 def give_back(parsed: Parsed) -> None:
