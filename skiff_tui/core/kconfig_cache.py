@@ -31,6 +31,7 @@ class Parsed:
     key: tuple
     files: dict[str, tuple[int, int]] = field(default_factory=dict)   # path -> (size, mtime_ns)
     base_dir: Path | None = None                                      # its generated includes
+    baselines: dict = field(default_factory=dict)   # merged defconfig digest -> (values, problems)
 
     def unchanged(self) -> bool:
         for path, stamp in self.files.items():

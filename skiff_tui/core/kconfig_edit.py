@@ -144,24 +144,37 @@ class KconfigModel:
     @classmethod
     def from_parsed(cls, kconf, *, baseline_config: Path | None, config: Path | None = None,
                     overlay: Path | None = None, progress: Progress = lambda stage: None,
-                    origin_of: OriginOf | None = None) -> "KconfigModel":
+                    origin_of: OriginOf | None = None, baselines: dict | None = None) -> "KconfigModel":
         """Load the values into an already parsed tree (every earlier value is replaced), then
-        evaluate every value once, here, so the UI thread only reads cached ones."""
+        evaluate every value once, here, so the UI thread only reads cached ones.
+
+        `baselines` (kept with the parsed tree) remembers the baseline of each merged defconfig
+        text, so reopening over an unchanged stack loads only the .config."""
         with buildroot.gc_paused():       # allocates a lot, frees nothing
             return cls._from_parsed(kconf, baseline_config=baseline_config, config=config, overlay=overlay,
-                                    progress=progress, origin_of=origin_of)
+                                    progress=progress, origin_of=origin_of, baselines=baselines)
 
     @classmethod
-    def _from_parsed(cls, kconf, *, baseline_config, config, overlay, progress, origin_of) -> "KconfigModel":
-        problems: list[LoadProblem] = []
+    def _from_parsed(cls, kconf, *, baseline_config, config, overlay, progress, origin_of,
+                     baselines) -> "KconfigModel":
         progress("Computing the merged configuration's values")
-        if baseline_config is not None:
-            problems += _load_values(kconf, baseline_config, replace=True, origin_of=origin_of)
+        has_config = config is not None and config.is_file()
+        key = _text_digest(baseline_config) if baselines is not None and baseline_config is not None else None
+        if key is not None and key in baselines and has_config:
+            baseline, problems = dict(baselines[key][0]), list(baselines[key][1])
         else:
-            _reset_values(kconf)
-        baseline = {sym.name: delta_value(sym) for sym in kconf.unique_defined_syms}
+            problems: list[LoadProblem] = []
+            if baseline_config is not None:
+                problems += _load_values(kconf, baseline_config, replace=True, origin_of=origin_of)
+            else:
+                _reset_values(kconf)
+            baseline = {sym.name: delta_value(sym) for sym in kconf.unique_defined_syms}
+            if key is not None:
+                while len(baselines) >= BASELINES_KEPT:
+                    baselines.pop(next(iter(baselines)))
+                baselines[key] = (dict(baseline), list(problems))
         source = "the merged configuration (no .config yet)" if baseline_config else "Kconfig defaults"
-        if config is not None and config.is_file():
+        if has_config:
             progress("Loading the workspace's .config")
             problems += _load_values(kconf, config, replace=True)
             source = str(config)
@@ -629,6 +642,15 @@ def parse(tree: Path, base_dir: Path, externals: list[tuple[str, Path]]):
                                hint="use 'skiff br menuconfig' (Buildroot's own tool) instead")
 
 
+BASELINES_KEPT = 4
+
+
+def _text_digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 _WARNING = re.compile(r"(?P<file>.+?):(?P<line>\d+): warning: (?P<msg>.*)", re.S)
 _INVALID_FOR = re.compile(r"invalid for (?P<sym>[A-Za-z0-9_]+)")
 
@@ -778,7 +800,8 @@ def open_workspace(root: Path, env: dict[str, str], workspace: Workspace, *,
         parsed, reused = open_parsed(p.buildroot_src, externals)
         model = KconfigModel.from_parsed(parsed.kconf, baseline_config=merged,
                                          config=workspace.dir / ".config", overlay=delta_path(workspace),
-                                         progress=progress, origin_of=merged_origins(merged_fragment))
+                                         progress=progress, origin_of=merged_origins(merged_fragment),
+                                         baselines=parsed.baselines)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         if parsed is not None:

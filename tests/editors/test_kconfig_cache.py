@@ -68,3 +68,30 @@ def test_other_externals_do_not_share_a_tree(kconfig_root, monkeypatch):
         assert not other.reused and "BR2_EXTERNAL_OTHER_PATH" in other.model.kconf.syms
     finally:
         other.close()
+
+
+def test_the_baseline_is_remembered_per_merged_configuration(kconfig_root):
+    config = kconfig_root / "workspaces" / "default" / ".config"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("BR2_arm=y\nBR2_JLEVEL=5\n")
+    first = opened(kconfig_root)
+    baseline = dict(first.model.baseline)
+    assert baseline["BR2_JLEVEL"] == "2" and first.model.kconf.syms["BR2_JLEVEL"].str_value == "5"
+    first.close()
+    second = opened(kconfig_root)                      # same stack: the baseline is not reloaded
+    assert second.reused and second.model.baseline == baseline
+    second.model.baseline["BR2_JLEVEL"] = "9"          # a session's own copy (save() updates it)
+    second.close()
+    fragment = kconfig_root / "configs" / "tiny" / "board" / "buildroot" / "10-board"
+    fragment.write_text("BR2_arm=y\nBR2_JLEVEL=3\n")   # another merged configuration
+    third = opened(kconfig_root)
+    try:
+        assert third.reused and third.model.baseline["BR2_JLEVEL"] == "3"
+        assert third.model.kconf.syms["BR2_JLEVEL"].str_value == "5"        # the .config still wins
+    finally:
+        third.close()
+    fourth = opened(kconfig_root)
+    try:
+        assert fourth.model.baseline["BR2_JLEVEL"] == "3"
+    finally:
+        fourth.close()
