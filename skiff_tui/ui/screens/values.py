@@ -13,7 +13,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
-from ...core.errors import SkiffError
 from ..widgets.provenance import describe, shown, where
 from . import SkiffScreen
 
