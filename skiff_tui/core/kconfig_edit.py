@@ -18,6 +18,7 @@ kconfiglib is not thread-safe: build the model in one worker thread, then use it
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -33,7 +34,7 @@ import kconfiglib
 from kconfiglib import (AND, BOOL, COMMENT, HEX, INT, MENU, OR, STRING, TRISTATE, TRI_TO_STR, TYPE_TO_STR,
                         Choice, Symbol, expr_str, expr_value, split_expr)
 
-from . import atomic, buildroot, readonly
+from . import atomic, buildroot, kconfig_cache, readonly
 from .delta import delta_path, save_delta
 from .errors import BuildrootError, SkiffError
 from .fragments import quote
@@ -48,6 +49,23 @@ _LOAD_LOCK = threading.Lock()
 class KconfigLoadError(BuildrootError):
     """Buildroot's Kconfig (or an external's) could not be parsed by kconfiglib; Buildroot's own
     menuconfig may still work."""
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """A line of a .config or fragment that kconfiglib ignored (malformed, or a value its
+    symbol's type does not allow): the user's value did not get in."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+
+
+# Where line N of the merged defconfig came from: (fragment file, line), or None.
+OriginOf = Callable[[int], "tuple[Path | None, int | None] | None"]
 
 
 class KconfigEditError(SkiffError):
@@ -101,6 +119,7 @@ class KconfigModel:
 
     def __init__(self, kconf, baseline: dict[str, str | None], *, source: str = "") -> None:
         self.kconf = kconf
+        self.problems: list[LoadProblem] = []     # lines of the loaded files kconfiglib ignored
         self.baseline = baseline
         self.source = source                # what the current values were loaded from (for the UI)
         self.show_all = False
@@ -113,31 +132,69 @@ class KconfigModel:
     @classmethod
     def load(cls, tree: Path, base_dir: Path, externals: list[tuple[str, Path]], *,
              baseline_config: Path | None, config: Path | None = None, overlay: Path | None = None,
-             progress: Progress = lambda stage: None) -> "KconfigModel":
+             progress: Progress = lambda stage: None, origin_of: OriginOf | None = None) -> "KconfigModel":
         """Parse `tree`'s Config.in, take the baseline from `baseline_config` (the merged
         defconfig), then load `config` (the workspace's .config) if it exists and `overlay` (a
         saved delta) if that is newer than `config`."""
         progress("Parsing Buildroot's Kconfig")
-        try:
-            with _LOAD_LOCK:
-                kconf = buildroot.load_kconfig(tree, base_dir, externals, baseline_config)
-        except BuildrootError as exc:
-            raise _located(exc, tree) from None
-        except OSError as exc:
-            raise KconfigLoadError(f"Buildroot's Kconfig could not be read: {exc.strerror or exc}",
-                                 path=getattr(exc, "filename", None) or tree / "Config.in",
-                                 hint="use 'skiff br menuconfig' (Buildroot's own tool) instead")
+        kconf = parse(tree, base_dir, externals)
+        return cls.from_parsed(kconf, baseline_config=baseline_config, config=config, overlay=overlay,
+                               progress=progress, origin_of=origin_of)
+
+    @classmethod
+    def from_parsed(cls, kconf, *, baseline_config: Path | None, config: Path | None = None,
+                    overlay: Path | None = None, progress: Progress = lambda stage: None,
+                    origin_of: OriginOf | None = None, baselines: dict | None = None) -> "KconfigModel":
+        """Load the values into an already parsed tree (every earlier value is replaced), then
+        evaluate every value once, here, so the UI thread only reads cached ones.
+
+        `baselines` (kept with the parsed tree) remembers the baseline of each merged defconfig
+        text, so reopening over an unchanged stack loads only the .config."""
+        with buildroot.gc_paused():       # allocates a lot, frees nothing
+            return cls._from_parsed(kconf, baseline_config=baseline_config, config=config, overlay=overlay,
+                                    progress=progress, origin_of=origin_of, baselines=baselines)
+
+    @classmethod
+    def _from_parsed(cls, kconf, *, baseline_config, config, overlay, progress, origin_of,
+                     baselines) -> "KconfigModel":
         progress("Computing the merged configuration's values")
-        baseline = {sym.name: delta_value(sym) for sym in kconf.unique_defined_syms}
+        has_config = config is not None and config.is_file()
+        key = _text_digest(baseline_config) if baselines is not None and baseline_config is not None else None
+        if key is not None and key in baselines and has_config:
+            baseline, problems = dict(baselines[key][0]), list(baselines[key][1])
+        else:
+            problems: list[LoadProblem] = []
+            if baseline_config is not None:
+                problems += _load_values(kconf, baseline_config, replace=True, origin_of=origin_of)
+            else:
+                _reset_values(kconf)
+            baseline = {sym.name: delta_value(sym) for sym in kconf.unique_defined_syms}
+            if key is not None:
+                while len(baselines) >= BASELINES_KEPT:
+                    baselines.pop(next(iter(baselines)))
+                baselines[key] = (dict(baseline), list(problems))
         source = "the merged configuration (no .config yet)" if baseline_config else "Kconfig defaults"
-        if config is not None and config.is_file():
+        if has_config:
             progress("Loading the workspace's .config")
-            kconf.load_config(str(config), replace=True)
+            problems += _load_values(kconf, config, replace=True)
             source = str(config)
             if overlay is not None and overlay.is_file() and overlay.stat().st_mtime > config.stat().st_mtime:
-                kconf.load_config(str(overlay), replace=False)
+                problems += _load_values(kconf, overlay, replace=False)
                 source += f" + {overlay.name}"
-        return cls(kconf, baseline, source=source)
+        model = cls(kconf, baseline, source=source)
+        model.problems = problems
+        progress("Laying out the menu")
+        model.warm_up()
+        return model
+
+    def warm_up(self) -> None:
+        """Evaluate every value and visibility (kconfiglib caches them) and the top menu."""
+        for sym in self.kconf.unique_defined_syms:
+            sym.str_value
+            sym.visibility
+        for choice in self.kconf.unique_choices:
+            choice.str_value
+        self.children()
 
     # --- titles and labels -----------------------------------------------------------------
     @property
@@ -571,21 +628,150 @@ def _shown(value: str | None) -> str:
     return "n" if value is None else "unset" if value == "<absent>" else value
 
 
+# --- parsing and loading values -------------------------------------------------------------
+def parse(tree: Path, base_dir: Path, externals: list[tuple[str, Path]]):
+    """Buildroot's Kconfig with the externals (no values loaded); errors name file and line."""
+    try:
+        with _LOAD_LOCK:
+            return buildroot.load_kconfig(tree, base_dir, externals)
+    except BuildrootError as exc:
+        raise _located(exc, tree) from None
+    except OSError as exc:
+        raise KconfigLoadError(f"Buildroot's Kconfig could not be read: {exc.strerror or exc}",
+                               path=getattr(exc, "filename", None) or tree / "Config.in",
+                               hint="use 'skiff br menuconfig' (Buildroot's own tool) instead")
+
+
+BASELINES_KEPT = 4
+
+
+def _text_digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+_WARNING = re.compile(r"(?P<file>.+?):(?P<line>\d+): warning: (?P<msg>.*)", re.S)
+_INVALID_FOR = re.compile(r"invalid for (?P<sym>[A-Za-z0-9_]+)")
+
+
+def _reset_values(kconf) -> None:
+    kconf.unset_values()
+    kconf.missing_syms = []
+
+
+def _load_values(kconf, path: Path, *, replace: bool, origin_of: OriginOf | None = None) -> list[LoadProblem]:
+    """kconf.load_config(path), with what kconfiglib ignored (it only warns) returned as problems
+    and what it cannot read at all raised as a one-line error naming the file and line."""
+    before = len(kconf.warnings)
+    try:
+        kconf.load_config(str(path), replace=replace)
+    except UnicodeDecodeError:
+        line = _undecodable_line(path)
+        raise KconfigLoadError("not a text .config (bytes that are not UTF-8)", path=path, line=line,
+                               hint="fix or remove that line (or the file) and reload") from None
+    except OSError as exc:
+        raise KconfigLoadError(f"cannot read it: {exc.strerror or exc}", path=path,
+                               hint="check the file's permissions and reload") from None
+    except kconfiglib.KconfigError as exc:
+        line = _undecodable_line(path)   # kconfiglib turns a UnicodeDecodeError into this too
+        if line is not None:
+            raise KconfigLoadError("not a text .config (bytes that are not UTF-8)", path=path, line=line,
+                                   hint="fix or remove that line (or the file) and reload") from None
+        raise KconfigLoadError(str(exc).strip().splitlines()[0], path=path) from None
+    warnings = kconf.warnings[before:]
+    del kconf.warnings[before:]          # a reused tree must not collect every session's warnings
+    return [_problem(text, path, origin_of) for text in warnings]
+
+
+def _problem(text: str, path: Path, origin_of: OriginOf | None) -> LoadProblem:
+    match = _WARNING.fullmatch(text)
+    where, line, message = (Path(match["file"]), int(match["line"]), match["msg"]) if match else \
+        (path, None, text.removeprefix("warning: "))
+    message = re.sub(r" \(defined at [^)]*\)", "", message.strip())
+    if line is None:                     # set_value() warns without a place: find the assignment
+        sym = _INVALID_FOR.search(message)
+        line = _assignment_line(path, sym["sym"]) if sym else None
+    if origin_of is not None and where == path and line is not None:
+        origin = origin_of(line)
+        if origin is not None and origin[0] is not None:
+            where, line = origin
+    return LoadProblem(where, line, message)
+
+
+def _assignment_line(path: Path, symbol: str) -> int | None:
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    found = None
+    for number, text in enumerate(lines, 1):
+        if text.startswith(f"{symbol}="):
+            found = number                 # the last assignment is the one that counted
+    return found
+
+
+def _undecodable_line(path: Path) -> int | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return number
+    return None
+
+
 # --- the workspace entry point ------------------------------------------------------------
 class Session:
-    """A loaded model plus the scratch directory it needs (the generated BR2_EXTERNAL includes
-    and the rendered merged defconfig); close() removes the scratch directory."""
+    """A loaded model plus the scratch directory it needs (the rendered merged defconfig);
+    close() removes the scratch directory and hands the parsed tree back for the next session."""
 
-    def __init__(self, model: KconfigModel, workspace: Workspace, scratch: Path) -> None:
+    def __init__(self, model: KconfigModel, workspace: Workspace, scratch: Path,
+                 parsed: kconfig_cache.Parsed | None = None) -> None:
         self.model = model
         self.workspace = workspace
         self.scratch = scratch
+        self.parsed = parsed
+        self.reused = False             # the tree came from the cache (no parse)
 
     def save(self) -> Path | None:
         return self.model.save(self.workspace)
 
     def close(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
+        parsed, self.parsed = self.parsed, None
+        if parsed is not None:
+            kconfig_cache.give_back(parsed)
+
+
+@functools.lru_cache(maxsize=None)
+def _host_facts() -> tuple[str, str]:
+    return os.uname().machine, buildroot.host_gcc_version()
+
+
+def tree_key(tree: Path, externals: list[tuple[str, Path]]) -> tuple:
+    """What a parse depends on besides the Kconfig files themselves (see kconfig_cache)."""
+    return (str(tree), tuple((name, str(path)) for name, path in externals),
+            buildroot.tree_version(tree), *_host_facts())
+
+
+def open_parsed(tree: Path, externals: list[tuple[str, Path]]) -> tuple[kconfig_cache.Parsed, bool]:
+    """A parsed tree for (tree, externals): an idle one whose files are unchanged, else a new
+    parse. True when it was reused. Give it back with kconfig_cache.give_back()."""
+    key = tree_key(tree, externals)
+    parsed = kconfig_cache.take(key)
+    if parsed is not None:
+        return parsed, True
+    base = Path(tempfile.mkdtemp(prefix="skiff-kconfig-tree-"))
+    try:
+        kconf = parse(tree, base, externals)
+    except BaseException:
+        shutil.rmtree(base, ignore_errors=True)
+        raise
+    return kconfig_cache.Parsed(kconf, key, kconfig_cache.file_stamps(kconf, tree), base), False
 
 
 def open_workspace(root: Path, env: dict[str, str], workspace: Workspace, *,
@@ -594,7 +780,8 @@ def open_workspace(root: Path, env: dict[str, str], workspace: Workspace, *,
     configuration as the baseline and the workspace's .config as the current values.
 
     Writes nothing under the skiff tree (scratch files go to a temporary directory), so it works
-    in read-only mode."""
+    in read-only mode. The parsed tree is reused from an earlier session when nothing it was
+    parsed from changed (core/kconfig_cache.py)."""
     from .configure import plan
 
     progress("Resolving the package chain")
@@ -602,18 +789,40 @@ def open_workspace(root: Path, env: dict[str, str], workspace: Workspace, *,
     if p.buildroot_src is None:
         raise BuildrootError("no Buildroot tree yet",
                              hint="run Configure once (it fetches Buildroot) or set SKIFF_BUILDROOT_SRC")
+    merged_fragment = p.merged.buildroot
     scratch = Path(tempfile.mkdtemp(prefix="skiff-kconfig-"))
+    parsed = None
     try:
         merged = scratch / "merged-defconfig"
-        atomic.write_text(merged, p.merged.buildroot.render(), within=scratch, fsync=False)
+        atomic.write_text(merged, merged_fragment.render(), within=scratch, fsync=False)
         externals = [(e.name, e.path) for e in p.merged.externals]
-        model = KconfigModel.load(p.buildroot_src, scratch / "base", externals, baseline_config=merged,
-                                  config=workspace.dir / ".config", overlay=delta_path(workspace),
-                                  progress=progress)
+        progress("Parsing Buildroot's Kconfig")
+        parsed, reused = open_parsed(p.buildroot_src, externals)
+        model = KconfigModel.from_parsed(parsed.kconf, baseline_config=merged,
+                                         config=workspace.dir / ".config", overlay=delta_path(workspace),
+                                         progress=progress, origin_of=merged_origins(merged_fragment),
+                                         baselines=parsed.baselines)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
+        if parsed is not None:
+            kconfig_cache.give_back(parsed)     # the tree is fine; the values were not
         raise
-    return Session(model, workspace, scratch)
+    session = Session(model, workspace, scratch, parsed)
+    session.reused = reused
+    return session
+
+
+def merged_origins(fragment) -> OriginOf:
+    """Line N of fragment.render() -> the fragment file and line its assignment came from."""
+    finals = [entries[-1] for entries in fragment.history.values()]
+
+    def origin_of(line: int):
+        index = line - 2                 # render() starts with one header line
+        if 0 <= index < len(finals):
+            origin = finals[index].origin
+            return origin.path, origin.line
+        return None
+    return origin_of
 
 
 def classic_menuconfig_argv(workspace: Workspace) -> list[str]:

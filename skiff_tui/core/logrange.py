@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from . import atomic
+from . import atomic, readonly
 from .errors import SkiffError
 
 RANGE = re.compile(r"\s*(\d+)\s*(?:(?:-|–|\.\.|,|:)\s*(\d+)\s*)?\Z")
@@ -50,6 +50,7 @@ def parse_range(text: str, line_count: int) -> tuple[int, int]:
     return first - 1, last - 1
 
 
+@readonly.mutating("saving log lines to a file")
 def save_lines(path: str | os.PathLike, lines: list[str], base: Path | None = None) -> Path:
     """Write the lines to `path` atomically (an existing file is replaced whole or not at all)."""
     raw = str(path).strip()
@@ -61,6 +62,6 @@ def save_lines(path: str | os.PathLike, lines: list[str], base: Path | None = No
     if target.is_dir():
         raise SkiffError("is a directory; name a file to save the lines into", path=target)
     try:
-        return atomic.write_text(target, "".join(line + "\n" for line in lines))
+        return atomic.write_text(target, "".join(line + "\n" for line in lines), within=target.parent)
     except OSError as exc:
         raise SkiffError(f"cannot save the lines: {exc.strerror or exc}", path=target)

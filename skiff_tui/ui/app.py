@@ -13,6 +13,7 @@ import importlib
 import inspect
 import os
 import time
+import weakref
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
@@ -27,6 +28,7 @@ from textual.widgets import Static
 from ..core import paths, readonly
 from ..core.errors import SkiffError
 from ..core.workspace import Workspace, workspace_name
+from .failures import Failure, failure, worker_title
 from .screens import SECTION_BY_MODE, SECTIONS, Section, SkiffScreen
 
 DARK_THEME = "textual-dark"
@@ -83,6 +85,7 @@ class SkiffApp(App[None]):
           for s in SECTIONS],
         Binding("question_mark,f1", "help", "Help", id="skiff.help"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="skiff.theme"),
+        Binding("f2", "error_details", "Error details", id="skiff.error_details"),
         Binding("ctrl+q", "quit", "Quit", id="skiff.quit", priority=True),
     ]
 
@@ -105,6 +108,8 @@ class SkiffApp(App[None]):
         self.index_warnings: list[str] = []
         self._offered: dict[str, bool] = {}
         self.load_error: SkiffError | None = None
+        self.failures: list[Failure] = []      # this session's, newest last (see report_failure)
+        self._reported_workers: weakref.WeakSet = weakref.WeakSet()
         from .buildruns import BuildRuns
         self.build_runs = BuildRuns(self._notify_from_thread, on_change=self._build_changed_from_thread)
         self.theme = theme or DARK_THEME
@@ -130,7 +135,8 @@ class SkiffApp(App[None]):
         if keymap:
             self.set_keymap(keymap)
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False,
+          name="Reading the package library and the workspace")
     def load_engine_state(self) -> None:
         from ..core.packages import discover
         from ..core.resolve import parse_selection
@@ -153,12 +159,53 @@ class SkiffApp(App[None]):
         self.call_from_thread(self._loaded, index, tuple(selection), error)
 
     def on_worker_state_changed(self, event) -> None:
+        """The one handler of failed workers: the app's own, and those of every screen and widget
+        (they forward theirs with report_worker_error). One line names what failed; F2 shows the
+        details; the app carries on."""
         from textual.worker import WorkerState
 
-        if event.state == WorkerState.ERROR:  # an unexpected failure of an app-level worker
+        if event.state == WorkerState.ERROR:
             if event.worker.group == "load":
                 self.loading = False
-            self.show_error(event.worker.error)
+            self.report_failure(worker_title(event.worker), event.worker.error)
+
+    def report_worker_error(self, event, *, notify: bool = True) -> Failure | None:
+        """For screens and widgets: Worker.StateChanged does not bubble, so they hand theirs here."""
+        from textual.worker import WorkerState
+
+        if event.state != WorkerState.ERROR or event.worker in self._reported_workers:
+            return None     # a handler further up the screen's class chain reported it already
+        self._reported_workers.add(event.worker)
+        return self.report_failure(worker_title(event.worker), event.worker.error, notify=notify)
+
+    MAX_FAILURES = 20
+
+    def report_failure(self, what: str, error: BaseException | None, *, notify: bool = True) -> Failure | None:
+        """Record a failure (details for F2) and say it in one line. Never raises: this is the
+        last line of defence for errors of background work."""
+        if error is None:
+            return None
+        try:
+            record = failure(what, error)
+        except Exception as exc:   # noqa: BLE001 - a broken error must not become a crash
+            record = Failure(what, f"{type(error).__name__}", f"(details unavailable: {exc!r})", True)
+        self.failures = [*self.failures[-(self.MAX_FAILURES - 1):], record]
+        self.log.error(record.line)
+        if notify:
+            severity_title = "skiff: internal error" if record.internal else "skiff"
+            self.notify(f"{record.line}  (F2: details)", title=severity_title, severity="error", timeout=12)
+        self.refresh_bindings()
+        return record
+
+    def action_error_details(self) -> None:
+        from .widgets.error_details import ErrorDetailsModal
+
+        if not self.failures:
+            self.notify("Nothing has failed in this session")
+            return
+        if isinstance(self.screen, ErrorDetailsModal):
+            return
+        self.push_screen(ErrorDetailsModal(self.failures[-1], earlier=len(self.failures) - 1))
 
     def _loaded(self, index, selection: tuple[str, ...], error: SkiffError | None) -> None:
         self.load_error = error
@@ -409,9 +456,9 @@ class SkiffApp(App[None]):
             return
         if isinstance(error, SkiffError):
             text, title = str(error), "skiff"
-        else:  # a bug, not a user mistake: still one line, details in the Textual log
-            text, title = f"internal error: {type(error).__name__}: {error}", "skiff: internal error"
-            self.log.error(repr(error))
+        else:  # a bug, not a user mistake: one line here, the traceback on F2
+            record = self.report_failure("skiff", error, notify=False)
+            text, title = f"internal error: {record.summary}  (F2: details)", "skiff: internal error"
         if modal:
             from .widgets.dialogs import ErrorModal
             self.push_screen(ErrorModal(title, text))
@@ -428,6 +475,8 @@ class SkiffApp(App[None]):
         return f"workspace [b]{self.workspace.name}[/b]  ·  selection: {sel}{ro}{building}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "error_details":
+            return bool(self.failures)      # in the footer only once something failed
         if action == "goto" and parameters:
             section = SECTION_BY_MODE.get(str(parameters[0]))
             return section is not None and self.section_offered(section, resolve=False) is not False
@@ -474,6 +523,9 @@ class SkiffApp(App[None]):
         cmds.append(PaletteCommand("Toggle dark/light theme", "switch between the dark and the light theme",
                                    self.action_toggle_theme, action="toggle_theme"))
         cmds.append(PaletteCommand("Quit skiff", "leave the TUI", self.action_quit, action="quit"))
+        cmds.append(PaletteCommand("Show details of the last error",
+                                   self.failures[-1].line if self.failures else "nothing has failed in this session",
+                                   self.action_error_details, action="error_details"))
         cmds.append(PaletteCommand("Reload packages", "discover packages and reread the workspace",
                                    self.reload))
         from ..core.workspace import list_workspaces

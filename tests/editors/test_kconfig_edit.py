@@ -260,7 +260,7 @@ def test_open_workspace_uses_the_merged_configuration_and_externals(kconfig_root
     try:
         model = session.model
         assert stages == ["Resolving the package chain", "Parsing Buildroot's Kconfig",
-                          "Computing the merged configuration's values"]
+                          "Computing the merged configuration's values", "Laying out the menu"]
         assert model.kconf.syms["BR2_arm"].str_value == "y" and model.kconf.syms["BR2_JLEVEL"].str_value == "2"
         app = model.find("BR2_PACKAGE_TINY_APP")
         assert model.is_visible(app)

@@ -64,6 +64,11 @@ EXEMPT = {
     "workspace.WorkspaceLock.release": "releases a lock acquire() (guarded) took",
     "logindex.LogIndex.close": "closes its own descriptor",
     "paths.library_dir": "unpacks skiff's own shipped library into the cache (no user data): a read-only viewer needs it to read packages",
+    "kconfig_cache.take": "an in-memory pool of parsed trees; removes only scratch dirs it made",
+    "kconfig_cache.give_back": "an in-memory pool of parsed trees; removes only scratch dirs it made",
+    "kconfig_cache.clear": "an in-memory pool of parsed trees; removes only scratch dirs it made",
+    "kconfig_edit.open_parsed": "parses into its own mkdtemp scratch dir",
+    "gitprogress.run": "runs the git command of buildroot.obtain (guarded) only",
     "container.mounts": "creates the download/ccache dirs for container.wrap (guarded) only",
 }
 # The flash modules and devices are the flash helper's: flash.execute() guards every plan and

@@ -62,7 +62,7 @@ def build_initramfs(dest: Path, work: Path) -> None:
 
 
 def test_qemu_run_boots_kernel_and_initramfs(skiff_root, tmp_path):
-    (skiff_root / "configs").rmdir()
+    shutil.rmtree(skiff_root / "configs")   # the fixture's stand-in library
     (skiff_root / "configs").symlink_to(REPO / "configs")
     images = skiff_root / "workspaces" / "default" / "images"
     images.mkdir(parents=True)

@@ -136,8 +136,10 @@ class SkiffScreen(Screen):
         return self.app.read_only
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            self.app.show_error(event.worker.error)
+        # the app's handler reports it (one line, details on F2); a screen that shows a failure
+        # in place calls event.prevent_default() and reports it with notify=False
+        if event.state == WorkerState.ERROR and hasattr(self.app, "report_worker_error"):
+            self.app.report_worker_error(event)
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action in self.MUTATING and self.read_only:

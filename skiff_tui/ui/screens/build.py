@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
+from ..failures import forward_worker_error
 from ...core import build as engine
 from ...core.errors import SkiffError
 from ...core.workspace import Workspace
@@ -112,6 +113,9 @@ class BuildScreen(Screen):
         Binding("p", "push", "Push", id="skiff.build.push"),
     ]
     MUTATING = ("start", "cancel", "push")
+
+    def on_worker_state_changed(self, event) -> None:
+        forward_worker_error(self, event)
 
     def __init__(self, workspace: Workspace, read_only: bool = False, start_argv: list[str] | None = None, *,
                  start_env: dict[str, str] | None = None, chain: list[str] | None = None, target: str = "all",
@@ -253,7 +257,7 @@ class BuildScreen(Screen):
         if self.record is None:
             self._show(None)
 
-    @work(thread=True, group="build-cancel")
+    @work(thread=True, group="build-cancel", exit_on_error=False, name="Cancelling the build")
     def _cancel_build(self, run) -> None:
         from ..buildruns import build_runs
         build_runs(self.app).cancel(run)

@@ -15,7 +15,8 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, LoadingIndicator, Static, Tree
+from textual.message import Message
+from textual.widgets import Button, Static, Tree
 from textual.worker import Worker, WorkerState
 
 from ...core.errors import SkiffError
@@ -26,13 +27,13 @@ from ..widgets.kconfig_tree import KconfigTree
 from . import EditorScreen
 
 LOAD_GROUP = "kconfig-load"
+LOAD_WHAT = "Loading Buildroot's Kconfig"
 
 
 class KconfigScreen(EditorScreen):
     SECTION = "kconfig"
     DEFAULT_CSS = """
     KconfigScreen #kc-loading { height: 1fr; align: center middle; }
-    KconfigScreen #kc-loading LoadingIndicator { height: 3; }
     KconfigScreen #kc-stage { width: 100%; content-align: center middle; color: $text-muted; }
     KconfigScreen #kc-error { height: 1fr; padding: 1 2; }
     KconfigScreen #kc-error-text { color: $error; height: auto; margin-bottom: 1; }
@@ -41,6 +42,7 @@ class KconfigScreen(EditorScreen):
     KconfigScreen #kc-body { height: 1fr; }
     KconfigScreen #kc-left { width: 3fr; }
     KconfigScreen #kc-header { height: auto; padding: 0 1; background: $boost; }
+    KconfigScreen #kc-problems { height: auto; padding: 0 1; color: $error; }
     KconfigScreen #kc-tree { height: 1fr; border: round $primary 50%; }
     KconfigScreen #kc-tree:focus { border: round $primary; }
     KconfigScreen #kc-info { width: 2fr; border: round $secondary 50%; padding: 0 1; }
@@ -87,7 +89,6 @@ class KconfigScreen(EditorScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         with Vertical(id="kc-loading"):
-            yield LoadingIndicator()
             yield Static("Starting…", id="kc-stage")
         with Vertical(id="kc-error", classes="-hidden"):
             yield Static("", id="kc-error-text", markup=False)
@@ -95,10 +96,12 @@ class KconfigScreen(EditorScreen):
                          "its changes are saved as the same delta fragment.", markup=False)
             with Horizontal(id="kc-error-buttons"):
                 yield Button("Run make menuconfig in the terminal", id="kc-classic", variant="primary")
+                yield Button("Details", id="kc-details")
                 yield Button("Retry", id="kc-retry")
         with Horizontal(id="kc-body", classes="-hidden"):
             with Vertical(id="kc-left"):
                 yield Static("", id="kc-header", markup=False)
+                yield Static("", id="kc-problems", markup=False, classes="-hidden")
                 yield KconfigTree(id="kc-tree", read_only=self.read_only)
             with VerticalScroll(id="kc-info"):
                 yield Static("", id="kc-info-text", markup=False)
@@ -118,23 +121,34 @@ class KconfigScreen(EditorScreen):
 
     # --- loading (thread worker) --------------------------------------------------------------
     def start_loading(self) -> None:
+        # hand the tree back first, so the new load can reuse it instead of parsing again
+        self.query_one(KconfigTree).unload()
+        if self.session is not None:
+            self.session.close()
+            self.session = None
         self._show("kc-loading")
         self.query_one("#kc-stage", Static).update("Starting…")
         self._load(self.app.root, dict(self.app.env), self.app.workspace)
 
-    @work(thread=True, exclusive=True, group=LOAD_GROUP, exit_on_error=False)
+    @work(thread=True, exclusive=True, group=LOAD_GROUP, exit_on_error=False, name=LOAD_WHAT)
     def _load(self, root, env, workspace) -> Session:
         def progress(stage: str) -> None:
-            self.app.call_from_thread(self._stage, stage)
+            # post, not call_from_thread: the load must not wait for the UI to draw each stage
+            self.post_message(self.Stage(stage))
         return open_workspace(root, env, workspace, progress=progress)
 
-    def _stage(self, text: str) -> None:
-        self.query_one("#kc-stage", Static).update(f"{text}…")
+    class Stage(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def on_kconfig_screen_stage(self, message: "KconfigScreen.Stage") -> None:
+        self.query_one("#kc-stage", Static).update(f"{message.text}…")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != LOAD_GROUP:
-            super().on_worker_state_changed(event)
-            return
+            return                        # SkiffScreen's handler reports other workers' failures
+        event.prevent_default()           # shown here, in place
         if event.state == WorkerState.SUCCESS:
             self._loaded(event.worker.result)
         elif event.state == WorkerState.ERROR:
@@ -146,24 +160,43 @@ class KconfigScreen(EditorScreen):
         self.session = session
         self.load_error = None
         tree = self.query_one(KconfigTree)
-        tree.load(session.model)
+        try:
+            tree.load(session.model)
+        except Exception as exc:          # noqa: BLE001 - a failure here must not take the app down
+            self.session = None
+            tree.unload()
+            session.close()
+            self._failed(exc)
+            return
+        self._show_problems(session.model.problems)
         self._show("kc-body")
         self._update_header()
         tree.focus()
         self._update_info()
 
+    def _show_problems(self, problems) -> None:
+        line = self.query_one("#kc-problems", Static)
+        if problems:
+            more = f"  (and {len(problems) - 1} more line{'s' if len(problems) > 2 else ''})" \
+                if len(problems) > 1 else ""
+            line.update(f"⚠ ignored {problems[0]}{more}")
+        line.set_class(not problems, "-hidden")
+
     def _failed(self, error: BaseException | None) -> None:
+        report = getattr(self.app, "report_failure", None)
+        failure = report(LOAD_WHAT, error, notify=False) if report is not None else None
         if isinstance(error, SkiffError):
             self.load_error = error
             text = str(error)
         else:
-            self.load_error = SkiffError(f"internal error: {type(error).__name__}: {error}")
+            summary = failure.summary if failure is not None else f"{type(error).__name__}: {error}"
+            self.load_error = SkiffError(f"internal error: {summary}")
             text = self.load_error.message
-            self.log.error(repr(error))
         self.query_one("#kc-error-text", Static).update(f"The Kconfig editor could not load: {text}")
         # Buildroot's own menuconfig helps when kconfiglib cannot parse the tree, not when the
         # workspace has no chain or no Buildroot yet
         self.query_one("#kc-classic", Button).display = isinstance(error, KconfigLoadError) and not self.read_only
+        self.query_one("#kc-details", Button).display = failure is not None and failure.internal
         self._show("kc-error")
         self.query_one("#kc-retry", Button).focus()
 
@@ -352,6 +385,8 @@ class KconfigScreen(EditorScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "kc-retry":
             self.start_loading()
+        elif event.button.id == "kc-details":
+            self.app.action_error_details()
         elif event.button.id == "kc-classic":
             self.action_classic_menuconfig()
 

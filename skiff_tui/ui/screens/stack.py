@@ -235,6 +235,7 @@ class StackScreen(SkiffScreen):
             return
         if event.worker.group != "configure":
             return super().on_worker_state_changed(event)
+        event.prevent_default()     # shown here (result pane and modal), not reported twice
         if event.state == WorkerState.SUCCESS:
             self.result = event.worker.result
             self._show_result(self._render_result(self.result))

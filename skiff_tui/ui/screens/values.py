@@ -13,7 +13,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
-from ...core.errors import SkiffError
 from ..widgets.provenance import describe, shown, where
 from . import SkiffScreen
 
@@ -104,8 +103,7 @@ class ValuesScreen(SkiffScreen):
             self._fill()
             error = event.worker.error
             msg.update(Text(f"✗ {error}", style="bold red"))
-            if not isinstance(error, SkiffError):
-                self.app.show_error(error)
+            # SkiffScreen's handler (next in line) reports it once: one line, details on F2
 
     # --- table --------------------------------------------------------------------------------
     def _abbrev(self, value: str | None, limit: int | None = MAX_VALUE) -> str:

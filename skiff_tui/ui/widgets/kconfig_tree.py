@@ -66,6 +66,12 @@ class KconfigTree(Tree):
         self.root.expand()
         self.move_cursor_to_line(0)
 
+    def unload(self) -> None:
+        """Forget the model (its tree goes back for reuse and must not be read from here)."""
+        self.model = None
+        self.clear()
+        self._filled.clear()
+
     def _label(self, entry: Entry) -> Text:
         text = Text(entry.label)
         if not entry.visible:

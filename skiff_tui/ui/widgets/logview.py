@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
+from ..failures import forward_worker_error
 from ...core.logindex import LogIndex
 
 ERROR_RE = re.compile(r"\b(?:error|Error|ERROR|fatal|Fatal|FATAL)\b|\*\*\*|[Uu]ndefined reference")
@@ -101,6 +102,9 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
         def __init__(self, pattern: str, line: int | None, error: str | None = None) -> None:
             super().__init__()
             self.pattern, self.line, self.error = pattern, line, error
+
+    def on_worker_state_changed(self, event) -> None:
+        forward_worker_error(self, event)      # a failed scan says so; the app carries on
 
     def __init__(self, path=None, *, follow: bool = True, line_numbers: bool = True, poll: float = 0.1,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
@@ -278,7 +282,7 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
     def action_first_error(self) -> None:
         self._first_error()
 
-    @work(thread=True, exclusive=True, group="logview-errors")
+    @work(thread=True, exclusive=True, group="logview-errors", exit_on_error=False)
     def _first_error(self) -> None:
         index = self.index
         if index is None:
@@ -325,7 +329,7 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
     def action_toggle_problems(self) -> None:
         self.problems_only = not self.problems_only
 
-    @work(thread=True, exclusive=True, group="logview-problems")
+    @work(thread=True, exclusive=True, group="logview-problems", exit_on_error=False)
     def _scan_problems(self) -> None:
         index = self.index
         if index is None:
@@ -353,7 +357,7 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
         if self.pattern:
             self.search(self.pattern, backwards=True)
 
-    @work(thread=True, exclusive=True, group="logview-search")
+    @work(thread=True, exclusive=True, group="logview-search", exit_on_error=False)
     def _search(self, pattern: str, backwards: bool) -> None:
         index = self.index
         if index is None:
