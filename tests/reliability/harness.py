@@ -158,6 +158,19 @@ def kill_after(argv: list[str], env: dict[str, str], delay: float, watch: Path |
     return proc.wait()
 
 
+# A loaded machine must still try enough kills to mean something: past the budget, go on
+# until MIN_ROUNDS, but never past OVERRUN times the budget.
+MIN_ROUNDS = 4
+OVERRUN = 4
+
+
+def keep_going(start: float, budget: float, rounds: int, max_rounds: int) -> bool:
+    elapsed = time.monotonic() - start
+    if rounds >= max_rounds or elapsed >= budget * OVERRUN:
+        return False
+    return elapsed < budget or rounds < MIN_ROUNDS
+
+
 def kill_configure_rounds(root: Path, env: dict[str, str], *, seed: int, budget: float,
                           max_rounds: int = 1000) -> Stats:
     """Configure A; kill a configure of B at a random point (or right after .config changes);
@@ -173,7 +186,7 @@ def kill_configure_rounds(root: Path, env: dict[str, str], *, seed: int, budget:
     full = max(0.2, time.monotonic() - t0) * 1.3
     current = sels[0]
     rounds = 0
-    while time.monotonic() - start < budget and rounds < max_rounds:
+    while keep_going(start, budget, rounds, max_rounds):
         rounds += 1
         other = sels[1] if current == sels[0] else sels[0]
         watch = root / "workspaces" / "default" / ".config" if rng.random() < 0.3 else None
@@ -204,7 +217,7 @@ def kill_compile_rounds(root: Path, env: dict[str, str], *, seed: int, budget: f
     sels = list(SELECTIONS)
     start = time.monotonic()
     rounds = 0
-    while time.monotonic() - start < budget and rounds < max_rounds:
+    while keep_going(start, budget, rounds, max_rounds):
         rounds += 1
         sel = rng.choice(sels)
         e = dict(env, SKIFF_CONFIG=sel)
@@ -243,7 +256,7 @@ def kill_save_rounds(root: Path, env: dict[str, str], *, seed: int, budget: floa
     stats = Stats()
     start = time.monotonic()
     rounds = 0
-    while time.monotonic() - start < budget and rounds < max_rounds:
+    while keep_going(start, budget, rounds, max_rounds):
         rounds += 1
         kill_after([sys.executable, "-c", SAVER, str(root)], env, rng.uniform(0.05, 0.6))
         problems = temps_in_overlays(root)
