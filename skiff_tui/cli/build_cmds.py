@@ -114,24 +114,27 @@ def _configured(ctx: Context, lock_held: bool):
 
     result = configure(ctx.root, ctx.env, ctx.workspace, index=ctx.index, locked=lock_held,
                        log=output.info, progress=fetch_progress_bar())
-    if not result.skipped and output.verbosity() > output.QUIET:
-        _report(result, ctx.workspace, out=sys.stderr)
+    _report_configured(ctx, result)
     return result
 
 
+def _report_configured(ctx: Context, result) -> None:
+    if not result.skipped and output.verbosity() > output.QUIET:
+        _report(result, ctx.workspace, out=sys.stderr)
+
+
 def _run_target(ctx: Context, result, target: str | None) -> int:
+    from ..core.compile import build_run
+
+    return _run_build(ctx, build_run(ctx.root, ctx.env, ctx.workspace, result, target, log=output.info))
+
+
+def _run_build(ctx: Context, run) -> int:
     from ..core.build import run_build
-    from ..core.configure import command_env, make_argv
 
-    targets = [target] if target else []
-    from ..core.buildroot import make_env
-
-    env = command_env(ctx.root, ctx.env, ctx.workspace, result.plan)
-    argv = _in_container(ctx, result, make_argv(result.plan, ctx.workspace, *targets), make_env(env))
-
-    output.detail("running: " + " ".join(argv))
-    record = run_build(ctx.workspace, argv, env=make_env(env), chain=result.chain.names,
-                       target=target or "all", echo=None if output.verbosity() == output.QUIET else sys.stdout)
+    output.detail("running: " + " ".join(run.argv))
+    record = run_build(ctx.workspace, run.argv, env=run.env, chain=run.chain, target=run.target,
+                       echo=None if output.verbosity() == output.QUIET else sys.stdout)
     if record.status != "succeeded":
         failure = record.failure or {}
         if failure.get("package") or failure.get("step"):
@@ -167,18 +170,15 @@ def _run_plain(ctx: Context, result, target: str) -> int:
 
 
 def cmd_compile(args) -> int:
-    from ..core.configure import build_target
-
-    from ..core.buildroot import require_host_tools
-    from ..core.container import requested
+    from ..core.compile import prepare_compile
 
     ctx = context(args)
     _use_container(ctx, args)
-    if requested(ctx.env) is None:
-        require_host_tools(ctx.env)   # a container brings its own
     with ctx.workspace.lock():
-        result = _configured(ctx, lock_held=True)
-        return _run_target(ctx, result, build_target(result.plan, ctx.env))
+        result, run = prepare_compile(ctx.root, ctx.env, ctx.workspace, index=ctx.index, log=output.info,
+                                      progress=fetch_progress_bar())
+        _report_configured(ctx, result)
+        return _run_build(ctx, run)
 
 
 def cmd_br(args) -> int:
@@ -195,7 +195,7 @@ def cmd_br(args) -> int:
             elif not is_build(target):
                 status = _run_plain(ctx, result, target)
             else:
-                status = _run_target(ctx, result, target)
+                status = _run_target(ctx, result, target)   # a build: recorded like compile's
             if status:
                 break
     return status

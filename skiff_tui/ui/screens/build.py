@@ -41,30 +41,19 @@ class BuildRequest:
 
 def compile_request(root: Path, env: dict[str, str], workspace: Workspace, index=None,
                     log: Callable[[str], None] = lambda m: None, progress=None) -> BuildRequest:
-    """What `skiff compile` runs, for the TUI (call it with the workspace lock held)."""
-    from ...core import container
-    from ...core.buildroot import make_env, require_host_tools
-    from ...core.configure import build_target, command_env, configure, make_argv
+    """What `skiff compile` runs (core.compile, the same steps), for the TUI; call it with the
+    workspace lock held."""
+    from ...core.compile import prepare_compile
+    from ...core.configure import make_argv
 
-    choice = container.requested(env)
-    if choice is None:
-        require_host_tools(env)   # a container brings its own
-    result = configure(root, env, workspace, index=index, locked=True, log=log, progress=progress)
-    target = build_target(result.plan, env)
-    argv = make_argv(result.plan, workspace, *([target] if target else []))
-    child_env = make_env(command_env(root, env, workspace, result.plan))
-    if choice is not None:   # SKIFF_CONTAINER / `skiff tui --container`: the same wrapping as the CLI's
-        build_argv = container.wrap(argv, root=root, env=child_env, workspace=workspace, plan=result.plan,
-                                    choice=choice, log=log)
-    else:
-        build_argv = argv
+    result, run = prepare_compile(root, env, workspace, index=index, log=log, progress=progress)
     total = None
     try:
         log("counting packages (make show-info, cached per .config)…")
-        total = engine.show_info_total(workspace, make_argv(result.plan, workspace), child_env)
+        total = engine.show_info_total(workspace, make_argv(result.plan, workspace), run.env)
     except (SkiffError, ValueError):
         total = None
-    return BuildRequest(build_argv, child_env, list(result.chain.names), target or "all", total)
+    return BuildRequest(run.argv, run.env, run.chain, run.target, total)
 
 
 def short_chain(chain: list[str], limit: int = 40) -> str:
