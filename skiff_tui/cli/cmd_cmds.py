@@ -1,4 +1,4 @@
-"""cmd: run a package's command (its extensions/ Makefile target) with the SPEC §5 environment."""
+"""cmd: run a package's command (its extensions/ Makefile target) with the docs/behaviour.md#workspaces environment."""
 
 from __future__ import annotations
 

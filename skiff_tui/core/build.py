@@ -1,5 +1,5 @@
 """Builds as child processes: a per-build log file, a state record other processes can read,
-progress from Buildroot's stamps, cancel, and interrupted-build detection (SPEC §6–§7).
+progress from Buildroot's stamps, cancel, and interrupted-build detection (docs/behaviour.md#buildroot, #builds-and-logs).
 
 The caller holds the workspace lock; this module does not lock. Each build writes
 `<logs_dir>/<id>.log` (all output, stdout and stderr merged) and `<logs_dir>/<id>.json` (the

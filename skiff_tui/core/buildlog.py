@@ -1,6 +1,6 @@
 """Reading what Buildroot prints: `>>>` progress lines, build-time.log, and failure summaries.
 
-Facts (SPEC §6, notes/buildroot.md §2): a progress line is ">>> NAME VERSION TEXT" where NAME and
+Facts (docs/behaviour.md#buildroot): a progress line is ">>> NAME VERSION TEXT" where NAME and
 VERSION never contain spaces but either may be empty; a failed package step ends with
 `make: *** [package/pkg-generic.mk:N: <O>/build/<pkg>[-<ver>]/.stamp_<step>] Error N` (one
 `make[k]` level deeper when called through `<O>/Makefile`); `build-time.log` lines are
@@ -248,7 +248,7 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
     Returns {package, step, lines, make_error, make_chain, next_actions, failures} (and `hint` when
     a download failed for want of a network); `failures` lists
     every (package, step) that failed (several with `make -k`); the summary itself describes the last
-    one, as Buildroot attributes it (notes/buildroot.md §2.3)."""
+    one, as Buildroot attributes it."""
     clean = [strip_ansi(l).rstrip("\r\n") for l in lines]
     seen: dict[str, str] = {}          # "<name>-<version>" / "<name>" -> name
     progress_at: list[tuple[int, ProgressEvent]] = []

@@ -1,4 +1,4 @@
-"""Buildroot: locate or obtain the pinned release, build make invocations, load its Kconfig (SPEC §6)."""
+"""Buildroot: locate or obtain the pinned release, build make invocations, load its Kconfig (docs/behaviour.md#buildroot)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ GIT_URL = "https://gitlab.com/buildroot.org/buildroot.git"
 HOST_TOOLS = ("make", "gcc", "g++", "patch", "perl", "tar", "gzip", "bzip2", "cpio", "unzip",
               "rsync", "bc", "wget", "file", "find", "xargs", "awk", "which")
 # Make variables Buildroot's Kconfig leaves literal in string defaults; kconfiglib would expand
-# them to "" at parse time, so each is set to its own text (SPEC §6).
+# them to "" at parse time, so each is set to its own text (docs/behaviour.md#buildroot).
 LITERAL_MAKE_VARS = ("TOPDIR", "CONFIG_DIR", "BASE_DIR", "HOME", "ARCH")
 BR2_EXTERNAL_INCLUDES = ("paths", "menus", "toolchains", "jpeg", "openssl", "skeleton", "init", "linux")
 

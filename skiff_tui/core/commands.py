@@ -1,4 +1,4 @@
-"""Package commands: `make <command>` in the package's extensions/ dir with the SPEC §5 environment."""
+"""Package commands: `make <command>` in the package's extensions/ dir with the docs/behaviour.md#workspaces environment."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """configure: selection -> chain -> stack -> merged files in the final-config dir -> Buildroot .config.
 
 Every input is read and merged before anything is written, so bad input writes nothing. The
-whole step is skipped when the digest of every input file is unchanged (SPEC §3, differs from
+whole step is skipped when the digest of every input file is unchanged (docs/behaviour.md#resolution; differs from
 SkiffOS, which only notices a changed chain or version).
 """
 
@@ -71,7 +71,7 @@ class ConfigureResult:
 
 def with_saved_paths(workspace: Workspace, env: dict[str, str]) -> dict[str, str]:
     """env, plus the workspace's saved SKIFF_EXTRA_CONFIGS_PATH and SKIFF_BASE where unset, so
-    `compile` (and show, cmd, the TUI) resume with the package roots and base configure used (SPEC §3)."""
+    `compile` (and show, cmd, the TUI) resume with the package roots and base configure used (docs/behaviour.md#resolution)."""
     if env.get("SKIFF_EXTRA_CONFIGS_PATH") and env.get("SKIFF_BASE"):
         return env
     try:

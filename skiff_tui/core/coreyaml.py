@@ -1,4 +1,4 @@
-"""skiff-core.yaml: the schema of the user-to-container map and a validator with line numbers (SPEC §8).
+"""skiff-core.yaml: the schema of the user-to-container map and a validator with line numbers (docs/behaviour.md#skiff-coreyaml).
 
 The skiff-core daemon silently ignores keys it does not know, so a typo (``policy:`` for
 ``pullPolicy``) is lost without a word. This module reads the user's *text* with PyYAML's node

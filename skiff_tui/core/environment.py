@@ -1,4 +1,4 @@
-"""The environment hooks and package commands receive (SPEC §5), as a dict and as env.sh.
+"""The environment hooks and package commands receive (docs/behaviour.md#workspaces), as a dict and as env.sh.
 
 Names and meanings follow SkiffOS's, so its packages' scripts find what they expect; the table
 is in docs/from-skiffos.md ("Variables hooks and commands see").
@@ -103,7 +103,7 @@ def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_pa
         "SKIFF_VERSION": __version__,
         "SKIFF_VERSION_COMMIT": version_commit(env),
         **METADATA_NAMES,
-        # The workspace's host tools first (SPEC §5), then our interpreter's bin dir (skiff itself).
+        # The workspace's host tools first (docs/behaviour.md#workspaces), then our interpreter's bin dir (skiff itself).
         "PATH": f"{ws_dir}/host/bin{os.pathsep}{tool_path(env.get('PATH', '/usr/bin:/bin'))}",
     })
     if base_layers is not None and base_layers.tree is not None:

@@ -1,4 +1,4 @@
-"""Kconfig fragments: parse, merge (last assignment wins), keep provenance of every value (SPEC §4)."""
+"""Kconfig fragments: parse, merge (last assignment wins), keep provenance of every value (docs/behaviour.md#layers-and-merging)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The layer stack and everything merged from it (SPEC §4).
+"""The layer stack and everything merged from it (docs/behaviour.md#layers-and-merging).
 
 Order: base/pre, the chain, base/post, overrides/, overrides/workspaces/<ws>/. (base/post sits
 before the override layers so a user's overrides always have the last word.) The base layers are

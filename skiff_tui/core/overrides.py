@@ -1,4 +1,4 @@
-"""Guided edits of the override layers (SPEC §4): hostname, Wi-Fi networks, SSH keys, any file.
+"""Guided edits of the override layers (docs/behaviour.md#layers-and-merging): hostname, Wi-Fi networks, SSH keys, any file.
 
 Two layers can be written: ``overrides/`` (every workspace) and ``overrides/workspaces/<ws>/``
 (this workspace only); both come last in the stack, so what is written here wins over packages.

@@ -1,4 +1,4 @@
-"""Configuration packages: discovery from the three sources, metadata, precedence (SPEC §2)."""
+"""Configuration packages: discovery from the three sources, metadata, precedence (docs/behaviour.md#configuration-packages)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""OTA push: send a workspace's built images to a running device over ssh/rsync (SPEC §10).
+"""OTA push: send a workspace's built images to a running device over ssh/rsync (docs/behaviour.md#commands-of-packages).
 
-Files land in the device's boot and rootfs mounts per the install mapping (SPEC §9); persist is
+Files land in the device's boot and rootfs mounts per the install mapping (docs/behaviour.md#sd-cards); persist is
 never touched. rsync writes each file to a temporary name and, with --delay-updates, renames
 them all at the end, so a dropped connection leaves the previous kernel and rootfs intact. The
 update takes effect on the next reboot.

@@ -1,4 +1,4 @@
-"""SKIFF_CONFIG -> the chain: every package once, each after all of its dependencies (SPEC §3)."""
+"""SKIFF_CONFIG -> the chain: every package once, each after all of its dependencies (docs/behaviour.md#resolution)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def resolve(index: PackageIndex, selection: list[str] | str) -> Chain:
 
     def visit_list(names: list[str] | tuple[str, ...], owner: str | None) -> None:
         # Any later name of this list that gets placed while visiting an earlier one was listed
-        # after something that depends on it: it moves before, and we say so (SPEC §3, differs).
+        # after something that depends on it: it moves before, and we say so (docs/behaviour.md#resolution; differs from SkiffOS).
         for i, name in enumerate(names):
             first_new = len(order)
             visit(name, owner)

@@ -1,4 +1,4 @@
-"""Workspaces: names, directories, saved state, the modify lock (SPEC §5)."""
+"""Workspaces: names, directories, saved state, the modify lock (docs/behaviour.md#workspaces)."""
 
 from __future__ import annotations
 

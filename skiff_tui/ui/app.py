@@ -1,4 +1,4 @@
-"""SkiffApp: the full-screen front end over `skiff_tui.core` (issue 4, DESIGN.md).
+"""SkiffApp: the full-screen front end over `skiff_tui.core` (docs/architecture.md).
 
 Shape: one mode per section (Packages, Stack, Values, Workspaces, plus places for Build, Logs,
 Flash, Kconfig, Overrides and skiff-core.yaml screens written separately). The app owns the

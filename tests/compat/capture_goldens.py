@@ -31,7 +31,7 @@ import make_tree  # noqa: E402
 GOLDEN_DIR = HERE / "golden"
 WORKSPACE = "compat"
 
-# id -> (SKIFF_CONFIG, override variants). Ids starting with "differs_" are the SPEC §3 case: a
+# id -> (SKIFF_CONFIG, override variants). Ids starting with "differs_" are the docs/behaviour.md#resolution case: a
 # dependency that ends up after its dependent in SkiffOS's chain (listed after it by the user, by
 # a dependency list, or pulled in late by another package); skiff moves it before.
 SELECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -345,7 +345,7 @@ BOARD_DEPS = {
     "rpi/4": "rpi/common,rpi/4x64",
     "rpi/5": "rpi/4x64",
     # Declares a dependency (sys/moduleimg) after one of its dependents (pinebk/common needs it):
-    # SkiffOS keeps that order, skiff moves sys/moduleimg first (SPEC §3, differs).
+    # SkiffOS keeps that order, skiff moves sys/moduleimg first (docs/behaviour.md#resolution; differs from SkiffOS).
     "pinebk/phone": "pinebk/common,sys/moduleimg",
     "tegra/agx": "tegra/common, sys/core",
     "x86/desktop": "x86/common,ui/kiosk",

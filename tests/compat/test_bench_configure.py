@@ -18,7 +18,7 @@ def test_bench_configure_runs_and_reports_every_figure():
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "skiff list:" in out and "resolve 109 packages" in out
-    assert "REFERENCE figures from issue 2, NOT measured here" in out
+    assert "REFERENCE figures from an earlier SkiffOS run, NOT measured here" in out
     if (FIXTURE / "Makefile").is_file():
         assert "skiff configure, 8 layers:" in out and "skiff configure, unchanged:" in out
         assert "skipped" not in out

@@ -30,7 +30,7 @@ SAME = sorted(i for i, g in GOLDENS.items() if not g["expect_differs"])
 DIFFERS = sorted(i for i, g in GOLDENS.items() if g["expect_differs"])
 KINDS = ("buildroot", "kernel", "busybox", "uboot")
 
-# SPEC §3: our chain for each "differs" selection (each package after all its dependencies).
+# docs/behaviour.md#resolution: our chain for each "differs" selection (each package after all its dependencies).
 OUR_DIFFERS_CHAINS = {
     "differs_declared_pinebk_phone": ["sys/moduleimg", "pinebk/common", "pinebk/phone"],
     "differs_user_tegra_core": ["sys/moduleimg", "tegra/common", "sys/cgroups", "ctr/runc", "ctr/containerd",

@@ -16,7 +16,7 @@ import capture_goldens  # noqa: E402
 import make_tree  # noqa: E402
 
 GOLDEN_DIR = HERE / "golden"
-# Host settings skiff adds on purpose (SPEC §5: downloads go to a shared cache outside any tree).
+# Host settings skiff adds on purpose (docs/behaviour.md#workspaces: downloads go to a shared cache outside any tree).
 HOST_SYMBOLS = {"BR2_DL_DIR"}
 OURS_FOR_DIFFERS = {"differs_user_docker_runc": ["sys/cgroups", "ctr/runc", "ctr/containerd", "ctr/docker"]}
 

@@ -1,4 +1,4 @@
-"""SPEC §6: locating Buildroot, the verified fetch, make invocations, .config reading."""
+"""docs/behaviour.md#buildroot: locating Buildroot, the verified fetch, make invocations, .config reading."""
 
 import subprocess
 from pathlib import Path

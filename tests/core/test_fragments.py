@@ -1,4 +1,4 @@
-"""SPEC §4: fragment parsing, byte-wise order, last assignment wins with provenance."""
+"""docs/behaviour.md#layers-and-merging: fragment parsing, byte-wise order, last assignment wins with provenance."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""SPEC §4: the layer stack and every merged output, in layer order, with provenance."""
+"""docs/behaviour.md#layers-and-merging: the layer stack and every merged output, in layer order, with provenance."""
 
 import os
 import subprocess

@@ -1,4 +1,4 @@
-"""SPEC §2: discovery from the three sources, precedence, names, metadata, error paths."""
+"""docs/behaviour.md#configuration-packages: discovery from the three sources, precedence, names, metadata, error paths."""
 
 import os
 

@@ -1,4 +1,4 @@
-"""SPEC §3: selection parsing, the chain order, the deliberate fix, and every error path."""
+"""docs/behaviour.md#resolution: selection parsing, the chain order, the deliberate fix, and every error path."""
 
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from skiff_tui.core.resolve import parse_selection, resolve
 
 @pytest.fixture
 def skiffos_like(tmp_path) -> Path:
-    """The dependency facts of SkiffOS's own packages that SPEC §3's examples use."""
+    """The dependency facts of SkiffOS's own packages that the docs/behaviour.md#resolution examples use."""
     c = tmp_path / "configs"
     write_package(c, "skiff/moduleimg", description="modules image")
     write_package(c, "pi/common", description="pi common", deps="skiff/moduleimg")

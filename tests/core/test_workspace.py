@@ -1,4 +1,4 @@
-"""SPEC §5: workspace names, the modify lock (held across processes), read-only refusals."""
+"""docs/behaviour.md#workspaces: workspace names, the modify lock (held across processes), read-only refusals."""
 
 import os
 import signal

@@ -197,7 +197,7 @@ def make_app(kconfig_root):
 
 
 async def settle(app, pilot) -> None:
-    """Let thread workers finish and their results render (notes §6.4)."""
+    """Let thread workers finish and their results render (Pilot's idle wait alone can miss a thread worker's result)."""
     for _ in range(2):
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -1,7 +1,7 @@
 """KconfigTree: Buildroot's menu tree, filled lazily from a `core.kconfig_edit.KconfigModel`.
 
 Only the rows of expanded menus exist (the whole Buildroot tree is ~11,000 nodes: 0.85 s to build
-eagerly, 0.06 s for the top level, notes §1.6). After every edit `refresh_rows()` re-labels the
+eagerly, 0.06 s for the top level). After every edit `refresh_rows()` re-labels the
 expanded part and rebuilds only the menus whose set of shown children changed, keeping the cursor
 on the same entry.
 """
