@@ -30,7 +30,8 @@ def register(sub) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
 
     v = verbs.add_parser("list", help="disks you can flash, and why others are hidden or disabled")
-    v.add_argument("--all", action="store_true", help="also list hidden disks (system, internal, loop)")
+    v.add_argument("--all", action="store_true",
+                   help="also list hidden disks (internal, loop) and the refused system disks")
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.set_defaults(func=cmd_list)
 
@@ -72,10 +73,12 @@ def register(sub) -> None:
 def _device_args(v: argparse.ArgumentParser) -> None:
     v.add_argument("--device", default=os.environ.get("PI_SD"),
                    help="the card, e.g. /dev/sdb (default: $PI_SD); a regular file is written as an image")
-    v.add_argument("--all", action="store_true", help="allow hidden disks (internal, loop); still asks the name")
+    v.add_argument("--all", action="store_true",
+                   help="allow hidden disks (internal, loop; never a system disk); still asks the name")
     v.add_argument("--yes", action="store_true", help="do not ask; requires --confirm with the device's name")
     v.add_argument("--confirm", metavar="DEVNAME", help="the device's name, e.g. sdb (with --yes)")
-    v.add_argument("--unmount", action="store_true", help="unmount the card's mounted partitions first")
+    v.add_argument("--unmount", action="store_true",
+                   help="unmount the card's mounted partitions first (never a system disk's)")
 
 
 def _install_args(v: argparse.ArgumentParser) -> None:
@@ -131,7 +134,7 @@ def cmd_list(args) -> int:
     shown = dv.visible(assessed, args.all)
     if args.json:
         json.dump([{**a.device.to_json(), "verdict": a.verdict.value, "reasons": a.reasons,
-                    "warnings": a.warnings, "system": a.system,
+                    "warnings": a.warnings, "system": a.system, "class": a.device_class.value,
                     "selectable": a.selectable_with(args.all)} for a in shown], sys.stdout, indent=2)
         print()
         return 0
@@ -139,7 +142,7 @@ def cmd_list(args) -> int:
         print("no SD card or USB disk found: insert one (skiff flash list --all shows every disk)")
     for a in shown:
         i = a.device
-        status = {"ok": "ok", "warn": "ok", "disabled": "disabled", "hidden": "hidden"}[a.verdict.value]
+        status = a.status
         line = f"{i.node:<16} {dv.human_size(i.size):>10}  {i.description[:28]:<28} {i.bus or '-':<7} {status}"
         if a.reason:
             line += f": {a.reason}"

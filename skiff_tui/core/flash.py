@@ -756,7 +756,7 @@ def reidentify(target: Target, source: dv.DeviceSource, min_size: int = 0) -> Bl
 
 
 def _unmount(info: BlockDeviceInfo, source: dv.DeviceSource) -> None:
-    for node, mnt in info.all_mounts():
+    for node, mnt in dv.unmountable(info):
         run_tool(["umount", mnt], target=node, what=f"unmounting {mnt}")
     again = source.get(info.node)
     if again and again.all_mounts():

@@ -228,9 +228,9 @@ class FlashScreen(SkiffScreen):
             i = a.device
             if a.selectable_with(self.show_all):
                 style = "yellow" if a.warnings or a.verdict is dv.Verdict.HIDDEN else "green"
-                status = Text(("ok" if a.selectable else "hidden") + (f": {a.reason}" if a.reason else ""), style=style)
+                status = Text(a.status + (f": {a.reason}" if a.reason else ""), style=style)
             else:
-                status = Text(f"{a.verdict.value}: {a.reason}", style="dim red")
+                status = Text(f"{a.status}: {a.reason}", style="dim red")
             table.add_row(i.node, dv.human_size(i.size), i.description, i.bus or "-", status, key=i.name)
         hidden = [a for a in assessed if a.verdict is dv.Verdict.HIDDEN]
         note = self.query_one("#hidden-note", Static)
@@ -321,7 +321,16 @@ class FlashScreen(SkiffScreen):
         try:
             return request.generation, self._make_plan(request), None
         except SkiffError as exc:
-            return request.generation, None, exc
+            return request.generation, None, self._in_screen_terms(exc)
+
+    @staticmethod
+    def _in_screen_terms(exc: SkiffError) -> SkiffError:
+        """The engine's hints name CLI flags; here the same consent is a key or a checkbox."""
+        hint = {"all": "press h to show hidden disks, then select it again",
+                "unmount": "tick 'Unmount its mounted partitions' below"}.get(getattr(exc, "needs", ""))
+        if hint:
+            exc.hint = hint
+        return exc
 
     def _plan_ready(self, generation: int, plan: flash.Plan | None, error: SkiffError | None) -> None:
         a = self.selected
