@@ -43,6 +43,8 @@ def register(sub) -> None:
         _device_args(v)
         if name == "format":
             v.add_argument("--install", action="store_true", help="install the build output after formatting")
+            v.add_argument("--force", action="store_true",
+                           help="erase an existing regular file with data in it given as --device")
         _install_args(v)
         _layout_arg(v, table=name == "format")
         v.set_defaults(func=cmd_format if name == "format" else cmd_install)
@@ -57,7 +59,10 @@ def register(sub) -> None:
 
     v = verbs.add_parser("write", help="write an image file to a card: mapped blocks only, then read back")
     _device_args(v)
-    v.add_argument("--image", default=os.environ.get("PI_IMAGE"), help="image file (default: $PI_IMAGE)")
+    v.add_argument("--image", default=os.environ.get("PI_IMAGE"),
+                   help="image file, raw or compressed (.xz .gz .zst .bz2, told by its content) (default: $PI_IMAGE)")
+    _bmap_args(v)
+    v.add_argument("--force", action="store_true", help="overwrite an existing regular file given as --device")
     v.add_argument("--no-verify", action="store_true", help="skip the read-back verification")
     v.add_argument("--bootloader", action="append", default=[], metavar="FILE:OFFSET",
                    help="also write a raw bootloader blob at a byte offset (repeatable)")
@@ -66,8 +71,20 @@ def register(sub) -> None:
     v = verbs.add_parser("verify", help="compare a card (or file) with an image, over the image's mapped blocks")
     v.add_argument("--device", default=os.environ.get("PI_SD"), help="device or image file (default: $PI_SD)")
     v.add_argument("--image", default=os.environ.get("PI_IMAGE"), help="image file (default: $PI_IMAGE)")
+    _bmap_args(v)
     v.add_argument("--all", action="store_true", help="allow hidden disks")
     v.set_defaults(func=cmd_verify)
+
+
+def _bmap_args(v: argparse.ArgumentParser) -> None:
+    g = v.add_mutually_exclusive_group()
+    g.add_argument("--bmap", metavar="FILE",
+                   help="bmaptool block map to use (default: IMAGE.bmap beside the image, also for IMAGE.xz)")
+    g.add_argument("--no-bmap", action="store_true", help="ignore a bmap beside the image")
+
+
+def _bmap_choice(args):
+    return False if args.no_bmap else (args.bmap or None)
 
 
 def _device_args(v: argparse.ArgumentParser) -> None:
@@ -260,6 +277,7 @@ def _next_steps(plan: flash.Plan) -> str:
 def cmd_format(args) -> int:
     from ..core import flash
     layout = _layout(args)
+    flash.check_file_overwrite(_need(args.device, "--device", "PI_SD"), args.force)
     target = _open_device(args, min_size=layout.min_disk_size())
     install = _install_set(args) if args.install else None
     plan = flash.plan_format(target, layout, install=install, blobs=_blobs(args))
@@ -290,12 +308,15 @@ def cmd_buildimage(args) -> int:
 def cmd_write(args) -> int:
     from ..core import flash
     image = _need(args.image, "--image", "PI_IMAGE")
-    if not os.path.isfile(image):
-        raise FlashError("image file not found", path=image)
+    source = flash.image_source(image, _bmap_choice(args))
     device = _need(args.device, "--device", "PI_SD")
-    # a regular file target grows to the image's size; a disk must already be large enough
-    target = _open_device(args, min_size=0 if os.path.isfile(device) else os.path.getsize(image))
-    plan = flash.plan_write(image, target, blobs=_blobs(args), verify=not args.no_verify)
+    flash.check_file_overwrite(device, args.force)
+    # a new file (not under /dev) is created; a regular file grows to the image's size; a disk
+    # must already be large enough
+    new_file = not os.path.exists(device) and not device.startswith("/dev/")
+    target = _open_device(args, min_size=0 if new_file or os.path.isfile(device) else (source.size or 0),
+                          create_size=0 if new_file else None)
+    plan = flash.plan_write(image, target, blobs=_blobs(args), verify=not args.no_verify, bmap=_bmap_choice(args))
     _confirm(plan, args)
     return _run(plan)
 
@@ -305,5 +326,5 @@ def cmd_verify(args) -> int:
     image = _need(args.image, "--image", "PI_IMAGE")
     path = _need(args.device, "--device", "PI_SD")
     target = flash.open_target(path, show_all=args.all, unmount=True)
-    plan = flash.plan_verify(image, target)
+    plan = flash.plan_verify(image, target, bmap=_bmap_choice(args))
     return _run(plan)

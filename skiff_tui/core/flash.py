@@ -24,8 +24,9 @@ from typing import Callable
 
 from . import devices as dv
 from .devices import BlockDeviceInfo, DeviceIdentity, human_size
-from .flash_copy import (CopyResult, FdWriter, Progress, ProgressFn, classify_os_error, copy_image,
-                         image_digests, prepare_file_target, verify_target)
+from .flash_bmap import find_bmap, parse_bmap
+from .flash_copy import (CopyResult, FdWriter, ImageSource, Progress, ProgressFn, classify_os_error, copy_image,
+                         image_digests, open_image, prepare_file_target, verify_target)
 from .flash_layout import (GPT_TAIL, FlashError, Geometry, Layout, Part, check_extents, read_layout,
                            sfdisk_script, skiff_partitions)
 
@@ -168,6 +169,23 @@ def open_target(path: str | Path, *, source: dv.DeviceSource | None = None, show
             raise FlashError(f"{path} is a partition; give the whole disk", hint="e.g. /dev/sdb, not /dev/sdb1")
         raise FlashError(f"{path}: no such disk (unplugged?)", kind="unplugged")
     return device_target(info, show_all=show_all, unmount=unmount, min_size=min_size)
+
+
+def check_file_overwrite(path: str | Path, force: bool = False) -> None:
+    """A regular file given as the target is erased only if it holds nothing yet (new, empty or
+    all holes, like a fresh `truncate -s`) or the user said --force: it may be someone's image."""
+    path = str(path)
+    if force or not os.path.isfile(path):
+        return
+    from .flash_copy import mapped_ranges
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        holds = mapped_ranges(fd, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
+    if holds:
+        raise FlashError(f"{path} is an existing file with data in it: refusing to overwrite it",
+                         hint="pass --force to replace its contents, or give a new file name")
 
 
 def device_target(info: BlockDeviceInfo, *, show_all: bool = False, unmount: bool = False,
@@ -581,44 +599,89 @@ def plan_buildimage(image: str | Path, size: int = DEFAULT_IMAGE_SIZE, layout: L
         with open(path, "wb") as handle:     # a fresh all-hole file: only what we write is mapped
             handle.truncate(size)
     plan.steps.insert(0, Step(f"create sparse image {path.name} ({human_size(size)})", create))
+
+    def bmap(run: Run) -> None:
+        from .flash_bmap import write_bmap
+        out = write_bmap(path)
+        run.outcome.messages.append(f"block map {out.name} written beside the image (for bmaptool and skiff)")
+    plan.steps.append(Step(f"write the block map {path.name}.bmap (mapped ranges and their SHA-256)", bmap,
+                           needs_lock=False))
+    plan.written.append(f"{path.name}.bmap beside it")
     return plan
 
 
-def plan_write(image: str | Path, target: Target, *, blobs: list[Blob] = (), verify: bool = True) -> Plan:
+def image_source(image: str | Path, bmap: str | Path | bool | None = None) -> ImageSource:
+    """The image to write and how: its format by magic bytes, and a bmap (`None`: the one beside
+    the image if any, `False`: none, a path: that one, checked against its own checksum)."""
     image = Path(image)
     if not image.is_file():
         raise FlashError("image file not found", path=image)
-    size = image.stat().st_size
-    if size > target.size and target.is_device:
+    if bmap is None:
+        found = find_bmap(image)
+        parsed = parse_bmap(found) if found else None
+    elif bmap is False:
+        parsed = None
+    else:
+        if not Path(bmap).is_file():
+            raise FlashError("bmap file not found", path=bmap)
+        parsed = parse_bmap(bmap)
+    return open_image(image, parsed)
+
+
+def _describe_source(src: ImageSource) -> str:
+    size = human_size(src.size) if src.size is not None else "size known once decompressed"
+    text = (f"image {src.path} ({src.format}-compressed, {human_size(src.file_size)}; {size})"
+            if src.compressed else f"image {src.path} ({size})")
+    if src.bmap:
+        text += (f"; bmap {src.bmap.path.name}: {human_size(src.bmap.mapped_bytes)} mapped in "
+                 f"{len(src.bmap.ranges)} range(s), each checked against its SHA-256")
+    elif src.compressed:
+        text += "; no bmap: every decompressed block is written"
+    else:
+        text += "; only mapped blocks are written"
+    return text
+
+
+def plan_write(image: str | Path, target: Target, *, blobs: list[Blob] = (), verify: bool = True,
+               bmap: str | Path | bool | None = None) -> Plan:
+    src = image_source(image, bmap)
+    image = src.path
+    size = src.size
+    if size is not None and size > target.size and target.is_device:
         raise FlashError(f"the image ({human_size(size)}) is larger than {target.path} ({human_size(target.size)})",
                          kind="no-space", hint="use a larger card")
-    try:
-        table, parts = read_layout(image)
-    except FlashError:
-        table, parts = None, []
-    check_blobs(list(blobs), parts, max(size, target.size), table)
+    table, parts = None, []
+    if not src.compressed:
+        try:
+            table, parts = read_layout(image)
+        except FlashError:
+            pass
+    check_blobs(list(blobs), parts, max(size or 0, target.size), table)
+    keep = []
+    if target.is_device and size is not None and target.size > size:
+        keep = [f"bytes past the image's end ({human_size(target.size - size)}) are left as they are"]
     plan = Plan("write", target, erase=[f"everything on {target.path} ({_existing_contents(target)})"],
-                keep=([f"bytes past the image's end ({human_size(target.size - size)}) are left as they are"]
-                      if target.is_device and target.size > size else []), min_size=size)
-    plan.notes.append(f"image {image} ({human_size(size)}); only mapped blocks are written")
+                keep=keep, min_size=size or 0)
+    plan.notes.append(_describe_source(src))
     state: dict = {}
 
     def write(run: Run) -> None:
-        state["result"] = run.copy(image, verify=verify)
-    plan.steps.append(Step(f"write {image.name} (mapped blocks only)"
+        state["result"] = run.copy(src, verify=verify)
+    what = "mapped blocks only" if (src.bmap or not src.compressed) else "every block"
+    plan.steps.append(Step(f"write {image.name} ({'decompressing, ' if src.compressed else ''}{what})"
                            + (", reading each part back once it is on the medium" if verify else ""), write))
     if blobs:
         _blob_steps(plan, list(blobs))
     return plan
 
 
-def plan_verify(image: str | Path, target: Target) -> Plan:
-    image = Path(image)
-    if not image.is_file():
-        raise FlashError("image file not found", path=image)
+def plan_verify(image: str | Path, target: Target, *, bmap: str | Path | bool | None = None) -> Plan:
+    src = image_source(image, bmap)
     plan = Plan("verify", target, erase=[], keep=[f"{target.path} is only read"], writes=False)
-    plan.steps.append(Step(f"compare {target.path} with {image.name} (mapped blocks)",
-                           lambda run: run.verify(image_digests(image)), needs_lock=False))
+    plan.notes.append(_describe_source(src))
+    plan.steps.append(Step(f"compare {target.path} with {src.path.name} ("
+                           + ("decompressed, " if src.compressed else "") + "mapped blocks)",
+                           lambda run: run.verify(image_digests(src.path, bmap=src.bmap)), needs_lock=False))
     return plan
 
 
@@ -715,20 +778,30 @@ class Run:
         self.outcome.messages.append(f"{part.name or part.number}: {written} file(s) written"
                                      + (f", {kept} already present and kept" if kept else ""))
 
-    def copy(self, image: Path, verify: bool = False) -> CopyResult:
-        size = image.stat().st_size
+    def copy(self, src: ImageSource | Path, verify: bool = False) -> CopyResult:
+        if not isinstance(src, ImageSource):
+            src = open_image(src)
+        size = src.size
         if not self.target.is_device:
-            prepare_file_target(self.target.path, size)
-        direct = self.target.is_device and size % 4096 == 0
+            prepare_file_target(self.target.path, size or 0)
+        # O_DIRECT wants every write 4 KiB-aligned: true of a bmap's or the holes' ranges unless
+        # the image's size is not (its last range then ends unaligned)
+        direct = self.target.is_device and (size or 0) % 4096 == 0 and (size is not None or src.bmap is not None)
         fd = self._open_write(direct=direct)
         try:
-            result = copy_image(image, self.writer_factory(fd), target=self.target.path, progress=self.progress,
-                                target_size=self.target.size if self.target.is_device else None, verify=verify)
+            result = copy_image(src.path, self.writer_factory(fd), target=self.target.path, progress=self.progress,
+                                target_size=self.target.size if self.target.is_device else None, verify=verify,
+                                source=src, skip_zeros=not self.target.is_device)
+            if not self.target.is_device and os.fstat(fd).st_size < result.image_size:
+                os.ftruncate(fd, result.image_size)      # trailing zeros of a stream: holes
         finally:
             os.close(fd)
         self.outcome.copy = result
+        how = f", decompressed from {src.format}" if src.compressed else ""
+        how += f", {src.bmap.path.name} checked" if src.bmap else ""
         self.outcome.messages.append(
-            f"wrote {human_size(result.written)} of a {human_size(result.image_size)} image in {result.seconds:.1f} s")
+            f"wrote {human_size(result.written)} of a {human_size(result.image_size)} image in "
+            f"{result.seconds:.1f} s{how}")
         if verify:
             self.outcome.verified = True
             self.outcome.messages.append(f"verified {human_size(result.written)} read back from the medium: identical")
@@ -805,12 +878,24 @@ def execute(plan: Plan, *, progress: ProgressFn | None = None, source: dv.Device
                 step.run(run)
             if target.is_device and plan.writes:
                 _flush(target.path)
+            elif plan.writes and plan.action != "buildimage":
+                _refresh_bmap(target.path, run.outcome)
             if progress:
                 progress(Progress("done", total, total))
         finally:
             if lock_fd is not None:
                 os.close(lock_fd)
     return run.outcome
+
+
+def _refresh_bmap(path: str, outcome: Outcome) -> None:
+    """An image file that changed (install, format, write) keeps a true block map beside it: a
+    stale one would make the next write refuse the image (its ranges' checksums no longer match)."""
+    from .flash_bmap import write_bmap
+    beside = Path(path + ".bmap")
+    if beside.is_file():
+        write_bmap(path, beside)
+        outcome.messages.append(f"block map {beside.name} updated")
 
 
 def _flush(path: str) -> None:

@@ -93,6 +93,10 @@ def test_buildimage_format_install_write_verify_on_files(tools, env, capsys):
     code, out, err = run(capsys, "flash", "buildimage", "--image", str(img), "--size", "100M", *SCALE)
     assert code == 0, err
     assert "done: write it to a card" in out
+    from skiff_tui.core.flash_bmap import bmap_for_file, parse_bmap
+    bmap = parse_bmap(env["tmp"] / "skiff.img.bmap")            # beside every image buildimage makes
+    assert [(r.first, r.last, r.checksum) for r in bmap.ranges] == \
+        [(r.first, r.last, r.checksum) for r in bmap_for_file(img).ranges]
     boot = skiff_partitions(img)["BOOT"].start
     assert sh("mtype", "-i", f"{img}@@{boot}", "::/config.txt").stdout == "# pi 4\n"   # last layer of the chain
     assert sh("mtype", "-i", f"{img}@@{boot}", "::/cmdline.txt").stdout == "console=tty1\n"
@@ -116,7 +120,7 @@ def test_buildimage_format_install_write_verify_on_files(tools, env, capsys):
     out_card.write_bytes(b"")
     code, out, err = run(capsys, "flash", "write", "--image", str(img), "--device", str(out_card))
     assert code == 0, err
-    assert "identical" in out
+    assert "identical" in out and "skiff.img.bmap checked" in out
     with open(out_card, "r+b") as f:
         f.seek(boot + 1000)
         b = f.read(1)
