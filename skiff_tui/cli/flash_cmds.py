@@ -96,6 +96,9 @@ def _device_args(v: argparse.ArgumentParser) -> None:
     v.add_argument("--confirm", metavar="DEVNAME", help="the device's name, e.g. sdb (with --yes)")
     v.add_argument("--unmount", action="store_true",
                    help="unmount the card's mounted partitions first (never a system disk's)")
+    v.add_argument("--no-eject", action="store_true",
+                   help="leave the card attached when done (default: power it off / eject it after "
+                        "write, install and format --install)")
 
 
 def _install_args(v: argparse.ArgumentParser) -> None:
@@ -178,6 +181,8 @@ def cmd_list(args) -> int:
 # --- confirmation -------------------------------------------------------------------------------
 def _confirm(plan: flash.Plan, args) -> None:
     """Print the plan; for a device, the name typed back (or --yes --confirm NAME) is required."""
+    if getattr(args, "no_eject", False):
+        plan.eject = False
     print(plan.summary())
     name = plan.confirm_name
     if name is None:
@@ -267,6 +272,8 @@ def _next_steps(plan: flash.Plan) -> str:
     if plan.action == "verify":
         return f"{plan.target.path} matches the image."
     if plan.target.is_device:
+        if plan.eject:
+            return "done: put the card in the board and power on."
         return f"done: {plan.target.path} can be removed once your desktop shows no activity; put it in the board and power on."
     if plan.action == "buildimage":
         return f"done: write it to a card with 'skiff flash write --image {plan.target.path} --device /dev/sdX'."

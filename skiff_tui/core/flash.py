@@ -429,6 +429,7 @@ class Plan:
     writes: bool = True
     written: list[str] = field(default_factory=list)   # what will be written: table, partitions, blobs
     geometry: Geometry | None = None
+    eject: bool = False           # power the card off / eject it when done (write, install, format+install)
 
     @property
     def confirm_name(self) -> str | None:
@@ -442,6 +443,8 @@ class Plan:
         lines += [f"  written: {w}" for w in self.written]
         lines += [f"  note:   {n}" for n in self.notes]
         lines += [f"  step {i}: {s.title}" for i, s in enumerate(self.steps, 1)]
+        if self.eject:
+            lines.append("  then:   power the card off / eject it (udisksctl, eject or the kernel's sysfs)")
         return "\n".join(lines)
 
 
@@ -517,6 +520,7 @@ def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSe
                        skip_ext4=populate)
     if blobs:
         _blob_steps(plan, list(blobs))
+    plan.eject = bool(install) and target.is_device     # a bare format is usually followed by install
     if target.is_device:
         # Last: the new partitions appear (and desktops may automount them) only when all is written.
         plan.steps.append(Step("tell the kernel about the new partitions (partx -u)",
@@ -578,6 +582,7 @@ def plan_install(target: Target, install: InstallSet, *, blobs: list[Blob] = ())
     _install_steps(plan, target, parts, install)
     if blobs:
         _blob_steps(plan, list(blobs))
+    plan.eject = target.is_device
     return plan
 
 
@@ -672,6 +677,7 @@ def plan_write(image: str | Path, target: Target, *, blobs: list[Blob] = (), ver
                            + (", reading each part back once it is on the medium" if verify else ""), write))
     if blobs:
         _blob_steps(plan, list(blobs))
+    plan.eject = target.is_device
     return plan
 
 
@@ -692,6 +698,7 @@ class Outcome:
     copy: CopyResult | None = None
     verified: bool | None = None
     messages: list[str] = field(default_factory=list)
+    ejected: str | None = None     # how the card was powered off / ejected (or why not)
 
 
 class Run:
@@ -878,6 +885,13 @@ def execute(plan: Plan, *, progress: ProgressFn | None = None, source: dv.Device
                 step.run(run)
             if target.is_device and plan.writes:
                 _flush(target.path)
+                if plan.eject and target.info is not None:
+                    if lock_fd is not None:
+                        os.close(lock_fd)
+                        lock_fd = None
+                    from .flash_eject import eject
+                    run.outcome.ejected = eject(target.info)
+                    run.outcome.messages.append(run.outcome.ejected)
             elif plan.writes and plan.action != "buildimage":
                 _refresh_bmap(target.path, run.outcome)
             if progress:

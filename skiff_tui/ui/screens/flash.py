@@ -457,8 +457,11 @@ class FlashScreen(SkiffScreen):
             text.append(f"\n  {msg}")
         if o.verified:
             text.append("\nVerification: the card reads back exactly what was written.", style="green")
-        text.append(f"\nNext: wait until the reader's light stops, remove {o.plan.target.path}, "
-                    "put it in the board and power on.")
+        if o.ejected and "remove it now" in o.ejected:
+            text.append("\nNext: take the card out, put it in the board and power on.")
+        else:
+            text.append(f"\nNext: wait until the reader's light stops, remove {o.plan.target.path}, "
+                        "put it in the board and power on.")
         self.query_one("#result", Static).update(text)
         self.notify(f"{o.plan.action} of {o.plan.target.path} finished")
 
