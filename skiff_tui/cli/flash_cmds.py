@@ -46,6 +46,7 @@ def register(sub) -> None:
             v.add_argument("--force", action="store_true",
                            help="erase an existing regular file with data in it given as --device")
         _install_args(v)
+        _settings_args(v)
         _layout_arg(v, table=name == "format")
         v.set_defaults(func=cmd_format if name == "format" else cmd_install)
 
@@ -64,6 +65,7 @@ def register(sub) -> None:
     _bmap_args(v)
     v.add_argument("--force", action="store_true", help="overwrite an existing regular file given as --device")
     v.add_argument("--no-verify", action="store_true", help="skip the read-back verification")
+    _settings_args(v)
     v.add_argument("--bootloader", action="append", default=[], metavar="FILE:OFFSET",
                    help="also write a raw bootloader blob at a byte offset (repeatable)")
     v.set_defaults(func=cmd_write)
@@ -74,6 +76,22 @@ def register(sub) -> None:
     _bmap_args(v)
     v.add_argument("--all", action="store_true", help="allow hidden disks")
     v.set_defaults(func=cmd_verify)
+
+
+def _settings_args(v: argparse.ArgumentParser) -> None:
+    g = v.add_argument_group("card settings (written into persist, read by the image at boot)")
+    g.add_argument("--hostname", help="the board's hostname")
+    g.add_argument("--wifi", action="append", default=[], metavar="SSID:PASSPHRASE",
+                   help="a Wi-Fi network (repeatable; the passphrase shows in 'ps': prefer --wifi-file)")
+    g.add_argument("--wifi-file", action="append", default=[], metavar="FILE",
+                   help="Wi-Fi networks, one 'SSID:PASSPHRASE' per line (repeatable)")
+    g.add_argument("--ssh-key", action="append", default=[], metavar="FILE",
+                   help="a public key file allowed to log in as root (repeatable)")
+
+
+def _settings(args):
+    from ..core.flash_settings import settings_from_args
+    return settings_from_args(args.hostname, args.wifi, args.wifi_file, args.ssh_key)
 
 
 def _bmap_args(v: argparse.ArgumentParser) -> None:
@@ -287,7 +305,11 @@ def cmd_format(args) -> int:
     flash.check_file_overwrite(_need(args.device, "--device", "PI_SD"), args.force)
     target = _open_device(args, min_size=layout.min_disk_size())
     install = _install_set(args) if args.install else None
-    plan = flash.plan_format(target, layout, install=install, blobs=_blobs(args))
+    settings = _settings(args)
+    if settings and not install:
+        raise FlashError("card settings (--hostname, --wifi, --ssh-key) need --install: a bare format leaves "
+                         "persist empty for 'skiff flash install' to fill")
+    plan = flash.plan_format(target, layout, install=install, blobs=_blobs(args), settings=settings)
     _confirm(plan, args)
     return _run(plan, args if install else None)
 
@@ -295,7 +317,7 @@ def cmd_format(args) -> int:
 def cmd_install(args) -> int:
     from ..core import flash
     target = _open_device(args)
-    plan = flash.plan_install(target, _install_set(args), blobs=_blobs(args))
+    plan = flash.plan_install(target, _install_set(args), blobs=_blobs(args), settings=_settings(args))
     _confirm(plan, args)
     return _run(plan, args)
 
@@ -323,7 +345,8 @@ def cmd_write(args) -> int:
     new_file = not os.path.exists(device) and not device.startswith("/dev/")
     target = _open_device(args, min_size=0 if new_file or os.path.isfile(device) else (source.size or 0),
                           create_size=0 if new_file else None)
-    plan = flash.plan_write(image, target, blobs=_blobs(args), verify=not args.no_verify, bmap=_bmap_choice(args))
+    plan = flash.plan_write(image, target, blobs=_blobs(args), verify=not args.no_verify, bmap=_bmap_choice(args),
+                            settings=_settings(args))
     _confirm(plan, args)
     return _run(plan)
 

@@ -461,7 +461,7 @@ def _existing_contents(target: Target) -> str:
 
 
 def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSet | None = None,
-                blobs: list[Blob] = (), populate: bool = False) -> Plan:
+                blobs: list[Blob] = (), populate: bool = False, settings=None) -> Plan:
     """Partition table (GPT, or MBR for boards whose blobs sit where a GPT would) + BOOT/rootfs/
     persist; with `install`, then the install steps; the raw blobs last, each read back.
     `populate` (image files only: buildimage) fills rootfs/persist at mkfs time with `mkfs.ext4 -d`."""
@@ -518,6 +518,7 @@ def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSe
     if install:
         _install_steps(plan, target, {"BOOT": boot, "rootfs": rootfs, "persist": persist}, install,
                        skip_ext4=populate)
+        _settings_step(plan, settings, persist)
     if blobs:
         _blob_steps(plan, list(blobs))
     plan.eject = bool(install) and target.is_device     # a bare format is usually followed by install
@@ -556,6 +557,29 @@ def _install_steps(plan: Plan, target: Target, parts: dict[str, Part], install: 
     plan.steps.append(Step("check rootfs and persist (e2fsck -fn)", fsck, needs_lock=False))
 
 
+def _settings_step(plan: Plan, settings, persist: Part | None) -> None:
+    """Hostname, Wi-Fi and SSH keys into persist (flash_settings); `persist` None: found on the
+    target once the image is on it (a compressed image's table is unknown until then)."""
+    if not settings:
+        return
+    plan.written += [f"persist: {line}" for line in settings.describe()]
+
+    def apply_settings(run: Run) -> None:
+        from .flash_settings import apply
+        part = persist
+        if part is None:
+            try:
+                part = skiff_partitions(run.target.path)["persist"]
+            except FlashError:
+                raise FlashError(f"the image on {run.target.path} has no persist partition: the card settings "
+                                 "(hostname, Wi-Fi, SSH keys) could not be written", kind="error",
+                                 hint="write a skiff image, or leave the settings out") from None
+        written = apply(run.target.path, part.start, settings, run.workdir)
+        run.outcome.messages.append(f"card settings written into persist: {', '.join(written)}")
+    plan.steps.append(Step("write the card settings into persist (debugfs; Wi-Fi files 0600)", apply_settings,
+                           needs_lock=False))
+
+
 def _blob_steps(plan: Plan, blobs: list[Blob]) -> None:
     """Raw blobs go last (after the table and filesystems, which would wipe them), each read back."""
     for b in blobs:
@@ -566,7 +590,7 @@ def _blob_steps(plan: Plan, blobs: list[Blob]) -> None:
         plan.written.append(f"bootloader {b.describe()}")
 
 
-def plan_install(target: Target, install: InstallSet, *, blobs: list[Blob] = ()) -> Plan:
+def plan_install(target: Target, install: InstallSet, *, blobs: list[Blob] = (), settings=None) -> Plan:
     parts = skiff_partitions(target.path)
     table, all_parts = read_layout(target.path)
     check_blobs(list(blobs), all_parts, target.size, table)
@@ -580,6 +604,7 @@ def plan_install(target: Target, install: InstallSet, *, blobs: list[Blob] = ())
     if target.info and target.info.all_mounts():
         plan.notes.append("will unmount " + ", ".join(m for _, m in target.info.all_mounts()))
     _install_steps(plan, target, parts, install)
+    _settings_step(plan, settings, parts["persist"])
     if blobs:
         _blob_steps(plan, list(blobs))
     plan.eject = target.is_device
@@ -648,7 +673,7 @@ def _describe_source(src: ImageSource) -> str:
 
 
 def plan_write(image: str | Path, target: Target, *, blobs: list[Blob] = (), verify: bool = True,
-               bmap: str | Path | bool | None = None) -> Plan:
+               bmap: str | Path | bool | None = None, settings=None) -> Plan:
     src = image_source(image, bmap)
     image = src.path
     size = src.size
@@ -675,6 +700,17 @@ def plan_write(image: str | Path, target: Target, *, blobs: list[Blob] = (), ver
     what = "mapped blocks only" if (src.bmap or not src.compressed) else "every block"
     plan.steps.append(Step(f"write {image.name} ({'decompressing, ' if src.compressed else ''}{what})"
                            + (", reading each part back once it is on the medium" if verify else ""), write))
+    if settings:
+        persist = None
+        if not src.compressed:      # a raw image's table is known now: refuse before writing
+            try:
+                persist = skiff_partitions(image)["persist"]
+            except FlashError:
+                raise FlashError(f"{image} has no persist partition: the card settings (hostname, Wi-Fi, "
+                                 "SSH keys) have nowhere to go", hint="write a skiff image, or leave them out") from None
+        _settings_step(plan, settings, persist)
+        plan.notes.append("the card settings change persist after the write: 'skiff flash verify' against the "
+                          "image will report persist as different")
     if blobs:
         _blob_steps(plan, list(blobs))
     plan.eject = target.is_device
