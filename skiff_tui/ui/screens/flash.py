@@ -2,7 +2,9 @@
 
 Choose the card from a live list that says why any disk is hidden or disabled; choose format +
 install, install (update) or write an image; read what is erased and what is kept; type the
-device name; watch progress with speed and ETA; read the verification result and what to do next.
+device name; optionally give the card's own hostname, Wi-Fi network and SSH key (written into
+persist, as `skiff flash write --hostname/--wifi/--ssh-key` does); watch progress with speed and
+ETA; read the verification result and what to do next.
 The engine enforces every rule (it re-identifies the card, refuses changed or mounted disks);
 this screen only explains. Plans (which read the card's table with sfdisk and collect the build
 output) are worked out in a thread, never on the UI thread. Part of the app (nav bar, status line:
@@ -69,6 +71,10 @@ class PlanRequest:
     unmount: bool
     image: str
     show_all: bool
+    hostname: str = ""
+    wifi_ssid: str = ""
+    wifi_psk: str = ""
+    ssh_key: str = ""
 
 
 _UNSET = object()
@@ -83,6 +89,8 @@ class FlashScreen(SkiffScreen):
     FlashScreen #choices { height: auto; }
     FlashScreen #action { width: 44; }
     FlashScreen #options { width: 1fr; height: auto; }
+    FlashScreen #card-settings { height: auto; }
+    FlashScreen #card-settings Input { width: 1fr; }
     FlashScreen #summary { height: auto; border: round $primary; padding: 0 1; }
     FlashScreen #confirm-row { height: auto; }
     FlashScreen #confirm { width: 1fr; }
@@ -155,6 +163,13 @@ class FlashScreen(SkiffScreen):
                 with Vertical(id="options"):
                     yield Input(placeholder="image file to write", id="image", value=self._default_image())
                     yield Checkbox("Unmount its mounted partitions (consent)", id="unmount")
+            yield Label("Card settings (optional; written into persist, read by the image at boot; Enter applies):",
+                        id="card-settings-title")
+            with Horizontal(id="card-settings"):
+                yield Input(placeholder="hostname", id="set-hostname")
+                yield Input(placeholder="Wi-Fi SSID", id="set-ssid")
+                yield Input(placeholder="Wi-Fi passphrase", id="set-psk", password=True)
+                yield Input(placeholder="SSH public key file (.pub)", id="set-key")
             yield Static("Select a card above (Enter).", id="summary")
             with Horizontal(id="confirm-row"):
                 yield Input(placeholder="type the device name to confirm", id="confirm")
@@ -281,6 +296,7 @@ class FlashScreen(SkiffScreen):
 
     @on(Checkbox.Changed, "#unmount")
     @on(Input.Submitted, "#image")
+    @on(Input.Submitted, "#card-settings Input")
     def _options_changed(self, _event) -> None:
         self._refresh_plan()
 
@@ -308,9 +324,13 @@ class FlashScreen(SkiffScreen):
         if not a.selectable_with(self.show_all):
             self._explain(Text(f"{a.device.node} cannot be used: {a.reason}", style="red"))
             return
+        def value(wid: str) -> str:
+            return self.query_one(wid, Input).value
         request = PlanRequest(self._plan_generation, a.device, self._action(),
                               self.query_one("#unmount", Checkbox).value,
-                              self.query_one("#image", Input).value.strip(), self.show_all)
+                              self.query_one("#image", Input).value.strip(), self.show_all,
+                              value("#set-hostname").strip(), value("#set-ssid"), value("#set-psk"),
+                              value("#set-key").strip())
         self._explain(Text(f"Working out what {request.action} would do on {a.device.node}…", style="dim"))
         self._plan_pending = True
         self.run_worker(partial(self._build_plan, request), thread=True, group="flash-plan",
@@ -370,8 +390,16 @@ class FlashScreen(SkiffScreen):
                 self._board_flash = board_flash(root, self.env or {}, workspace, index)
         return self._board_flash
 
+    @staticmethod
+    def _settings(request: PlanRequest):
+        """The card settings typed in the screen (validated here, in the plan worker)."""
+        from ...core.flash_settings import settings_from_args
+        wifi = [f"{request.wifi_ssid}:{request.wifi_psk}"] if (request.wifi_ssid or request.wifi_psk) else []
+        return settings_from_args(request.hostname or None, wifi, [], [request.ssh_key] if request.ssh_key else [])
+
     def _make_plan(self, request: PlanRequest) -> flash.Plan:
         min_size = self.card_layout.min_disk_size() if request.action == "format" else 0
+        settings = self._settings(request)
         target = flash.device_target(request.info, show_all=request.show_all, unmount=request.unmount,
                                      min_size=min_size)
         if request.action in ("format", "install"):
@@ -379,15 +407,15 @@ class FlashScreen(SkiffScreen):
             blobs = board.blobs() if board else []
             if request.action == "format":
                 layout = board.layout(self.card_layout) if board else self.card_layout
-                plan = flash.plan_format(target, layout, install=self._install(), blobs=blobs)
+                plan = flash.plan_format(target, layout, install=self._install(), blobs=blobs, settings=settings)
             else:
-                plan = flash.plan_install(target, self._install(), blobs=blobs)
+                plan = flash.plan_install(target, self._install(), blobs=blobs, settings=settings)
             if board:
                 plan.notes.append(board.describe())
             return plan
         if not request.image:
             raise FlashError("type the image file to write, then press Enter")
-        return flash.plan_write(request.image, target)
+        return flash.plan_write(request.image, target, settings=settings)
 
     # --- run ----------------------------------------------------------------------------------
     @on(Input.Submitted, "#confirm")
