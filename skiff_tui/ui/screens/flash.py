@@ -275,7 +275,14 @@ class FlashScreen(SkiffScreen):
     def _hidden_text(hidden: list[dv.Assessment]) -> str:
         if not hidden:
             return ""
-        return "Hidden: " + "; ".join(f"{a.device.name} ({a.reasons[0]})" for a in hidden) + ". Press 'h' to show them."
+        refused = [a for a in hidden if a.device_class is dv.DeviceClass.REFUSED]
+        others = [a for a in hidden if a not in refused]
+        parts = []
+        if others:
+            parts.append("Hidden: " + "; ".join(f"{a.device.name} ({a.reasons[0]})" for a in others) + ".")
+        if refused:
+            parts.append("Never written: " + "; ".join(f"{a.device.name} ({a.reasons[0]})" for a in refused) + ".")
+        return " ".join(parts) + " Press 'h' to show them."
 
     def _min_size(self) -> int:
         return self.card_layout.min_disk_size() if self._action() == "format" else 0
