@@ -832,9 +832,12 @@ class Run:
         direct = self.target.is_device and (size or 0) % 4096 == 0 and (size is not None or src.bmap is not None)
         fd = self._open_write(direct=direct)
         try:
+            # Read-back runs one segment behind the write; what is left after the final flush is
+            # at most one segment, so segments are an eighth of the data (4–64 MiB).
+            segment = min(64 * 1024 ** 2, max(4 * 1024 ** 2, (src.mapped or 128 * 1024 ** 2) // 8))
             result = copy_image(src.path, self.writer_factory(fd), target=self.target.path, progress=self.progress,
                                 target_size=self.target.size if self.target.is_device else None, verify=verify,
-                                source=src, skip_zeros=not self.target.is_device)
+                                source=src, skip_zeros=not self.target.is_device, segment=segment)
             if not self.target.is_device and os.fstat(fd).st_size < result.image_size:
                 os.ftruncate(fd, result.image_size)      # trailing zeros of a stream: holes
         finally:

@@ -196,7 +196,7 @@ class StreamReader(threading.Thread):
     """Decompresses in this thread; hands on the parts to write, hashed by a small pool."""
 
     def __init__(self, path: str | Path, fmt: str, chunk: int, *, ranges: list[tuple[int, int]] | None,
-                 skip_zeros: bool, depth: int = 4) -> None:
+                 skip_zeros: bool, depth: int = 4, ahead: int = 64 * 1024 * 1024) -> None:
         super().__init__(daemon=True)
         self.path, self.fmt, self.chunk = path, fmt, chunk
         self.ranges = ranges
@@ -211,6 +211,10 @@ class StreamReader(threading.Thread):
         self.size = 0                 # decompressed bytes so far (the image's size once done)
         self._zeros = bytes(chunk)
         self._consumed = 0
+        self.ahead = ahead
+        self._pending = 0
+        self._budget = threading.Condition()
+        self._pieces_out: dict[int, int] = {}     # id of a piece buffer handed out → its length
 
     def _advance(self) -> int:
         try:
@@ -292,11 +296,20 @@ class StreamReader(threading.Thread):
                 if not pieces:
                     self.ready.put(("skip", pos, n, advance))
                     self.free.put(buf)
-                for i, (rel, length) in enumerate(pieces):
-                    data = view[rel:rel + length]
-                    last = i == len(pieces) - 1
-                    self.ready.put((pos + rel, length, buf if last else None, data, self.pool.submit(self._hash, data),
-                                    advance if i == 0 else 0))
+                elif pieces == [(0, n)]:
+                    self.ready.put((pos, n, buf, view, self.pool.submit(self._hash, view), advance))
+                else:
+                    # Parts of a chunk (a bmap's ranges) are copied out, so decompression runs on
+                    # through the holes while the card is busy with data (up to `ahead` bytes).
+                    for i, (rel, length) in enumerate(pieces):
+                        piece = self._piece(length)
+                        if piece is None:
+                            return
+                        piece[:length] = view[rel:rel + length]
+                        data = memoryview(piece)[:length]
+                        self.ready.put((pos + rel, length, piece, data, self.pool.submit(self._hash, data),
+                                        advance if i == 0 else 0))
+                    self.free.put(buf)
                 pos += n
             self.size = pos
             self._finish_process()
@@ -326,13 +339,34 @@ class StreamReader(threading.Thread):
             off, n, buf, data, fut, advance = item
             return off, n, buf, data, fut.result(), advance
 
+    def _piece(self, length: int):
+        """A page-aligned buffer for one piece, once fewer than `ahead` bytes wait to be written."""
+        with self._budget:
+            while self._pending + length > self.ahead and self._pending and not self.stop.is_set():
+                self._budget.wait(0.5)
+            if self.stop.is_set():
+                return None
+            self._pending += length
+        piece = _aligned(-(-length // ALIGN) * ALIGN)
+        self._pieces_out[id(piece)] = length
+        return piece
+
     def release(self, buf) -> None:
-        if buf is not None:
-            self.free.put(buf)
+        if buf is None:
+            return
+        length = self._pieces_out.pop(id(buf), None)
+        if length is not None:
+            with self._budget:
+                self._pending -= length
+                self._budget.notify_all()
+            return
+        self.free.put(buf)
 
     def close(self) -> None:
         self.stop.set()
         self.free.put(None)
+        with self._budget:
+            self._budget.notify_all()
         proc = self.stream.proc
         if proc is not None and proc.poll() is None:
             proc.kill()
