@@ -21,6 +21,7 @@ if TYPE_CHECKING:       # the engine (asyncio, udev glue) loads only when a flas
     from ..core import flash
     from ..core.flash_copy import Progress
 
+PROGRESS_PHASES = ("write", "verify", "finishing writes (flush)")   # == flash_copy.PROGRESS_PHASES
 DEFAULT_IMAGE_GIB = 12      # == flash.DEFAULT_IMAGE_SIZE (a test keeps them equal)
 
 
@@ -258,7 +259,7 @@ class _Printer:
         self.last_phase = None
 
     def __call__(self, p: Progress) -> None:
-        if p.phase in ("write", "verify", "finishing writes (flush)"):
+        if p.phase in PROGRESS_PHASES or p.phase.startswith("write (decompressing"):
             if self.tty:
                 print("\r" + p.line().ljust(70), end="", file=sys.stderr, flush=True)
             elif p.stalled or p.done == p.total:

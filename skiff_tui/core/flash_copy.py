@@ -28,6 +28,9 @@ from .flash_layout import FlashError
 CHUNK = 8 * 1024 * 1024
 ALIGN = 4096
 STALL_AFTER = 30.0
+# Phases whose Progress counts bytes (shown as a bar); "write (decompressing xz)" too. Other
+# phases are step titles.
+PROGRESS_PHASES = ("write", "verify", "finishing writes (flush)")
 
 
 @dataclass

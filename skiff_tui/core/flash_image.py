@@ -288,6 +288,7 @@ class StreamReader(threading.Thread):
                 advance = self._advance()
                 if n == 0:
                     self.free.put(buf)
+                    self.ready.put(("skip", pos, 0, advance))    # the stream's last bytes read
                     break
                 view = memoryview(buf)[:n]
                 pieces = self._pieces(pos, n)

@@ -31,7 +31,7 @@ from textual.worker import Worker, WorkerState
 from ...core import devices as dv
 from ...core import flash
 from ...core.errors import SkiffError
-from ...core.flash_copy import Progress
+from ...core.flash_copy import PROGRESS_PHASES, Progress
 from ...core.flash_layout import FlashError, Layout
 from . import SkiffScreen
 
@@ -455,7 +455,7 @@ class FlashScreen(SkiffScreen):
         p = message.progress
         bar = self.query_one("#progress", ProgressBar)
         text = self.query_one("#progress-text", Static)
-        if p.phase in ("write", "verify", "finishing writes (flush)"):
+        if p.phase in PROGRESS_PHASES or p.phase.startswith("write (decompressing"):
             bar.update(total=max(p.total, 1), progress=p.done)
             text.update(Text(p.line(), style="yellow" if p.stalled else ""))
         else:
