@@ -681,7 +681,7 @@ def plan_write(image: str | Path, target: Target, *, blobs: list[Blob] = (), ver
         raise FlashError(f"the image ({human_size(size)}) is larger than {target.path} ({human_size(target.size)})",
                          kind="no-space", hint="use a larger card")
     table, parts = None, []
-    if not src.compressed:
+    if blobs and not src.compressed:      # the image's table matters only where blobs could land
         try:
             table, parts = read_layout(image)
         except FlashError:

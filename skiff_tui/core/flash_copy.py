@@ -87,6 +87,8 @@ class Meter:
         return Progress(self.phase, self.done, self.total, speed, eta, **kw)
 
     def advance(self, n: int) -> None:
+        if n <= 0:
+            return
         self.done += n
         now = time.monotonic()
         self.last_advance = now

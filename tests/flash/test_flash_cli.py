@@ -178,3 +178,22 @@ def test_cli_default_image_size_matches_the_engine():
     from skiff_tui.cli import flash_cmds
     from skiff_tui.core import flash
     assert flash_cmds.DEFAULT_IMAGE_GIB * 1024 ** 3 == flash.DEFAULT_IMAGE_SIZE
+    from skiff_tui.core import flash_copy
+    assert flash_cmds.PROGRESS_PHASES == flash_copy.PROGRESS_PHASES
+
+
+def test_progress_lines_for_a_decompressing_write(tmp_path, monkeypatch, capsys):
+    """Not on a terminal: the byte phases print their final line, step titles print once."""
+    import lzma
+    monkeypatch.setenv("SKIFF_NO_INTERACTIVE", "1")
+    raw = tmp_path / "a.img"
+    raw.write_bytes(b"\0" * (1 << 20) + bytes(range(256)) * 4096)
+    packed = tmp_path / "a.img.xz"
+    packed.write_bytes(lzma.compress(raw.read_bytes()))
+    assert main(["flash", "write", "--image", str(packed), "--device", str(tmp_path / "out.img")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert any(ln.startswith("finishing writes (flush): ") for ln in err)
+    assert any(ln.startswith("verify: 1 MiB / 1 MiB") for ln in err)
+    assert sum(ln.startswith("write (decompressing xz): ") for ln in err) == 1, err
+    assert sum(ln.startswith("skiff: write a.img.xz (decompressing, every block)") for ln in err) == 1
+    assert (tmp_path / "out.img").read_bytes() == raw.read_bytes()
