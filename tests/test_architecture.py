@@ -54,3 +54,22 @@ def test_cli_startup_does_not_import_textual_or_pyudev():
             "assert not heavy, heavy\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_source_cites_only_documents_in_the_repository():
+    """Comments and docstrings point at docs/ (e.g. docs/behaviour.md#sd-cards), never at the
+    project's planning documents or issue numbers, which a reader of this repository can't open."""
+    import re
+
+    pattern = re.compile(r"SPEC §|SPEC's|DESIGN\.md|\bissue \d+|notes/[a-z-]+\.md|notes §")
+    roots = [PACKAGE, PACKAGE.parent / "bench", PACKAGE.parent / "configs", PACKAGE.parent / "scripts"]
+    hits = []
+    for top in roots:
+        for path in top.rglob("*"):
+            if path.is_file() and path.suffix in (".py", ".sh", ".tcss", ".mk", "") and not path.is_symlink():
+                try:
+                    text = path.read_text()
+                except (UnicodeDecodeError, OSError):
+                    continue
+                hits += [f"{path}:{n}" for n, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
+    assert hits == []

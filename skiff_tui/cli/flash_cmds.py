@@ -1,4 +1,4 @@
-"""skiff flash list|format|install|buildimage|write|verify — SD cards and images (SPEC §9).
+"""skiff flash list|format|install|buildimage|write|verify — SD cards and images (docs/behaviour.md#sd-cards).
 
 Every safety rule lives in the engine (skiff_tui.core.devices / flash); this module only asks.
 A device target is written only after its name is typed back, or with `--yes --confirm NAME`
@@ -21,6 +21,7 @@ if TYPE_CHECKING:       # the engine (asyncio, udev glue) loads only when a flas
     from ..core import flash
     from ..core.flash_copy import Progress
 
+PROGRESS_PHASES = ("write", "verify", "finishing writes (flush)")   # == flash_copy.PROGRESS_PHASES
 DEFAULT_IMAGE_GIB = 12      # == flash.DEFAULT_IMAGE_SIZE (a test keeps them equal)
 
 
@@ -30,7 +31,8 @@ def register(sub) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
 
     v = verbs.add_parser("list", help="disks you can flash, and why others are hidden or disabled")
-    v.add_argument("--all", action="store_true", help="also list hidden disks (system, internal, loop)")
+    v.add_argument("--all", action="store_true",
+                   help="also list hidden disks (internal, loop) and the refused system disks")
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.set_defaults(func=cmd_list)
 
@@ -42,7 +44,10 @@ def register(sub) -> None:
         _device_args(v)
         if name == "format":
             v.add_argument("--install", action="store_true", help="install the build output after formatting")
+            v.add_argument("--force", action="store_true",
+                           help="erase an existing regular file with data in it given as --device")
         _install_args(v)
+        _settings_args(v)
         _layout_arg(v, table=name == "format")
         v.set_defaults(func=cmd_format if name == "format" else cmd_install)
 
@@ -56,8 +61,12 @@ def register(sub) -> None:
 
     v = verbs.add_parser("write", help="write an image file to a card: mapped blocks only, then read back")
     _device_args(v)
-    v.add_argument("--image", default=os.environ.get("PI_IMAGE"), help="image file (default: $PI_IMAGE)")
+    v.add_argument("--image", default=os.environ.get("PI_IMAGE"),
+                   help="image file, raw or compressed (.xz .gz .zst .bz2, told by its content) (default: $PI_IMAGE)")
+    _bmap_args(v)
+    v.add_argument("--force", action="store_true", help="overwrite an existing regular file given as --device")
     v.add_argument("--no-verify", action="store_true", help="skip the read-back verification")
+    _settings_args(v)
     v.add_argument("--bootloader", action="append", default=[], metavar="FILE:OFFSET",
                    help="also write a raw bootloader blob at a byte offset (repeatable)")
     v.set_defaults(func=cmd_write)
@@ -65,17 +74,50 @@ def register(sub) -> None:
     v = verbs.add_parser("verify", help="compare a card (or file) with an image, over the image's mapped blocks")
     v.add_argument("--device", default=os.environ.get("PI_SD"), help="device or image file (default: $PI_SD)")
     v.add_argument("--image", default=os.environ.get("PI_IMAGE"), help="image file (default: $PI_IMAGE)")
+    _bmap_args(v)
     v.add_argument("--all", action="store_true", help="allow hidden disks")
     v.set_defaults(func=cmd_verify)
+
+
+def _settings_args(v: argparse.ArgumentParser) -> None:
+    g = v.add_argument_group("card settings (written into persist, read by the image at boot)")
+    g.add_argument("--hostname", help="the board's hostname")
+    g.add_argument("--wifi", action="append", default=[], metavar="SSID:PASSPHRASE",
+                   help="a Wi-Fi network (repeatable; the passphrase shows in 'ps': prefer --wifi-file)")
+    g.add_argument("--wifi-file", action="append", default=[], metavar="FILE",
+                   help="Wi-Fi networks, one 'SSID:PASSPHRASE' per line (repeatable)")
+    g.add_argument("--ssh-key", action="append", default=[], metavar="FILE",
+                   help="a public key file allowed to log in as root (repeatable)")
+
+
+def _settings(args):
+    from ..core.flash_settings import settings_from_args
+    return settings_from_args(args.hostname, args.wifi, args.wifi_file, args.ssh_key)
+
+
+def _bmap_args(v: argparse.ArgumentParser) -> None:
+    g = v.add_mutually_exclusive_group()
+    g.add_argument("--bmap", metavar="FILE",
+                   help="bmaptool block map to use (default: IMAGE.bmap beside the image, also for IMAGE.xz)")
+    g.add_argument("--no-bmap", action="store_true", help="ignore a bmap beside the image")
+
+
+def _bmap_choice(args):
+    return False if args.no_bmap else (args.bmap or None)
 
 
 def _device_args(v: argparse.ArgumentParser) -> None:
     v.add_argument("--device", default=os.environ.get("PI_SD"),
                    help="the card, e.g. /dev/sdb (default: $PI_SD); a regular file is written as an image")
-    v.add_argument("--all", action="store_true", help="allow hidden disks (internal, loop); still asks the name")
+    v.add_argument("--all", action="store_true",
+                   help="allow hidden disks (internal, loop; never a system disk); still asks the name")
     v.add_argument("--yes", action="store_true", help="do not ask; requires --confirm with the device's name")
     v.add_argument("--confirm", metavar="DEVNAME", help="the device's name, e.g. sdb (with --yes)")
-    v.add_argument("--unmount", action="store_true", help="unmount the card's mounted partitions first")
+    v.add_argument("--unmount", action="store_true",
+                   help="unmount the card's mounted partitions first (never a system disk's)")
+    v.add_argument("--no-eject", action="store_true",
+                   help="leave the card attached when done (default: power it off / eject it after "
+                        "write, install and format --install)")
 
 
 def _install_args(v: argparse.ArgumentParser) -> None:
@@ -86,7 +128,7 @@ def _install_args(v: argparse.ArgumentParser) -> None:
 
 
 def _layout_arg(v: argparse.ArgumentParser, table: bool = False) -> None:
-    # Test-only: shrink SPEC's layout so tests work on megabyte-sized files. Not in --help.
+    # Test-only: shrink the default card layout so tests work on megabyte-sized files. Not in --help.
     v.add_argument("--layout-scale", type=float, default=None, help=argparse.SUPPRESS)
     if not table:
         return
@@ -131,7 +173,7 @@ def cmd_list(args) -> int:
     shown = dv.visible(assessed, args.all)
     if args.json:
         json.dump([{**a.device.to_json(), "verdict": a.verdict.value, "reasons": a.reasons,
-                    "warnings": a.warnings, "system": a.system,
+                    "warnings": a.warnings, "system": a.system, "class": a.device_class.value,
                     "selectable": a.selectable_with(args.all)} for a in shown], sys.stdout, indent=2)
         print()
         return 0
@@ -139,7 +181,7 @@ def cmd_list(args) -> int:
         print("no SD card or USB disk found: insert one (skiff flash list --all shows every disk)")
     for a in shown:
         i = a.device
-        status = {"ok": "ok", "warn": "ok", "disabled": "disabled", "hidden": "hidden"}[a.verdict.value]
+        status = a.status
         line = f"{i.node:<16} {dv.human_size(i.size):>10}  {i.description[:28]:<28} {i.bus or '-':<7} {status}"
         if a.reason:
             line += f": {a.reason}"
@@ -158,6 +200,8 @@ def cmd_list(args) -> int:
 # --- confirmation -------------------------------------------------------------------------------
 def _confirm(plan: flash.Plan, args) -> None:
     """Print the plan; for a device, the name typed back (or --yes --confirm NAME) is required."""
+    if getattr(args, "no_eject", False):
+        plan.eject = False
     print(plan.summary())
     name = plan.confirm_name
     if name is None:
@@ -215,7 +259,7 @@ class _Printer:
         self.last_phase = None
 
     def __call__(self, p: Progress) -> None:
-        if p.phase in ("write", "verify", "finishing writes (flush)"):
+        if p.phase in PROGRESS_PHASES or p.phase.startswith("write (decompressing"):
             if self.tty:
                 print("\r" + p.line().ljust(70), end="", file=sys.stderr, flush=True)
             elif p.stalled or p.done == p.total:
@@ -230,7 +274,7 @@ class _Printer:
 
 def _run(plan: flash.Plan, args=None) -> int:
     """Execute the plan; one that copies the workspace's build output holds the workspace lock,
-    so a compile can't rewrite images/ mid-copy (SPEC §5: flashing from a workspace modifies it)."""
+    so a compile can't rewrite images/ mid-copy (docs/behaviour.md#workspaces: flashing from a workspace modifies it)."""
     from ..core import flash
     if args is not None and getattr(args, "images", None) is None:
         with context(args).workspace.lock(f"skiff flash {plan.action} {plan.target.path}"):
@@ -247,6 +291,8 @@ def _next_steps(plan: flash.Plan) -> str:
     if plan.action == "verify":
         return f"{plan.target.path} matches the image."
     if plan.target.is_device:
+        if plan.eject:
+            return "done: put the card in the board and power on."
         return f"done: {plan.target.path} can be removed once your desktop shows no activity; put it in the board and power on."
     if plan.action == "buildimage":
         return f"done: write it to a card with 'skiff flash write --image {plan.target.path} --device /dev/sdX'."
@@ -257,9 +303,14 @@ def _next_steps(plan: flash.Plan) -> str:
 def cmd_format(args) -> int:
     from ..core import flash
     layout = _layout(args)
+    flash.check_file_overwrite(_need(args.device, "--device", "PI_SD"), args.force)
     target = _open_device(args, min_size=layout.min_disk_size())
     install = _install_set(args) if args.install else None
-    plan = flash.plan_format(target, layout, install=install, blobs=_blobs(args))
+    settings = _settings(args)
+    if settings and not install:
+        raise FlashError("card settings (--hostname, --wifi, --ssh-key) need --install: a bare format leaves "
+                         "persist empty for 'skiff flash install' to fill")
+    plan = flash.plan_format(target, layout, install=install, blobs=_blobs(args), settings=settings)
     _confirm(plan, args)
     return _run(plan, args if install else None)
 
@@ -267,7 +318,7 @@ def cmd_format(args) -> int:
 def cmd_install(args) -> int:
     from ..core import flash
     target = _open_device(args)
-    plan = flash.plan_install(target, _install_set(args), blobs=_blobs(args))
+    plan = flash.plan_install(target, _install_set(args), blobs=_blobs(args), settings=_settings(args))
     _confirm(plan, args)
     return _run(plan, args)
 
@@ -287,12 +338,16 @@ def cmd_buildimage(args) -> int:
 def cmd_write(args) -> int:
     from ..core import flash
     image = _need(args.image, "--image", "PI_IMAGE")
-    if not os.path.isfile(image):
-        raise FlashError("image file not found", path=image)
+    source = flash.image_source(image, _bmap_choice(args))
     device = _need(args.device, "--device", "PI_SD")
-    # a regular file target grows to the image's size; a disk must already be large enough
-    target = _open_device(args, min_size=0 if os.path.isfile(device) else os.path.getsize(image))
-    plan = flash.plan_write(image, target, blobs=_blobs(args), verify=not args.no_verify)
+    flash.check_file_overwrite(device, args.force)
+    # a new file (not under /dev) is created; a regular file grows to the image's size; a disk
+    # must already be large enough
+    new_file = not os.path.exists(device) and not device.startswith("/dev/")
+    target = _open_device(args, min_size=0 if new_file or os.path.isfile(device) else (source.size or 0),
+                          create_size=0 if new_file else None)
+    plan = flash.plan_write(image, target, blobs=_blobs(args), verify=not args.no_verify, bmap=_bmap_choice(args),
+                            settings=_settings(args))
     _confirm(plan, args)
     return _run(plan)
 
@@ -302,5 +357,5 @@ def cmd_verify(args) -> int:
     image = _need(args.image, "--image", "PI_IMAGE")
     path = _need(args.device, "--device", "PI_SD")
     target = flash.open_target(path, show_all=args.all, unmount=True)
-    plan = flash.plan_verify(image, target)
+    plan = flash.plan_verify(image, target, bmap=_bmap_choice(args))
     return _run(plan)

@@ -1,4 +1,4 @@
-"""Block devices: discovery through udev, and the safety classification of SPEC §9.
+"""Block devices: discovery through udev, and the safety classification of docs/behaviour.md#sd-cards.
 
 Everything the rest of skiff knows about a disk is a `BlockDeviceInfo`. Two sources produce them
 from the same *record* shape (a plain dict, what `capture_record` writes as JSON):
@@ -7,10 +7,13 @@ from the same *record* shape (a plain dict, what `capture_record` writes as JSON
   runs, the ancestors walk for bus/hotplug), `/proc/self/mountinfo`, `/proc/swaps`, holders;
 - `FakeDeviceSource` replays captured records (tests, the UI in demo mode).
 
-`assess()` turns an info into a verdict with a human reason: hidden (system disk, internal
-non-removable disk, empty reader, loop device, not a disk), disabled (read-only, too small),
-selectable with warnings (very large, mounted partitions). The flashing engine calls
-`check_target()`, which raises `DeviceError` for anything that must not be written.
+`classify()` puts every disk in one of three classes, from what it is and what it holds, never
+from flags: REFUSED (system disks: /, /boot, /usr, /var, /home, swap, dm/md on it, anything
+/etc/fstab mounts; and non-disks), HIDDEN (loop devices, internal readers and non-removable
+disks: a target only when the user asks to see hidden disks) and OFFERED (cards, USB disks).
+`assess()` adds what blocks a write (empty reader, read-only, too small) and warnings (very
+large, mounted partitions). The flashing engine calls `check_target()`, which raises
+`DeviceError` for anything that must not be written; `unmountable()` is the unmount gate.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class BlockDeviceInfo:
     holders: list[str] = field(default_factory=list)
     backing_file: str = ""        # loop devices
     sys_path: str = ""
+    fstab: tuple[str, ...] = ()   # mount points /etc/fstab mounts at boot (they make a system disk)
 
     @property
     def is_loop(self) -> bool:
@@ -127,6 +131,15 @@ class DeviceIdentity:
 
 
 # --- classification -----------------------------------------------------------------------------
+class DeviceClass(enum.Enum):
+    """What a disk is, before any flag is read. Flags never move a disk between classes:
+    `--all` (the UI's "show hidden") only makes HIDDEN disks targets, and nothing makes a
+    REFUSED one a target; `--unmount` only unmounts what a target may have mounted."""
+    REFUSED = "refused"    # system disks (/, /boot, /usr, /var, /home, swap, dm/md, fstab mounts), non-disks
+    HIDDEN = "hidden"      # loop devices, internal readers and non-removable disks: allowed with --all
+    OFFERED = "offered"    # removable cards and USB disks
+
+
 class Verdict(enum.Enum):
     OK = "ok"              # selectable
     WARN = "warn"          # selectable, with warnings to read
@@ -138,10 +151,19 @@ class Verdict(enum.Enum):
 class Assessment:
     device: BlockDeviceInfo
     verdict: Verdict
-    reasons: list[str] = field(default_factory=list)    # why hidden / disabled
+    reasons: list[str] = field(default_factory=list)    # why hidden / disabled / refused
     warnings: list[str] = field(default_factory=list)
-    system: bool = False
-    allowed_with_all: bool = False  # hidden, but --all (plus the typed name) makes it a target
+    device_class: DeviceClass = DeviceClass.OFFERED
+    blocked: bool = False          # read-only, too small or empty: no flag makes it a target
+
+    @property
+    def system(self) -> bool:
+        return self.device_class is DeviceClass.REFUSED
+
+    @property
+    def allowed_with_all(self) -> bool:
+        """Hidden, but show-all (plus the typed name) makes it a target."""
+        return self.device_class is DeviceClass.HIDDEN and not self.blocked
 
     @property
     def selectable(self) -> bool:
@@ -151,15 +173,35 @@ class Assessment:
         return self.selectable or (show_all and self.verdict is Verdict.HIDDEN and self.allowed_with_all)
 
     @property
+    def status(self) -> str:
+        """One word for listings: ok, hidden, disabled or refused (a system disk, never written)."""
+        if self.device_class is DeviceClass.REFUSED:
+            return "refused"
+        return {"ok": "ok", "warn": "ok"}.get(self.verdict.value, self.verdict.value)
+
+    @property
     def reason(self) -> str:
         return "; ".join(self.reasons or self.warnings)
 
 
-def system_uses(info: BlockDeviceInfo) -> list[str]:
+# Mount points a running system needs. A card's own filesystems are mounted elsewhere (/media,
+# /run/media, /mnt, a temp dir); anything below these, or listed in /etc/fstab, is the system's.
+SYSTEM_TREES = ("/boot", "/efi", "/usr", "/var", "/home", "/opt", "/srv", "/root", "/etc", "/nix", "/snap")
+
+
+def is_system_mount(mountpoint: str, fstab: Iterable[str] = ()) -> bool:
+    mnt = mountpoint.rstrip("/") or "/"
+    if mnt in SYSTEM_MOUNTS or mnt in fstab:
+        return True
+    return any(mnt == t or mnt.startswith(t + "/") for t in SYSTEM_TREES)
+
+
+def system_uses(info: BlockDeviceInfo, fstab: Iterable[str] = ()) -> list[str]:
     """Why a disk counts as a system disk: the system mounts, swap and stacked devices on it."""
+    fstab = tuple(fstab)
     uses = []
     for node, mnt in info.all_mounts():
-        if mnt in SYSTEM_MOUNTS or any(mnt.startswith(p + "/") for p in ("/usr", "/var")):
+        if is_system_mount(mnt, fstab):
             uses.append(f"{mnt} ({node})")
     if info.swap or any(p.swap for p in info.partitions):
         uses.append("swap")
@@ -169,25 +211,33 @@ def system_uses(info: BlockDeviceInfo) -> list[str]:
     return uses
 
 
-def assess(info: BlockDeviceInfo, *, min_size: int = 0) -> Assessment:
-    """SPEC §9's rules, in order of what matters most to the user."""
+def classify(info: BlockDeviceInfo) -> tuple[DeviceClass, str]:
+    """The disk's class and why, from what it is and what it holds (never from flags)."""
     if NOT_A_TARGET.match(info.name):
-        return Assessment(info, Verdict.HIDDEN, [f"{info.name} is not a disk you can flash"])
-    uses = system_uses(info)
+        return DeviceClass.REFUSED, f"{info.name} is not a disk you can flash"
+    uses = system_uses(info, info.fstab)
     if uses:
-        return Assessment(info, Verdict.HIDDEN, [f"system disk: holds {', '.join(uses)}"], system=True,
-                          allowed_with_all=True)
+        return DeviceClass.REFUSED, f"system disk: holds {', '.join(uses)}"
+    if info.is_loop:
+        return DeviceClass.HIDDEN, "loop device (for testing)"
+    if info.mmc_type == "MMC" or not (info.hotplug or info.removable):
+        kind = "eMMC" if info.mmc_type == "MMC" else (info.bus or "internal")
+        return DeviceClass.HIDDEN, f"internal non-removable disk ({kind})"
+    return DeviceClass.OFFERED, ""
+
+
+def assess(info: BlockDeviceInfo, *, min_size: int = 0) -> Assessment:
+    """The class, then what blocks writing (empty, read-only, too small), then warnings."""
+    klass, why = classify(info)
+    if klass is DeviceClass.REFUSED:
+        return Assessment(info, Verdict.HIDDEN, [why], device_class=klass, blocked=True)
     if info.size == 0:
         what = "loop device with no backing file" if info.is_loop else "no medium (empty card reader)"
-        return Assessment(info, Verdict.HIDDEN, [what])
-    if info.is_loop:
-        a = Assessment(info, Verdict.HIDDEN, ["loop device (for testing; shown with --all)"],
-                       allowed_with_all=True)
-    elif info.mmc_type == "MMC" or not (info.hotplug or info.removable):
-        kind = "eMMC" if info.mmc_type == "MMC" else (info.bus or "internal")
-        a = Assessment(info, Verdict.HIDDEN, [f"internal non-removable disk ({kind})"], allowed_with_all=True)
+        return Assessment(info, Verdict.HIDDEN, [what], device_class=klass, blocked=True)
+    if klass is DeviceClass.HIDDEN:
+        a = Assessment(info, Verdict.HIDDEN, [why], device_class=klass)
     else:
-        a = Assessment(info, Verdict.OK)
+        a = Assessment(info, Verdict.OK, device_class=klass)
     blocker = None
     if info.ro:
         blocker = "read-only (the card's write-protect switch is on?)"
@@ -199,7 +249,7 @@ def assess(info: BlockDeviceInfo, *, min_size: int = 0) -> Assessment:
             a.reasons.append(blocker)
         else:
             a.verdict, a.reasons = Verdict.DISABLED, [blocker]
-        a.allowed_with_all = False
+        a.blocked = True
         return a
     if info.size > LARGE_DISK:
         a.warnings.append(f"unusually large for an SD card ({info.size / 1000 ** 3:.0f} GB): "
@@ -217,34 +267,57 @@ def visible(assessments: Iterable[Assessment], show_all: bool = False) -> list[A
     return [a for a in assessments if show_all or a.verdict is not Verdict.HIDDEN]
 
 
+class HiddenDeviceError(DeviceError):
+    """A hidden (not refused) disk picked without show-all. `needs` names the consent that would
+    let it through ("all"), so the CLI can say --all and the TUI its h key."""
+    needs = "all"
+
+
+class MountedDeviceError(DeviceError):
+    """A target with mounted partitions and no consent to unmount them (`needs` "unmount")."""
+    needs = "unmount"
+
+
 def check_target(info: BlockDeviceInfo, *, show_all: bool = False, min_size: int = 0,
                  allow_mounted: bool = False) -> Assessment:
-    """Raise DeviceError (one line naming the device and what to do) unless `info` may be written."""
+    """Raise DeviceError (one line naming the device and what to do) unless `info` may be written.
+    The order matters: a system disk is refused before any flag is looked at."""
     a = assess(info, min_size=min_size)
     node = info.node
-    if a.verdict is Verdict.DISABLED or (show_all and a.verdict is Verdict.HIDDEN and len(a.reasons) > 1):
+    if a.device_class is DeviceClass.REFUSED:
+        if a.reasons[0].startswith("system disk"):
+            raise DeviceError(f"{node} is a {a.reasons[0]}: refusing to write it, whatever the options",
+                              hint="pick the SD card instead ('skiff flash list')")
+        raise DeviceError(f"{node}: {a.reasons[0]}")
+    if a.blocked:
         what = a.reasons[-1]
         if what.startswith("read-only"):
             raise DeviceError(f"{node} is read-only: refusing to write it",
                               hint="slide the card's lock switch to unlocked and re-insert it")
-        raise DeviceError(f"{node} is {what}", hint="use a larger card")
-    if a.verdict is Verdict.HIDDEN and not (show_all and a.allowed_with_all):
-        what = a.reasons[0]
-        if a.system:
-            raise DeviceError(f"{node} is a {what}: refusing to write it",
-                              hint="pick the SD card instead ('skiff flash list')")
         if "empty card reader" in what:
             raise DeviceError(f"{node} has no medium (empty card reader)", hint="insert a card and retry")
-        if a.allowed_with_all:
-            raise DeviceError(f"{node} is hidden: {what}",
-                              hint="pass --all and type the device name if you really mean it")
+        if what.startswith("too small"):
+            raise DeviceError(f"{node} is {what}", hint="use a larger card")
         raise DeviceError(f"{node}: {what}")
+    if a.verdict is Verdict.HIDDEN and not show_all:
+        raise HiddenDeviceError(f"{node} is hidden: {a.reasons[0]}",
+                                hint="pass --all and type the device name if you really mean it")
     mounts = info.all_mounts()
     if mounts and not allow_mounted:
         listed = ", ".join(f"{n} on {m}" for n, m in mounts)
-        raise DeviceError(f"{node} has mounted partitions ({listed})",
+        raise MountedDeviceError(f"{node} has mounted partitions ({listed})",
                           hint="unmount them, or pass --unmount to let skiff unmount them")
     return a
+
+
+def unmountable(info: BlockDeviceInfo) -> list[tuple[str, str]]:
+    """The (node, mountpoint) pairs skiff may unmount for the user: never a system mount (a disk
+    holding one is refused before this is asked; this is the second lock on the same door)."""
+    bad = [m for _, m in info.all_mounts() if is_system_mount(m, info.fstab)]
+    if bad or system_uses(info, info.fstab):
+        raise DeviceError(f"{info.node} holds system filesystems ({', '.join(bad) or 'swap/dm/md'}): "
+                          "skiff never unmounts those")
+    return info.all_mounts()
 
 
 # --- records → info -----------------------------------------------------------------------------
@@ -278,14 +351,28 @@ def parse_mountinfo(text: str) -> list[tuple[tuple[int, int], str, str, str]]:
     return out
 
 
+def parse_fstab(text: str) -> tuple[str, ...]:
+    """Mount points /etc/fstab mounts at boot (noauto entries are the user's, swap is not a mount)."""
+    out = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 2 or fields[0].startswith("#") or not fields[1].startswith("/"):
+            continue
+        if "noauto" in (fields[3].split(",") if len(fields) > 3 else []):
+            continue
+        out.append(fields[1].replace("\\040", " ").rstrip("/") or "/")
+    return tuple(out)
+
+
 def parse_swaps(text: str) -> list[str]:
     return [line.split()[0] for line in text.splitlines()[1:] if line.strip()]
 
 
 class MountTable:
-    def __init__(self, mountinfo: str = "", swaps: str = "") -> None:
+    def __init__(self, mountinfo: str = "", swaps: str = "", fstab: str = "") -> None:
         self.mounts = parse_mountinfo(mountinfo)
         self.swaps = parse_swaps(swaps)
+        self.fstab = parse_fstab(fstab)
 
     def mountpoints(self, devnum: tuple[int, int], node: str) -> list[str]:
         return [m for d, m, _, src in self.mounts if (d == devnum and d[0] != 0) or src == node]
@@ -348,7 +435,7 @@ def info_from_record(record: dict, mounts: MountTable) -> BlockDeviceInfo:
         logical_block_size=_int(attrs.get("queue/logical_block_size"), SECTOR) or SECTOR,
         partitions=partitions, mountpoints=mounts.mountpoints(devnum, node), swap=mounts.is_swap(node),
         holders=list(record.get("holders", [])), backing_file=(attrs.get("loop/backing_file") or "").strip(),
-        sys_path=record.get("sys_path", ""))
+        sys_path=record.get("sys_path", ""), fstab=mounts.fstab)
 
 
 # --- sources -----------------------------------------------------------------------------------
@@ -440,14 +527,15 @@ def _read(path: str) -> str:
 class PyudevSource:
     """The live system. `allow_loop` is not needed here: classification hides loops, not the scan."""
 
-    def __init__(self, mountinfo_path: str = "/proc/self/mountinfo", swaps_path: str = "/proc/swaps") -> None:
+    def __init__(self, mountinfo_path: str = "/proc/self/mountinfo", swaps_path: str = "/proc/swaps",
+                 fstab_path: str = "/etc/fstab") -> None:
         import pyudev  # local: the engine imports cleanly where libudev is absent
         self._pyudev = pyudev
         self.context = pyudev.Context()
-        self.mountinfo_path, self.swaps_path = mountinfo_path, swaps_path
+        self.mountinfo_path, self.swaps_path, self.fstab_path = mountinfo_path, swaps_path, fstab_path
 
     def _mounts(self) -> MountTable:
-        return MountTable(_read(self.mountinfo_path), _read(self.swaps_path))
+        return MountTable(_read(self.mountinfo_path), _read(self.swaps_path), _read(self.fstab_path))
 
     def records(self) -> list[dict]:
         return [capture_record(d) for d in self.context.list_devices(subsystem="block", DEVTYPE="disk")]
@@ -502,27 +590,29 @@ class FakeDeviceSource:
 
     fake = True
 
-    def __init__(self, records: Iterable[dict] = (), mountinfo: str = "", swaps: str = "") -> None:
+    def __init__(self, records: Iterable[dict] = (), mountinfo: str = "", swaps: str = "", fstab: str = "") -> None:
         self._records: dict[str, dict] = {}
-        self.mountinfo, self.swaps = mountinfo, swaps
+        self.mountinfo, self.swaps, self.fstab = mountinfo, swaps, fstab
         self._watchers: list[Callable[[list[BlockDeviceInfo]], None]] = []
         for record in records:
             self._records[record["sys_name"]] = record
 
     @classmethod
     def from_files(cls, paths: Iterable[str | Path]) -> "FakeDeviceSource":
-        """Fixture files hold one record, plus optional `mountinfo`/`swaps` lines of that machine."""
-        records, mountinfo, swaps = [], [], []
+        """Fixture files hold one record, plus optional `mountinfo`/`swaps`/`fstab` lines of that machine."""
+        records, mountinfo, swaps, fstab = [], [], [], []
         for path in paths:
             data = json.loads(Path(path).read_text())
             mountinfo += data.pop("mountinfo", [])
             swaps += data.pop("swaps", [])
+            fstab += data.pop("fstab", [])
             data.pop("comment", None)
             records.append(data)
-        return cls(records, "\n".join(mountinfo), "Filename Type Size Used Priority\n" + "\n".join(swaps))
+        return cls(records, "\n".join(mountinfo), "Filename Type Size Used Priority\n" + "\n".join(swaps),
+                   "\n".join(fstab))
 
     def scan(self) -> list[BlockDeviceInfo]:
-        mounts = MountTable(self.mountinfo, self.swaps)
+        mounts = MountTable(self.mountinfo, self.swaps, self.fstab)
         return sorted((info_from_record(r, mounts) for r in self._records.values()), key=lambda i: i.name)
 
     def get(self, name_or_node: str) -> BlockDeviceInfo | None:

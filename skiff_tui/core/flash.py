@@ -1,4 +1,4 @@
-"""Plans, then execution: format, install, buildimage, write and verify (SPEC §9).
+"""Plans, then execution: format, install, buildimage, write and verify (docs/behaviour.md#sd-cards).
 
 A `Plan` is built first and says what will be erased and what kept; nothing touches the target
 until `execute(plan)`. For a block device, `execute` re-identifies the disk (path, size, serial,
@@ -24,8 +24,9 @@ from typing import Callable
 
 from . import devices as dv
 from .devices import BlockDeviceInfo, DeviceIdentity, human_size
-from .flash_copy import (CopyResult, FdWriter, Progress, ProgressFn, classify_os_error, copy_image,
-                         image_digests, prepare_file_target, verify_target)
+from .flash_bmap import find_bmap, parse_bmap
+from .flash_copy import (CopyResult, FdWriter, ImageSource, Progress, ProgressFn, classify_os_error, copy_image,
+                         image_digests, open_image, prepare_file_target, verify_target)
 from .flash_layout import (GPT_TAIL, FlashError, Geometry, Layout, Part, check_extents, read_layout,
                            sfdisk_script, skiff_partitions)
 
@@ -173,6 +174,23 @@ def open_target(path: str | Path, *, source: dv.DeviceSource | None = None, show
     return device_target(info, show_all=show_all, unmount=unmount, min_size=min_size)
 
 
+def check_file_overwrite(path: str | Path, force: bool = False) -> None:
+    """A regular file given as the target is erased only if it holds nothing yet (new, empty or
+    all holes, like a fresh `truncate -s`) or the user said --force: it may be someone's image."""
+    path = str(path)
+    if force or not os.path.isfile(path):
+        return
+    from .flash_copy import mapped_ranges
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        holds = mapped_ranges(fd, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
+    if holds:
+        raise FlashError(f"{path} is an existing file with data in it: refusing to overwrite it",
+                         hint="pass --force to replace its contents, or give a new file name")
+
+
 def device_target(info: BlockDeviceInfo, *, show_all: bool = False, unmount: bool = False,
                   min_size: int = 0) -> Target:
     """A Target for a disk the device source reported, after every safety rule (DeviceError if not)."""
@@ -230,7 +248,7 @@ def find_resources(package_dirs: list[Path]) -> dict[str, Path]:
 
 
 def collect_install(images: str | Path, package_dirs: list[Path] = ()) -> InstallSet:
-    """The SPEC §9 mapping of build outputs onto the three partitions. Later entries win on a name
+    """The docs/behaviour.md#sd-cards mapping of build outputs onto the three partitions. Later entries win on a name
     clash, in SkiffOS's order: kernel, firmware, config/cmdline, boot_part, dtbs, rootfs images,
     skiff-init."""
     images = Path(images)
@@ -414,6 +432,7 @@ class Plan:
     writes: bool = True
     written: list[str] = field(default_factory=list)   # what will be written: table, partitions, blobs
     geometry: Geometry | None = None
+    eject: bool = False           # power the card off / eject it when done (write, install, format+install)
 
     @property
     def confirm_name(self) -> str | None:
@@ -427,6 +446,8 @@ class Plan:
         lines += [f"  written: {w}" for w in self.written]
         lines += [f"  note:   {n}" for n in self.notes]
         lines += [f"  step {i}: {s.title}" for i, s in enumerate(self.steps, 1)]
+        if self.eject:
+            lines.append("  then:   power the card off / eject it (udisksctl, eject or the kernel's sysfs)")
         return "\n".join(lines)
 
 
@@ -443,7 +464,7 @@ def _existing_contents(target: Target) -> str:
 
 
 def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSet | None = None,
-                blobs: list[Blob] = (), populate: bool = False) -> Plan:
+                blobs: list[Blob] = (), populate: bool = False, settings=None) -> Plan:
     """Partition table (GPT, or MBR for boards whose blobs sit where a GPT would) + BOOT/rootfs/
     persist; with `install`, then the install steps; the raw blobs last, each read back.
     `populate` (image files only: buildimage) fills rootfs/persist at mkfs time with `mkfs.ext4 -d`."""
@@ -500,8 +521,10 @@ def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSe
     if install:
         _install_steps(plan, target, {"BOOT": boot, "rootfs": rootfs, "persist": persist}, install,
                        skip_ext4=populate)
+        _settings_step(plan, settings, persist)
     if blobs:
         _blob_steps(plan, list(blobs))
+    plan.eject = bool(install) and target.is_device     # a bare format is usually followed by install
     if target.is_device:
         # Last: the new partitions appear (and desktops may automount them) only when all is written.
         plan.steps.append(Step("tell the kernel about the new partitions (partx -u)",
@@ -537,6 +560,29 @@ def _install_steps(plan: Plan, target: Target, parts: dict[str, Part], install: 
     plan.steps.append(Step("check rootfs and persist (e2fsck -fn)", fsck, needs_lock=False))
 
 
+def _settings_step(plan: Plan, settings, persist: Part | None) -> None:
+    """Hostname, Wi-Fi and SSH keys into persist (flash_settings); `persist` None: found on the
+    target once the image is on it (a compressed image's table is unknown until then)."""
+    if not settings:
+        return
+    plan.written += [f"persist: {line}" for line in settings.describe()]
+
+    def apply_settings(run: Run) -> None:
+        from .flash_settings import apply
+        part = persist
+        if part is None:
+            try:
+                part = skiff_partitions(run.target.path)["persist"]
+            except FlashError:
+                raise FlashError(f"the image on {run.target.path} has no persist partition: the card settings "
+                                 "(hostname, Wi-Fi, SSH keys) could not be written", kind="error",
+                                 hint="write a skiff image, or leave the settings out") from None
+        written = apply(run.target.path, part.start, settings, run.workdir)
+        run.outcome.messages.append(f"card settings written into persist: {', '.join(written)}")
+    plan.steps.append(Step("write the card settings into persist (debugfs; Wi-Fi files 0600)", apply_settings,
+                           needs_lock=False))
+
+
 def _blob_steps(plan: Plan, blobs: list[Blob]) -> None:
     """Raw blobs go last (after the table and filesystems, which would wipe them), each read back."""
     for b in blobs:
@@ -547,7 +593,7 @@ def _blob_steps(plan: Plan, blobs: list[Blob]) -> None:
         plan.written.append(f"bootloader {b.describe()}")
 
 
-def plan_install(target: Target, install: InstallSet, *, blobs: list[Blob] = ()) -> Plan:
+def plan_install(target: Target, install: InstallSet, *, blobs: list[Blob] = (), settings=None) -> Plan:
     parts = skiff_partitions(target.path)
     table, all_parts = read_layout(target.path)
     check_blobs(list(blobs), all_parts, target.size, table)
@@ -561,8 +607,10 @@ def plan_install(target: Target, install: InstallSet, *, blobs: list[Blob] = ())
     if target.info and target.info.all_mounts():
         plan.notes.append("will unmount " + ", ".join(m for _, m in target.info.all_mounts()))
     _install_steps(plan, target, parts, install)
+    _settings_step(plan, settings, parts["persist"])
     if blobs:
         _blob_steps(plan, list(blobs))
+    plan.eject = target.is_device
     return plan
 
 
@@ -584,44 +632,101 @@ def plan_buildimage(image: str | Path, size: int = DEFAULT_IMAGE_SIZE, layout: L
         with open(path, "wb") as handle:     # a fresh all-hole file: only what we write is mapped
             handle.truncate(size)
     plan.steps.insert(0, Step(f"create sparse image {path.name} ({human_size(size)})", create))
+
+    def bmap(run: Run) -> None:
+        from .flash_bmap import write_bmap
+        out = write_bmap(path)
+        run.outcome.messages.append(f"block map {out.name} written beside the image (for bmaptool and skiff)")
+    plan.steps.append(Step(f"write the block map {path.name}.bmap (mapped ranges and their SHA-256)", bmap,
+                           needs_lock=False))
+    plan.written.append(f"{path.name}.bmap beside it")
     return plan
 
 
-def plan_write(image: str | Path, target: Target, *, blobs: list[Blob] = (), verify: bool = True) -> Plan:
+def image_source(image: str | Path, bmap: str | Path | bool | None = None) -> ImageSource:
+    """The image to write and how: its format by magic bytes, and a bmap (`None`: the one beside
+    the image if any, `False`: none, a path: that one, checked against its own checksum)."""
     image = Path(image)
     if not image.is_file():
         raise FlashError("image file not found", path=image)
-    size = image.stat().st_size
-    if size > target.size and target.is_device:
+    if bmap is None:
+        found = find_bmap(image)
+        parsed = parse_bmap(found) if found else None
+    elif bmap is False:
+        parsed = None
+    else:
+        if not Path(bmap).is_file():
+            raise FlashError("bmap file not found", path=bmap)
+        parsed = parse_bmap(bmap)
+    return open_image(image, parsed)
+
+
+def _describe_source(src: ImageSource) -> str:
+    size = human_size(src.size) if src.size is not None else "size known once decompressed"
+    text = (f"image {src.path} ({src.format}-compressed, {human_size(src.file_size)}; {size})"
+            if src.compressed else f"image {src.path} ({size})")
+    if src.bmap:
+        text += (f"; bmap {src.bmap.path.name}: {human_size(src.bmap.mapped_bytes)} mapped in "
+                 f"{len(src.bmap.ranges)} range(s), each checked against its SHA-256")
+    elif src.compressed:
+        text += "; no bmap: every decompressed block is written"
+    else:
+        text += "; only mapped blocks are written"
+    return text
+
+
+def plan_write(image: str | Path, target: Target, *, blobs: list[Blob] = (), verify: bool = True,
+               bmap: str | Path | bool | None = None, settings=None) -> Plan:
+    src = image_source(image, bmap)
+    image = src.path
+    size = src.size
+    if size is not None and size > target.size and target.is_device:
         raise FlashError(f"the image ({human_size(size)}) is larger than {target.path} ({human_size(target.size)})",
                          kind="no-space", hint="use a larger card")
-    try:
-        table, parts = read_layout(image)
-    except FlashError:
-        table, parts = None, []
-    check_blobs(list(blobs), parts, max(size, target.size), table)
+    table, parts = None, []
+    if blobs and not src.compressed:      # the image's table matters only where blobs could land
+        try:
+            table, parts = read_layout(image)
+        except FlashError:
+            pass
+    check_blobs(list(blobs), parts, max(size or 0, target.size), table)
+    keep = []
+    if target.is_device and size is not None and target.size > size:
+        keep = [f"bytes past the image's end ({human_size(target.size - size)}) are left as they are"]
     plan = Plan("write", target, erase=[f"everything on {target.path} ({_existing_contents(target)})"],
-                keep=([f"bytes past the image's end ({human_size(target.size - size)}) are left as they are"]
-                      if target.is_device and target.size > size else []), min_size=size)
-    plan.notes.append(f"image {image} ({human_size(size)}); only mapped blocks are written")
+                keep=keep, min_size=size or 0)
+    plan.notes.append(_describe_source(src))
     state: dict = {}
 
     def write(run: Run) -> None:
-        state["result"] = run.copy(image, verify=verify)
-    plan.steps.append(Step(f"write {image.name} (mapped blocks only)"
+        state["result"] = run.copy(src, verify=verify)
+    what = "mapped blocks only" if (src.bmap or not src.compressed) else "every block"
+    plan.steps.append(Step(f"write {image.name} ({'decompressing, ' if src.compressed else ''}{what})"
                            + (", reading each part back once it is on the medium" if verify else ""), write))
+    if settings:
+        persist = None
+        if not src.compressed:      # a raw image's table is known now: refuse before writing
+            try:
+                persist = skiff_partitions(image)["persist"]
+            except FlashError:
+                raise FlashError(f"{image} has no persist partition: the card settings (hostname, Wi-Fi, "
+                                 "SSH keys) have nowhere to go", hint="write a skiff image, or leave them out") from None
+        _settings_step(plan, settings, persist)
+        plan.notes.append("the card settings change persist after the write: 'skiff flash verify' against the "
+                          "image will report persist as different")
     if blobs:
         _blob_steps(plan, list(blobs))
+    plan.eject = target.is_device
     return plan
 
 
-def plan_verify(image: str | Path, target: Target) -> Plan:
-    image = Path(image)
-    if not image.is_file():
-        raise FlashError("image file not found", path=image)
+def plan_verify(image: str | Path, target: Target, *, bmap: str | Path | bool | None = None) -> Plan:
+    src = image_source(image, bmap)
     plan = Plan("verify", target, erase=[], keep=[f"{target.path} is only read"], writes=False)
-    plan.steps.append(Step(f"compare {target.path} with {image.name} (mapped blocks)",
-                           lambda run: run.verify(image_digests(image)), needs_lock=False))
+    plan.notes.append(_describe_source(src))
+    plan.steps.append(Step(f"compare {target.path} with {src.path.name} ("
+                           + ("decompressed, " if src.compressed else "") + "mapped blocks)",
+                           lambda run: run.verify(image_digests(src.path, bmap=src.bmap)), needs_lock=False))
     return plan
 
 
@@ -632,6 +737,7 @@ class Outcome:
     copy: CopyResult | None = None
     verified: bool | None = None
     messages: list[str] = field(default_factory=list)
+    ejected: str | None = None     # how the card was powered off / ejected (or why not)
 
 
 class Run:
@@ -718,20 +824,33 @@ class Run:
         self.outcome.messages.append(f"{part.name or part.number}: {written} file(s) written"
                                      + (f", {kept} already present and kept" if kept else ""))
 
-    def copy(self, image: Path, verify: bool = False) -> CopyResult:
-        size = image.stat().st_size
+    def copy(self, src: ImageSource | Path, verify: bool = False) -> CopyResult:
+        if not isinstance(src, ImageSource):
+            src = open_image(src)
+        size = src.size
         if not self.target.is_device:
-            prepare_file_target(self.target.path, size)
-        direct = self.target.is_device and size % 4096 == 0
+            prepare_file_target(self.target.path, size or 0)
+        # O_DIRECT wants every write 4 KiB-aligned: true of a bmap's or the holes' ranges unless
+        # the image's size is not (its last range then ends unaligned)
+        direct = self.target.is_device and (size or 0) % 4096 == 0 and (size is not None or src.bmap is not None)
         fd = self._open_write(direct=direct)
         try:
-            result = copy_image(image, self.writer_factory(fd), target=self.target.path, progress=self.progress,
-                                target_size=self.target.size if self.target.is_device else None, verify=verify)
+            # Read-back runs one segment behind the write; what is left after the final flush is
+            # at most one segment, so segments are an eighth of the data (4–64 MiB).
+            segment = min(64 * 1024 ** 2, max(4 * 1024 ** 2, (src.mapped or 128 * 1024 ** 2) // 8))
+            result = copy_image(src.path, self.writer_factory(fd), target=self.target.path, progress=self.progress,
+                                target_size=self.target.size if self.target.is_device else None, verify=verify,
+                                source=src, skip_zeros=not self.target.is_device, segment=segment)
+            if not self.target.is_device and os.fstat(fd).st_size < result.image_size:
+                os.ftruncate(fd, result.image_size)      # trailing zeros of a stream: holes
         finally:
             os.close(fd)
         self.outcome.copy = result
+        how = f", decompressed from {src.format}" if src.compressed else ""
+        how += f", {src.bmap.path.name} checked" if src.bmap else ""
         self.outcome.messages.append(
-            f"wrote {human_size(result.written)} of a {human_size(result.image_size)} image in {result.seconds:.1f} s")
+            f"wrote {human_size(result.written)} of a {human_size(result.image_size)} image in "
+            f"{result.seconds:.1f} s{how}")
         if verify:
             self.outcome.verified = True
             self.outcome.messages.append(f"verified {human_size(result.written)} read back from the medium: identical")
@@ -759,7 +878,7 @@ def reidentify(target: Target, source: dv.DeviceSource, min_size: int = 0) -> Bl
 
 
 def _unmount(info: BlockDeviceInfo, source: dv.DeviceSource) -> None:
-    for node, mnt in info.all_mounts():
+    for node, mnt in dv.unmountable(info):
         run_tool(["umount", mnt], target=node, what=f"unmounting {mnt}")
     again = source.get(info.node)
     if again and again.all_mounts():
@@ -808,12 +927,31 @@ def execute(plan: Plan, *, progress: ProgressFn | None = None, source: dv.Device
                 step.run(run)
             if target.is_device and plan.writes:
                 _flush(target.path)
+                if plan.eject and target.info is not None:
+                    if lock_fd is not None:
+                        os.close(lock_fd)
+                        lock_fd = None
+                    from .flash_eject import eject
+                    run.outcome.ejected = eject(target.info)
+                    run.outcome.messages.append(run.outcome.ejected)
+            elif plan.writes and plan.action != "buildimage":
+                _refresh_bmap(target.path, run.outcome)
             if progress:
                 progress(Progress("done", total, total))
         finally:
             if lock_fd is not None:
                 os.close(lock_fd)
     return run.outcome
+
+
+def _refresh_bmap(path: str, outcome: Outcome) -> None:
+    """An image file that changed (install, format, write) keeps a true block map beside it: a
+    stale one would make the next write refuse the image (its ranges' checksums no longer match)."""
+    from .flash_bmap import write_bmap
+    beside = Path(path + ".bmap")
+    if beside.is_file():
+        write_bmap(path, beside)
+        outcome.messages.append(f"block map {beside.name} updated")
 
 
 def _flush(path: str) -> None:

@@ -83,7 +83,7 @@ def flash_package(workspace, index) -> str | None:
 
 def board_flash(root: Path, env: dict[str, str], workspace, index) -> BoardFlash | None:
     """The selected board's blobs and layout options, or None when no package of the chain has a
-    `format` command (nothing special: SPEC §9's layout, no blobs)."""
+    `format` command (nothing special: the docs/behaviour.md#sd-cards layout, no blobs)."""
     from .commands import command_argv_env
 
     name = flash_package(workspace, index)

@@ -1,10 +1,10 @@
-"""The card layout `skiff flash format` writes (SPEC §9) and reading a table back.
+"""The card layout `skiff flash format` writes (docs/behaviour.md#sd-cards) and reading a table back.
 
 p1 FAT32 `BOOT` 8 GiB, p2 ext4 `rootfs` 2 GiB, p3 ext4 `persist` the rest. A card smaller than
 that gets all three shrunk by the same factor (down to `min_factor`), and the plan says so; below
 that the format is refused with the size needed.
 
-The table is GPT (SPEC §9, Raspberry Pi) unless a board's raw bootloader blobs sit where a GPT
+The table is GPT (docs/behaviour.md#sd-cards, Raspberry Pi) unless a board's raw bootloader blobs sit where a GPT
 lives (bytes 512–17408, or the boot code at byte 0 like Amlogic's): then MBR. p1 starts at 1 MiB,
 or after the last blob's end rounded up to 1 MiB (Rockchip u-boot.itb at 8 MiB → p1 at 10 MiB).
 Both can be forced (`table`, `first_start`); a blob that would land on the table, a partition
@@ -191,7 +191,7 @@ class Layout:
         return Geometry(table, parts, note, reasons)
 
     def fit(self, disk_size: int, blobs=()) -> tuple[list[Part], str]:
-        """Partitions for a disk of `disk_size` bytes and a note ('' when SPEC sizes fit)."""
+        """Partitions for a disk of `disk_size` bytes and a note ('' when the default sizes fit)."""
         g = self.geometry(disk_size, blobs)
         return g.parts, g.note
 

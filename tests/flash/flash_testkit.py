@@ -10,8 +10,8 @@ from pathlib import Path
 from skiff_tui.core.flash_layout import Layout
 
 TOOLS = ("sfdisk", "mkfs.vfat", "mkfs.ext4", "mcopy", "mdir", "mtype", "debugfs", "e2fsck")
-# 1/128 of SPEC's layout: BOOT 64 MiB (FAT32 needs >= 32 MiB at 512 B clusters), rootfs 16 MiB,
-# persist >= 8 MiB. The product default stays SPEC's (test_flash_plans checks it).
+# 1/128 of the default card layout: BOOT 64 MiB (FAT32 needs >= 32 MiB at 512 B clusters), rootfs 16 MiB,
+# persist >= 8 MiB. The product default stays the full-size layout (test_flash_plans checks it).
 SMALL = Layout().scaled(1 / 128)
 SMALL_IMAGE = 100 * 1024 * 1024
 

@@ -1,4 +1,4 @@
-"""Device discovery and SPEC §9 classification, on captured udev records and on this machine."""
+"""Device discovery and docs/behaviour.md#sd-cards classification, on captured udev records and on this machine."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def test_fixture_records_parse_into_infos(source):
     ("sdc", Verdict.WARN, "unusually large for an SD card (500 GB)"),
     ("sdd", Verdict.HIDDEN, "no medium (empty card reader)"),
     ("sde", Verdict.DISABLED, "read-only (the card's write-protect switch is on?)"),
-    ("loop0", Verdict.HIDDEN, "loop device (for testing; shown with --all)"),
+    ("loop0", Verdict.HIDDEN, "loop device (for testing)"),
 ])
 def test_classification_has_a_reason(source, name, verdict, reason):
     a = dv.assess(by_name(source, name), min_size=dv.GIB)
@@ -97,7 +97,7 @@ def test_too_small_and_show_all(source):
 
 @pytest.mark.parametrize("name,show_all,message", [
     ("nvme0n1", False, "/dev/nvme0n1 is a system disk: holds /boot/efi (/dev/nvme0n1p1), / (/dev/nvme0n1p2), swap: refusing"),
-    ("nvme0n1", True, "/dev/nvme0n1 has mounted partitions (/dev/nvme0n1p1 on /boot/efi, /dev/nvme0n1p2 on /)"),
+    ("nvme0n1", True, "/dev/nvme0n1 is a system disk: holds /boot/efi (/dev/nvme0n1p1), / (/dev/nvme0n1p2), swap: refusing"),
     ("sde", False, "/dev/sde is read-only: refusing to write it"),
     ("sde", True, "/dev/sde is read-only: refusing to write it"),
     ("sdd", False, "/dev/sdd has no medium (empty card reader)"),

@@ -93,6 +93,10 @@ def test_buildimage_format_install_write_verify_on_files(tools, env, capsys):
     code, out, err = run(capsys, "flash", "buildimage", "--image", str(img), "--size", "100M", *SCALE)
     assert code == 0, err
     assert "done: write it to a card" in out
+    from skiff_tui.core.flash_bmap import bmap_for_file, parse_bmap
+    bmap = parse_bmap(env["tmp"] / "skiff.img.bmap")            # beside every image buildimage makes
+    assert [(r.first, r.last, r.checksum) for r in bmap.ranges] == \
+        [(r.first, r.last, r.checksum) for r in bmap_for_file(img).ranges]
     boot = skiff_partitions(img)["BOOT"].start
     assert sh("mtype", "-i", f"{img}@@{boot}", "::/config.txt").stdout == "# pi 4\n"   # last layer of the chain
     assert sh("mtype", "-i", f"{img}@@{boot}", "::/cmdline.txt").stdout == "console=tty1\n"
@@ -116,7 +120,7 @@ def test_buildimage_format_install_write_verify_on_files(tools, env, capsys):
     out_card.write_bytes(b"")
     code, out, err = run(capsys, "flash", "write", "--image", str(img), "--device", str(out_card))
     assert code == 0, err
-    assert "identical" in out
+    assert "identical" in out and "skiff.img.bmap checked" in out
     with open(out_card, "r+b") as f:
         f.seek(boot + 1000)
         b = f.read(1)
@@ -174,3 +178,22 @@ def test_cli_default_image_size_matches_the_engine():
     from skiff_tui.cli import flash_cmds
     from skiff_tui.core import flash
     assert flash_cmds.DEFAULT_IMAGE_GIB * 1024 ** 3 == flash.DEFAULT_IMAGE_SIZE
+    from skiff_tui.core import flash_copy
+    assert flash_cmds.PROGRESS_PHASES == flash_copy.PROGRESS_PHASES
+
+
+def test_progress_lines_for_a_decompressing_write(tmp_path, monkeypatch, capsys):
+    """Not on a terminal: the byte phases print their final line, step titles print once."""
+    import lzma
+    monkeypatch.setenv("SKIFF_NO_INTERACTIVE", "1")
+    raw = tmp_path / "a.img"
+    raw.write_bytes(b"\0" * (1 << 20) + bytes(range(256)) * 4096)
+    packed = tmp_path / "a.img.xz"
+    packed.write_bytes(lzma.compress(raw.read_bytes()))
+    assert main(["flash", "write", "--image", str(packed), "--device", str(tmp_path / "out.img")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert any(ln.startswith("finishing writes (flush): ") for ln in err)
+    assert any(ln.startswith("verify: 1 MiB / 1 MiB") for ln in err)
+    assert sum(ln.startswith("write (decompressing xz): ") for ln in err) == 1, err
+    assert sum(ln.startswith("skiff: write a.img.xz (decompressing, every block)") for ln in err) == 1
+    assert (tmp_path / "out.img").read_bytes() == raw.read_bytes()

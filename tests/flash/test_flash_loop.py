@@ -100,6 +100,7 @@ def test_write_image_to_loop_with_o_direct(loop, tmp_path):
     target = flash.open_target(node, source=source, show_all=True)
     outcome = flash.execute(flash.plan_write(img, target), source=source)
     assert outcome.verified and outcome.copy.written == dv.MIB
+    assert outcome.ejected == f"{node} is a loop device: nothing to eject"
     with open(img, "rb") as a, open(tmp_path / "dst.img", "rb") as b:
         a.seek(3 * dv.MIB)
         b.seek(3 * dv.MIB)

@@ -84,7 +84,7 @@ async def test_live_list_says_why_disks_are_hidden_or_disabled(tmp_path):
         await pilot.press("h")
         await settle(app, pilot)
         nvme = next(r for r in rows(screen) if r[0] == "/dev/nvme0n1")
-        assert nvme[4].startswith("hidden: system disk")
+        assert nvme[4].startswith("refused: system disk")
 
 
 async def _select(screen, pilot, app, node_suffix: str) -> None:
@@ -314,3 +314,71 @@ async def test_format_writes_the_boards_blobs_and_layout(tmp_path, tools, build_
     with open(card, "rb") as f:
         f.seek(8192)
         assert f.read(500_000) == spl.read_bytes()
+
+
+async def test_screen_speaks_in_its_own_terms_not_cli_flags(tmp_path):
+    """A mounted card: the summary points at the checkbox; hidden disks at the h key; never --all."""
+    source, card = make_source(tmp_path)
+    rec = copy.deepcopy(source.record("sdb"))
+    rec["sys_name"], rec["device_node"] = "sdi", str(card)
+    rec["devnum"] = [8, 128]
+    rec["partitions"][0]["devnum"] = [8, 129]
+    source.add(rec)
+    source.mountinfo = "64 29 8:129 / /media/me/BOOT rw - vfat /dev/sdi1 rw"
+    screen = FlashScreen(None, False, source=source, rescan_interval=None)
+    app = FlashApp(screen)
+    async with app.run_test(size=(130, 50)) as pilot:
+        await settle(app, pilot)
+        screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
+        await settle(app, pilot)
+        screen.query_one("#image", Input).value = str(image(tmp_path))
+        table = screen.query_one("#devices", DataTable)
+        index = next(i for i, r in enumerate(rows(screen)) if r[4].startswith("ok: mounted"))
+        table.move_cursor(row=index)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        summary = str(screen.query_one("#summary", Static).render())
+        assert "has mounted partitions" in summary and "tick 'Unmount its mounted partitions'" in summary
+        assert "--unmount" not in summary and "--all" not in summary
+        note = str(screen.query_one("#hidden-note", Static).render())
+        assert "Press 'h' to show them" in note and "--all" not in note
+
+
+async def test_card_settings_step_writes_hostname_and_wifi_into_persist(tmp_path, tools, build_output):
+    from flash_testkit import SMALL, SMALL_IMAGE, sh
+
+    from skiff_tui.core import flash
+    from skiff_tui.core.flash_layout import skiff_partitions
+    skiff_img = tmp_path / "skiff.img"
+    install = flash.collect_install(build_output["images"], build_output["layers"])
+    flash.execute(flash.plan_buildimage(skiff_img, SMALL_IMAGE, SMALL, install=install))
+    source, card = make_source(tmp_path, card_size=SMALL_IMAGE)
+    screen = FlashScreen(None, False, source=source, rescan_interval=None)
+    app = FlashApp(screen)
+    async with app.run_test(size=(130, 60)) as pilot:
+        await settle(app, pilot)
+        screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
+        await settle(app, pilot)
+        screen.query_one("#image", Input).value = str(image(tmp_path))      # no persist in it
+        screen.query_one("#set-hostname", Input).value = "ui-board"
+        screen.query_one("#set-ssid", Input).value = "Home"
+        screen.query_one("#set-psk", Input).value = "home-passphrase"
+        assert screen.query_one("#set-psk", Input).password, "the passphrase is masked"
+        await _select(screen, pilot, app, "sdb-card.bin")
+        summary = str(screen.query_one("#summary", Static).render())
+        assert "has no persist partition" in summary and screen.query_one("#go", Button).disabled
+        screen.query_one("#image", Input).value = str(skiff_img)
+        screen.query_one("#set-hostname", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        summary = str(screen.query_one("#summary", Static).render())
+        assert "persist: hostname ui-board" in summary and "Wi-Fi 'Home' (passphrase stored 0600)" in summary
+        assert "home-passphrase" not in summary
+        screen.query_one("#confirm", Input).focus()
+        await pilot.press(*"sdb", "enter")
+        await settle(app, pilot)
+        assert screen.outcome is not None, screen.query_one("#result", Static).render()
+    persist = skiff_partitions(card)["persist"].start
+    assert sh("debugfs", "-R", "cat /skiff/hostname", f"{card}?offset={persist}").stdout == "ui-board\n"
+    stat = sh("debugfs", "-R", "stat /skiff/connections/Home.nmconnection", f"{card}?offset={persist}").stdout
+    assert "Mode:  0600" in stat

@@ -1,7 +1,7 @@
 """Per-board layouts: MBR or GPT from the raw blobs, p1 after the last blob, boot type and flag.
 
 Image files only (no root): `buildimage` through the engine and the CLI, checked with sfdisk,
-fsck.fat/e2fsck and the raw bytes. Sizes are the test scale (1/128 of SPEC's layout).
+fsck.fat/e2fsck and the raw bytes. Sizes are the test scale (1/128 of the default card layout).
 """
 
 from __future__ import annotations
@@ -250,7 +250,7 @@ def test_table_choice_rules():
                                              Extent("u-boot-dtb.bin", 32256, 700_000),
                                              Extent("tzsw", 1080832, 262144)])
     assert g.table == "mbr" and g.parts[0].start == 2 * MIB
-    # Raspberry Pi: SPEC §9 unchanged
+    # Raspberry Pi: docs/behaviour.md#sd-cards unchanged
     g = Layout().geometry(32_000_000_000)
     assert g.table == "gpt" and g.parts[0].start == MIB and [p.name for p in g.parts] == ["BOOT", "rootfs", "persist"]
     # an MBR cannot address past 2 TiB: the rest is left unused, and the plan says so

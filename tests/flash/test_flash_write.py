@@ -191,3 +191,62 @@ def test_read_only_session_refuses_to_write_but_verifies(tmp_path, monkeypatch):
     with pytest.raises(ReadOnlyError, match=f"flash write of {out} refused: this session is read-only"):
         flash.execute(flash.plan_write(img, flash.open_target(out)))
     assert flash.execute(flash.plan_verify(img, flash.open_target(out))).verified
+
+
+# --- finishing: power off / eject ---------------------------------------------------------------
+def _card(tmp_path, name="sdz"):
+    return dv.BlockDeviceInfo(name=name, node=f"/dev/{name}", size=1 << 30, devnum=(8, 240))
+
+
+class _Tools:
+    """Which tools exist and what they answer, to walk every fallback (the real tools would act on
+    a real reader, which no test machine has)."""
+
+    def __init__(self, present, failing=()):
+        self.present, self.failing, self.calls = set(present), set(failing), []
+
+    def which(self, name):
+        return f"/usr/bin/{name}" if name in self.present else None
+
+    def run(self, argv, **kw):
+        import subprocess
+        self.calls.append(argv[0])
+        code = 1 if argv[0] in self.failing else 0
+        return subprocess.CompletedProcess(argv, code, "", f"{argv[0]}: failed here" if code else "")
+
+
+def test_eject_mechanisms_in_order_with_clean_fallbacks(tmp_path):
+    from skiff_tui.core.flash_eject import eject
+    info = _card(tmp_path)
+    sysfs = tmp_path / "sys"
+    delete = sysfs / "block" / "sdz" / "device" / "delete"
+    delete.parent.mkdir(parents=True)
+    delete.write_text("")
+    tools = _Tools({"udisksctl", "eject"})
+    msg = eject(info, sysfs=sysfs, which=tools.which, run=tools.run, check_node=False)
+    assert msg == "/dev/sdz powered off (udisksctl power-off): remove it now" and tools.calls == ["udisksctl"]
+    tools = _Tools({"udisksctl", "eject"}, failing={"udisksctl"})
+    msg = eject(info, sysfs=sysfs, which=tools.which, run=tools.run, check_node=False)
+    assert msg == "/dev/sdz ejected (eject): remove it now" and tools.calls == ["udisksctl", "eject"]
+    tools = _Tools({"udisksctl", "eject"}, failing={"udisksctl", "eject"})
+    msg = eject(info, sysfs=sysfs, which=tools.which, run=tools.run, check_node=False)
+    assert msg == "/dev/sdz detached by the kernel (sysfs device/delete): remove it now"
+    assert delete.read_text() == "1\n"
+    delete.unlink()
+    msg = eject(info, sysfs=sysfs, which=_Tools(()).which, run=_Tools(()).run, check_node=False)
+    assert msg.startswith("/dev/sdz stays attached (no udisksctl or eject here") and "light stops" in msg
+    tools = _Tools({"eject"}, failing={"eject"})
+    msg = eject(info, sysfs=sysfs, which=tools.which, run=tools.run, check_node=False)
+    assert msg == "/dev/sdz stays attached (eject: eject: failed here): remove it once the reader's light stops"
+
+
+def test_eject_never_acts_on_a_node_that_is_not_the_disk(tmp_path):
+    from skiff_tui.core.flash_eject import eject
+    tools = _Tools({"udisksctl", "eject"})
+    info = _card(tmp_path)
+    info.node = str(tmp_path / "plain-file")
+    (tmp_path / "plain-file").write_bytes(b"x")
+    assert eject(info, which=tools.which, run=tools.run).endswith("is not the block device it was: nothing ejected")
+    assert tools.calls == []
+    loop = _card(tmp_path, "loop7")
+    assert eject(loop, which=tools.which, run=tools.run) == "/dev/loop7 is a loop device: nothing to eject"

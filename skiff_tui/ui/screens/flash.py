@@ -1,8 +1,10 @@
-"""Flash: the guided SD-card flow (SPEC §9) over the engine in skiff_tui.core.flash.
+"""Flash: the guided SD-card flow (docs/behaviour.md#sd-cards) over the engine in skiff_tui.core.flash.
 
 Choose the card from a live list that says why any disk is hidden or disabled; choose format +
 install, install (update) or write an image; read what is erased and what is kept; type the
-device name; watch progress with speed and ETA; read the verification result and what to do next.
+device name; optionally give the card's own hostname, Wi-Fi network and SSH key (written into
+persist, as `skiff flash write --hostname/--wifi/--ssh-key` does); watch progress with speed and
+ETA; read the verification result and what to do next.
 The engine enforces every rule (it re-identifies the card, refuses changed or mounted disks);
 this screen only explains. Plans (which read the card's table with sfdisk and collect the build
 output) are worked out in a thread, never on the UI thread. Part of the app (nav bar, status line:
@@ -29,7 +31,7 @@ from textual.worker import Worker, WorkerState
 from ...core import devices as dv
 from ...core import flash
 from ...core.errors import SkiffError
-from ...core.flash_copy import Progress
+from ...core.flash_copy import PROGRESS_PHASES, Progress
 from ...core.flash_layout import FlashError, Layout
 from ..widgets.card_layout import CardLayoutPicture
 from . import SkiffScreen
@@ -70,6 +72,10 @@ class PlanRequest:
     unmount: bool
     image: str
     show_all: bool
+    hostname: str = ""
+    wifi_ssid: str = ""
+    wifi_psk: str = ""
+    ssh_key: str = ""
 
 
 _UNSET = object()
@@ -84,6 +90,8 @@ class FlashScreen(SkiffScreen):
     FlashScreen #choices { height: auto; }
     FlashScreen #action { width: 44; }
     FlashScreen #options { width: 1fr; height: auto; }
+    FlashScreen #card-settings { height: auto; }
+    FlashScreen #card-settings Input { width: 1fr; }
     FlashScreen #summary { height: auto; border: round $primary; padding: 0 1; }
     FlashScreen #confirm-row { height: auto; }
     FlashScreen #confirm { width: 1fr; }
@@ -156,6 +164,13 @@ class FlashScreen(SkiffScreen):
                 with Vertical(id="options"):
                     yield Input(placeholder="image file to write", id="image", value=self._default_image())
                     yield Checkbox("Unmount its mounted partitions (consent)", id="unmount")
+            yield Label("Card settings (optional; written into persist, read by the image at boot; Enter applies):",
+                        id="card-settings-title")
+            with Horizontal(id="card-settings"):
+                yield Input(placeholder="hostname", id="set-hostname")
+                yield Input(placeholder="Wi-Fi SSID", id="set-ssid")
+                yield Input(placeholder="Wi-Fi passphrase", id="set-psk", password=True)
+                yield Input(placeholder="SSH public key file (.pub)", id="set-key")
             yield Static("Select a card above (Enter).", id="summary")
             yield CardLayoutPicture(id="card-layout")
             with Horizontal(id="confirm-row"):
@@ -230,9 +245,9 @@ class FlashScreen(SkiffScreen):
             i = a.device
             if a.selectable_with(self.show_all):
                 style = "yellow" if a.warnings or a.verdict is dv.Verdict.HIDDEN else "green"
-                status = Text(("ok" if a.selectable else "hidden") + (f": {a.reason}" if a.reason else ""), style=style)
+                status = Text(a.status + (f": {a.reason}" if a.reason else ""), style=style)
             else:
-                status = Text(f"{a.verdict.value}: {a.reason}", style="dim red")
+                status = Text(f"{a.status}: {a.reason}", style="dim red")
             table.add_row(i.node, dv.human_size(i.size), i.description, i.bus or "-", status, key=i.name)
         hidden = [a for a in assessed if a.verdict is dv.Verdict.HIDDEN]
         note = self.query_one("#hidden-note", Static)
@@ -262,7 +277,14 @@ class FlashScreen(SkiffScreen):
     def _hidden_text(hidden: list[dv.Assessment]) -> str:
         if not hidden:
             return ""
-        return "Hidden: " + "; ".join(f"{a.device.name} ({a.reasons[0]})" for a in hidden) + ". Press 'h' to show them."
+        refused = [a for a in hidden if a.device_class is dv.DeviceClass.REFUSED]
+        others = [a for a in hidden if a not in refused]
+        parts = []
+        if others:
+            parts.append("Hidden: " + "; ".join(f"{a.device.name} ({a.reasons[0]})" for a in others) + ".")
+        if refused:
+            parts.append("Never written: " + "; ".join(f"{a.device.name} ({a.reasons[0]})" for a in refused) + ".")
+        return " ".join(parts) + " Press 'h' to show them."
 
     def _min_size(self) -> int:
         return self.card_layout.min_disk_size() if self._action() == "format" else 0
@@ -283,6 +305,7 @@ class FlashScreen(SkiffScreen):
 
     @on(Checkbox.Changed, "#unmount")
     @on(Input.Submitted, "#image")
+    @on(Input.Submitted, "#card-settings Input")
     def _options_changed(self, _event) -> None:
         self._refresh_plan()
 
@@ -311,9 +334,13 @@ class FlashScreen(SkiffScreen):
         if not a.selectable_with(self.show_all):
             self._explain(Text(f"{a.device.node} cannot be used: {a.reason}", style="red"))
             return
+        def value(wid: str) -> str:
+            return self.query_one(wid, Input).value
         request = PlanRequest(self._plan_generation, a.device, self._action(),
                               self.query_one("#unmount", Checkbox).value,
-                              self.query_one("#image", Input).value.strip(), self.show_all)
+                              self.query_one("#image", Input).value.strip(), self.show_all,
+                              value("#set-hostname").strip(), value("#set-ssid"), value("#set-psk"),
+                              value("#set-key").strip())
         self._explain(Text(f"Working out what {request.action} would do on {a.device.node}…", style="dim"))
         self._plan_pending = True
         self.run_worker(partial(self._build_plan, request), thread=True, group="flash-plan",
@@ -324,7 +351,16 @@ class FlashScreen(SkiffScreen):
         try:
             return request.generation, self._make_plan(request), None
         except SkiffError as exc:
-            return request.generation, None, exc
+            return request.generation, None, self._in_screen_terms(exc)
+
+    @staticmethod
+    def _in_screen_terms(exc: SkiffError) -> SkiffError:
+        """The engine's hints name CLI flags; here the same consent is a key or a checkbox."""
+        hint = {"all": "press h to show hidden disks, then select it again",
+                "unmount": "tick 'Unmount its mounted partitions' below"}.get(getattr(exc, "needs", ""))
+        if hint:
+            exc.hint = hint
+        return exc
 
     def _plan_ready(self, generation: int, plan: flash.Plan | None, error: SkiffError | None) -> None:
         a = self.selected
@@ -378,8 +414,16 @@ class FlashScreen(SkiffScreen):
                 self._board_flash = board_flash(root, self.env or {}, workspace, index)
         return self._board_flash
 
+    @staticmethod
+    def _settings(request: PlanRequest):
+        """The card settings typed in the screen (validated here, in the plan worker)."""
+        from ...core.flash_settings import settings_from_args
+        wifi = [f"{request.wifi_ssid}:{request.wifi_psk}"] if (request.wifi_ssid or request.wifi_psk) else []
+        return settings_from_args(request.hostname or None, wifi, [], [request.ssh_key] if request.ssh_key else [])
+
     def _make_plan(self, request: PlanRequest) -> flash.Plan:
         min_size = self.card_layout.min_disk_size() if request.action == "format" else 0
+        settings = self._settings(request)
         target = flash.device_target(request.info, show_all=request.show_all, unmount=request.unmount,
                                      min_size=min_size)
         if request.action in ("format", "install"):
@@ -387,15 +431,15 @@ class FlashScreen(SkiffScreen):
             blobs = board.blobs() if board else []
             if request.action == "format":
                 layout = board.layout(self.card_layout) if board else self.card_layout
-                plan = flash.plan_format(target, layout, install=self._install(), blobs=blobs)
+                plan = flash.plan_format(target, layout, install=self._install(), blobs=blobs, settings=settings)
             else:
-                plan = flash.plan_install(target, self._install(), blobs=blobs)
+                plan = flash.plan_install(target, self._install(), blobs=blobs, settings=settings)
             if board:
                 plan.notes.append(board.describe())
             return plan
         if not request.image:
             raise FlashError("type the image file to write, then press Enter")
-        return flash.plan_write(request.image, target)
+        return flash.plan_write(request.image, target, settings=settings)
 
     # --- run ----------------------------------------------------------------------------------
     @on(Input.Submitted, "#confirm")
@@ -428,7 +472,7 @@ class FlashScreen(SkiffScreen):
         p = message.progress
         bar = self.query_one("#progress", ProgressBar)
         text = self.query_one("#progress-text", Static)
-        if p.phase in ("write", "verify", "finishing writes (flush)"):
+        if p.phase in PROGRESS_PHASES or p.phase.startswith("write (decompressing"):
             bar.update(total=max(p.total, 1), progress=p.done)
             text.update(Text(p.line(), style="yellow" if p.stalled else ""))
         else:
@@ -465,8 +509,11 @@ class FlashScreen(SkiffScreen):
             text.append(f"\n  {msg}")
         if o.verified:
             text.append("\nVerification: the card reads back exactly what was written.", style="green")
-        text.append(f"\nNext: wait until the reader's light stops, remove {o.plan.target.path}, "
-                    "put it in the board and power on.")
+        if o.ejected and "remove it now" in o.ejected:
+            text.append("\nNext: take the card out, put it in the board and power on.")
+        else:
+            text.append(f"\nNext: wait until the reader's light stops, remove {o.plan.target.path}, "
+                        "put it in the board and power on.")
         self.query_one("#result", Static).update(text)
         self.notify(f"{o.plan.action} of {o.plan.target.path} finished")
 
