@@ -200,5 +200,5 @@ def write_bmap(image: str | Path, out: str | Path | None = None) -> Path:
     from . import atomic
     image = Path(image)
     out = Path(out) if out else image.with_name(image.name + ".bmap")
-    atomic.write_text(out, bmap_text(bmap_for_file(image), image.name), mode=0o644)
+    atomic.write_text(out, bmap_text(bmap_for_file(image), image.name), within=out.parent, mode=0o644)
     return out

@@ -73,7 +73,10 @@ EXEMPT = {
 }
 # The flash modules and devices are the flash helper's: flash.execute() guards every plan and
 # open_target() guards creating an image; their internal steps run only inside execute().
-SKIP_MODULES = {"flash", "flash_copy", "flash_layout", "flash_board", "flash_units", "devices"}
+SKIP_MODULES = {"flash", "flash_copy", "flash_layout", "flash_board", "flash_units", "devices",
+                # steps of execute() too: block maps beside images, ejecting, decompressing (a
+                # zstd child reading the image), per-card settings written into persist
+                "flash_bmap", "flash_eject", "flash_image", "flash_settings"}
 
 
 def _call_name(node: ast.Call) -> str | None:
