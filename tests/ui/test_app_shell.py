@@ -229,10 +229,7 @@ async def test_quit_with_a_running_build_asks_and_never_orphans_it(make_app, set
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         run = app.build_runs.start(app.workspace, lambda: BuildRequest(argv, chain=["board/alpha"]))
-        for _ in range(100):
-            if run.handle is not None:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: run.handle is not None, "the build to start")
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceModal)
@@ -243,10 +240,7 @@ async def test_quit_with_a_running_build_asks_and_never_orphans_it(make_app, set
         await pilot.press("ctrl+q")
         await pilot.pause()
         await pilot.press("c")                     # cancel the build, then quit
-        for _ in range(200):
-            if not app.is_running:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: not app.is_running, "the app to quit")
     assert not run.handle.running()
     assert engine.load_record(app.workspace, run.build_id).status == "cancelled"
 
