@@ -18,13 +18,7 @@ pytestmark = [requires_tools("make"),
               pytest.mark.skipif(not (FIXTURE_BUILDROOT / "Config.in").is_file(), reason="needs tests/fixtures/buildroot_tree")]
 
 
-# Real Buildroot: kconfiglib recurses out (after minutes) evaluating BR2_LEGACY's reverse
-# dependencies once a real .config is loaded. Delete this mark with the Kconfig engine's fix.
-KCONFIG_RECURSION = pytest.mark.skip(reason="the Kconfig engine still hits RecursionError on real Buildroot's BR2_LEGACY "
-                                            "(minutes per run): runs once the engine loads it without recursing")
-
-
-@pytest.mark.parametrize("tree", ["fixture", pytest.param("real", marks=[pytest.mark.requires_buildroot, KCONFIG_RECURSION])])
+@pytest.mark.parametrize("tree", ["fixture", pytest.param("real", marks=[pytest.mark.requires_buildroot])])
 def test_edit_save_configure_round_trip(skiff_root, tree):
     write_package(skiff_root / "configs", "board/x", description="board",
                   files={"buildroot/10": 'BR2_TARGET_GENERIC_HOSTNAME="board"\n'})
