@@ -25,8 +25,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (REPO, CommandFailed, Timing, base_env, median_of, python_cmd, ratio,  # noqa: E402
-                     verdict)
+from _common import REPO, CommandFailed, Timing, base_env, median_of, python_cmd, ratio, verdict  # noqa: E402
 
 sys.path.insert(0, str(REPO / "tests" / "compat"))
 import make_tree  # noqa: E402

@@ -60,7 +60,7 @@ def _in_container(ctx: Context, result, argv: list[str], env: dict[str, str], in
 
 
 def _report(result, workspace, out=sys.stdout) -> None:
-    from ..core.errors import excerpt as cut   # a 50 MB value is not repeated in a report line
+    from ..core.errors import excerpt as cut  # a 50 MB value is not repeated in a report line
 
     chain = result.chain
     if result.skipped:
@@ -167,9 +167,8 @@ def _run_plain(ctx: Context, result, target: str) -> int:
 
 
 def cmd_compile(args) -> int:
-    from ..core.configure import build_target
-
     from ..core.buildroot import require_host_tools
+    from ..core.configure import build_target
     from ..core.container import requested
 
     ctx = context(args)

@@ -215,7 +215,6 @@ def _check_package(ctx: Context, notes: list[str]) -> list[str]:
 
 def cmd_check(args) -> int:
     from ..core.check import check_buildroot, check_packages
-
     from ..core.paths import overrides_dir
 
     ctx = context(args)

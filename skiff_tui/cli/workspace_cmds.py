@@ -135,8 +135,8 @@ def cmd_graph(args) -> int:
 def cmd_legal_info(args) -> int:
     ctx = context(args)
     with ctx.workspace.lock():
-        from .build_cmds import _configured
         from ..core.configure import command_env
+        from .build_cmds import _configured
         result = _configured(ctx, lock_held=True)
         env = command_env(ctx.root, ctx.env, ctx.workspace, result.plan)
         if _make(ctx, result.plan, env, "legal-info") != 0:

@@ -20,13 +20,14 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from . import atomic, buildlog, readonly, safepath
-from .procs import pid_alive, proc_start_time, stop_group
 from .errors import BuildrootError, SkiffError
+from .procs import pid_alive, proc_start_time, stop_group
 from .workspace import Workspace
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "running", "succeeded", "failed", "cancelled", "interrupted"
@@ -77,7 +78,7 @@ class BuildRecord:
         return json.dumps(asdict(self), indent=1, sort_keys=True) + "\n"
 
     @classmethod
-    def from_dict(cls, data: dict) -> "BuildRecord":
+    def from_dict(cls, data: dict) -> BuildRecord:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
@@ -311,7 +312,7 @@ def installed_packages(workspace: Workspace, info: dict | None = None,
     return done
 
 
-def record_durations(workspace: Workspace, record: "BuildRecord") -> dict[str, float]:
+def record_durations(workspace: Workspace, record: BuildRecord) -> dict[str, float]:
     """Seconds per package spent during one build, from Buildroot's build-time.log (the log is
     appended by every build in the workspace: only this build's span counts)."""
     return _durations_between(workspace, record.started, record.ended)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -72,7 +72,7 @@ class Field:
     required: bool = False
     choices: tuple[str, ...] = ()
     default: str | None = None
-    fields: dict[str, "Field"] | None = None          # for object / objlist
+    fields: dict[str, Field] | None = None          # for object / objlist
     item_check: Callable[[str], str | None] | None = None  # for strlist: message or None
     deprecated: str | None = None
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # "Receiving objects:  45% (1234/2741), 3.20 MiB | 1.10 MiB/s"
 LINE = re.compile(r"^(?:remote: )?(?P<phase>[A-Z][A-Za-z ]+?):\s+(?P<percent>\d{1,3})% "

@@ -17,8 +17,16 @@ from . import paths
 from .atomic import is_temp_name
 from .base import Base
 from .errors import LayerError, read_user_text
-from .fragments import (LINE_BREAKS, Assignment, MergedFragment, Origin, fragment_files, quote, read_fragment,
-                        split_lines)
+from .fragments import (
+    LINE_BREAKS,
+    Assignment,
+    MergedFragment,
+    Origin,
+    fragment_files,
+    quote,
+    read_fragment,
+    split_lines,
+)
 from .packages import BASE_NAMESPACE, PackageIndex
 from .resolve import Chain
 

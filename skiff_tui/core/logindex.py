@@ -22,7 +22,7 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 BLOCK = 1 << 16
 CHUNK = 1 << 22          # bytes read per scan step (a multiple of BLOCK)
@@ -38,7 +38,7 @@ class LogIndex:
     """Line index of one file. Thread-safe for one indexing thread and any number of readers."""
 
     def __init__(self, path: str | os.PathLike, *, follow: bool = False, poll: float = 0.1,
-                 on_update: Callable[["LogIndex"], None] | None = None, block: int = BLOCK) -> None:
+                 on_update: Callable[[LogIndex], None] | None = None, block: int = BLOCK) -> None:
         self.path = os.fspath(path)
         self.follow = follow
         self.poll = poll
@@ -67,7 +67,7 @@ class LogIndex:
         self._problems_line = 0
 
     # --- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> "LogIndex":
+    def start(self) -> LogIndex:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name=f"logindex:{self.path}", daemon=True)
             self._thread.start()
@@ -82,7 +82,7 @@ class LogIndex:
                 os.close(self._fd)
                 self._fd = None
 
-    def __enter__(self) -> "LogIndex":
+    def __enter__(self) -> LogIndex:
         return self.start()
 
     def __exit__(self, *exc) -> None:

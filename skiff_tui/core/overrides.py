@@ -72,7 +72,7 @@ def layer(root: Path, workspace: Workspace, scope: str) -> OverrideLayer:
     raise OverrideError(f"unknown override layer {scope!r} (expected 'all' or 'workspace')")
 
 
-def _fix_dir_modes(layer: "OverrideLayer", rel_dirs: dict[str, int]) -> None:
+def _fix_dir_modes(layer: OverrideLayer, rel_dirs: dict[str, int]) -> None:
     """Create directories of the layer with the given modes (only when this call creates them),
     never through a link out of overrides/."""
     for rel, mode in rel_dirs.items():
@@ -82,7 +82,7 @@ def _fix_dir_modes(layer: "OverrideLayer", rel_dirs: dict[str, int]) -> None:
             os.chmod(d, mode)
 
 
-def _unlink(layer: "OverrideLayer", path: Path) -> None:
+def _unlink(layer: OverrideLayer, path: Path) -> None:
     """Remove a file of the layer (the file itself if it is a link; never through a linked dir)."""
     safepath.within(path.parent, layer.tree)
     path.unlink()
@@ -626,7 +626,6 @@ def save_coreyaml(target_layer: OverrideLayer, text: str) -> Path:
     """Write the user's text (comments and all) into the layer, where the root overlay puts it
     over the package's default."""
     from .coreyaml import LAYER_FILE
-
     from .masking import has_secrets
 
     # auth.password (or a key) inside: readable by its owner only, here and in the image.

@@ -15,8 +15,8 @@ Ties go to the package where more terms equal a part of the name, then by name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 _SEPARATORS = re.compile(r"[\s/_-]+")
 

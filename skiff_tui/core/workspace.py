@@ -33,7 +33,7 @@ class Workspace:
     name: str
 
     @classmethod
-    def from_env(cls, root: Path, env: dict[str, str] | None = None, name: str | None = None) -> "Workspace":
+    def from_env(cls, root: Path, env: dict[str, str] | None = None, name: str | None = None) -> Workspace:
         env = os.environ if env is None else env
         return cls(root, workspace_name(name or env.get("SKIFF_WORKSPACE")))
 
@@ -83,7 +83,7 @@ class Workspace:
         atomic.write_text(self.final_dir / "skiff_config", ",".join(state.get("selection", [])) + "\n",
                           within=self.tree)
 
-    def lock(self, command: str | None = None) -> "WorkspaceLock":
+    def lock(self, command: str | None = None) -> WorkspaceLock:
         return WorkspaceLock(self, command or " ".join(sys.argv))
 
     @readonly.mutating("cleaning the workspace")
@@ -160,7 +160,7 @@ class WorkspaceLock:
         except (FileNotFoundError, ValueError):
             return None
 
-    def acquire(self) -> "WorkspaceLock":
+    def acquire(self) -> WorkspaceLock:
         readonly.guard(f"modifying workspace {self.workspace.name!r} ({self.command})")
         path = self.workspace.lock_path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -202,7 +202,7 @@ class WorkspaceLock:
         finally:
             os.close(fd)
 
-    def __enter__(self) -> "WorkspaceLock":
+    def __enter__(self) -> WorkspaceLock:
         return self.acquire()
 
     def __exit__(self, *exc) -> None:

@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from skifftest import requires_tools
 
 from skiff_tui.core import build
 from skiff_tui.core.workspace import Workspace
-from skifftest import requires_tools
 
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "buildroot_tree"
 HERE = Path(__file__).parent

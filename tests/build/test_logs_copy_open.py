@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from skifftest import run_skiff
 from textual.app import App
 from textual.widgets import Input
 
-from skifftest import run_skiff
 from skiff_tui.core.errors import SkiffError
 from skiff_tui.core.logrange import log_file, parse_range, save_lines
 from skiff_tui.core.workspace import Workspace

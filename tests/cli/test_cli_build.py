@@ -8,9 +8,9 @@ import sys
 import time
 
 import pytest
+from skifftest import requires_tools, run_skiff, tree_snapshot, write_package
 
 from skiff_tui.core.buildroot import HOST_TOOLS
-from skifftest import requires_tools, run_skiff, tree_snapshot, write_package
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "buildroot_tree"

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from skifftest import run_skiff, write_package
 
 import skiff_tui
-from skifftest import run_skiff, write_package
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "buildroot_tree"
@@ -36,8 +36,9 @@ def root(skiff_root, monkeypatch):
 
 
 def _verbs() -> dict[str, list[str]]:
-    from skiff_tui.cli import build_parser
     import argparse
+
+    from skiff_tui.cli import build_parser
 
     def subs(parser):
         for a in parser._actions:

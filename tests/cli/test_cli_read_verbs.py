@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from skifftest import run_skiff, tree_snapshot, write_package
 
 

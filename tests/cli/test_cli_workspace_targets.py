@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from skifftest import run_skiff, write_package
 
 REPO = Path(__file__).resolve().parents[2]

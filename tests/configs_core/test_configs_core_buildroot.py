@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from skifftest import REAL_BUILDROOT, requires_buildroot, requires_tools
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from skifftest import real_buildroot, requires_buildroot, requires_tools
 
 from skiff_tui.core import coreyaml

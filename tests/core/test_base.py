@@ -1,8 +1,8 @@
 """Which base layers a build stands on, and SkiffOS's REPLACEME_ placeholders filled from the stack."""
 
 import pytest
-
 from skifftest import write_package
+
 from skiff_tui.core.base import choose_base
 from skiff_tui.core.configure import defconfig_path, plan
 from skiff_tui.core.errors import LayerError

@@ -4,8 +4,8 @@ import os
 import subprocess
 
 import pytest
-
 from skifftest import write_package
+
 from skiff_tui.core.errors import LayerError
 from skiff_tui.core.layers import build_stack, hook_wrapper, merge, output_files
 from skiff_tui.core.packages import discover

@@ -3,8 +3,8 @@
 import os
 
 import pytest
-
 from skifftest import write_package
+
 from skiff_tui.core.errors import PackageError, ResolveError
 from skiff_tui.core.packages import discover, env_var_for
 

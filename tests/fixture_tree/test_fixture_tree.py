@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from skifftest import requires_tools
 
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "buildroot_tree"

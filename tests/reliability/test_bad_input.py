@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from skifftest import FIXTURE_BUILDROOT, run_skiff, tree_snapshot, write_package
 
 SEPARATORS = {"CR": "\r", "VT": "\x0b", "FF": "\x0c", "FS": "\x1c", "GS": "\x1d", "RS": "\x1e",

@@ -17,12 +17,11 @@ import pkgutil
 from pathlib import Path
 
 import pytest
+from skifftest import FIXTURE_BUILDROOT, run_skiff, tree_snapshot, write_package
 
 import skiff_tui.core as core_pkg
 from skiff_tui.core import readonly
 from skiff_tui.core.errors import ReadOnlyError
-
-from skifftest import FIXTURE_BUILDROOT, run_skiff, tree_snapshot, write_package
 
 CORE = Path(core_pkg.__file__).parent
 # Calls that change files, processes or devices: methods whose name says so, and os/shutil/
