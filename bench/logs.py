@@ -60,7 +60,7 @@ def sample_lines(n: int, seed: int = 7) -> list[bytes]:
         else:
             out.append(f"/usr/bin/gcc -O2 -pipe -I/home/user/ws/qemu/output/host/include -c -o obj/f{i}.o "
                        f"src/{pkg}/f{i}.c -DPKG={pkg}")
-    return [l.encode() for l in out]
+    return [ln.encode() for ln in out]
 
 
 def generate(path: Path, target_bytes: int) -> tuple[int, int]:

@@ -194,7 +194,7 @@ async def _filter_bench(root: Path, env: dict[str, str], query: str) -> dict[str
         tree = screen.query_one("#package-tree", Tree)
         region = Region(0, 0, tree.size.width, tree.size.height)
         handler, pressed = [], []
-        for rounds in range(3):
+        for _round in range(3):
             for i in range(1, len(query) + 1):
                 t0 = time.perf_counter()
                 screen._apply_filter(query[:i])

@@ -69,7 +69,7 @@ def _report(result, workspace, out=sys.stdout) -> None:
     print(f"skiff: configured workspace {workspace.name!r}: {','.join(chain.names)}", file=out)
     for note in result.notes:
         print(f"  note: {cut(note, 400)}", file=out)
-    for kind, final, earlier in result.overridden:
+    for _kind, final, earlier in result.overridden:
         for a in earlier:
             print(f"  redefined: {final.symbol} {cut(a.shown_value)} ({a.origin}) -> {cut(final.shown_value)} "
                   f"({final.origin})", file=out)

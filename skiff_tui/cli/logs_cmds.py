@@ -47,7 +47,7 @@ def _result(rec) -> str:
 def _table(rows: list[list[str]], out) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
-        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
 def cmd_logs(args) -> int:
@@ -136,7 +136,7 @@ def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
     try:
         handle = open(rec.log_path, "rb")
     except FileNotFoundError:
-        raise WorkspaceError(f"the log of build {rec.id} is gone", path=rec.log_path)
+        raise WorkspaceError(f"the log of build {rec.id} is gone", path=rec.log_path) from None
     with handle:
         if last is not None:
             from ..core.logindex import LogIndex

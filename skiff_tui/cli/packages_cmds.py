@@ -160,7 +160,7 @@ def cmd_show(args) -> int:
             return 0
         if not rows:
             print("No value is redefined by a later layer.")
-        for kind, final, earlier in rows:
+        for _kind, final, earlier in rows:
             print(f"{final.symbol}={final.value if final.value is not None else 'n'}  set by {final.origin}")
             for a in earlier:
                 print(f"    overrides {a.shown_value} from {a.origin}")

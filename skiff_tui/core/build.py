@@ -257,7 +257,7 @@ def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, 
     try:
         info = json.loads(text[start:] if start >= 0 else text)
     except ValueError as exc:
-        raise BuildrootError(f"'make show-info' printed no JSON ({exc})")
+        raise BuildrootError(f"'make show-info' printed no JSON ({exc})") from exc
     cache = _show_info_cache(workspace, digest)
     atomic.write_text(cache, json.dumps(info), within=workspace.dir, fsync=False)
     for old in cache.parent.glob("show-info-*.json"):
@@ -383,7 +383,8 @@ class BuildHandle:
                     if cut < 0:
                         partial = data
                         if len(partial) > 1 << 20:     # a pathological unterminated line
-                            self._lines(partial); partial = b""
+                            self._lines(partial)
+                            partial = b""
                         continue
                     partial = data[cut + 1:]
                     self._lines(data[:cut])
@@ -585,7 +586,7 @@ def start_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], c
     except OSError as exc:
         os.close(log_fd)
         log_path.unlink(missing_ok=True)
-        raise BuildrootError(f"cannot start {argv[0]}: {exc.strerror or exc}")
+        raise BuildrootError(f"cannot start {argv[0]}: {exc.strerror or exc}") from exc
     now = time.time()
     record = BuildRecord(
         id=build_id, workspace=workspace.name, pid=proc.pid, command=list(argv), target=target,

@@ -229,7 +229,7 @@ TOP_TARGET_STEPS = {"target-finalize": "finalizing the target (overlays, post-bu
 
 
 def _top_level_failure(clean: list[str], make_chain: list[str], chain_start: int) -> tuple[str | None, str] | None:
-    target = next((m["target"] for l in make_chain if (m := TOP_TARGET.search(l))), None)
+    target = next((m["target"] for ln in make_chain if (m := TOP_TARGET.search(ln))), None)
     if target is None:
         return None
     for line in reversed(clean[:chain_start]):
@@ -249,7 +249,7 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
     a download failed for want of a network); `failures` lists
     every (package, step) that failed (several with `make -k`); the summary itself describes the last
     one, as Buildroot attributes it (notes/buildroot.md §2.3)."""
-    clean = [strip_ansi(l).rstrip("\r\n") for l in lines]
+    clean = [strip_ansi(ln).rstrip("\r\n") for ln in lines]
     seen: dict[str, str] = {}          # "<name>-<version>" / "<name>" -> name
     progress_at: list[tuple[int, ProgressEvent]] = []
     stamp_errors: list[tuple[int, re.Match]] = []
@@ -296,7 +296,7 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
     while chain_end + 1 < len(clean) and (MAKE_ERROR.match(clean[chain_end + 1])
                                           or MAKE_TRAILER.match(clean[chain_end + 1])):
         chain_end += 1
-    make_chain = [l for l in clean[chain_start:chain_end + 1] if MAKE_ERROR.match(l)]
+    make_chain = [ln for ln in clean[chain_start:chain_end + 1] if MAKE_ERROR.match(ln)]
     if not stamp_errors:
         # Not a package step: a top-level target such as target-finalize (overlays and post-build
         # scripts) or target-post-image. Blame the hook skiff's wrapper last announced, not the
@@ -326,7 +326,7 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
                 break
     if not error_lines:
         # Nothing looked like an error: show the last lines before the chain instead.
-        error_lines = [l for l in clean[max(region_start, chain_start - 5):chain_start] if l.strip()]
+        error_lines = [ln for ln in clean[max(region_start, chain_start - 5):chain_start] if ln.strip()]
 
     offline = bool(package) and offline_download(step, clean[region_start:chain_start])
     return {

@@ -426,7 +426,7 @@ class _Checker:
         elif kind in ("strmap", "argmap"):
             if not self._expect_mapping(node, path, repr(key)):
                 return
-            for k, knode, v in self._items(node, path):
+            for k, _knode, v in self._items(node, path):
                 if not isinstance(v, ScalarNode) or (kind == "strmap" and v.tag == NULL):
                     self.add(v, ERROR, f"{key!r}: the value of {k!r} must be a string, "
                              f"found {_describe(v)}", _join(path, k))
@@ -444,10 +444,10 @@ class _Checker:
 
     def _cross_check(self, sections: dict[str, dict[str, tuple[ScalarNode, Node]]]) -> None:
         containers = list(sections["containers"])
-        for name, (knode, vnode) in sections["users"].items():
+        for name, (_knode, vnode) in sections["users"].items():
             if not isinstance(vnode, MappingNode):
                 continue
-            for key, ck, cv in self._items_quiet(vnode):
+            for key, _ck, cv in self._items_quiet(vnode):
                 if key != "container" or not isinstance(cv, ScalarNode) or cv.tag == NULL:
                     continue
                 target = cv.value
@@ -700,5 +700,5 @@ def load(path: str | Path) -> dict:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:   # whatever validation let through is still one line
         problem = _syntax_problem(exc, text)
-        raise CoreYamlError(problem.message, path=path, line=problem.line)
+        raise CoreYamlError(problem.message, path=path, line=problem.line) from exc
     return data if isinstance(data, dict) else {}

@@ -115,7 +115,7 @@ def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_pa
         for name, pkg in index.packages.items():
             env[env_var_for(name)] = str(pkg.path)
             env[NAME_PREFIX + full_name(name)] = name
-    for name, path in zip(chain_names, chain_paths):
+    for name, path in zip(chain_names, chain_paths, strict=True):
         env[env_var_for(name)] = str(path)
         env[NAME_PREFIX + full_name(name)] = name
     for pkg in chain or []:

@@ -67,7 +67,7 @@ def split_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [l[:-1] if l.endswith("\r") else l for l in lines]
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
 
 
 def parse_lines(text: str, *, path: Path | None, layer: str, root: Path | None = None,
@@ -118,7 +118,7 @@ def fragment_files(directory: Path) -> list[Path]:
     except (FileNotFoundError, NotADirectoryError):
         return []
     except OSError as exc:
-        raise FragmentError(f"cannot read directory: {exc.strerror}", path=directory)
+        raise FragmentError(f"cannot read directory: {exc.strerror}", path=directory) from exc
     return [Path(e.path) for e in sorted(entries, key=lambda e: os.fsencode(e.name))]
 
 
@@ -127,7 +127,7 @@ def _is_file(entry: os.DirEntry) -> bool:
         return entry.is_file()
     except OSError as exc:   # a link loop: name it rather than skip it (it was meant to be read)
         raise FragmentError(f"cannot read: {exc.strerror}", path=entry.path,
-                            hint="fix or remove the symbolic link")
+                            hint="fix or remove the symbolic link") from exc
 
 
 @dataclass

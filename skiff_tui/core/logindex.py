@@ -331,7 +331,7 @@ class LogIndex:
             offset = self.line_start(start_line)
             generation = self.generation
         line = start_line
-        for base, data in self._iter_complete_chunks(offset, end):
+        for _base, data in self._iter_complete_chunks(offset, end):
             if self.generation != generation:
                 return
             pos = 0
@@ -381,7 +381,7 @@ class LogIndex:
         with self._lock:
             if warnings:
                 return array("Q", self._problems)
-            return array("Q", (ln for ln, k in zip(self._problems, self._problem_kinds) if k == ERROR))
+            return array("Q", (ln for ln, k in zip(self._problems, self._problem_kinds, strict=True) if k == ERROR))
 
     def problem_kind(self, line: int) -> int:
         """ERROR, WARNING or 0 for a line (after scan_problems)."""

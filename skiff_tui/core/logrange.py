@@ -63,4 +63,4 @@ def save_lines(path: str | os.PathLike, lines: list[str], base: Path | None = No
     try:
         return atomic.write_text(target, "".join(line + "\n" for line in lines))
     except OSError as exc:
-        raise SkiffError(f"cannot save the lines: {exc.strerror or exc}", path=target)
+        raise SkiffError(f"cannot save the lines: {exc.strerror or exc}", path=target) from exc

@@ -275,8 +275,11 @@ def read_wifi(path: Path) -> WifiNetwork:
     try:
         parser.read_string(path.read_text(errors="replace"), source=str(path))
     except configparser.Error as exc:
-        raise OverrideError(f"not a NetworkManager keyfile: {exc.message.splitlines()[0]}", path=path)
-    get = lambda sec, key: parser.get(sec, key, fallback="")
+        raise OverrideError(f"not a NetworkManager keyfile: {exc.message.splitlines()[0]}", path=path) from exc
+
+    def get(section: str, key: str) -> str:
+        return parser.get(section, key, fallback="")
+
     return WifiNetwork(ssid=_ssid_from_value(get("wifi", "ssid")),
                        psk=_keyfile_unescape(get("wifi-security", "psk")),
                        hidden=get("wifi", "hidden").lower() == "true", name=path.stem)
@@ -354,7 +357,7 @@ def parse_key(line: str) -> AuthorizedKey:
     try:
         raw = base64.b64decode(blob, validate=True)
     except (binascii.Error, ValueError):
-        raise OverrideError(f"the {key_type} key data is not valid base64 (truncated when pasted?)")
+        raise OverrideError(f"the {key_type} key data is not valid base64 (truncated when pasted?)") from None
     try:
         (size,) = struct.unpack(">I", raw[:4])
         inner = raw[4:4 + size].decode("ascii")
@@ -389,7 +392,7 @@ def _write_keys_file(layer: OverrideLayer, lines: list[str]) -> Path:
     _fix_dir_modes(layer, {"root_overlay": 0o755, "root_overlay/root": 0o700, "root_overlay/root/.ssh": 0o700})
     ssh_dir = authorized_keys_path(layer).parent
     os.chmod(ssh_dir, 0o700)
-    return atomic.write_text(authorized_keys_path(layer), "".join(l + "\n" for l in lines), within=layer.tree,
+    return atomic.write_text(authorized_keys_path(layer), "".join(ln + "\n" for ln in lines), within=layer.tree,
                              mode=0o600)
 
 
@@ -404,7 +407,7 @@ def add_keys(layer: OverrideLayer, text: str) -> tuple[list[AuthorizedKey], list
         try:
             new.append(parse_key(line))
         except OverrideError as exc:
-            raise OverrideError(f"line {lineno}: {exc.message}" if len(text.splitlines()) > 1 else exc.message)
+            raise OverrideError(f"line {lineno}: {exc.message}" if len(text.splitlines()) > 1 else exc.message) from exc
     if not new:
         raise OverrideError("no public key given")
     path = authorized_keys_path(layer)
@@ -483,7 +486,7 @@ def resolve_in_layer(layer: OverrideLayer, rel: str | Path) -> Path:
         try:
             raw = raw.relative_to(layer.path)
         except ValueError:
-            raise OverrideError(f"{rel} is outside {layer.label}")
+            raise OverrideError(f"{rel} is outside {layer.label}") from None
     parts = raw.parts
     if not parts or any(p in ("", ".", "..") for p in parts):
         raise OverrideError(f"{str(rel)!r} is not a plain relative path inside the layer")
@@ -491,12 +494,12 @@ def resolve_in_layer(layer: OverrideLayer, rel: str | Path) -> Path:
     try:
         safepath.within(path, layer.tree)   # a link out of overrides/ is named in the error
     except SkiffError as exc:
-        raise OverrideError(exc.message, hint=exc.hint)
+        raise OverrideError(exc.message, hint=exc.hint) from exc
     base = layer.path.resolve()
     try:
         path.resolve().relative_to(base)
     except ValueError:
-        raise OverrideError(f"{rel} leads outside {layer.label} (symbolic link?)")
+        raise OverrideError(f"{rel} leads outside {layer.label} (symbolic link?)") from None
     if not is_own_path(layer, path):
         raise OverrideError(f"{rel} belongs to a workspace layer; pick 'this workspace' instead")
     return path
@@ -507,7 +510,7 @@ def read_text_file(layer: OverrideLayer, rel: str | Path) -> str:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise OverrideError("no such file", path=path)
+        raise OverrideError("no such file", path=path) from None
     if not stat.S_ISREG(st.st_mode):
         raise OverrideError("not a regular file", path=path)
     if st.st_size > MAX_EDIT_BYTES:
@@ -518,7 +521,7 @@ def read_text_file(layer: OverrideLayer, rel: str | Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise OverrideError("not UTF-8 text; not editable here", path=path)
+        raise OverrideError("not UTF-8 text; not editable here", path=path) from None
 
 
 @readonly.mutating("writing an override file")
@@ -577,9 +580,9 @@ def _read_utf8(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
-        raise OverrideError("not valid UTF-8 text", path=path)
+        raise OverrideError("not valid UTF-8 text", path=path) from None
     except OSError as exc:
-        raise OverrideError(f"cannot read: {exc.strerror}", path=path)
+        raise OverrideError(f"cannot read: {exc.strerror}", path=path) from exc
 
 
 def coreyaml_place(root: Path, env: dict[str, str], workspace: Workspace, target_layer: OverrideLayer) -> CoreYamlPlace:

@@ -89,14 +89,14 @@ def _read_metadata(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise PackageError("metadata entry is a directory, expected a text file", path=path)
+        raise PackageError("metadata entry is a directory, expected a text file", path=path) from None
     except OSError as exc:
-        raise PackageError(f"cannot read metadata: {exc.strerror}", path=path)
+        raise PackageError(f"cannot read metadata: {exc.strerror}", path=path) from exc
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise PackageError("not valid UTF-8 text; fix or delete the file", path=path, line=line)
+        raise PackageError("not valid UTF-8 text; fix or delete the file", path=path, line=line) from exc
     for lineno, line in enumerate(text.splitlines(), 1):
         if any(ord(c) < 32 and c not in "\t\r" for c in line):
             raise PackageError("control characters in metadata; fix or delete the file",

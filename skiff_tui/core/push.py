@@ -197,5 +197,5 @@ def push(images: Path, target: str, *, port: int | None = None, identity: Path |
 
 
 def _last_line(text: str) -> str:
-    lines = [l for l in (text or "").strip().splitlines() if l.strip()]
+    lines = [ln for ln in (text or "").strip().splitlines() if ln.strip()]
     return lines[-1] if lines else "no output"

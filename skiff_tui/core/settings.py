@@ -39,9 +39,9 @@ def load_keymap(env: dict[str, str] | None = None) -> dict[str, str]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _line_of(str(exc))
-        raise SettingsError(f"not valid TOML: {str(exc).split(' (at', 1)[0]}", path=path, line=line)
+        raise SettingsError(f"not valid TOML: {str(exc).split(' (at', 1)[0]}", path=path, line=line) from exc
     except OSError as exc:
-        raise SettingsError(f"cannot read keymap: {exc.strerror}", path=path)
+        raise SettingsError(f"cannot read keymap: {exc.strerror}", path=path) from exc
     table = data.get("keymap", {})
     if not isinstance(table, dict):
         raise SettingsError("[keymap] must be a table of binding id = \"keys\"", path=path)

@@ -73,7 +73,7 @@ class Workspace:
             return None
         except (OSError, ValueError) as exc:
             raise WorkspaceError(f"saved state is unreadable ({exc}); run 'skiff configure' with SKIFF_CONFIG set",
-                                 path=path)
+                                 path=path) from exc
 
     @readonly.mutating("saving the workspace state")
     def save_state(self, state: dict) -> None:
@@ -173,7 +173,7 @@ class WorkspaceLock:
             raise WorkspaceError(
                 f"workspace {self.workspace.name!r} is being modified by pid {who.get('pid', '?')} "
                 f"({who.get('command', 'unknown command')})",
-                hint="wait for it to finish, or watch it with 'skiff logs -f'")
+                hint="wait for it to finish, or watch it with 'skiff logs -f'") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": self.command,
                                   "since": time.time()}).encode(), 0)

@@ -64,7 +64,7 @@ def test_on_lines_gets_batches_from_reader_thread(ws):
     handle = build.start_build(ws, fake_argv(ws, "--noise", "50"), env={}, chain=[], target="all",
                                on_lines=seen.append)
     rec = handle.wait()
-    lines = [l for batch in seen for l in batch]
+    lines = [ln for batch in seen for ln in batch]
     assert rec.status == "succeeded"
     assert lines == Path(rec.log_path).read_text().splitlines()
     assert len(seen) < len(lines)  # batched, not one call per line
@@ -75,7 +75,7 @@ def test_failure_summary_names_package_and_step(ws):
     assert rec.status == "failed" and rec.exit_code == 2
     assert rec.failure["package"] == "busybox"
     assert rec.failure["step"] == "build"
-    assert any("error: 'undefined_symbol'" in l for l in rec.failure["lines"])
+    assert any("error: 'undefined_symbol'" in ln for ln in rec.failure["lines"])
     assert rec.failure["next_actions"][:2] == ["make br/busybox-dirclean", "make br/busybox-rebuild"]
     assert rec.done == 3 and (rec.package, rec.step) == ("busybox", "build")
     on_disk = build.list_builds(ws)[0]

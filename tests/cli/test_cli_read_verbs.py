@@ -27,7 +27,7 @@ def test_list_without_selection_says_how_to_select(root):
     assert "Workspace: default" in r.stdout and "SKIFF_CONFIG=pi/4,skiff/core make configure" in r.stdout
     lines = r.stdout.splitlines()
     pkgs = lines[lines.index("Packages:") + 1: lines.index("Build commands:") - 1]
-    assert [l.split()[0] for l in pkgs] == ["apps/docker", "apps/runc", "pi/4"]  # sorted, unlisted hidden
+    assert [ln.split()[0] for ln in pkgs] == ["apps/docker", "apps/runc", "pi/4"]  # sorted, unlisted hidden
     assert "Raspberry Pi 4" in pkgs[2]
 
 

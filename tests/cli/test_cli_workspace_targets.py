@@ -38,7 +38,7 @@ def test_env_prints_the_workspace_environment(root):
     lines = r.stdout.splitlines()
     assert f"export SKIFF_WORKSPACE_DIR={ws}" in lines
     assert "export SKIFF_CHAIN=test/board" in lines
-    path = next(l for l in lines if l.startswith("export PATH="))
+    path = next(ln for ln in lines if ln.startswith("export PATH="))
     assert path.startswith(f"export PATH={ws}/host/bin:")
     data = json.loads(run_skiff("env", "--json").stdout)
     assert data["SKIFF_WORKSPACE"] == "default" and data["PATH"].startswith(f"{ws}/host/bin:")

@@ -65,7 +65,7 @@ def test_stack_and_placeholders_with_skiffos_base(sos):
     root, tree = sos
     ws = Workspace(root, "default")
     p = plan(root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tree / "configs"), "SKIFF_VERSION_COMMIT": "abc123"}, ws, "board/x")
-    assert [l.name for l in p.stack][:3] == ["configs-base/pre", "board/x", "configs-base/post"]
+    assert [ln.name for ln in p.stack][:3] == ["configs-base/pre", "board/x", "configs-base/post"]
     br = p.merged.buildroot
     assert br.value("BR2_TARGET_GENERIC_HOSTNAME") == '"skiffos-abc123"'
     assert br.value("BR2_TARGET_GENERIC_ISSUE").startswith('"Welcome to SkiffOS ') and "REPLACEME" not in br.value(
@@ -92,7 +92,7 @@ def test_skiff_base_by_choice_keeps_its_own_layers(sos):
     root, tree = sos
     ws = Workspace(root, "default")
     p = plan(root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tree / "configs"), "SKIFF_BASE": "skiff"}, ws, "board/x")
-    assert [l.name for l in p.stack][:3] == ["base/pre", "board/x", "base/post"]
+    assert [ln.name for ln in p.stack][:3] == ["base/pre", "board/x", "base/post"]
     assert p.merged.buildroot.value("BR2_SKIFF_BASE") == "y"
 
 

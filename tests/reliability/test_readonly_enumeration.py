@@ -203,7 +203,7 @@ def test_every_registered_writer_refuses_in_read_only_mode_before_its_body(monke
     _import_all_core()
     assert len(readonly.MUTATING) >= 15, sorted(readonly.MUTATING)
     monkeypatch.setenv("SKIFF_READ_ONLY", "1")
-    for name, fn in sorted(readonly.MUTATING.items()):
+    for _name, fn in sorted(readonly.MUTATING.items()):
         # Bogus arguments: the guard runs before the body, so they are never looked at.
         with pytest.raises(ReadOnlyError, match="read-only"):
             fn(object(), object(), object()) if fn.__code__.co_argcount == 0 else fn(*[object()] * 6)
