@@ -61,6 +61,7 @@ def stream_command(root: Path, env: dict[str, str], workspace: Workspace, index:
     run_env["SKIFF_NO_INTERACTIVE"] = "1"
     with subprocess.Popen(argv, env=run_env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1) as proc:
+        assert proc.stdout is not None  # stdout=PIPE
         for line in proc.stdout:
             on_line(line.rstrip("\n"))
         return proc.wait()

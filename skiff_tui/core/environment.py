@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import __version__
 from . import paths
+from .base import Base
 from .packages import ENV_PREFIX, Package, PackageIndex, env_var_for
 from .workspace import Workspace
 
@@ -61,7 +62,7 @@ def command_variables(pkg: Package) -> dict[str, str]:
 def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_paths: list[Path],
               buildroot_src: Path | None, selection: list[str], base: dict[str, str] | None = None, *,
               index: PackageIndex | None = None, chain: list[Package] | None = None,
-              base_layers=None, build_target: str | None = None) -> dict[str, str]:
+              base_layers: Base | None = None, build_target: str | None = None) -> dict[str, str]:
     """The variables hooks and extension commands get; merged over `base` (the caller's env).
 
     `index` adds SKIFF_CONFIG_PATH_*/SKIFF_CONFIG_NAME_* for every known package (SkiffOS sets
