@@ -88,15 +88,15 @@ def cmd_logs(args) -> int:
             _table(rows, out)
             return 0
         if args.build:
-            rec = build.load_record(ws, args.build)
-            if rec is None:
+            chosen = build.load_record(ws, args.build)
+            if chosen is None:
                 raise WorkspaceError(f"no build {args.build!r} in workspace {ws.name!r}",
                                      hint="see 'skiff logs --list'")
         else:
-            rec = next((r for r in records if r.status == build.RUNNING), records[0] if records else None)
-            if rec is None:
+            chosen = next((r for r in records if r.status == build.RUNNING), records[0] if records else None)
+            if chosen is None:
                 raise WorkspaceError(f"no builds in workspace {ws.name!r} yet", hint="start one with 'skiff compile'")
-        return _print_log(ws, rec, follow=args.follow, last=args.lines, out=out)
+        return _print_log(ws, chosen, follow=args.follow, last=args.lines, out=out)
     except BrokenPipeError:
         # `skiff logs | head`: the reader left; keep Python from complaining at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -72,7 +72,7 @@ def cmd_list(args) -> int:
         from ..core.package_search import PackageSearch
 
         by_name = {p.name: p for p in packages}
-        packages = [by_name[n] for n in PackageSearch(packages).names(query) if n in by_name]
+        packages = [by_name[n] for n in PackageSearch(packages).names(query) or () if n in by_name]
     if args.json:
         json.dump({
             "workspace": workspace,

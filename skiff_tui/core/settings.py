@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import SkiffError
@@ -24,13 +25,13 @@ class SettingsError(SkiffError):
     """A settings file that cannot be used."""
 
 
-def config_dir(env: dict[str, str] | None = None) -> Path:
+def config_dir(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "/root")) / ".config")
     return Path(base) / "skiff"
 
 
-def load_keymap(env: dict[str, str] | None = None) -> dict[str, str]:
+def load_keymap(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """binding id -> key string(s); empty when there is no keymap file."""
     path = config_dir(env) / "keymap.toml"
     try:
