@@ -23,12 +23,16 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import TextIO
+from types import FrameType
+from typing import Any, TextIO
 
 from . import atomic, buildlog, readonly, safepath
 from .errors import BuildrootError, SkiffError
 from .procs import pid_alive, proc_start_time, stop_group
-from .workspace import Workspace
+from .workspace import JsonObject, Workspace
+
+# `make show-info`'s JSON: package name -> Buildroot's fields for it (type, version, stamp_dir, …).
+ShowInfo = dict[str, dict[str, Any]]
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "running", "succeeded", "failed", "cancelled", "interrupted"
 KILLED = "killed"   # make ended by SIGKILL (the OOM killer, a user's kill -9): not a package failure
@@ -57,7 +61,7 @@ class BuildRecord:
     done: int
     total: int | None
     log_path: str
-    failure: dict | None            # {package, step, lines, make_error, next_actions, …}
+    failure: buildlog.FailureSummary | None  # {package, step, lines, make_error, next_actions, …}
     # Added beyond the agreed API:
     owner_pid: int | None = None    # the skiff process teeing the output; liveness is judged on it
     owner_start: int | None = None  # its /proc start time (clock ticks), to detect pid reuse
@@ -78,7 +82,7 @@ class BuildRecord:
         return json.dumps(asdict(self), indent=1, sort_keys=True) + "\n"
 
     @classmethod
-    def from_dict(cls, data: dict) -> BuildRecord:
+    def from_dict(cls, data: JsonObject) -> BuildRecord:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
@@ -224,18 +228,19 @@ def _show_info_cache(workspace: Workspace, digest: str) -> Path:
     return Path(workspace.dir) / ".skiff-cache" / f"show-info-{digest}.json"
 
 
-def load_show_info(workspace: Workspace) -> dict | None:
+def load_show_info(workspace: Workspace) -> ShowInfo | None:
     """The cached `show-info` JSON for the workspace's current .config, if computed."""
     digest = _config_digest(workspace)
     if digest is None:
         return None
     try:
-        return json.loads(_show_info_cache(workspace, digest).read_text())
+        info: ShowInfo = json.loads(_show_info_cache(workspace, digest).read_text())
+        return info
     except (FileNotFoundError, ValueError):
         return None
 
 
-def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, str]) -> dict:
+def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, str]) -> ShowInfo:
     """`make show-info` for the workspace, cached per .config digest (it takes 10–15 s)."""
     cached = load_show_info(workspace)
     if cached is not None:
@@ -255,7 +260,7 @@ def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, 
     text = proc.stdout
     start = text.find("{")
     try:
-        info = json.loads(text[start:] if start >= 0 else text)
+        info: ShowInfo = json.loads(text[start:] if start >= 0 else text)
     except ValueError as exc:
         raise BuildrootError(f"'make show-info' printed no JSON ({exc})") from exc
     cache = _show_info_cache(workspace, digest)
@@ -266,7 +271,7 @@ def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, 
     return info
 
 
-def countable(info: dict) -> dict[str, dict]:
+def countable(info: ShowInfo) -> ShowInfo:
     return {name: entry for name, entry in info.items() if entry.get("type") != "rootfs"}
 
 
@@ -275,7 +280,7 @@ def show_info_total(workspace: Workspace, make_argv_prefix: list[str], env: dict
     return len(countable(show_info(workspace, make_argv_prefix, env)))
 
 
-def _installed(stamp_dir: Path, entry: dict | None, name: str) -> bool:
+def _installed(stamp_dir: Path, entry: dict[str, Any] | None, name: str) -> bool:
     if (stamp_dir / ".stamp_installed").exists():
         return True
     # Older trees / partial installs: the last applicable install stamp.
@@ -289,7 +294,7 @@ def _installed(stamp_dir: Path, entry: dict | None, name: str) -> bool:
     return False
 
 
-def installed_packages(workspace: Workspace, info: dict | None = None,
+def installed_packages(workspace: Workspace, info: ShowInfo | None = None,
                        seen: dict[str, str] | None = None) -> set[str]:
     """Names of the packages whose install stamps exist under <O>/build."""
     base = Path(workspace.dir)
@@ -304,10 +309,10 @@ def installed_packages(workspace: Workspace, info: dict | None = None,
         entries = list(os.scandir(base / "build"))
     except FileNotFoundError:
         return done
-    for entry in entries:
-        if entry.is_dir() and not entry.name.startswith("."):
-            name = buildlog.package_from_build_dir(entry.name, seen)
-            if _installed(Path(entry.path), None, name):
+    for dir_entry in entries:
+        if dir_entry.is_dir() and not dir_entry.name.startswith("."):
+            name = buildlog.package_from_build_dir(dir_entry.name, seen)
+            if _installed(Path(dir_entry.path), None, name):
                 done.add(name)
     return done
 
@@ -333,9 +338,9 @@ def _new_id() -> str:
 class BuildHandle:
     """A running build started by this process."""
 
-    def __init__(self, workspace: Workspace, record: BuildRecord, proc: subprocess.Popen,
+    def __init__(self, workspace: Workspace, record: BuildRecord, proc: subprocess.Popen[bytes],
                  log_fd: int, on_lines: Callable[[list[str]], None] | None, echo: TextIO | None,
-                 info: dict | None, prev_durations: dict[str, float]) -> None:
+                 info: ShowInfo | None, prev_durations: dict[str, float]) -> None:
         self.workspace = workspace
         self.record = record
         self.proc = proc
@@ -365,7 +370,9 @@ class BuildHandle:
 
     # -- reader thread --
     def _read_loop(self) -> None:
-        fd = self.proc.stdout.fileno()
+        stdout = self.proc.stdout
+        assert stdout is not None  # started with stdout=PIPE
+        fd = stdout.fileno()
         partial = b""
         try:
             while True:
@@ -394,7 +401,7 @@ class BuildHandle:
                 self._lines(partial)
         finally:
             try:
-                self.proc.stdout.close()
+                stdout.close()
             except OSError:
                 pass
 
@@ -607,7 +614,7 @@ def run_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], cha
     handle = start_build(workspace, argv, env=env, chain=chain, target=target, total=total, echo=echo)
     old_term = None
     if threading.current_thread() is threading.main_thread():
-        def _on_term(signum, frame):
+        def _on_term(signum: int, frame: FrameType | None) -> None:
             raise KeyboardInterrupt
         old_term = signal.signal(signal.SIGTERM, _on_term)
     try:

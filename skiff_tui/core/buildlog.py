@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PROGRESS = re.compile(r">>> (\S*) (\S*) (.*)$")
@@ -242,7 +243,12 @@ def _top_level_failure(clean: list[str], make_chain: list[str], chain_start: int
     return None, TOP_TARGET_STEPS.get(target, f"filesystem image ({target})")
 
 
-def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None) -> dict | None:
+# A failure summary as build records store it (JSON): package, step, lines, make_error, make_chain,
+# next_actions, failures and sometimes hint. Values vary by key; readers pick the keys they show.
+FailureSummary = dict[str, Any]
+
+
+def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None) -> FailureSummary | None:
     """The failure summary of a build's output, or None if it shows no make error.
 
     Returns {package, step, lines, make_error, make_chain, next_actions, failures} (and `hint` when
@@ -252,7 +258,7 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
     clean = [strip_ansi(ln).rstrip("\r\n") for ln in lines]
     seen: dict[str, str] = {}          # "<name>-<version>" / "<name>" -> name
     progress_at: list[tuple[int, ProgressEvent]] = []
-    stamp_errors: list[tuple[int, re.Match]] = []
+    stamp_errors: list[tuple[int, re.Match[str]]] = []
     last_make_error = None
     for i, line in enumerate(clean):
         if line.startswith(">>>"):
@@ -277,11 +283,14 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
         if item not in failures:
             failures.append(item)
 
+    package: str | None
+    step: str | None
     if stamp_errors:
         err_index, match = stamp_errors[-1]
         package = package_from_build_dir(match["base"], seen, stamp_dirs)
         step = STAMP_STEPS.get(match["stamp"], match["stamp"])
     else:
+        assert last_make_error is not None  # neither a stamp nor a make error returned None above
         err_index = last_make_error
         before = [ev for i, ev in progress_at if i < err_index and ev.name]
         package = before[-1].name if before else None
@@ -355,5 +364,5 @@ def read_tail_lines(path: str | Path, max_bytes: int = 1 << 20) -> list[str]:
 
 
 def summarize_log_file(path: str | Path, stamp_dirs: dict[str, str] | None = None,
-                       max_bytes: int = 4 << 20) -> dict | None:
+                       max_bytes: int = 4 << 20) -> FailureSummary | None:
     return summarize_failure(read_tail_lines(path, max_bytes), stamp_dirs)
