@@ -16,12 +16,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeGuard
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import SkiffError, read_user_text
 
+_Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
 try:  # libyaml is much faster; the pure-Python loader gives identical nodes and marks.
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
@@ -299,7 +301,7 @@ class _Checker:
     def _is_null(node: Node) -> bool:
         return isinstance(node, ScalarNode) and node.tag == NULL
 
-    def _expect_mapping(self, node: Node, path: str, what: str) -> bool:
+    def _expect_mapping(self, node: Node, path: str, what: str) -> TypeGuard[MappingNode]:
         if isinstance(node, MappingNode):
             return True
         self.add(node, ERROR, f"{what} must be a map (key: value lines), found {_describe(node)}", path)
@@ -559,7 +561,8 @@ class Outline:
     complete: bool = True   # False when the YAML is broken and this was read line by line
 
     def section(self, name: str) -> list[OutlineEntry]:
-        return getattr(self, name)
+        entries: list[OutlineEntry] = getattr(self, name)
+        return entries
 
 
 _DETAIL_KEY = {"containers": "image", "users": "container"}
@@ -597,7 +600,8 @@ def _node_detail(section: str, node: Node) -> str:
     want = _DETAIL_KEY[section]
     for k, v in node.value:
         if isinstance(k, ScalarNode) and k.value == want and isinstance(v, ScalarNode):
-            return v.value
+            value: str = v.value
+            return value
     return ""
 
 
@@ -683,7 +687,7 @@ def effective_file(layer_dirs: list[Path]) -> Path | None:
 # Loading
 # --------------------------------------------------------------------------------------------
 
-def load(path: str | Path) -> dict:
+def load(path: str | Path) -> dict[str, Any]:
     """The parsed file as plain data; a CoreYamlError naming file:line when it does not validate.
 
     Warnings do not stop loading; the first error does (its message says how many more there are).

@@ -122,7 +122,7 @@ def fragment_files(directory: Path) -> list[Path]:
     return [Path(e.path) for e in sorted(entries, key=lambda e: os.fsencode(e.name))]
 
 
-def _is_file(entry: os.DirEntry) -> bool:
+def _is_file(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_file()
     except OSError as exc:   # a link loop: name it rather than skip it (it was meant to be read)

@@ -268,10 +268,13 @@ def write_wifi(layer: OverrideLayer, net: WifiNetwork) -> Path:
     return atomic.write_text(wifi_path(layer, net), text, within=layer.tree, mode=0o600)
 
 
+class _KeyfileParser(configparser.RawConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr  # keyfile keys are case-sensitive
+
+
 def read_wifi(path: Path) -> WifiNetwork:
-    parser = configparser.RawConfigParser(strict=False, interpolation=None, delimiters=("=",),
-                                          comment_prefixes=("#",))
-    parser.optionxform = str  # keys are case-sensitive
+    parser = _KeyfileParser(strict=False, interpolation=None, delimiters=("=",), comment_prefixes=("#",))
     try:
         parser.read_string(path.read_text(errors="replace"), source=str(path))
     except configparser.Error as exc:
@@ -286,7 +289,7 @@ def read_wifi(path: Path) -> WifiNetwork:
 
 
 def list_wifi(layer: OverrideLayer) -> list[tuple[Path, WifiNetwork | OverrideError]]:
-    out = []
+    out: list[tuple[Path, WifiNetwork | OverrideError]] = []
     try:
         files = sorted(p for p in wifi_dir(layer).iterdir() if p.suffix == ".nmconnection" and p.is_file())
     except (FileNotFoundError, NotADirectoryError):
