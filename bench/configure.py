@@ -160,7 +160,8 @@ def report(ours: dict, theirs: dict | None, skiffos: Path | None) -> None:
               f"(median {statistics.median(mer) * 1000:.2f} ms, max {max(mer) * 1000:.2f} ms)")
     slow = sorted(d["resolve"].items(), key=lambda kv: -kv[1])[:3]
     print("   slowest: " + ", ".join(f"{n} ({d['lengths'][n]} layers) {t * 1e6:.0f} us" for n, t in slow))
-    for key, label in (("configure", "skiff configure, 8 layers:     "), ("unchanged", "skiff configure, unchanged:    ")):
+    for key, label in (("configure", "skiff configure, 8 layers:     "),
+                       ("unchanged", "skiff configure, unchanged:    ")):
         value = ours[key]
         line = f"{label}  {describe(value)}"
         if isinstance(value, Timing):
@@ -169,8 +170,10 @@ def report(ours: dict, theirs: dict | None, skiffos: Path | None) -> None:
 
     print("\n== baseline: SkiffOS ==")
     if theirs is None:
-        print("SkiffOS not measured (no checkout found; set SKIFFOS_DIR): REFERENCE figures from issue 2, NOT measured here:")
-        print(f"   make (listing): {REFERENCE['list']} s;  make configure pi/4,skiff/core: {REFERENCE['configure']} s median")
+        print("SkiffOS not measured (no checkout found; set SKIFFOS_DIR): "
+              "REFERENCE figures from issue 2, NOT measured here:")
+        print(f"   make (listing): {REFERENCE['list']} s;  "
+              f"make configure pi/4,skiff/core: {REFERENCE['configure']} s median")
         base = {"list": REFERENCE["list"], "configure": REFERENCE["configure"]}
         kind = "reference"
     else:

@@ -79,7 +79,8 @@ def test_no_shell_true_anywhere():
 def test_cli_startup_does_not_import_textual_or_pyudev():
     """`skiff list` must stay fast: heavy UI/device libraries load only for the verbs that use them."""
     code = ("import sys\nfrom skiff_tui.cli import build_parser\nbuild_parser()\n"
-            "heavy = [m for m in sys.modules if m.split('.')[0] in ('textual', 'pyudev', 'kconfiglib', 'yaml', 'asyncio')\n"
+            "heavy = [m for m in sys.modules\n"
+            "         if m.split('.')[0] in ('textual', 'pyudev', 'kconfiglib', 'yaml', 'asyncio')\n"
             "         or m in ('skiff_tui.core.devices', 'skiff_tui.core.flash')]\n"
             "assert not heavy, heavy\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

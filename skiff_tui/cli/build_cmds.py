@@ -64,7 +64,8 @@ def _report(result, workspace, out=sys.stdout) -> None:
 
     chain = result.chain
     if result.skipped:
-        print(f"skiff: workspace {workspace.name!r} is up to date ({','.join(chain.names)}); nothing to configure", file=out)
+        print(f"skiff: workspace {workspace.name!r} is up to date ({','.join(chain.names)}); nothing to configure",
+              file=out)
         return
     print(f"skiff: configured workspace {workspace.name!r}: {','.join(chain.names)}", file=out)
     for note in result.notes:
@@ -229,7 +230,8 @@ def cmd_clean(args) -> int:
     ws = ctx.workspace
     if not (args.yes or ctx.env.get("SKIFF_NO_INTERACTIVE")):
         if not sys.stdin.isatty():
-            raise WorkspaceError("refusing to clean without confirmation", hint="pass --yes or set SKIFF_NO_INTERACTIVE=1")
+            raise WorkspaceError("refusing to clean without confirmation",
+                                 hint="pass --yes or set SKIFF_NO_INTERACTIVE=1")
         answer = input(f"Remove {ws.dir} and {ws.final_dir}? Type the workspace name to confirm: ")
         if answer.strip() != ws.name:
             print("skiff: not cleaned", file=sys.stderr)

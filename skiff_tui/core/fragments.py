@@ -58,7 +58,8 @@ def check_value(symbol: str, value: str, path: Path | None = None, line: int | N
 
 
 def _char_name(ch: str) -> str:
-    return {"\0": "a NUL byte", "\n": "a line break", "\r": "a carriage return"}.get(ch, f"the line separator U+{ord(ch):04X}")
+    names = {"\0": "a NUL byte", "\n": "a line break", "\r": "a carriage return"}
+    return names.get(ch, f"the line separator U+{ord(ch):04X}")
 
 
 def split_lines(text: str) -> list[str]:

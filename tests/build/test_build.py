@@ -102,7 +102,8 @@ def test_cancel_then_resume(ws):
 
 
 def test_cancel_escalates_when_sigint_is_ignored(ws):
-    script = "import signal,time,sys; signal.signal(signal.SIGINT, signal.SIG_IGN); print('>>> x 1 Building', flush=True); time.sleep(30)"
+    script = ("import signal,time,sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+              "print('>>> x 1 Building', flush=True); time.sleep(30)")
     handle = build.start_build(ws, [sys.executable, "-c", script], env={}, chain=[], target="all")
     wait_for(lambda: Path(handle.record.log_path).read_text())
     t0 = time.time()
@@ -183,7 +184,8 @@ def test_keeps_last_n_builds(ws, monkeypatch):
 
 
 def test_reused_pid_is_not_running(ws):
-    handle = build.start_build(ws, [sys.executable, "-c", "import time; time.sleep(0.5)"], env={}, chain=[], target="all")
+    handle = build.start_build(ws, [sys.executable, "-c", "import time; time.sleep(0.5)"],
+                               env={}, chain=[], target="all")
     handle.wait()
     rec = build.list_builds(ws)[0]
     rec.status, rec.ended = "running", None

@@ -26,7 +26,8 @@ ESC = "\033["
 def root(skiff_root, monkeypatch):
     c = skiff_root / "configs"
     write_package(c, "test/board", description="A test board",
-                  files={"buildroot/00-arch": "BR2_aarch64=y\n", "buildroot/10-host": 'BR2_TARGET_GENERIC_HOSTNAME="a"\n'})
+                  files={"buildroot/00-arch": "BR2_aarch64=y\n",
+                         "buildroot/10-host": 'BR2_TARGET_GENERIC_HOSTNAME="a"\n'})
     write_package(c, "apps/extra", description="extra", deps="test/board",
                   commands="hello Say hello\nfail Fail on purpose",
                   files={"buildroot/x": 'BR2_PACKAGE_HTOP=y\nBR2_TARGET_GENERIC_HOSTNAME="b"\n',

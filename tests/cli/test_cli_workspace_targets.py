@@ -87,7 +87,8 @@ def test_check_runs_buildroots_check_package_on_buildroot_ext(skiff_root, monkey
     _needs_real_buildroot()
     from skiff_tui.core import checkpackage
     if checkpackage.interpreter() is None:
-        pytest.skip(f"check-package needs python3-magic and python3-flake8 (apt-get install {checkpackage.DEBIAN_PACKAGES})")
+        pytest.skip("check-package needs python3-magic and python3-flake8 "
+                    f"(apt-get install {checkpackage.DEBIAN_PACKAGES})")
     monkeypatch.setenv("SKIFF_BUILDROOT_SRC", str(REAL))
     long_help = "\t  " + "x" * 70 + "\n"
     write_package(skiff_root / "configs", "my/pkg", description="mine", files={
@@ -110,7 +111,8 @@ def test_the_library_passes_check_package():
     from skiff_tui.core import checkpackage
     from skiff_tui.core.packages import discover
     if checkpackage.interpreter() is None:
-        pytest.skip(f"check-package needs python3-magic and python3-flake8 (apt-get install {checkpackage.DEBIAN_PACKAGES})")
+        pytest.skip("check-package needs python3-magic and python3-flake8 "
+                    f"(apt-get install {checkpackage.DEBIAN_PACKAGES})")
     notes: list[str] = []
     index = discover(REPO / "configs", {})
     assert checkpackage.external_files(index)

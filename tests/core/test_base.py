@@ -108,7 +108,8 @@ def test_skiffs_own_base_lets_a_package_turn_the_cpio_root_off(skiff_root, tmp_p
     p = plan(skiff_root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tmp_path / "extra")}, Workspace(skiff_root, "default"),
              "board/squash")
     br = p.merged.buildroot
-    assert br.value("BR2_TARGET_ROOTFS_CPIO") is None and br.final("BR2_TARGET_ROOTFS_CPIO").origin.layer == "board/squash"
+    assert br.value("BR2_TARGET_ROOTFS_CPIO") is None
+    assert br.final("BR2_TARGET_ROOTFS_CPIO").origin.layer == "board/squash"
     assert br.value("BR2_INIT_SYSTEMD") == "y" and br.final("BR2_INIT_SYSTEMD").origin.layer == "base/pre"
     assert br.final("BR2_ROOTFS_MERGED_USR").origin.layer == "base/post"
 

@@ -91,7 +91,8 @@ def write_script(path: Path, body: str) -> Path:
 # --- configuration -----------------------------------------------------------------------------
 
 def test_defconfig_with_external_resolves_full_config(tmp_path):
-    ext = write_external(tmp_path / "ext", "SKIFF_TEST", desc="Skiff test tree", packages={"skiff-hello": "BR2_USE_MMU"})
+    ext = write_external(tmp_path / "ext", "SKIFF_TEST", desc="Skiff test tree",
+                         packages={"skiff-hello": "BR2_USE_MMU"})
     out = tmp_path / "out"
     frag = tmp_path / "merged_defconfig"
     frag.write_text("BR2_aarch64=y\nBR2_cortex_a72=y\n# BR2_TARGET_ROOTFS_TAR is not set\n"
@@ -185,8 +186,9 @@ def test_olddefconfig_and_simulated_menuconfig(tmp_path):
     assert make(out, "defconfig", defconfig=frag).returncode == 0
     r = make(out, "menuconfig")
     assert r.returncode == 2 and "fixture tree: no interactive menuconfig" in r.stderr
-    r = make(out, "menuconfig", env={"BR_FIXTURE_MENUCONFIG_SET": 'BR2_PACKAGE_HTOP=y BR2_TARGET_GENERIC_HOSTNAME="a b" '
-                                                                  "BR2_PACKAGE_PYTHON3=y"})
+    r = make(out, "menuconfig",
+             env={"BR_FIXTURE_MENUCONFIG_SET": 'BR2_PACKAGE_HTOP=y BR2_TARGET_GENERIC_HOSTNAME="a b" '
+                                               "BR2_PACKAGE_PYTHON3=y"})
     assert r.returncode == 0, r.stderr
     assert "*** End of the configuration." in r.stdout
     assert "BR2_PACKAGE_PYTHON3 is n, not y" in r.stderr  # needs threads: uClibc has none
@@ -376,7 +378,8 @@ def test_build_prints_real_format_progress(built):
 def test_build_writes_stamps_and_build_time_log(built):
     build = built["out"] / "build"
     for pkg, stamps in {
-        "busybox-1.37.0": ("downloaded", "extracted", "patched", "configured", "built", "target_installed", "installed"),
+        "busybox-1.37.0": ("downloaded", "extracted", "patched", "configured", "built", "target_installed",
+                           "installed"),
         "linux-6.19.14": ("built", "target_installed", "images_installed", "installed"),
         "toolchain-external-bootlin-2025.08-1": ("staging_installed", "installed"),
         "host-fakeroot-1.37.1.2": ("host_installed", "installed"),
@@ -422,7 +425,8 @@ def test_build_runs_overlays_hooks_and_makes_images(built):
     assert "CONFIG_USB=y" in kconfig and "CONFIG_SOUND=y" in kconfig and "# CONFIG_SOUND is not set" not in kconfig
     # global patches are applied to the package they name
     stdout = built["run"].stdout
-    assert "Applying 0001-fix-ash.patch using patch: \npatching file shell/ash.c\n>>> busybox 1.37.0 Configuring" in stdout
+    assert ("Applying 0001-fix-ash.patch using patch: \npatching file shell/ash.c\n"
+            ">>> busybox 1.37.0 Configuring") in stdout
 
 
 def test_second_build_skips_stamped_packages_and_rebuild_redoes_one(built):
@@ -441,7 +445,8 @@ def test_second_build_skips_stamped_packages_and_rebuild_redoes_one(built):
     assert r.returncode == 0 and f"rm -Rf {out}/build/linux-6.19.14" in r.stdout
     assert not (out / "build" / "linux-6.19.14").exists()
     r = make(out, "linux")
-    assert ">>> linux 6.19.14 Downloading" in r.stdout and (out / "build" / "linux-6.19.14" / ".stamp_installed").exists()
+    assert ">>> linux 6.19.14 Downloading" in r.stdout
+    assert (out / "build" / "linux-6.19.14" / ".stamp_installed").exists()
 
 
 def test_build_through_output_makefile_wrapper(built):
@@ -566,8 +571,9 @@ def test_uboot_custom_kernel_source_and_clean(tmp_path):
         "BR2_TOOLCHAIN_EXTERNAL=y", "BR2_aarch64=y", "BR2_LINUX_KERNEL=y", "BR2_LINUX_KERNEL_CUSTOM_TARBALL=y",
         'BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION="https://example.org/kernels/linux-6.18.7.tar.gz"',
         "BR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG=y", "BR2_LINUX_KERNEL_IMAGEGZ=y",
-        "BR2_TARGET_UBOOT=y", 'BR2_TARGET_UBOOT_BOARD_DEFCONFIG="rpi_4"', f'BR2_TARGET_UBOOT_CONFIG_FRAGMENT_FILES="{ufrag}"',
-        f'BR2_TARGET_UBOOT_PATCH="{upatches}"', "BR2_TARGET_UBOOT_FORMAT_DTB=y", "# BR2_TARGET_ROOTFS_TAR is not set", ""]))
+        "BR2_TARGET_UBOOT=y", 'BR2_TARGET_UBOOT_BOARD_DEFCONFIG="rpi_4"',
+        f'BR2_TARGET_UBOOT_CONFIG_FRAGMENT_FILES="{ufrag}"', f'BR2_TARGET_UBOOT_PATCH="{upatches}"',
+        "BR2_TARGET_UBOOT_FORMAT_DTB=y", "# BR2_TARGET_ROOTFS_TAR is not set", ""]))
     assert make(out, "defconfig", defconfig=frag).returncode == 0
     info = json.loads(make(out, "show-info", extra=("-s",)).stdout)
     assert info["linux"]["version"] == "custom" and info["linux"]["stamp_dir"] == "build/linux-custom"
@@ -639,7 +645,8 @@ def test_external_go_package_like_skiff_core(tmp_path):
                                    "\tdepends on BR2_PACKAGE_HOST_GO_TARGET_ARCH_SUPPORTS\n"
                                    "\tdepends on BR2_PACKAGE_HOST_GO_TARGET_CGO_LINKING_SUPPORTS\n"
                                    "\tdepends on !BR2_TOOLCHAIN_USES_UCLIBC\n\tselect BR2_PACKAGE_DOCKER_ENGINE\n")
-    (pkg / "skiff-go.mk").write_text("SKIFF_GO_VERSION = v1.2.3\nSKIFF_GO_SITE = $(call github,skiffos,skiff-go,$(SKIFF_GO_VERSION))\n"
+    (pkg / "skiff-go.mk").write_text("SKIFF_GO_VERSION = v1.2.3\n"
+                                     "SKIFF_GO_SITE = $(call github,skiffos,skiff-go,$(SKIFF_GO_VERSION))\n"
                                      "SKIFF_GO_LICENSE = MIT\n$(eval $(golang-package))\n")
     out = tmp_path / "out"
     frag = tmp_path / "frag"

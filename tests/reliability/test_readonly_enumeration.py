@@ -62,7 +62,8 @@ EXEMPT = {
     "configure.end_orphans": "called by guarded configure only",
     "workspace.WorkspaceLock.release": "releases a lock acquire() (guarded) took",
     "logindex.LogIndex.close": "closes its own descriptor",
-    "paths.library_dir": "unpacks skiff's own shipped library into the cache (no user data): a read-only viewer needs it to read packages",
+    "paths.library_dir": ("unpacks skiff's own shipped library into the cache (no user data): "
+                          "a read-only viewer needs it to read packages"),
     "container.mounts": "creates the download/ccache dirs for container.wrap (guarded) only",
 }
 # The flash modules and devices are the flash helper's: flash.execute() guards every plan and

@@ -31,7 +31,8 @@ def outside(tmp_path) -> Path:
 
 @pytest.fixture
 def ws(skiff_root) -> Workspace:
-    write_package(skiff_root / "configs", "test/board", description="board", files={"buildroot/arch": "BR2_aarch64=y\n"})
+    write_package(skiff_root / "configs", "test/board", description="board",
+                  files={"buildroot/arch": "BR2_aarch64=y\n"})
     return Workspace(skiff_root, "default")
 
 
