@@ -8,6 +8,7 @@
 #   make graph                Buildroot's dependency graph and build-time charts (workspaces/<ws>/graphs/)
 #   make legal-info           licenses and sources of the image (workspaces/<ws>/legal-info/)
 #   make tui                  the full-screen UI;  make test   the whole test suite
+#   make lint                 the quality gate: ruff, mypy, import contracts, shellcheck (docs/architecture.md)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,12 +19,12 @@ PYTEST_ARGS ?=
 PYTEST_JOBS ?= auto
 
 .DEFAULT_GOAL := list
-.PHONY: list help tui configure compile check clean shell env graph legal-info test bench setup
+.PHONY: list help tui configure compile check clean shell env graph legal-info test lint bench setup
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip 'setuptools>=77'  # builds the wheel offline (tests/install)
-	$(VENV)/bin/python -m pip install -q -e '.[test]'
+	$(VENV)/bin/python -m pip install -q -e '.[test,lint]'
 	@touch $@
 
 setup: $(STAMP)
@@ -45,6 +46,15 @@ cmd/%: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -n $(PYTEST_JOBS) $(PYTEST_ARGS)
+
+# Every tool runs even when an earlier one finds something; the target fails if any did.
+lint: $(STAMP)
+	@rc=0; \
+	echo "== ruff check"; $(VENV)/bin/ruff check --no-cache . || rc=1; \
+	echo "== mypy"; $(VENV)/bin/mypy || rc=1; \
+	echo "== lint-imports"; $(VENV)/bin/lint-imports --no-cache || rc=1; \
+	echo "== shellcheck"; scripts/lint-shell || rc=1; \
+	exit $$rc
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done

@@ -25,8 +25,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (REPO, CommandFailed, Timing, base_env, median_of, python_cmd, ratio,  # noqa: E402
-                     verdict)
+from _common import REPO, CommandFailed, Timing, base_env, median_of, python_cmd, ratio, verdict  # noqa: E402
 
 sys.path.insert(0, str(REPO / "tests" / "compat"))
 import make_tree  # noqa: E402
@@ -35,7 +34,8 @@ CHAIN8 = "rpi/4,ctr/docker"  # sys/moduleimg rpi/common rpi/4x64 rpi/4 sys/cgrou
 FIXTURE = REPO / "tests" / "fixtures" / "buildroot_tree"
 WORKSPACE = "bench"
 TARGETS = {"list": 0.3, "configure": 0.8, "unchanged": 0.25}
-REFERENCE = {"list": 6.3, "configure": 7.7}  # SkiffOS `make` and `make configure` (pi/4,skiff/core), measured earlier on this kind of machine
+# SkiffOS `make` and `make configure` (pi/4,skiff/core), measured earlier on this kind of machine.
+REFERENCE = {"list": 6.3, "configure": 7.7}
 
 RESOLVE_ALL = r"""
 import json, time
@@ -161,7 +161,8 @@ def report(ours: dict, theirs: dict | None, skiffos: Path | None) -> None:
               f"(median {statistics.median(mer) * 1000:.2f} ms, max {max(mer) * 1000:.2f} ms)")
     slow = sorted(d["resolve"].items(), key=lambda kv: -kv[1])[:3]
     print("   slowest: " + ", ".join(f"{n} ({d['lengths'][n]} layers) {t * 1e6:.0f} us" for n, t in slow))
-    for key, label in (("configure", "skiff configure, 8 layers:     "), ("unchanged", "skiff configure, unchanged:    ")):
+    for key, label in (("configure", "skiff configure, 8 layers:     "),
+                       ("unchanged", "skiff configure, unchanged:    ")):
         value = ours[key]
         line = f"{label}  {describe(value)}"
         if isinstance(value, Timing):
@@ -170,8 +171,10 @@ def report(ours: dict, theirs: dict | None, skiffos: Path | None) -> None:
 
     print("\n== baseline: SkiffOS ==")
     if theirs is None:
-        print("SkiffOS not measured (no checkout found; set SKIFFOS_DIR): REFERENCE figures from an earlier SkiffOS run, NOT measured here:")
-        print(f"   make (listing): {REFERENCE['list']} s;  make configure pi/4,skiff/core: {REFERENCE['configure']} s median")
+        print("SkiffOS not measured (no checkout found; set SKIFFOS_DIR): "
+              "REFERENCE figures from an earlier SkiffOS run, NOT measured here:")
+        print(f"   make (listing): {REFERENCE['list']} s;  "
+              f"make configure pi/4,skiff/core: {REFERENCE['configure']} s median")
         base = {"list": REFERENCE["list"], "configure": REFERENCE["configure"]}
         kind = "reference"
     else:

@@ -199,7 +199,8 @@ def verdict(ok: bool) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", choices=("card", "file"), default=None,
-                    help="card: throttled direct-I/O loop device (root); file: page-cached file (default: card if root)")
+                    help="card: throttled direct-I/O loop device (root); file: page-cached file "
+                         "(default: card if root)")
     ap.add_argument("--dir", help="working directory (default: a temp dir under /var/tmp, on disk)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--size-gib", type=float, default=1)

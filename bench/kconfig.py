@@ -138,7 +138,7 @@ def menuconfig_once(root: Path, env: dict[str, str], workspace: str, limit: int)
             os.close(master)
     if seen is None or t0 is None:
         text = out.decode(errors="replace")
-        last = [l for l in text.splitlines() if l.strip()][-1:] or ["no output"]
+        last = [ln for ln in text.splitlines() if ln.strip()][-1:] or ["no output"]
         return last[0].strip()[:120]
     return seen - t0, cpu1 - cpu0
 
@@ -315,7 +315,8 @@ def main() -> int:
                           if line.endswith("=y") or line.endswith("=m"))
             print(f"\n== {selection} ({enabled} options set to y/m in .config)")
             if baseline:
-                print(f"{'menuconfig.py parse+load+first menu':<36}{fmt(baseline)}  (baseline){'  ' + note if note else ''}")
+                extra = f"  {note}" if note else ""
+                print(f"{'menuconfig.py parse+load+first menu':<36}{fmt(baseline)}  (baseline){extra}")
             else:
                 print(f"menuconfig.py  {note}")
             if baseline_cpu:
@@ -329,7 +330,8 @@ def main() -> int:
             for query in QUERIES:
                 for suffix in ("", ", matching only"):
                     values = [r[f"search {query!r}{suffix}"] for r in ui]
-                    print(f"{'search ' + repr(query) + suffix:<36}{fmt(values)}  {verdict(med(values), TARGETS['search'])}")
+                    label = "search " + repr(query) + suffix
+                    print(f"{label:<36}{fmt(values)}  {verdict(med(values), TARGETS['search'])}")
             rss = max(r["rss MB"] for r in ui)
             print(f"memory         RSS after opening {rss:.0f} MB, peak of this process "
                   f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB  "

@@ -60,7 +60,7 @@ def sample_lines(n: int, seed: int = 7) -> list[bytes]:
         else:
             out.append(f"/usr/bin/gcc -O2 -pipe -I/home/user/ws/qemu/output/host/include -c -o obj/f{i}.o "
                        f"src/{pkg}/f{i}.c -DPKG={pkg}")
-    return [l.encode() for l in out]
+    return [ln.encode() for ln in out]
 
 
 def generate(path: Path, target_bytes: int) -> tuple[int, int]:
@@ -126,7 +126,8 @@ async def first_screen(path: Path) -> tuple[float, float]:
 
 PRODUCER = r"""
 import sys, time
-lines = [(f"  CC      pkg/src/sub{i % 50}/file{i}.o -O2 -pipe -I/home/user/ws/output/host/include " + "x" * (i % 30)) for i in range(10000)]
+lines = [(f"  CC      pkg/src/sub{i % 50}/file{i}.o -O2 -pipe -I/home/user/ws/output/host/include " + "x" * (i % 30))
+         for i in range(10000)]
 lines[5000] = "pkg/src/f.c:1:1: warning: unused variable 'v' [-Wunused-variable]"
 block = ("\n".join(lines) + "\n").encode()
 end = time.time() + float(sys.argv[1])
@@ -205,7 +206,8 @@ async def live_ingest(tmp: Path, seconds: float) -> dict:
             if time.monotonic() - t_end > 10:
                 break
         t_done = time.monotonic()
-        print(f"  (phases: producer+reader {t_end - t0:.2f} s, catch-up {t_done - t_end:.2f} s; ticks over 80 ms at [s, gap]: {slow})")
+        print(f"  (phases: producer+reader {t_end - t0:.2f} s, catch-up {t_done - t_end:.2f} s; "
+              f"ticks over 80 ms at [s, gap]: {slow})")
         await pilot.pause(0.2)
         last_row = [r for r in view.visible_lines() if r][-1]
         pane_tail = pane.lines[-1]
@@ -222,7 +224,8 @@ async def live_ingest(tmp: Path, seconds: float) -> dict:
         "idle_max": idle_max, "idle_p99": idle_p99, "ticks": len(gaps),
         "rss_before": rss_before, "rss_peak": max(rss_samples + [rss_after]), "rss_after": rss_after,
         "pane_kept": len(pane.lines), "pane_tail_ok": pane_tail == view_last,
-        "view_tail": last_row, "view_tail_ok": last_row.endswith(view_last), "log_bytes": os.path.getsize(handle.record.log_path),
+        "view_tail": last_row, "view_tail_ok": last_row.endswith(view_last),
+        "log_bytes": os.path.getsize(handle.record.log_path),
     }
 
 
@@ -311,7 +314,8 @@ def main() -> int:
               f"{res['rate']:,.0f} lines/s (target ≥ 100k) through start_build → LivePane + LogView(follow)")
         print(f"  UI timer gaps: max {res['max_gap'] * 1000:.0f} ms, p99 {res['p99_gap'] * 1000:.0f} ms "
               f"(target max ≤ 100 ms; idle control: max {res['idle_max'] * 1000:.0f} ms, "
-              f"p99 {res['idle_p99'] * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs); RSS before {mib(res['rss_before'])}, peak {mib(res['rss_peak'])}, "
+              f"p99 {res['idle_p99'] * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs); "
+              f"RSS before {mib(res['rss_before'])}, peak {mib(res['rss_peak'])}, "
               f"after {mib(res['rss_after'])}; pane keeps {res['pane_kept']:,} lines")
         print(f"  tails shown: LivePane {res['pane_tail_ok']}, LogView {res['view_tail_ok']} "
               f"(last row {res['view_tail'][:50]!r})")

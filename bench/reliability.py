@@ -41,7 +41,8 @@ def areas(real: Path | None):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--baseline", default="a26d7e0", help="git ref of the baseline (default: before the reliability work)")
+    ap.add_argument("--baseline", default="a26d7e0",
+                    help="git ref of the baseline (default: before the reliability work)")
     ap.add_argument("--budget", type=float, default=20.0, help="seconds per area and side")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()

@@ -3,7 +3,8 @@
 
 What is measured, honestly:
   1. startup: wall time from spawning `python -m skiff_tui tui` under a pseudo-terminal (120x36)
-     until its output contains (a) the first frame of the Packages screen (its navigation bar) and (b) the frame that shows the package tree filled from a 130-package tree.
+     until its output contains (a) the first frame of the Packages screen (its navigation bar) and
+     (b) the frame that shows the package tree filled from a 130-package tree.
      Baseline in the same conditions: `python -c "import textual.app"` (the floor any Textual app
      pays) and `skiff list` over the same tree (the CLI listing, like SkiffOS's bare `make`).
      Target: (a) <= 0.5 s on a 2-core machine.
@@ -194,7 +195,7 @@ async def _filter_bench(root: Path, env: dict[str, str], query: str) -> dict[str
         tree = screen.query_one("#package-tree", Tree)
         region = Region(0, 0, tree.size.width, tree.size.height)
         handler, pressed = [], []
-        for rounds in range(3):
+        for _round in range(3):
             for i in range(1, len(query) + 1):
                 t0 = time.perf_counter()
                 screen._apply_filter(query[:i])

@@ -23,8 +23,38 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-def test_engine_never_imports_textual_statically():
-    offenders = [p.name for p in CORE.glob("*.py") if "textual" in _imports(p)]
+# The same rules as the import-linter contracts in pyproject.toml (`make lint`), checked here too
+# so the suite enforces them where lint-imports is not installed.
+UI_LIBRARIES = {"textual", "rich"}
+
+
+def _relative_targets(path: Path, package: str) -> set[str]:
+    """Absolute names of the skiff_tui modules `path` imports with relative imports."""
+    parts = package.split(".")
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = parts[: len(parts) - node.level + 1]
+            names.add(".".join([*base, *(node.module.split(".") if node.module else [])]))
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+    return names
+
+
+def test_engine_never_imports_textual_or_rich_statically():
+    offenders = [p.name for p in CORE.glob("*.py") if UI_LIBRARIES & _imports(p)]
+    assert offenders == []
+
+
+def test_cli_imports_the_ui_only_in_the_tui_verb():
+    offenders = []
+    for path in (PACKAGE / "cli").glob("*.py"):
+        targets = _relative_targets(path, "skiff_tui.cli")
+        if any(t == "skiff_tui.ui" or t.startswith("skiff_tui.ui.") or t.split(".")[0] in UI_LIBRARIES
+               for t in targets) and path.name != "tui_cmds.py":
+            offenders.append(path.name)
     assert offenders == []
 
 
@@ -32,7 +62,7 @@ def test_importing_every_engine_module_loads_no_textual():
     modules = [f"skiff_tui.core.{m.name}" for m in pkgutil.iter_modules([str(CORE)])]
     code = ("import importlib, sys\n"
             f"for m in {modules!r}: importlib.import_module(m)\n"
-            "assert not [m for m in sys.modules if m.split('.')[0] == 'textual'], 'textual imported'\n")
+            "assert not [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')], 'textual/rich imported'\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
@@ -49,7 +79,8 @@ def test_no_shell_true_anywhere():
 def test_cli_startup_does_not_import_textual_or_pyudev():
     """`skiff list` must stay fast: heavy UI/device libraries load only for the verbs that use them."""
     code = ("import sys\nfrom skiff_tui.cli import build_parser\nbuild_parser()\n"
-            "heavy = [m for m in sys.modules if m.split('.')[0] in ('textual', 'pyudev', 'kconfiglib', 'yaml', 'asyncio')\n"
+            "heavy = [m for m in sys.modules\n"
+            "         if m.split('.')[0] in ('textual', 'pyudev', 'kconfiglib', 'yaml', 'asyncio')\n"
             "         or m in ('skiff_tui.core.devices', 'skiff_tui.core.flash')]\n"
             "assert not heavy, heavy\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -4,7 +4,6 @@ package to install, and fails instead under SKIFF_CI_NO_TOOL_SKIPS (CI installs 
 from __future__ import annotations
 
 import pytest
-
 import skifftest
 
 

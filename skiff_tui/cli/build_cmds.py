@@ -60,16 +60,17 @@ def _in_container(ctx: Context, result, argv: list[str], env: dict[str, str], in
 
 
 def _report(result, workspace, out=sys.stdout) -> None:
-    from ..core.errors import excerpt as cut   # a 50 MB value is not repeated in a report line
+    from ..core.errors import excerpt as cut  # a 50 MB value is not repeated in a report line
 
     chain = result.chain
     if result.skipped:
-        print(f"skiff: workspace {workspace.name!r} is up to date ({','.join(chain.names)}); nothing to configure", file=out)
+        print(f"skiff: workspace {workspace.name!r} is up to date ({','.join(chain.names)}); nothing to configure",
+              file=out)
         return
     print(f"skiff: configured workspace {workspace.name!r}: {','.join(chain.names)}", file=out)
     for note in result.notes:
         print(f"  note: {cut(note, 400)}", file=out)
-    for kind, final, earlier in result.overridden:
+    for _kind, final, earlier in result.overridden:
         for a in earlier:
             print(f"  redefined: {final.symbol} {cut(a.shown_value)} ({a.origin}) -> {cut(final.shown_value)} "
                   f"({final.origin})", file=out)
@@ -230,7 +231,8 @@ def cmd_clean(args) -> int:
     ws = ctx.workspace
     if not (args.yes or ctx.env.get("SKIFF_NO_INTERACTIVE")):
         if not sys.stdin.isatty():
-            raise WorkspaceError("refusing to clean without confirmation", hint="pass --yes or set SKIFF_NO_INTERACTIVE=1")
+            raise WorkspaceError("refusing to clean without confirmation",
+                                 hint="pass --yes or set SKIFF_NO_INTERACTIVE=1")
         answer = input(f"Remove {ws.dir} and {ws.final_dir}? Type the workspace name to confirm: ")
         if answer.strip() != ws.name:
             print("skiff: not cleaned", file=sys.stderr)

@@ -28,7 +28,7 @@ class Context:
     @property
     def root(self) -> Path:
         if self.project is None:
-            paths.root_dir(self.env)  # raises the one-line "no project; skiff init" error
+            return paths.root_dir(self.env)  # raises the one-line "no project; skiff init" error
         return self.project
 
     @cached_property

@@ -47,7 +47,7 @@ def _result(rec) -> str:
 def _table(rows: list[list[str]], out) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
-        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
 def cmd_logs(args) -> int:
@@ -88,15 +88,15 @@ def cmd_logs(args) -> int:
             _table(rows, out)
             return 0
         if args.build:
-            rec = build.load_record(ws, args.build)
-            if rec is None:
+            chosen = build.load_record(ws, args.build)
+            if chosen is None:
                 raise WorkspaceError(f"no build {args.build!r} in workspace {ws.name!r}",
                                      hint="see 'skiff logs --list'")
         else:
-            rec = next((r for r in records if r.status == build.RUNNING), records[0] if records else None)
-            if rec is None:
+            chosen = next((r for r in records if r.status == build.RUNNING), records[0] if records else None)
+            if chosen is None:
                 raise WorkspaceError(f"no builds in workspace {ws.name!r} yet", hint="start one with 'skiff compile'")
-        return _print_log(ws, rec, follow=args.follow, last=args.lines, out=out)
+        return _print_log(ws, chosen, follow=args.follow, last=args.lines, out=out)
     except BrokenPipeError:
         # `skiff logs | head`: the reader left; keep Python from complaining at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -136,7 +136,7 @@ def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
     try:
         handle = open(rec.log_path, "rb")
     except FileNotFoundError:
-        raise WorkspaceError(f"the log of build {rec.id} is gone", path=rec.log_path)
+        raise WorkspaceError(f"the log of build {rec.id} is gone", path=rec.log_path) from None
     with handle:
         if last is not None:
             from ..core.logindex import LogIndex

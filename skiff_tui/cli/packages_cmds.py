@@ -72,7 +72,7 @@ def cmd_list(args) -> int:
         from ..core.package_search import PackageSearch
 
         by_name = {p.name: p for p in packages}
-        packages = [by_name[n] for n in PackageSearch(packages).names(query) if n in by_name]
+        packages = [by_name[n] for n in PackageSearch(packages).names(query) or () if n in by_name]
     if args.json:
         json.dump({
             "workspace": workspace,
@@ -160,7 +160,7 @@ def cmd_show(args) -> int:
             return 0
         if not rows:
             print("No value is redefined by a later layer.")
-        for kind, final, earlier in rows:
+        for _kind, final, earlier in rows:
             print(f"{final.symbol}={final.value if final.value is not None else 'n'}  set by {final.origin}")
             for a in earlier:
                 print(f"    overrides {a.shown_value} from {a.origin}")
@@ -215,7 +215,6 @@ def _check_package(ctx: Context, notes: list[str]) -> list[str]:
 
 def cmd_check(args) -> int:
     from ..core.check import check_buildroot, check_packages
-
     from ..core.paths import overrides_dir
 
     ctx = context(args)

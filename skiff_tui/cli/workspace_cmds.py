@@ -121,7 +121,11 @@ def cmd_graph(args) -> int:
             return 1
         if with_build:
             with tempfile.TemporaryDirectory(prefix="skiff-graph-") as scratch:
-                build_env = graphs.python_first(env, graphs.matplotlib_python(), Path(scratch))
+                python = graphs.matplotlib_python()
+                if python is None:  # found by missing_tools() above, gone since
+                    raise SkiffError("python3 with matplotlib missing for Buildroot's graphs",
+                                     hint="apt-get install python3-matplotlib")
+                build_env = graphs.python_first(env, python, Path(scratch))
                 if _make(ctx, p, build_env, "graph-build") != 0:
                     output.error("graph-build failed (its output is above)")
                     return 1
@@ -135,8 +139,8 @@ def cmd_graph(args) -> int:
 def cmd_legal_info(args) -> int:
     ctx = context(args)
     with ctx.workspace.lock():
-        from .build_cmds import _configured
         from ..core.configure import command_env
+        from .build_cmds import _configured
         result = _configured(ctx, lock_held=True)
         env = command_env(ctx.root, ctx.env, ctx.workspace, result.plan)
         if _make(ctx, result.plan, env, "legal-info") != 0:

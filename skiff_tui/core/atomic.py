@@ -114,7 +114,7 @@ def clean_stale_temps(directory: str | Path, *, recursive: bool = False) -> list
     """Remove temp files a killed writer left in `directory` (ours: only when their pid is
     gone; the older `.name.XXXXXXXX.tmp` kind: always). Returns what was removed."""
     removed = []
-    for dirpath, dirnames, filenames in os.walk(directory):
+    for dirpath, _dirnames, filenames in os.walk(directory):
         for name in filenames:
             match = _TEMP.match(name)
             stale = ((match and not pid_alive(int(match.group(1)), int(match.group(2)) or None))

@@ -1,5 +1,6 @@
 """Builds as child processes: a per-build log file, a state record other processes can read,
-progress from Buildroot's stamps, cancel, and interrupted-build detection (docs/behaviour.md#buildroot, #builds-and-logs).
+progress from Buildroot's stamps, cancel, and interrupted-build detection
+(docs/behaviour.md#buildroot, #builds-and-logs).
 
 The caller holds the workspace lock; this module does not lock. Each build writes
 `<logs_dir>/<id>.log` (all output, stdout and stderr merged) and `<logs_dir>/<id>.json` (the
@@ -20,14 +21,19 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Callable, TextIO
+from types import FrameType
+from typing import Any, TextIO
 
 from . import atomic, buildlog, readonly, safepath
-from .procs import pid_alive, proc_start_time, stop_group
 from .errors import BuildrootError, SkiffError
-from .workspace import Workspace
+from .procs import pid_alive, proc_start_time, stop_group
+from .workspace import JsonObject, Workspace
+
+# `make show-info`'s JSON: package name -> Buildroot's fields for it (type, version, stamp_dir, …).
+ShowInfo = dict[str, dict[str, Any]]
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "running", "succeeded", "failed", "cancelled", "interrupted"
 KILLED = "killed"   # make ended by SIGKILL (the OOM killer, a user's kill -9): not a package failure
@@ -56,7 +62,7 @@ class BuildRecord:
     done: int
     total: int | None
     log_path: str
-    failure: dict | None            # {package, step, lines, make_error, next_actions, …}
+    failure: buildlog.FailureSummary | None  # {package, step, lines, make_error, next_actions, …}
     # Added beyond the agreed API:
     owner_pid: int | None = None    # the skiff process teeing the output; liveness is judged on it
     owner_start: int | None = None  # its /proc start time (clock ticks), to detect pid reuse
@@ -77,7 +83,7 @@ class BuildRecord:
         return json.dumps(asdict(self), indent=1, sort_keys=True) + "\n"
 
     @classmethod
-    def from_dict(cls, data: dict) -> "BuildRecord":
+    def from_dict(cls, data: JsonObject) -> BuildRecord:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
@@ -223,18 +229,19 @@ def _show_info_cache(workspace: Workspace, digest: str) -> Path:
     return Path(workspace.dir) / ".skiff-cache" / f"show-info-{digest}.json"
 
 
-def load_show_info(workspace: Workspace) -> dict | None:
+def load_show_info(workspace: Workspace) -> ShowInfo | None:
     """The cached `show-info` JSON for the workspace's current .config, if computed."""
     digest = _config_digest(workspace)
     if digest is None:
         return None
     try:
-        return json.loads(_show_info_cache(workspace, digest).read_text())
+        info: ShowInfo = json.loads(_show_info_cache(workspace, digest).read_text())
+        return info
     except (FileNotFoundError, ValueError):
         return None
 
 
-def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, str]) -> dict:
+def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, str]) -> ShowInfo:
     """`make show-info` for the workspace, cached per .config digest (it takes 10–15 s)."""
     cached = load_show_info(workspace)
     if cached is not None:
@@ -254,9 +261,9 @@ def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, 
     text = proc.stdout
     start = text.find("{")
     try:
-        info = json.loads(text[start:] if start >= 0 else text)
+        info: ShowInfo = json.loads(text[start:] if start >= 0 else text)
     except ValueError as exc:
-        raise BuildrootError(f"'make show-info' printed no JSON ({exc})")
+        raise BuildrootError(f"'make show-info' printed no JSON ({exc})") from exc
     cache = _show_info_cache(workspace, digest)
     atomic.write_text(cache, json.dumps(info), within=workspace.dir, fsync=False)
     for old in cache.parent.glob("show-info-*.json"):
@@ -265,7 +272,7 @@ def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, 
     return info
 
 
-def countable(info: dict) -> dict[str, dict]:
+def countable(info: ShowInfo) -> ShowInfo:
     return {name: entry for name, entry in info.items() if entry.get("type") != "rootfs"}
 
 
@@ -274,7 +281,7 @@ def show_info_total(workspace: Workspace, make_argv_prefix: list[str], env: dict
     return len(countable(show_info(workspace, make_argv_prefix, env)))
 
 
-def _installed(stamp_dir: Path, entry: dict | None, name: str) -> bool:
+def _installed(stamp_dir: Path, entry: dict[str, Any] | None, name: str) -> bool:
     if (stamp_dir / ".stamp_installed").exists():
         return True
     # Older trees / partial installs: the last applicable install stamp.
@@ -288,7 +295,7 @@ def _installed(stamp_dir: Path, entry: dict | None, name: str) -> bool:
     return False
 
 
-def installed_packages(workspace: Workspace, info: dict | None = None,
+def installed_packages(workspace: Workspace, info: ShowInfo | None = None,
                        seen: dict[str, str] | None = None) -> set[str]:
     """Names of the packages whose install stamps exist under <O>/build."""
     base = Path(workspace.dir)
@@ -303,15 +310,15 @@ def installed_packages(workspace: Workspace, info: dict | None = None,
         entries = list(os.scandir(base / "build"))
     except FileNotFoundError:
         return done
-    for entry in entries:
-        if entry.is_dir() and not entry.name.startswith("."):
-            name = buildlog.package_from_build_dir(entry.name, seen)
-            if _installed(Path(entry.path), None, name):
+    for dir_entry in entries:
+        if dir_entry.is_dir() and not dir_entry.name.startswith("."):
+            name = buildlog.package_from_build_dir(dir_entry.name, seen)
+            if _installed(Path(dir_entry.path), None, name):
                 done.add(name)
     return done
 
 
-def record_durations(workspace: Workspace, record: "BuildRecord") -> dict[str, float]:
+def record_durations(workspace: Workspace, record: BuildRecord) -> dict[str, float]:
     """Seconds per package spent during one build, from Buildroot's build-time.log (the log is
     appended by every build in the workspace: only this build's span counts)."""
     return _durations_between(workspace, record.started, record.ended)
@@ -332,9 +339,9 @@ def _new_id() -> str:
 class BuildHandle:
     """A running build started by this process."""
 
-    def __init__(self, workspace: Workspace, record: BuildRecord, proc: subprocess.Popen,
+    def __init__(self, workspace: Workspace, record: BuildRecord, proc: subprocess.Popen[bytes],
                  log_fd: int, on_lines: Callable[[list[str]], None] | None, echo: TextIO | None,
-                 info: dict | None, prev_durations: dict[str, float]) -> None:
+                 info: ShowInfo | None, prev_durations: dict[str, float]) -> None:
         self.workspace = workspace
         self.record = record
         self.proc = proc
@@ -364,7 +371,9 @@ class BuildHandle:
 
     # -- reader thread --
     def _read_loop(self) -> None:
-        fd = self.proc.stdout.fileno()
+        stdout = self.proc.stdout
+        assert stdout is not None  # started with stdout=PIPE
+        fd = stdout.fileno()
         partial = b""
         try:
             while True:
@@ -382,7 +391,8 @@ class BuildHandle:
                     if cut < 0:
                         partial = data
                         if len(partial) > 1 << 20:     # a pathological unterminated line
-                            self._lines(partial); partial = b""
+                            self._lines(partial)
+                            partial = b""
                         continue
                     partial = data[cut + 1:]
                     self._lines(data[:cut])
@@ -392,7 +402,7 @@ class BuildHandle:
                 self._lines(partial)
         finally:
             try:
-                self.proc.stdout.close()
+                stdout.close()
             except OSError:
                 pass
 
@@ -584,7 +594,7 @@ def start_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], c
     except OSError as exc:
         os.close(log_fd)
         log_path.unlink(missing_ok=True)
-        raise BuildrootError(f"cannot start {argv[0]}: {exc.strerror or exc}")
+        raise BuildrootError(f"cannot start {argv[0]}: {exc.strerror or exc}") from exc
     now = time.time()
     record = BuildRecord(
         id=build_id, workspace=workspace.name, pid=proc.pid, command=list(argv), target=target,
@@ -605,7 +615,7 @@ def run_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], cha
     handle = start_build(workspace, argv, env=env, chain=chain, target=target, total=total, echo=echo)
     old_term = None
     if threading.current_thread() is threading.main_thread():
-        def _on_term(signum, frame):
+        def _on_term(signum: int, frame: FrameType | None) -> None:
             raise KeyboardInterrupt
         old_term = signal.signal(signal.SIGTERM, _on_term)
     try:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PROGRESS = re.compile(r">>> (\S*) (\S*) (.*)$")
@@ -229,7 +230,7 @@ TOP_TARGET_STEPS = {"target-finalize": "finalizing the target (overlays, post-bu
 
 
 def _top_level_failure(clean: list[str], make_chain: list[str], chain_start: int) -> tuple[str | None, str] | None:
-    target = next((m["target"] for l in make_chain if (m := TOP_TARGET.search(l))), None)
+    target = next((m["target"] for ln in make_chain if (m := TOP_TARGET.search(ln))), None)
     if target is None:
         return None
     for line in reversed(clean[:chain_start]):
@@ -242,17 +243,22 @@ def _top_level_failure(clean: list[str], make_chain: list[str], chain_start: int
     return None, TOP_TARGET_STEPS.get(target, f"filesystem image ({target})")
 
 
-def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None) -> dict | None:
+# A failure summary as build records store it (JSON): package, step, lines, make_error, make_chain,
+# next_actions, failures and sometimes hint. Values vary by key; readers pick the keys they show.
+FailureSummary = dict[str, Any]
+
+
+def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None) -> FailureSummary | None:
     """The failure summary of a build's output, or None if it shows no make error.
 
     Returns {package, step, lines, make_error, make_chain, next_actions, failures} (and `hint` when
     a download failed for want of a network); `failures` lists
     every (package, step) that failed (several with `make -k`); the summary itself describes the last
     one, as Buildroot attributes it."""
-    clean = [strip_ansi(l).rstrip("\r\n") for l in lines]
+    clean = [strip_ansi(ln).rstrip("\r\n") for ln in lines]
     seen: dict[str, str] = {}          # "<name>-<version>" / "<name>" -> name
     progress_at: list[tuple[int, ProgressEvent]] = []
-    stamp_errors: list[tuple[int, re.Match]] = []
+    stamp_errors: list[tuple[int, re.Match[str]]] = []
     last_make_error = None
     for i, line in enumerate(clean):
         if line.startswith(">>>"):
@@ -277,11 +283,14 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
         if item not in failures:
             failures.append(item)
 
+    package: str | None
+    step: str | None
     if stamp_errors:
         err_index, match = stamp_errors[-1]
         package = package_from_build_dir(match["base"], seen, stamp_dirs)
         step = STAMP_STEPS.get(match["stamp"], match["stamp"])
     else:
+        assert last_make_error is not None  # neither a stamp nor a make error returned None above
         err_index = last_make_error
         before = [ev for i, ev in progress_at if i < err_index and ev.name]
         package = before[-1].name if before else None
@@ -296,7 +305,7 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
     while chain_end + 1 < len(clean) and (MAKE_ERROR.match(clean[chain_end + 1])
                                           or MAKE_TRAILER.match(clean[chain_end + 1])):
         chain_end += 1
-    make_chain = [l for l in clean[chain_start:chain_end + 1] if MAKE_ERROR.match(l)]
+    make_chain = [ln for ln in clean[chain_start:chain_end + 1] if MAKE_ERROR.match(ln)]
     if not stamp_errors:
         # Not a package step: a top-level target such as target-finalize (overlays and post-build
         # scripts) or target-post-image. Blame the hook skiff's wrapper last announced, not the
@@ -326,7 +335,7 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
                 break
     if not error_lines:
         # Nothing looked like an error: show the last lines before the chain instead.
-        error_lines = [l for l in clean[max(region_start, chain_start - 5):chain_start] if l.strip()]
+        error_lines = [ln for ln in clean[max(region_start, chain_start - 5):chain_start] if ln.strip()]
 
     offline = bool(package) and offline_download(step, clean[region_start:chain_start])
     return {
@@ -355,5 +364,5 @@ def read_tail_lines(path: str | Path, max_bytes: int = 1 << 20) -> list[str]:
 
 
 def summarize_log_file(path: str | Path, stamp_dirs: dict[str, str] | None = None,
-                       max_bytes: int = 4 << 20) -> dict | None:
+                       max_bytes: int = 4 << 20) -> FailureSummary | None:
     return summarize_failure(read_tail_lines(path, max_bytes), stamp_dirs)

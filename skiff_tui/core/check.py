@@ -6,13 +6,20 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import buildroot
 from .errors import ResolveError, SkiffError, read_user_text
 from .fragments import fragment_files, read_fragment, unquote
 from .layers import FRAGMENT_KINDS, Layer, fragment_owner, read_external
 from .packages import Package, PackageIndex
+
+if TYPE_CHECKING:
+    import kconfiglib  # untyped: its objects are Any to mypy
+
+    from .workspace import Workspace
 
 TARGET = re.compile(r"^([A-Za-z0-9_.%/-]+(?:\s+[A-Za-z0-9_.%/-]+)*)\s*::?(?!=)", re.M)
 
@@ -142,7 +149,7 @@ def dependency_cycles(index: PackageIndex) -> list[str]:
     return out
 
 
-def check_packages(index: PackageIndex, override_layers: list[Path] = ()) -> list[str]:
+def check_packages(index: PackageIndex, override_layers: Sequence[Path] = ()) -> list[str]:
     problems: list[str] = []
     for pkg in index.packages.values():
         try:
@@ -164,10 +171,10 @@ def check_packages(index: PackageIndex, override_layers: list[Path] = ()) -> lis
     return problems
 
 
-def _requested_matches(sym, requested: str | None) -> bool:
+def _requested_matches(sym: kconfiglib.Symbol, requested: str | None) -> bool:
     import kconfiglib
 
-    got = sym.str_value
+    got: str = sym.str_value
     if requested is None:
         return got in ("n", "")
     if sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE):
@@ -182,7 +189,7 @@ def _requested_matches(sym, requested: str | None) -> bool:
     return got == requested
 
 
-def check_buildroot(root: Path, env: dict[str, str], workspace, selection: list[str], index: PackageIndex,
+def check_buildroot(root: Path, env: dict[str, str], workspace: Workspace, selection: list[str], index: PackageIndex,
                     notes: list[str]) -> list[str]:
     """Symbols Buildroot does not know and requested values that Kconfig resolution changes."""
     import kconfiglib

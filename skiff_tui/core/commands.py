@@ -1,10 +1,11 @@
-"""Package commands: `make <command>` in the package's extensions/ dir with the docs/behaviour.md#workspaces environment."""
+"""Package commands: `make <command>` in the package's extensions/ dir, with the workspace's
+environment (docs/behaviour.md#workspaces)."""
 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import readonly
 from .buildroot import locate
@@ -61,6 +62,7 @@ def stream_command(root: Path, env: dict[str, str], workspace: Workspace, index:
     run_env["SKIFF_NO_INTERACTIVE"] = "1"
     with subprocess.Popen(argv, env=run_env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1) as proc:
+        assert proc.stdout is not None  # stdout=PIPE
         for line in proc.stdout:
             on_line(line.rstrip("\n"))
         return proc.wait()

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from . import container
 from .buildroot import make_env, require_host_tools
 from .configure import ConfigureResult, build_target, command_env, configure, make_argv
+from .gitprogress import GitProgress
 from .packages import PackageIndex
 from .workspace import Workspace
 
@@ -38,7 +39,8 @@ def build_run(root: Path, env: dict[str, str], workspace: Workspace, result: Con
 
 def prepare_compile(root: Path, env: dict[str, str], workspace: Workspace, *, index: PackageIndex | None = None,
                     log: Callable[[str], None] = lambda m: None,
-                    progress=None) -> tuple[ConfigureResult, CompileRun]:
+                    progress: Callable[[GitProgress], None] | None = None,
+                    ) -> tuple[ConfigureResult, CompileRun]:
     """Everything before `make` of a compile; the caller holds the workspace lock."""
     if container.requested(env) is None:
         require_host_tools(env)   # a container brings its own

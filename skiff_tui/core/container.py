@@ -14,12 +14,18 @@ import hashlib
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import paths, readonly
 from .errors import SkiffError
 from .fragments import unquote
+
+if TYPE_CHECKING:
+    from .configure import Plan
+    from .workspace import Workspace
 
 ENGINES = ("podman", "docker")
 ENV_VAR = "SKIFF_CONTAINER"          # "", "1"/"auto" (podman, else docker), "podman", "docker"
@@ -82,7 +88,7 @@ def image_build_argv(engine_path: str, tag: str, containerfile: Path = CONTAINER
     return [engine_path, "build", "--tag", tag, "--file", str(containerfile), str(containerfile.parent)]
 
 
-def ensure_image(engine_path: str, *, log=print) -> str:
+def ensure_image(engine_path: str, *, log: Callable[[str], object] = print) -> str:
     """The image's tag, built first when missing (once; minutes, most of it apt-get)."""
     tag = image_tag()
     if subprocess.run(image_exists_argv(engine_path, tag), capture_output=True).returncode == 0:
@@ -105,7 +111,7 @@ def _outermost(mounts: list[Mount]) -> list[Mount]:
     return sorted(chosen, key=lambda m: str(m.path))
 
 
-def mounts(root: Path, workspace, plan, env: dict[str, str]) -> list[Mount]:
+def mounts(root: Path, workspace: Workspace, plan: Plan, env: dict[str, str]) -> list[Mount]:
     """Every directory the build touches, at its own path."""
     found = [Mount(Path(root).resolve())]
     if plan.buildroot_src is not None:
@@ -121,17 +127,17 @@ def mounts(root: Path, workspace, plan, env: dict[str, str]) -> list[Mount]:
     return _outermost(found)
 
 
-def download_dir(plan, env: dict[str, str]) -> Path:
+def download_dir(plan: Plan, env: dict[str, str]) -> Path:
     value = env.get("BR2_DL_DIR") or unquote(plan.merged.fragments["buildroot"].value("BR2_DL_DIR"))
     return Path(value or paths.cache_dir(env) / "dl").expanduser()
 
 
-def ccache_dir(plan, env: dict[str, str]) -> Path:
+def ccache_dir(plan: Plan, env: dict[str, str]) -> Path:
     value = env.get("BR2_CCACHE_DIR") or unquote(plan.merged.fragments["buildroot"].value("BR2_CCACHE_DIR"))
     return Path(value or paths.cache_dir(env) / "ccache").expanduser()
 
 
-def container_env(env: dict[str, str], workspace, plan) -> dict[str, str]:
+def container_env(env: dict[str, str], workspace: Workspace, plan: Plan) -> dict[str, str]:
     """The variables set inside: skiff's own (as hooks get them), Buildroot's, a plain PATH."""
     out = {k: v for k, v in env.items() if k.startswith(PASSED_PREFIXES) or k in PASSED_NAMES}
     out.pop("SKIFF_READ_ONLY", None)
@@ -163,8 +169,8 @@ def run_argv(engine_path: str, tag: str, argv: list[str], *, mounts: list[Mount]
 
 
 @readonly.mutating("building in a container")
-def wrap(argv: list[str], *, root: Path, env: dict[str, str], workspace, plan, choice: str,
-         interactive: bool = False, log=print) -> list[str]:
+def wrap(argv: list[str], *, root: Path, env: dict[str, str], workspace: Workspace, plan: Plan, choice: str,
+         interactive: bool = False, log: Callable[[str], object] = print) -> list[str]:
     """The host command that runs `argv` (a make command line) in the build container: the one
     function the CLI (`--container`) and the TUI's build use."""
     engine_path = engine(choice, env.get("PATH"))

@@ -1,4 +1,5 @@
-"""skiff-core.yaml: the schema of the user-to-container map and a validator with line numbers (docs/behaviour.md#skiff-coreyaml).
+"""skiff-core.yaml: the schema of the user-to-container map and a validator with line numbers
+(docs/behaviour.md#skiff-coreyaml).
 
 The skiff-core daemon silently ignores keys it does not know, so a typo (``policy:`` for
 ``pullPolicy``) is lost without a word. This module reads the user's *text* with PyYAML's node
@@ -13,15 +14,17 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, TypeGuard
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import SkiffError, read_user_text
 
+_Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
 try:  # libyaml is much faster; the pure-Python loader gives identical nodes and marks.
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
@@ -72,7 +75,7 @@ class Field:
     required: bool = False
     choices: tuple[str, ...] = ()
     default: str | None = None
-    fields: dict[str, "Field"] | None = None          # for object / objlist
+    fields: dict[str, Field] | None = None          # for object / objlist
     item_check: Callable[[str], str | None] | None = None  # for strlist: message or None
     deprecated: str | None = None
 
@@ -299,7 +302,7 @@ class _Checker:
     def _is_null(node: Node) -> bool:
         return isinstance(node, ScalarNode) and node.tag == NULL
 
-    def _expect_mapping(self, node: Node, path: str, what: str) -> bool:
+    def _expect_mapping(self, node: Node, path: str, what: str) -> TypeGuard[MappingNode]:
         if isinstance(node, MappingNode):
             return True
         self.add(node, ERROR, f"{what} must be a map (key: value lines), found {_describe(node)}", path)
@@ -426,7 +429,7 @@ class _Checker:
         elif kind in ("strmap", "argmap"):
             if not self._expect_mapping(node, path, repr(key)):
                 return
-            for k, knode, v in self._items(node, path):
+            for k, _knode, v in self._items(node, path):
                 if not isinstance(v, ScalarNode) or (kind == "strmap" and v.tag == NULL):
                     self.add(v, ERROR, f"{key!r}: the value of {k!r} must be a string, "
                              f"found {_describe(v)}", _join(path, k))
@@ -444,10 +447,10 @@ class _Checker:
 
     def _cross_check(self, sections: dict[str, dict[str, tuple[ScalarNode, Node]]]) -> None:
         containers = list(sections["containers"])
-        for name, (knode, vnode) in sections["users"].items():
+        for name, (_knode, vnode) in sections["users"].items():
             if not isinstance(vnode, MappingNode):
                 continue
-            for key, ck, cv in self._items_quiet(vnode):
+            for key, _ck, cv in self._items_quiet(vnode):
                 if key != "container" or not isinstance(cv, ScalarNode) or cv.tag == NULL:
                     continue
                 target = cv.value
@@ -559,7 +562,8 @@ class Outline:
     complete: bool = True   # False when the YAML is broken and this was read line by line
 
     def section(self, name: str) -> list[OutlineEntry]:
-        return getattr(self, name)
+        entries: list[OutlineEntry] = getattr(self, name)
+        return entries
 
 
 _DETAIL_KEY = {"containers": "image", "users": "container"}
@@ -597,7 +601,8 @@ def _node_detail(section: str, node: Node) -> str:
     want = _DETAIL_KEY[section]
     for k, v in node.value:
         if isinstance(k, ScalarNode) and k.value == want and isinstance(v, ScalarNode):
-            return v.value
+            value: str = v.value
+            return value
     return ""
 
 
@@ -683,7 +688,7 @@ def effective_file(layer_dirs: list[Path]) -> Path | None:
 # Loading
 # --------------------------------------------------------------------------------------------
 
-def load(path: str | Path) -> dict:
+def load(path: str | Path) -> dict[str, Any]:
     """The parsed file as plain data; a CoreYamlError naming file:line when it does not validate.
 
     Warnings do not stop loading; the first error does (its message says how many more there are).
@@ -700,5 +705,5 @@ def load(path: str | Path) -> dict:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:   # whatever validation let through is still one line
         problem = _syntax_problem(exc, text)
-        raise CoreYamlError(problem.message, path=path, line=problem.line)
+        raise CoreYamlError(problem.message, path=path, line=problem.line) from exc
     return data if isinstance(data, dict) else {}

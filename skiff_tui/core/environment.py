@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import __version__
 from . import paths
+from .base import Base
 from .packages import ENV_PREFIX, Package, PackageIndex, env_var_for
 from .workspace import Workspace
 
@@ -61,7 +62,7 @@ def command_variables(pkg: Package) -> dict[str, str]:
 def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_paths: list[Path],
               buildroot_src: Path | None, selection: list[str], base: dict[str, str] | None = None, *,
               index: PackageIndex | None = None, chain: list[Package] | None = None,
-              base_layers=None, build_target: str | None = None) -> dict[str, str]:
+              base_layers: Base | None = None, build_target: str | None = None) -> dict[str, str]:
     """The variables hooks and extension commands get; merged over `base` (the caller's env).
 
     `index` adds SKIFF_CONFIG_PATH_*/SKIFF_CONFIG_NAME_* for every known package (SkiffOS sets
@@ -103,7 +104,8 @@ def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_pa
         "SKIFF_VERSION": __version__,
         "SKIFF_VERSION_COMMIT": version_commit(env),
         **METADATA_NAMES,
-        # The workspace's host tools first (docs/behaviour.md#workspaces), then our interpreter's bin dir (skiff itself).
+        # The workspace's host tools first (docs/behaviour.md#workspaces), then our interpreter's
+        # bin dir (skiff itself).
         "PATH": f"{ws_dir}/host/bin{os.pathsep}{tool_path(env.get('PATH', '/usr/bin:/bin'))}",
     })
     if base_layers is not None and base_layers.tree is not None:
@@ -115,7 +117,7 @@ def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_pa
         for name, pkg in index.packages.items():
             env[env_var_for(name)] = str(pkg.path)
             env[NAME_PREFIX + full_name(name)] = name
-    for name, path in zip(chain_names, chain_paths):
+    for name, path in zip(chain_names, chain_paths, strict=True):
         env[env_var_for(name)] = str(path)
         env[NAME_PREFIX + full_name(name)] = name
     for pkg in chain or []:

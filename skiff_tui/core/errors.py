@@ -77,8 +77,8 @@ def read_user_text(path: Path, error: type[SkiffError], what: str) -> str:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise error(f"cannot read {what}: {exc.strerror}", path=path)
+        raise error(f"cannot read {what}: {exc.strerror}", path=path) from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise error(f"{what} is not valid UTF-8 text", path=path, line=data[: exc.start].count(b"\n") + 1)
+        raise error(f"{what} is not valid UTF-8 text", path=path, line=data[: exc.start].count(b"\n") + 1) from exc

@@ -13,8 +13,8 @@ import os
 import shutil
 import stat
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .devices import BlockDeviceInfo
 

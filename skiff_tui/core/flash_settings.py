@@ -21,8 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .flash_layout import FlashError
-from .overrides import OverrideError, WifiNetwork, keyfile_text, parse_key, validate_hostname, validate_psk, \
-    validate_ssid
+from .overrides import (
+    OverrideError,
+    WifiNetwork,
+    keyfile_text,
+    parse_key,
+    validate_hostname,
+    validate_psk,
+    validate_ssid,
+)
 
 PERSIST_DIR = "/skiff"
 
@@ -125,7 +132,8 @@ def read_ssh_key(path: str | Path) -> list[str]:
     return lines
 
 
-def settings_from_args(hostname: str | None, wifi: list[str], wifi_files: list[str], ssh_keys: list[str]) -> CardSettings:
+def settings_from_args(hostname: str | None, wifi: list[str], wifi_files: list[str],
+                       ssh_keys: list[str]) -> CardSettings:
     s = CardSettings(parse_hostname(hostname))
     s.wifi = [parse_wifi(w) for w in wifi]
     for f in wifi_files:

@@ -1,4 +1,5 @@
-"""Kconfig fragments: parse, merge (last assignment wins), keep provenance of every value (docs/behaviour.md#layers-and-merging)."""
+"""Kconfig fragments: parse, merge (last assignment wins), keep provenance of every value
+(docs/behaviour.md#layers-and-merging)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def check_value(symbol: str, value: str, path: Path | None = None, line: int | N
 
 
 def _char_name(ch: str) -> str:
-    return {"\0": "a NUL byte", "\n": "a line break", "\r": "a carriage return"}.get(ch, f"the line separator U+{ord(ch):04X}")
+    names = {"\0": "a NUL byte", "\n": "a line break", "\r": "a carriage return"}
+    return names.get(ch, f"the line separator U+{ord(ch):04X}")
 
 
 def split_lines(text: str) -> list[str]:
@@ -67,7 +69,7 @@ def split_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [l[:-1] if l.endswith("\r") else l for l in lines]
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
 
 
 def parse_lines(text: str, *, path: Path | None, layer: str, root: Path | None = None,
@@ -118,16 +120,16 @@ def fragment_files(directory: Path) -> list[Path]:
     except (FileNotFoundError, NotADirectoryError):
         return []
     except OSError as exc:
-        raise FragmentError(f"cannot read directory: {exc.strerror}", path=directory)
+        raise FragmentError(f"cannot read directory: {exc.strerror}", path=directory) from exc
     return [Path(e.path) for e in sorted(entries, key=lambda e: os.fsencode(e.name))]
 
 
-def _is_file(entry: os.DirEntry) -> bool:
+def _is_file(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_file()
     except OSError as exc:   # a link loop: name it rather than skip it (it was meant to be read)
         raise FragmentError(f"cannot read: {exc.strerror}", path=entry.path,
-                            hint="fix or remove the symbolic link")
+                            hint="fix or remove the symbolic link") from exc
 
 
 @dataclass

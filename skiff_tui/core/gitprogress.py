@@ -3,10 +3,11 @@ and a silent `--quiet` clone looks hung."""
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # "Receiving objects:  45% (1234/2741), 3.20 MiB | 1.10 MiB/s"
 LINE = re.compile(r"^(?:remote: )?(?P<phase>[A-Z][A-Za-z ]+?):\s+(?P<percent>\d{1,3})% "
@@ -40,9 +41,11 @@ def run(argv: list[str], on_progress: Callable[[GitProgress], None]) -> tuple[in
     (git rewrites its line with carriage returns). Returns (exit status, other stderr lines)."""
     other: list[str] = []
     with subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        stderr = proc.stderr
+        assert stderr is not None  # stderr=PIPE
         buf = b""
         while True:
-            chunk = proc.stderr.read1(4096) if hasattr(proc.stderr, "read1") else proc.stderr.read(4096)
+            chunk = stderr.read1(4096) if isinstance(stderr, io.BufferedReader) else stderr.read(4096)
             if not chunk:
                 break
             buf += chunk
@@ -54,7 +57,7 @@ def run(argv: list[str], on_progress: Callable[[GitProgress], None]) -> tuple[in
         return proc.wait(), other
 
 
-def _handle(piece: bytes, on_progress, other: list[str]) -> None:
+def _handle(piece: bytes, on_progress: Callable[[GitProgress], None], other: list[str]) -> None:
     text = piece.decode("utf-8", "replace").strip()
     if not text:
         return

@@ -7,17 +7,21 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import readonly
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 FORMATS = ("pdf", "svg", "png")
 
 
-def graphs_dir(workspace) -> Path:
+def graphs_dir(workspace: Workspace) -> Path:
     return Path(workspace.dir) / "graphs"
 
 
-def build_time_log(workspace) -> Path:
+def build_time_log(workspace: Workspace) -> Path:
     """Written by a Buildroot build; graph-build draws from it."""
     return Path(workspace.dir) / "build" / "build-time.log"
 
@@ -57,7 +61,7 @@ def python_first(env: dict[str, str], python: str, scratch: Path) -> dict[str, s
     return dict(env, PATH=f"{scratch}{os.pathsep}{env.get('PATH', '')}")
 
 
-def outputs(workspace, since: float) -> list[Path]:
+def outputs(workspace: Workspace, since: float) -> list[Path]:
     """Graph files written since `since` (the .dot sources left out: the pictures are the point)."""
     folder = graphs_dir(workspace)
     if not folder.is_dir():

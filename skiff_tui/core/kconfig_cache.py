@@ -17,21 +17,22 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 # Idle trees kept (each ~40 MB for Buildroot 2026.02): two cover switching between two stacks.
 MAX_IDLE = 2
 
 _lock = threading.Lock()
-_idle: list["Parsed"] = []          # least recently returned first
+_idle: list[Parsed] = []          # least recently returned first
 
 
 @dataclass
 class Parsed:
     kconf: object
-    key: tuple
+    key: tuple[object, ...]
     files: dict[str, tuple[int, int]] = field(default_factory=dict)   # path -> (size, mtime_ns)
     base_dir: Path | None = None                                      # its generated includes
-    baselines: dict = field(default_factory=dict)   # merged defconfig digest -> (values, problems)
+    baselines: dict[str, object] = field(default_factory=dict)   # merged defconfig digest -> (values, problems)
 
     def unchanged(self) -> bool:
         for path, stamp in self.files.items():
@@ -44,7 +45,7 @@ class Parsed:
         return True
 
 
-def file_stamps(kconf, tree: Path) -> dict[str, tuple[int, int]]:
+def file_stamps(kconf: Any, tree: Path) -> dict[str, tuple[int, int]]:
     """(size, mtime) of every Kconfig file the parse read."""
     stamps = {}
     for name in kconf.kconfig_filenames:
@@ -57,7 +58,7 @@ def file_stamps(kconf, tree: Path) -> dict[str, tuple[int, int]]:
     return stamps
 
 
-def take(key: tuple) -> Parsed | None:
+def take(key: tuple[object, ...]) -> Parsed | None:
     """An idle tree parsed under `key` whose files are unchanged, removed from the pool; idle
     trees under `key` whose files changed are dropped."""
     while True:

@@ -189,11 +189,11 @@ class KconfigModel:
 
     def warm_up(self) -> None:
         """Evaluate every value and visibility (kconfiglib caches them) and the top menu."""
+        # Reading the properties computes and caches them; the values themselves are not needed.
         for sym in self.kconf.unique_defined_syms:
-            sym.str_value
-            sym.visibility
+            _ = sym.str_value, sym.visibility
         for choice in self.kconf.unique_choices:
-            choice.str_value
+            _ = choice.str_value
         self.children()
 
     # --- titles and labels -----------------------------------------------------------------
@@ -747,7 +747,7 @@ class Session:
             kconfig_cache.give_back(parsed)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _host_facts() -> tuple[str, str]:
     return os.uname().machine, buildroot.host_gcc_version()
 

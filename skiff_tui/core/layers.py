@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +18,19 @@ from . import paths
 from .atomic import is_temp_name
 from .base import Base
 from .errors import LayerError, read_user_text
-from .fragments import (LINE_BREAKS, Assignment, MergedFragment, Origin, fragment_files, quote, read_fragment,
-                        split_lines)
+from .fragments import (
+    LINE_BREAKS,
+    Assignment,
+    MergedFragment,
+    Origin,
+    fragment_files,
+    quote,
+    read_fragment,
+    split_lines,
+)
 from .packages import BASE_NAMESPACE, PackageIndex
 from .resolve import Chain
+from .workspace import Workspace
 
 FRAGMENT_KINDS = ("buildroot", "kernel", "busybox", "uboot")
 # Where each merged non-Buildroot fragment is referenced from the Buildroot config.
@@ -101,7 +111,8 @@ class MergedConfig:
         return self.final_dir / "env.sh"
 
 
-def build_stack(root: Path, index: PackageIndex, chain: Chain, workspace, base: Base | None = None) -> list[Layer]:
+def build_stack(root: Path, index: PackageIndex, chain: Chain, workspace: Workspace,
+                base: Base | None = None) -> list[Layer]:
     base_dir = paths.base_configs_dir(root) / BASE_NAMESPACE if base is None else base.dir
     label = BASE_NAMESPACE if base is None else base.label
     stack: list[Layer] = []
@@ -193,8 +204,9 @@ def _apply_generated(merged: MergedConfig) -> None:
         if len(merged.fragments[kind]):
             gen(symbol, quote(str(merged.fragment_path(kind))), f"merged {kind} fragment")
     if merged.cflags:
-        if br.final("BR2_TARGET_OPTIMIZATION") is not None:
-            first = br.final("BR2_TARGET_OPTIMIZATION").origin
+        optimization = br.final("BR2_TARGET_OPTIMIZATION")
+        if optimization is not None:
+            first = optimization.origin
             merged.notes.append(f"BR2_TARGET_OPTIMIZATION set by {first} is replaced by the cflags/ files; "
                                 "move those flags into a cflags/ file")
         gen("BR2_TARGET_OPTIMIZATION", quote(" ".join(f for f, _ in merged.cflags)), "cflags/")
@@ -221,7 +233,7 @@ def _apply_generated(merged: MergedConfig) -> None:
 
 def placeholder_values(merged: MergedConfig, version: str, commit: str) -> dict[str, str]:
     """What each REPLACEME_<WHAT> token stands for, as SkiffOS's configure step fills them."""
-    def joined(items) -> str:
+    def joined(items: Iterable[object]) -> str:
         return " ".join(map(str, items))
 
     return {

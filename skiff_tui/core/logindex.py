@@ -22,7 +22,8 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from types import TracebackType
 
 BLOCK = 1 << 16
 CHUNK = 1 << 22          # bytes read per scan step (a multiple of BLOCK)
@@ -37,8 +38,8 @@ ERROR, WARNING = 1, 2
 class LogIndex:
     """Line index of one file. Thread-safe for one indexing thread and any number of readers."""
 
-    def __init__(self, path: str | os.PathLike, *, follow: bool = False, poll: float = 0.1,
-                 on_update: Callable[["LogIndex"], None] | None = None, block: int = BLOCK) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, follow: bool = False, poll: float = 0.1,
+                 on_update: Callable[[LogIndex], None] | None = None, block: int = BLOCK) -> None:
         self.path = os.fspath(path)
         self.follow = follow
         self.poll = poll
@@ -59,15 +60,15 @@ class LogIndex:
         self._indexed = 0                      # bytes scanned
         self._newlines = 0                     # newlines in [0, _indexed)
         self._last_byte = b"\n"
-        self._blocks: OrderedDict[int, array] = OrderedDict()
-        self._tail_block: tuple[int, int, array] | None = None
+        self._blocks: OrderedDict[int, array[int]] = OrderedDict()
+        self._tail_block: tuple[int, int, array[int]] | None = None
         self._problems = array("Q")            # line numbers of error/warning lines …
         self._problem_kinds = array("B")       # … and their kind (ERROR/WARNING)
         self._problems_end = 0                 # bytes scanned for problems (at a line start)
         self._problems_line = 0
 
     # --- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> "LogIndex":
+    def start(self) -> LogIndex:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name=f"logindex:{self.path}", daemon=True)
             self._thread.start()
@@ -82,10 +83,11 @@ class LogIndex:
                 os.close(self._fd)
                 self._fd = None
 
-    def __enter__(self) -> "LogIndex":
+    def __enter__(self) -> LogIndex:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.close()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -209,7 +211,12 @@ class LogIndex:
             total += self._problems.buffer_info()[1] * 8 + self._problem_kinds.buffer_info()[1]
         return total
 
-    def _block_newlines(self, b: int) -> array:
+    def _open_fd(self) -> int:
+        if self._fd is None:
+            raise ValueError(f"the log index of {self.path} is not open")
+        return self._fd
+
+    def _block_newlines(self, b: int) -> array[int]:
         """Positions (relative to the block start) of the newlines in block b (cached)."""
         cached = self._blocks.get(b)
         if cached is not None:
@@ -220,7 +227,7 @@ class LogIndex:
             return tail[2]
         base = b * self.block
         length = min(self.block, self._indexed - base)
-        data = os.pread(self._fd, length, base) if length > 0 else b""
+        data = os.pread(self._open_fd(), length, base) if length > 0 else b""
         positions = array("I")
         find = data.find
         p = find(b"\n")
@@ -262,7 +269,7 @@ class LogIndex:
     def line(self, i: int) -> str:
         with self._lock:
             start, end = self.line_span(i)
-            data = os.pread(self._fd, min(end - start, MAX_LINE), start)
+            data = os.pread(self._open_fd(), min(end - start, MAX_LINE), start)
         return _decode(data)
 
     def lines(self, first: int, count: int) -> list[str]:
@@ -275,7 +282,7 @@ class LogIndex:
                 return []
             start = self.line_start(first)
             end = self.line_start(last) if last <= self._newlines else self._indexed
-            data = os.pread(self._fd, end - start, start) if end > start else b""
+            data = os.pread(self._open_fd(), end - start, start) if end > start else b""
         parts = data.split(b"\n")
         if len(parts) > last - first:
             parts = parts[:last - first]
@@ -296,7 +303,7 @@ class LogIndex:
     # --- scanning ----------------------------------------------------------------------------
     def _iter_complete_chunks(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:
         """(offset, data) chunks of [start, end) cut at line ends (the last may be partial)."""
-        fd = self._fd
+        fd = self._open_fd()
         carry = b""
         pos = start
         while pos < end:
@@ -315,7 +322,7 @@ class LogIndex:
             yield base, buf[:cut]
             carry = buf[cut:]
 
-    def search(self, pattern: str | bytes | re.Pattern, start_line: int = 0,
+    def search(self, pattern: str | bytes | re.Pattern[bytes], start_line: int = 0,
                ignore_case: bool = False) -> Iterator[int]:
         """Line numbers of lines matching `pattern` (a regex), from start_line on, streaming.
         Raises re.error for a bad pattern."""
@@ -331,7 +338,7 @@ class LogIndex:
             offset = self.line_start(start_line)
             generation = self.generation
         line = start_line
-        for base, data in self._iter_complete_chunks(offset, end):
+        for _base, data in self._iter_complete_chunks(offset, end):
             if self.generation != generation:
                 return
             pos = 0
@@ -375,13 +382,13 @@ class LogIndex:
             self._problems_end, self._problems_line = start, line
             return len(self._problems)
 
-    def errors(self, warnings: bool = True) -> array:
+    def errors(self, warnings: bool = True) -> array[int]:
         """Line numbers (ascending) of error lines, and warning lines too unless warnings=False."""
         self.scan_problems()
         with self._lock:
             if warnings:
                 return array("Q", self._problems)
-            return array("Q", (ln for ln, k in zip(self._problems, self._problem_kinds) if k == ERROR))
+            return array("Q", (ln for ln, k in zip(self._problems, self._problem_kinds, strict=True) if k == ERROR))
 
     def problem_kind(self, line: int) -> int:
         """ERROR, WARNING or 0 for a line (after scan_problems)."""

@@ -14,7 +14,7 @@ RANGE = re.compile(r"\s*(\d+)\s*(?:(?:-|–|\.\.|,|:)\s*(\d+)\s*)?\Z")
 MAX_COPY_LINES = 100_000     # a clipboard (and a terminal's OSC 52 limit) is no place for more
 
 
-def log_file(text: str | os.PathLike, base: Path | None = None) -> Path:
+def log_file(text: str | os.PathLike[str], base: Path | None = None) -> Path:
     """A readable regular file named by the user (~ expanded, relative to `base`), else a one-line
     error naming it."""
     raw = str(text).strip()
@@ -51,7 +51,7 @@ def parse_range(text: str, line_count: int) -> tuple[int, int]:
 
 
 @readonly.mutating("saving log lines to a file")
-def save_lines(path: str | os.PathLike, lines: list[str], base: Path | None = None) -> Path:
+def save_lines(path: str | os.PathLike[str], lines: list[str], base: Path | None = None) -> Path:
     """Write the lines to `path` atomically (an existing file is replaced whole or not at all)."""
     raw = str(path).strip()
     if not raw:
@@ -62,6 +62,7 @@ def save_lines(path: str | os.PathLike, lines: list[str], base: Path | None = No
     if target.is_dir():
         raise SkiffError("is a directory; name a file to save the lines into", path=target)
     try:
-        return atomic.write_text(target, "".join(line + "\n" for line in lines), within=target.parent)
+        # A file the user names anywhere (like a shell redirection), so no tree to stay within.
+        return atomic.write_text(target, "".join(line + "\n" for line in lines), within=None)
     except OSError as exc:
-        raise SkiffError(f"cannot save the lines: {exc.strerror or exc}", path=target)
+        raise SkiffError(f"cannot save the lines: {exc.strerror or exc}", path=target) from exc

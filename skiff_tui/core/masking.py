@@ -22,7 +22,7 @@ def has_secrets(text: str) -> bool:
     return bool(_KEY_VALUE.search(text) or _YAML_PASSWORD.search(text) or _PRIVATE_KEY.search(text))
 
 
-def _mask_key_block(m: re.Match) -> str:
+def _mask_key_block(m: re.Match[str]) -> str:
     """The BEGIN and END lines stay; the body becomes one masked line and blank lines, so line
     numbers in the view still match the file."""
     kind = m.group("kind")
@@ -37,7 +37,7 @@ def _mask_key_block(m: re.Match) -> str:
 
 def mask_secrets(text: str) -> str:
     """`text` with every secret value replaced by ******** (line count kept)."""
-    def keep_key(m: re.Match) -> str:
+    def keep_key(m: re.Match[str]) -> str:
         return m.group("key") + MASK
 
     text = _PRIVATE_KEY.sub(_mask_key_block, text)

@@ -1,4 +1,5 @@
-"""Guided edits of the override layers (docs/behaviour.md#layers-and-merging): hostname, Wi-Fi networks, SSH keys, any file.
+"""Guided edits of the override layers (docs/behaviour.md#layers-and-merging): hostname, Wi-Fi
+networks, SSH keys, any file.
 
 Two layers can be written: ``overrides/`` (every workspace) and ``overrides/workspaces/<ws>/``
 (this workspace only); both come last in the stack, so what is written here wins over packages.
@@ -72,7 +73,7 @@ def layer(root: Path, workspace: Workspace, scope: str) -> OverrideLayer:
     raise OverrideError(f"unknown override layer {scope!r} (expected 'all' or 'workspace')")
 
 
-def _fix_dir_modes(layer: "OverrideLayer", rel_dirs: dict[str, int]) -> None:
+def _fix_dir_modes(layer: OverrideLayer, rel_dirs: dict[str, int]) -> None:
     """Create directories of the layer with the given modes (only when this call creates them),
     never through a link out of overrides/."""
     for rel, mode in rel_dirs.items():
@@ -82,7 +83,7 @@ def _fix_dir_modes(layer: "OverrideLayer", rel_dirs: dict[str, int]) -> None:
             os.chmod(d, mode)
 
 
-def _unlink(layer: "OverrideLayer", path: Path) -> None:
+def _unlink(layer: OverrideLayer, path: Path) -> None:
     """Remove a file of the layer (the file itself if it is a link; never through a linked dir)."""
     safepath.within(path.parent, layer.tree)
     path.unlink()
@@ -268,22 +269,28 @@ def write_wifi(layer: OverrideLayer, net: WifiNetwork) -> Path:
     return atomic.write_text(wifi_path(layer, net), text, within=layer.tree, mode=0o600)
 
 
+class _KeyfileParser(configparser.RawConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr  # keyfile keys are case-sensitive
+
+
 def read_wifi(path: Path) -> WifiNetwork:
-    parser = configparser.RawConfigParser(strict=False, interpolation=None, delimiters=("=",),
-                                          comment_prefixes=("#",))
-    parser.optionxform = str  # keys are case-sensitive
+    parser = _KeyfileParser(strict=False, interpolation=None, delimiters=("=",), comment_prefixes=("#",))
     try:
         parser.read_string(path.read_text(errors="replace"), source=str(path))
     except configparser.Error as exc:
-        raise OverrideError(f"not a NetworkManager keyfile: {exc.message.splitlines()[0]}", path=path)
-    get = lambda sec, key: parser.get(sec, key, fallback="")
+        raise OverrideError(f"not a NetworkManager keyfile: {exc.message.splitlines()[0]}", path=path) from exc
+
+    def get(section: str, key: str) -> str:
+        return parser.get(section, key, fallback="")
+
     return WifiNetwork(ssid=_ssid_from_value(get("wifi", "ssid")),
                        psk=_keyfile_unescape(get("wifi-security", "psk")),
                        hidden=get("wifi", "hidden").lower() == "true", name=path.stem)
 
 
 def list_wifi(layer: OverrideLayer) -> list[tuple[Path, WifiNetwork | OverrideError]]:
-    out = []
+    out: list[tuple[Path, WifiNetwork | OverrideError]] = []
     try:
         files = sorted(p for p in wifi_dir(layer).iterdir() if p.suffix == ".nmconnection" and p.is_file())
     except (FileNotFoundError, NotADirectoryError):
@@ -354,7 +361,7 @@ def parse_key(line: str) -> AuthorizedKey:
     try:
         raw = base64.b64decode(blob, validate=True)
     except (binascii.Error, ValueError):
-        raise OverrideError(f"the {key_type} key data is not valid base64 (truncated when pasted?)")
+        raise OverrideError(f"the {key_type} key data is not valid base64 (truncated when pasted?)") from None
     try:
         (size,) = struct.unpack(">I", raw[:4])
         inner = raw[4:4 + size].decode("ascii")
@@ -389,7 +396,7 @@ def _write_keys_file(layer: OverrideLayer, lines: list[str]) -> Path:
     _fix_dir_modes(layer, {"root_overlay": 0o755, "root_overlay/root": 0o700, "root_overlay/root/.ssh": 0o700})
     ssh_dir = authorized_keys_path(layer).parent
     os.chmod(ssh_dir, 0o700)
-    return atomic.write_text(authorized_keys_path(layer), "".join(l + "\n" for l in lines), within=layer.tree,
+    return atomic.write_text(authorized_keys_path(layer), "".join(ln + "\n" for ln in lines), within=layer.tree,
                              mode=0o600)
 
 
@@ -404,7 +411,7 @@ def add_keys(layer: OverrideLayer, text: str) -> tuple[list[AuthorizedKey], list
         try:
             new.append(parse_key(line))
         except OverrideError as exc:
-            raise OverrideError(f"line {lineno}: {exc.message}" if len(text.splitlines()) > 1 else exc.message)
+            raise OverrideError(f"line {lineno}: {exc.message}" if len(text.splitlines()) > 1 else exc.message) from exc
     if not new:
         raise OverrideError("no public key given")
     path = authorized_keys_path(layer)
@@ -483,7 +490,7 @@ def resolve_in_layer(layer: OverrideLayer, rel: str | Path) -> Path:
         try:
             raw = raw.relative_to(layer.path)
         except ValueError:
-            raise OverrideError(f"{rel} is outside {layer.label}")
+            raise OverrideError(f"{rel} is outside {layer.label}") from None
     parts = raw.parts
     if not parts or any(p in ("", ".", "..") for p in parts):
         raise OverrideError(f"{str(rel)!r} is not a plain relative path inside the layer")
@@ -491,12 +498,12 @@ def resolve_in_layer(layer: OverrideLayer, rel: str | Path) -> Path:
     try:
         safepath.within(path, layer.tree)   # a link out of overrides/ is named in the error
     except SkiffError as exc:
-        raise OverrideError(exc.message, hint=exc.hint)
+        raise OverrideError(exc.message, hint=exc.hint) from exc
     base = layer.path.resolve()
     try:
         path.resolve().relative_to(base)
     except ValueError:
-        raise OverrideError(f"{rel} leads outside {layer.label} (symbolic link?)")
+        raise OverrideError(f"{rel} leads outside {layer.label} (symbolic link?)") from None
     if not is_own_path(layer, path):
         raise OverrideError(f"{rel} belongs to a workspace layer; pick 'this workspace' instead")
     return path
@@ -507,7 +514,7 @@ def read_text_file(layer: OverrideLayer, rel: str | Path) -> str:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise OverrideError("no such file", path=path)
+        raise OverrideError("no such file", path=path) from None
     if not stat.S_ISREG(st.st_mode):
         raise OverrideError("not a regular file", path=path)
     if st.st_size > MAX_EDIT_BYTES:
@@ -518,7 +525,7 @@ def read_text_file(layer: OverrideLayer, rel: str | Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise OverrideError("not UTF-8 text; not editable here", path=path)
+        raise OverrideError("not UTF-8 text; not editable here", path=path) from None
 
 
 @readonly.mutating("writing an override file")
@@ -577,9 +584,9 @@ def _read_utf8(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
-        raise OverrideError("not valid UTF-8 text", path=path)
+        raise OverrideError("not valid UTF-8 text", path=path) from None
     except OSError as exc:
-        raise OverrideError(f"cannot read: {exc.strerror}", path=path)
+        raise OverrideError(f"cannot read: {exc.strerror}", path=path) from exc
 
 
 def coreyaml_place(root: Path, env: dict[str, str], workspace: Workspace, target_layer: OverrideLayer) -> CoreYamlPlace:
@@ -626,7 +633,6 @@ def save_coreyaml(target_layer: OverrideLayer, text: str) -> Path:
     """Write the user's text (comments and all) into the layer, where the root overlay puts it
     over the package's default."""
     from .coreyaml import LAYER_FILE
-
     from .masking import has_secrets
 
     # auth.password (or a key) inside: readable by its owner only, here and in the image.

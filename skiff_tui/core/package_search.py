@@ -15,8 +15,9 @@ Ties go to the package where more terms equal a part of the name, then by name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Protocol
 
 _SEPARATORS = re.compile(r"[\s/_-]+")
 
@@ -28,6 +29,14 @@ def compact(text: str) -> str:
     return _SEPARATORS.sub("", text.lower())
 
 
+class Searchable(Protocol):
+    """What the search reads of a package (`aliases` is optional)."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class _Entry:
     name: str
@@ -37,7 +46,7 @@ class _Entry:
     exact: frozenset[str]           # compacted name and aliases
 
 
-def _entry(pkg) -> _Entry:
+def _entry(pkg: Searchable) -> _Entry:
     aliases = tuple(a.lower() for a in getattr(pkg, "aliases", ()) or ())
     name = pkg.name.lower()
     namespace, _, short = name.partition("/")
@@ -49,7 +58,7 @@ def _entry(pkg) -> _Entry:
 class PackageSearch:
     """Ranked search over a set of packages (anything with name, description, aliases)."""
 
-    def __init__(self, packages: Iterable) -> None:
+    def __init__(self, packages: Iterable[Searchable]) -> None:
         self._entries = [_entry(p) for p in packages]
 
     def rank(self, query: str) -> list[tuple[str, int]] | None:

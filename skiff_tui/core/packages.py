@@ -1,4 +1,5 @@
-"""Configuration packages: discovery from the three sources, metadata, precedence (docs/behaviour.md#configuration-packages)."""
+"""Configuration packages: discovery from the three sources, metadata, precedence
+(docs/behaviour.md#configuration-packages)."""
 
 from __future__ import annotations
 
@@ -89,14 +90,14 @@ def _read_metadata(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise PackageError("metadata entry is a directory, expected a text file", path=path)
+        raise PackageError("metadata entry is a directory, expected a text file", path=path) from None
     except OSError as exc:
-        raise PackageError(f"cannot read metadata: {exc.strerror}", path=path)
+        raise PackageError(f"cannot read metadata: {exc.strerror}", path=path) from exc
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise PackageError("not valid UTF-8 text; fix or delete the file", path=path, line=line)
+        bad_line = data[: exc.start].count(b"\n") + 1
+        raise PackageError("not valid UTF-8 text; fix or delete the file", path=path, line=bad_line) from exc
     for lineno, line in enumerate(text.splitlines(), 1):
         if any(ord(c) < 32 and c not in "\t\r" for c in line):
             raise PackageError("control characters in metadata; fix or delete the file",
@@ -158,7 +159,7 @@ def load_package(name: str, path: Path, source: str) -> Package:
     return pkg
 
 
-def _is_dir(entry: os.DirEntry, warnings: list[str]) -> bool:
+def _is_dir(entry: os.DirEntry[str], warnings: list[str]) -> bool:
     """entry.is_dir(), with a link loop or an unreadable entry a warning instead of a traceback."""
     try:
         return entry.is_dir()
@@ -265,13 +266,13 @@ def discover(configs_dirs: Path | list[Path], env: dict[str, str] | None = None)
         if not var.startswith(ENV_PREFIX) or not value:
             continue
         path = Path(value).expanduser()
-        name = by_var.get(var)
-        if name is None:
+        named = by_var.get(var)
+        if named is None:
             env_only[var] = path  # resolved by name when selected (the variable alone can't say it)
             continue
         if not path.is_dir():
             raise PackageError(f"{var} names a directory that does not exist", path=path)
-        sources[name] = (path, f"env:{var}")
+        sources[named] = (path, f"env:{var}")
 
     packages = {}
     for name, (path, label) in sorted(sources.items()):

@@ -14,6 +14,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def find_project(start: Path) -> Path | None:
     return None
 
 
-def project_dir(env: dict[str, str] | None = None, cwd: Path | None = None) -> Path | None:
+def project_dir(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path | None:
     """SKIFF_ROOT_DIR, else the project around the current directory, else the checkout skiff
     runs from (an editable install); None when there is none."""
     env = os.environ if env is None else env
@@ -102,7 +103,7 @@ def project_dir(env: dict[str, str] | None = None, cwd: Path | None = None) -> P
     return None
 
 
-def root_dir(env: dict[str, str] | None = None, cwd: Path | None = None) -> Path:
+def root_dir(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
     """The project directory, or a one-line error saying how to make one."""
     root = project_dir(env, cwd)
     if root is None:
@@ -144,7 +145,7 @@ def workspaces_dir(root: Path) -> Path:
     return root / "workspaces"
 
 
-def cache_dir(env: dict[str, str] | None = None) -> Path:
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
     """Shared cache outside any tree (Buildroot checkouts, downloads, show-info results)."""
     env = os.environ if env is None else env
     if env.get("SKIFF_CACHE_DIR"):

@@ -23,7 +23,8 @@ READMES = {
     "workspaces/README.md": (
         "# workspaces/\n\nOne directory per workspace: Buildroot's output tree and build logs.\n"),
 }
-GITIGNORE = "# made by skiff init: build output and private overrides stay out of git\n/workspaces/*\n/overrides/*\n!/*/README.md\n"
+GITIGNORE = ("# made by skiff init: build output and private overrides stay out of git\n"
+             "/workspaces/*\n/overrides/*\n!/*/README.md\n")
 
 
 def init_project(directory: Path) -> tuple[Path, bool]:

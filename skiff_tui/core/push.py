@@ -1,4 +1,5 @@
-"""OTA push: send a workspace's built images to a running device over ssh/rsync (docs/behaviour.md#commands-of-packages).
+"""OTA push: send a workspace's built images to a running device over ssh/rsync
+(docs/behaviour.md#commands-of-packages).
 
 Files land in the device's boot and rootfs mounts per the install mapping (docs/behaviour.md#sd-cards); persist is
 never touched. rsync writes each file to a temporary name and, with --delay-updates, renames
@@ -8,10 +9,12 @@ update takes effect on the next reboot.
 
 from __future__ import annotations
 
+import io
 import re
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,15 +67,17 @@ def parse_rsync_progress(line: str, dest: str) -> PushProgress | None:
     return PushProgress(dest, int(match["percent"]), match["bytes"], match["rate"])
 
 
-def _rsync(argv: list[str], dest: str, progress) -> tuple[int, str]:
+def _rsync(argv: list[str], dest: str, progress: Callable[[PushProgress], None] | None) -> tuple[int, str]:
     """Run rsync; (exit status, stderr). With `progress`, its progress2 lines become events."""
     if progress is None:
         result = subprocess.run(argv, stderr=subprocess.PIPE, text=True)
         return result.returncode, result.stderr
     with tempfile.TemporaryFile() as errors:
         with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL) as proc:
+            stdout = proc.stdout
+            assert isinstance(stdout, io.BufferedReader)  # stdout=PIPE, buffered
             buf = b""
-            while chunk := proc.stdout.read1(4096):
+            while chunk := stdout.read1(4096):
                 buf += chunk
                 *pieces, buf = re.split(rb"[\r\n]", buf)
                 for piece in pieces:
@@ -155,7 +160,8 @@ def ssh_argv(port: int | None, identity: Path | None, options: list[str]) -> lis
 
 def push(images: Path, target: str, *, port: int | None = None, identity: Path | None = None,
          ssh_options: list[str] | None = None, boot_dir: str = DEVICE_BOOT, rootfs_dir: str = DEVICE_ROOTFS,
-         dry_run: bool = False, log=print, bwlimit: int | None = None, progress=None) -> list[Transfer]:
+         dry_run: bool = False, log: Callable[[str], object] = print, bwlimit: int | None = None,
+         progress: Callable[[PushProgress], None] | None = None) -> list[Transfer]:
     """Send the images; `progress` (a callable taking PushProgress) gets rsync's progress instead
     of the terminal."""
     if not TARGET.match(target) or target.startswith("-"):
@@ -197,5 +203,5 @@ def push(images: Path, target: str, *, port: int | None = None, identity: Path |
 
 
 def _last_line(text: str) -> str:
-    lines = [l for l in (text or "").strip().splitlines() if l.strip()]
+    lines = [ln for ln in (text or "").strip().splitlines() if ln.strip()]
     return lines[-1] if lines else "no output"

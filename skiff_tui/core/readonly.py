@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from .errors import ReadOnlyError
 
 ENV_VAR = "SKIFF_READ_ONLY"
 _read_only = False
 # "module.qualname" -> the guarded function, for the enumeration test.
-MUTATING: dict[str, object] = {}
+MUTATING: dict[str, Callable[..., object]] = {}
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 def set_read_only(value: bool = True) -> None:
@@ -40,15 +45,14 @@ def guard(action: str) -> None:
                             hint="log in without the read-only forced command to change anything")
 
 
-def mutating(action: str):
+def mutating(action: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """Decorator for an engine function that writes: refuse in read-only mode before its body
     runs (so before any write, whatever its arguments)."""
-    def wrap(fn):
+    def wrap(fn: Callable[_P, _R]) -> Callable[_P, _R]:
         @functools.wraps(fn)
-        def guarded(*args, **kwargs):
+        def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             guard(action)
             return fn(*args, **kwargs)
-        guarded.__skiff_mutating__ = action
         MUTATING[f"{fn.__module__}.{fn.__qualname__}"] = guarded
         return guarded
     return wrap

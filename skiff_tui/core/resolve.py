@@ -52,7 +52,8 @@ def resolve(index: PackageIndex, selection: list[str] | str) -> Chain:
 
     def visit_list(names: list[str] | tuple[str, ...], owner: str | None) -> None:
         # Any later name of this list that gets placed while visiting an earlier one was listed
-        # after something that depends on it: it moves before, and we say so (docs/behaviour.md#resolution; differs from SkiffOS).
+        # after something that depends on it: it moves before, and we say so
+        # (docs/behaviour.md#resolution; differs from SkiffOS).
         for i, name in enumerate(names):
             first_new = len(order)
             visit(name, owner)

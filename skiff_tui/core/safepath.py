@@ -59,7 +59,7 @@ def open_nofollow(path: str | Path, flags: int, mode: int = 0o644, *, base: str 
     except OSError as exc:
         if exc.errno == 40:  # ELOOP: the last component became a link
             raise UnsafePathError(f"refusing to open {path}: it is a symbolic link",
-                                  hint="remove the link; skiff recreates the file")
+                                  hint="remove the link; skiff recreates the file") from exc
         raise
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import SkiffError
@@ -24,13 +25,13 @@ class SettingsError(SkiffError):
     """A settings file that cannot be used."""
 
 
-def config_dir(env: dict[str, str] | None = None) -> Path:
+def config_dir(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "/root")) / ".config")
     return Path(base) / "skiff"
 
 
-def load_keymap(env: dict[str, str] | None = None) -> dict[str, str]:
+def load_keymap(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """binding id -> key string(s); empty when there is no keymap file."""
     path = config_dir(env) / "keymap.toml"
     try:
@@ -39,9 +40,9 @@ def load_keymap(env: dict[str, str] | None = None) -> dict[str, str]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _line_of(str(exc))
-        raise SettingsError(f"not valid TOML: {str(exc).split(' (at', 1)[0]}", path=path, line=line)
+        raise SettingsError(f"not valid TOML: {str(exc).split(' (at', 1)[0]}", path=path, line=line) from exc
     except OSError as exc:
-        raise SettingsError(f"cannot read keymap: {exc.strerror}", path=path)
+        raise SettingsError(f"cannot read keymap: {exc.strerror}", path=path) from exc
     table = data.get("keymap", {})
     if not isinstance(table, dict):
         raise SettingsError("[keymap] must be a table of binding id = \"keys\"", path=path)

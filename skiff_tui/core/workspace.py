@@ -8,8 +8,11 @@ import os
 import re
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from . import atomic, paths, readonly, safepath
 from .errors import WorkspaceError
@@ -27,13 +30,17 @@ def workspace_name(raw: str | None) -> str:
     return name
 
 
+# A JSON object as skiff stores it (saved state, lock holder): keys are fixed, values vary.
+JsonObject = dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Workspace:
     root: Path   # the skiff tree
     name: str
 
     @classmethod
-    def from_env(cls, root: Path, env: dict[str, str] | None = None, name: str | None = None) -> "Workspace":
+    def from_env(cls, root: Path, env: Mapping[str, str] | None = None, name: str | None = None) -> Workspace:
         env = os.environ if env is None else env
         return cls(root, workspace_name(name or env.get("SKIFF_WORKSPACE")))
 
@@ -65,25 +72,26 @@ class Workspace:
         return paths.workspaces_dir(self.root) / f".lock_{self.name}"
 
     # --- saved state -------------------------------------------------------------------------
-    def load_state(self) -> dict | None:
+    def load_state(self) -> JsonObject | None:
         path = self.final_dir / STATE_FILE
         try:
-            return json.loads(path.read_text())
+            state: JsonObject = json.loads(path.read_text())
+            return state
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
             raise WorkspaceError(f"saved state is unreadable ({exc}); run 'skiff configure' with SKIFF_CONFIG set",
-                                 path=path)
+                                 path=path) from exc
 
     @readonly.mutating("saving the workspace state")
-    def save_state(self, state: dict) -> None:
+    def save_state(self, state: JsonObject) -> None:
         atomic.write_text(self.final_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n",
                           within=self.tree)
         # SkiffOS keeps the chain in a plain file; keep it so its scripts and habits still work.
         atomic.write_text(self.final_dir / "skiff_config", ",".join(state.get("selection", [])) + "\n",
                           within=self.tree)
 
-    def lock(self, command: str | None = None) -> "WorkspaceLock":
+    def lock(self, command: str | None = None) -> WorkspaceLock:
         return WorkspaceLock(self, command or " ".join(sys.argv))
 
     @readonly.mutating("cleaning the workspace")
@@ -154,13 +162,14 @@ class WorkspaceLock:
         self.command = command
         self._fd: int | None = None
 
-    def holder(self) -> dict | None:
+    def holder(self) -> JsonObject | None:
         try:
-            return json.loads(self.workspace.lock_path.read_text() or "null")
+            holder: JsonObject | None = json.loads(self.workspace.lock_path.read_text() or "null")
+            return holder
         except (FileNotFoundError, ValueError):
             return None
 
-    def acquire(self) -> "WorkspaceLock":
+    def acquire(self) -> WorkspaceLock:
         readonly.guard(f"modifying workspace {self.workspace.name!r} ({self.command})")
         path = self.workspace.lock_path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +182,7 @@ class WorkspaceLock:
             raise WorkspaceError(
                 f"workspace {self.workspace.name!r} is being modified by pid {who.get('pid', '?')} "
                 f"({who.get('command', 'unknown command')})",
-                hint="wait for it to finish, or watch it with 'skiff logs -f'")
+                hint="wait for it to finish, or watch it with 'skiff logs -f'") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": self.command,
                                   "since": time.time()}).encode(), 0)
@@ -202,8 +211,9 @@ class WorkspaceLock:
         finally:
             os.close(fd)
 
-    def __enter__(self) -> "WorkspaceLock":
+    def __enter__(self) -> WorkspaceLock:
         return self.acquire()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.release()

@@ -33,7 +33,7 @@ class Failure:
 
 
 def one_line(text: str, limit: int = LINE_CHARS) -> str:
-    first = next((l.strip() for l in str(text).splitlines() if l.strip()), "")
+    first = next((ln.strip() for ln in str(text).splitlines() if ln.strip()), "")
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
@@ -62,7 +62,7 @@ def cap(text: str, lines: int = DETAIL_LINES, size: int = DETAIL_BYTES) -> str:
 def details_of(error: BaseException) -> str:
     if isinstance(error, SkiffError):
         parts = [str(error)]
-        if getattr(error, "hint", None) and error.hint not in parts[0]:
+        if error.hint and error.hint not in parts[0]:
             parts.append(f"hint: {error.hint}")
         return "\n".join(parts)
     try:
@@ -82,7 +82,8 @@ def worker_title(worker) -> str:
     if " " in name:
         return name[:1].upper() + name[1:]
     group = getattr(worker, "group", "") or "default"
-    return f"Background task {name or group!r}" if group == "default" else f"Background task {name or group!r} ({group})"
+    label = f"Background task {name or group!r}"
+    return label if group == "default" else f"{label} ({group})"
 
 
 def forward_worker_error(node, event) -> None:

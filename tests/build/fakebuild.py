@@ -47,7 +47,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_int)
 
     def stamp_time(kind, step, pkg):
-        timelog.write("%s:%-5.5s:%-20.20s: %s\n" % ("%.9f" % time.time(), kind, step, pkg))
+        timelog.write(f"{time.time():.9f}:{kind:<5.5}:{step:<20.20}: {pkg}\n")
         timelog.flush()
 
     for spec in args.packages.split(","):

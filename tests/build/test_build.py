@@ -64,7 +64,7 @@ def test_on_lines_gets_batches_from_reader_thread(ws):
     handle = build.start_build(ws, fake_argv(ws, "--noise", "50"), env={}, chain=[], target="all",
                                on_lines=seen.append)
     rec = handle.wait()
-    lines = [l for batch in seen for l in batch]
+    lines = [ln for batch in seen for ln in batch]
     assert rec.status == "succeeded"
     assert lines == Path(rec.log_path).read_text().splitlines()
     assert len(seen) < len(lines)  # batched, not one call per line
@@ -75,7 +75,7 @@ def test_failure_summary_names_package_and_step(ws):
     assert rec.status == "failed" and rec.exit_code == 2
     assert rec.failure["package"] == "busybox"
     assert rec.failure["step"] == "build"
-    assert any("error: 'undefined_symbol'" in l for l in rec.failure["lines"])
+    assert any("error: 'undefined_symbol'" in ln for ln in rec.failure["lines"])
     assert rec.failure["next_actions"][:2] == ["make br/busybox-dirclean", "make br/busybox-rebuild"]
     assert rec.done == 3 and (rec.package, rec.step) == ("busybox", "build")
     on_disk = build.list_builds(ws)[0]
@@ -102,7 +102,8 @@ def test_cancel_then_resume(ws):
 
 
 def test_cancel_escalates_when_sigint_is_ignored(ws):
-    script = "import signal,time,sys; signal.signal(signal.SIGINT, signal.SIG_IGN); print('>>> x 1 Building', flush=True); time.sleep(30)"
+    script = ("import signal,time,sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+              "print('>>> x 1 Building', flush=True); time.sleep(30)")
     handle = build.start_build(ws, [sys.executable, "-c", script], env={}, chain=[], target="all")
     wait_for(lambda: Path(handle.record.log_path).read_text())
     t0 = time.time()
@@ -183,7 +184,8 @@ def test_keeps_last_n_builds(ws, monkeypatch):
 
 
 def test_reused_pid_is_not_running(ws):
-    handle = build.start_build(ws, [sys.executable, "-c", "import time; time.sleep(0.5)"], env={}, chain=[], target="all")
+    handle = build.start_build(ws, [sys.executable, "-c", "import time; time.sleep(0.5)"],
+                               env={}, chain=[], target="all")
     handle.wait()
     rec = build.list_builds(ws)[0]
     rec.status, rec.ended = "running", None

@@ -56,7 +56,8 @@ def test_compile_error_lines_are_the_compiler_diagnostics():
     ]
     assert summary["make_chain"] == [
         "make[1]: *** [Makefile:3: broken] Error 1",
-        "make: *** [package/pkg-generic.mk:273: /home/user/ws/demo/output/build/host-demo-broken-1.0/.stamp_built] Error 2",
+        "make: *** [package/pkg-generic.mk:273: "
+        "/home/user/ws/demo/output/build/host-demo-broken-1.0/.stamp_built] Error 2",
     ]
 
 
@@ -101,7 +102,8 @@ def test_target_finalize_failure_is_not_blamed_on_the_last_package():
     (">>> host-pkgconf 2.3.0 Downloading", ("host-pkgconf", "2.3.0", "Downloading", "download")),
     (">>> host-skeleton  Extracting", ("host-skeleton", "", "Extracting", "extract")),
     (">>>   Finalizing target directory", ("", "", "Finalizing target directory", "")),
-    (">>> host-demo-lib 1.0 Installing to host directory\n", ("host-demo-lib", "1.0", "Installing to host directory", "install-host")),
+    (">>> host-demo-lib 1.0 Installing to host directory\n",
+     ("host-demo-lib", "1.0", "Installing to host directory", "install-host")),
     ("\x1b[7m>>> busybox 1.37.0 Building\x1b[27m", ("busybox", "1.37.0", "Building", "build")),
     (">>> linux 6.18.7 Building kernel module(s)", ("linux", "6.18.7", "Building kernel module(s)", "build")),
 ])

@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from skifftest import requires_tools
 
 from skiff_tui.core import build
 from skiff_tui.core.workspace import Workspace
-from skifftest import requires_tools
 
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "buildroot_tree"
 HERE = Path(__file__).parent
@@ -106,7 +106,7 @@ def test_sigkill_from_outside_and_read_only_watcher(ws):
         rec = wait_for(lambda: build.current_build(ws))
         # this test process is a second, read-only watcher: it sees progress move
         seen = set()
-        wait_for(lambda: seen.add((r := build.load_record(ws, rec.id)).done) or len(seen) >= 3)
+        wait_for(lambda: seen.add(build.load_record(ws, rec.id).done) or len(seen) >= 3)
         assert ws.lock().is_held_by_other()
         os.kill(proc.pid, signal.SIGKILL)
         os.killpg(rec.pid, signal.SIGKILL)

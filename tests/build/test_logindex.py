@@ -111,7 +111,7 @@ def test_search_streams_line_numbers(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     idx = LogIndex(path, block=128)
     idx.index_now()
-    expect = [i for i, l in enumerate(lines) if "undeclared" in l]
+    expect = [i for i, ln in enumerate(lines) if "undeclared" in ln]
     assert list(idx.search("undeclared")) == expect
     assert list(idx.search(r"thing \d+ UNDECLARED", ignore_case=True)) == expect
     assert list(idx.search("undeclared", start_line=expect[3])) == expect[3:]
@@ -128,8 +128,8 @@ def test_errors_and_warnings(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     idx = LogIndex(path, block=256)
     idx.index_now()
-    errs = [i for i, l in enumerate(lines) if "error:" in l]
-    warns = [i for i, l in enumerate(lines) if "warning:" in l]
+    errs = [i for i, ln in enumerate(lines) if "error:" in ln]
+    warns = [i for i, ln in enumerate(lines) if "warning:" in ln]
     assert list(idx.errors(warnings=False)) == errs
     assert list(idx.errors()) == sorted(errs + warns)
     assert idx.problem_kind(errs[0]) == ERROR and idx.problem_kind(warns[0]) == WARNING

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from skifftest import run_skiff
 from textual.app import App
 from textual.widgets import Input
 
-from skifftest import run_skiff
 from skiff_tui.core.errors import SkiffError
 from skiff_tui.core.logrange import log_file, parse_range, save_lines
 from skiff_tui.core.workspace import Workspace
@@ -100,7 +100,7 @@ async def test_copy_a_range_to_the_clipboard_and_to_a_file(tmp_path, monkeypatch
         app.screen.query_one("#copy-file", Input).focus()
         await pilot.press("enter")                          # Enter in the file box: save
         await pilot.pause(0.1)
-        assert (tmp_path / "saved/part.log").read_text() == "".join(l + "\n" for l in lines[9:12])
+        assert (tmp_path / "saved/part.log").read_text() == "".join(ln + "\n" for ln in lines[9:12])
 
 
 async def test_problems_view_scrolls_a_long_lines_match_into_view(tmp_path):
@@ -121,7 +121,7 @@ async def test_problems_view_scrolls_a_long_lines_match_into_view(tmp_path):
         await until(pilot, lambda: view.match_line == 30)
         await pilot.pause(0.1)
         assert view.scroll_x > 200
-        assert any("undefined_symbol" in l for l in view.visible_lines())
+        assert any("undefined_symbol" in ln for ln in view.visible_lines())
         await pilot.press("slash", *"short", "enter")        # a match near the start: back to column 0
         await until(pilot, lambda: view.match_line == 40)
         await pilot.pause(0.1)
@@ -149,5 +149,5 @@ async def test_logs_screen_opens_any_file(tmp_path):
         await until(pilot, lambda: isinstance(app.screen, LogFileScreen))
         view = app.screen.query_one(LogView)
         await until(pilot, lambda: view.index and view.index.complete and any(view.visible_lines()))
-        assert any("make: ***" in l or "sha256" in l or "wget" in l for l in view.visible_lines())
+        assert any("make: ***" in ln or "sha256" in ln or "wget" in ln for ln in view.visible_lines())
         assert str(SAMPLE) in str(app.screen.query_one("#log-title").render())

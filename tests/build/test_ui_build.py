@@ -81,7 +81,7 @@ async def test_build_screen_starts_and_shows_progress_and_log(ws):
         assert bar.total == 5 and bar.progress == 5
         assert text_of(screen.query_one("#build-info")).startswith("5/5")
         view = screen.query_one(LogView)
-        shown = [l for l in view.visible_lines() if l]
+        shown = [ln for ln in view.visible_lines() if ln]
         assert shown[-1].endswith(">>>   Generating filesystem image rootfs.ext2")
         assert not screen.query_one("#build-failure").has_class("-visible")
 
@@ -143,7 +143,7 @@ async def test_read_only_screen_attaches_to_another_process_build(ws):
             await pilot.pause(0.3)
             assert screen.record.status == "succeeded"
             assert len(progress) >= 3    # saw progress move live
-            lines = [l for l in screen.query_one(LogView).visible_lines() if l]
+            lines = [ln for ln in screen.query_one(LogView).visible_lines() if ln]
             assert lines[-1].endswith("Generating filesystem image rootfs.ext2")
             assert len(engine.list_builds(ws)) == 1
     finally:
@@ -183,7 +183,7 @@ async def test_logview_follow_scroll_error_filter_search(tmp_path):
         view.focus()
         await until(pilot, lambda: view.index and view.index.complete)
         await pilot.pause(0.1)
-        shown = [l for l in view.visible_lines() if l]
+        shown = [ln for ln in view.visible_lines() if ln]
         assert shown[-1] == "400 line 399"             # following the tail, with line numbers
         with open(path, "a") as f:
             f.write("appended 1\nappended 2\n")
@@ -203,12 +203,12 @@ async def test_logview_follow_scroll_error_filter_search(tmp_path):
         # jump to the first error
         await pilot.press("e")
         await until(pilot, lambda: view.match_line == 150)
-        assert any("error: 'undefined_symbol'" in l for l in view.visible_lines())
+        assert any("error: 'undefined_symbol'" in ln for ln in view.visible_lines())
         assert view.follow is False
         # errors/warnings only
         await pilot.press("w")
         await until(pilot, lambda: view.virtual_size.height == 3)
-        shown = [l for l in view.visible_lines() if l]
+        shown = [ln for ln in view.visible_lines() if ln]
         assert [s.split(" ", 1)[0] for s in shown] == ["101", "151", "301"]
         await pilot.press("w")
         await until(pilot, lambda: view.virtual_size.height == 403)
@@ -221,7 +221,7 @@ async def test_logview_follow_scroll_error_filter_search(tmp_path):
         await pilot.press("n")
         await until(pilot, lambda: view.match_line not in (None, first))
         assert {first, view.match_line} == {100, 300}
-        assert any("warning: unused variable" in l for l in view.visible_lines())
+        assert any("warning: unused variable" in ln for ln in view.visible_lines())
 
 
 async def test_logview_big_file_shows_first_screen_before_full_index(tmp_path):
@@ -237,7 +237,7 @@ async def test_logview_big_file_shows_first_screen_before_full_index(tmp_path):
         assert shown[0] == "     1 line 0 of a big log with some text"
         await pilot.press("G")
         await pilot.pause(0.1)
-        assert [l for l in view.visible_lines() if l][-1] == "400000 line 399999 of a big log with some text"
+        assert [ln for ln in view.visible_lines() if ln][-1] == "400000 line 399999 of a big log with some text"
 
 
 async def test_logs_screen_lists_and_opens(ws):
@@ -260,7 +260,7 @@ async def test_logs_screen_lists_and_opens(ws):
         await until(pilot, lambda: view.index and view.index.complete and view.visible_lines()[0])
         first_lines = Path(bad.log_path).read_text().splitlines()[:3]
         gutter = view._gutter_width()
-        assert [l[gutter:] for l in view.visible_lines()[:3]] == first_lines
+        assert [ln[gutter:] for ln in view.visible_lines()[:3]] == first_lines
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, LogsScreen))
     assert good.status == "succeeded"
@@ -286,13 +286,13 @@ async def test_live_pane_batches_bounded_and_follows():
         await pilot.pause(0.1)
         assert len(pane.lines) == 1000                  # bounded
         assert pane.lines[0] == "out 49000"
-        rows = [l.strip() for l in ("".join(s.text for s in pane.render_line(y)) for y in range(pane.size.height))]
+        rows = [ln.strip() for ln in ("".join(s.text for s in pane.render_line(y)) for y in range(pane.size.height))]
         assert rows[-1] == "out 49999"                  # following the tail
         await pilot.press("pageup")
         pane.feed(["later"])
         await pilot.pause(0.2)
         assert pane.follow is False
-        rows2 = [l.strip() for l in ("".join(s.text for s in pane.render_line(y)) for y in range(pane.size.height))]
+        rows2 = [ln.strip() for ln in ("".join(s.text for s in pane.render_line(y)) for y in range(pane.size.height))]
         assert "later" not in rows2
 
 

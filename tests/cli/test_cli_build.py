@@ -8,21 +8,24 @@ import sys
 import time
 
 import pytest
+from skifftest import requires_tools, run_skiff, tree_snapshot, write_package
 
 from skiff_tui.core.buildroot import HOST_TOOLS
-from skifftest import requires_tools, run_skiff, tree_snapshot, write_package
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "buildroot_tree"
 # `skiff compile` checks Buildroot's host tools first; the fixture's cpio root file system needs lz4.
-pytestmark = [pytest.mark.skipif(not (FIXTURE / "Makefile").exists(), reason="Buildroot-shaped fixture tree not present"),
+pytestmark = [pytest.mark.skipif(not (FIXTURE / "Makefile").exists(),
+                                 reason="Buildroot-shaped fixture tree not present"),
               requires_tools(*HOST_TOOLS, "lz4")]
 
 BOARD = {
     "buildroot/00-arch": "BR2_aarch64=y\nBR2_cortex_a72=y\n",
-    "buildroot/10-kernel": 'BR2_LINUX_KERNEL=y\nBR2_LINUX_KERNEL_USE_DEFCONFIG=y\nBR2_LINUX_KERNEL_DEFCONFIG="bcm2711"\n',
+    "buildroot/10-kernel": ('BR2_LINUX_KERNEL=y\nBR2_LINUX_KERNEL_USE_DEFCONFIG=y\n'
+                            'BR2_LINUX_KERNEL_DEFCONFIG="bcm2711"\n'),
     "kernel/usb": "CONFIG_USB=y\n",
-    "hooks/pre.sh": '#!/bin/sh\necho "pre hook of $SKIFF_CURRENT_CONF_NAME in $SKIFF_WORKSPACE" > "$1/etc/skiff-pre-hook"\n',
+    "hooks/pre.sh": ('#!/bin/sh\n'
+                     'echo "pre hook of $SKIFF_CURRENT_CONF_NAME in $SKIFF_WORKSPACE" > "$1/etc/skiff-pre-hook"\n'),
     "hooks/post.sh": '#!/bin/sh\necho "post hook" > "$1/skiff-post-hook"\n',
     "root_overlay/etc/board-release": "board overlay\n",
 }

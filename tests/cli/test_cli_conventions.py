@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from skifftest import run_skiff, write_package
 
 import skiff_tui
-from skifftest import run_skiff, write_package
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "buildroot_tree"
@@ -26,7 +26,8 @@ ESC = "\033["
 def root(skiff_root, monkeypatch):
     c = skiff_root / "configs"
     write_package(c, "test/board", description="A test board",
-                  files={"buildroot/00-arch": "BR2_aarch64=y\n", "buildroot/10-host": 'BR2_TARGET_GENERIC_HOSTNAME="a"\n'})
+                  files={"buildroot/00-arch": "BR2_aarch64=y\n",
+                         "buildroot/10-host": 'BR2_TARGET_GENERIC_HOSTNAME="a"\n'})
     write_package(c, "apps/extra", description="extra", deps="test/board",
                   commands="hello Say hello\nfail Fail on purpose",
                   files={"buildroot/x": 'BR2_PACKAGE_HTOP=y\nBR2_TARGET_GENERIC_HOSTNAME="b"\n',
@@ -36,8 +37,9 @@ def root(skiff_root, monkeypatch):
 
 
 def _verbs() -> dict[str, list[str]]:
-    from skiff_tui.cli import build_parser
     import argparse
+
+    from skiff_tui.cli import build_parser
 
     def subs(parser):
         for a in parser._actions:

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from skifftest import run_skiff, tree_snapshot, write_package
 
 
@@ -16,7 +15,8 @@ def root(skiff_root):
                   files={"buildroot/d": "BR2_PACKAGE_DOCKER_ENGINE=y\n# BR2_A is not set\n"})
     write_package(c, "pi/common", description="Pi common", unlisted=True,
                   commands="format Format an SD card\ninstall Install to an SD card",
-                  files={"extensions/Makefile": "format:\n\t@echo formatting $(PI_SD) in $$SKIFF_WORKSPACE from $$SKIFF_CURRENT_CONF_NAME chain=$$SKIFF_CHAIN\ninstall:\n\t@exit 4\n"})
+                  files={"extensions/Makefile": "format:\n\t@echo formatting $(PI_SD) in $$SKIFF_WORKSPACE from "
+                                                "$$SKIFF_CURRENT_CONF_NAME chain=$$SKIFF_CHAIN\ninstall:\n\t@exit 4\n"})
     write_package(c, "pi/4", description="Raspberry Pi 4", deps="pi/common",
                   files={"kernel/k": "CONFIG_USB=y\n", "buildroot/p": "BR2_aarch64=y\n"})
     return skiff_root
@@ -28,7 +28,7 @@ def test_list_without_selection_says_how_to_select(root):
     assert "Workspace: default" in r.stdout and "SKIFF_CONFIG=pi/4,skiff/core make configure" in r.stdout
     lines = r.stdout.splitlines()
     pkgs = lines[lines.index("Packages:") + 1: lines.index("Build commands:") - 1]
-    assert [l.split()[0] for l in pkgs] == ["apps/docker", "apps/runc", "pi/4"]  # sorted, unlisted hidden
+    assert [ln.split()[0] for ln in pkgs] == ["apps/docker", "apps/runc", "pi/4"]  # sorted, unlisted hidden
     assert "Raspberry Pi 4" in pkgs[2]
 
 
@@ -166,10 +166,12 @@ def _patched(parser, func):
 def test_check_reads_users_hooks_core_yaml_and_override_layers(root):
     c = root / "configs"
     write_package(c, "bad/users", files={"users/u": "# comment\nalice -1 alice -1 =pw /home/alice /bin/sh - Alice\n"
-                                                   "bob x bob -1 =pw /home/bob /bin/sh - Bob\nshort 1 2\ncarol -1 carol -1 =pw /home/carol /bin/sh -\n"})
+                                                   "bob x bob -1 =pw /home/bob /bin/sh - Bob\nshort 1 2\n"
+                                                   "carol -1 carol -1 =pw /home/carol /bin/sh -\n"})
     write_package(c, "bad/hooksyntax", files={"hooks/pre.sh": "#!/bin/sh\nif then fi (\n"})
     write_package(c, "bad/coreyaml", files={"root_overlay/opt/skiff/coreenv/defconfig.yaml":
-                                            "containers:\n  core:\n    image: debian\nusers:\n  me:\n    container: nope\n"})
+                                            "containers:\n  core:\n    image: debian\n"
+                                            "users:\n  me:\n    container: nope\n"})
     ws_layer = root / "overrides" / "workspaces" / "default"
     (ws_layer / "kernel").mkdir(parents=True)
     (ws_layer / "kernel" / "mine").write_text("CONFIG_OK=y\nnot a line\n")
@@ -202,7 +204,8 @@ def test_flash_from_a_workspace_is_refused_while_it_is_being_modified(root, tmp_
     (images / "Image").write_bytes(b"kernel")
     (images / "rootfs.cpio.lz4").write_bytes(b"rootfs")
     holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys,time;from pathlib import Path;from skiff_tui.core.workspace import Workspace;"
+                               "import sys,time;from pathlib import Path;"
+                               "from skiff_tui.core.workspace import Workspace;"
                                "Workspace(Path(sys.argv[1]),'default').lock('skiff compile').acquire();"
                                "print('locked',flush=True);time.sleep(60)", str(root)],
                               stdout=subprocess.PIPE, text=True)

@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from skifftest import run_skiff, write_package
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,7 +38,7 @@ def test_env_prints_the_workspace_environment(root):
     lines = r.stdout.splitlines()
     assert f"export SKIFF_WORKSPACE_DIR={ws}" in lines
     assert "export SKIFF_CHAIN=test/board" in lines
-    path = next(l for l in lines if l.startswith("export PATH="))
+    path = next(ln for ln in lines if ln.startswith("export PATH="))
     assert path.startswith(f"export PATH={ws}/host/bin:")
     data = json.loads(run_skiff("env", "--json").stdout)
     assert data["SKIFF_WORKSPACE"] == "default" and data["PATH"].startswith(f"{ws}/host/bin:")
@@ -88,7 +87,8 @@ def test_check_runs_buildroots_check_package_on_buildroot_ext(skiff_root, monkey
     _needs_real_buildroot()
     from skiff_tui.core import checkpackage
     if checkpackage.interpreter() is None:
-        pytest.skip(f"check-package needs python3-magic and python3-flake8 (apt-get install {checkpackage.DEBIAN_PACKAGES})")
+        pytest.skip("check-package needs python3-magic and python3-flake8 "
+                    f"(apt-get install {checkpackage.DEBIAN_PACKAGES})")
     monkeypatch.setenv("SKIFF_BUILDROOT_SRC", str(REAL))
     long_help = "\t  " + "x" * 70 + "\n"
     write_package(skiff_root / "configs", "my/pkg", description="mine", files={
@@ -111,7 +111,8 @@ def test_the_library_passes_check_package():
     from skiff_tui.core import checkpackage
     from skiff_tui.core.packages import discover
     if checkpackage.interpreter() is None:
-        pytest.skip(f"check-package needs python3-magic and python3-flake8 (apt-get install {checkpackage.DEBIAN_PACKAGES})")
+        pytest.skip("check-package needs python3-magic and python3-flake8 "
+                    f"(apt-get install {checkpackage.DEBIAN_PACKAGES})")
     notes: list[str] = []
     index = discover(REPO / "configs", {})
     assert checkpackage.external_files(index)

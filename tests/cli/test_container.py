@@ -17,7 +17,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from skifftest import run_skiff, write_package
 
 from skiff_tui.core import container

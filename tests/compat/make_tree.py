@@ -327,7 +327,8 @@ BOARDS = (
     Board("banana", "Banana-like boards", "arm", "cortex-a7", "6.6.31", True, (("m1", "M1"), ("m2", "M2"))),
     Board("bbone", "Beagle-like boards", "arm", "cortex-a8", "6.1.80", True, (("black", "Black"), ("ai", "AI"))),
     Board("imx", "i.MX boards", "aarch64", "cortex-a53", "6.6.20", True, (("imx8m", "i.MX8M"), ("imx6", "i.MX6"))),
-    Board("orange", "Orange-like boards", "aarch64", "cortex-a55", "6.6.33", True, (("pi4", "Pi 4"), ("zero2", "Zero 2"))),
+    Board("orange", "Orange-like boards", "aarch64", "cortex-a55", "6.6.33", True,
+          (("pi4", "Pi 4"), ("zero2", "Zero 2"))),
     Board("riscv", "RISC-V boards", "riscv", "sifive-u74", "6.11.0", True, (("vf2", "VisionFive 2"), ("d1", "D1"))),
     Board("armory", "USB armory-like", "arm", "cortex-a7", "6.1.70", True, (("mk2", "Mk II"), ("mk3", "Mk III"))),
     Board("steam", "Handheld PCs", "x86_64", "znver2", "6.12.1", False, (("deck", "Deck"), ("ctrl", "Controller box"))),
@@ -336,7 +337,8 @@ BOARDS = (
     Board("appl", "Apple silicon", "aarch64", "apple-m1", "6.9.0", False, (("m1", "M1 Mac"), ("m2", "M2 Mac"))),
     Board("chipx", "Tiny ARM boards", "arm", "cortex-a8", "5.10.200", True, (("pocket", "Pocket"), ("chip", "CHIP"))),
     Board("apu", "APU network boards", "x86_64", "btver2", "6.6.50", False, (("apu2", "APU2"), ("apu4", "APU4"))),
-    Board("drone", "Flight computers", "aarch64", "cortex-a77", "5.4.233", False, (("voxl", "VOXL"), ("px4", "PX4 companion"))),
+    Board("drone", "Flight computers", "aarch64", "cortex-a77", "5.4.233", False,
+          (("voxl", "VOXL"), ("px4", "PX4 companion"))),
 )
 
 # Extra dependencies of particular boards (beyond <ns>/common), raw metadata text.
@@ -438,7 +440,8 @@ def board_packages() -> list[Pkg]:
                                                  f'CONFIG_DEFAULT_DEVICE_TREE="{b.ns}-{name}"')
                 bfiles["cflags/board"] = frag(f"-mcpu={b.cpu}+crypto")
             if name == "zero":
-                bfiles["buildroot/small"] = frag("# BR2_PACKAGE_HTOP is not set", "# BR2_TOOLCHAIN_BUILDROOT_CXX is not set")
+                bfiles["buildroot/small"] = frag("# BR2_PACKAGE_HTOP is not set",
+                                                 "# BR2_TOOLCHAIN_BUILDROOT_CXX is not set")
             if full == "rpi/4":
                 bfiles["buildroot/firmware"] = frag(
                     'BR2_PACKAGE_RPI_FIRMWARE_CONFIG_FILE="SKIFF_CONFIG_ROOT/resources/config-pi4.txt"')

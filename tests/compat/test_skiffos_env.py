@@ -79,7 +79,8 @@ def test_every_skiffos_variable_is_exported_with_its_meaning(seen, which):
         if name in NOT_EXPORTED:
             continue
         path_var = name.replace("SKIFF_CONFIG_NAME_", "SKIFF_CONFIG_PATH_", 1)
-        if path_var.startswith("SKIFF_CONFIG_PATH_") and GOLDEN[which].get(path_var, "").startswith("@SKIFFOS@/configs/"):
+        golden_path = GOLDEN[which].get(path_var, "")
+        if path_var.startswith("SKIFF_CONFIG_PATH_") and golden_path.startswith("@SKIFFOS@/configs/"):
             continue  # SkiffOS's own library packages: not in this root
         if name not in got:
             missing.append(name)

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from skifftest import requires_tools, which
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"

@@ -10,12 +10,18 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from skifftest import real_buildroot, requires_buildroot, requires_tools
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from board_catalog import (  # noqa: E402
-    ARCH_SYMBOLS, BOARDS, CONFIGS, REPO, SD_VARS, board_packages, is_ours, merged,
+    ARCH_SYMBOLS,
+    BOARDS,
+    CONFIGS,
+    REPO,
+    SD_VARS,
+    board_packages,
+    is_ours,
+    merged,
     shared_rules_of,
 )
 

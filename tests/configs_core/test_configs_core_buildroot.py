@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from skifftest import REAL_BUILDROOT, requires_buildroot, requires_tools
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,7 +52,7 @@ def test_skiff_check_is_clean_for_our_layers(selection, tmp_path):
     assert result.stdout, result.stderr
     report = json.loads(result.stdout)
     assert any("checked" in n and "Buildroot values" in n for n in report["notes"]), report["notes"]
-    ours = re.compile(r"/configs/(%s)/" % "|".join(OURS))
+    ours = re.compile(r"/configs/({})/".format("|".join(OURS)))
     mine = [p for p in report["problems"] if ours.search(p)]
     assert mine == []
 

@@ -9,7 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from skifftest import real_buildroot, requires_buildroot, requires_tools
 
 from skiff_tui.core import coreyaml
@@ -226,7 +225,7 @@ def _executables(path: Path) -> list[Path]:
 def test_hooks_and_scripts_are_executable():
     modes = _git_modes()
     checked = 0
-    for name, path in package_dirs():
+    for _name, path in package_dirs():
         for file in _executables(path):
             if file.name == "common.sh":  # sourced by the other virt/docker scripts
                 continue

@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from skifftest import requires_tools
 
 REPO = Path(__file__).resolve().parents[2]

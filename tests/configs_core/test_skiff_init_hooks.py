@@ -40,7 +40,8 @@ HOOKS = {
     "mount-all.pre.d/30-not-a-hook.txt": ('echo "never" >> /order.log\n', 0o644),
     "mount-all.d/01-a.sh": (
         "#!/bin/bash\n"
-        'm=""; mountpoint -q /mnt/persist && m="$m persist-mounted"; mountpoint -q /mnt/rootfs && m="$m rootfs-mounted"\n'
+        'm=""; mountpoint -q /mnt/persist && m="$m persist-mounted"; '
+        'mountpoint -q /mnt/rootfs && m="$m rootfs-mounted"\n'
         'echo "post 01 persist=$SKIFF_PERSIST my=$MY_VAR$m" >> /order.log\n'
         'grep -q "^SKIFF_PERSIST=/mnt/persist/skiff$" /etc/skiff/env && echo "post 01 env-written" >> /order.log\n',
         0o755),

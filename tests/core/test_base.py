@@ -1,8 +1,8 @@
 """Which base layers a build stands on, and SkiffOS's REPLACEME_ placeholders filled from the stack."""
 
 import pytest
-
 from skifftest import write_package
+
 from skiff_tui.core.base import choose_base
 from skiff_tui.core.configure import defconfig_path, plan
 from skiff_tui.core.errors import LayerError
@@ -65,7 +65,7 @@ def test_stack_and_placeholders_with_skiffos_base(sos):
     root, tree = sos
     ws = Workspace(root, "default")
     p = plan(root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tree / "configs"), "SKIFF_VERSION_COMMIT": "abc123"}, ws, "board/x")
-    assert [l.name for l in p.stack][:3] == ["configs-base/pre", "board/x", "configs-base/post"]
+    assert [ln.name for ln in p.stack][:3] == ["configs-base/pre", "board/x", "configs-base/post"]
     br = p.merged.buildroot
     assert br.value("BR2_TARGET_GENERIC_HOSTNAME") == '"skiffos-abc123"'
     assert br.value("BR2_TARGET_GENERIC_ISSUE").startswith('"Welcome to SkiffOS ') and "REPLACEME" not in br.value(
@@ -92,7 +92,7 @@ def test_skiff_base_by_choice_keeps_its_own_layers(sos):
     root, tree = sos
     ws = Workspace(root, "default")
     p = plan(root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tree / "configs"), "SKIFF_BASE": "skiff"}, ws, "board/x")
-    assert [l.name for l in p.stack][:3] == ["base/pre", "board/x", "base/post"]
+    assert [ln.name for ln in p.stack][:3] == ["base/pre", "board/x", "base/post"]
     assert p.merged.buildroot.value("BR2_SKIFF_BASE") == "y"
 
 
@@ -108,7 +108,8 @@ def test_skiffs_own_base_lets_a_package_turn_the_cpio_root_off(skiff_root, tmp_p
     p = plan(skiff_root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tmp_path / "extra")}, Workspace(skiff_root, "default"),
              "board/squash")
     br = p.merged.buildroot
-    assert br.value("BR2_TARGET_ROOTFS_CPIO") is None and br.final("BR2_TARGET_ROOTFS_CPIO").origin.layer == "board/squash"
+    assert br.value("BR2_TARGET_ROOTFS_CPIO") is None
+    assert br.final("BR2_TARGET_ROOTFS_CPIO").origin.layer == "board/squash"
     assert br.value("BR2_INIT_SYSTEMD") == "y" and br.final("BR2_INIT_SYSTEMD").origin.layer == "base/pre"
     assert br.final("BR2_ROOTFS_MERGED_USR").origin.layer == "base/post"
 

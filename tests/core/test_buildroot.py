@@ -4,10 +4,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from skifftest import real_buildroot, requires_buildroot
 
 from skiff_tui.core import buildroot
 from skiff_tui.core.errors import BuildrootError
-from skifftest import real_buildroot, requires_buildroot
 
 
 def fake_tree(path: Path) -> Path:

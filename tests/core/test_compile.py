@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from skifftest import FIXTURE_BUILDROOT, write_package
 
 from skiff_tui.core.compile import prepare_compile
 from skiff_tui.core.errors import BuildrootError
 from skiff_tui.core.workspace import Workspace
-
-from skifftest import FIXTURE_BUILDROOT, write_package
 
 
 @pytest.fixture

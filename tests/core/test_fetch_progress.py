@@ -61,8 +61,8 @@ def test_obtain_reports_progress_then_verifies_the_commit(tmp_path):
     lines: list[str] = []                     # without a progress callback: a few log lines
     with pytest.raises(BuildrootError):
         buildroot.obtain(env, log=lines.append)
-    fetch_lines = [l for l in lines if l.startswith("skiff: fetching Buildroot: ")]
-    assert any("Receiving objects: 100%" in l for l in fetch_lines) and len(fetch_lines) < 20
+    fetch_lines = [ln for ln in lines if ln.startswith("skiff: fetching Buildroot: ")]
+    assert any("Receiving objects: 100%" in ln for ln in fetch_lines) and len(fetch_lines) < 20
 
 
 def test_cli_progress_bar_on_a_terminal():

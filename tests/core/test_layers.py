@@ -4,8 +4,8 @@ import os
 import subprocess
 
 import pytest
-
 from skifftest import write_package
+
 from skiff_tui.core.errors import LayerError
 from skiff_tui.core.layers import build_stack, hook_wrapper, merge, output_files
 from skiff_tui.core.packages import discover
@@ -52,7 +52,7 @@ def merged_for(root, ws, sel="board/two"):
 def test_stack_order(tree):
     root, ws = tree
     stack, _ = merged_for(root, ws)
-    assert [l.name for l in stack] == ["base/pre", "lib/one", "board/two", "base/post", "overrides",
+    assert [ln.name for ln in stack] == ["base/pre", "lib/one", "board/two", "base/post", "overrides",
                                        "overrides/workspaces/default"]
 
 
@@ -111,7 +111,7 @@ def test_hook_wrapper_runs_layers_in_order_with_env_and_stops_at_first_failure(t
         path.chmod(0o755)
     out = subprocess.run([str(m.hook_path("pre")), "/target"], capture_output=True, text=True)
     assert out.returncode == 0
-    assert [l for l in out.stdout.splitlines() if not l.startswith("skiff:")] == ["base-pre", "two-pre"]
+    assert [ln for ln in out.stdout.splitlines() if not ln.startswith("skiff:")] == ["base-pre", "two-pre"]
     out = subprocess.run([str(m.hook_path("post")), "/images"], capture_output=True, text=True)
     assert "one-post /images" in out.stdout
     # a failing hook stops the chain

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from skifftest import REPO, run_skiff, write_package
+
 from skiff_tui.core.package_search import DESCRIPTION, EXACT, NAME, PackageSearch
 from skiff_tui.core.packages import discover
 

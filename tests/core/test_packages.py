@@ -1,10 +1,11 @@
-"""docs/behaviour.md#configuration-packages: discovery from the three sources, precedence, names, metadata, error paths."""
+"""docs/behaviour.md#configuration-packages: discovery from the three sources, precedence, names,
+metadata, error paths."""
 
 import os
 
 import pytest
-
 from skifftest import write_package
+
 from skiff_tui.core.errors import PackageError, ResolveError
 from skiff_tui.core.packages import discover, env_var_for
 

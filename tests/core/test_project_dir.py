@@ -4,11 +4,11 @@ a project sees (core/paths.py, core/project.py)."""
 from __future__ import annotations
 
 import pytest
+from skifftest import run_skiff
 
 from skiff_tui.core import paths, readonly
 from skiff_tui.core.errors import ReadOnlyError, SkiffError
 from skiff_tui.core.project import init_project
-from skifftest import run_skiff
 
 
 def test_found_from_the_directory_and_its_parents(tmp_path):

@@ -1,5 +1,7 @@
 """Invariants of resolution and merging over generated package graphs and fragments (hypothesis)."""
 
+from itertools import pairwise
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,7 +43,7 @@ def test_chain_invariants_or_a_cycle_error(graph):
         assert "dependency cycle:" in str(exc)
         cycle = str(exc).split("dependency cycle: ", 1)[1].split(" (")[0].split(" -> ")
         assert cycle[0] == cycle[-1]
-        for a, b in zip(cycle, cycle[1:]):
+        for a, b in pairwise(cycle):
             assert b in deps[a]  # every printed edge is a real dependency
         return
     names = chain.names

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-
 from skifftest import write_package
+
 from skiff_tui.core.errors import PackageError, ResolveError
 from skiff_tui.core.packages import discover
 from skiff_tui.core.resolve import parse_selection, resolve

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from skifftest import write_package
 
 CONFIG_IN = """\
@@ -197,7 +196,8 @@ def make_app(kconfig_root):
 
 
 async def settle(app, pilot) -> None:
-    """Let thread workers finish and their results render (Pilot's idle wait alone can miss a thread worker's result)."""
+    """Let thread workers finish and their results render (Pilot's idle wait alone can miss a
+    thread worker's result)."""
     for _ in range(2):
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -4,9 +4,9 @@ validates while typing with line numbers, outline, jumps, saves the user's text 
 from __future__ import annotations
 
 import pytest
+from skifftest import wait_until, write_package
 from textual.widgets import OptionList, Tree
 
-from skifftest import wait_until, write_package
 from skiff_tui.core.coreyaml import LAYER_FILE
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.ui.screens.coreyaml import CoreYamlScreen

@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from textual.widgets import Input, TextArea
-
 from skifftest import write_package
+from textual.widgets import Input, TextArea
 
 SIZE = (110, 34)
 

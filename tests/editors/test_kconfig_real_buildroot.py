@@ -15,12 +15,12 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from skifftest import REPO
+
 from skiff_tui.core import buildroot, kconfig_cache
 from skiff_tui.core.configure import configure, plan
 from skiff_tui.core.delta import DELTA_NAME
-from skiff_tui.core.kconfig_edit import KconfigModel, open_parsed, open_workspace, parse, tree_key
+from skiff_tui.core.kconfig_edit import KconfigModel, open_parsed, tree_key
 from skiff_tui.core.kconfig_expr import depth
 from skiff_tui.core.packages import discover
 from skiff_tui.core.workspace import Workspace

@@ -7,15 +7,14 @@ import os
 import stat
 
 import pytest
-
+from editors.editor_keys import ECDSA, ED25519, ED25519_FP, RSA
 from skifftest import write_package
+
 from skiff_tui.core import overrides as ov
 from skiff_tui.core import readonly
 from skiff_tui.core.errors import ReadOnlyError
 from skiff_tui.core.fragments import read_fragment
 from skiff_tui.core.workspace import Workspace
-
-from editors.editor_keys import ECDSA, ED25519, ED25519_FP, RSA
 
 
 def mode(path) -> int:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import stat
 
 import pytest
+from editors.editor_keys import ED25519, ED25519_FP, RSA
+from skifftest import write_package
 from textual.widgets import Input, OptionList, TextArea
 
-from skifftest import write_package
 from skiff_tui.core import overrides as ov
 from skiff_tui.ui.screens.overrides import OverridesScreen
 from skiff_tui.ui.widgets.dialogs import PromptModal, UnsavedChangesModal
-
-from editors.editor_keys import ED25519, ED25519_FP, RSA
 
 SIZE = (120, 40)
 

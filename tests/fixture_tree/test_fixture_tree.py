@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from skifftest import requires_tools
 
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "buildroot_tree"
@@ -92,7 +91,8 @@ def write_script(path: Path, body: str) -> Path:
 # --- configuration -----------------------------------------------------------------------------
 
 def test_defconfig_with_external_resolves_full_config(tmp_path):
-    ext = write_external(tmp_path / "ext", "SKIFF_TEST", desc="Skiff test tree", packages={"skiff-hello": "BR2_USE_MMU"})
+    ext = write_external(tmp_path / "ext", "SKIFF_TEST", desc="Skiff test tree",
+                         packages={"skiff-hello": "BR2_USE_MMU"})
     out = tmp_path / "out"
     frag = tmp_path / "merged_defconfig"
     frag.write_text("BR2_aarch64=y\nBR2_cortex_a72=y\n# BR2_TARGET_ROOTFS_TAR is not set\n"
@@ -122,8 +122,8 @@ def test_defconfig_with_external_resolves_full_config(tmp_path):
     paths = (out / ".br2-external.in.paths").read_text()
     assert f'config BR2_EXTERNAL_SKIFF_TEST_PATH\n\tstring\n\tdefault "{ext}"\n' in paths
     menus = (out / ".br2-external.in.menus").read_text()
-    assert menus.endswith('menu "External options"\n\ncomment "Skiff test tree (in %s)"\n'
-                          'source "%s/Config.in"\n\nendmenu\n' % (ext, ext))
+    assert menus.endswith(f'menu "External options"\n\ncomment "Skiff test tree (in {ext})"\n'
+                          f'source "{ext}/Config.in"\n\nendmenu\n')
     for kind in ("toolchains", "jpeg", "openssl", "skeleton", "init", "linux"):
         assert (out / f".br2-external.in.{kind}").read_text().startswith("#\n# Automatically generated file")
     assert "# No toolchain from: Skiff test tree" in (out / ".br2-external.in.toolchains").read_text()
@@ -186,8 +186,9 @@ def test_olddefconfig_and_simulated_menuconfig(tmp_path):
     assert make(out, "defconfig", defconfig=frag).returncode == 0
     r = make(out, "menuconfig")
     assert r.returncode == 2 and "fixture tree: no interactive menuconfig" in r.stderr
-    r = make(out, "menuconfig", env={"BR_FIXTURE_MENUCONFIG_SET": 'BR2_PACKAGE_HTOP=y BR2_TARGET_GENERIC_HOSTNAME="a b" '
-                                                                  "BR2_PACKAGE_PYTHON3=y"})
+    r = make(out, "menuconfig",
+             env={"BR_FIXTURE_MENUCONFIG_SET": 'BR2_PACKAGE_HTOP=y BR2_TARGET_GENERIC_HOSTNAME="a b" '
+                                               "BR2_PACKAGE_PYTHON3=y"})
     assert r.returncode == 0, r.stderr
     assert "*** End of the configuration." in r.stdout
     assert "BR2_PACKAGE_PYTHON3 is n, not y" in r.stderr  # needs threads: uClibc has none
@@ -353,7 +354,7 @@ def test_build_prints_real_format_progress(built):
     assert re.match(rf"^\S*make -j1 O={built['out']} HOSTCC=\"\S+\" HOSTCXX=\"\S+\" syncconfig$", lines[0]), lines[0]
     assert lines[1] == f"  GEN     {built['out']}/Makefile"
     assert (built["out"] / "build" / "buildroot-config" / "auto.conf").read_text().count("BR2_aarch64=y") == 1
-    progress = [l for l in lines if l.startswith(">>> ")]
+    progress = [ln for ln in lines if ln.startswith(">>> ")]
     assert re.match(r"^>>> (\S*) (\S*) (.*)$", progress[0])
     assert ">>> linux 6.19.14 Downloading" in lines
     assert ">>> host-skeleton  Extracting" in lines  # no version: two spaces
@@ -363,21 +364,22 @@ def test_build_prints_real_format_progress(built):
     assert ">>> toolchain-external-bootlin 2025.08-1 Installing to staging directory" in lines
     assert ">>> host-fakeroot 1.37.1.2 Installing to host directory" in lines
     # order within a package, and globals after all packages
-    ordered = [l for l in progress if l.startswith(">>> busybox ")]
-    assert [l.split(" ", 3)[3] for l in ordered] == ["Downloading", "Extracting", "Patching", "Configuring",
+    ordered = [ln for ln in progress if ln.startswith(">>> busybox ")]
+    assert [ln.split(" ", 3)[3] for ln in ordered] == ["Downloading", "Extracting", "Patching", "Configuring",
                                                      "Building", "Installing to target"]
-    globals_ = [l for l in progress if l.startswith(">>>   ")]
+    globals_ = [ln for ln in progress if ln.startswith(">>>   ")]
     assert globals_[:2] == [">>>   Finalizing host directory", ">>>   Finalizing target directory"]
     assert ">>>   Generating filesystem image rootfs.cpio" in globals_
     assert f">>>   Executing post-image script {built['out'].parent}/post-image.sh" in globals_
-    assert any(re.search(r"aarch64-buildroot-linux-gnu-gcc .* -c -o ", l) for l in lines)  # compiler lines
+    assert any(re.search(r"aarch64-buildroot-linux-gnu-gcc .* -c -o ", ln) for ln in lines)  # compiler lines
     assert "\x1b" not in r.stdout
 
 
 def test_build_writes_stamps_and_build_time_log(built):
     build = built["out"] / "build"
     for pkg, stamps in {
-        "busybox-1.37.0": ("downloaded", "extracted", "patched", "configured", "built", "target_installed", "installed"),
+        "busybox-1.37.0": ("downloaded", "extracted", "patched", "configured", "built", "target_installed",
+                           "installed"),
         "linux-6.19.14": ("built", "target_installed", "images_installed", "installed"),
         "toolchain-external-bootlin-2025.08-1": ("staging_installed", "installed"),
         "host-fakeroot-1.37.1.2": ("host_installed", "installed"),
@@ -388,8 +390,8 @@ def test_build_writes_stamps_and_build_time_log(built):
             assert (build / pkg / f".stamp_{stamp}").is_file(), (pkg, stamp)
     assert not (build / "busybox-1.37.0" / ".stamp_staging_installed").exists()
     log = (build / "build-time.log").read_text().splitlines()
-    assert all(BUILD_TIME.match(l) for l in log), [l for l in log if not BUILD_TIME.match(l)][:3]
-    events = [(l.split(":")[1].strip(), l.split(":")[2].strip(), l.split(": ", 1)[1]) for l in log]
+    assert all(BUILD_TIME.match(ln) for ln in log), [ln for ln in log if not BUILD_TIME.match(ln)][:3]
+    events = [(ln.split(":")[1].strip(), ln.split(":")[2].strip(), ln.split(": ", 1)[1]) for ln in log]
     assert ("start", "download", "busybox") in events and ("end", "install-target", "busybox") in events
     assert ("end", "install-image", "linux") in events and ("end", "install-host", "host-fakeroot") in events
     starts = sum(1 for e in events if e[0] == "start")
@@ -423,26 +425,28 @@ def test_build_runs_overlays_hooks_and_makes_images(built):
     assert "CONFIG_USB=y" in kconfig and "CONFIG_SOUND=y" in kconfig and "# CONFIG_SOUND is not set" not in kconfig
     # global patches are applied to the package they name
     stdout = built["run"].stdout
-    assert "Applying 0001-fix-ash.patch using patch: \npatching file shell/ash.c\n>>> busybox 1.37.0 Configuring" in stdout
+    assert ("Applying 0001-fix-ash.patch using patch: \npatching file shell/ash.c\n"
+            ">>> busybox 1.37.0 Configuring") in stdout
 
 
 def test_second_build_skips_stamped_packages_and_rebuild_redoes_one(built):
     out = built["out"]
     again = make(out)
     assert again.returncode == 0, again.stderr
-    progress = [l for l in again.stdout.splitlines() if l.startswith(">>> ")]
-    assert all(l.startswith(">>>   ") for l in progress), progress  # only the global steps again
+    progress = [ln for ln in again.stdout.splitlines() if ln.startswith(">>> ")]
+    assert all(ln.startswith(">>>   ") for ln in progress), progress  # only the global steps again
     assert "syncconfig" not in again.stdout
     assert ">>>   Finalizing target directory" in progress
     r = make(out, "busybox-rebuild")
     assert r.returncode == 0, r.stderr
-    steps = [l for l in r.stdout.splitlines() if l.startswith(">>> ")]
+    steps = [ln for ln in r.stdout.splitlines() if ln.startswith(">>> ")]
     assert steps == [">>> busybox 1.37.0 Building", ">>> busybox 1.37.0 Installing to target"]
     r = make(out, "linux-dirclean")
     assert r.returncode == 0 and f"rm -Rf {out}/build/linux-6.19.14" in r.stdout
     assert not (out / "build" / "linux-6.19.14").exists()
     r = make(out, "linux")
-    assert ">>> linux 6.19.14 Downloading" in r.stdout and (out / "build" / "linux-6.19.14" / ".stamp_installed").exists()
+    assert ">>> linux 6.19.14 Downloading" in r.stdout
+    assert (out / "build" / "linux-6.19.14" / ".stamp_installed").exists()
 
 
 def test_build_through_output_makefile_wrapper(built):
@@ -484,8 +488,8 @@ def test_fail_on_demand_ends_like_buildroot(tmp_path, step, stamp, code, line):
     # the next build resumes at the failed step
     r = make(out)
     assert r.returncode == 0, r.stderr
-    htop = [l for l in r.stdout.splitlines() if l.startswith(">>> htop ")]
-    assert htop and not any("ncurses" in l for l in r.stdout.splitlines() if l.startswith(">>> "))
+    htop = [ln for ln in r.stdout.splitlines() if ln.startswith(">>> htop ")]
+    assert htop and not any("ncurses" in ln for ln in r.stdout.splitlines() if ln.startswith(">>> "))
     if step != "download":
         assert ">>> htop 3.4.1 Extracting" not in htop
 
@@ -534,12 +538,12 @@ def test_noise_and_delay_knobs(tmp_path):
     quiet = make(out, "busybox", env={"BR_FIXTURE_NOISE": "0"})
     assert make(out, "busybox-dirclean").returncode == 0
     loud = make(out, "busybox", env={"BR_FIXTURE_NOISE": "200"})
-    count = lambda r: sum(1 for l in r.stdout.splitlines() if "-gcc " in l and " -c -o " in l)  # noqa: E731
+    count = lambda r: sum(1 for ln in r.stdout.splitlines() if "-gcc " in ln and " -c -o " in ln)  # noqa: E731
     assert count(quiet) == 0 and count(loud) == 200
     # make -s: no command echoes, as with Buildroot (only ">>>" lines and tools' own output)
     silent = make(out, "busybox-rebuild", extra=("-s",), env={"BR_FIXTURE_NOISE": "20"})
     assert silent.returncode == 0 and count(silent) == 0 and "Entering directory" not in silent.stdout
-    assert [l for l in silent.stdout.splitlines() if l.strip()] == [">>> busybox 1.37.0 Building",
+    assert [ln for ln in silent.stdout.splitlines() if ln.strip()] == [">>> busybox 1.37.0 Building",
                                                                     ">>> busybox 1.37.0 Installing to target"]
     # with a delay per step the build can be stopped midway, leaving no stamp for the step it was in
     assert make(out, "busybox-dirclean").returncode == 0
@@ -567,8 +571,9 @@ def test_uboot_custom_kernel_source_and_clean(tmp_path):
         "BR2_TOOLCHAIN_EXTERNAL=y", "BR2_aarch64=y", "BR2_LINUX_KERNEL=y", "BR2_LINUX_KERNEL_CUSTOM_TARBALL=y",
         'BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION="https://example.org/kernels/linux-6.18.7.tar.gz"',
         "BR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG=y", "BR2_LINUX_KERNEL_IMAGEGZ=y",
-        "BR2_TARGET_UBOOT=y", 'BR2_TARGET_UBOOT_BOARD_DEFCONFIG="rpi_4"', f'BR2_TARGET_UBOOT_CONFIG_FRAGMENT_FILES="{ufrag}"',
-        f'BR2_TARGET_UBOOT_PATCH="{upatches}"', "BR2_TARGET_UBOOT_FORMAT_DTB=y", "# BR2_TARGET_ROOTFS_TAR is not set", ""]))
+        "BR2_TARGET_UBOOT=y", 'BR2_TARGET_UBOOT_BOARD_DEFCONFIG="rpi_4"',
+        f'BR2_TARGET_UBOOT_CONFIG_FRAGMENT_FILES="{ufrag}"', f'BR2_TARGET_UBOOT_PATCH="{upatches}"',
+        "BR2_TARGET_UBOOT_FORMAT_DTB=y", "# BR2_TARGET_ROOTFS_TAR is not set", ""]))
     assert make(out, "defconfig", defconfig=frag).returncode == 0
     info = json.loads(make(out, "show-info", extra=("-s",)).stdout)
     assert info["linux"]["version"] == "custom" and info["linux"]["stamp_dir"] == "build/linux-custom"
@@ -576,7 +581,7 @@ def test_uboot_custom_kernel_source_and_clean(tmp_path):
     assert info["linux"]["downloads"][0]["uris"][0] == "https+https://example.org/kernels"
     r = make(out, "source")
     assert r.returncode == 0 and ">>> linux custom Downloading" in r.stdout
-    assert not any(l.startswith(">>> linux custom Extracting") for l in r.stdout.splitlines())
+    assert not any(ln.startswith(">>> linux custom Extracting") for ln in r.stdout.splitlines())
     r = make(out)
     assert r.returncode == 0, r.stderr
     assert "Applying 0001-board.patch using patch: \npatching file board/x.c\n" in r.stdout
@@ -608,7 +613,7 @@ def test_keep_going_builds_independent_packages(tmp_path):
     r = make(out, extra=("-k",), env={"BR_FIXTURE_FAIL": "htop:build"})
     assert r.returncode == 2
     assert r.stderr.strip().splitlines()[-1] == "make: Target 'all' not remade because of errors."
-    assert any(STAMP_ERROR.match(l) for l in r.stderr.splitlines())
+    assert any(STAMP_ERROR.match(ln) for ln in r.stderr.splitlines())
     assert (out / "build" / "rsync-3.4.3" / ".stamp_installed").exists()
     assert not (out / "images" / "rootfs.tar").exists()
 
@@ -640,7 +645,8 @@ def test_external_go_package_like_skiff_core(tmp_path):
                                    "\tdepends on BR2_PACKAGE_HOST_GO_TARGET_ARCH_SUPPORTS\n"
                                    "\tdepends on BR2_PACKAGE_HOST_GO_TARGET_CGO_LINKING_SUPPORTS\n"
                                    "\tdepends on !BR2_TOOLCHAIN_USES_UCLIBC\n\tselect BR2_PACKAGE_DOCKER_ENGINE\n")
-    (pkg / "skiff-go.mk").write_text("SKIFF_GO_VERSION = v1.2.3\nSKIFF_GO_SITE = $(call github,skiffos,skiff-go,$(SKIFF_GO_VERSION))\n"
+    (pkg / "skiff-go.mk").write_text("SKIFF_GO_VERSION = v1.2.3\n"
+                                     "SKIFF_GO_SITE = $(call github,skiffos,skiff-go,$(SKIFF_GO_VERSION))\n"
                                      "SKIFF_GO_LICENSE = MIT\n$(eval $(golang-package))\n")
     out = tmp_path / "out"
     frag = tmp_path / "frag"

@@ -57,7 +57,8 @@ def _records() -> dict[str, dict]:
         "system-fstab-mount": variant(sd, "sdh", mountinfo=["62 29 8:114 / /data rw - ext4 /dev/sdh2 rw"],
                                       fstab=["LABEL=data /data ext4 defaults 0 2"]),
         # the case of the report: a loop device whose filesystem is one the system needs
-        "system-loop-mounted": variant(loop, "loop5", mountinfo=["63 29 259:53 / /usr/local rw - ext4 /dev/loop5p2 rw"]),
+        "system-loop-mounted": variant(loop, "loop5",
+                                       mountinfo=["63 29 259:53 / /usr/local rw - ext4 /dev/loop5p2 rw"]),
         "not-a-disk": variant(loop, "zram0"),
         "empty-reader": _rec("empty-reader"),
         "read-only": _rec("write-protected"),
@@ -138,7 +139,7 @@ def test_class_of_each_captured_case(case):
 
 
 @pytest.mark.parametrize("flags", FLAGS, ids=lambda f: "+".join(n for n, on in zip(
-    ("all", "unmount", "yes", "confirm"), f) if on) or "none")
+    ("all", "unmount", "yes", "confirm"), f, strict=True) if on) or "none")
 def test_every_captured_class_against_every_flag_combination(captured, capsys, flags):
     names, img = captured
     for case, name in names.items():

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from skifftest import requires_tools, run_skiff, which
+
 from skiff_tui.core.push import PushError, plan_push
 
 SSHD = which("sshd") or "/usr/sbin/sshd"
@@ -139,10 +139,10 @@ def test_dropped_connection_leaves_previous_kernel_intact(skiff_root, sshd, tmp_
     dev = device(tmp_path)
     old = b"old kernel that boots"
     (dev / "boot" / "Image").write_bytes(old)
-    from skiff_tui.core import push as push_mod
-
     # Throttle the transfer, then cut the connection by killing sshd's session mid-way.
     import threading
+
+    from skiff_tui.core import push as push_mod
 
     def cut():
         # wait until rsync is mid-transfer (its temp files exist), so the cut is never too early

@@ -8,6 +8,8 @@ import shutil
 import time
 
 import pytest
+from push import test_push as push_tests
+from push.test_push import SSHD, device, make_images
 from textual.app import App
 from textual.widgets import Input
 
@@ -15,8 +17,6 @@ from skiff_tui.core.push import parse_rsync_progress
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.ui.screens.build import BuildScreen
 from skiff_tui.ui.screens.push import PushScreen
-from push import test_push as push_tests
-from push.test_push import SSHD, device, make_images
 
 sshd = push_tests.sshd        # the real sshd on loopback, as a fixture of this module too
 

@@ -103,7 +103,8 @@ def temps_in_overlays(root: Path) -> list[str]:
     for top in (root / "configs", root / "overrides"):
         for dirpath, _, files in os.walk(top):
             if "root_overlay" in Path(dirpath).parts:
-                found += [str(Path(dirpath) / f) for f in files if f.startswith(".") and (".tmp" in f or ".skiff-tmp" in f)]
+                found += [str(Path(dirpath) / f) for f in files
+                          if f.startswith(".") and (".tmp" in f or ".skiff-tmp" in f)]
     return [f"temp file in an overlay: {f}" for f in found]
 
 
@@ -205,7 +206,8 @@ def kill_configure_rounds(root: Path, env: dict[str, str], *, seed: int, budget:
                 problems.append("a second configure of the same selection was not 'up to date'")
             problems += files_match(root, nxt)
             current = nxt
-        stats.record(problems, f"round {rounds} (kill {'after .config changed' if watch else 'at random'}, exit {code})")
+        how = "after .config changed" if watch else "at random"
+        stats.record(problems, f"round {rounds} (kill {how}, exit {code})")
     return stats
 
 

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from skifftest import FIXTURE_BUILDROOT, run_skiff, tree_snapshot, write_package
 
 SEPARATORS = {"CR": "\r", "VT": "\x0b", "FF": "\x0c", "FS": "\x1c", "GS": "\x1d", "RS": "\x1e",
@@ -116,7 +115,7 @@ def test_control_characters_in_metadata(root):
     dep.write_text("fine\nbad\x1b[31m\n")
     r = run_skiff("configure", "test/board")
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    errors = [l for l in r.stderr.splitlines() if l.startswith("skiff: error:")]
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("skiff: error:")]
     assert len(errors) == 1 and f"{dep}:2:" in errors[0], r.stderr
 
 
@@ -236,5 +235,5 @@ def test_a_huge_value_that_does_not_stick_is_reported_in_a_short_line(root):
     frag.write_text('BR2_NOT_A_SYMBOL="' + "y" * 2_000_000 + '"\n')
     r = run_skiff("configure", "test/board")
     assert r.returncode == 0, r.stderr
-    line = next(l for l in r.stdout.splitlines() if "BR2_NOT_A_SYMBOL" in l)
+    line = next(ln for ln in r.stdout.splitlines() if "BR2_NOT_A_SYMBOL" in ln)
     assert len(line) < 1000 and "more characters" in line

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from reliability import harness
 
 # conftest's skiff_root fixture clears SKIFF_BUILDROOT_SRC for other tests; read it first.

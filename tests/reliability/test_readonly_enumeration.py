@@ -17,12 +17,11 @@ import pkgutil
 from pathlib import Path
 
 import pytest
+from skifftest import FIXTURE_BUILDROOT, run_skiff, tree_snapshot, write_package
 
 import skiff_tui.core as core_pkg
 from skiff_tui.core import readonly
 from skiff_tui.core.errors import ReadOnlyError
-
-from skifftest import FIXTURE_BUILDROOT, run_skiff, tree_snapshot, write_package
 
 CORE = Path(core_pkg.__file__).parent
 # Calls that change files, processes or devices: methods whose name says so, and os/shutil/
@@ -63,7 +62,8 @@ EXEMPT = {
     "configure.end_orphans": "called by guarded configure only",
     "workspace.WorkspaceLock.release": "releases a lock acquire() (guarded) took",
     "logindex.LogIndex.close": "closes its own descriptor",
-    "paths.library_dir": "unpacks skiff's own shipped library into the cache (no user data): a read-only viewer needs it to read packages",
+    "paths.library_dir": ("unpacks skiff's own shipped library into the cache (no user data): "
+                          "a read-only viewer needs it to read packages"),
     "kconfig_cache.take": "an in-memory pool of parsed trees; removes only scratch dirs it made",
     "kconfig_cache.give_back": "an in-memory pool of parsed trees; removes only scratch dirs it made",
     "kconfig_cache.clear": "an in-memory pool of parsed trees; removes only scratch dirs it made",
@@ -212,7 +212,7 @@ def test_every_registered_writer_refuses_in_read_only_mode_before_its_body(monke
     _import_all_core()
     assert len(readonly.MUTATING) >= 15, sorted(readonly.MUTATING)
     monkeypatch.setenv("SKIFF_READ_ONLY", "1")
-    for name, fn in sorted(readonly.MUTATING.items()):
+    for _name, fn in sorted(readonly.MUTATING.items()):
         # Bogus arguments: the guard runs before the body, so they are never looked at.
         with pytest.raises(ReadOnlyError, match="read-only"):
             fn(object(), object(), object()) if fn.__code__.co_argcount == 0 else fn(*[object()] * 6)

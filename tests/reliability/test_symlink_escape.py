@@ -10,13 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
+from skifftest import FIXTURE_BUILDROOT, run_skiff, tree_snapshot, write_package
 
 from skiff_tui.core import overrides
 from skiff_tui.core.delta import save_delta
 from skiff_tui.core.errors import SkiffError, UnsafePathError
 from skiff_tui.core.workspace import Workspace
-
-from skifftest import FIXTURE_BUILDROOT, run_skiff, tree_snapshot, write_package
 
 KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host")
 
@@ -32,7 +31,8 @@ def outside(tmp_path) -> Path:
 
 @pytest.fixture
 def ws(skiff_root) -> Workspace:
-    write_package(skiff_root / "configs", "test/board", description="board", files={"buildroot/arch": "BR2_aarch64=y\n"})
+    write_package(skiff_root / "configs", "test/board", description="board",
+                  files={"buildroot/arch": "BR2_aarch64=y\n"})
     return Workspace(skiff_root, "default")
 
 

@@ -86,7 +86,8 @@ def make_app(skiff_root: Path, skiff_env: dict[str, str]):
 
 
 async def _settle(app, pilot) -> None:
-    """Let thread workers finish and their results render (Pilot's idle wait alone can miss a thread worker's result); results may start
+    """Let thread workers finish and their results render (Pilot's idle wait alone can miss a
+    thread worker's result); results may start
     further workers (the index starts the Values merge), so repeat until none is left."""
     from textual.worker import WorkerFailed
 

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from skifftest import requires_tools, run_skiff, skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]

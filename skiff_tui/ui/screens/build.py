@@ -23,10 +23,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
-from ..failures import forward_worker_error
 from ...core import build as engine
 from ...core.errors import SkiffError
 from ...core.workspace import Workspace
+from ..failures import forward_worker_error
 from ..widgets.logview import LogViewer
 
 

@@ -142,7 +142,7 @@ class KconfigScreen(EditorScreen):
             super().__init__()
             self.text = text
 
-    def on_kconfig_screen_stage(self, message: "KconfigScreen.Stage") -> None:
+    def on_kconfig_screen_stage(self, message: KconfigScreen.Stage) -> None:
         self.query_one("#kc-stage", Static).update(f"{message.text}…")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -30,8 +30,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
-from ..failures import forward_worker_error
 from ...core.logindex import LogIndex
+from ..failures import forward_worker_error
 
 ERROR_RE = re.compile(r"\b(?:error|Error|ERROR|fatal|Fatal|FATAL)\b|\*\*\*|[Uu]ndefined reference")
 WARNING_RE = re.compile(r"\b(?:warning|Warning|WARNING)\b")
