@@ -101,7 +101,9 @@ async def test_build_screen_failure_panel(ws):
 
 
 async def test_build_screen_cancel(ws):
-    app = Host(lambda: BuildScreen(ws, start_argv=fake(ws, "--delay", "0.2"), total=5))
+    # Slow enough per package that the build is still running after the first answer, however
+    # loaded the machine is (it is cancelled long before its end).
+    app = Host(lambda: BuildScreen(ws, start_argv=fake(ws, "--delay", "1.5"), total=20))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert "cancel" in shown_actions(screen)
@@ -111,8 +113,8 @@ async def test_build_screen_cancel(ws):
         from skiff_tui.ui.widgets.dialogs import ChoiceModal
         assert isinstance(app.screen, ChoiceModal)
         await pilot.press("escape")
-        await pilot.pause(0.5)
-        assert app.screen is screen and screen.record.status == "running"
+        await until(pilot, lambda: app.screen is screen)
+        assert screen.record.status == "running"
         await pilot.press("x")
         await pilot.press("c")                      # "Cancel the build (c)"
         await until(pilot, lambda: screen.record.status != "running")
