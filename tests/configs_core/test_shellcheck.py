@@ -35,7 +35,7 @@ def test_the_library_has_shell_scripts_to_check():
     assert "base/pre/scripts/stage-boot-files.sh" in names
     assert "pi/common/hooks/post.sh" in names
     assert any("/root_overlay/" in n for n in names)
-    assert len(scripts) > 50
+    assert len(scripts) > 40
 
 
 @requires_tools("shellcheck")
