@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from skifftest import requires_tools, which
 
+from skiff_tui.core.packages import discover, env_var_for
+from skiff_tui.core.resolve import resolve
+
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
@@ -24,6 +27,27 @@ def _fake_tool(path: Path, body: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("#!/bin/sh\n" + body)
     path.chmod(0o755)
+
+
+def _run_board_post_hooks(board: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The board chain's post hooks in chain order, as skiff's generated wrapper runs them
+    (docs/packages.md "Hooks"): each with SKIFF_CURRENT_CONF_DIR set, all with the chain's
+    SKIFF_CONFIG_PATH_* variables; stops at the first failure. base/post is left out."""
+    chain = [p for p in resolve(discover(CONFIGS, env={}), [board]).packages if p.name != "base/post"]
+    env = dict(env, SKIFF_CONFIG_PATH_VAR=" ".join(env_var_for(p.name) for p in chain),
+               **{env_var_for(p.name): str(p.path) for p in chain})
+    out, err = [], []
+    for pkg in chain:
+        hook = pkg.path / "hooks" / "post.sh"
+        if not hook.is_file():
+            continue
+        proc = subprocess.run([str(hook)], env=dict(env, SKIFF_CURRENT_CONF_DIR=str(pkg.path)),
+                              capture_output=True, text=True)
+        out.append(proc.stdout)
+        err.append(proc.stderr)
+        if proc.returncode != 0:
+            break
+    return subprocess.CompletedProcess([board], proc.returncode, "".join(out), "".join(err))
 
 
 @pytest.fixture
@@ -48,9 +72,9 @@ def test_board_hook_compiles_boot_script(fake_host, board, arch):
         _fake_tool(images / "amlogic-boot-fip" / "build-fip.sh",
                    'head -c 2048 /dev/urandom > "$3/u-boot.bin.sd.bin"\n')
         (images / "u-boot.bin").write_bytes(b"u")
-    env = _env(tmp_path, SKIFF_CURRENT_CONF_DIR=str(pkg))
-    proc = subprocess.run([str(pkg / "hooks" / "post.sh")], env=env, capture_output=True, text=True)
+    proc = _run_board_post_hooks(board, _env(tmp_path))
     assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("boot script:") == 1, proc.stdout  # staged once, by the family's hook
     scr = images / "boot_part" / "boot.scr"
     assert scr.read_text() == (pkg / "resources" / "boot-scripts" / "boot.txt").read_text()
     args = (tmp_path / "host" / "bin" / "mkimage.args").read_text().split()
@@ -63,8 +87,7 @@ def test_board_hook_compiles_boot_script(fake_host, board, arch):
 
 def test_extlinux_board_stages_menu(fake_host):
     pkg = CONFIGS / "pine64" / "rockpro64"
-    env = _env(fake_host, SKIFF_CURRENT_CONF_DIR=str(pkg))
-    proc = subprocess.run([str(pkg / "hooks" / "post.sh")], env=env, capture_output=True, text=True)
+    proc = _run_board_post_hooks("pine64/rockpro64", _env(fake_host))
     assert proc.returncode == 0, proc.stderr
     staged = fake_host / "images" / "boot_part" / "extlinux" / "extlinux.conf"
     assert staged.read_text() == (pkg / "resources" / "boot-scripts" / "extlinux.conf").read_text()
@@ -141,11 +164,43 @@ def test_jetson_app_image_holds_boot_files(fake_host):
 
 
 def test_noserial_marker_drops_serial_consoles_from_boot_script(fake_host):
-    pkg = CONFIGS / "bananapi" / "m2plus"
     (fake_host / "images" / ".disable-serial-console").touch()
-    env = _env(fake_host, SKIFF_CURRENT_CONF_DIR=str(pkg))
-    proc = subprocess.run([str(pkg / "hooks" / "post.sh")], env=env, capture_output=True, text=True)
+    proc = _run_board_post_hooks("bananapi/m2plus", _env(fake_host))
     assert proc.returncode == 0, proc.stderr
     scr = (fake_host / "images" / "boot_part" / "boot.scr").read_text()
     assert "console=ttyS0" not in scr and "console=tty1" in scr
     assert "root=/dev/ram0" in scr
+
+
+@pytest.mark.parametrize("board", ["bananapi/m1", "orangepi/zero", "pine64/h64", "odroid/u", "allwinner/licheerv"])
+def test_each_family_stages_only_the_selected_boards_boot_files(fake_host, board):
+    """One hook in the family's shared package stages the board of the chain, not its siblings."""
+    proc = _run_board_post_hooks(board, _env(fake_host))
+    assert proc.returncode == 0, proc.stderr
+    scripts = CONFIGS / board / "resources" / "boot-scripts"
+    staged = fake_host / "images" / "boot_part"
+    if (scripts / "boot.txt").is_file():
+        assert (staged / "boot.scr").read_text() == (scripts / "boot.txt").read_text()
+    if (scripts / "extlinux.conf").is_file():
+        assert (staged / "extlinux" / "extlinux.conf").read_text() == (scripts / "extlinux.conf").read_text()
+    assert f"{board}/resources/boot-scripts" in proc.stdout
+    assert proc.stdout.count("boot_part/") == sum(1 for f in ("boot.txt", "extlinux.conf") if (scripts / f).is_file())
+
+
+def test_beaglebone_family_hook_stages_loader_and_board_script(fake_host):
+    images = fake_host / "images"
+    for blob in ("MLO", "u-boot.img"):
+        (images / blob).write_bytes(blob.encode())
+    proc = _run_board_post_hooks("beaglebone/black", _env(fake_host))
+    assert proc.returncode == 0, proc.stderr
+    assert (images / "boot_part" / "MLO").read_bytes() == b"MLO"
+    assert "beaglebone/black/resources/boot-scripts" in proc.stdout
+
+
+def test_chain_staging_outside_skiff_says_what_is_missing(fake_host):
+    """Run by hand without the chain's variables: a one-line refusal, nothing staged."""
+    pkg = CONFIGS / "bananapi" / "common"
+    proc = subprocess.run([str(pkg / "hooks" / "post.sh")], env=_env(fake_host, SKIFF_CURRENT_CONF_DIR=str(pkg)),
+                          capture_output=True, text=True)
+    assert proc.returncode != 0 and "SKIFF_CONFIG_PATH_VAR" in proc.stderr and "run this hook through skiff" in proc.stderr
+    assert not (fake_host / "images" / "boot_part" / "boot.scr").exists()

@@ -244,12 +244,27 @@ def test_board_makefile_finds_common_through_the_override_variable(index, name, 
     moved = tmp_path / "elsewhere"
     shutil.copytree(pkg.path, moved)
     rules = shared_rules_of(name)
-    env = _make_env()
+    # skiff always sets SKIFF_CONFIGS_DIR: the shared flash rules live in its base layer.
+    env = _make_env({"SKIFF_CONFIGS_DIR": str(CONFIGS)})
     if rules in index and rules != name:
         env[f"SKIFF_CONFIG_PATH_{rules.upper().replace('/', '_')}"] = str(index.get(rules).path)
     proc = _dry_run(moved / "extensions" / "Makefile", "format", {dev_var: "/dev/sdq"}, tmp_path, env)
     assert proc.returncode == 0, proc.stderr
     assert '--device "/dev/sdq"' in proc.stdout
+
+
+@needs_make
+def test_moved_family_rules_without_configs_dir_say_what_to_set(tmp_path):
+    """A family Makefile outside the library, run by hand without SKIFF_CONFIGS_DIR: one line
+    naming the variable, not make's empty success on the board's recipe-less targets."""
+    moved = tmp_path / "configs" / "pcengines" / "apu2"
+    shutil.copytree(CONFIGS / "pcengines" / "apu2", moved)
+    proc = _dry_run(moved / "extensions" / "Makefile", "format", {"PCENGINES_SD": "/dev/sdq"}, tmp_path)
+    assert proc.returncode != 0 and "flash" not in proc.stdout
+    assert "set SKIFF_CONFIGS_DIR" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    env = _make_env({"SKIFF_CONFIGS_DIR": str(CONFIGS)})
+    proc = _dry_run(moved / "extensions" / "Makefile", "format", {"PCENGINES_SD": "/dev/sdq"}, tmp_path, env)
+    assert proc.returncode == 0 and '--device "/dev/sdq"' in proc.stdout, proc.stderr
 
 
 def test_library_dependencies_inside_the_library_exist(index):

@@ -8,7 +8,10 @@ images="${BINARIES_DIR:-${SKIFF_BUILDROOT_DIR}/images}"
 cmdline="$images/rpi-firmware/cmdline.txt"
 if [ -f "$images/.disable-serial-console" ] && [ -f "$cmdline" ]; then
     kept=""
-    for arg in $(cat "$cmdline"); do
+    # cmdline.txt is one line of space-separated arguments: split it into words, no globbing.
+    set -f
+    args=$(cat "$cmdline")
+    for arg in $args; do
         case "$arg" in
             console=*) ;;
             *) kept="${kept:+$kept }$arg" ;;

@@ -9,6 +9,7 @@ payload="$images/fw_payload.bin"
 if [ -f "$payload" ]; then
     size=$(wc -c < "$payload")
     {
+        # shellcheck disable=SC2059 # the format is the 4 size bytes as octal escapes: printf's format writes raw bytes, NUL included
         printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $((size & 255)) $(((size >> 8) & 255)) $(((size >> 16) & 255)) $(((size >> 24) & 255)))"
         cat "$payload"
     } > "$payload.out"

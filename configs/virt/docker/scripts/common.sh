@@ -10,7 +10,7 @@ die() { echo "virt/docker: $*" >&2; exit 1; }
 workspace="${BUILDROOT_DIR:-${SKIFF_WORKSPACE_DIR:-}}"
 [ -n "$workspace" ] || die "BUILDROOT_DIR is not set; run this through 'skiff cmd virt/docker ...'"
 ws_name="${SKIFF_WORKSPACE:-$(basename "$workspace")}"
-ws_name="$(printf '%s' "$ws_name" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_.-' '-')"
+ws_name="$(printf '%s' "$ws_name" | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9_.-' '-')"
 docker_bin="${DOCKER:-docker}"
 image="${DOCKER_IMAGE:-skiff/${ws_name}:latest}"
 container="${DOCKER_CONTAINER:-skiff-${ws_name}}"

@@ -62,7 +62,11 @@ if [ ! -x "$qemu" ]; then
     qemu="$(command -v "qemu-system-$arch" || true)"
 fi
 if [ -z "$qemu" ]; then
-    [ "$dry_run" = 1 ] && qemu="qemu-system-$arch" || die "qemu-system-$arch not found (install QEMU or enable BR2_PACKAGE_HOST_QEMU)"
+    if [ "$dry_run" = 1 ]; then
+        qemu="qemu-system-$arch"
+    else
+        die "qemu-system-$arch not found (install QEMU or enable BR2_PACKAGE_HOST_QEMU)"
+    fi
 fi
 qemu_img="$workspace/host/bin/qemu-img"
 [ -x "$qemu_img" ] || qemu_img="qemu-img"

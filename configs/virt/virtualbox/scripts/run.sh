@@ -10,7 +10,7 @@ die() { echo "virt/virtualbox: $*" >&2; exit 1; }
 
 workspace="${BUILDROOT_DIR:-${SKIFF_WORKSPACE_DIR:-}}"
 [ -n "$workspace" ] || die "BUILDROOT_DIR is not set; run this through 'skiff cmd virt/virtualbox run'"
-ws_name="$(basename "$workspace" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_.-' '-')"
+ws_name="$(basename "$workspace" | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9_.-' '-')"
 vm="skiff-${SKIFF_WORKSPACE:-$ws_name}"
 iso="$workspace/images/rootfs.iso9660"
 state="$workspace/virtualbox"

@@ -45,6 +45,7 @@ for hook in "$SCRIPTS_DIR"/mount-all.pre.d/*.sh; do
     . "$hook"
     set +a -u
 done
+# shellcheck disable=SC1091 # init.env exists only on the booted system
 [ -r /etc/skiff/init.env ] && . /etc/skiff/init.env
 
 log() { echo "skiff-init: $*"; }

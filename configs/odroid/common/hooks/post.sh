@@ -1,0 +1,6 @@
+#!/bin/sh
+# After the images are built: stage the boot script / menu of the selected board
+# (the chain's package with resources/boot-scripts/, e.g. odroid/c4) for the BOOT partition.
+# One hook here for every board of the family: it runs because each board depends on odroid/common.
+set -eu
+"${SKIFF_CONFIGS_DIR:-$SKIFF_CURRENT_CONF_DIR/../..}/base/pre/scripts/stage-boot-files.sh" --chain
