@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
+from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -60,9 +61,9 @@ class MissingScreen(SkiffScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
-        yield Static(f"[b]{self.section.title}[/b]: {self.section.help}.\n\n"
-                     f"This screen is not available in this installation ({self.reason}).\n"
-                     "The command line offers the same through `skiff --help`.", id="missing", markup=True)
+        yield Static(Text.assemble((self.section.title, "bold"), f": {self.section.help}.\n\n"
+                                   f"This screen is not available in this installation ({self.reason}).\n"
+                                   "The command line offers the same through `skiff --help`."), id="missing")
         yield from self.compose_bottom()
 
 
@@ -398,10 +399,19 @@ class SkiffApp(App[None]):
         else:
             self.notify(text, title=title, severity="error", timeout=10)
 
-    def status_text(self) -> str:
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every toast shows its text literally: messages carry package names, paths and engine
+        errors, which may hold '[' (docs/tui.md, "User text is never markup")."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def status_text(self) -> Text:
         sel = ", ".join(self.selection) if self.selection else "nothing selected"
-        ro = "  [b reverse] READ-ONLY [/]" if self.read_only else ""
-        return f"workspace [b]{self.workspace.name}[/b]  ·  selection: {sel}{ro}"
+        text = Text.assemble("workspace ", (self.workspace.name, "bold"), f"  ·  selection: {sel}")
+        if self.read_only:
+            text.append("  ")
+            text.append(" READ-ONLY ", style="bold reverse")
+        return text
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "goto" and parameters:

@@ -54,8 +54,8 @@ class HelpScreen(ModalScreen[None]):
                 continue
             seen.add((binding.action, desc))
             self.key_rows.append((self.app.get_key_display(binding), desc))
-        for row in self.key_rows:
-            table.add_row(*row)
+        for key, desc in self.key_rows:     # keys come from the user's keymap: never markup
+            table.add_row(Text(key), Text(desc))
         return table
 
     def _sections_table(self) -> Table:

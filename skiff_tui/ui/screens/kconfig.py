@@ -88,7 +88,7 @@ class KconfigScreen(EditorScreen):
         yield from self.compose_top()
         with Vertical(id="kc-loading"):
             yield LoadingIndicator()
-            yield Static("Starting…", id="kc-stage")
+            yield Static("Starting…", id="kc-stage", markup=False)
         with Vertical(id="kc-error", classes="-hidden"):
             yield Static("", id="kc-error-text", markup=False)
             yield Static("Buildroot's own menuconfig (make menuconfig) can still edit this workspace; "

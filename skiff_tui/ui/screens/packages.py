@@ -245,7 +245,7 @@ class PackagesScreen(SkiffScreen):
         grid.add_column()
 
         def row(label: str, value: str, label_style: str = "bold") -> None:
-            grid.add_row(Text(label, style=label_style), value)
+            grid.add_row(Text(label, style=label_style), Text(value))   # package text: never markup
 
         row("Depends on", ", ".join(pkg.dependencies) or "—")
         row("Needed by", ", ".join(sorted(self._needed_by.get(pkg.name, []))) or "—")
@@ -284,7 +284,7 @@ class PackagesScreen(SkiffScreen):
         files = self.query_one("#files", OptionList)
         self._file_paths = paths
         files.clear_options()
-        files.add_options([Option(str(p.relative_to(root)), id=str(i)) for i, p in enumerate(paths)])
+        files.add_options([Option(Text(str(p.relative_to(root))), id=str(i)) for i, p in enumerate(paths)])
 
     @on(OptionList.OptionSelected, "#files")
     def _open_file(self, event: OptionList.OptionSelected) -> None:
