@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from ...core import overrides as ov
 from ...core.errors import SkiffError
+from ...core.secrets import MASK, mask_secrets
 from ..widgets.dialogs import PromptModal
 from ..widgets.editor_files import LayerFileTree
 from . import EditorScreen
@@ -125,7 +126,7 @@ class OverridesScreen(EditorScreen):
                     with Horizontal(classes="ov-buttons"):
                         yield Button("Save network", id="ov-wifi-save", variant="primary", disabled=ro)
                         yield Button("Delete selected", id="ov-wifi-delete", disabled=ro)
-                        yield Button("Show passphrase", id="ov-psk-show")
+                        yield Button("Show passphrase", id="ov-psk-show", disabled=ro)
             with TabPane("SSH keys", id="ssh"):
                 with VerticalScroll(classes="ov-form"):
                     yield Static("Public keys allowed to log in as root "
@@ -192,7 +193,8 @@ class OverridesScreen(EditorScreen):
             if isinstance(net, ov.OverrideError):
                 lst.add_option(Option(Text(f"{path.name}: {net.message}", style="red"), id=path.stem))
             else:
-                lst.add_option(Option(f"{net.ssid}  ({path.name}{', hidden' if net.hidden else ''})", id=path.stem))
+                lst.add_option(Option(Text(f"{net.ssid}  ({path.name}{', hidden' if net.hidden else ''})"),
+                                      id=path.stem))
         if not self.wifi_entries:
             lst.add_option(Option(Text("no networks in this layer", style="dim"), id="", disabled=True))
 
@@ -201,7 +203,7 @@ class OverridesScreen(EditorScreen):
         lst.clear_options()
         self.keys = ov.read_keys(self.layer)
         for key in self.keys:
-            lst.add_option(Option(f"{key.type}  {key.fingerprint}  {key.comment}", id=key.fingerprint))
+            lst.add_option(Option(Text(f"{key.type}  {key.fingerprint}  {key.comment}"), id=key.fingerprint))
         if not self.keys:
             lst.add_option(Option(Text("no keys in this layer", style="dim"), id="", disabled=True))
 
@@ -286,7 +288,7 @@ class OverridesScreen(EditorScreen):
         for path, net in getattr(self, "wifi_entries", []):
             if path.stem == event.option.id and isinstance(net, ov.WifiNetwork):
                 self.query_one("#ov-ssid", Input).value = net.ssid
-                self.query_one("#ov-psk", Input).value = net.psk
+                self.query_one("#ov-psk", Input).value = MASK if self.read_only else net.psk
                 self.query_one("#ov-hidden", Checkbox).value = net.hidden
 
     def _delete_wifi(self) -> None:
@@ -353,7 +355,8 @@ class OverridesScreen(EditorScreen):
             return False
         editor = self.query_one("#ov-editor", TextArea)
         editor.language = ov.syntax_for(path)
-        editor.load_text(text)
+        # a read-only session never shows Wi-Fi keys, passwords or private keys
+        editor.load_text(mask_secrets(text) if self.read_only else text)
         editor.read_only = self.read_only
         self.open_path, self.open_text = path, text
         rel = path.relative_to(self.layer.path)
@@ -456,6 +459,8 @@ class OverridesScreen(EditorScreen):
             action()
 
     def _toggle_psk(self) -> None:
+        if self.read_only:
+            return
         psk = self.query_one("#ov-psk", Input)
         psk.password = not psk.password
 

@@ -10,6 +10,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, TextArea
 
+from ...core import readonly
+from ...core.secrets import mask_secrets
+
 MAX_BYTES = 2 * 1024 * 1024
 
 
@@ -49,12 +52,20 @@ class FileViewer(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             where = f"{self.title_text}:{self.line}" if self.line else self.title_text
-            yield Label(f"{where}  (read-only)", id="fileview-title")
-            area = TextArea(load_text(self.path), read_only=True, show_line_numbers=True,
+            yield Label(f"{where}  (read-only)", id="fileview-title", markup=False)
+            text = load_text(self.path)
+            if self._masked():
+                text = mask_secrets(text)
+            area = TextArea(text, read_only=True, show_line_numbers=True,
                             soft_wrap=False, id="fileview")
             area.cursor_blink = False
             yield area
         yield Footer()
+
+    def _masked(self) -> bool:
+        """A read-only session (someone watching over SSH) never sees Wi-Fi keys, passwords or
+        private keys; an editing session is the owner's and shows the file as it is."""
+        return bool(getattr(self.app, "read_only", False) or readonly.is_read_only())
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
