@@ -82,6 +82,9 @@ class SkiffApp(App[None]):
     BINDINGS = [
         *[Binding(s.key, f"goto('{s.mode}')", s.title, id=f"skiff.goto.{s.mode}", show=False)
           for s in SECTIONS],
+        # the same from anywhere: digits type into a focused text field, alt+digit never does
+        *[Binding(s.alt_key, f"goto('{s.mode}')", s.title, id=f"skiff.goto_anywhere.{s.mode}", show=False,
+                  priority=True) for s in SECTIONS],
         Binding("question_mark,f1", "help", "Help", id="skiff.help"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="skiff.theme"),
         Binding("ctrl+q", "quit", "Quit", id="skiff.quit", priority=True),
@@ -107,7 +110,8 @@ class SkiffApp(App[None]):
         self.load_error: SkiffError | None = None
         from .buildruns import BuildRuns
         self.build_runs = BuildRuns(self._notify_from_thread)
-        self.theme = theme or DARK_THEME
+        self._remember_theme = theme is None      # a theme given by the caller is not a choice to keep
+        self.theme = theme or self._saved_theme() or DARK_THEME
         for section in SECTIONS:
             self.add_mode(section.mode, partial(self._make_screen, section))
         if read_only:
@@ -117,6 +121,25 @@ class SkiffApp(App[None]):
     def on_mount(self) -> None:
         self.apply_user_keymap()
         self.load_engine_state()
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _saved_theme(self) -> str | None:
+        from ..core.settings import load_theme
+
+        theme = load_theme(self.env)
+        return theme if theme in self.available_themes else None
+
+    def _theme_changed(self, theme) -> None:
+        """Ctrl+T or the palette's theme picker: the next session starts with it (not saved by a
+        read-only session, which writes nothing)."""
+        from ..core.settings import save_theme
+
+        if self.read_only or not self._remember_theme:
+            return
+        try:
+            save_theme(theme.name, self.env)
+        except SkiffError as exc:
+            self.show_error(exc)
 
     def apply_user_keymap(self) -> None:
         """~/.config/skiff/keymap.toml remaps bindings by id (see `?` for the ids)."""

@@ -343,3 +343,34 @@ async def test_save_onto_a_directory_is_a_one_line_error_and_the_app_stays(make_
         [note] = [n for n in app._notifications if n.severity == "error"]
         assert "\n" not in note.message and "skiff-core.yaml" in note.message
         assert screen.has_unsaved_changes() and target.is_dir()
+
+
+async def test_focus_starts_in_the_editor_and_enter_keeps_the_indentation(make_cy_app):
+    app = make_cy_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        assert app.focused is screen.editor            # typing edits the file, not the layer selector
+        editor = screen.editor
+        editor.load_text("containers:\n  core:\n    image: x\n")
+        editor.move_cursor((1, 7))                     # after "  core:"
+        await pilot.press("enter")
+        await pilot.press(*"mounts:")
+        await pilot.press("enter")
+        await pilot.press(*"- /a:/a")
+        await pilot.press("enter")
+        await pilot.press(*"- /b:/b")
+        assert editor.text.splitlines()[:5] == ["containers:", "  core:", "    mounts:", "      - /a:/a",
+                                                "      - /b:/b"]
+
+
+async def test_long_problem_messages_wrap_instead_of_being_cut(make_cy_app):
+    app = make_cy_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        screen.editor.load_text("containers:\n  core:\n    image: x\n    thisisaveryveryverylongunknownkeyname_end: 1\n")
+        screen.validate_now()
+        await checked(app, pilot)
+        [problem] = problem_texts(screen)
+        shown = "".join(strip.text.strip() for strip in app.screen._compositor.render_strips())
+        last_word = problem.split()[-1]
+        assert len(problem) > 50 and last_word in shown, (problem, shown)

@@ -29,26 +29,26 @@ MARKUP_BITS = ["[/]", "[b]", "[/b]", "[@click=app.quit]", "[link=http://x]", "[$
 SAFE_CHARS = st.characters(min_codepoint=33, max_codepoint=126) | st.sampled_from("éß→✓ ")
 
 
-def hostile(*, forbid: str = "") -> st.SearchStrategy[str]:
+def hostile(*, forbid: str = "", longest: int = 36) -> st.SearchStrategy[str]:
     """A short line of markup fragments and plain characters that holds at least one '['."""
     bits = [b for b in MARKUP_BITS if not any(c in b for c in forbid)]
     piece = st.sampled_from(bits) | st.text(SAFE_CHARS, min_size=1, max_size=4)
     return (st.lists(piece, min_size=1, max_size=5).map("".join)
             .map(lambda s: "".join(c for c in s if c not in forbid).strip())
-            .filter(lambda s: "[" in s and len(s) <= 36))
+            .filter(lambda s: "[" in s and len(s) <= longest))
 
 
 @dataclass(frozen=True)
 class Hostile:
     description: str        # package description (one line)
     command: str            # a package command's description
-    value: str              # a Buildroot string value
+    value: str              # a Buildroot string value (short: the table cuts long ones)
     filename: str           # a file name in a package and in an override layer
     log: str                # a build log line, the build's target and next action
     yaml_key: str           # a container name in skiff-core.yaml
 
 
-HOSTILE = st.builds(Hostile, description=hostile(), command=hostile(), value=hostile(forbid='"\\$'),
+HOSTILE = st.builds(Hostile, description=hostile(), command=hostile(), value=hostile(forbid='"\\$', longest=24),
                     filename=hostile(forbid="/\\"), log=hostile(), yaml_key=hostile())
 CLASSIC = Hostile("desc [/] closes nothing", "cmd [b]bold?[/b] [/]", "v[/]x", "[@click=app.quit]f",
                   "error: [$x] [/] failed", "[/]core")

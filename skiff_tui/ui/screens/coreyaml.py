@@ -69,6 +69,23 @@ class YamlArea(TextArea):
         finally:
             self._drawing = False
 
+    async def _on_key(self, event) -> None:
+        """Enter keeps the line's indentation, one level more after a trailing ':' (a new map)."""
+        if event.key == "enter" and not self.read_only:
+            row, column = self.cursor_location
+            line = self.document.get_line(row)[:column]
+            indent = line[: len(line) - len(line.lstrip(" "))]
+            code = line.split(" #", 1)[0].rstrip()
+            if code.endswith(":") and not code.lstrip().startswith("#"):
+                indent += "  "                # skiff-core.yaml files indent by two
+            elif code.lstrip() == "-":         # an empty list item: its content goes under it
+                indent += "  "
+            event.stop()
+            event.prevent_default()
+            self.insert("\n" + indent)
+            return
+        await super()._on_key(event)
+
     @property
     def text(self) -> str:
         document = self.document
@@ -210,6 +227,8 @@ class CoreYamlScreen(EditorScreen):
         if place.note:
             origin += f"  ·  {place.note}"
         self.query_one("#cy-origin", Static).update(origin)
+        if self.is_current and not isinstance(self.focused, TextArea):
+            self.editor.focus()           # typing edits the file (not the "Save into" selector)
         self.validate_now()
 
     # --- validation (in a thread: the UI never waits for it) --------------------------------

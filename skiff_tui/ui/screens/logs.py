@@ -92,7 +92,8 @@ class LogsScreen(Screen):
         yield Static(Text.assemble(("Build logs", "bold"), f" · workspace {self.workspace.name}"), id="logs-title")
         with Horizontal(id="logs-body"):
             table = DataTable(id="logs-table", cursor_type="row", zebra_stripes=True)
-            table.add_columns("Started", "Target", "Chain", "Result", "Duration")
+            # Result and Duration before the long columns: they stay in view at 120 columns
+            table.add_columns("Started", "Result", "Duration", "Target", "Chain")
             yield table
             yield Static("", id="logs-detail")
         yield Footer()
@@ -117,9 +118,9 @@ class LogsScreen(Screen):
         for rec in self.records:
             colour = STATUS_STYLE.get(rec.status, "")
             result = result_text(rec)
-            table.add_row(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(rec.started)), Text(rec.target),
-                          Text(",".join(rec.chain) or "-"), Text(result, style=colour),
-                          engine.format_duration(rec.duration), key=rec.id)
+            table.add_row(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(rec.started)),
+                          Text(result, style=colour), engine.format_duration(rec.duration), Text(rec.target),
+                          Text(short_chain(rec.chain)), key=rec.id)
         if self.records:
             table.move_cursor(row=min(keep, len(self.records) - 1))
         self._detail()

@@ -152,6 +152,24 @@ class OverridesScreen(EditorScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.refresh_layer()
+        self.focus_tab_field("hostname")
+
+    # The first field of each tab: where the cursor goes when the tab opens (no Tab presses
+    # through the layer selector and the tab row first).
+    FIRST_FIELD = {"hostname": "#ov-hostname", "wifi": "#ov-wifi-list", "ssh": "#ov-keys", "files": "#ov-files"}
+
+    def focus_tab_field(self, tab: str) -> None:
+        selector = self.FIRST_FIELD.get(tab, "")
+        if tab == "hostname" and self.read_only:
+            return                        # nothing to type: the tab row keeps the focus
+        for widget in self.query(selector):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    @on(TabbedContent.TabActivated, "#ov-tabs")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.focus_tab_field(event.pane.id or "")
 
     # --- per-layer contents -------------------------------------------------------------------
     def refresh_layer(self) -> None:

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, TextArea
+from textual.widgets.text_area import Selection
 
 from ...core import readonly
 from ...core.secrets import mask_secrets
@@ -72,8 +73,10 @@ class FileViewer(ModalScreen[None]):
         area.focus()
         if self.line:
             row = max(0, min(self.line - 1, area.document.line_count - 1))
-            area.select_line(row)
-            area.scroll_to(y=max(0, row - 3), animate=False)
+            # selected from its end back to column 0: the cursor (and the view) start at the
+            # beginning of the line, not scrolled sideways to its end
+            area.selection = Selection((row, len(area.document.get_line(row))), (row, 0))
+            area.scroll_to(x=0, y=max(0, row - 3), animate=False)
 
     def action_dismiss(self) -> None:
         self.dismiss(None)
