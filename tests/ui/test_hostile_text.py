@@ -94,16 +94,18 @@ def screen_text(app) -> str:
 
 
 async def settle(app, pilot) -> None:
-    from textual.worker import WorkerFailed
+    """Until the app's workers are done; a DirectoryTree's loader lives as long as the tree and is
+    not waited for (workers.wait_for_complete would wait for it forever)."""
+    from textual.widgets import DirectoryTree
 
-    for _ in range(6):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers):
+    idle = 0
+    for _ in range(400):
+        await pilot.pause(0.05)
+        busy = any(w.is_running and not isinstance(w.node, DirectoryTree) for w in app.workers)
+        idle = 0 if busy else idle + 1
+        if idle >= 4:            # quiet for a while: results rendered, no follow-up worker started
             break
+    await pilot.pause()
 
 
 async def visit(mode: str, h: Hostile, check) -> None:
