@@ -108,14 +108,14 @@ async def settle(app, pilot) -> None:
     await pilot.pause()
 
 
-async def visit(mode: str, h: Hostile, check) -> None:
+async def visit(mode: str, h: Hostile, check, *, read_only: bool = False) -> None:
     from skiff_tui.ui.app import SkiffApp
 
     readonly.set_read_only(False)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "skiff"
         env = make_tree(root, h)
-        app = SkiffApp(root=root, env=env)
+        app = SkiffApp(root=root, env=env, read_only=read_only)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
             await app.run_action(f"goto('{mode}')")
@@ -126,6 +126,7 @@ async def visit(mode: str, h: Hostile, check) -> None:
             errors = [n.message for n in app._notifications if "internal error" in n.message
                       or "Markup" in n.message]
             assert not errors, errors
+    readonly.set_read_only(False)
 
 
 def hostile_examples(test):
@@ -231,3 +232,15 @@ def test_screens_without_package_text_still_run_in_a_hostile_tree(mode):
     async def check(app, pilot):
         assert app.screen.query("*")
     asyncio.run(visit(mode, CLASSIC, check))
+
+
+@pytest.mark.parametrize("mode", ["packages", "stack", "values", "logs", "overrides", "coreyaml"])
+def test_the_read_only_viewer_shows_hostile_text_literally_too(mode):
+    """The SSH viewer (read-only) draws the same screens with fewer actions: same guarantee."""
+    wanted = {"packages": CLASSIC.description, "stack": CLASSIC.description, "values": CLASSIC.value,
+              "logs": CLASSIC.log, "overrides": "", "coreyaml": CLASSIC.yaml_key}[mode]
+
+    async def check(app, pilot):
+        assert app.read_only
+        assert wanted in screen_text(app)
+    asyncio.run(visit(mode, CLASSIC, check, read_only=True))
