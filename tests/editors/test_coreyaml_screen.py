@@ -209,7 +209,7 @@ async def edit_then_leave_the_screen(app, pilot) -> CoreYamlScreen:
     screen.editor.move_cursor((0, 0))
     screen.editor.insert("# mine\n")
     assert screen.has_unsaved_changes()
-    await pilot.press("1")                       # on another section: the edit is out of sight
+    await pilot.press("alt+1")                   # on another section: the edit is out of sight
     await pilot.pause()
     assert app.current_mode == "packages"
     return screen
@@ -259,7 +259,7 @@ async def test_workspace_switch_asks_first_and_discard_switches(make_cy_app, cy_
         assert app.workspace.name == "other"
         assert not target.exists()
         await app.workers.wait_for_complete()
-        await pilot.press("0")                    # the editor was rebuilt for the new workspace
+        await pilot.press("alt+0")                # the editor was rebuilt for the new workspace
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -287,7 +287,7 @@ async def test_resolving_the_stack_happens_off_the_ui_thread(make_cy_app, monkey
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_coreyaml(app, pilot)
         assert screen.editor.text == DEBIAN_DEFAULT and not screen.editor.read_only
-        await pilot.press("9")
+        await pilot.press("alt+9")                     # the editor has the cursor: digits would type
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "The image's hostname now" in str(app.screen.query_one("#ov-host-effective").render())

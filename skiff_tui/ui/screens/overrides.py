@@ -83,6 +83,7 @@ class OverridesScreen(EditorScreen):
         self.scope = scope
         self.open_path: Path | None = None
         self.open_text = ""
+        self._keep_focus = False
 
     # --- state --------------------------------------------------------------------------------
     @property
@@ -169,6 +170,9 @@ class OverridesScreen(EditorScreen):
 
     @on(TabbedContent.TabActivated, "#ov-tabs")
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if self._keep_focus:
+            self._keep_focus = False
+            return
         self.focus_tab_field(event.pane.id or "")
 
     # --- per-layer contents -------------------------------------------------------------------
@@ -425,6 +429,8 @@ class OverridesScreen(EditorScreen):
                 return
             self._refresh_files()
             self.open_file(path)
+            # the new file's editor gets the cursor, not the tree (when the switch fires an event)
+            self._keep_focus = self.query_one(TabbedContent).active != "files"
             self.action_show_tab("files")
             self.query_one("#ov-editor", TextArea).focus()
 
