@@ -1,45 +1,68 @@
-"""Secrets in text the user can view: find them (files holding one are saved 0600) and mask
-them (every read-only view shows the masked text). Over-masking is fine; a view never needs
-the secret itself.
+"""Hide secrets in text shown by read-only views (the TUI's read-only sessions, the CLI); the
+same test decides which files are saved 0600. (Not `secrets.py`: that name is the standard library's.)
 
-What counts: NetworkManager keyfile keys (psk=, password=, wep-key0..3=, *-password=),
-wpa_supplicant psk="…", skiff-core.yaml `password:` (auth.password), and PEM private keys.
+What counts as a secret: Wi-Fi keys in NetworkManager keyfiles and wpa_supplicant/hostapd
+configs (`psk=`, `wep-key0=`…, `password=`, `wpa_passphrase=`), skiff-core's `auth.password`
+(any YAML `password:` key), and the body of PEM private keys. Values are replaced by a mark of
+fixed length (the length of a passphrase is a hint too); lines are never added or removed, so
+line numbers in the masked text still point at the file (docs/tui.md, "Read-only sessions").
 """
 
 from __future__ import annotations
 
 import re
 
-MASK = "********"
-_KEY_VALUE = re.compile(r"(?im)^(?P<key>[ \t]*(?:psk|password|wep-key[0-3]|[a-z0-9-]*-password)"
-                        r"[ \t]*=[ \t]*)(?P<value>\S.*?)[ \t]*$")
-_YAML_PASSWORD = re.compile(r"(?im)^(?P<key>[ \t]*(?:-[ \t]+)?[\"']?password[\"']?[ \t]*:[ \t]*)"
-                            r"(?P<value>[^#\s].*?)[ \t]*$")
-_PRIVATE_KEY = re.compile(r"-----BEGIN (?P<kind>[A-Z0-9 ]*PRIVATE KEY)-----.*?(?:-----END (?P=kind)-----|\Z)", re.S)
+MASK = "••••••••"
+
+# key=value lines: NetworkManager keyfiles (psk, wep-key0..3, password, *-password for 802.1x),
+# wpa_supplicant (psk="…", password="…") and hostapd (wpa_passphrase, wpa_psk).
+_ASSIGNMENT = re.compile(
+    r"^(?P<lead>\s*(?:psk|wep-key\d*|password|[\w-]*-password|wpa_passphrase|wpa_psk|sae_password)"
+    r"\s*=\s*)(?P<value>.*?)(?P<trail>\s*)$", re.IGNORECASE)
+# YAML `password: value` (skiff-core's users.<name>.auth.password, and any other password key)
+_YAML_PASSWORD = re.compile(
+    r"^(?P<lead>\s*(?:-\s+)?[\"']?(?:password|passwd|psk)[\"']?\s*:\s+)(?P<value>[^#\s].*?)(?P<trail>\s*(?:#.*)?)$",
+    re.IGNORECASE)
+_PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
+_PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 
 
-def has_secrets(text: str) -> bool:
-    return bool(_KEY_VALUE.search(text) or _YAML_PASSWORD.search(text) or _PRIVATE_KEY.search(text))
-
-
-def _mask_key_block(m: re.Match[str]) -> str:
-    """The BEGIN and END lines stay; the body becomes one masked line and blank lines, so line
-    numbers in the view still match the file."""
-    kind = m.group("kind")
-    body_lines = m.group(0).count("\n")
-    ended = m.group(0).endswith("-----") and body_lines > 0
-    lines = [f"-----BEGIN {kind}-----", f"{MASK} (private key hidden)"]
-    lines += [""] * max(0, body_lines - (2 if ended else 1))
-    if ended:
-        lines.append(f"-----END {kind}-----")
-    return "\n".join(lines[: body_lines + 1])
+def mask_line(line: str) -> str:
+    """One line with a secret value replaced (unchanged when it holds none)."""
+    for pattern in (_ASSIGNMENT, _YAML_PASSWORD):
+        match = pattern.match(line)
+        if match and match.group("value"):
+            return match.group("lead") + MASK + match.group("trail")
+    return line
 
 
 def mask_secrets(text: str) -> str:
-    """`text` with every secret value replaced by ******** (line count kept)."""
-    def keep_key(m: re.Match[str]) -> str:
-        return m.group("key") + MASK
+    """`text` with every secret value hidden; the same number of lines, the same line endings."""
+    out = []
+    in_key = False
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        ending = line[len(body):]
+        if in_key:
+            if _PEM_END.search(body):
+                in_key = False
+                out.append(line)
+            else:
+                out.append(MASK + ending)
+            continue
+        begin = _PEM_BEGIN.search(body)
+        if begin:
+            # a one-line key (BEGIN … END on one line) is hidden whole
+            end = _PEM_END.search(body, begin.end())
+            if end:
+                out.append(body[:begin.end()] + MASK + body[end.start():] + ending)
+            else:
+                in_key = True
+                out.append(line)
+            continue
+        out.append(mask_line(body) + ending)
+    return "".join(out)
 
-    text = _PRIVATE_KEY.sub(_mask_key_block, text)
-    text = _KEY_VALUE.sub(keep_key, text)
-    return _YAML_PASSWORD.sub(keep_key, text)
+
+def has_secrets(text: str) -> bool:
+    return mask_secrets(text) != text

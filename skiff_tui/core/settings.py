@@ -6,6 +6,10 @@ lists them), Posting-style:
     [keymap]
     "skiff.packages.add" = "insert"
     "skiff.quit" = "ctrl+c,ctrl+q"
+
+settings.toml holds what the TUI remembers between sessions (written by skiff itself):
+
+    theme = "textual-light"
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
+from . import readonly
 from .errors import SkiffError
 
 KEY = re.compile(r"[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*\Z")
@@ -58,3 +63,47 @@ def load_keymap(env: Mapping[str, str] | None = None) -> dict[str, str]:
 def _line_of(message: str) -> int | None:
     match = re.search(r"line (\d+)", message)
     return int(match.group(1)) if match else None
+
+
+THEME = re.compile(r"[A-Za-z0-9_\-]{1,64}\Z")
+
+
+def load_theme(env: dict[str, str] | None = None) -> str | None:
+    """The theme chosen in an earlier session; None when none was saved or the file is unusable
+    (a preference is not worth an error at startup)."""
+    path = config_dir(env) / "settings.toml"
+    try:
+        theme = tomllib.loads(path.read_text()).get("theme")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return theme if isinstance(theme, str) and THEME.match(theme) else None
+
+
+@readonly.mutating("remembering the theme")
+def save_theme(theme: str, env: dict[str, str] | None = None) -> Path:
+    """Remember the theme (other keys of settings.toml are kept)."""
+    from . import atomic
+
+    if not THEME.match(theme):
+        raise SettingsError(f"not a theme name: {theme!r}")
+    path = config_dir(env) / "settings.toml"
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = {}
+    data["theme"] = theme
+    lines = [f"{key} = {_toml_value(value)}" for key, value in data.items() if _toml_value(value) is not None]
+    try:
+        return atomic.write_text(path, "\n".join(lines) + "\n", within=path.parent)
+    except OSError as exc:
+        raise SettingsError(f"cannot save settings: {exc.strerror}", path=path) from exc
+
+
+def _toml_value(value: object) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return None           # tables and arrays are not written by skiff: left out

@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
+from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -62,9 +63,9 @@ class MissingScreen(SkiffScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
-        yield Static(f"[b]{self.section.title}[/b]: {self.section.help}.\n\n"
-                     f"This screen is not available in this installation ({self.reason}).\n"
-                     "The command line offers the same through `skiff --help`.", id="missing", markup=True)
+        yield Static(Text.assemble((self.section.title, "bold"), f": {self.section.help}.\n\n"
+                                   f"This screen is not available in this installation ({self.reason}).\n"
+                                   "The command line offers the same through `skiff --help`."), id="missing")
         yield from self.compose_bottom()
 
 
@@ -83,6 +84,9 @@ class SkiffApp(App[None]):
     BINDINGS = [
         *[Binding(s.key, f"goto('{s.mode}')", s.title, id=f"skiff.goto.{s.mode}", show=False)
           for s in SECTIONS],
+        # the same from anywhere: digits type into a focused text field, alt+digit never does
+        *[Binding(s.alt_key, f"goto('{s.mode}')", s.title, id=f"skiff.goto_anywhere.{s.mode}", show=False,
+                  priority=True) for s in SECTIONS],
         Binding("question_mark,f1", "help", "Help", id="skiff.help"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="skiff.theme"),
         Binding("f2", "error_details", "Error details", id="skiff.error_details"),
@@ -112,7 +116,8 @@ class SkiffApp(App[None]):
         self._reported_workers: weakref.WeakSet = weakref.WeakSet()
         from .buildruns import BuildRuns
         self.build_runs = BuildRuns(self._notify_from_thread, on_change=self._build_changed_from_thread)
-        self.theme = theme or DARK_THEME
+        self._remember_theme = theme is None      # a theme given by the caller is not a choice to keep
+        self.theme = theme or self._saved_theme() or DARK_THEME
         for section in SECTIONS:
             self.add_mode(section.mode, partial(self._make_screen, section))
         if read_only:
@@ -122,6 +127,25 @@ class SkiffApp(App[None]):
     def on_mount(self) -> None:
         self.apply_user_keymap()
         self.load_engine_state()
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _saved_theme(self) -> str | None:
+        from ..core.settings import load_theme
+
+        theme = load_theme(self.env)
+        return theme if theme in self.available_themes else None
+
+    def _theme_changed(self, theme) -> None:
+        """Ctrl+T or the palette's theme picker: the next session starts with it (not saved by a
+        read-only session, which writes nothing)."""
+        from ..core.settings import save_theme
+
+        if self.read_only or not self._remember_theme:
+            return
+        try:
+            save_theme(theme.name, self.env)
+        except SkiffError as exc:
+            self.show_error(exc)
 
     def apply_user_keymap(self) -> None:
         """~/.config/skiff/keymap.toml remaps bindings by id (see `?` for the ids)."""
@@ -465,14 +489,25 @@ class SkiffApp(App[None]):
         else:
             self.notify(text, title=title, severity="error", timeout=10)
 
-    def status_text(self) -> str:
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every toast shows its text literally: messages carry package names, paths and engine
+        errors, which may hold '[' (docs/tui.md, "User text is never markup")."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def status_text(self) -> Text:
         sel = ", ".join(self.selection) if self.selection else "nothing selected"
-        ro = "  [b reverse] READ-ONLY [/]" if self.read_only else ""
-        building = ""
+        text = Text.assemble("workspace ", (self.workspace.name, "bold"), f"  ·  selection: {sel}")
+        if self.read_only:
+            text.append("  ")
+            text.append(" READ-ONLY ", style="bold reverse")
         if self.builds_running:
             from .build_announce import running_mark
-            building = running_mark(self.build_runs.active())
-        return f"workspace [b]{self.workspace.name}[/b]  ·  selection: {sel}{ro}{building}"
+            mark = running_mark(self.build_runs.active())
+            if mark:
+                text.append("  ")
+                text.append(mark, style="bold reverse yellow")
+        return text
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "error_details":

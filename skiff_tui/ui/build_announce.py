@@ -50,10 +50,7 @@ def announce_end(app, run: BuildRun) -> str | None:
 
 
 def running_mark(runs: list[BuildRun]) -> str:
-    """Markup for the status line: which workspaces build right now (escaped names)."""
+    """Plain text for the status line: which workspaces build right now ('' when none)."""
     if not runs:
         return ""
-    from rich.markup import escape
-
-    names = ", ".join(escape(r.workspace.name) for r in runs)
-    return f"  [b reverse yellow] ⚙ building {names} [/]"
+    return " ⚙ building " + ", ".join(r.workspace.name for r in runs) + " "

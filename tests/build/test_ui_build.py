@@ -251,8 +251,8 @@ async def test_logs_screen_lists_and_opens(ws):
         assert table.row_count == 2
         row0 = [str(c) for c in table.get_row_at(0)]
         row1 = [str(c) for c in table.get_row_at(1)]
-        assert "succeeded" in row0[3] and row0[2] == "pi/4"
-        assert "failed: busybox (build)" in row1[3] and row1[2] == "pi/4,core/gentoo"
+        assert "succeeded" in row0[1] and row0[4] == "pi/4"   # Result, Duration, Target, Chain
+        assert "failed: busybox (build)" in row1[1] and row1[4] == "pi/4,core/gentoo"
         await pilot.press("down")
         detail = text_of(app.screen.query_one("#logs-detail"))
         assert bad.id in detail and "make br/busybox-dirclean" in detail

@@ -69,12 +69,19 @@ async def open_coreyaml(app, pilot) -> CoreYamlScreen:
     await app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.press("0")
-    await pilot.pause()
+    await checked(app, pilot)
     assert isinstance(app.screen, CoreYamlScreen), app.screen
     screen = app.screen
     # The stack resolves in a worker: edits made before its text arrives would be replaced by it.
     await wait_until(pilot, lambda: screen.place is not None, "the file to load")
     return screen
+
+
+async def checked(app, pilot) -> None:
+    """Wait for the screen's workers (the place, then the check in a thread) and their results."""
+    for _ in range(4):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
 
 
 def problem_texts(screen) -> list[str]:
@@ -107,7 +114,7 @@ async def test_invalid_yaml_shows_the_line_and_jumps_there(make_cy_app):
         screen = await open_coreyaml(app, pilot)
         screen.editor.load_text("containers:\n  core:\n    image: [unclosed\nusers: {}\n")
         screen.validate_now()
-        await pilot.pause()
+        await checked(app, pilot)
         [problem] = problem_texts(screen)
         assert problem.startswith("line 4: YAML syntax error")
         lst = screen.query_one("#cy-problems", OptionList)
@@ -124,18 +131,33 @@ async def test_typing_validates_after_a_pause_and_flags_unknown_keys(make_cy_app
         screen = await open_coreyaml(app, pilot)
         editor = screen.editor
         editor.focus()
-        screen.DEBOUNCE = 3600                         # the quiet period never ends by itself here
         editor.move_cursor((3, 0))
+        screen.debounce = 0.0                          # injected: no waiting on the clock
         editor.insert("    policy: always\n")
-        await pilot.press("home")                      # typing goes on: no validation yet
-        assert problem_texts(screen) == [] and screen._timer is not None
-        screen.DEBOUNCE = 0.001                        # the next keystroke is followed by quiet
-        editor.move_cursor((3, len("    policy: always")))
-        editor.insert(" ")                             # a trailing space: same YAML
-        await wait_until(pilot, lambda: problem_texts(screen), "validation after the quiet period")
+        await checked(app, pilot)
         [problem] = problem_texts(screen)
         assert problem.startswith("line 4: unknown container key 'policy'")
         await pilot.press("ctrl+home", "f8")            # next problem
+        assert editor.cursor_location[0] == 3
+
+
+async def test_typing_does_not_check_until_the_quiet_period_ends_but_f8_does(make_cy_app):
+    app = make_cy_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        screen.debounce = 3600.0                       # the quiet period never ends in this test
+        editor = screen.editor
+        editor.focus()
+        editor.move_cursor((3, 0))
+        editor.insert("    policy: always\n")
+        await checked(app, pilot)
+        assert problem_texts(screen) == [] and not screen.checked
+        editor.move_cursor((0, 0))
+        await pilot.press("f8")                        # checks the pending text, then jumps
+        await checked(app, pilot)
+        assert screen.checked
+        [problem] = problem_texts(screen)
+        assert problem.startswith("line 4: unknown container key 'policy'")
         assert editor.cursor_location[0] == 3
 
 
@@ -148,15 +170,19 @@ async def test_save_keeps_the_text_and_comments(make_cy_app, cy_root):
         screen.editor.insert("# my own setup  \n")
         assert screen.has_unsaved_changes()
         await pilot.press("ctrl+s")
+        await checked(app, pilot)                     # saving checks the text first, in a thread
         assert target.read_text() == "# my own setup  \n" + DEBIAN_DEFAULT
         assert not screen.has_unsaved_changes()
         # problems ask first; Cancel writes nothing
         screen.editor.load_text(DEBIAN_DEFAULT.replace("pullPolicy", "policy"))
         await pilot.press("ctrl+s")
+        await checked(app, pilot)
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("escape")
         assert target.read_text().startswith("# my own setup")
-        await pilot.press("ctrl+s", "y")
+        await pilot.press("ctrl+s")
+        await checked(app, pilot)
+        await pilot.press("y")
         assert "      policy: always" in target.read_text()
     # the next session starts from the user's copy
     app = make_cy_app()
@@ -186,7 +212,7 @@ async def edit_then_leave_the_screen(app, pilot) -> CoreYamlScreen:
     screen.editor.move_cursor((0, 0))
     screen.editor.insert("# mine\n")
     assert screen.has_unsaved_changes()
-    await pilot.press("1")                       # on another section: the edit is out of sight
+    await pilot.press("alt+1")                   # on another section: the edit is out of sight
     await pilot.pause()
     assert app.current_mode == "packages"
     return screen
@@ -236,7 +262,7 @@ async def test_workspace_switch_asks_first_and_discard_switches(make_cy_app, cy_
         assert app.workspace.name == "other"
         assert not target.exists()
         await app.workers.wait_for_complete()
-        await pilot.press("0")                    # the editor was rebuilt for the new workspace
+        await pilot.press("alt+0")                # the editor was rebuilt for the new workspace
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -264,9 +290,91 @@ async def test_resolving_the_stack_happens_off_the_ui_thread(make_cy_app, monkey
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_coreyaml(app, pilot)
         assert screen.editor.text == DEBIAN_DEFAULT and not screen.editor.read_only
-        await pilot.press("9")
+        await pilot.press("alt+9")                     # the editor has the cursor: digits would type
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "The image's hostname now" in str(app.screen.query_one("#ov-host-effective").render())
         assert "reading the stack" not in str(app.screen.query_one("#ov-host-effective").render())
     assert sorted(on_main) == [("coreyaml_place", False), ("effective_hostname", False)]
+
+
+async def test_a_huge_file_is_not_checked_while_typing_and_typing_stays_quick(make_cy_app, cy_root):
+    """10 MB of YAML: typing never runs the check (over the live limit); F8 checks it in a thread."""
+    import time
+
+    big = cy_root / "overrides/workspaces/default" / LAYER_FILE
+    big.parent.mkdir(parents=True)
+    body = "".join(f"  c{i}:\n    image: debian:bookworm\n" for i in range(300_000))
+    big.write_text("containers:\n" + body)
+    assert big.stat().st_size > 10_000_000
+    app = make_cy_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        screen.debounce = 0.0
+        calls = []
+        real = screen._check
+
+        def counting(*args):
+            calls.append(1)
+            return real(*args)
+        screen._check = counting
+        editor = screen.editor
+        editor.focus()
+        started = time.monotonic()
+        for ch in "# note":
+            await pilot.press(ch if ch != " " else "space")
+        await checked(app, pilot)
+        took = time.monotonic() - started
+        assert calls == []                               # no live check above the limit
+        assert "too large to check while typing" in str(screen.query_one("#cy-status").render())
+        assert took / 6 < 10, took                       # was 20-45 s per key on this machine
+        await pilot.press("f8")
+        assert calls == [1]
+
+
+async def test_save_onto_a_directory_is_a_one_line_error_and_the_app_stays(make_cy_app, cy_root):
+    target = cy_root / "overrides/workspaces/default" / LAYER_FILE
+    app = make_cy_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        target.mkdir(parents=True)                        # something made a directory of it meanwhile
+        screen.editor.move_cursor((0, 0))
+        screen.editor.insert("# mine\n")
+        await pilot.press("ctrl+s")
+        await checked(app, pilot)
+        assert app.is_running and isinstance(app.screen, CoreYamlScreen)
+        [note] = [n for n in app._notifications if n.severity == "error"]
+        assert "\n" not in note.message and "skiff-core.yaml" in note.message
+        assert screen.has_unsaved_changes() and target.is_dir()
+
+
+async def test_focus_starts_in_the_editor_and_enter_keeps_the_indentation(make_cy_app):
+    app = make_cy_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        assert app.focused is screen.editor            # typing edits the file, not the layer selector
+        editor = screen.editor
+        editor.load_text("containers:\n  core:\n    image: x\n")
+        editor.move_cursor((1, 7))                     # after "  core:"
+        await pilot.press("enter")
+        await pilot.press(*"mounts:")
+        await pilot.press("enter")
+        await pilot.press(*"- /a:/a")
+        await pilot.press("enter")
+        await pilot.press(*"- /b:/b")
+        assert editor.text.splitlines()[:5] == ["containers:", "  core:", "    mounts:", "      - /a:/a",
+                                                "      - /b:/b"]
+
+
+async def test_long_problem_messages_wrap_instead_of_being_cut(make_cy_app):
+    app = make_cy_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coreyaml(app, pilot)
+        screen.editor.load_text("containers:\n  core:\n    image: x\n"
+                                "    thisisaveryveryverylongunknownkeyname_end: 1\n")
+        screen.validate_now()
+        await checked(app, pilot)
+        [problem] = problem_texts(screen)
+        shown = "".join(strip.text.strip() for strip in app.screen._compositor.render_strips())
+        last_word = problem.split()[-1]
+        assert len(problem) > 50 and last_word in shown, (problem, shown)

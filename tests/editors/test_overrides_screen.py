@@ -11,6 +11,7 @@ from skifftest import write_package
 from textual.widgets import Input, OptionList, TextArea
 
 from skiff_tui.core import overrides as ov
+from skiff_tui.core import readonly
 from skiff_tui.ui.screens.overrides import OverridesScreen
 from skiff_tui.ui.widgets.dialogs import PromptModal, UnsavedChangesModal
 
@@ -196,3 +197,59 @@ async def test_read_only_browses_but_writes_nothing(make_ov_app, ov_root):
         assert not (ov_root / "overrides/workspaces/default/buildroot").exists()
         titles = [c.title for c in screen.palette_commands()]
         assert "Overrides: files" in titles and "Overrides: save" not in titles
+
+
+async def test_read_only_views_mask_wifi_keys_and_private_keys(make_ov_app, ov_root):
+    """Someone watching over SSH (read-only) sees the files, never the secrets in them."""
+    from skiff_tui.core import overrides as ov
+    from skiff_tui.core.masking import MASK
+    from skiff_tui.core.workspace import Workspace
+
+    layer = ov.layer(ov_root, Workspace(ov_root, "default"), "workspace")
+    keyfile = ov.write_wifi(layer, ov.WifiNetwork("Home", "correct horse battery", False))
+    key = ov_root / "overrides/workspaces/default/root_overlay/root/.ssh/id_ed25519"
+    key.parent.mkdir(parents=True, exist_ok=True)
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\n")
+    app = make_ov_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_overrides(app, pilot)
+        screen.action_show_tab("files")
+        assert screen.open_file(keyfile)
+        await pilot.pause()
+        editor = screen.query_one("#ov-editor", TextArea)
+        assert "correct horse battery" not in editor.text and f"psk={MASK}" in editor.text
+        assert "ssid=Home" in editor.text
+        assert screen.open_file(key)
+        assert "b3BlbnNzaC1rZXk" not in editor.text and editor.text.count("\n") == 3
+        # the Wi-Fi form: the passphrase field never gets the key, and cannot be revealed
+        screen.action_show_tab("wifi")
+        lst = screen.query_one("#ov-wifi-list", OptionList)
+        lst.highlighted = 0
+        await pilot.pause()
+        assert screen.query_one("#ov-ssid", Input).value == "Home"
+        assert screen.query_one("#ov-psk", Input).value == MASK
+        assert screen.query_one("#ov-psk-show").disabled
+    # an editing session is the owner's: the file as it is
+    readonly.set_read_only(False)
+    app = make_ov_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_overrides(app, pilot)
+        assert screen.open_file(keyfile)
+        assert "psk=correct horse battery" in screen.query_one("#ov-editor", TextArea).text
+
+
+async def test_read_only_file_viewer_masks_package_files(make_ov_app, ov_root):
+    from skiff_tui.ui.widgets.fileview import FileViewer
+
+    conn = ov_root / "configs/tiny/board/root_overlay/etc/NetworkManager/system-connections/lab.nmconnection"
+    conn.parent.mkdir(parents=True)
+    conn.write_text("[wifi]\nssid=lab\n[wifi-security]\npsk=labsecret99\n")
+    for read_only, shown in ((True, False), (False, True)):
+        readonly.set_read_only(False)
+        app = make_ov_app(read_only=read_only)
+        async with app.run_test(size=SIZE) as pilot:
+            await app.workers.wait_for_complete()
+            await app.push_screen(FileViewer(conn, line=4))
+            await pilot.pause()
+            text = app.screen.query_one(TextArea).text
+            assert ("labsecret99" in text) is shown and "ssid=lab" in text

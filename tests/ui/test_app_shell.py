@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
 from textual.command import CommandList, CommandPalette
 
 from skifftest import wait_until
@@ -264,3 +265,42 @@ async def test_escape_on_a_section_screen_never_pops_the_last_screen(make_app, s
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is bottom
+
+
+async def test_alt_digit_switches_sections_from_a_text_field_where_digits_type(make_app, settle):
+    from textual.widgets import Input
+
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")                   # the Packages filter has the cursor
+        assert isinstance(app.focused, Input)
+        await pilot.press("2", "c")
+        assert app.current_mode == "packages" and app.focused.value == "2c"   # digits type
+        await pilot.press("alt+2")
+        await settle(app, pilot)
+        assert app.current_mode == "stack"
+        await pilot.press("alt+1")
+        await settle(app, pilot)
+        assert app.current_mode == "packages"
+        await pilot.press("f1")                      # help: every section with both keys
+        await pilot.pause()
+        shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        assert "2 / alt+2" in shown
+
+
+@pytest.mark.parametrize("width", [100, 120, 90])
+async def test_nav_bar_names_every_section_without_cutting_at_common_widths(make_app, settle, width):
+    from skiff_tui.ui.screens import SECTIONS
+
+    app = make_app()
+    async with app.run_test(size=(width, 36)) as pilot:
+        await settle(app, pilot)
+        nav = app.screen.query_one("#nav")
+        text = str(nav.render())
+        assert len(text.rstrip()) <= width
+        for s in SECTIONS:
+            assert f"{s.key} {s.title if s.mode == 'packages' else (s.short or s.title)}" in text \
+                or f"{s.key} {s.title}" in text, (s.title, text)
+        if width >= 100:
+            assert "0 skiff-core.yaml" in text or "0 core.yaml" in text

@@ -25,6 +25,12 @@ class Section:
     help: str
     # An editor changes files; in read-only mode it is offered only if it takes read_only=.
     editor: bool = False
+    short: str = ""      # the navigation bar's label when the full titles do not fit
+
+    @property
+    def alt_key(self) -> str:
+        """Switches to the section from anywhere, inside a text field too (where digits type)."""
+        return f"alt+{self.key}"
 
     def available(self) -> bool:
         try:
@@ -36,51 +42,80 @@ class Section:
 _P = "skiff_tui.ui.screens."
 SECTIONS: tuple[Section, ...] = (
     Section("packages", "Packages", "1", _P + "packages", "PackagesScreen",
-            "browse every package, filter, add or remove it from the selection"),
+            "browse every package, filter, add or remove it from the selection", short="Pkgs"),
     Section("stack", "Stack", "2", _P + "stack", "StackScreen",
             "the selection in order beside the resolved chain; configure"),
     Section("values", "Values", "3", _P + "values", "ValuesScreen",
-            "merged Buildroot/kernel/busybox/u-boot values with the layer, file and line that set them"),
+            "merged Buildroot/kernel/busybox/u-boot values with the layer, file and line that set them",
+            short="Vals"),
     Section("workspaces", "Workspaces", "4", _P + "workspaces", "WorkspacesScreen",
-            "every workspace with its chain and last configure/build; switch, create, delete"),
+            "every workspace with its chain and last configure/build; switch, create, delete", short="Wksp"),
     Section("build", "Build", "5", _P + "build", "BuildScreen", "compile the workspace and follow progress",
             editor=True),
     Section("logs", "Logs", "6", _P + "logs", "LogsScreen", "browse build logs"),
     Section("flash", "Flash", "7", _P + "flash", "FlashScreen", "write the build to an SD card", editor=True),
     Section("kconfig", "Kconfig", "8", _P + "kconfig", "KconfigScreen",
-            "menuconfig over the merged configuration; saves a delta fragment", editor=True),
+            "menuconfig over the merged configuration; saves a delta fragment", editor=True, short="Kconf"),
     Section("overrides", "Overrides", "9", _P + "overrides", "OverridesScreen",
-            "hostname, Wi-Fi, SSH keys and files of the override layers", editor=True),
+            "hostname, Wi-Fi, SSH keys and files of the override layers", editor=True, short="Ovrd"),
     Section("coreyaml", "skiff-core.yaml", "0", _P + "coreyaml", "CoreYamlScreen",
-            "edit the user-to-container map", editor=True),
+            "edit the user-to-container map", editor=True, short="core.yaml"),
 )
 SECTION_BY_MODE = {s.mode: s for s in SECTIONS}
 
 
 class NavBar(Static):
-    """One line naming every section; the current one highlighted, each clickable."""
+    """One line naming every section; the current one highlighted, each clickable. Labels get
+    shorter when the terminal is narrow (all ten fit in 100 columns, keys only below 80)."""
+
+    HINT = "  alt+digit: from a text field too"
 
     def __init__(self, current: str) -> None:
         super().__init__(id="nav", markup=True)
         self.current = current
+        self._resolve = False
 
     def on_mount(self) -> None:
         self.render_nav(resolve=False)
         self.call_after_refresh(self.render_nav)
 
+    def on_resize(self, _event) -> None:
+        self.render_nav(self._resolve)
+
     def render_nav(self, resolve: bool = True) -> None:
+        self._resolve = resolve
         app = self.app
+        shown = [s for s in SECTIONS
+                 if (app.section_offered(s, resolve) if hasattr(app, "section_offered") else True)]
+        width = self.size.width or 200
+        for tier in ("title", "medium", "short", "key"):
+            labels = [self._label(s, tier) for s in shown]
+            length = sum(1 + (len(f" {s.key} {s.title} ") if s.mode == self.current
+                              else len(s.key) + (len(label) + 1 if label else 0))
+                         for s, label in zip(shown, labels, strict=True))
+            if length <= width or tier == "key":
+                break
         parts = []
-        for s in SECTIONS:
-            offered = app.section_offered(s, resolve) if hasattr(app, "section_offered") else True
-            if not offered:
-                continue
-            label = f"[b]{s.key}[/b] {s.title}"
+        for s, label in zip(shown, labels, strict=True):
+            text = f"[b]{s.key}[/b]{' ' + label if label else ''}"
             if s.mode == self.current:
-                parts.append(f"[reverse b] {label} [/]")
+                parts.append(f"[reverse b] {s.key} {s.title} [/]")
             else:  # a section not installed yet opens a page that says so
-                parts.append(f"[@click=app.goto('{s.mode}')]{label}[/]")
-        self.update(" " + " ".join(parts))   # one space between: all ten fit in 110 columns
+                parts.append(f"[@click=app.goto('{s.mode}')]{text}[/]")
+        line = " " + " ".join(parts)
+        if length + len(self.HINT) <= width:
+            line += f"[dim]{self.HINT}[/]"
+        self.update(line)
+
+    @staticmethod
+    def _label(section: Section, tier: str) -> str:
+        if tier == "title":
+            return section.title
+        if tier == "medium":
+            return section.short if section.mode == "coreyaml" else section.title
+        if tier == "short":
+            return section.short or section.title
+        return ""
 
 
 class StatusLine(Static):

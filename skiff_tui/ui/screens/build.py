@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rich.markup import escape
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -62,23 +62,28 @@ def short_chain(chain: list[str], limit: int = 40) -> str:
     return text if len(text) <= limit else f"{chain[0]},…,{chain[-1]} ({len(chain)})"
 
 
-def failure_markup(failure: dict) -> str:
+def failure_text(failure: dict) -> Text:
+    """The failure panel: package, step, the log lines around the error and what to do next, as
+    plain Text (package names and log lines are shown as they are, never as markup)."""
     pkg = failure.get("package") or "unknown package"
     step = failure.get("step") or "unknown step"
-    out = [f"[b red]Build failed in {escape(pkg)}[/] during [b]{escape(step)}[/]"]
+    out = Text.assemble((f"Build failed in {pkg}", "bold red"), " during ", (step, "bold"))
     for line in failure.get("lines", [])[:12]:
-        out.append(f"  {escape(line)}")
+        out.append(f"\n  {line}")
     if failure.get("make_error"):
-        out.append(f"[dim]{escape(failure['make_error'])}[/]")
+        out.append("\n")
+        out.append(failure["make_error"], style="dim")
     actions = failure.get("next_actions") or []
     if failure.get("hint"):
-        out.append(f"[yellow]{escape(failure['hint'])}[/]")
+        out.append(f"\n{failure['hint']}", style="yellow")
     if actions:
-        out.append("Next: " + "   ".join(f"[b]{escape(a)}[/]" for a in actions))
+        out.append("\nNext: ")
+        for i, action in enumerate(actions):
+            out.append(("   " if i else "") + action, style="bold")
     others = [f for f in failure.get("failures", []) if f.get("package") != failure.get("package")]
     if others:
-        out.append("Also failed: " + ", ".join(escape(f"{f['package']} ({f['step']})") for f in others))
-    return "\n".join(out)
+        out.append("\nAlso failed: " + ", ".join(f"{f['package']} ({f['step']})" for f in others))
+    return out
 
 
 class BuildScreen(Screen):
@@ -282,14 +287,15 @@ class BuildScreen(Screen):
         info = self.query_one("#build-info", Static)
         bar = self.query_one("#build-progress", ProgressBar)
         failure = self.query_one("#build-failure", Static)
-        ro = "  [reverse] READ-ONLY [/]" if self.read_only else ""
+        ro = Text.assemble("  ", (" READ-ONLY ", "reverse")) if self.read_only else ""
         if rec is None:
             preparing = self._run is not None
-            title.update(f"[b]Build[/] · workspace {escape(self.workspace.name)} · "
-                         f"{'preparing (configure, counting packages)…' if preparing else 'no builds yet'}{ro}")
+            title.update(Text.assemble(("Build", "bold"), f" · workspace {self.workspace.name} · ",
+                                       "preparing (configure, counting packages)…" if preparing else "no builds yet",
+                                       ro))
             fetching = self._fetching if preparing else None
             if fetching is not None:
-                info.update(escape(f"fetching Buildroot (once): {fetching.line()}"))
+                info.update(Text(f"fetching Buildroot (once): {fetching.line()}"))
                 bar.update(total=100, progress=fetching.percent)
             else:
                 info.update("" if self.read_only or preparing else "press s to start a build")
@@ -304,9 +310,9 @@ class BuildScreen(Screen):
         who = "" if rec.owner_pid in (None, os.getpid()) else f" · started by pid {rec.owner_pid}"
         chain = short_chain(rec.chain)
         colour = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(rec.status, "")
-        status = f"[b {colour}]{rec.status}[/]" if colour else f"[b]{rec.status}[/]"
-        title.update(f"[b]Build[/] {escape(rec.id)} · {status} · workspace {escape(self.workspace.name)} · "
-                     f"{escape(rec.target)} · chain {escape(chain)}{who}{ro}")
+        status = (rec.status, f"bold {colour}".strip())
+        title.update(Text.assemble(("Build", "bold"), f" {rec.id} · ", status,
+                                   f" · workspace {self.workspace.name} · {rec.target} · chain {chain}{who}", ro))
         bar.update(total=rec.total if rec.total else None, progress=rec.done)
         parts = [f"{rec.done}/{rec.total}" if rec.total else f"{rec.done} installed"]
         if rec.status == engine.RUNNING:
@@ -316,13 +322,14 @@ class BuildScreen(Screen):
         parts.append(f"elapsed {engine.format_duration(rec.duration)}")
         if rec.status == engine.RUNNING:
             parts.append(f"ETA {engine.format_duration(rec.eta)}" if rec.eta is not None else "ETA -")
-        info.update(escape("  ·  ".join(parts)))
+        info.update(Text("  ·  ".join(parts)))
         if rec.status == engine.FAILED and rec.failure:
-            failure.update(failure_markup(rec.failure))
+            failure.update(failure_text(rec.failure))
             failure.add_class("-visible")
         elif rec.status == engine.INTERRUPTED:
-            failure.update("[b yellow]Interrupted[/]: the process running this build went away. "
-                           "Start again to resume (Buildroot's stamps keep finished steps).")
+            failure.update(Text.assemble(("Interrupted", "bold yellow"),
+                                         ": the process running this build went away. "
+                                         "Start again to resume (Buildroot's stamps keep finished steps)."))
             failure.add_class("-visible")
         else:
             failure.remove_class("-visible")

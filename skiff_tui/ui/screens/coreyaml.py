@@ -5,25 +5,111 @@ into an override layer at the path the root overlay puts over the package's copy
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.document._wrapped_document import WrappedDocument
 from textual.timer import Timer
 from textual.widgets import Label, OptionList, Select, Static, TextArea, Tree
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
 from ...core import coreyaml
 from ...core import overrides as ov
 from ...core.errors import SkiffError
+from ...core.masking import mask_secrets
 from .overrides import _shown_path
 from . import EditorScreen
 
 
+# Above this size the text is not validated while typing (a 10 MB file took ~45 s per check):
+# F8 and Ctrl+S still check it, in a thread; `skiff check` checks it too.
+LIVE_LIMIT = 256 * 1024
+
+
+class _FrameHeight(WrappedDocument):
+    """A wrapped document whose height (a sum over every line) is computed once per frame."""
+
+    frame_height: int | None = None
+
+    @property
+    def height(self) -> int:
+        if self.frame_height is not None:
+            return self.frame_height
+        return WrappedDocument.height.fget(self)
+
+
+class YamlArea(TextArea):
+    """TextArea that draws a 10 MB file without walking all of it per line drawn: per line,
+    TextArea.render_line tests `self.text` (the whole document joined) for emptiness and reads
+    the wrapped document's height (a sum over every line). While drawing, the first is answered
+    from the document's size and the second is computed once per frame (measured: ~20 s per key
+    for 600,000 lines before, see tests/editors/test_coreyaml_screen.py)."""
+
+    _drawing = False
+
+    def render_lines(self, crop):
+        wrapped = self.wrapped_document
+        if type(wrapped) is WrappedDocument:
+            wrapped.__class__ = _FrameHeight
+        wrapped.frame_height = WrappedDocument.height.fget(wrapped)
+        try:
+            return super().render_lines(crop)
+        finally:
+            wrapped.frame_height = None
+
+    def render_line(self, y: int):
+        self._drawing = True
+        try:
+            return super().render_line(y)
+        finally:
+            self._drawing = False
+
+    async def _on_key(self, event) -> None:
+        """Enter keeps the line's indentation, one level more after a trailing ':' (a new map)."""
+        if event.key == "enter" and not self.read_only:
+            row, column = self.cursor_location
+            line = self.document.get_line(row)[:column]
+            indent = line[: len(line) - len(line.lstrip(" "))]
+            code = line.split(" #", 1)[0].rstrip()
+            if code.endswith(":") and not code.lstrip().startswith("#"):
+                indent += "  "                # skiff-core.yaml files indent by two
+            elif code.lstrip() == "-":         # an empty list item: its content goes under it
+                indent += "  "
+            event.stop()
+            event.prevent_default()
+            self.insert("\n" + indent)
+            return
+        await super()._on_key(event)
+
+    @property
+    def text(self) -> str:
+        document = self.document
+        if self._drawing and (document.line_count > 1 or document.get_line(0)):
+            return "\n"           # only tested for emptiness while drawing
+        return document.text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.load_text(value)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One validation run's result, computed off the UI thread."""
+    generation: int
+    text: str
+    problems: list
+    outline: object
+
+
 class CoreYamlScreen(EditorScreen):
     SECTION = "coreyaml"
-    DEBOUNCE = 0.3   # seconds of quiet typing before validating again
+    DEBOUNCE = 0.3   # seconds of quiet typing before validating again (tests pass debounce=0)
     DEFAULT_CSS = """
     CoreYamlScreen #cy-top { height: 3; padding: 0 1; }
     CoreYamlScreen #cy-top Label { padding: 1 1 0 0; }
@@ -55,13 +141,19 @@ class CoreYamlScreen(EditorScreen):
          "replace the text with the chain's default (not saved until you save)"),
     ]
 
-    def __init__(self, *, read_only: bool | None = None, scope: str = "workspace") -> None:
+    def __init__(self, *, read_only: bool | None = None, scope: str = "workspace",
+                 debounce: float | None = None, live_limit: int = LIVE_LIMIT) -> None:
         super().__init__(read_only=read_only)
         self.scope = scope
         self.place: ov.CoreYamlPlace | None = None
         self.saved_text = ""
         self.problems: list[coreyaml.Problem] = []
         self._timer: Timer | None = None
+        self.debounce = self.DEBOUNCE if debounce is None else debounce
+        self.live_limit = live_limit
+        self._generation = 0        # bumped per edit: a result for older text is dropped
+        self.checked_generation = -1
+        self._after_check: list = []
 
     @property
     def layer(self) -> ov.OverrideLayer:
@@ -83,7 +175,7 @@ class CoreYamlScreen(EditorScreen):
                          value=self.scope, allow_blank=False, id="cy-layer", classes="layer-select")
             yield Static("", id="cy-origin", markup=False)
         with Horizontal(id="cy-body"):
-            yield TextArea.code_editor("", language="yaml", id="cy-editor", read_only=self.read_only)
+            yield YamlArea.code_editor("", language="yaml", id="cy-editor", read_only=self.read_only)
             with Vertical(id="cy-side"):
                 yield Static("", id="cy-status", markup=False)
                 yield Label("Problems", classes="cy-title")
@@ -125,25 +217,83 @@ class CoreYamlScreen(EditorScreen):
             return
         self.place = place
         self.editor.read_only = self.read_only
-        self.editor.load_text(place.text)
-        self.saved_text = place.text      # only the user's edits count as unsaved
+        # a read-only session never shows auth.password (nor private keys pasted into the file)
+        text = mask_secrets(place.text) if self.read_only else place.text
+        # highlighting re-parses the whole document on every key: not for huge files
+        self.editor.language = "yaml" if len(text) <= self.live_limit else None
+        self.editor.load_text(text)
+        self.saved_text = text      # only the user's edits count as unsaved
         origin = f"{_shown_path(place.target, self.app.root)}\nstarted from {place.origin}"
         if place.note:
             origin += f"  ·  {place.note}"
         self.query_one("#cy-origin", Static).update(origin)
+        if self.is_current and not isinstance(self.focused, TextArea):
+            self.editor.focus()           # typing edits the file (not the "Save into" selector)
         self.validate_now()
 
-    # --- validation ---------------------------------------------------------------------------
+    # --- validation (in a thread: the UI never waits for it) --------------------------------
     @on(TextArea.Changed, "#cy-editor")
     def _changed(self, event: TextArea.Changed) -> None:
+        self._generation += 1
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(self.DEBOUNCE, self.validate_now)
+        if self.debounce > 0:
+            self._timer = self.set_timer(self.debounce, self._debounced)
+        else:                      # no quiet period (tests): check once this change is processed
+            self._timer = None
+            self.call_later(self._debounced)
 
-    def validate_now(self) -> None:
+    def _debounced(self) -> None:
         self._timer = None
-        text = self.editor.text
-        problems = coreyaml.validate_text(text)
+        if len(self.editor.document.text) > self.live_limit:   # measured in characters
+            self._show_status_too_large()
+            return
+        self.validate_now()
+
+    def _show_status_too_large(self) -> None:
+        status = self.query_one("#cy-status", Static)
+        status.set_class(False, "-error")
+        status.set_class(False, "-ok")
+        size = len(self.editor.document.text)
+        status.update(f"{size // 1024} KiB: too large to check while typing; F8 or Ctrl+S checks it")
+
+    @property
+    def checked(self) -> bool:
+        """True when the problems shown belong to the text in the editor."""
+        return self._timer is None and self.checked_generation == self._generation
+
+    def validate_now(self, then=None) -> None:
+        """Check the editor's text in a thread; `then()` runs once the result is shown."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if then is not None:
+            self._after_check.append(then)
+        self.query_one("#cy-status", Static).update("checking…")
+        self._check(self._generation, self.editor.text)
+
+    @work(thread=True, exclusive=True, group="coreyaml-check", exit_on_error=False)
+    def _check(self, generation: int, text: str) -> Checked:
+        return Checked(generation, text, coreyaml.validate_text(text), coreyaml.outline(text))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "coreyaml-check":
+            return super().on_worker_state_changed(event)
+        if event.state == WorkerState.SUCCESS:
+            result: Checked = event.worker.result
+            if result.generation != self._generation:
+                if result.text != self.editor.text:
+                    return         # typed meanwhile: the debounce timer checks the new text
+                if self._timer is not None:   # the change was a reload of the text just checked
+                    self._timer.stop()
+                    self._timer = None
+            self._show_checked(result)
+        elif event.state == WorkerState.ERROR:
+            self.app.show_error(event.worker.error)
+
+    def _show_checked(self, result: Checked) -> None:
+        self.checked_generation = self._generation
+        problems = result.problems
         lst = self.query_one("#cy-problems", OptionList)
         if problems != self.problems or lst.option_count != len(problems):
             keep = lst.highlighted
@@ -164,18 +314,20 @@ class CoreYamlScreen(EditorScreen):
             status.update("No problems: skiff-core will read every key.")
         else:
             status.update(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
-        self._fill_outline(text)
+        self._fill_outline(result.outline)
+        pending, self._after_check = self._after_check, []
+        for then in pending:
+            then()
 
-    def _fill_outline(self, text: str) -> None:
-        outline = coreyaml.outline(text)
+    def _fill_outline(self, outline) -> None:
         tree = self.query_one("#cy-outline", Tree)
         tree.clear()
         for section in ("containers", "users", "images"):
             entries = outline.section(section)
             branch = tree.root.add(f"{section} ({len(entries)})", expand=True)
             for entry in entries:
-                label = f"{entry.name}" + (f"  → {entry.detail}" if entry.detail else "")
-                branch.add_leaf(label, data=entry.line)
+                label = Text(f"{entry.name}" + (f"  → {entry.detail}" if entry.detail else ""))
+                branch.add_leaf(label, data=entry.line)   # YAML text: never markup
         if not outline.complete:
             tree.root.add_leaf(Text("(read line by line: the YAML is broken)", style="dim"))
 
@@ -196,8 +348,12 @@ class CoreYamlScreen(EditorScreen):
             self.goto_line(event.node.data)
 
     def action_next_problem(self) -> None:
-        if self._timer is not None:
-            self.validate_now()
+        if not self.checked:
+            self.validate_now(then=self._next_problem)
+            return
+        self._next_problem()
+
+    def _next_problem(self) -> None:
         if not self.problems:
             self.notify("No problems")
             return
@@ -215,8 +371,12 @@ class CoreYamlScreen(EditorScreen):
     def action_save(self) -> None:
         if self.read_only or self.place is None:
             return
-        if self._timer is not None:
-            self.validate_now()
+        if not self.checked:
+            self.validate_now(then=self._save_checked)
+            return
+        self._save_checked()
+
+    def _save_checked(self) -> None:
         errors = coreyaml.errors(self.problems)
         if errors:
             from ..widgets.dialogs import ConfirmModal
@@ -238,6 +398,11 @@ class CoreYamlScreen(EditorScreen):
             path = ov.save_coreyaml(self.layer, text)
         except SkiffError as exc:
             self.notify(str(exc), severity="error")
+            return False
+        except OSError as exc:   # e.g. a directory where the file should be: one line, the app stays
+            where = _shown_path(exc.filename or self.layer.path, self.app.root)
+            self.notify(f"cannot save skiff-core.yaml: {where}: {exc.strerror or exc}; "
+                        "move it aside and save again", severity="error")
             return False
         self.saved_text = text
         self.notify(f"Saved {path}; the next build puts it in the image")

@@ -248,13 +248,14 @@ class FlashScreen(SkiffScreen):
                 status = Text(a.status + (f": {a.reason}" if a.reason else ""), style=style)
             else:
                 status = Text(f"{a.status}: {a.reason}", style="dim red")
-            table.add_row(i.node, dv.human_size(i.size), i.description, i.bus or "-", status, key=i.name)
+            table.add_row(Text(i.node), dv.human_size(i.size), Text(i.description), Text(i.bus or "-"), status,
+                          key=i.name)   # device text from sysfs: never markup
         hidden = [a for a in assessed if a.verdict is dv.Verdict.HIDDEN]
         note = self.query_one("#hidden-note", Static)
         if not self.rows:
-            note.update("No SD card found: insert one. " + self._hidden_text(hidden))
+            note.update(Text("No SD card found: insert one. " + self._hidden_text(hidden)))
         else:
-            note.update(self._hidden_text(hidden) if not self.show_all else "Showing hidden disks ('h' to hide).")
+            note.update(Text(self._hidden_text(hidden)) if not self.show_all else "Showing hidden disks ('h' to hide).")
         names = [a.device.name for a in self.rows]
         if keep in names:      # never auto-select: only keep the user's own choice
             table.move_cursor(row=names.index(keep))
@@ -477,7 +478,7 @@ class FlashScreen(SkiffScreen):
             text.update(Text(p.line(), style="yellow" if p.stalled else ""))
         else:
             bar.update(total=max(p.total, 1), progress=p.done)
-            text.update(f"{p.phase} ({p.message})" if p.message else p.phase)
+            text.update(Text(f"{p.phase} ({p.message})" if p.message else p.phase))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         group = event.worker.group

@@ -15,7 +15,8 @@ from . import SECTIONS
 INTRO = ("skiff composes SkiffOS configuration packages into one Buildroot configuration. "
          "Pick packages on the Packages screen, check the order and configure on the Stack screen, "
          "see where every value comes from on the Values screen. Ctrl+P opens the command palette: "
-         "every action is there too.")
+         "every action is there too. The digit keys switch screens; Alt+digit does it from anywhere, "
+         "also while a text field has the cursor (there digits type).")
 
 
 class HelpScreen(ModalScreen[None]):
@@ -54,8 +55,8 @@ class HelpScreen(ModalScreen[None]):
                 continue
             seen.add((binding.action, desc))
             self.key_rows.append((self.app.get_key_display(binding), desc))
-        for row in self.key_rows:
-            table.add_row(*row)
+        for key, desc in self.key_rows:     # keys come from the user's keymap: never markup
+            table.add_row(Text(key), Text(desc))
         return table
 
     def _sections_table(self) -> Table:
@@ -65,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("What it does")
         for s in SECTIONS:
             if self.app.section_offered(s):
-                table.add_row(s.key, s.title, s.help)
+                table.add_row(f"{s.key} / {s.alt_key}", s.title, s.help)
         return table
 
     def action_close(self) -> None:

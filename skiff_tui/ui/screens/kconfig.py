@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Static, Tree
+from textual.widgets import Button, LoadingIndicator, Static, Tree
 from textual.worker import Worker, WorkerState
 
 from ...core.errors import SkiffError
@@ -89,7 +89,8 @@ class KconfigScreen(EditorScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         with Vertical(id="kc-loading"):
-            yield Static("Starting…", id="kc-stage")
+            yield LoadingIndicator()
+            yield Static("Starting…", id="kc-stage", markup=False)
         with Vertical(id="kc-error", classes="-hidden"):
             yield Static("", id="kc-error-text", markup=False)
             yield Static("Buildroot's own menuconfig (make menuconfig) can still edit this workspace; "

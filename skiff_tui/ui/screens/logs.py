@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...core import build as engine
 from ...core.workspace import Workspace
 from ..widgets.logview import LogViewer
-from .build import failure_markup, short_chain
+from .build import failure_text, short_chain
 
 STATUS_STYLE = {"succeeded": "green", "failed": "red", "cancelled": "yellow", "interrupted": "yellow",
                 "running": "cyan"}
@@ -45,8 +44,8 @@ class LogScreen(Screen):
 
     def compose(self) -> ComposeResult:
         rec = self.record
-        yield Static(f"[b]{escape(rec.id)}[/] · {escape(rec.target)} · {escape(short_chain(rec.chain))} · "
-                     f"{escape(result_text(rec))} · {escape(shown_path(rec.log_path, self.workspace))}", id="log-title")
+        yield Static(Text.assemble((rec.id, "bold"), f" · {rec.target} · {short_chain(rec.chain)} · "
+                                   f"{result_text(rec)} · {shown_path(rec.log_path, self.workspace)}"), id="log-title")
         yield LogViewer(rec.log_path, follow=rec.status == engine.RUNNING, id="log-viewer")
         yield Footer()
 
@@ -129,10 +128,11 @@ class LogsScreen(Screen):
     def compose(self) -> ComposeResult:
         from . import compose_chrome
         yield from compose_chrome(self.app, "logs")
-        yield Static(f"[b]Build logs[/] · workspace {escape(self.workspace.name)}", id="logs-title")
+        yield Static(Text.assemble(("Build logs", "bold"), f" · workspace {self.workspace.name}"), id="logs-title")
         with Horizontal(id="logs-body"):
             table = DataTable(id="logs-table", cursor_type="row", zebra_stripes=True)
-            table.add_columns("Started", "Target", "Chain", "Result", "Duration")
+            # Result and Duration before the long columns: they stay in view at 120 columns
+            table.add_columns("Started", "Result", "Duration", "Target", "Chain")
             yield table
             yield Static("", id="logs-detail")
         yield Footer()
@@ -157,9 +157,9 @@ class LogsScreen(Screen):
         for rec in self.records:
             colour = STATUS_STYLE.get(rec.status, "")
             result = result_text(rec)
-            table.add_row(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(rec.started)), rec.target,
-                          ",".join(rec.chain) or "-", f"[{colour}]{escape(result)}[/]" if colour else result,
-                          engine.format_duration(rec.duration), key=rec.id)
+            table.add_row(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(rec.started)),
+                          Text(result, style=colour), engine.format_duration(rec.duration), Text(rec.target),
+                          Text(short_chain(rec.chain)), key=rec.id)
         if self.records:
             table.move_cursor(row=min(keep, len(self.records) - 1))
         self._detail()
@@ -182,13 +182,16 @@ class LogsScreen(Screen):
         if rec is None:
             detail.update("no builds yet")
             return
-        lines = [f"[b]{escape(rec.id)}[/]", f"command: {escape(' '.join(rec.command))}",
+        text = Text(rec.id, style="bold")
+        lines = [f"command: {' '.join(rec.command)}",
                  f"status: {rec.status}" + (f" (exit {rec.exit_code})" if rec.exit_code is not None else ""),
                  f"packages: {rec.done}/{rec.total if rec.total else '?'}",
-                 f"duration: {engine.format_duration(rec.duration)}", f"log: {escape(shown_path(rec.log_path, self.workspace))}"]
+                 f"duration: {engine.format_duration(rec.duration)}", f"log: {shown_path(rec.log_path, self.workspace)}"]
+        text.append("\n" + "\n".join(lines))
         if rec.failure:
-            lines += ["", failure_markup(rec.failure)]
-        detail.update("\n".join(lines))
+            text.append("\n\n")
+            text.append_text(failure_text(rec.failure))
+        detail.update(text)
 
     def action_open(self) -> None:
         rec = self._selected()

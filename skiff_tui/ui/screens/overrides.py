@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from ...core import overrides as ov
 from ...core.errors import SkiffError
+from ...core.masking import MASK, mask_secrets
 from ..widgets.dialogs import PromptModal
 from ..widgets.editor_files import LayerFileTree
 from . import EditorScreen
@@ -82,6 +83,7 @@ class OverridesScreen(EditorScreen):
         self.scope = scope
         self.open_path: Path | None = None
         self.open_text = ""
+        self._keep_focus = False
 
     # --- state --------------------------------------------------------------------------------
     @property
@@ -125,7 +127,7 @@ class OverridesScreen(EditorScreen):
                     with Horizontal(classes="ov-buttons"):
                         yield Button("Save network", id="ov-wifi-save", variant="primary", disabled=ro)
                         yield Button("Delete selected", id="ov-wifi-delete", disabled=ro)
-                        yield Button("Show passphrase", id="ov-psk-show")
+                        yield Button("Show passphrase", id="ov-psk-show", disabled=ro)
             with TabPane("SSH keys", id="ssh"):
                 with VerticalScroll(classes="ov-form"):
                     yield Static("Public keys allowed to log in as root "
@@ -151,6 +153,27 @@ class OverridesScreen(EditorScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.refresh_layer()
+        self.focus_tab_field("hostname")
+
+    # The first field of each tab: where the cursor goes when the tab opens (no Tab presses
+    # through the layer selector and the tab row first).
+    FIRST_FIELD = {"hostname": "#ov-hostname", "wifi": "#ov-wifi-list", "ssh": "#ov-keys", "files": "#ov-files"}
+
+    def focus_tab_field(self, tab: str) -> None:
+        selector = self.FIRST_FIELD.get(tab, "")
+        if tab == "hostname" and self.read_only:
+            return                        # nothing to type: the tab row keeps the focus
+        for widget in self.query(selector):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    @on(TabbedContent.TabActivated, "#ov-tabs")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if self._keep_focus:
+            self._keep_focus = False
+            return
+        self.focus_tab_field(event.pane.id or "")
 
     # --- per-layer contents -------------------------------------------------------------------
     def refresh_layer(self) -> None:
@@ -192,7 +215,8 @@ class OverridesScreen(EditorScreen):
             if isinstance(net, ov.OverrideError):
                 lst.add_option(Option(Text(f"{path.name}: {net.message}", style="red"), id=path.stem))
             else:
-                lst.add_option(Option(f"{net.ssid}  ({path.name}{', hidden' if net.hidden else ''})", id=path.stem))
+                lst.add_option(Option(Text(f"{net.ssid}  ({path.name}{', hidden' if net.hidden else ''})"),
+                                      id=path.stem))
         if not self.wifi_entries:
             lst.add_option(Option(Text("no networks in this layer", style="dim"), id="", disabled=True))
 
@@ -201,7 +225,7 @@ class OverridesScreen(EditorScreen):
         lst.clear_options()
         self.keys = ov.read_keys(self.layer)
         for key in self.keys:
-            lst.add_option(Option(f"{key.type}  {key.fingerprint}  {key.comment}", id=key.fingerprint))
+            lst.add_option(Option(Text(f"{key.type}  {key.fingerprint}  {key.comment}"), id=key.fingerprint))
         if not self.keys:
             lst.add_option(Option(Text("no keys in this layer", style="dim"), id="", disabled=True))
 
@@ -286,7 +310,7 @@ class OverridesScreen(EditorScreen):
         for path, net in getattr(self, "wifi_entries", []):
             if path.stem == event.option.id and isinstance(net, ov.WifiNetwork):
                 self.query_one("#ov-ssid", Input).value = net.ssid
-                self.query_one("#ov-psk", Input).value = net.psk
+                self.query_one("#ov-psk", Input).value = MASK if self.read_only else net.psk
                 self.query_one("#ov-hidden", Checkbox).value = net.hidden
 
     def _delete_wifi(self) -> None:
@@ -355,7 +379,8 @@ class OverridesScreen(EditorScreen):
         language = ov.syntax_for(path)
         # Only the grammars skiff depends on are installed (see pyproject.toml); others: plain text.
         editor.language = language if language in editor.available_languages else None
-        editor.load_text(text)
+        # a read-only session never shows Wi-Fi keys, passwords or private keys
+        editor.load_text(mask_secrets(text) if self.read_only else text)
         editor.read_only = self.read_only
         self.open_path, self.open_text = path, text
         rel = path.relative_to(self.layer.path)
@@ -406,6 +431,8 @@ class OverridesScreen(EditorScreen):
                 return
             self._refresh_files()
             self.open_file(path)
+            # the new file's editor gets the cursor, not the tree (when the switch fires an event)
+            self._keep_focus = self.query_one(TabbedContent).active != "files"
             self.action_show_tab("files")
             self.query_one("#ov-editor", TextArea).focus()
 
@@ -458,6 +485,8 @@ class OverridesScreen(EditorScreen):
             action()
 
     def _toggle_psk(self) -> None:
+        if self.read_only:
+            return
         psk = self.query_one("#ov-psk", Input)
         psk.password = not psk.password
 

@@ -24,6 +24,12 @@ MARK_CHAIN = "◦"
 EXPAND_LIMIT = 300
 
 
+# Shown while the workspace has nothing selected (a first run): what to do first.
+FIRST_RUN = ("First steps: pick your board — press / and type its name (e.g. pi 4), Enter, then a "
+             "to add it; add skiff/core and any apps the same way. Then 2 (Stack) and c configures; "
+             "5 (Build) compiles; 7 (Flash) writes the SD card. ? lists every key.")
+
+
 def match_terms(haystacks: dict[str, str], query: str) -> set[str] | None:
     """Names whose "name description" text holds every space-separated term (None: no filter)."""
     terms = query.lower().split()
@@ -58,6 +64,7 @@ class PackagesScreen(SkiffScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
+        yield Static(FIRST_RUN, id="first-run", markup=False)
         yield Input(placeholder="Filter packages by name or description (space-separated terms)",
                     id="filter")
         with Horizontal(id="packages-body"):
@@ -80,6 +87,7 @@ class PackagesScreen(SkiffScreen):
 
     # --- data ---------------------------------------------------------------------------------
     def _index_changed(self, index) -> None:
+        self.query_one("#first-run", Static).display = False
         if index is None:
             if not self.app.loading and self.app.load_error is not None:
                 self.query_one("#detail-body", Static).update(Text(str(self.app.load_error), style="red"))
@@ -94,9 +102,15 @@ class PackagesScreen(SkiffScreen):
         self._needed_by = needed
         self._labels.clear()
         self._compute_chain()
+        self._show_first_run()
         self._apply_filter(self.query_one("#filter", Input).value, force=True)
 
+    def _show_first_run(self) -> None:
+        index = self.app.index
+        self.query_one("#first-run", Static).display = index is not None and not self.app.selection
+
     def _selection_changed(self, _selection) -> None:
+        self._show_first_run()
         self._labels.clear()
         self._compute_chain()
         self._relabel()
@@ -250,7 +264,7 @@ class PackagesScreen(SkiffScreen):
         grid.add_column()
 
         def row(label: str, value: str, label_style: str = "bold") -> None:
-            grid.add_row(Text(label, style=label_style), value)
+            grid.add_row(Text(label, style=label_style), Text(value))   # package text: never markup
 
         if pkg.aliases:
             row("Also known", ", ".join(pkg.aliases))
@@ -291,7 +305,7 @@ class PackagesScreen(SkiffScreen):
         files = self.query_one("#files", OptionList)
         self._file_paths = paths
         files.clear_options()
-        files.add_options([Option(str(p.relative_to(root)), id=str(i)) for i, p in enumerate(paths)])
+        files.add_options([Option(Text(str(p.relative_to(root))), id=str(i)) for i, p in enumerate(paths)])
 
     @on(OptionList.OptionSelected, "#files")
     def _open_file(self, event: OptionList.OptionSelected) -> None:

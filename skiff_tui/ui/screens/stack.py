@@ -123,7 +123,7 @@ class StackScreen(SkiffScreen):
                 why = Text("selected", style="green")
             else:
                 why = Text(f"needed by {self.chain.pulled_by.get(pkg.name, '?')}", style="cyan")
-            table.add_row(str(i), pkg.name, why, pkg.description, key=pkg.name)
+            table.add_row(str(i), Text(pkg.name), why, Text(pkg.description), key=pkg.name)   # never markup
 
     def chain_commands(self) -> list[tuple[str, str, str]]:
         """(package, command, description) of every command of the resolved chain, in chain order."""
@@ -312,7 +312,7 @@ class StackScreen(SkiffScreen):
             return
         self.command_running = f"{package}/{command}"
         self.query_one("#command-pane").remove_class("-hidden")
-        self.query_one("#command-title", Label).update(f"cmd/{package}/{command}: running…")
+        self.query_one("#command-title", Label).update(Text(f"cmd/{package}/{command}: running…"))
         log = self.query_one("#command-log", Log)
         log.clear()
         self._pending_lines.clear()

@@ -141,7 +141,7 @@ class ValuesScreen(SkiffScreen):
             if place:
                 origin.append(" · " + place, style="dim")
             earlier = Text(f"+{len(history) - 1}", style="yellow") if len(history) > 1 else Text("")
-            table.add_row(symbol, value, origin, earlier, key=symbol)
+            table.add_row(Text(symbol), value, origin, earlier, key=symbol)
             self._symbols.append(symbol)
             rows += 1
         total = len(frag.history)

@@ -155,7 +155,7 @@ class WorkspacesScreen(SkiffScreen):
                 build = Text(f"{info.build_status} {when(info.build_time)}", style=style)
             else:
                 build = Text("never", style="dim")
-            table.add_row(mark, info.name, chain, when(info.configured_at), build, key=info.name)
+            table.add_row(mark, Text(info.name), Text(chain), when(info.configured_at), build, key=info.name)
         names = [i.name for i in infos]
         if current in names:
             table.move_cursor(row=names.index(current))

@@ -144,7 +144,7 @@ class PromptModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
+            yield Label(self.question, markup=False)
             if self.note:
                 yield Static(self.note, classes="dialog-note", markup=False)
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
@@ -192,7 +192,7 @@ class ErrorModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="dialog-error")
+            yield Label(self.title_text, classes="dialog-error", markup=False)
             yield Static(self.message, id="error-message", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="close", variant="primary")

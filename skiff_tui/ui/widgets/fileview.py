@@ -9,6 +9,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, TextArea
+from textual.widgets.text_area import Selection
+
+from ...core import readonly
+from ...core.masking import mask_secrets
 
 MAX_BYTES = 2 * 1024 * 1024
 
@@ -49,20 +53,30 @@ class FileViewer(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             where = f"{self.title_text}:{self.line}" if self.line else self.title_text
-            yield Label(f"{where}  (read-only)", id="fileview-title")
-            area = TextArea(load_text(self.path), read_only=True, show_line_numbers=True,
+            yield Label(f"{where}  (read-only)", id="fileview-title", markup=False)
+            text = load_text(self.path)
+            if self._masked():
+                text = mask_secrets(text)
+            area = TextArea(text, read_only=True, show_line_numbers=True,
                             soft_wrap=False, id="fileview")
             area.cursor_blink = False
             yield area
         yield Footer()
+
+    def _masked(self) -> bool:
+        """A read-only session (someone watching over SSH) never sees Wi-Fi keys, passwords or
+        private keys; an editing session is the owner's and shows the file as it is."""
+        return bool(getattr(self.app, "read_only", False) or readonly.is_read_only())
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
         area.focus()
         if self.line:
             row = max(0, min(self.line - 1, area.document.line_count - 1))
-            area.select_line(row)
-            area.scroll_to(y=max(0, row - 3), animate=False)
+            # selected from its end back to column 0: the cursor (and the view) start at the
+            # beginning of the line, not scrolled sideways to its end
+            area.selection = Selection((row, len(area.document.get_line(row))), (row, 0))
+            area.scroll_to(x=0, y=max(0, row - 3), animate=False)
 
     def action_dismiss(self) -> None:
         self.dismiss(None)

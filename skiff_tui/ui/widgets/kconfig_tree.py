@@ -61,7 +61,7 @@ class KconfigTree(Tree):
         self.clear()
         self._filled.clear()
         self.root.data = model.top
-        self.root.set_label(model.title())
+        self.root.set_label(Text(model.title()))   # the mainmenu prompt: never markup
         self.populate(self.root)
         self.root.expand()
         self.move_cursor_to_line(0)

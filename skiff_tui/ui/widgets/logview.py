@@ -454,7 +454,7 @@ class LogViewer(Vertical):
         self._path, self._follow = path, follow
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="logviewer-status")
+        yield Static("", id="logviewer-status", markup=False)   # shows the search regex
         yield LogView(self._path, follow=self._follow, id="logview")
         yield Input(placeholder="regex (smart case); Enter finds the next match", id="logviewer-search")
 
