@@ -546,6 +546,13 @@ class SkiffApp(App[None]):
 
         create_workspace_dialog(self)
 
+    def get_system_commands(self, screen: Screen):
+        """Textual's own palette entries, less those skiff offers itself: its Quit (ours asks about
+        running builds), Theme (ours above, next to the dark/light toggle) and Keys (our Help)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit", "Theme", "Keys"):
+                yield command
+
     def palette_commands(self, screen: Screen) -> list[PaletteCommand]:
         """Every command the palette offers right now; mutating ones vanish in read-only mode."""
         cmds: list[PaletteCommand] = []
@@ -555,8 +562,10 @@ class SkiffApp(App[None]):
                                            action="goto"))
         cmds.append(PaletteCommand("Help: keys and screens", "every binding of this screen and the app",
                                    self.action_help, action="help"))
-        cmds.append(PaletteCommand("Toggle dark/light theme", "switch between the dark and the light theme",
+        cmds.append(PaletteCommand("Theme: toggle dark/light", "switch between skiff's dark and light themes",
                                    self.action_toggle_theme, action="toggle_theme"))
+        cmds.append(PaletteCommand("Theme: choose…", "pick any installed theme (remembered for next time)",
+                                   self.action_change_theme, action="change_theme"))
         cmds.append(PaletteCommand("Quit skiff", "leave the TUI", self.action_quit, action="quit"))
         cmds.append(PaletteCommand("Show details of the last error",
                                    self.failures[-1].line if self.failures else "nothing has failed in this session",

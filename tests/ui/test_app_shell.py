@@ -304,3 +304,17 @@ async def test_nav_bar_names_every_section_without_cutting_at_common_widths(make
                 or f"{s.key} {s.title}" in text, (s.title, text)
         if width >= 100:
             assert "0 skiff-core.yaml" in text or "0 core.yaml" in text
+
+
+async def test_palette_has_one_entry_per_action(make_app, settle):
+    """Textual's own Quit/Theme/Keys are not offered beside skiff's Quit, Theme and Help."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        titles = await _palette_titles(app)
+        assert [t for t in titles if "quit" in t.lower()] == ["Quit skiff"]
+        assert sorted(t for t in titles if "theme" in t.lower()) == ["Theme: choose…", "Theme: toggle dark/light"]
+        assert "Keys" not in titles and "Help: keys and screens" in titles
+        assert len(titles) == len(set(titles))
+        system = [c.title for c in app.get_system_commands(app.screen)]
+        assert not set(system) & {"Quit", "Theme", "Keys"} and not set(system) & set(titles)
