@@ -88,12 +88,19 @@ def lock_released(root: Path, ws: str = "default") -> list[str]:
         return ["lock file became a symlink"]
     if not path.exists():
         return []
+    # A child the killed skiff was starting shares its descriptors between fork and exec (exec
+    # closes them): on a loaded machine that lasts a moment, so allow a short grace period.
+    deadline = time.monotonic() + 2.0
     fd = os.open(path, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return []
-    except BlockingIOError:
-        return ["lock still held after the holder was killed"]
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return []
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return ["lock still held after the holder was killed"]
+                time.sleep(0.05)
     finally:
         os.close(fd)
 

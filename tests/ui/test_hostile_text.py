@@ -56,6 +56,7 @@ CLASSIC = Hostile("desc [/] closes nothing", "cmd [b]bold?[/b] [/]", "v[/]x", "[
 
 def make_tree(root: Path, h: Hostile) -> dict[str, str]:
     configs = root / "configs"
+    (configs / "base").mkdir(parents=True)   # a self-contained tree: no library base, few values
     write_package(configs, "core/base", description="plain base", files={"buildroot/10-base": "BR2_arm=y\n"})
     write_package(configs, PKG, description=h.description, deps="core/base", files={
         "buildroot/20-hostile": f'BR2_TARGET_GENERIC_ISSUE="{h.value}"\n',
