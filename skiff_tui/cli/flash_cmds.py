@@ -18,11 +18,11 @@ from ..core.flash_layout import FlashError, Layout
 from .common import add_workspace_arg, context
 
 if TYPE_CHECKING:       # the engine (asyncio, udev glue) loads only when a flash verb runs
-    from ..core import flash
+    from ..core import flash_install_set, flash_layout, flash_plan
     from ..core.flash_copy import Progress
 
 PROGRESS_PHASES = ("write", "verify", "finishing writes (flush)")   # == flash_copy.PROGRESS_PHASES
-DEFAULT_IMAGE_GIB = 12      # == flash.DEFAULT_IMAGE_SIZE (a test keeps them equal)
+DEFAULT_IMAGE_GIB = 12      # == flash_plan.DEFAULT_IMAGE_SIZE (a test keeps them equal)
 
 
 def register(sub) -> None:
@@ -148,7 +148,7 @@ def _layout(args) -> Layout:
     layout = Layout().scaled(scale) if scale else Layout()
     start = getattr(args, "first_partition_start", None)
     if start is not None:
-        from ..core.flash import parse_size
+        from ..core.flash_units import parse_size
         start = parse_size(start)
     return layout.with_options(table=getattr(args, "table", None), first_start=start,
                                boot_type=getattr(args, "boot_type", None),
@@ -198,7 +198,7 @@ def cmd_list(args) -> int:
 
 
 # --- confirmation -------------------------------------------------------------------------------
-def _confirm(plan: flash.Plan, args) -> None:
+def _confirm(plan: flash_plan.Plan, args) -> None:
     """Print the plan; for a device, the name typed back (or --yes --confirm NAME) is required."""
     if getattr(args, "no_eject", False):
         plan.eject = False
@@ -223,7 +223,7 @@ def _confirm(plan: flash.Plan, args) -> None:
         raise FlashError(f"{typed.strip()!r} is not {name}: nothing was written to {target.path}")
 
 
-def _open_device(args, *, min_size: int = 0, create_size: int | None = None) -> flash.Target:
+def _open_device(args, *, min_size: int = 0, create_size: int | None = None) -> flash_plan.Target:
     from ..core import flash
     from ..core.devices import DeviceError
     path = _need(args.device, "--device", "PI_SD")
@@ -240,15 +240,15 @@ def _open_device(args, *, min_size: int = 0, create_size: int | None = None) -> 
         return flash.open_target(path, show_all=args.all, unmount=True, min_size=min_size)
 
 
-def _install_set(args) -> flash.InstallSet:
-    from ..core import flash
+def _install_set(args) -> flash_install_set.InstallSet:
+    from ..core import flash_install_set
     ctx = context(args)
-    return flash.workspace_install_set(ctx.workspace, ctx.env, args.images)
+    return flash_install_set.workspace_install_set(ctx.workspace, ctx.env, args.images)
 
 
-def _blobs(args) -> list[flash.Blob]:
-    from ..core import flash
-    return [flash.parse_blob(spec) for spec in args.bootloader]
+def _blobs(args) -> list[flash_layout.Blob]:
+    from ..core import flash_layout
+    return [flash_layout.parse_blob(spec) for spec in args.bootloader]
 
 
 class _Printer:
@@ -272,7 +272,7 @@ class _Printer:
         self.last_phase = p.phase
 
 
-def _run(plan: flash.Plan, args=None) -> int:
+def _run(plan: flash_plan.Plan, args=None) -> int:
     """Execute the plan; one that copies the workspace's build output holds the workspace lock,
     so a compile can't rewrite images/ mid-copy (docs/behaviour.md#workspaces: flashing from a workspace modifies it)."""
     from ..core import flash
@@ -287,7 +287,7 @@ def _run(plan: flash.Plan, args=None) -> int:
     return 0
 
 
-def _next_steps(plan: flash.Plan) -> str:
+def _next_steps(plan: flash_plan.Plan) -> str:
     if plan.action == "verify":
         return f"{plan.target.path} matches the image."
     if plan.target.is_device:
@@ -301,7 +301,7 @@ def _next_steps(plan: flash.Plan) -> str:
 
 # --- verbs --------------------------------------------------------------------------------------
 def cmd_format(args) -> int:
-    from ..core import flash
+    from ..core import flash, flash_plan
     layout = _layout(args)
     flash.check_file_overwrite(_need(args.device, "--device", "PI_SD"), args.force)
     target = _open_device(args, min_size=layout.min_disk_size())
@@ -310,35 +310,35 @@ def cmd_format(args) -> int:
     if settings and not install:
         raise FlashError("card settings (--hostname, --wifi, --ssh-key) need --install: a bare format leaves "
                          "persist empty for 'skiff flash install' to fill")
-    plan = flash.plan_format(target, layout, install=install, blobs=_blobs(args), settings=settings)
+    plan = flash_plan.plan_format(target, layout, install=install, blobs=_blobs(args), settings=settings)
     _confirm(plan, args)
     return _run(plan, args if install else None)
 
 
 def cmd_install(args) -> int:
-    from ..core import flash
+    from ..core import flash_plan
     target = _open_device(args)
-    plan = flash.plan_install(target, _install_set(args), blobs=_blobs(args), settings=_settings(args))
+    plan = flash_plan.plan_install(target, _install_set(args), blobs=_blobs(args), settings=_settings(args))
     _confirm(plan, args)
     return _run(plan, args)
 
 
 def cmd_buildimage(args) -> int:
-    from ..core import flash
+    from ..core import flash_plan, flash_units
     image = _need(args.image, "--image", "PI_IMAGE")
     if os.path.exists(image) and not os.path.isfile(image):
         raise FlashError(f"{image} is not a regular file: buildimage writes image files only",
                          hint="use 'skiff flash format --install --device …' for a card")
-    size = flash.parse_size(args.size) if args.size else flash.DEFAULT_IMAGE_SIZE
-    plan = flash.plan_buildimage(image, size, _layout(args), install=_install_set(args), blobs=_blobs(args))
+    size = flash_units.parse_size(args.size) if args.size else flash_plan.DEFAULT_IMAGE_SIZE
+    plan = flash_plan.plan_buildimage(image, size, _layout(args), install=_install_set(args), blobs=_blobs(args))
     print(plan.summary())
     return _run(plan, args)
 
 
 def cmd_write(args) -> int:
-    from ..core import flash
+    from ..core import flash, flash_plan
     image = _need(args.image, "--image", "PI_IMAGE")
-    source = flash.image_source(image, _bmap_choice(args))
+    source = flash_plan.image_source(image, _bmap_choice(args))
     device = _need(args.device, "--device", "PI_SD")
     flash.check_file_overwrite(device, args.force)
     # a new file (not under /dev) is created; a regular file grows to the image's size; a disk
@@ -346,16 +346,16 @@ def cmd_write(args) -> int:
     new_file = not os.path.exists(device) and not device.startswith("/dev/")
     target = _open_device(args, min_size=0 if new_file or os.path.isfile(device) else (source.size or 0),
                           create_size=0 if new_file else None)
-    plan = flash.plan_write(image, target, blobs=_blobs(args), verify=not args.no_verify, bmap=_bmap_choice(args),
+    plan = flash_plan.plan_write(image, target, blobs=_blobs(args), verify=not args.no_verify, bmap=_bmap_choice(args),
                             settings=_settings(args))
     _confirm(plan, args)
     return _run(plan)
 
 
 def cmd_verify(args) -> int:
-    from ..core import flash
+    from ..core import flash, flash_plan
     image = _need(args.image, "--image", "PI_IMAGE")
     path = _need(args.device, "--device", "PI_SD")
     target = flash.open_target(path, show_all=args.all, unmount=True)
-    plan = flash.plan_verify(image, target, bmap=_bmap_choice(args))
+    plan = flash_plan.plan_verify(image, target, bmap=_bmap_choice(args))
     return _run(plan)

@@ -14,8 +14,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .flash import Blob, parse_blob, parse_size
-from .flash_layout import FlashError, Layout
+from .flash_layout import Blob, FlashError, Layout, parse_blob
+from .flash_units import parse_size
 
 PROBE = "skiff-flash-probe"
 VARIABLES = ("BOOTLOADER_ARGS", "FLASH_LAYOUT_ARGS")

@@ -19,7 +19,7 @@ import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .flash_units import GIB, MIB, SECTOR, human_size
+from .flash_units import GIB, MIB, SECTOR, human_size, parse_size
 from .errors import SkiffError
 
 ALIGN = MIB                          # every partition starts on a 1 MiB boundary
@@ -307,3 +307,40 @@ def skiff_partitions(target: str | Path) -> dict[str, Part]:
         return {"BOOT": parts[0], "rootfs": parts[1], "persist": parts[2]}
     raise FlashError(f"{target} does not have the skiff layout (BOOT, rootfs, persist): "
                      f"found {len(parts)} partition(s)", hint="run 'skiff flash format' first")
+
+
+# --- raw bootloader blobs ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Blob:
+    """A raw bootloader image written at a byte offset of the disk (e.g. u-boot at 8 KiB)."""
+    path: Path
+    offset: int
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    def describe(self) -> str:
+        return f"{self.name} at byte {self.offset} ({self.size} bytes, up to byte {self.offset + self.size})"
+
+    def data(self) -> bytes:
+        return self.path.read_bytes()
+
+
+def parse_blob(spec: str) -> Blob:
+    path, sep, off = spec.rpartition(":")
+    if not sep or not path:
+        raise FlashError(f"--bootloader {spec!r}: expected FILE:BYTE-OFFSET", hint="e.g. u-boot.bin:8K")
+    blob = Blob(Path(path), parse_size(off))
+    if not blob.path.is_file():
+        raise FlashError("bootloader file not found", path=blob.path)
+    return blob
+
+
+def check_blobs(blobs: list[Blob], parts: list[Part], disk_size: int, table: str | None = "gpt") -> None:
+    """Refuse a blob that would land on the partition table, a partition or another blob."""
+    check_extents(blobs, parts, disk_size, table)

@@ -157,7 +157,8 @@ def _q(path: str) -> str:
 def apply(target: str, offset: int, settings: CardSettings, workdir: Path) -> list[str]:
     """Write `settings` into the ext4 at `offset` of `target` (a card or image file); returns
     the paths written. Existing files of the same name are replaced, others are kept."""
-    from .flash import debugfs_listing, run_tool
+    from .flash_debugfs import debugfs_listing
+    from .flash_tools import run_tool
     files = settings.files()
     dirs = sorted({os.path.dirname(p) for p, _, _ in files})
     present = debugfs_listing(target, offset, ["", PERSIST_DIR] + dirs, workdir)

@@ -276,16 +276,17 @@ async def test_resolving_the_stack_happens_off_the_ui_thread(make_cy_app, monkey
     """Opening skiff-core.yaml and Overrides resolves the stack (reads every package): in workers."""
     import threading
 
+    from skiff_tui.core import coreyaml_place as cyp
     from skiff_tui.core import overrides as ov
 
     on_main = []
-    for name in ("coreyaml_place", "effective_hostname"):
-        real = getattr(ov, name)
+    for module, name in ((cyp, "coreyaml_place"), (ov, "effective_hostname")):
+        real = getattr(module, name)
 
         def spy(*args, _real=real, _name=name, **kwargs):
             on_main.append((_name, threading.current_thread() is threading.main_thread()))
             return _real(*args, **kwargs)
-        monkeypatch.setattr(ov, name, spy)
+        monkeypatch.setattr(module, name, spy)
     app = make_cy_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_coreyaml(app, pilot)

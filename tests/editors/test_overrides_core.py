@@ -10,6 +10,7 @@ import pytest
 from editors.editor_keys import ECDSA, ED25519, ED25519_FP, RSA
 from skifftest import write_package
 
+from skiff_tui.core import coreyaml_place as cyp
 from skiff_tui.core import overrides as ov
 from skiff_tui.core import readonly
 from skiff_tui.core.errors import ReadOnlyError
@@ -230,26 +231,26 @@ def test_coreyaml_place_and_save(skiff_root, ws, both):
     all_, mine = both
     configs = skiff_root / "configs"
     # nothing ships one: an empty skeleton
-    empty = ov.coreyaml_place(skiff_root, {}, ws, mine)
+    empty = cyp.coreyaml_place(skiff_root, {}, ws, mine)
     assert empty.default is None and "empty file" in empty.origin and "the workspace's chain is not known" in empty.note
     write_package(configs, "skiff/core", files={str(LAYER_FILE): "# skiff\ncontainers: {}\n"})
     write_package(configs, "core/alpine", deps="skiff/core", files={str(LAYER_FILE): "# alpine\ncontainers: {}\n"})
     # no chain selected: skiff/core's default
-    place = ov.coreyaml_place(skiff_root, {}, ws, mine)
+    place = cyp.coreyaml_place(skiff_root, {}, ws, mine)
     assert place.text.startswith("# skiff") and place.default_owner == "skiff/core"
     # the chain's last package that ships one
     env = {"SKIFF_CONFIG": "core/alpine"}
-    place = ov.coreyaml_place(skiff_root, env, ws, mine)
+    place = cyp.coreyaml_place(skiff_root, env, ws, mine)
     assert (place.text, place.origin, place.default_owner) == ("# alpine\ncontainers: {}\n", "core/alpine's default",
                                                                "core/alpine")
     assert place.target == mine.path / LAYER_FILE
     # a copy in the all-workspaces layer is what the image gets; the workspace layer starts from it
-    path = ov.save_coreyaml(all_, "# fleet  \ncontainers: {}  # keep\n")
+    path = cyp.save_coreyaml(all_, "# fleet  \ncontainers: {}  # keep\n")
     assert path.read_text() == "# fleet  \ncontainers: {}  # keep\n" and mode(path) == 0o644
-    place = ov.coreyaml_place(skiff_root, env, ws, mine)
+    place = cyp.coreyaml_place(skiff_root, env, ws, mine)
     assert place.text.startswith("# fleet") and place.origin == "the copy in overrides"
     assert place.default_owner == "core/alpine"
     readonly.set_read_only(True)
     with pytest.raises(ReadOnlyError):
-        ov.save_coreyaml(mine, "x: 1\n")
+        cyp.save_coreyaml(mine, "x: 1\n")
     assert not (mine.path / LAYER_FILE).exists()

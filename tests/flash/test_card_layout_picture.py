@@ -25,7 +25,7 @@ async def test_flash_screen_draws_the_format_layout(tmp_path, tools, build_outpu
     from flash_testkit import SMALL, SMALL_IMAGE
     from test_flash_screen import FlashApp, _select, make_source, settle
 
-    from skiff_tui.core import flash
+    from skiff_tui.core import flash_install_set
     from skiff_tui.core.flash_board import BoardFlash
     from skiff_tui.ui.screens.flash import FlashScreen
 
@@ -33,7 +33,7 @@ async def test_flash_screen_draws_the_format_layout(tmp_path, tools, build_outpu
     spl = tmp_path / "u-boot-sunxi-with-spl.bin"
     spl.write_bytes(os.urandom(500_000))
     board = BoardFlash("test/board", [f"{spl}:8K"], boot_active=True)
-    install = flash.collect_install(build_output["images"], build_output["layers"])
+    install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
     screen = FlashScreen(None, False, source=source, rescan_interval=None, layout=SMALL, install_set=install,
                          board=board)
     app = FlashApp(screen)

@@ -176,8 +176,8 @@ def test_mounted_card_asks_before_unmounting(env, capsys, monkeypatch, tmp_path)
 def test_cli_default_image_size_matches_the_engine():
     """flash_cmds names the default size without importing the engine at startup."""
     from skiff_tui.cli import flash_cmds
-    from skiff_tui.core import flash
-    assert flash_cmds.DEFAULT_IMAGE_GIB * 1024 ** 3 == flash.DEFAULT_IMAGE_SIZE
+    from skiff_tui.core import flash_plan
+    assert flash_cmds.DEFAULT_IMAGE_GIB * 1024 ** 3 == flash_plan.DEFAULT_IMAGE_SIZE
     from skiff_tui.core import flash_copy
     assert flash_cmds.PROGRESS_PHASES == flash_copy.PROGRESS_PHASES
 

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flash_testkit import sh  # noqa: E402
 
 from skiff_tui.cli import main  # noqa: E402
-from skiff_tui.core import flash  # noqa: E402
+from skiff_tui.core import flash, flash_plan  # noqa: E402
 from skiff_tui.core.flash_bmap import bmap_for_file, bmap_text, find_bmap, parse_bmap, write_bmap  # noqa: E402
 from skiff_tui.core.flash_image import detect_format  # noqa: E402
 from skiff_tui.core.flash_layout import FlashError  # noqa: E402
@@ -56,7 +56,7 @@ def test_compressed_image_written_and_verified_against_the_decompressed_stream(t
     assert detect_format(disguised) == fmt
     out = tmp_path / "out.img"
     reports = []
-    plan = flash.plan_write(disguised, flash.open_target(out, create_size=0), bmap=False)
+    plan = flash_plan.plan_write(disguised, flash.open_target(out, create_size=0), bmap=False)
     assert any(f"{fmt}-compressed" in n for n in plan.notes)
     outcome = flash.execute(plan, progress=reports.append)
     assert outcome.verified
@@ -66,7 +66,7 @@ def test_compressed_image_written_and_verified_against_the_decompressed_stream(t
     assert writes[-1].done == writes[-1].total
     assert outcome.copy.written < img.stat().st_size, "all-zero chunks of a file target stay holes"
     # and the verb that only compares
-    assert flash.execute(flash.plan_verify(disguised, flash.open_target(out), bmap=False)).verified
+    assert flash.execute(flash_plan.plan_verify(disguised, flash.open_target(out), bmap=False)).verified
 
 
 @pytest.mark.parametrize("fmt", list(TOOLS))
@@ -82,20 +82,20 @@ def test_truncated_or_corrupt_stream_is_one_line(tmp_path, fmt):
     for bad in (truncated, corrupt):
         out = tmp_path / f"out-{bad.stem}.img"
         with pytest.raises(FlashError) as err:
-            flash.execute(flash.plan_write(bad, flash.open_target(out, create_size=0), bmap=False))
+            flash.execute(flash_plan.plan_write(bad, flash.open_target(out, create_size=0), bmap=False))
         text = str(err.value)
         assert "\n" not in text and str(bad) in text
         assert any(w in text for w in ("corrupt", "truncated")), text
     if fmt == "xz":          # its footer is checked before anything is written
         with pytest.raises(FlashError, match="truncated .*nothing was written"):
-            flash.plan_write(truncated, flash.open_target(tmp_path / "never.img", create_size=0))
+            flash_plan.plan_write(truncated, flash.open_target(tmp_path / "never.img", create_size=0))
 
 
 def test_unsupported_archive_refused_by_magic(tmp_path):
     z = tmp_path / "card.img"
     z.write_bytes(b"PK\x03\x04" + os.urandom(100))
     with pytest.raises(FlashError, match="is a zip archive: skiff reads raw, .xz, .gz, .zst and .bz2"):
-        flash.plan_write(z, flash.open_target(tmp_path / "o.img", create_size=0))
+        flash_plan.plan_write(z, flash.open_target(tmp_path / "o.img", create_size=0))
 
 
 # --- bmap ----------------------------------------------------------------------------------------
@@ -123,9 +123,9 @@ def test_bmap_beside_image_found_for_raw_and_compressed(tmp_path):
     assert find_bmap(img) == tmp_path / "card.img.bmap"
     packed = compress(img, "xz")
     assert find_bmap(packed) == tmp_path / "card.img.bmap"
-    src = flash.image_source(packed)
+    src = flash_plan.image_source(packed)
     assert src.bmap is not None and src.size == img.stat().st_size
-    assert flash.image_source(packed, False).bmap is None
+    assert flash_plan.image_source(packed, False).bmap is None
 
 
 def _prefilled(path: Path, size: int) -> Path:
@@ -144,7 +144,7 @@ def test_bmap_write_touches_only_mapped_ranges_and_checks_them(tmp_path, monkeyp
         target = flash.open_target(card)
         flash.check_file_overwrite(card, force=True)
         prev = card.read_bytes()
-        plan = flash.plan_write(source, target)
+        plan = flash_plan.plan_write(source, target)
         assert any("card.img.bmap" in n for n in plan.notes)
         # a file target starts as holes (like bmaptool on files): unmapped bytes read as zeros
         outcome = flash.execute(plan)
@@ -157,11 +157,11 @@ def test_bmap_write_touches_only_mapped_ranges_and_checks_them(tmp_path, monkeyp
         f.seek(9 * MIB + 100)
         f.write(b"changed")
     with pytest.raises(FlashError, match=r"does not match its bmap .*card\.img\.bmap: blocks 2304-2559"):
-        flash.execute(flash.plan_write(img, flash.open_target(tmp_path / "x.img", create_size=0)))
+        flash.execute(flash_plan.plan_write(img, flash.open_target(tmp_path / "x.img", create_size=0)))
     other = tmp_path / "other.img"
     other.write_bytes(b"\0" * 4096)
     with pytest.raises(FlashError, match="is for a 25165824-byte image"):
-        flash.plan_write(other, flash.open_target(tmp_path / "y.img", create_size=0),
+        flash_plan.plan_write(other, flash.open_target(tmp_path / "y.img", create_size=0),
                          bmap=tmp_path / "card.img.bmap")
 
 
@@ -181,7 +181,7 @@ def test_bmap_interop_with_bmaptool_both_ways(tmp_path):
     packed = compress(img, "xz")
     for source in (img, packed):
         dest = tmp_path / f"by-skiff{source.suffix}.img"
-        outcome = flash.execute(flash.plan_write(source, flash.open_target(dest, create_size=0), bmap=theirs))
+        outcome = flash.execute(flash_plan.plan_write(source, flash.open_target(dest, create_size=0), bmap=theirs))
         assert outcome.verified and dest.read_bytes() == img.read_bytes()
 
 
@@ -234,7 +234,7 @@ def test_on_a_loop_device_unmapped_bytes_keep_the_old_card_and_streams_overwrite
     try:
         source = dv.PyudevSource()
         target = flash.open_target(node, source=source, show_all=True)
-        outcome = flash.execute(flash.plan_write(packed, target), source=source)
+        outcome = flash.execute(flash_plan.plan_write(packed, target), source=source)
         assert outcome.verified
         with open(node, "rb") as dev:
             data = dev.read()
@@ -245,7 +245,7 @@ def test_on_a_loop_device_unmapped_bytes_keep_the_old_card_and_streams_overwrite
             want[off:off + n] = raw[off:off + n]
         assert data == bytes(want)
         target = flash.open_target(node, source=source, show_all=True)
-        assert flash.execute(flash.plan_write(packed, target, bmap=False), source=source).verified
+        assert flash.execute(flash_plan.plan_write(packed, target, bmap=False), source=source).verified
         with open(node, "rb") as dev:
             data = dev.read()
         assert data[: len(raw)] == raw and data[len(raw):] == b"\xee" * (len(data) - len(raw))
@@ -260,5 +260,5 @@ def test_concatenated_xz_streams_with_padding(tmp_path):
     packed = tmp_path / "two.img.xz"
     packed.write_bytes(lzma.compress(first) + lzma.compress(second) + b"\0" * 8)
     out = tmp_path / "two.img"
-    outcome = flash.execute(flash.plan_write(packed, flash.open_target(out, create_size=0)))
+    outcome = flash.execute(flash_plan.plan_write(packed, flash.open_target(out, create_size=0)))
     assert outcome.verified and out.read_bytes() == first + second

@@ -14,7 +14,7 @@ from flash_testkit import SMALL, SMALL_IMAGE, sh  # noqa: E402
 from skifftest import need_tools  # noqa: E402
 
 from skiff_tui.core import devices as dv  # noqa: E402
-from skiff_tui.core import flash  # noqa: E402
+from skiff_tui.core import flash, flash_install_set, flash_layout, flash_plan  # noqa: E402
 from skiff_tui.core.devices import DeviceError  # noqa: E402
 
 
@@ -57,8 +57,8 @@ def test_format_install_on_a_loop_device(tools, loop, build_output, tmp_path):
         flash.open_target(node, source=source)
     target = flash.open_target(node, source=source, show_all=True, min_size=SMALL.min_disk_size())
     assert target.is_device and target.info.diskseq is not None
-    install = flash.collect_install(build_output["images"], build_output["layers"])
-    plan = flash.plan_format(target, SMALL, install=install)
+    install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
+    plan = flash_plan.plan_format(target, SMALL, install=install)
     assert plan.confirm_name == os.path.basename(node)
     flash.execute(plan, source=source)
     name = os.path.basename(node)
@@ -98,7 +98,7 @@ def test_write_image_to_loop_with_o_direct(loop, tmp_path):
     node = loop(_blank(tmp_path / "dst.img", 16 * dv.MIB))
     source = dv.PyudevSource()
     target = flash.open_target(node, source=source, show_all=True)
-    outcome = flash.execute(flash.plan_write(img, target), source=source)
+    outcome = flash.execute(flash_plan.plan_write(img, target), source=source)
     assert outcome.verified and outcome.copy.written == dv.MIB
     assert outcome.ejected == f"{node} is a loop device: nothing to eject"
     with open(img, "rb") as a, open(tmp_path / "dst.img", "rb") as b:
@@ -111,7 +111,7 @@ def test_format_unmounts_only_with_consent(tools, loop, tmp_path):
     node = loop(_blank(tmp_path / "card.img"))
     source = dv.PyudevSource()
     target = flash.open_target(node, source=source, show_all=True)
-    flash.execute(flash.plan_format(target, SMALL), source=source)
+    flash.execute(flash_plan.plan_format(target, SMALL), source=source)
     mnt = tmp_path / "persist"
     mnt.mkdir()
     sh("mount", f"{node}p3", str(mnt))
@@ -119,7 +119,7 @@ def test_format_unmounts_only_with_consent(tools, loop, tmp_path):
         with pytest.raises(DeviceError, match="pass --unmount"):
             flash.open_target(node, source=source, show_all=True)
         target = flash.open_target(node, source=source, show_all=True, unmount=True)
-        plan = flash.plan_format(target, SMALL)
+        plan = flash_plan.plan_format(target, SMALL)
         assert any(n == f"will unmount {mnt}" for n in plan.notes)
         flash.execute(plan, source=source)
         assert not os.path.ismount(mnt)
@@ -134,12 +134,12 @@ def test_reformat_gpt_card_as_mbr_with_a_blob_on_a_loop_device(tools, loop, tmp_
     node = loop(_blank(tmp_path / "card.img"))
     source = dv.PyudevSource()
     target = flash.open_target(node, source=source, show_all=True, min_size=SMALL.min_disk_size())
-    flash.execute(flash.plan_format(target, SMALL), source=source)
+    flash.execute(flash_plan.plan_format(target, SMALL), source=source)
     assert "gpt" in sh("wipefs", "-n", node).stdout
     spl = tmp_path / "u-boot-sunxi-with-spl.bin"
     spl.write_bytes(os.urandom(600_000).replace(b"\0", b"\1"))
     target = flash.open_target(node, source=source, show_all=True, min_size=SMALL.min_disk_size())
-    plan = flash.plan_format(target, SMALL, blobs=[flash.parse_blob(f"{spl}:8K")])
+    plan = flash_plan.plan_format(target, SMALL, blobs=[flash_layout.parse_blob(f"{spl}:8K")])
     flash.execute(plan, source=source)
     signatures = sh("wipefs", "-n", node).stdout
     assert "dos" in signatures and "gpt" not in signatures and "PMBR" not in signatures, signatures

@@ -8,7 +8,7 @@ import os
 import pytest
 from flash_testkit import SMALL, SMALL_IMAGE, region_hash, sh
 
-from skiff_tui.core import flash
+from skiff_tui.core import flash, flash_install_set, flash_layout, flash_plan, flash_units
 from skiff_tui.core.devices import GIB, MIB
 from skiff_tui.core.flash_layout import FlashError, Layout, sfdisk_script, skiff_partitions
 
@@ -38,18 +38,18 @@ def test_blob_checks(tmp_path):
     blob = tmp_path / "u-boot.bin"
     blob.write_bytes(b"U" * 4096)
     parts, _ = SMALL.fit(SMALL_IMAGE)
-    flash.check_blobs([flash.parse_blob(f"{blob}:32K")], parts, SMALL_IMAGE)
+    flash_layout.check_blobs([flash_layout.parse_blob(f"{blob}:32K")], parts, SMALL_IMAGE)
     with pytest.raises(FlashError, match="would overwrite the GPT"):
-        flash.check_blobs([flash.parse_blob(f"{blob}:8K")], parts, SMALL_IMAGE)
+        flash_layout.check_blobs([flash_layout.parse_blob(f"{blob}:8K")], parts, SMALL_IMAGE)
     with pytest.raises(FlashError, match="overlaps partition 1"):
-        flash.check_blobs([flash.parse_blob(f"{blob}:{MIB - 100}")], parts, SMALL_IMAGE)
+        flash_layout.check_blobs([flash_layout.parse_blob(f"{blob}:{MIB - 100}")], parts, SMALL_IMAGE)
     with pytest.raises(FlashError, match="expected FILE:BYTE-OFFSET"):
-        flash.parse_blob("u-boot.bin")
-    assert flash.parse_size("12G") == 12 * GIB and flash.parse_size("0x2000") == 8192
+        flash_layout.parse_blob("u-boot.bin")
+    assert flash_units.parse_size("12G") == 12 * GIB and flash_units.parse_size("0x2000") == 8192
 
 
 def test_install_set_mapping(build_output):
-    s = flash.collect_install(build_output["images"], build_output["layers"])
+    s = flash_install_set.collect_install(build_output["images"], build_output["layers"])
     assert sorted(s.boot) == ["bcm2711-rpi-4-b.dtb", "cmdline.txt", "config.txt", "extra.txt", "overlays",
                               "rootfs.squashfs", "skiff-init", "start4.elf", "zImage"]
     assert s.boot["config.txt"].read_text() == "# config from board\n"     # last layer wins
@@ -57,7 +57,7 @@ def test_install_set_mapping(build_output):
     assert s.rootfs_dir.name == "rootfs_part" and s.persist_dir.name == "persist_part"
     (build_output["images"] / "zImage").unlink()
     with pytest.raises(FlashError, match="no kernel"):
-        flash.collect_install(build_output["images"], build_output["layers"])
+        flash_install_set.collect_install(build_output["images"], build_output["layers"])
 
 
 def _parts(img):
@@ -78,8 +78,8 @@ def _fsck_fat_region(img, part, tmp_path):
 
 def test_buildimage_without_root(tools, build_output, tmp_path):
     img = tmp_path / "out.img"
-    install = flash.collect_install(build_output["images"], build_output["layers"])
-    plan = flash.plan_buildimage(img, SMALL_IMAGE, SMALL, install=install)
+    install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
+    plan = flash_plan.plan_buildimage(img, SMALL_IMAGE, SMALL, install=install)
     assert plan.confirm_name is None and plan.erase == []
     flash.execute(plan)
     assert img.stat().st_size == SMALL_IMAGE
@@ -114,7 +114,7 @@ def test_format_then_install_keeps_persist_byte_identical(tools, build_output, t
         f.truncate(SMALL_IMAGE)
     target = flash.open_target(img)
     assert target.kind == "image"
-    plan = flash.plan_format(target, SMALL)
+    plan = flash_plan.plan_format(target, SMALL)
     assert plan.erase[0].startswith(f"everything on {img}") and plan.keep == ["nothing: the whole disk is rewritten"]
     flash.execute(plan)
     parts = skiff_partitions(img)
@@ -127,10 +127,10 @@ def test_format_then_install_keeps_persist_byte_identical(tools, build_output, t
     sh("debugfs", "-w", "-R", f"write {mine} /skiff/etc/keep.conf", persist)
     before = region_hash(img, parts["persist"].start, parts["persist"].size)
 
-    install = flash.collect_install(build_output["images"], build_output["layers"])
+    install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
     shutil_persist = install.persist_dir
     install.persist_dir = None                     # first: no persist_part at all
-    plan = flash.plan_install(target, install)
+    plan = flash_plan.plan_install(target, install)
     assert any(k.startswith("persist: untouched") for k in plan.keep)
     flash.execute(plan)
     assert region_hash(img, parts["persist"].start, parts["persist"].size) == before, "persist byte-identical"
@@ -141,7 +141,7 @@ def test_format_then_install_keeps_persist_byte_identical(tools, build_output, t
     (shutil_persist / "skiff" / "new.txt").write_text("new default\n")
     install.persist_dir = shutil_persist
     (build_output["images"] / "rootfs_part" / "etc" / "hostname").write_text("skiff-v2\n")
-    outcome = flash.execute(flash.plan_install(target, install))
+    outcome = flash.execute(flash_plan.plan_install(target, install))
     assert sh("debugfs", "-R", "cat /skiff/etc/keep.conf", persist).stdout == "edited by the user\n"
     assert sh("debugfs", "-R", "cat /skiff/new.txt", persist).stdout == "new default\n"
     assert sh("debugfs", "-R", "cat /etc/hostname", f"{img}?offset={parts['rootfs'].start}").stdout == "skiff-v2\n"
@@ -152,9 +152,9 @@ def test_install_refuses_a_target_without_the_layout(tools, build_output, tmp_pa
     img = tmp_path / "blank.img"
     with open(img, "wb") as f:
         f.truncate(SMALL_IMAGE)
-    install = flash.collect_install(build_output["images"], build_output["layers"])
+    install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
     with pytest.raises(FlashError, match="cannot read the partition table"):
-        flash.plan_install(flash.open_target(img), install)
+        flash_plan.plan_install(flash.open_target(img), install)
 
 
 def test_format_refuses_too_small_image(tools, tmp_path):
@@ -162,15 +162,16 @@ def test_format_refuses_too_small_image(tools, tmp_path):
     with open(img, "wb") as f:
         f.truncate(8 * MIB)
     with pytest.raises(FlashError, match="disk too small for the layout: 8 MiB"):
-        flash.plan_format(flash.open_target(img), SMALL)
+        flash_plan.plan_format(flash.open_target(img), SMALL)
 
 
 def test_buildimage_with_bootloader_blob(tools, build_output, tmp_path):
     blob = tmp_path / "u-boot-sunxi.bin"
     blob.write_bytes(os.urandom(5000))
     img = tmp_path / "b.img"
-    install = flash.collect_install(build_output["images"], build_output["layers"])
-    plan = flash.plan_buildimage(img, SMALL_IMAGE, SMALL, install=install, blobs=[flash.parse_blob(f"{blob}:128K")])
+    install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
+    plan = flash_plan.plan_buildimage(img, SMALL_IMAGE, SMALL, install=install,
+                                      blobs=[flash_layout.parse_blob(f"{blob}:128K")])
     outcome = flash.execute(plan)
     with open(img, "rb") as f:
         f.seek(128 * 1024)

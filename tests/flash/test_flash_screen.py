@@ -187,11 +187,11 @@ async def test_read_only_mode_explains_and_writes_nothing(tmp_path):
 async def test_format_and_install_flow_on_a_card_backed_by_a_file(tmp_path, tools, build_output):
     from flash_testkit import SMALL, SMALL_IMAGE, sh
 
-    from skiff_tui.core import flash
+    from skiff_tui.core import flash_install_set
     from skiff_tui.core.flash_layout import skiff_partitions
 
     source, card = make_source(tmp_path, card_size=SMALL_IMAGE)
-    install = flash.collect_install(build_output["images"], build_output["layers"])
+    install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
     screen = FlashScreen(None, False, source=source, rescan_interval=None, layout=SMALL, install_set=install)
     app = FlashApp(screen)
     async with app.run_test(size=(130, 50)) as pilot:
@@ -287,14 +287,14 @@ async def test_format_writes_the_boards_blobs_and_layout(tmp_path, tools, build_
     8 KiB read back, bootable flag — the same card `make cmd/<board>/format` makes."""
     from flash_testkit import SMALL, SMALL_IMAGE, sh
 
-    from skiff_tui.core import flash
+    from skiff_tui.core import flash_install_set
     from skiff_tui.core.flash_board import BoardFlash
 
     source, card = make_source(tmp_path, card_size=SMALL_IMAGE)
     spl = tmp_path / "u-boot-sunxi-with-spl.bin"
     spl.write_bytes(os.urandom(500_000).replace(b"\0", b"\1"))
     board = BoardFlash("test/board", [f"{spl}:8K"], boot_active=True)
-    install = flash.collect_install(build_output["images"], build_output["layers"])
+    install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
     screen = FlashScreen(None, False, source=source, rescan_interval=None, layout=SMALL, install_set=install,
                          board=board)
     app = FlashApp(screen)
@@ -347,11 +347,11 @@ async def test_screen_speaks_in_its_own_terms_not_cli_flags(tmp_path):
 async def test_card_settings_step_writes_hostname_and_wifi_into_persist(tmp_path, tools, build_output):
     from flash_testkit import SMALL, SMALL_IMAGE, sh
 
-    from skiff_tui.core import flash
+    from skiff_tui.core import flash, flash_install_set, flash_plan
     from skiff_tui.core.flash_layout import skiff_partitions
     skiff_img = tmp_path / "skiff.img"
-    install = flash.collect_install(build_output["images"], build_output["layers"])
-    flash.execute(flash.plan_buildimage(skiff_img, SMALL_IMAGE, SMALL, install=install))
+    install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
+    flash.execute(flash_plan.plan_buildimage(skiff_img, SMALL_IMAGE, SMALL, install=install))
     source, card = make_source(tmp_path, card_size=SMALL_IMAGE)
     screen = FlashScreen(None, False, source=source, rescan_interval=None)
     app = FlashApp(screen)

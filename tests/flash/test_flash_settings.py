@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flash_testkit import SMALL, SMALL_IMAGE, sh  # noqa: E402
 
 from skiff_tui.cli import main  # noqa: E402
-from skiff_tui.core import flash  # noqa: E402
+from skiff_tui.core import flash, flash_install_set, flash_plan  # noqa: E402
 from skiff_tui.core.flash_layout import FlashError, skiff_partitions  # noqa: E402
 from skiff_tui.core.flash_settings import CardSettings, parse_wifi, settings_from_args  # noqa: E402
 
@@ -44,8 +44,8 @@ def mode_uid(target: Path | str, offset: int, path: str) -> tuple[str, str]:
 @pytest.fixture
 def skiff_image(tools, tmp_path, build_output) -> Path:
     img = tmp_path / "skiff.img"
-    install = flash.collect_install(build_output["images"], build_output["layers"])
-    flash.execute(flash.plan_buildimage(img, SMALL_IMAGE, SMALL, install=install))
+    install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
+    flash.execute(flash_plan.plan_buildimage(img, SMALL_IMAGE, SMALL, install=install))
     return img
 
 
@@ -87,21 +87,21 @@ def test_compressed_image_and_install_take_settings_too(skiff_image, tmp_path):
     packed = Path(str(skiff_image) + ".xz")
     out = tmp_path / "from-xz.img"
     settings = CardSettings("from-xz")
-    plan = flash.plan_write(packed, flash.open_target(out, create_size=0), settings=settings)
+    plan = flash_plan.plan_write(packed, flash.open_target(out, create_size=0), settings=settings)
     flash.execute(plan)
     persist = skiff_partitions(out)["persist"].start
     assert cat(out, persist, "/skiff/hostname") == "from-xz\n"
     # install on the same card: a new hostname replaces the old; the Wi-Fi file is added
     settings = CardSettings("second", [parse_wifi("Lab:lab-passphrase")])
-    plan = flash.plan_install(flash.open_target(out), _install(tmp_path), settings=settings)
+    plan = flash_plan.plan_install(flash.open_target(out), _install(tmp_path), settings=settings)
     flash.execute(plan)
     assert cat(out, persist, "/skiff/hostname") == "second\n"
     assert mode_uid(out, persist, "/skiff/connections/Lab.nmconnection") == ("0600", "0")
 
 
-def _install(tmp_path: Path) -> flash.InstallSet:
+def _install(tmp_path: Path) -> flash_install_set.InstallSet:
     images = tmp_path / "ws" / "images"
-    return flash.collect_install(images, [])
+    return flash_install_set.collect_install(images, [])
 
 
 @pytest.mark.parametrize("kwargs,message", [
@@ -133,7 +133,7 @@ def test_image_without_persist_is_refused_before_writing(tmp_path):
     plain.write_bytes(os.urandom(64 * 1024))
     out = tmp_path / "never.img"
     with pytest.raises(FlashError, match="has no persist partition: the card settings"):
-        flash.plan_write(plain, flash.open_target(out, create_size=0), settings=CardSettings("x"))
+        flash_plan.plan_write(plain, flash.open_target(out, create_size=0), settings=CardSettings("x"))
     assert out.stat().st_size == 0
 
 
@@ -151,10 +151,11 @@ def test_settings_on_a_loop_device_read_back_from_the_device(tools, tmp_path, bu
     try:
         source = dv.PyudevSource()
         target = flash.open_target(node, source=source, show_all=True, min_size=SMALL.min_disk_size())
-        install = flash.collect_install(build_output["images"], build_output["layers"])
+        install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
         key = pubkey(tmp_path / "k.pub")
         settings = settings_from_args("loop-board", ["Net:net-passphrase"], [], [str(key)])
-        outcome = flash.execute(flash.plan_format(target, SMALL, install=install, settings=settings), source=source)
+        plan = flash_plan.plan_format(target, SMALL, install=install, settings=settings)
+        outcome = flash.execute(plan, source=source)
         assert any(m.startswith("card settings written into persist") for m in outcome.messages)
         persist = skiff_partitions(node)["persist"].start
         assert cat(node, persist, "/skiff/hostname") == "loop-board\n"

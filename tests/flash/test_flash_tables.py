@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flash_testkit import SMALL, SMALL_IMAGE, region_hash, sh  # noqa: E402
 
 from skiff_tui.cli import main  # noqa: E402
-from skiff_tui.core import flash  # noqa: E402
+from skiff_tui.core import flash, flash_install_set, flash_layout, flash_plan  # noqa: E402
 from skiff_tui.core.devices import MIB  # noqa: E402
 from skiff_tui.core.flash_layout import (TYPE_BASIC_DATA, TYPE_ESP, Extent, FlashError, Layout,  # noqa: E402
                                          check_extents, skiff_partitions)
@@ -74,9 +74,9 @@ def _assert_clean_filesystems(img: Path, tmp_path: Path) -> dict:
 
 def _build(tmp_path, build_output, blobs, layout=SMALL, size=SMALL_IMAGE, name="card.img"):
     img = tmp_path / name
-    install = flash.collect_install(build_output["images"], build_output["layers"])
-    plan = flash.plan_buildimage(img, size, layout, install=install,
-                                 blobs=[flash.parse_blob(f"{p}:{off}") for p, off in blobs])
+    install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
+    plan = flash_plan.plan_buildimage(img, size, layout, install=install,
+                                 blobs=[flash_layout.parse_blob(f"{p}:{off}") for p, off in blobs])
     outcome = flash.execute(plan)
     return img, plan, outcome
 
@@ -101,9 +101,10 @@ def test_allwinner_blob_at_8k_gets_mbr_and_survives(tools, build_output, tmp_pat
     parts = skiff_partitions(img)
     before = region_hash(img, parts["persist"].start, parts["persist"].size)
     spl2 = _blob(tmp_path, "u-boot-sunxi-with-spl.bin", 650_000)
-    install = flash.collect_install(build_output["images"], build_output["layers"])
+    install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
     install.persist_dir = None
-    flash.execute(flash.plan_install(flash.open_target(img), install, blobs=[flash.parse_blob(f"{spl2}:8K")]))
+    flash.execute(flash_plan.plan_install(flash.open_target(img), install,
+                                          blobs=[flash_layout.parse_blob(f"{spl2}:8K")]))
     assert _raw(img, 8192, 650_000) == spl2.read_bytes()
     assert region_hash(img, parts["persist"].start, parts["persist"].size) == before
     assert _table(img)["partitions"] == table["partitions"]
@@ -146,7 +147,7 @@ def test_amlogic_head_and_tail_keep_the_mbr_entries(tools, build_output, tmp_pat
 def test_a_full_sector_at_0_is_refused(tmp_path):
     boot = _blob(tmp_path, "boot.img", 512)
     with pytest.raises(FlashError) as refused:
-        SMALL.geometry(SMALL_IMAGE, [flash.parse_blob(f"{boot}:0")])
+        SMALL.geometry(SMALL_IMAGE, [flash_layout.parse_blob(f"{boot}:0")])
     assert refused.value.message == ("bootloader boot.img (512 bytes at byte 0) would overwrite the MBR "
                                      "partition table (bytes 446–512)")
     assert "first 440 bytes" in refused.value.hint

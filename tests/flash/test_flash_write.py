@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from skiff_tui.core import devices as dv
-from skiff_tui.core import flash
+from skiff_tui.core import flash, flash_plan
 from skiff_tui.core.devices import DeviceError, FakeDeviceSource
 from skiff_tui.core.flash_copy import FdWriter, Meter, Progress, mapped_ranges
 from skiff_tui.core.flash_layout import FlashError
@@ -49,7 +49,7 @@ def test_write_to_file_then_verify_and_catch_a_flipped_byte(tmp_path):
     out.write_bytes(b"\xff" * (70 * MIB))      # a used card: old data everywhere
     target = flash.open_target(out)
     seen: list[Progress] = []
-    plan = flash.plan_write(img, target)
+    plan = flash_plan.plan_write(img, target)
     assert plan.steps[-1].title.endswith("reading each part back once it is on the medium")
     outcome = flash.execute(plan, progress=seen.append)
     assert outcome.verified is True and outcome.copy.written == outcome.copy.mapped < 3 * MIB
@@ -64,7 +64,7 @@ def test_write_to_file_then_verify_and_catch_a_flipped_byte(tmp_path):
         f.seek(5 * MIB + 12345)
         f.write(bytes([byte[0] ^ 0x01]))
     with pytest.raises(FlashError) as err:
-        flash.execute(flash.plan_verify(img, flash.open_target(out)))
+        flash.execute(flash_plan.plan_verify(img, flash.open_target(out)))
     assert err.value.kind == "verify"
     assert "1 chunk(s)" in str(err.value) and "first at byte offset 5242880 (1 MiB)" in str(err.value)
 
@@ -93,7 +93,7 @@ def test_interrupted_write_is_reported_as_such(tmp_path, code, kind, text):
     img = sparse_image(tmp_path / "a.img")
     out = tmp_path / "card.bin"
     out.write_bytes(b"")
-    plan = flash.plan_write(img, flash.open_target(out))
+    plan = flash_plan.plan_write(img, flash.open_target(out))
     with pytest.raises(FlashError) as err:
         flash.execute(plan, writer_factory=lambda fd: FailingWriter(fd, 64 * 1024, code))
     assert err.value.kind == kind
@@ -140,7 +140,7 @@ def test_system_read_only_too_small_refused_at_selection(source):
 def test_changed_between_selection_and_write_is_refused(source, tmp_path):
     target = flash.device_target(source.get("sdb"))
     img = sparse_image(tmp_path / "a.img")
-    plan = flash.plan_write(img, target)
+    plan = flash_plan.plan_write(img, target)
     assert plan.confirm_name == "sdb"
     assert plan.erase[0].startswith("everything on /dev/sdb (3 partition(s): sdb1 vfat 'BOOT'")
     # another card goes into the same reader: same node, new diskseq and size
@@ -157,7 +157,7 @@ def test_changed_between_selection_and_write_is_refused(source, tmp_path):
 
 def test_unplugged_and_mounted_after_selection_are_refused(source, tmp_path):
     target = flash.device_target(source.get("sdb"))
-    plan = flash.plan_write(sparse_image(tmp_path / "a.img"), target)
+    plan = flash_plan.plan_write(sparse_image(tmp_path / "a.img"), target)
     mounted = FakeDeviceSource([_record("usb-sd-card")], "50 29 8:17 / /media/me/BOOT rw - vfat /dev/sdb1 rw")
     with pytest.raises(DeviceError, match="has mounted partitions"):
         flash.execute(plan, source=mounted)
@@ -171,7 +171,7 @@ def test_image_larger_than_card_is_refused(source, tmp_path):
     rec["attributes"]["size"] = str(32 * MIB // 512)
     small = FakeDeviceSource([rec])
     with pytest.raises(FlashError, match=r"the image \(64 MiB\) is larger than /dev/sdb \(32 MiB\)"):
-        flash.plan_write(sparse_image(tmp_path / "a.img"), flash.device_target(small.get("sdb")))
+        flash_plan.plan_write(sparse_image(tmp_path / "a.img"), flash.device_target(small.get("sdb")))
 
 
 def test_confirm_name_matching(source):
@@ -186,11 +186,11 @@ def test_read_only_session_refuses_to_write_but_verifies(tmp_path, monkeypatch):
     img = sparse_image(tmp_path / "a.img")
     out = tmp_path / "card.bin"
     out.write_bytes(b"")
-    flash.execute(flash.plan_write(img, flash.open_target(out)))
+    flash.execute(flash_plan.plan_write(img, flash.open_target(out)))
     monkeypatch.setenv("SKIFF_READ_ONLY", "1")
     with pytest.raises(ReadOnlyError, match=f"flash write of {out} refused: this session is read-only"):
-        flash.execute(flash.plan_write(img, flash.open_target(out)))
-    assert flash.execute(flash.plan_verify(img, flash.open_target(out))).verified
+        flash.execute(flash_plan.plan_write(img, flash.open_target(out)))
+    assert flash.execute(flash_plan.plan_verify(img, flash.open_target(out))).verified
 
 
 # --- finishing: power off / eject ---------------------------------------------------------------

@@ -245,7 +245,7 @@ def kill_compile_rounds(root: Path, env: dict[str, str], *, seed: int, budget: f
 SAVER = r"""
 import sys
 from pathlib import Path
-from skiff_tui.core import overrides
+from skiff_tui.core import coreyaml_place, overrides
 from skiff_tui.core.workspace import Workspace
 root = Path(sys.argv[1]); ws = Workspace(root, "default")
 layer = overrides.layer(root, ws, "workspace")
@@ -254,7 +254,7 @@ while True:
     i += 1
     net = overrides.WifiNetwork(ssid="home", psk=("old-passphrase" if i % 2 else "new-passphrase"))
     overrides.write_wifi(layer, net)
-    overrides.save_coreyaml(layer, "containers: {}\nusers: {}\nimages: {}\n# save %d\n" % (i % 2))
+    coreyaml_place.save_coreyaml(layer, "containers: {}\nusers: {}\nimages: {}\n# save %d\n" % (i % 2))
 """
 
 

@@ -183,14 +183,15 @@ def test_merge_keys_in_skiff_core_yaml_load(root):
 
 
 def test_skiff_core_yaml_with_a_password_is_saved_0600(root):
+    from skiff_tui.core import coreyaml_place as cyp
     from skiff_tui.core import overrides
     from skiff_tui.core.workspace import Workspace
 
     ws = Workspace(root, "default")
     layer = overrides.layer(root, ws, "workspace")
-    path = overrides.save_coreyaml(layer, "users:\n  core:\n    container: c\n    auth:\n      password: hunter2\n")
+    path = cyp.save_coreyaml(layer, "users:\n  core:\n    container: c\n    auth:\n      password: hunter2\n")
     assert os.stat(path).st_mode & 0o777 == 0o600
-    path = overrides.save_coreyaml(layer, "containers: {}\nusers: {}\nimages: {}\n")
+    path = cyp.save_coreyaml(layer, "containers: {}\nusers: {}\nimages: {}\n")
     assert os.stat(path).st_mode & 0o777 == 0o644
 
 

@@ -76,7 +76,9 @@ EXEMPT = {
 SKIP_MODULES = {"flash", "flash_copy", "flash_layout", "flash_board", "flash_units", "devices",
                 # steps of execute() too: block maps beside images, ejecting, decompressing (a
                 # zstd child reading the image), per-card settings written into persist
-                "flash_bmap", "flash_eject", "flash_image", "flash_settings"}
+                "flash_bmap", "flash_eject", "flash_image", "flash_settings",
+                # split out of flash: plans, the install set, tool runs and debugfs scripts
+                "flash_plan", "flash_install_set", "flash_tools", "flash_debugfs"}
 
 
 def _call_name(node: ast.Call) -> str | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from skifftest import FIXTURE_BUILDROOT, run_skiff, tree_snapshot, write_package
 
-from skiff_tui.core import overrides
+from skiff_tui.core import coreyaml_place, overrides
 from skiff_tui.core.delta import save_delta
 from skiff_tui.core.errors import SkiffError, UnsafePathError
 from skiff_tui.core.workspace import Workspace
@@ -51,7 +51,7 @@ WRITERS = {
     "wifi": ("root_overlay", lambda ws: overrides.write_wifi(_layer(ws), overrides.WifiNetwork("home", "passphrase1"))),
     "ssh keys": ("root_overlay", lambda ws: overrides.add_keys(_layer(ws), KEY)),
     "ssh keys via root/": ("root_overlay/root", lambda ws: overrides.add_keys(_layer(ws), KEY)),
-    "skiff-core.yaml": ("root_overlay", lambda ws: overrides.save_coreyaml(_layer(ws), "containers: {}\n")),
+    "skiff-core.yaml": ("root_overlay", lambda ws: coreyaml_place.save_coreyaml(_layer(ws), "containers: {}\n")),
     "any override file": ("hooks", lambda ws: overrides.write_text_file(_layer(ws), "hooks/pre.sh", "#!/bin/sh\n")),
     "menuconfig delta": ("buildroot", lambda ws: save_delta(ws, {"BR2_PACKAGE_HTOP": "y"})),
     "global layer hostname": ("../../buildroot", lambda ws: overrides.write_hostname(

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from ...core import coreyaml
+from ...core import coreyaml_place as cyp
 from ...core import overrides as ov
 from ...core.errors import SkiffError
 from ...core.masking import mask_secrets
@@ -145,7 +146,7 @@ class CoreYamlScreen(EditorScreen):
                  debounce: float | None = None, live_limit: int = LIVE_LIMIT) -> None:
         super().__init__(read_only=read_only)
         self.scope = scope
-        self.place: ov.CoreYamlPlace | None = None
+        self.place: cyp.CoreYamlPlace | None = None
         self.saved_text = ""
         self.problems: list[coreyaml.Problem] = []
         self._timer: Timer | None = None
@@ -202,7 +203,7 @@ class CoreYamlScreen(EditorScreen):
     def _load_place(self, scope: str) -> None:
         app = self.app
         try:
-            place = ov.coreyaml_place(app.root, app.env, app.workspace, ov.layer(app.root, app.workspace, scope))
+            place = cyp.coreyaml_place(app.root, app.env, app.workspace, ov.layer(app.root, app.workspace, scope))
         except SkiffError as exc:
             app.call_from_thread(self._place_failed, exc)
             return
@@ -395,7 +396,7 @@ class CoreYamlScreen(EditorScreen):
     def _write(self) -> bool:
         text = self.editor.text
         try:
-            path = ov.save_coreyaml(self.layer, text)
+            path = cyp.save_coreyaml(self.layer, text)
         except SkiffError as exc:
             self.notify(str(exc), severity="error")
             return False

@@ -29,7 +29,7 @@ from textual.widgets import (Button, Checkbox, DataTable, Input, Label, Progress
 from textual.worker import Worker, WorkerState
 
 from ...core import devices as dv
-from ...core import flash
+from ...core import flash, flash_install_set, flash_plan
 from ...core.errors import SkiffError
 from ...core.flash_copy import PROGRESS_PHASES, Progress
 from ...core.flash_layout import FlashError, Layout
@@ -105,7 +105,7 @@ class FlashScreen(SkiffScreen):
 
     def __init__(self, workspace=_UNSET, read_only: bool | None = None, *, source: dv.DeviceSource | None = None,
                  env: dict[str, str] | None = None, layout: Layout = Layout(), rescan_interval: float | None = 2.0,
-                 install_set: flash.InstallSet | None = None, board=_UNSET) -> None:
+                 install_set: flash_install_set.InstallSet | None = None, board=_UNSET) -> None:
         super().__init__()
         # Given explicitly (alone, tests), or None/unset: the app's (the app builds `FlashScreen()`).
         self._workspace = workspace
@@ -120,7 +120,7 @@ class FlashScreen(SkiffScreen):
         self.infos: list[dv.BlockDeviceInfo] = []
         self.rows: list[dv.Assessment] = []
         self.selected: dv.Assessment | None = None
-        self.plan: flash.Plan | None = None
+        self.plan: flash_plan.Plan | None = None
         self.outcome: flash.Outcome | None = None
         self.error: SkiffError | None = None
         self._watch: dv.Watch | None = None
@@ -347,7 +347,7 @@ class FlashScreen(SkiffScreen):
         self.run_worker(partial(self._build_plan, request), thread=True, group="flash-plan",
                         exit_on_error=False)
 
-    def _build_plan(self, request: PlanRequest) -> tuple[int, flash.Plan | None, SkiffError | None]:
+    def _build_plan(self, request: PlanRequest) -> tuple[int, flash_plan.Plan | None, SkiffError | None]:
         """In a thread: the plan, or the engine's refusal (which the summary shows)."""
         try:
             return request.generation, self._make_plan(request), None
@@ -363,7 +363,7 @@ class FlashScreen(SkiffScreen):
             exc.hint = hint
         return exc
 
-    def _plan_ready(self, generation: int, plan: flash.Plan | None, error: SkiffError | None) -> None:
+    def _plan_ready(self, generation: int, plan: flash_plan.Plan | None, error: SkiffError | None) -> None:
         a = self.selected
         if generation != self._plan_generation or a is None:
             return                 # the card or the choices changed meanwhile: a newer plan is coming
@@ -383,7 +383,7 @@ class FlashScreen(SkiffScreen):
         self._show_card_layout(plan)
         self.query_one("#go", Button).disabled = self.read_only
 
-    def _show_card_layout(self, plan: flash.Plan) -> None:
+    def _show_card_layout(self, plan: flash_plan.Plan) -> None:
         """The layout a format writes, drawn to scale (with the board's blobs when it has any)."""
         picture = self.query_one(CardLayoutPicture)
         if plan.geometry is None:
@@ -396,11 +396,11 @@ class FlashScreen(SkiffScreen):
             blobs = []
         picture.show(plan.target.size, plan.geometry.table, plan.geometry.parts, blobs)
 
-    def _install(self) -> flash.InstallSet:
+    def _install(self) -> flash_install_set.InstallSet:
         if self._install_set is None:
             if self.workspace is None:
                 raise FlashError("no workspace: nothing to install")
-            self._install_set = flash.workspace_install_set(self.workspace, self.env)
+            self._install_set = flash_install_set.workspace_install_set(self.workspace, self.env)
         return self._install_set
 
     def _board(self):
@@ -422,7 +422,7 @@ class FlashScreen(SkiffScreen):
         wifi = [f"{request.wifi_ssid}:{request.wifi_psk}"] if (request.wifi_ssid or request.wifi_psk) else []
         return settings_from_args(request.hostname or None, wifi, [], [request.ssh_key] if request.ssh_key else [])
 
-    def _make_plan(self, request: PlanRequest) -> flash.Plan:
+    def _make_plan(self, request: PlanRequest) -> flash_plan.Plan:
         min_size = self.card_layout.min_disk_size() if request.action == "format" else 0
         settings = self._settings(request)
         target = flash.device_target(request.info, show_all=request.show_all, unmount=request.unmount,
@@ -432,15 +432,15 @@ class FlashScreen(SkiffScreen):
             blobs = board.blobs() if board else []
             if request.action == "format":
                 layout = board.layout(self.card_layout) if board else self.card_layout
-                plan = flash.plan_format(target, layout, install=self._install(), blobs=blobs, settings=settings)
+                plan = flash_plan.plan_format(target, layout, install=self._install(), blobs=blobs, settings=settings)
             else:
-                plan = flash.plan_install(target, self._install(), blobs=blobs, settings=settings)
+                plan = flash_plan.plan_install(target, self._install(), blobs=blobs, settings=settings)
             if board:
                 plan.notes.append(board.describe())
             return plan
         if not request.image:
             raise FlashError("type the image file to write, then press Enter")
-        return flash.plan_write(request.image, target, settings=settings)
+        return flash_plan.plan_write(request.image, target, settings=settings)
 
     # --- run ----------------------------------------------------------------------------------
     @on(Input.Submitted, "#confirm")
@@ -466,7 +466,7 @@ class FlashScreen(SkiffScreen):
         self.run_worker(lambda: self._execute(plan), thread=True, group="flash-run", exclusive=True,
                         exit_on_error=False)
 
-    def _execute(self, plan: flash.Plan) -> flash.Outcome:
+    def _execute(self, plan: flash_plan.Plan) -> flash.Outcome:
         return flash.execute(plan, progress=lambda p: self.post_message(FlashProgress(p)), source=self.source)
 
     def on_flash_progress(self, message: FlashProgress) -> None:
