@@ -119,10 +119,9 @@ def _list_json(ctx, everywhere: bool, out) -> int:
     return 0
 
 
-def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
-    from ..core import build
-    from ..core.errors import WorkspaceError
-
+def _byte_writer(out):
+    """A function writing raw log bytes to `out` (its binary buffer when it has one, so log text
+    in any encoding passes through unchanged)."""
     out.flush()
     sink = out.buffer if hasattr(out, "buffer") else None
 
@@ -132,6 +131,14 @@ def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
             sink.flush()
         else:
             out.write(data.decode("utf-8", "replace"))
+    return emit
+
+
+def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
+    from ..core import build
+    from ..core.errors import WorkspaceError
+
+    emit = _byte_writer(out)
 
     try:
         handle = open(rec.log_path, "rb")
@@ -176,15 +183,7 @@ def _print_file(name: str, *, follow: bool, last: int | None, out) -> int:
     from ..core.logrange import log_file
 
     path = log_file(name, Path.cwd())
-    out.flush()
-    sink = out.buffer if hasattr(out, "buffer") else None
-
-    def emit(data: bytes) -> None:
-        if sink is not None:
-            sink.write(data)
-            sink.flush()
-        else:
-            out.write(data.decode("utf-8", "replace"))
+    emit = _byte_writer(out)
 
     with open(path, "rb") as handle:
         if last is not None:

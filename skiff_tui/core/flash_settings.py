@@ -93,17 +93,21 @@ def parse_wifi(spec: str, where: str = "--wifi") -> WifiNetwork:
         raise _fail(exc, f"{where} (network {ssid!r})") from None
 
 
-def read_wifi_file(path: str | Path) -> list[WifiNetwork]:
-    """One network per line, `SSID:PASSPHRASE` or `SSID<TAB>PASSPHRASE`; # comments; errors name file:line."""
-    path = Path(path)
+def _content_lines(path: Path, what: str) -> list[tuple[int, str]]:
+    """(line number, line) of a small user file, blank lines and # comments left out."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise FlashError(f"cannot read the Wi-Fi file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise FlashError(f"cannot read {what} {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    return [(number, line) for number, line in enumerate(text.splitlines(), 1)
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+def read_wifi_file(path: str | Path) -> list[WifiNetwork]:
+    """One network per line, `SSID:PASSPHRASE` or `SSID<TAB>PASSPHRASE`; # comments; errors name file:line."""
+    path = Path(path)
     nets = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+    for number, line in _content_lines(path, "the Wi-Fi file"):
         nets.append(parse_wifi(line.rstrip("\r\n"), f"{path}:{number}"))
     if not nets:
         raise FlashError(f"{path}: no networks (one 'SSID:PASSPHRASE' per line)")
@@ -113,14 +117,8 @@ def read_wifi_file(path: str | Path) -> list[WifiNetwork]:
 def read_ssh_key(path: str | Path) -> list[str]:
     """The public keys in a .pub or authorized_keys file; a private key is refused."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FlashError(f"cannot read the SSH key {path}: {getattr(exc, 'strerror', None) or exc}") from None
     lines = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+    for number, line in _content_lines(path, "the SSH key"):
         if line.startswith("-----BEGIN"):
             raise FlashError(f"{path}:{number}: this is a private key; give the public one ({path.name}.pub)")
         try:
