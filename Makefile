@@ -51,6 +51,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	@rc=0; \
 	echo "== ruff check"; $(VENV)/bin/ruff check --no-cache . || rc=1; \
+	echo "== ruff format"; $(VENV)/bin/ruff format --check --no-cache . || rc=1; \
 	echo "== mypy"; $(VENV)/bin/mypy || rc=1; \
 	echo "== lint-imports"; $(VENV)/bin/lint-imports --no-cache || rc=1; \
 	echo "== shellcheck"; scripts/lint-shell || rc=1; \

@@ -54,7 +54,7 @@ def write_library(source: Path, target: Path) -> None:
         for name, link in sorted(links.items()):
             parents = Path(name).parents
             for parent in reversed([p.as_posix() for p in parents if p.as_posix() != "."]):
-                if parent not in present:   # directories that held only such links
+                if parent not in present:  # directories that held only such links
                     folder = tarfile.TarInfo(parent)
                     folder.type, folder.mode = tarfile.DIRTYPE, 0o755
                     tar.addfile(_normalized(folder))
@@ -68,7 +68,7 @@ class BuildPyWithLibrary(build_py):
     def run(self):
         super().run()
         source = HERE / "configs"
-        if not source.is_dir():   # an sdist without it would build a skiff with no packages
+        if not source.is_dir():  # an sdist without it would build a skiff with no packages
             raise SystemExit("configs/ (the package library) is missing from the source tree")
         write_library(source, Path(self.build_lib) / "skiff_tui" / ARCHIVE)
 

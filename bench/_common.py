@@ -41,8 +41,15 @@ def run_timed(argv: list[str], *, env: dict[str, str], cwd: Path | None = None) 
     return elapsed, proc.stdout
 
 
-def median_of(label: str, runs: int, argv: list[str], *, env: dict[str, str], cwd: Path | None = None,
-              before: Callable[[], None] | None = None) -> tuple[Timing, str]:
+def median_of(
+    label: str,
+    runs: int,
+    argv: list[str],
+    *,
+    env: dict[str, str],
+    cwd: Path | None = None,
+    before: Callable[[], None] | None = None,
+) -> tuple[Timing, str]:
     """Run argv `runs` times (calling `before` untimed ahead of each run); keep the last output."""
     times, out = [], ""
     for _ in range(runs):

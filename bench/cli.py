@@ -30,8 +30,10 @@ def main() -> int:
             ("skiff --version", [*skiff, "--version"]),
             ("complete a verb: 'con'", [*skiff, "completion", "--complete", "con"]),
             ("complete a package: 'configure pi/'", [*skiff, "completion", "--complete", "configure", "pi/"]),
-            ("complete after a comma: 'configure pi/4,sk'",
-             [*skiff, "completion", "--complete", "configure", "pi/4,sk"]),
+            (
+                "complete after a comma: 'configure pi/4,sk'",
+                [*skiff, "completion", "--complete", "configure", "pi/4,sk"],
+            ),
             ("complete a command: 'cmd pi/common '", [*skiff, "completion", "--complete", "cmd", "pi/common", ""]),
         ]
         print(f"{'case':46} {'median':>9}  vs skiff list")

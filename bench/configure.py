@@ -81,8 +81,14 @@ def skiffos_dir(args) -> Path | None:
 def bench_ours(tmp: Path, tree: Path, runs: int) -> dict:
     root = tmp / "root"
     (root / "configs").mkdir(parents=True)
-    env = base_env(SKIFF_EXTRA_CONFIGS_PATH=str(tree), SKIFF_ROOT_DIR=str(root), SKIFF_WORKSPACE=WORKSPACE,
-                   SKIFF_NO_INTERACTIVE="1", SKIFF_CACHE_DIR=str(tmp / "cache"), TERM="dumb")
+    env = base_env(
+        SKIFF_EXTRA_CONFIGS_PATH=str(tree),
+        SKIFF_ROOT_DIR=str(root),
+        SKIFF_WORKSPACE=WORKSPACE,
+        SKIFF_NO_INTERACTIVE="1",
+        SKIFF_CACHE_DIR=str(tmp / "cache"),
+        TERM="dumb",
+    )
     out: dict = {}
 
     timing, text = median_of("skiff list", runs, python_cmd("-m", "skiff_tui", "list"), env=env)
@@ -152,17 +158,23 @@ def report(ours: dict, theirs: dict | None, skiffos: Path | None) -> None:
     d = ours["resolve_detail"]
     res = list(d["resolve"].values())
     print(f"resolve every package alone:     {describe(ours['resolve_all'])} whole process")
-    print(f"   in-process: import {d['import'] * 1000:.0f} ms, discover {d['discover'] * 1000:.1f} ms, "
-          f"resolve {len(res)} packages {sum(res) * 1000:.2f} ms total "
-          f"(median {statistics.median(res) * 1e6:.0f} us, max {max(res) * 1e6:.0f} us per package)")
+    print(
+        f"   in-process: import {d['import'] * 1000:.0f} ms, discover {d['discover'] * 1000:.1f} ms, "
+        f"resolve {len(res)} packages {sum(res) * 1000:.2f} ms total "
+        f"(median {statistics.median(res) * 1e6:.0f} us, max {max(res) * 1e6:.0f} us per package)"
+    )
     if d["merge"]:
         mer = list(d["merge"].values())
-        print(f"   + layer merge per package: {sum(mer) * 1000:.1f} ms total "
-              f"(median {statistics.median(mer) * 1000:.2f} ms, max {max(mer) * 1000:.2f} ms)")
+        print(
+            f"   + layer merge per package: {sum(mer) * 1000:.1f} ms total "
+            f"(median {statistics.median(mer) * 1000:.2f} ms, max {max(mer) * 1000:.2f} ms)"
+        )
     slow = sorted(d["resolve"].items(), key=lambda kv: -kv[1])[:3]
     print("   slowest: " + ", ".join(f"{n} ({d['lengths'][n]} layers) {t * 1e6:.0f} us" for n, t in slow))
-    for key, label in (("configure", "skiff configure, 8 layers:     "),
-                       ("unchanged", "skiff configure, unchanged:    ")):
+    for key, label in (
+        ("configure", "skiff configure, 8 layers:     "),
+        ("unchanged", "skiff configure, unchanged:    "),
+    ):
         value = ours[key]
         line = f"{label}  {describe(value)}"
         if isinstance(value, Timing):
@@ -171,10 +183,14 @@ def report(ours: dict, theirs: dict | None, skiffos: Path | None) -> None:
 
     print("\n== baseline: SkiffOS ==")
     if theirs is None:
-        print("SkiffOS not measured (no checkout found; set SKIFFOS_DIR): "
-              "REFERENCE figures from an earlier SkiffOS run, NOT measured here:")
-        print(f"   make (listing): {REFERENCE['list']} s;  "
-              f"make configure pi/4,skiff/core: {REFERENCE['configure']} s median")
+        print(
+            "SkiffOS not measured (no checkout found; set SKIFFOS_DIR): "
+            "REFERENCE figures from an earlier SkiffOS run, NOT measured here:"
+        )
+        print(
+            f"   make (listing): {REFERENCE['list']} s;  "
+            f"make configure pi/4,skiff/core: {REFERENCE['configure']} s median"
+        )
         base = {"list": REFERENCE["list"], "configure": REFERENCE["configure"]}
         kind = "reference"
     else:
@@ -182,14 +198,20 @@ def report(ours: dict, theirs: dict | None, skiffos: Path | None) -> None:
         print(f"SkiffOS make (listing):          {theirs['list']}")
         print(f"SkiffOS make configure:          {theirs['configure']}")
         if theirs["kconfig"]:
-            print("   (Buildroot = the same fixture tree as skiff's figure, Kconfig step included; its one-time "
-                  "workspace setup run left out; `make configure` always reconfigures, SkiffOS has no "
-                  "'nothing changed' shortcut for it)")
+            print(
+                "   (Buildroot = the same fixture tree as skiff's figure, Kconfig step included; its one-time "
+                "workspace setup run left out; `make configure` always reconfigures, SkiffOS has no "
+                "'nothing changed' shortcut for it)"
+            )
         else:
-            print("   (fixture tree missing: its Buildroot is a stand-in that only copies the merged defconfig, so "
-                  "this excludes the Kconfig step)")
-        print(f"   the earlier reference with real Buildroot: listing {REFERENCE['list']} s, configure "
-              f"{REFERENCE['configure']} s")
+            print(
+                "   (fixture tree missing: its Buildroot is a stand-in that only copies the merged defconfig, so "
+                "this excludes the Kconfig step)"
+            )
+        print(
+            f"   the earlier reference with real Buildroot: listing {REFERENCE['list']} s, configure "
+            f"{REFERENCE['configure']} s"
+        )
         base = {"list": theirs["list"].median, "configure": theirs["configure"].median}
         kind = "measured"
     print(f"\n== ratios (SkiffOS {kind} / skiff) ==")
@@ -221,8 +243,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench: {exc}", file=sys.stderr)
             return 1
     report(ours, theirs, skiffos)
-    print(f"\n(load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs: "
-          "whole-process times grow with other work on the machine)")
+    print(
+        f"\n(load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs: "
+        "whole-process times grow with other work on the machine)"
+    )
     return 0
 
 

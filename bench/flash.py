@@ -63,14 +63,15 @@ def make_image(path: Path, size: int, data: int, seed: int = 7) -> int:
                 f.write(os.urandom(chunk))
                 left -= chunk
             written += n
-        put(0, 64 * 1024)                                  # protective MBR + GPT
+
+        put(0, 64 * 1024)  # protective MBR + GPT
         boot = int(data * 0.25)
-        put(MIB, boot)                                     # kernel, firmware, rootfs.squashfs
+        put(MIB, boot)  # kernel, firmware, rootfs.squashfs
         meta_blocks = max(16, data // (4 * MIB))
         meta = meta_blocks * 64 * 1024
         rootfs = data - boot - meta - 64 * 1024
-        put(size // 8, rootfs)                             # a compact root filesystem
-        for _ in range(meta_blocks):                       # metadata all over the disk
+        put(size // 8, rootfs)  # a compact root filesystem
+        for _ in range(meta_blocks):  # metadata all over the disk
             off = (rng.randrange(MIB, size - MIB) // 4096) * 4096
             put(off, 64 * 1024)
         f.flush()
@@ -117,8 +118,18 @@ def timed(argv: list[str], env: dict | None = None) -> tuple[float, int]:
 
 
 def skiff_argv(image: Path, device: str, *extra: str) -> list[str]:
-    argv = [sys.executable, "-c", "import sys; from skiff_tui.cli import main; sys.exit(main(sys.argv[1:]))",
-            "flash", "write", "--image", str(image), "--device", device, *extra]
+    argv = [
+        sys.executable,
+        "-c",
+        "import sys; from skiff_tui.cli import main; sys.exit(main(sys.argv[1:]))",
+        "flash",
+        "write",
+        "--image",
+        str(image),
+        "--device",
+        device,
+        *extra,
+    ]
     if device.startswith("/dev/"):
         name = os.path.basename(device)
         argv += ["--all", "--yes", "--confirm", name, "--no-eject"]
@@ -157,8 +168,9 @@ class Throttle:
 def attach_card(backing: Path, size: int) -> str:
     with open(backing, "wb") as f:
         f.truncate(size)
-    return subprocess.run(["losetup", "-f", "--show", "--direct-io=on", str(backing)], check=True,
-                          capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["losetup", "-f", "--show", "--direct-io=on", str(backing)], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def blank(device: str) -> None:
@@ -198,9 +210,12 @@ def verdict(ok: bool) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", choices=("card", "file"), default=None,
-                    help="card: throttled direct-I/O loop device (root); file: page-cached file "
-                         "(default: card if root)")
+    ap.add_argument(
+        "--model",
+        choices=("card", "file"),
+        default=None,
+        help="card: throttled direct-I/O loop device (root); file: page-cached file (default: card if root)",
+    )
     ap.add_argument("--dir", help="working directory (default: a temp dir under /var/tmp, on disk)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--size-gib", type=float, default=1)
@@ -229,8 +244,10 @@ def main() -> int:
             write_bmap(img)
             bmap_by = "skiff"
             print("bmaptool not installed (Debian package bmap-tools): that baseline is skipped")
-        print(f"image: {size / MIB:.0f} MiB, {data / MIB:.0f} MiB of data, {mapped / MIB:.0f} MiB mapped in "
-              f"{len(ranges)} ranges; bmap by {bmap_by}; directory {base}")
+        print(
+            f"image: {size / MIB:.0f} MiB, {data / MIB:.0f} MiB of data, {mapped / MIB:.0f} MiB mapped in "
+            f"{len(ranges)} ranges; bmap by {bmap_by}; directory {base}"
+        )
         runners: dict[str, callable] = {}
         if model == "card":
             device = attach_card(base / "card-backing.bin", size + 64 * MIB)
@@ -238,11 +255,18 @@ def main() -> int:
             try:
                 throttle = Throttle(f"{os.major(st)}:{os.minor(st)}", int(args.write_mbs * MB), int(args.read_mbs * MB))
             except OSError as exc:
-                print(f"this machine cannot throttle block I/O ({exc}): the card model is an unthrottled "
-                      "direct-I/O loop device")
-            print(f"device model: {device}, loop with direct I/O, "
-                  + (f"throttled to {args.write_mbs:g} MB/s write / {args.read_mbs:g} MB/s read by {throttle.kind}"
-                     if throttle else "not throttled"))
+                print(
+                    f"this machine cannot throttle block I/O ({exc}): the card model is an unthrottled "
+                    "direct-I/O loop device"
+                )
+            print(
+                f"device model: {device}, loop with direct I/O, "
+                + (
+                    f"throttled to {args.write_mbs:g} MB/s write / {args.read_mbs:g} MB/s read by {throttle.kind}"
+                    if throttle
+                    else "not throttled"
+                )
+            )
             target = device
             prepare = lambda: blank(device)  # noqa: E731
         else:
@@ -258,11 +282,14 @@ def main() -> int:
                 if extra_prep:
                     extra_prep()
                 return timed(argv, env)
+
             return go
+
         runners["dd bs=4M conv=fsync"] = run(["dd", f"if={img}", f"of={target}", "bs=4M", "conv=fsync", "status=none"])
         if bmaptool:
-            runners["bmaptool copy (bmap)"] = run(["bmaptool", "-q", "copy", "--bmap", str(img) + ".bmap",
-                                                   str(img), target])
+            runners["bmaptool copy (bmap)"] = run(
+                ["bmaptool", "-q", "copy", "--bmap", str(img) + ".bmap", str(img), target]
+            )
         runners["skiff write (bmap) + verify"] = run(skiff_argv(img, target))
         runners["skiff write (bmap), no verify"] = run(skiff_argv(img, target, "--no-verify"))
         if model == "card" and shutil.which("xz"):
@@ -283,11 +310,12 @@ def main() -> int:
                 t1, m1 = timed(["xz", "-d", "-k", "-T1", str(packed)], env)
                 t2, m2 = timed(skiff_argv(unpacked, target), env)
                 return t1 + t2, max(m1, m2)
+
             runners["xz -dk, then skiff write (bmap) + verify"] = decompress_then_write
         results: dict[str, list[tuple[float, int]]] = {k: [] for k in runners}
         order = list(runners)
         for r in range(args.repeat):
-            random.Random(r).shuffle(order)       # the shared disk drifts: no tool always goes first
+            random.Random(r).shuffle(order)  # the shared disk drifts: no tool always goes first
             for name in order:
                 results[name].append(runners[name]())
         t = report(results, args.repeat)
@@ -298,13 +326,17 @@ def main() -> int:
         if bmaptool:
             bm = ratio(ours, t["bmaptool copy (bmap)"])
             nv = ratio(t["skiff write (bmap), no verify"], t["bmaptool copy (bmap)"])
-            print(f"  skiff (verify included) vs bmaptool:      {bm:.2f}x its time   (target <= 1.15x: "
-                  f"{verdict(bm <= 1.15)})")
+            print(
+                f"  skiff (verify included) vs bmaptool:      {bm:.2f}x its time   (target <= 1.15x: "
+                f"{verdict(bm <= 1.15)})"
+            )
             print(f"  skiff without verify vs bmaptool:         {nv:.2f}x its time")
         if "skiff write card.img.xz (bmap) + verify" in t:
             x = ratio(t["skiff write card.img.xz (bmap) + verify"], t["xz -dk, then skiff write (bmap) + verify"])
-            print(f"  .xz written directly vs decompress-then-write: {x:.2f}x its time (target <= 1.2x: "
-                  f"{verdict(x <= 1.2)})")
+            print(
+                f"  .xz written directly vs decompress-then-write: {x:.2f}x its time (target <= 1.2x: "
+                f"{verdict(x <= 1.2)})"
+            )
         return 0
     finally:
         if throttle:

@@ -73,8 +73,12 @@ def make_root(base: Path, tree: Path) -> tuple[Path, dict[str, str]]:
     (root / "workspaces").mkdir()
     (root / "configs").symlink_to(REPO / "configs")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKIFF_CONFIG")}
-    env.update(SKIFF_ROOT_DIR=str(root), SKIFF_BUILDROOT_SRC=str(tree), SKIFF_CACHE_DIR=str(base / "cache"),
-               SKIFF_NO_INTERACTIVE="1")
+    env.update(
+        SKIFF_ROOT_DIR=str(root),
+        SKIFF_BUILDROOT_SRC=str(tree),
+        SKIFF_CACHE_DIR=str(base / "cache"),
+        SKIFF_NO_INTERACTIVE="1",
+    )
     return root, env
 
 
@@ -104,11 +108,24 @@ def menuconfig_once(root: Path, env: dict[str, str], workspace: str, limit: int)
         buildroot.write_external_includes(Path(base), externals)
         with buildroot._kconfig_environment(p.buildroot_src, Path(base), externals):
             child_env = dict(os.environ)
-        child_env.update(KCONFIG_CONFIG=str(ws.dir / ".config"), TERM="xterm", LINES="24", COLUMNS="80",
-                         BENCH_CONFIG_IN=str(p.buildroot_src / "Config.in"), BENCH_RECURSION_LIMIT=str(limit))
+        child_env.update(
+            KCONFIG_CONFIG=str(ws.dir / ".config"),
+            TERM="xterm",
+            LINES="24",
+            COLUMNS="80",
+            BENCH_CONFIG_IN=str(p.buildroot_src / "Config.in"),
+            BENCH_RECURSION_LIMIT=str(limit),
+        )
         master, slave = pty.openpty()
-        proc = subprocess.Popen([sys.executable, "-c", MENUCONFIG], stdin=slave, stdout=slave, stderr=slave,
-                                env=child_env, close_fds=True, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", MENUCONFIG],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=child_env,
+            close_fds=True,
+            start_new_session=True,
+        )
         os.close(slave)
         out, t0, seen, cpu0, cpu1 = b"", None, None, 0.0, 0.0
         deadline = time.monotonic() + 60
@@ -163,9 +180,9 @@ async def _ui_once(root: Path, env: dict[str, str], workspace: str) -> dict[str,
     from skiff_tui.ui.screens import kconfig as screen_mod
     from skiff_tui.ui.widgets.kconfig_search import KconfigSearchModal
 
-    kconfig_cache.clear()                    # first open: nothing parsed yet
+    kconfig_cache.clear()  # first open: nothing parsed yet
     marks: list[float] = []
-    painted = asyncio.Event()                # (polling with sleep() would steal the GIL from the load)
+    painted = asyncio.Event()  # (polling with sleep() would steal the GIL from the load)
     handled: list[float] = []
     original = screen_mod.KconfigScreen._loaded
     original_activated = screen_mod.KconfigScreen.on_kconfig_tree_activated
@@ -176,6 +193,7 @@ async def _ui_once(root: Path, env: dict[str, str], workspace: str) -> dict[str,
         def done():
             marks.append(time.perf_counter())
             painted.set()
+
         self.call_after_refresh(done)
 
     def activated(self, event):
@@ -286,15 +304,20 @@ def verdict(value: float, target: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--find-largest", action="store_true",
-                        help="count enabled symbols of every board x distribution (+ apps) and stop")
+    parser.add_argument(
+        "--find-largest",
+        action="store_true",
+        help="count enabled symbols of every board x distribution (+ apps) and stop",
+    )
     args = parser.parse_args()
     tree = find_tree()
     if tree is None or shutil.which("make") is None:
         print("bench_kconfig: needs a Buildroot tree (set SKIFF_BUILDROOT_SRC) and make; nothing measured")
         return 2
-    print(f"Buildroot tree: {tree} ({buildroot.tree_version(tree)}); load average {os.getloadavg()[0]:.2f}, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"Buildroot tree: {tree} ({buildroot.tree_version(tree)}); load average {os.getloadavg()[0]:.2f}, "
+        f"{os.cpu_count()} CPUs"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-kconfig-") as base:
         root, env = make_root(Path(base), tree)
         if args.find_largest:
@@ -311,8 +334,11 @@ def main() -> int:
             baseline = [wall for wall, _ in measured]
             baseline_cpu = [cpu for _, cpu in measured]
             ui = [asyncio.run(_ui_once(root, env, name)) for _ in range(args.runs)]
-            enabled = sum(1 for line in (root / "workspaces" / name / ".config").read_text().splitlines()
-                          if line.endswith("=y") or line.endswith("=m"))
+            enabled = sum(
+                1
+                for line in (root / "workspaces" / name / ".config").read_text().splitlines()
+                if line.endswith("=y") or line.endswith("=m")
+            )
             print(f"\n== {selection} ({enabled} options set to y/m in .config)")
             if baseline:
                 extra = f"  {note}" if note else ""
@@ -333,9 +359,11 @@ def main() -> int:
                     label = "search " + repr(query) + suffix
                     print(f"{label:<36}{fmt(values)}  {verdict(med(values), TARGETS['search'])}")
             rss = max(r["rss MB"] for r in ui)
-            print(f"memory         RSS after opening {rss:.0f} MB, peak of this process "
-                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB  "
-                  f"target <= {MEMORY_TARGET_MB} MB: {'met' if rss <= MEMORY_TARGET_MB else 'NOT met'}")
+            print(
+                f"memory         RSS after opening {rss:.0f} MB, peak of this process "
+                f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB  "
+                f"target <= {MEMORY_TARGET_MB} MB: {'met' if rss <= MEMORY_TARGET_MB else 'NOT met'}"
+            )
     return 0
 
 

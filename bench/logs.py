@@ -58,8 +58,10 @@ def sample_lines(n: int, seed: int = 7) -> list[bytes]:
         elif r < 0.3:
             out.append(f"  CC      {pkg}/src/sub{i % 50}/file{i}.o")
         else:
-            out.append(f"/usr/bin/gcc -O2 -pipe -I/home/user/ws/qemu/output/host/include -c -o obj/f{i}.o "
-                       f"src/{pkg}/f{i}.c -DPKG={pkg}")
+            out.append(
+                f"/usr/bin/gcc -O2 -pipe -I/home/user/ws/qemu/output/host/include -c -o obj/f{i}.o "
+                f"src/{pkg}/f{i}.c -DPKG={pkg}"
+            )
     return [ln.encode() for ln in out]
 
 
@@ -75,7 +77,7 @@ def generate(path: Path, target_bytes: int) -> tuple[int, int]:
             lines += len(block_lines)
         rest = target_bytes - written
         if rest > 0:
-            part = block[:block.rfind(b"\n", 0, rest) + 1]
+            part = block[: block.rfind(b"\n", 0, rest) + 1]
             f.write(part)
             written += len(part)
             lines += part.count(b"\n")
@@ -180,6 +182,7 @@ async def live_ingest(tmp: Path, seconds: float) -> dict:
             last[0] = now
             if len(gaps) % 10 == 0:
                 rss_samples.append(rss())
+
         app.set_interval(0.01, tick)
         await pilot.pause(0.2)
         # control: the same app idle for 2 s, to show the machine's own scheduling noise
@@ -191,8 +194,14 @@ async def live_ingest(tmp: Path, seconds: float) -> dict:
         slow.clear()
         rss_before = rss()
         t0 = time.monotonic()
-        handle = build.start_build(ws, [sys.executable, "-c", PRODUCER, str(seconds)], env={}, chain=["bench"],
-                                   target="all", on_lines=pane.feed)
+        handle = build.start_build(
+            ws,
+            [sys.executable, "-c", PRODUCER, str(seconds)],
+            env={},
+            chain=["bench"],
+            target="all",
+            on_lines=pane.feed,
+        )
         view.open(handle.record.log_path, follow=True)
         gaps.clear()
         last[0] = time.monotonic()
@@ -206,8 +215,10 @@ async def live_ingest(tmp: Path, seconds: float) -> dict:
             if time.monotonic() - t_end > 10:
                 break
         t_done = time.monotonic()
-        print(f"  (phases: producer+reader {t_end - t0:.2f} s, catch-up {t_done - t_end:.2f} s; "
-              f"ticks over 80 ms at [s, gap]: {slow})")
+        print(
+            f"  (phases: producer+reader {t_end - t0:.2f} s, catch-up {t_done - t_end:.2f} s; "
+            f"ticks over 80 ms at [s, gap]: {slow})"
+        )
         await pilot.pause(0.2)
         last_row = [r for r in view.visible_lines() if r][-1]
         pane_tail = pane.lines[-1]
@@ -218,13 +229,22 @@ async def live_ingest(tmp: Path, seconds: float) -> dict:
         view.close()
     elapsed = t_done - t0
     return {
-        "lines": received, "elapsed": elapsed, "rate": received / elapsed,
-        "log_lines": log_lines, "max_gap": max(gaps) if gaps else 0.0,
+        "lines": received,
+        "elapsed": elapsed,
+        "rate": received / elapsed,
+        "log_lines": log_lines,
+        "max_gap": max(gaps) if gaps else 0.0,
         "p99_gap": sorted(gaps)[int(len(gaps) * 0.99)] if gaps else 0.0,
-        "idle_max": idle_max, "idle_p99": idle_p99, "ticks": len(gaps),
-        "rss_before": rss_before, "rss_peak": max(rss_samples + [rss_after]), "rss_after": rss_after,
-        "pane_kept": len(pane.lines), "pane_tail_ok": pane_tail == view_last,
-        "view_tail": last_row, "view_tail_ok": last_row.endswith(view_last),
+        "idle_max": idle_max,
+        "idle_p99": idle_p99,
+        "ticks": len(gaps),
+        "rss_before": rss_before,
+        "rss_peak": max(rss_samples + [rss_after]),
+        "rss_after": rss_after,
+        "pane_kept": len(pane.lines),
+        "pane_tail_ok": pane_tail == view_last,
+        "view_tail": last_row,
+        "view_tail_ok": last_row.endswith(view_last),
         "log_bytes": os.path.getsize(handle.record.log_path),
     }
 
@@ -260,8 +280,10 @@ def main() -> int:
         idx.close()
         assert len(first) == 40
         ui_first, ui_index = asyncio.run(first_screen(path))
-        print(f"first screen: viewer {ui_first * 1000:.0f} ms (app start included; target ≤ 300 ms), "
-              f"engine {engine_first * 1000:.1f} ms; viewer fully indexed after {ui_index:.2f} s")
+        print(
+            f"first screen: viewer {ui_first * 1000:.0f} ms (app start included; target ≤ 300 ms), "
+            f"engine {engine_first * 1000:.1f} ms; viewer fully indexed after {ui_index:.2f} s"
+        )
         ok &= ui_first <= 0.3
 
         # --- full index --------------------------------------------------------------------------
@@ -287,10 +309,14 @@ def main() -> int:
         mid = idx.lines(nlines // 2, 40)
         t_random = time.perf_counter() - t
         idx.close()
-        print(f"full index: {t_index:.2f} s for {count:,} lines (target ≤ 2 s); "
-              f"index memory {mib(mem_ours)} (structures) / RSS +{mib(max(rss_ours, 0))} (target ≤ 100 MB)")
-        print(f"  random page (40 lines mid-file, cold block): {t_random * 1000:.2f} ms; "
-              f"error scan: {len(errors):,} error lines in {t_err:.2f} s")
+        print(
+            f"full index: {t_index:.2f} s for {count:,} lines (target ≤ 2 s); "
+            f"index memory {mib(mem_ours)} (structures) / RSS +{mib(max(rss_ours, 0))} (target ≤ 100 MB)"
+        )
+        print(
+            f"  random page (40 lines mid-file, cold block): {t_random * 1000:.2f} ms; "
+            f"error scan: {len(errors):,} error lines in {t_err:.2f} s"
+        )
         ok &= t_index <= 2.0 and mem_ours <= 100e6 and rss_ours <= 100e6
         del mid
 
@@ -305,20 +331,28 @@ def main() -> int:
             del offsets
             gc.collect()
             print(f"baseline (Python list of offsets, Toolong-style): {t_base:.2f} s, RSS +{mib(rss_base)}")
-            print(f"  ratios: time {t_base / t_index:.1f}x faster, memory {rss_base / max(mem_ours, 1):,.0f}x smaller "
-                  f"(structures) / {rss_base / max(rss_ours, 1 << 20):.0f}x (RSS, floor 1 MiB)")
+            print(
+                f"  ratios: time {t_base / t_index:.1f}x faster, memory {rss_base / max(mem_ours, 1):,.0f}x smaller "
+                f"(structures) / {rss_base / max(rss_ours, 1 << 20):.0f}x (RSS, floor 1 MiB)"
+            )
 
         # --- live ingest -------------------------------------------------------------------------
         res = asyncio.run(live_ingest(tmp, args.ingest_seconds))
-        print(f"live ingest: {res['lines']:,} lines ({mib(res['log_bytes'])}) in {res['elapsed']:.2f} s → "
-              f"{res['rate']:,.0f} lines/s (target ≥ 100k) through start_build → LivePane + LogView(follow)")
-        print(f"  UI timer gaps: max {res['max_gap'] * 1000:.0f} ms, p99 {res['p99_gap'] * 1000:.0f} ms "
-              f"(target max ≤ 100 ms; idle control: max {res['idle_max'] * 1000:.0f} ms, "
-              f"p99 {res['idle_p99'] * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs); "
-              f"RSS before {mib(res['rss_before'])}, peak {mib(res['rss_peak'])}, "
-              f"after {mib(res['rss_after'])}; pane keeps {res['pane_kept']:,} lines")
-        print(f"  tails shown: LivePane {res['pane_tail_ok']}, LogView {res['view_tail_ok']} "
-              f"(last row {res['view_tail'][:50]!r})")
+        print(
+            f"live ingest: {res['lines']:,} lines ({mib(res['log_bytes'])}) in {res['elapsed']:.2f} s → "
+            f"{res['rate']:,.0f} lines/s (target ≥ 100k) through start_build → LivePane + LogView(follow)"
+        )
+        print(
+            f"  UI timer gaps: max {res['max_gap'] * 1000:.0f} ms, p99 {res['p99_gap'] * 1000:.0f} ms "
+            f"(target max ≤ 100 ms; idle control: max {res['idle_max'] * 1000:.0f} ms, "
+            f"p99 {res['idle_p99'] * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs); "
+            f"RSS before {mib(res['rss_before'])}, peak {mib(res['rss_peak'])}, "
+            f"after {mib(res['rss_after'])}; pane keeps {res['pane_kept']:,} lines"
+        )
+        print(
+            f"  tails shown: LivePane {res['pane_tail_ok']}, LogView {res['view_tail_ok']} "
+            f"(last row {res['view_tail'][:50]!r})"
+        )
         ok &= res["rate"] >= 100_000 and res["max_gap"] <= 0.1 and res["pane_tail_ok"] and res["view_tail_ok"]
         ok &= res["log_lines"] == res["lines"]
         print("RESULT:", "all targets met" if ok else "SOME TARGETS MISSED")

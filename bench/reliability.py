@@ -25,8 +25,7 @@ import harness  # noqa: E402
 
 
 def export(ref: str, dest: Path) -> Path:
-    data = subprocess.run(["git", "-C", str(REPO), "archive", ref, "skiff_tui"], check=True,
-                          capture_output=True).stdout
+    data = subprocess.run(["git", "-C", str(REPO), "archive", ref, "skiff_tui"], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=data, check=True)
     return dest
 
@@ -41,8 +40,9 @@ def areas(real: Path | None):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--baseline", default="a26d7e0",
-                    help="git ref of the baseline (default: before the reliability work)")
+    ap.add_argument(
+        "--baseline", default="a26d7e0", help="git ref of the baseline (default: before the reliability work)"
+    )
     ap.add_argument("--budget", type=float, default=20.0, help="seconds per area and side")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()

@@ -18,18 +18,38 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SELECTIONS = ["allwinner/d1", "allwinner/r8", "bananapi/m1", "beaglebone/black", "freescale/wandboard",
-              "intel/desktop", "jetson/agx", "jetson/tx2", "modalai/voxl2", "pi/0", "pi/0v2", "pine64/book",
-              "starfive/visionfive2", "usbarmory/mk2", "virt/wsl"]
+SELECTIONS = [
+    "allwinner/d1",
+    "allwinner/r8",
+    "bananapi/m1",
+    "beaglebone/black",
+    "freescale/wandboard",
+    "intel/desktop",
+    "jetson/agx",
+    "jetson/tx2",
+    "modalai/voxl2",
+    "pi/0",
+    "pi/0v2",
+    "pine64/book",
+    "starfive/visionfive2",
+    "usbarmory/mk2",
+    "virt/wsl",
+]
 SYMBOL = "BR2_PACKAGE_SKIFF_INIT_SQUASHFS"
 
 
 def configure(root: Path, skiffos: Path, selection: str, base: str) -> tuple[bool, int, int]:
     ws = f"{base}-{selection.replace('/', '-')}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKIFF_") or k == "SKIFF_BUILDROOT_SRC"}
-    env.update(SKIFF_ROOT_DIR=str(root), SKIFF_EXTRA_CONFIGS_PATH=str(skiffos / "configs"), SKIFF_BASE=base,
-               SKIFF_WORKSPACE=ws, SKIFF_CONFIG=selection, SKIFF_NO_INTERACTIVE="1",
-               SKIFF_CACHE_DIR=str(root / ".cache"))
+    env.update(
+        SKIFF_ROOT_DIR=str(root),
+        SKIFF_EXTRA_CONFIGS_PATH=str(skiffos / "configs"),
+        SKIFF_BASE=base,
+        SKIFF_WORKSPACE=ws,
+        SKIFF_CONFIG=selection,
+        SKIFF_NO_INTERACTIVE="1",
+        SKIFF_CACHE_DIR=str(root / ".cache"),
+    )
     proc = subprocess.run([sys.executable, "-m", "skiff_tui", "configure"], env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{selection} ({base}): {proc.stderr.strip()[-500:]}")
@@ -50,19 +70,25 @@ def main(argv: list[str]) -> int:
         for d in ("workspaces", "overrides"):
             (root / d).mkdir()
         (root / "configs").symlink_to(REPO / "configs")
-        print(f"{'selection':22} {'squashfs: skiffos':>18} {'skiff':>6}   {'y symbols: skiffos':>19} {'skiff':>6}"
-              f"   {'not stuck: skiffos':>19} {'skiff':>6}")
+        print(
+            f"{'selection':22} {'squashfs: skiffos':>18} {'skiff':>6}   {'y symbols: skiffos':>19} {'skiff':>6}"
+            f"   {'not stuck: skiffos':>19} {'skiff':>6}"
+        )
         totals = {"skiffos": 0, "skiff": 0}
         for selection in SELECTIONS:
             row = {base: configure(root, skiffos, selection, base) for base in ("skiffos", "skiff")}
             for base in totals:
                 totals[base] += row[base][0]
             yes = lambda b: "sticks" if b else "lost"  # noqa: E731
-            print(f"{selection:22} {yes(row['skiffos'][0]):>18} {yes(row['skiff'][0]):>6}   "
-                  f"{row['skiffos'][1]:>19} {row['skiff'][1]:>6}   {row['skiffos'][2]:>19} {row['skiff'][2]:>6}")
+            print(
+                f"{selection:22} {yes(row['skiffos'][0]):>18} {yes(row['skiff'][0]):>6}   "
+                f"{row['skiffos'][1]:>19} {row['skiff'][1]:>6}   {row['skiffos'][2]:>19} {row['skiff'][2]:>6}"
+            )
         n = len(SELECTIONS)
-        print(f"\n{SYMBOL} sticks in {totals['skiffos']}/{n} selections on SkiffOS's base, "
-              f"{totals['skiff']}/{n} on skiff's (the baseline)")
+        print(
+            f"\n{SYMBOL} sticks in {totals['skiffos']}/{n} selections on SkiffOS's base, "
+            f"{totals['skiff']}/{n} on skiff's (the baseline)"
+        )
     return 0
 
 

@@ -37,8 +37,21 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-NAMESPACES = ("apps", "board", "core", "distro", "net", "pi", "odroid", "pine64", "intel", "virt",
-              "skiff", "util", "extra")
+NAMESPACES = (
+    "apps",
+    "board",
+    "core",
+    "distro",
+    "net",
+    "pi",
+    "odroid",
+    "pine64",
+    "intel",
+    "virt",
+    "skiff",
+    "util",
+    "extra",
+)
 
 
 def make_tree(root: Path, count: int) -> Path:
@@ -53,7 +66,8 @@ def make_tree(root: Path, count: int) -> Path:
         (pkg / "metadata").mkdir(parents=True)
         (pkg / "buildroot").mkdir()
         (pkg / "metadata" / "description").write_text(
-            f"Bench package {i} for the {ns} family (board support, apps and settings)\n")
+            f"Bench package {i} for the {ns} family (board support, apps and settings)\n"
+        )
         if i % 5 and names:
             (pkg / "metadata" / "dependencies").write_text(names[-1] + "\n")
         (pkg / "buildroot" / "10-settings").write_text(f"BR2_PACKAGE_BENCH_{i}=y\n")
@@ -64,8 +78,15 @@ def make_tree(root: Path, count: int) -> Path:
 
 def bench_env(root: Path, tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKIFF_")}
-    env.update({"SKIFF_ROOT_DIR": str(root), "SKIFF_CACHE_DIR": str(tmp / "cache"), "TERM": "xterm-256color",
-                "COLORTERM": "truecolor", "PYTHONDONTWRITEBYTECODE": "0"})
+    env.update(
+        {
+            "SKIFF_ROOT_DIR": str(root),
+            "SKIFF_CACHE_DIR": str(tmp / "cache"),
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+            "PYTHONDONTWRITEBYTECODE": "0",
+        }
+    )
     return env
 
 
@@ -88,15 +109,17 @@ def _reap(proc: subprocess.Popen, timeout: float, drain: int | None = None) -> f
     raise subprocess.TimeoutExpired(proc.args, timeout)
 
 
-def run_in_pty(argv: list[str], env: dict[str, str], markers: list[bytes], timeout: float = 20.0,
-               quit_keys: bytes = b"\x11") -> dict[bytes, float]:
+def run_in_pty(
+    argv: list[str], env: dict[str, str], markers: list[bytes], timeout: float = 20.0, quit_keys: bytes = b"\x11"
+) -> dict[bytes, float]:
     """Spawn argv on a 120x36 pty; seconds from spawn until each marker first appears in the output
     (key b"cpu": the child's CPU seconds for the whole run, quit right after the markers)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
-                            start_new_session=True, cwd=REPO)
+    proc = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, start_new_session=True, cwd=REPO
+    )
     os.close(slave)
     seen: dict[bytes, float] = {}
     buf = b""
@@ -173,10 +196,16 @@ def startup(runs: int) -> dict[str, float]:
             floor.append(wall)
             floor_cpu.append(c)
             listing.append(run_plain([py, "-m", "skiff_tui", "list"], env)[0])
-        return {"first": statistics.median(first), "filled": statistics.median(filled),
-                "floor": statistics.median(floor), "list": statistics.median(listing),
-                "first_min": min(first), "first_max": max(first), "cpu": statistics.median(cpu),
-                "floor_cpu": statistics.median(floor_cpu)}
+        return {
+            "first": statistics.median(first),
+            "filled": statistics.median(filled),
+            "floor": statistics.median(floor),
+            "list": statistics.median(listing),
+            "first_min": min(first),
+            "first_max": max(first),
+            "cpu": statistics.median(cpu),
+            "floor_cpu": statistics.median(floor_cpu),
+        }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -209,9 +238,13 @@ async def _filter_bench(root: Path, env: dict[str, str], query: str) -> dict[str
             await pilot.press(key)
             pressed.append(time.perf_counter() - t0)
         shown = sum(len(ns.children) for ns in tree.root.children)
-    return {"handler_median": statistics.median(handler), "handler_max": max(handler),
-            "handler_p90": sorted(handler)[int(len(handler) * 0.9)],
-            "press_median": statistics.median(pressed), "shown_after": shown}
+    return {
+        "handler_median": statistics.median(handler),
+        "handler_max": max(handler),
+        "handler_p90": sorted(handler)[int(len(handler) * 0.9)],
+        "press_median": statistics.median(pressed),
+        "shown_after": shown,
+    }
 
 
 def filter_bench() -> dict[str, float]:
@@ -245,25 +278,39 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     s = startup(args.runs)
     print(f"startup, 130 packages (median of {args.runs} runs under a 120x36 pty):")
-    print(f"  first Packages frame       {s['first'] * 1000:7.0f} ms   (min {s['first_min'] * 1000:.0f}, "
-          f"max {s['first_max'] * 1000:.0f} ms; "
-          f"target <= 500 ms: {'ok' if s['first'] <= 0.5 else 'MISSED'})")
+    print(
+        f"  first Packages frame       {s['first'] * 1000:7.0f} ms   (min {s['first_min'] * 1000:.0f}, "
+        f"max {s['first_max'] * 1000:.0f} ms; "
+        f"target <= 500 ms: {'ok' if s['first'] <= 0.5 else 'MISSED'})"
+    )
     print(f"  tree filled with packages  {s['filled'] * 1000:7.0f} ms")
-    print(f"  CPU of the whole TUI run   {s['cpu'] * 1000:7.0f} ms   (start, first frame, quit; "
-          f"bare Textual import: {s['floor_cpu'] * 1000:.0f} ms CPU -> {s['cpu'] / s['floor_cpu']:.2f}x)")
-    print(f"  baseline: import textual.app {s['floor'] * 1000:5.0f} ms  -> first frame is "
-          f"{s['first'] / s['floor']:.2f}x the bare Textual import")
-    print(f"  baseline: skiff list        {s['list'] * 1000:5.0f} ms  -> first frame is "
-          f"{s['first'] / s['list']:.2f}x the CLI listing")
+    print(
+        f"  CPU of the whole TUI run   {s['cpu'] * 1000:7.0f} ms   (start, first frame, quit; "
+        f"bare Textual import: {s['floor_cpu'] * 1000:.0f} ms CPU -> {s['cpu'] / s['floor_cpu']:.2f}x)"
+    )
+    print(
+        f"  baseline: import textual.app {s['floor'] * 1000:5.0f} ms  -> first frame is "
+        f"{s['first'] / s['floor']:.2f}x the bare Textual import"
+    )
+    print(
+        f"  baseline: skiff list        {s['list'] * 1000:5.0f} ms  -> first frame is "
+        f"{s['first'] / s['list']:.2f}x the CLI listing"
+    )
     f = filter_bench()
     print("filter, 1,000 packages, query typed one key at a time ('bench 12 family'):")
-    print(f"  handler + visible render   {f['handler_median'] * 1000:7.2f} ms median, "
-          f"{f['handler_p90'] * 1000:.2f} ms p90, {f['handler_max'] * 1000:.2f} ms max (target <= 16 ms: "
-          f"{'ok' if f['handler_median'] <= 0.016 else 'MISSED'})")
-    print(f"  Pilot press -> idle        {f['press_median'] * 1000:7.2f} ms median (upper bound: includes "
-          f"Pilot's idle wait)")
-    print(f"  baseline: bare match       {f['match_only'] * 1000:7.3f} ms  -> handler is "
-          f"{f['handler_median'] / f['match_only']:.0f}x the bare substring match")
+    print(
+        f"  handler + visible render   {f['handler_median'] * 1000:7.2f} ms median, "
+        f"{f['handler_p90'] * 1000:.2f} ms p90, {f['handler_max'] * 1000:.2f} ms max (target <= 16 ms: "
+        f"{'ok' if f['handler_median'] <= 0.016 else 'MISSED'})"
+    )
+    print(
+        f"  Pilot press -> idle        {f['press_median'] * 1000:7.2f} ms median (upper bound: includes "
+        f"Pilot's idle wait)"
+    )
+    print(
+        f"  baseline: bare match       {f['match_only'] * 1000:7.3f} ms  -> handler is "
+        f"{f['handler_median'] / f['match_only']:.0f}x the bare substring match"
+    )
     print(f"  packages shown after the full query: {f['shown_after']}")
     return 0
 

@@ -11,10 +11,15 @@ import skifftest
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "requires_tools(*tools): host tools the test runs; missing ones skip it "
-                                       "with the Debian package to install (fail under SKIFF_CI_NO_TOOL_SKIPS)")
-    config.addinivalue_line("markers", "requires_buildroot: runs against the real Buildroot 2026.02.3 tree "
-                                       "(SKIFF_BUILDROOT_SRC or BUILDROOT_DIR)")
+    config.addinivalue_line(
+        "markers",
+        "requires_tools(*tools): host tools the test runs; missing ones skip it "
+        "with the Debian package to install (fail under SKIFF_CI_NO_TOOL_SKIPS)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "requires_buildroot: runs against the real Buildroot 2026.02.3 tree (SKIFF_BUILDROOT_SRC or BUILDROOT_DIR)",
+    )
 
 
 def pytest_runtest_setup(item):
@@ -36,11 +41,15 @@ def skiff_root(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("SKIFF_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("SKIFF_NO_INTERACTIVE", "1")
     for var in list(os.environ):
-        if var.startswith("SKIFF_CONFIG") or var in ("SKIFF_EXTRA_CONFIGS_PATH", "SKIFF_WORKSPACE",
-                                                     "BUILDROOT_DIR", "SKIFF_BUILDROOT_SRC", "SKIFF_READ_ONLY"):
+        if var.startswith("SKIFF_CONFIG") or var in (
+            "SKIFF_EXTRA_CONFIGS_PATH",
+            "SKIFF_WORKSPACE",
+            "BUILDROOT_DIR",
+            "SKIFF_BUILDROOT_SRC",
+            "SKIFF_READ_ONLY",
+        ):
             monkeypatch.delenv(var, raising=False)
     return root
-
 
 
 # Tests must never write into the repository's own trees (the package library, the fixture

@@ -18,15 +18,45 @@ STRICT_ENV = "SKIFF_CI_NO_TOOL_SKIPS"
 
 # Host tool -> the Debian package that provides it (named in skip reasons).
 TOOL_PACKAGES = {
-    "make": "make", "gcc": "gcc", "g++": "g++", "patch": "patch", "perl": "perl", "bash": "bash",
-    "cpio": "cpio", "rsync": "rsync", "tar": "tar", "gzip": "gzip", "bzip2": "bzip2", "wget": "wget",
-    "find": "findutils", "xargs": "findutils", "awk": "gawk", "which": "debianutils", "git": "git", "unzip": "unzip", "bc": "bc", "file": "file",
-    "xz": "xz-utils", "lz4": "lz4", "mksquashfs": "squashfs-tools",
-    "sfdisk": "fdisk", "mkfs.vfat": "dosfstools", "mcopy": "mtools", "mdir": "mtools", "mtype": "mtools",
-    "mkfs.ext4": "e2fsprogs", "mke2fs": "e2fsprogs", "debugfs": "e2fsprogs", "e2fsck": "e2fsprogs",
-    "losetup": "mount", "partx": "util-linux", "mount": "mount",
-    "ssh": "openssh-client", "sshd": "openssh-server",
-    "qemu-system-x86_64": "qemu-system-x86", "busybox": "busybox-static",
+    "make": "make",
+    "gcc": "gcc",
+    "g++": "g++",
+    "patch": "patch",
+    "perl": "perl",
+    "bash": "bash",
+    "cpio": "cpio",
+    "rsync": "rsync",
+    "tar": "tar",
+    "gzip": "gzip",
+    "bzip2": "bzip2",
+    "wget": "wget",
+    "find": "findutils",
+    "xargs": "findutils",
+    "awk": "gawk",
+    "which": "debianutils",
+    "git": "git",
+    "unzip": "unzip",
+    "bc": "bc",
+    "file": "file",
+    "xz": "xz-utils",
+    "lz4": "lz4",
+    "mksquashfs": "squashfs-tools",
+    "sfdisk": "fdisk",
+    "mkfs.vfat": "dosfstools",
+    "mcopy": "mtools",
+    "mdir": "mtools",
+    "mtype": "mtools",
+    "mkfs.ext4": "e2fsprogs",
+    "mke2fs": "e2fsprogs",
+    "debugfs": "e2fsprogs",
+    "e2fsck": "e2fsprogs",
+    "losetup": "mount",
+    "partx": "util-linux",
+    "mount": "mount",
+    "ssh": "openssh-client",
+    "sshd": "openssh-server",
+    "qemu-system-x86_64": "qemu-system-x86",
+    "busybox": "busybox-static",
 }
 _SBIN = os.pathsep.join(("/usr/local/sbin", "/usr/sbin", "/sbin"))
 
@@ -90,9 +120,16 @@ def real_buildroot() -> Path:
 requires_buildroot = pytest.mark.requires_buildroot
 
 
-def write_package(root: Path, name: str, *, description: str | None = None, deps: str | None = None,
-                  commands: str | None = None, unlisted: bool = False, files: dict[str, str] | None = None,
-                  ) -> Path:
+def write_package(
+    root: Path,
+    name: str,
+    *,
+    description: str | None = None,
+    deps: str | None = None,
+    commands: str | None = None,
+    unlisted: bool = False,
+    files: dict[str, str] | None = None,
+) -> Path:
     """Create <root>/<ns>/<name> with metadata and any files (relative path -> text)."""
     pkg = root / name
     meta = pkg / "metadata"
@@ -114,7 +151,6 @@ def write_package(root: Path, name: str, *, description: str | None = None, deps
     return pkg
 
 
-
 def tree_snapshot(path: Path) -> dict[str, bytes]:
     """Every file under path with its bytes: used to assert that a failing command wrote nothing."""
     out = {}
@@ -132,8 +168,15 @@ def run_skiff(*args: str, env: dict | None = None, cwd=None, input: str | None =
 
     full_env = dict(os.environ)
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "skiff_tui", *args], env=full_env, cwd=cwd, input=input,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "skiff_tui", *args],
+        env=full_env,
+        cwd=cwd,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 async def wait_until(pilot, condition, what: str = "the condition", timeout: float = 30.0) -> None:

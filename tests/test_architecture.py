@@ -52,17 +52,23 @@ def test_cli_imports_the_ui_only_in_the_tui_verb():
     offenders = []
     for path in (PACKAGE / "cli").glob("*.py"):
         targets = _relative_targets(path, "skiff_tui.cli")
-        if any(t == "skiff_tui.ui" or t.startswith("skiff_tui.ui.") or t.split(".")[0] in UI_LIBRARIES
-               for t in targets) and path.name != "tui_cmds.py":
+        if (
+            any(
+                t == "skiff_tui.ui" or t.startswith("skiff_tui.ui.") or t.split(".")[0] in UI_LIBRARIES for t in targets
+            )
+            and path.name != "tui_cmds.py"
+        ):
             offenders.append(path.name)
     assert offenders == []
 
 
 def test_importing_every_engine_module_loads_no_textual():
     modules = [f"skiff_tui.core.{m.name}" for m in pkgutil.iter_modules([str(CORE)])]
-    code = ("import importlib, sys\n"
-            f"for m in {modules!r}: importlib.import_module(m)\n"
-            "assert not [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')], 'textual/rich imported'\n")
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')], 'textual/rich imported'\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
@@ -78,11 +84,13 @@ def test_no_shell_true_anywhere():
 
 def test_cli_startup_does_not_import_textual_or_pyudev():
     """`skiff list` must stay fast: heavy UI/device libraries load only for the verbs that use them."""
-    code = ("import sys\nfrom skiff_tui.cli import build_parser\nbuild_parser()\n"
-            "heavy = [m for m in sys.modules\n"
-            "         if m.split('.')[0] in ('textual', 'pyudev', 'kconfiglib', 'yaml', 'asyncio')\n"
-            "         or m in ('skiff_tui.core.devices', 'skiff_tui.core.flash')]\n"
-            "assert not heavy, heavy\n")
+    code = (
+        "import sys\nfrom skiff_tui.cli import build_parser\nbuild_parser()\n"
+        "heavy = [m for m in sys.modules\n"
+        "         if m.split('.')[0] in ('textual', 'pyudev', 'kconfiglib', 'yaml', 'asyncio')\n"
+        "         or m in ('skiff_tui.core.devices', 'skiff_tui.core.flash')]\n"
+        "assert not heavy, heavy\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

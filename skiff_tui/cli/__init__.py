@@ -17,16 +17,16 @@ from ..core.errors import SkiffError
 
 # Modules under skiff_tui.cli, one verb (or a few related verbs) each, in help order.
 COMMAND_MODULES = (
-    "project_cmds",    # init
-    "packages_cmds",   # list, show, check
-    "build_cmds",      # configure, compile, br, clean
-    "cmd_cmds",        # cmd
+    "project_cmds",  # init
+    "packages_cmds",  # list, show, check
+    "build_cmds",  # configure, compile, br, clean
+    "cmd_cmds",  # cmd
     "workspace_cmds",  # shell, env, graph, legal-info
-    "logs_cmds",       # logs
-    "flash_cmds",      # flash
-    "push_cmds",       # push
-    "tui_cmds",        # tui
-    "completion_cmds", # completion
+    "logs_cmds",  # logs
+    "flash_cmds",  # flash
+    "push_cmds",  # push
+    "tui_cmds",  # tui
+    "completion_cmds",  # completion
 )
 
 # One example per verb, shown under its --help (the verb's own epilog wins when it has one).
@@ -52,7 +52,7 @@ EXAMPLES = {
     "tui": "skiff tui --read-only",
     "completion": "skiff completion bash > ~/.local/share/bash-completion/completions/skiff",
     "shell": "skiff shell",
-    "env": "eval \"$(skiff env)\"",
+    "env": 'eval "$(skiff env)"',
     "graph": "skiff graph",
     "legal-info": "skiff legal-info",
 }
@@ -60,10 +60,15 @@ EXAMPLES = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="skiff", description="Compose SkiffOS configuration packages and build them with Buildroot.")
+        prog="skiff", description="Compose SkiffOS configuration packages and build them with Buildroot."
+    )
     parser.add_argument("--workspace", "-w", help="workspace name (default: $SKIFF_WORKSPACE or 'default')")
-    parser.add_argument("--read-only", action="store_true", dest="global_read_only",
-                        help="refuse every command that would change anything (as SKIFF_READ_ONLY=1 does)")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        dest="global_read_only",
+        help="refuse every command that would change anything (as SKIFF_READ_ONLY=1 does)",
+    )
     parser.add_argument("--version", action="version", version=f"skiff {__version__}")
     loud = parser.add_mutually_exclusive_group()
     loud.add_argument("-q", "--quiet", action="store_true", help="only errors and the data asked for")
@@ -89,8 +94,7 @@ def _describe_all(sub, prefix: str) -> None:
         # -q/-v after the verb too (`skiff compile -q`), as --workspace already is
         loud = verb_parser.add_mutually_exclusive_group()
         loud.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        loud.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                          help=argparse.SUPPRESS)
+        loud.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         if verb_parser._subparsers is not None:
             for action in verb_parser._subparsers._group_actions:
                 if isinstance(action, argparse._SubParsersAction):
@@ -113,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:2] == ["completion", "--complete"]:
         # The shell's words, verbatim (they may be "--" or options): not for argparse to interpret.
         from .completion_cmds import answer
+
         return answer(argv[2:])
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -121,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["tui", *argv])
     if getattr(args, "global_read_only", False):
         from ..core import readonly
-        readonly.set_read_only(True)   # before the verb runs: every engine write refuses
+
+        readonly.set_read_only(True)  # before the verb runs: every engine write refuses
     output.set_verbosity(output.QUIET if args.quiet else output.VERBOSE if args.verbose else output.NORMAL)
     try:
         code = int(args.func(args) or 0)

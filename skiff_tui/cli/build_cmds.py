@@ -36,14 +36,22 @@ def register(sub) -> None:
 
 
 def _container_arg(p) -> None:
-    p.add_argument("--container", nargs="?", const="auto", default=None, choices=("auto", "podman", "docker"),
-                   metavar="ENGINE", help="run Buildroot in a podman/docker container with its host tools "
-                                          "(default engine: podman, else docker; also $SKIFF_CONTAINER)")
+    p.add_argument(
+        "--container",
+        nargs="?",
+        const="auto",
+        default=None,
+        choices=("auto", "podman", "docker"),
+        metavar="ENGINE",
+        help="run Buildroot in a podman/docker container with its host tools "
+        "(default engine: podman, else docker; also $SKIFF_CONTAINER)",
+    )
 
 
 def _use_container(ctx: Context, args) -> None:
     """--container is SKIFF_CONTAINER for this run (the TUI's builds read the same variable)."""
     from ..core.container import ENV_VAR
+
     if getattr(args, "container", None):
         ctx.env[ENV_VAR] = args.container
 
@@ -52,11 +60,20 @@ def _in_container(ctx: Context, result, argv: list[str], env: dict[str, str], in
     """argv as is, or wrapped for the build container when SKIFF_CONTAINER asks for one; `env` is
     the make child's environment (what the container gets of it: core/container.py)."""
     from ..core import container
+
     choice = container.requested(ctx.env)
     if choice is None:
         return argv
-    return container.wrap(argv, root=ctx.root, env=env, workspace=ctx.workspace, plan=result.plan,
-                          choice=choice, interactive=interactive, log=output.info)
+    return container.wrap(
+        argv,
+        root=ctx.root,
+        env=env,
+        workspace=ctx.workspace,
+        plan=result.plan,
+        choice=choice,
+        interactive=interactive,
+        log=output.info,
+    )
 
 
 def _report(result, workspace, out=sys.stdout) -> None:
@@ -64,20 +81,27 @@ def _report(result, workspace, out=sys.stdout) -> None:
 
     chain = result.chain
     if result.skipped:
-        print(f"skiff: workspace {workspace.name!r} is up to date ({','.join(chain.names)}); nothing to configure",
-              file=out)
+        print(
+            f"skiff: workspace {workspace.name!r} is up to date ({','.join(chain.names)}); nothing to configure",
+            file=out,
+        )
         return
     print(f"skiff: configured workspace {workspace.name!r}: {','.join(chain.names)}", file=out)
     for note in result.notes:
         print(f"  note: {cut(note, 400)}", file=out)
     for _kind, final, earlier in result.overridden:
         for a in earlier:
-            print(f"  redefined: {final.symbol} {cut(a.shown_value)} ({a.origin}) -> {cut(final.shown_value)} "
-                  f"({final.origin})", file=out)
+            print(
+                f"  redefined: {final.symbol} {cut(a.shown_value)} ({a.origin}) -> {cut(final.shown_value)} "
+                f"({final.origin})",
+                file=out,
+            )
     for assignment, got in result.not_stuck:
-        print(f"  did not stick: {assignment.symbol} requested {cut(assignment.shown_value)} by {assignment.origin}, "
-              f"Buildroot gives {cut(got) if got is not None else 'nothing (unknown symbol or unmet dependency)'}",
-              file=out)
+        print(
+            f"  did not stick: {assignment.symbol} requested {cut(assignment.shown_value)} by {assignment.origin}, "
+            f"Buildroot gives {cut(got) if got is not None else 'nothing (unknown symbol or unmet dependency)'}",
+            file=out,
+        )
 
 
 def fetch_progress_bar(out=sys.stderr, width: int = 30):
@@ -96,6 +120,7 @@ def fetch_progress_bar(out=sys.stderr, width: int = 30):
         if p.percent >= 100 and p.phase == "Updating files":
             out.write("\n")
         out.flush()
+
     return show
 
 
@@ -103,8 +128,16 @@ def cmd_configure(args) -> int:
     from ..core.configure import configure
 
     ctx = context(args)
-    result = configure(ctx.root, ctx.env, ctx.workspace, args.selection, index=ctx.index, force=args.force,
-                       log=output.info, progress=fetch_progress_bar())
+    result = configure(
+        ctx.root,
+        ctx.env,
+        ctx.workspace,
+        args.selection,
+        index=ctx.index,
+        force=args.force,
+        log=output.info,
+        progress=fetch_progress_bar(),
+    )
     if output.verbosity() > output.QUIET:
         _report(result, ctx.workspace)
     return 0
@@ -113,8 +146,15 @@ def cmd_configure(args) -> int:
 def _configured(ctx: Context, lock_held: bool):
     from ..core.configure import configure
 
-    result = configure(ctx.root, ctx.env, ctx.workspace, index=ctx.index, locked=lock_held,
-                       log=output.info, progress=fetch_progress_bar())
+    result = configure(
+        ctx.root,
+        ctx.env,
+        ctx.workspace,
+        index=ctx.index,
+        locked=lock_held,
+        log=output.info,
+        progress=fetch_progress_bar(),
+    )
     _report_configured(ctx, result)
     return result
 
@@ -134,13 +174,22 @@ def _run_build(ctx: Context, run) -> int:
     from ..core.build import run_build
 
     output.detail("running: " + " ".join(run.argv))
-    record = run_build(ctx.workspace, run.argv, env=run.env, chain=run.chain, target=run.target,
-                       echo=None if output.verbosity() == output.QUIET else sys.stdout)
+    record = run_build(
+        ctx.workspace,
+        run.argv,
+        env=run.env,
+        chain=run.chain,
+        target=run.target,
+        echo=None if output.verbosity() == output.QUIET else sys.stdout,
+    )
     if record.status != "succeeded":
         failure = record.failure or {}
         if failure.get("package") or failure.get("step"):
-            where = (f"in {failure['package']} ({failure.get('step') or 'unknown step'})" if failure.get("package")
-                     else f"in the {failure['step']}")
+            where = (
+                f"in {failure['package']} ({failure.get('step') or 'unknown step'})"
+                if failure.get("package")
+                else f"in the {failure['step']}"
+            )
             print(f"skiff: {output.paint('build failed', 'error', sys.stderr)} {where}", file=sys.stderr)
             for line in failure.get("lines", [])[:10]:
                 print(f"  {line}", file=sys.stderr)
@@ -176,8 +225,9 @@ def cmd_compile(args) -> int:
     ctx = context(args)
     _use_container(ctx, args)
     with ctx.workspace.lock():
-        result, run = prepare_compile(ctx.root, ctx.env, ctx.workspace, index=ctx.index, log=output.info,
-                                      progress=fetch_progress_bar())
+        result, run = prepare_compile(
+            ctx.root, ctx.env, ctx.workspace, index=ctx.index, log=output.info, progress=fetch_progress_bar()
+        )
         _report_configured(ctx, result)
         return _run_build(ctx, run)
 
@@ -196,7 +246,7 @@ def cmd_br(args) -> int:
             elif not is_build(target):
                 status = _run_plain(ctx, result, target)
             else:
-                status = _run_target(ctx, result, target)   # a build: recorded like compile's
+                status = _run_target(ctx, result, target)  # a build: recorded like compile's
             if status:
                 break
     return status
@@ -231,8 +281,9 @@ def cmd_clean(args) -> int:
     ws = ctx.workspace
     if not (args.yes or ctx.env.get("SKIFF_NO_INTERACTIVE")):
         if not sys.stdin.isatty():
-            raise WorkspaceError("refusing to clean without confirmation",
-                                 hint="pass --yes or set SKIFF_NO_INTERACTIVE=1")
+            raise WorkspaceError(
+                "refusing to clean without confirmation", hint="pass --yes or set SKIFF_NO_INTERACTIVE=1"
+            )
         answer = input(f"Remove {ws.dir} and {ws.final_dir}? Type the workspace name to confirm: ")
         if answer.strip() != ws.name:
             print("skiff: not cleaned", file=sys.stderr)

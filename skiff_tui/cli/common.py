@@ -15,13 +15,14 @@ from ..core.workspace import Workspace
 
 
 def add_workspace_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workspace", "-w", default=argparse.SUPPRESS,
-                        help="workspace name (default: $SKIFF_WORKSPACE or 'default')")
+    parser.add_argument(
+        "--workspace", "-w", default=argparse.SUPPRESS, help="workspace name (default: $SKIFF_WORKSPACE or 'default')"
+    )
 
 
 @dataclass
 class Context:
-    project: Path | None       # None: no project directory (read-only verbs still list the library)
+    project: Path | None  # None: no project directory (read-only verbs still list the library)
     env: dict[str, str]
     workspace_arg: str | None = None
 

@@ -13,19 +13,32 @@ import sys
 
 SHELLS = ("bash", "zsh", "fish")
 GLOBAL_VALUE_OPTIONS = ("-w", "--workspace")
-BR_TARGETS = ("all", "menuconfig", "linux-menuconfig", "busybox-menuconfig", "uboot-menuconfig", "savedefconfig",
-              "source", "legal-info", "graph-depends", "graph-build", "show-info", "clean", "linux-rebuild")
+BR_TARGETS = (
+    "all",
+    "menuconfig",
+    "linux-menuconfig",
+    "busybox-menuconfig",
+    "uboot-menuconfig",
+    "savedefconfig",
+    "source",
+    "legal-info",
+    "graph-depends",
+    "graph-build",
+    "show-info",
+    "clean",
+    "linux-rebuild",
+)
 
-BASH = r'''# skiff completion for bash: eval "$(skiff completion bash)", or save it as
+BASH = r"""# skiff completion for bash: eval "$(skiff completion bash)", or save it as
 # ~/.local/share/bash-completion/completions/skiff
 _skiff() {
     local IFS=$'\n'
     COMPREPLY=($(skiff completion --complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
 }
 complete -o nosort -F _skiff skiff 2>/dev/null || complete -F _skiff skiff
-'''
+"""
 
-ZSH = r'''#compdef skiff
+ZSH = r"""#compdef skiff
 # skiff completion for zsh: eval "$(skiff completion zsh)", or save it as _skiff in your $fpath
 _skiff() {
     local -a reply
@@ -33,25 +46,28 @@ _skiff() {
     compadd -Q -- "${(@)reply:#}"
 }
 if [[ ${zsh_eval_context[-1]} == loadautofunc ]]; then _skiff "$@"; else compdef _skiff skiff; fi
-'''
+"""
 
-FISH = r'''# skiff completion for fish: skiff completion fish > ~/.config/fish/completions/skiff.fish
+FISH = r"""# skiff completion for fish: skiff completion fish > ~/.config/fish/completions/skiff.fish
 function __skiff_complete
     set -l words (commandline -opc)
     set -l current (commandline -ct)
     skiff completion --complete $words[2..-1] "$current" 2>/dev/null
 end
 complete -c skiff -f -a '(__skiff_complete)'
-'''
+"""
 
 SCRIPTS = {"bash": BASH, "zsh": ZSH, "fish": FISH}
 
 
 def register(sub) -> None:
-    p = sub.add_parser("completion", help="print a shell completion script (bash, zsh or fish)",
-                       description="Print a completion script for SHELL. It completes verbs, options, "
-                                   "package names (also after a comma), workspaces and package commands "
-                                   "by asking skiff itself, so new packages complete at once.")
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or fish)",
+        description="Print a completion script for SHELL. It completes verbs, options, "
+        "package names (also after a comma), workspaces and package commands "
+        "by asking skiff itself, so new packages complete at once.",
+    )
     p.add_argument("shell", nargs="?", choices=SHELLS, metavar="SHELL", help="bash, zsh or fish")
     p.add_argument("--complete", nargs=argparse.REMAINDER, metavar="WORD", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_completion)
@@ -61,7 +77,7 @@ def answer(words: list[str]) -> int:
     """`skiff completion --complete WORD…` (called by main before argparse sees the words)."""
     try:
         found = candidates(words)
-    except Exception:   # a broken package tree must not spill a traceback into the command line
+    except Exception:  # a broken package tree must not spill a traceback into the command line
         found = []
     sys.stdout.write("".join(f"{w}\n" for w in found))
     return 0
@@ -72,6 +88,7 @@ def cmd_completion(args) -> int:
         return answer(args.complete)
     if not args.shell:
         from ..core.errors import SkiffError
+
         raise SkiffError("which shell?", hint="skiff completion bash|zsh|fish")
     sys.stdout.write(SCRIPTS[args.shell])
     return 0
@@ -102,8 +119,8 @@ def candidates(words: list[str]) -> list[str]:
     words = words or [""]
     done, current = words[:-1], words[-1]
     parser = build_parser()
-    path: list[str] = []          # verbs and sub-verbs so far, e.g. ["flash", "list"]
-    positionals: list[str] = []   # positional words of the innermost verb
+    path: list[str] = []  # verbs and sub-verbs so far, e.g. ["flash", "list"]
+    positionals: list[str] = []  # positional words of the innermost verb
     workspace = None
     expecting_value = None
     for word in done:

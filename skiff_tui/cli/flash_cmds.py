@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 from ..core.flash_layout import FlashError, Layout
 from .common import add_workspace_arg, context
 
-if TYPE_CHECKING:       # the engine (asyncio, udev glue) loads only when a flash verb runs
+if TYPE_CHECKING:  # the engine (asyncio, udev glue) loads only when a flash verb runs
     from ..core import flash_install_set, flash_layout, flash_plan
     from ..core.flash_copy import Progress
 
-PROGRESS_PHASES = ("write", "verify", "finishing writes (flush)")   # == flash_copy.PROGRESS_PHASES
-DEFAULT_IMAGE_GIB = 12      # == flash_plan.DEFAULT_IMAGE_SIZE (a test keeps them equal)
+PROGRESS_PHASES = ("write", "verify", "finishing writes (flush)")  # == flash_copy.PROGRESS_PHASES
+DEFAULT_IMAGE_GIB = 12  # == flash_plan.DEFAULT_IMAGE_SIZE (a test keeps them equal)
 
 
 def register(sub) -> None:
@@ -31,21 +31,28 @@ def register(sub) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
 
     v = verbs.add_parser("list", help="disks you can flash, and why others are hidden or disabled")
-    v.add_argument("--all", action="store_true",
-                   help="also list hidden disks (internal, loop) and the refused system disks")
+    v.add_argument(
+        "--all", action="store_true", help="also list hidden disks (internal, loop) and the refused system disks"
+    )
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.set_defaults(func=cmd_list)
 
-    for name, help_text in (("format", "partition table (GPT, or MBR for boards with raw blobs there) and "
-                                       "BOOT/rootfs/persist; --install also installs"),
-                            ("install", "copy the build output onto a formatted card; persist untouched")):
+    for name, help_text in (
+        (
+            "format",
+            "partition table (GPT, or MBR for boards with raw blobs there) and "
+            "BOOT/rootfs/persist; --install also installs",
+        ),
+        ("install", "copy the build output onto a formatted card; persist untouched"),
+    ):
         v = verbs.add_parser(name, help=help_text)
         add_workspace_arg(v)
         _device_args(v)
         if name == "format":
             v.add_argument("--install", action="store_true", help="install the build output after formatting")
-            v.add_argument("--force", action="store_true",
-                           help="erase an existing regular file with data in it given as --device")
+            v.add_argument(
+                "--force", action="store_true", help="erase an existing regular file with data in it given as --device"
+            )
         _install_args(v)
         _settings_args(v)
         _layout_arg(v, table=name == "format")
@@ -61,14 +68,22 @@ def register(sub) -> None:
 
     v = verbs.add_parser("write", help="write an image file to a card: mapped blocks only, then read back")
     _device_args(v)
-    v.add_argument("--image", default=os.environ.get("PI_IMAGE"),
-                   help="image file, raw or compressed (.xz .gz .zst .bz2, told by its content) (default: $PI_IMAGE)")
+    v.add_argument(
+        "--image",
+        default=os.environ.get("PI_IMAGE"),
+        help="image file, raw or compressed (.xz .gz .zst .bz2, told by its content) (default: $PI_IMAGE)",
+    )
     _bmap_args(v)
     v.add_argument("--force", action="store_true", help="overwrite an existing regular file given as --device")
     v.add_argument("--no-verify", action="store_true", help="skip the read-back verification")
     _settings_args(v)
-    v.add_argument("--bootloader", action="append", default=[], metavar="FILE:OFFSET",
-                   help="also write a raw bootloader blob at a byte offset (repeatable)")
+    v.add_argument(
+        "--bootloader",
+        action="append",
+        default=[],
+        metavar="FILE:OFFSET",
+        help="also write a raw bootloader blob at a byte offset (repeatable)",
+    )
     v.set_defaults(func=cmd_write)
 
     v = verbs.add_parser("verify", help="compare a card (or file) with an image, over the image's mapped blocks")
@@ -82,23 +97,42 @@ def register(sub) -> None:
 def _settings_args(v: argparse.ArgumentParser) -> None:
     g = v.add_argument_group("card settings (written into persist, read by the image at boot)")
     g.add_argument("--hostname", help="the board's hostname")
-    g.add_argument("--wifi", action="append", default=[], metavar="SSID:PASSPHRASE",
-                   help="a Wi-Fi network (repeatable; the passphrase shows in 'ps': prefer --wifi-file)")
-    g.add_argument("--wifi-file", action="append", default=[], metavar="FILE",
-                   help="Wi-Fi networks, one 'SSID:PASSPHRASE' per line (repeatable)")
-    g.add_argument("--ssh-key", action="append", default=[], metavar="FILE",
-                   help="a public key file allowed to log in as root (repeatable)")
+    g.add_argument(
+        "--wifi",
+        action="append",
+        default=[],
+        metavar="SSID:PASSPHRASE",
+        help="a Wi-Fi network (repeatable; the passphrase shows in 'ps': prefer --wifi-file)",
+    )
+    g.add_argument(
+        "--wifi-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="Wi-Fi networks, one 'SSID:PASSPHRASE' per line (repeatable)",
+    )
+    g.add_argument(
+        "--ssh-key",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a public key file allowed to log in as root (repeatable)",
+    )
 
 
 def _settings(args):
     from ..core.flash_settings import settings_from_args
+
     return settings_from_args(args.hostname, args.wifi, args.wifi_file, args.ssh_key)
 
 
 def _bmap_args(v: argparse.ArgumentParser) -> None:
     g = v.add_mutually_exclusive_group()
-    g.add_argument("--bmap", metavar="FILE",
-                   help="bmaptool block map to use (default: IMAGE.bmap beside the image, also for IMAGE.xz)")
+    g.add_argument(
+        "--bmap",
+        metavar="FILE",
+        help="bmaptool block map to use (default: IMAGE.bmap beside the image, also for IMAGE.xz)",
+    )
     g.add_argument("--no-bmap", action="store_true", help="ignore a bmap beside the image")
 
 
@@ -107,23 +141,38 @@ def _bmap_choice(args):
 
 
 def _device_args(v: argparse.ArgumentParser) -> None:
-    v.add_argument("--device", default=os.environ.get("PI_SD"),
-                   help="the card, e.g. /dev/sdb (default: $PI_SD); a regular file is written as an image")
-    v.add_argument("--all", action="store_true",
-                   help="allow hidden disks (internal, loop; never a system disk); still asks the name")
+    v.add_argument(
+        "--device",
+        default=os.environ.get("PI_SD"),
+        help="the card, e.g. /dev/sdb (default: $PI_SD); a regular file is written as an image",
+    )
+    v.add_argument(
+        "--all",
+        action="store_true",
+        help="allow hidden disks (internal, loop; never a system disk); still asks the name",
+    )
     v.add_argument("--yes", action="store_true", help="do not ask; requires --confirm with the device's name")
     v.add_argument("--confirm", metavar="DEVNAME", help="the device's name, e.g. sdb (with --yes)")
-    v.add_argument("--unmount", action="store_true",
-                   help="unmount the card's mounted partitions first (never a system disk's)")
-    v.add_argument("--no-eject", action="store_true",
-                   help="leave the card attached when done (default: power it off / eject it after "
-                        "write, install and format --install)")
+    v.add_argument(
+        "--unmount", action="store_true", help="unmount the card's mounted partitions first (never a system disk's)"
+    )
+    v.add_argument(
+        "--no-eject",
+        action="store_true",
+        help="leave the card attached when done (default: power it off / eject it after "
+        "write, install and format --install)",
+    )
 
 
 def _install_args(v: argparse.ArgumentParser) -> None:
     if not any(a.dest == "bootloader" for a in v._actions):
-        v.add_argument("--bootloader", action="append", default=[], metavar="FILE:OFFSET",
-                       help="also write a raw bootloader blob at a byte offset (repeatable)")
+        v.add_argument(
+            "--bootloader",
+            action="append",
+            default=[],
+            metavar="FILE:OFFSET",
+            help="also write a raw bootloader blob at a byte offset (repeatable)",
+        )
     v.add_argument("--images", help="build output directory (default: the workspace's images/)")
 
 
@@ -132,15 +181,29 @@ def _layout_arg(v: argparse.ArgumentParser, table: bool = False) -> None:
     v.add_argument("--layout-scale", type=float, default=None, help=argparse.SUPPRESS)
     if not table:
         return
-    v.add_argument("--table", choices=("gpt", "mbr"), default=None,
-                   help="partition table (default: MBR when a --bootloader blob lies below byte 17408, else GPT)")
-    v.add_argument("--first-partition-start", metavar="SIZE", default=None,
-                   help="where p1 starts, e.g. 16M (default: 1 MiB, or after the last blob, 1 MiB aligned)")
-    v.add_argument("--boot-type", choices=("fat32", "esp"), default=None,
-                   help="BOOT's partition type: fat32 (MBR 0x0c / GPT basic data, default) or esp "
-                        "(EFI System: UEFI PCs)")
-    v.add_argument("--boot-active", action="store_true",
-                   help="set the MBR bootable flag on BOOT (GPT: the legacy BIOS bootable attribute)")
+    v.add_argument(
+        "--table",
+        choices=("gpt", "mbr"),
+        default=None,
+        help="partition table (default: MBR when a --bootloader blob lies below byte 17408, else GPT)",
+    )
+    v.add_argument(
+        "--first-partition-start",
+        metavar="SIZE",
+        default=None,
+        help="where p1 starts, e.g. 16M (default: 1 MiB, or after the last blob, 1 MiB aligned)",
+    )
+    v.add_argument(
+        "--boot-type",
+        choices=("fat32", "esp"),
+        default=None,
+        help="BOOT's partition type: fat32 (MBR 0x0c / GPT basic data, default) or esp (EFI System: UEFI PCs)",
+    )
+    v.add_argument(
+        "--boot-active",
+        action="store_true",
+        help="set the MBR bootable flag on BOOT (GPT: the legacy BIOS bootable attribute)",
+    )
 
 
 def _layout(args) -> Layout:
@@ -149,10 +212,14 @@ def _layout(args) -> Layout:
     start = getattr(args, "first_partition_start", None)
     if start is not None:
         from ..core.flash_units import parse_size
+
         start = parse_size(start)
-    return layout.with_options(table=getattr(args, "table", None), first_start=start,
-                               boot_type=getattr(args, "boot_type", None),
-                               boot_active=getattr(args, "boot_active", False) or None)
+    return layout.with_options(
+        table=getattr(args, "table", None),
+        first_start=start,
+        boot_type=getattr(args, "boot_type", None),
+        boot_active=getattr(args, "boot_active", False) or None,
+    )
 
 
 def _need(value, flag: str, env: str) -> str:
@@ -168,13 +235,27 @@ def _interactive() -> bool:
 # --- list ---------------------------------------------------------------------------------------
 def cmd_list(args) -> int:
     from ..core import devices as dv
+
     source = dv.default_source()
     assessed = [dv.assess(i, min_size=Layout().min_disk_size()) for i in source.scan()]
     shown = dv.visible(assessed, args.all)
     if args.json:
-        json.dump([{**a.device.to_json(), "verdict": a.verdict.value, "reasons": a.reasons,
-                    "warnings": a.warnings, "system": a.system, "class": a.device_class.value,
-                    "selectable": a.selectable_with(args.all)} for a in shown], sys.stdout, indent=2)
+        json.dump(
+            [
+                {
+                    **a.device.to_json(),
+                    "verdict": a.verdict.value,
+                    "reasons": a.reasons,
+                    "warnings": a.warnings,
+                    "system": a.system,
+                    "class": a.device_class.value,
+                    "selectable": a.selectable_with(args.all),
+                }
+                for a in shown
+            ],
+            sys.stdout,
+            indent=2,
+        )
         print()
         return 0
     if not shown:
@@ -191,8 +272,10 @@ def cmd_list(args) -> int:
         groups: dict[str, list[str]] = {}
         for a in hidden:
             groups.setdefault(a.reasons[0], []).append(a.device.name)
-        parts = [f"{names[0]}: {reason}" if len(names) == 1 else f"{len(names)} × {reason} ({', '.join(names)})"
-                 for reason, names in groups.items()]
+        parts = [
+            f"{names[0]}: {reason}" if len(names) == 1 else f"{len(names)} × {reason} ({', '.join(names)})"
+            for reason, names in groups.items()
+        ]
         print(f"{len(hidden)} disk(s) hidden ({'; '.join(parts)}): --all lists them")
     return 0
 
@@ -209,12 +292,15 @@ def _confirm(plan: flash_plan.Plan, args) -> None:
     target = plan.target
     if getattr(args, "yes", False):
         if not args.confirm or not target.confirm_matches(args.confirm):
-            raise FlashError(f"refusing to write {target.path}: --yes needs --confirm {name} "
-                             "(the device's name, repeated)")
+            raise FlashError(
+                f"refusing to write {target.path}: --yes needs --confirm {name} (the device's name, repeated)"
+            )
         return
     if not _interactive():
-        raise FlashError(f"refusing to write {target.path} without confirmation",
-                         hint=f"run it in a terminal, or pass --yes --confirm {name}")
+        raise FlashError(
+            f"refusing to write {target.path} without confirmation",
+            hint=f"run it in a terminal, or pass --yes --confirm {name}",
+        )
     try:
         typed = input(f"This erases what is listed above on {target.path}. Type the device name ({name}) to go on: ")
     except EOFError:
@@ -226,10 +312,12 @@ def _confirm(plan: flash_plan.Plan, args) -> None:
 def _open_device(args, *, min_size: int = 0, create_size: int | None = None) -> flash_plan.Target:
     from ..core import flash
     from ..core.devices import DeviceError
+
     path = _need(args.device, "--device", "PI_SD")
     try:
-        return flash.open_target(path, show_all=args.all, unmount=args.unmount, min_size=min_size,
-                                 create_size=create_size)
+        return flash.open_target(
+            path, show_all=args.all, unmount=args.unmount, min_size=min_size, create_size=create_size
+        )
     except DeviceError as exc:
         if "mounted partitions" not in str(exc) or not _interactive():
             raise
@@ -242,12 +330,14 @@ def _open_device(args, *, min_size: int = 0, create_size: int | None = None) -> 
 
 def _install_set(args) -> flash_install_set.InstallSet:
     from ..core import flash_install_set
+
     ctx = context(args)
     return flash_install_set.workspace_install_set(ctx.workspace, ctx.env, args.images)
 
 
 def _blobs(args) -> list[flash_layout.Blob]:
     from ..core import flash_layout
+
     return [flash_layout.parse_blob(spec) for spec in args.bootloader]
 
 
@@ -276,6 +366,7 @@ def _run(plan: flash_plan.Plan, args=None) -> int:
     """Execute the plan; one that copies the workspace's build output holds the workspace lock,
     so a compile can't rewrite images/ mid-copy (docs/behaviour.md#workspaces: flashing from a workspace modifies it)."""
     from ..core import flash
+
     if args is not None and getattr(args, "images", None) is None:
         with context(args).workspace.lock(f"skiff flash {plan.action} {plan.target.path}"):
             outcome = flash.execute(plan, progress=_Printer())
@@ -302,14 +393,17 @@ def _next_steps(plan: flash_plan.Plan) -> str:
 # --- verbs --------------------------------------------------------------------------------------
 def cmd_format(args) -> int:
     from ..core import flash, flash_plan
+
     layout = _layout(args)
     flash.check_file_overwrite(_need(args.device, "--device", "PI_SD"), args.force)
     target = _open_device(args, min_size=layout.min_disk_size())
     install = _install_set(args) if args.install else None
     settings = _settings(args)
     if settings and not install:
-        raise FlashError("card settings (--hostname, --wifi, --ssh-key) need --install: a bare format leaves "
-                         "persist empty for 'skiff flash install' to fill")
+        raise FlashError(
+            "card settings (--hostname, --wifi, --ssh-key) need --install: a bare format leaves "
+            "persist empty for 'skiff flash install' to fill"
+        )
     plan = flash_plan.plan_format(target, layout, install=install, blobs=_blobs(args), settings=settings)
     _confirm(plan, args)
     return _run(plan, args if install else None)
@@ -317,6 +411,7 @@ def cmd_format(args) -> int:
 
 def cmd_install(args) -> int:
     from ..core import flash_plan
+
     target = _open_device(args)
     plan = flash_plan.plan_install(target, _install_set(args), blobs=_blobs(args), settings=_settings(args))
     _confirm(plan, args)
@@ -325,10 +420,13 @@ def cmd_install(args) -> int:
 
 def cmd_buildimage(args) -> int:
     from ..core import flash_plan, flash_units
+
     image = _need(args.image, "--image", "PI_IMAGE")
     if os.path.exists(image) and not os.path.isfile(image):
-        raise FlashError(f"{image} is not a regular file: buildimage writes image files only",
-                         hint="use 'skiff flash format --install --device …' for a card")
+        raise FlashError(
+            f"{image} is not a regular file: buildimage writes image files only",
+            hint="use 'skiff flash format --install --device …' for a card",
+        )
     size = flash_units.parse_size(args.size) if args.size else flash_plan.DEFAULT_IMAGE_SIZE
     plan = flash_plan.plan_buildimage(image, size, _layout(args), install=_install_set(args), blobs=_blobs(args))
     print(plan.summary())
@@ -337,6 +435,7 @@ def cmd_buildimage(args) -> int:
 
 def cmd_write(args) -> int:
     from ..core import flash, flash_plan
+
     image = _need(args.image, "--image", "PI_IMAGE")
     source = flash_plan.image_source(image, _bmap_choice(args))
     device = _need(args.device, "--device", "PI_SD")
@@ -344,16 +443,21 @@ def cmd_write(args) -> int:
     # a new file (not under /dev) is created; a regular file grows to the image's size; a disk
     # must already be large enough
     new_file = not os.path.exists(device) and not device.startswith("/dev/")
-    target = _open_device(args, min_size=0 if new_file or os.path.isfile(device) else (source.size or 0),
-                          create_size=0 if new_file else None)
-    plan = flash_plan.plan_write(image, target, blobs=_blobs(args), verify=not args.no_verify, bmap=_bmap_choice(args),
-                            settings=_settings(args))
+    target = _open_device(
+        args,
+        min_size=0 if new_file or os.path.isfile(device) else (source.size or 0),
+        create_size=0 if new_file else None,
+    )
+    plan = flash_plan.plan_write(
+        image, target, blobs=_blobs(args), verify=not args.no_verify, bmap=_bmap_choice(args), settings=_settings(args)
+    )
     _confirm(plan, args)
     return _run(plan)
 
 
 def cmd_verify(args) -> int:
     from ..core import flash, flash_plan
+
     image = _need(args.image, "--image", "PI_IMAGE")
     path = _need(args.device, "--device", "PI_SD")
     target = flash.open_target(path, show_all=args.all, unmount=True)

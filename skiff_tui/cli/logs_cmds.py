@@ -17,10 +17,13 @@ from .common import add_workspace_arg, context
 def register(sub) -> None:
     p = sub.add_parser("logs", help="print or follow a build log; list past and running builds")
     add_workspace_arg(p)
-    p.add_argument("file", nargs="?", metavar="FILE",
-                   help="print this log file instead of a build's (with -f: keep printing as it grows)")
-    p.add_argument("-f", "--follow", action="store_true",
-                   help="keep printing as the build writes, until it ends")
+    p.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE",
+        help="print this log file instead of a build's (with -f: keep printing as it grows)",
+    )
+    p.add_argument("-f", "--follow", action="store_true", help="keep printing as the build writes, until it ends")
     p.add_argument("--build", "-b", metavar="ID", help="a past build's id (default: the running or latest one)")
     p.add_argument("--lines", "-n", type=int, metavar="N", help="only the last N lines")
     p.add_argument("--list", "-l", action="store_true", help="list past builds (time, chain, result, duration)")
@@ -35,6 +38,7 @@ def _when(ts: float) -> str:
 
 def _result(rec) -> str:
     from ..core.build import FAILED, RUNNING
+
     if rec.status == RUNNING:
         total = f"/{rec.total}" if rec.total else ""
         where = f" {rec.package or ''} {rec.step or ''}".rstrip()
@@ -53,6 +57,7 @@ def _table(rows: list[list[str]], out) -> None:
 def cmd_logs(args) -> int:
     from ..core import build
     from ..core.errors import WorkspaceError
+
     out = sys.stdout
     if getattr(args, "file", None):
         try:
@@ -68,8 +73,17 @@ def cmd_logs(args) -> int:
         if args.list and args.all:
             rows = [["WORKSPACE", "BUILD", "PID", "STARTED", "CHAIN", "PROGRESS", "ELAPSED"]]
             for name, rec in build.running_builds(ctx.root):
-                rows.append([name, rec.id, str(rec.pid), _when(rec.started), ",".join(rec.chain) or "-",
-                             _result(rec), build.format_duration(rec.duration)])
+                rows.append(
+                    [
+                        name,
+                        rec.id,
+                        str(rec.pid),
+                        _when(rec.started),
+                        ",".join(rec.chain) or "-",
+                        _result(rec),
+                        build.format_duration(rec.duration),
+                    ]
+                )
             if len(rows) == 1:
                 out.write("no builds running\n")
             else:
@@ -83,15 +97,24 @@ def cmd_logs(args) -> int:
                 return 0
             rows = [["BUILD", "STARTED", "TARGET", "CHAIN", "RESULT", "DURATION"]]
             for rec in records:
-                rows.append([rec.id, _when(rec.started), rec.target, ",".join(rec.chain) or "-", _result(rec),
-                             build.format_duration(rec.duration)])
+                rows.append(
+                    [
+                        rec.id,
+                        _when(rec.started),
+                        rec.target,
+                        ",".join(rec.chain) or "-",
+                        _result(rec),
+                        build.format_duration(rec.duration),
+                    ]
+                )
             _table(rows, out)
             return 0
         if args.build:
             chosen = build.load_record(ws, args.build)
             if chosen is None:
-                raise WorkspaceError(f"no build {args.build!r} in workspace {ws.name!r}",
-                                     hint="see 'skiff logs --list'")
+                raise WorkspaceError(
+                    f"no build {args.build!r} in workspace {ws.name!r}", hint="see 'skiff logs --list'"
+                )
         else:
             chosen = next((r for r in records if r.status == build.RUNNING), records[0] if records else None)
             if chosen is None:
@@ -110,6 +133,7 @@ def _list_json(ctx, everywhere: bool, out) -> int:
     import json
 
     from ..core import build
+
     if everywhere:
         rows = [dict(dataclasses.asdict(rec), workspace=name) for name, rec in build.running_builds(ctx.root)]
     else:
@@ -131,6 +155,7 @@ def _byte_writer(out):
             sink.flush()
         else:
             out.write(data.decode("utf-8", "replace"))
+
     return emit
 
 
@@ -147,6 +172,7 @@ def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
     with handle:
         if last is not None:
             from ..core.logindex import LogIndex
+
             with LogIndex(rec.log_path) as index:
                 index.index_now()
                 start = index.line_start(max(0, index.line_count - max(0, last)))

@@ -24,8 +24,12 @@ BUILD_COMMANDS = (
 def register(sub) -> None:
     p = sub.add_parser("list", help="packages, the selected chain and commands (what plain `make` shows)")
     add_workspace_arg(p)
-    p.add_argument("query", nargs="*", metavar="WORDS",
-                   help="only packages matching these words (name, alias or description), best match first")
+    p.add_argument(
+        "query",
+        nargs="*",
+        metavar="WORDS",
+        help="only packages matching these words (name, alias or description), best match first",
+    )
     p.add_argument("--all", action="store_true", help="include unlisted packages")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_list)
@@ -33,15 +37,17 @@ def register(sub) -> None:
     p = sub.add_parser("show", help="merged values with the layer, file and line that set them")
     add_workspace_arg(p)
     p.add_argument("symbols", nargs="*", metavar="SYMBOL")
-    p.add_argument("--merged", choices=("buildroot", "kernel", "busybox", "uboot"),
-                   help="print the merged fragment")
+    p.add_argument("--merged", choices=("buildroot", "kernel", "busybox", "uboot"), help="print the merged fragment")
     p.add_argument("--chain", action="store_true", help="print the resolved chain, one per line")
     p.add_argument("--overridden", action="store_true", help="list every value a later layer redefined")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("check", help="package defects; with Buildroot: its check-package on buildroot_ext/, "
-                                     "unknown symbols and values that do not stick")
+    p = sub.add_parser(
+        "check",
+        help="package defects; with Buildroot: its check-package on buildroot_ext/, "
+        "unknown symbols and values that do not stick",
+    )
     add_workspace_arg(p)
     p.add_argument("--packages-only", action="store_true", help="skip the Buildroot checks")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -74,22 +80,39 @@ def cmd_list(args) -> int:
         by_name = {p.name: p for p in packages}
         packages = [by_name[n] for n in PackageSearch(packages).names(query) or () if n in by_name]
     if args.json:
-        json.dump({
-            "workspace": workspace,
-            "project": str(ctx.project) if ctx.project is not None else None,
-            "selection": selection,
-            "chain": chain.names if chain else [],
-            "pulled_by": chain.pulled_by if chain else {},
-            "notes": chain.notes if chain else [],
-            "packages": [{"name": p.name, "description": p.description, "dependencies": list(p.dependencies),
-                          "unlisted": p.unlisted, "aliases": list(p.aliases), "source": p.source, "path": str(p.path),
-                          "commands": [{"name": c.name, "description": c.description} for c in p.runnable_commands]}
-                         for p in packages],
-        }, sys.stdout, indent=2)
+        json.dump(
+            {
+                "workspace": workspace,
+                "project": str(ctx.project) if ctx.project is not None else None,
+                "selection": selection,
+                "chain": chain.names if chain else [],
+                "pulled_by": chain.pulled_by if chain else {},
+                "notes": chain.notes if chain else [],
+                "packages": [
+                    {
+                        "name": p.name,
+                        "description": p.description,
+                        "dependencies": list(p.dependencies),
+                        "unlisted": p.unlisted,
+                        "aliases": list(p.aliases),
+                        "source": p.source,
+                        "path": str(p.path),
+                        "commands": [{"name": c.name, "description": c.description} for c in p.runnable_commands],
+                    }
+                    for p in packages
+                ],
+            },
+            sys.stdout,
+            indent=2,
+        )
         print()
         return 0
-    out = [f"Workspace: {workspace}" if workspace else
-           "No skiff project here: 'skiff init' makes one (packages below are skiff's library).", ""]
+    out = [
+        f"Workspace: {workspace}"
+        if workspace
+        else "No skiff project here: 'skiff init' makes one (packages below are skiff's library).",
+        "",
+    ]
     if chain:
         out.append("Selected chain:")
         width = max(len(n) for n in chain.names)
@@ -113,6 +136,7 @@ def cmd_list(args) -> int:
             out += ["", "Commands of the chain:"]
             out += [f"  {name}: {desc}" for name, desc in cmds]
     from .output import paint
+
     headings = ("Selected chain:", "Packages:", "Build commands:", "Commands of the chain:")
     print("\n".join(paint(line, "bold") if line in headings else line for line in out))
     return 0
@@ -123,8 +147,13 @@ def _origin(origin) -> dict:
 
 
 def _assignment(kind: str, final, earlier) -> dict:
-    return {"symbol": final.symbol, "kind": kind, "value": final.value, "set_by": _origin(final.origin),
-            "overrides": [{"value": a.value, "set_by": _origin(a.origin)} for a in reversed(earlier)]}
+    return {
+        "symbol": final.symbol,
+        "kind": kind,
+        "value": final.value,
+        "set_by": _origin(final.origin),
+        "overrides": [{"value": a.value, "set_by": _origin(a.origin)} for a in reversed(earlier)],
+    }
 
 
 def _dump(data) -> None:
@@ -153,8 +182,9 @@ def cmd_show(args) -> int:
         return 0
     final_config = buildroot.read_config(ctx.workspace.dir / ".config")
     if args.overridden or not args.symbols:
-        rows = [(kind, final, earlier) for kind, frag in p.merged.fragments.items()
-                for final, earlier in frag.overridden()]
+        rows = [
+            (kind, final, earlier) for kind, frag in p.merged.fragments.items() for final, earlier in frag.overridden()
+        ]
         if args.json:
             _dump({"overridden": [_assignment(kind, final, earlier) for kind, final, earlier in rows]})
             return 0
@@ -190,8 +220,15 @@ def cmd_show(args) -> int:
                 print(f"    after Kconfig: {row['after_kconfig'] or 'n'} (did not stick)")
         if not found:
             if symbol in final_config:
-                found_rows.append({"symbol": symbol, "kind": "buildroot", "value": final_config[symbol],
-                                   "set_by": None, "overrides": []})
+                found_rows.append(
+                    {
+                        "symbol": symbol,
+                        "kind": "buildroot",
+                        "value": final_config[symbol],
+                        "set_by": None,
+                        "overrides": [],
+                    }
+                )
                 if not args.json:
                     print(f"{symbol} = {final_config[symbol] or 'n'}   (Buildroot default; no layer sets it)")
             else:

@@ -7,11 +7,13 @@ from pathlib import Path
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "init", help="make a skiff project directory (overrides/, workspaces/, configs/)",
+        "init",
+        help="make a skiff project directory (overrides/, workspaces/, configs/)",
         description="Make DIR (default: the current directory) a skiff project: overrides/, "
-                    "workspaces/ and configs/ for your own packages. skiff finds it from any "
-                    "directory below it; SKIFF_ROOT_DIR names it from elsewhere.",
-        epilog="example: skiff init ~/pi-image && cd ~/pi-image && skiff configure pi/4")
+        "workspaces/ and configs/ for your own packages. skiff finds it from any "
+        "directory below it; SKIFF_ROOT_DIR names it from elsewhere.",
+        epilog="example: skiff init ~/pi-image && cd ~/pi-image && skiff configure pi/4",
+    )
     p.add_argument("directory", nargs="?", default=".", metavar="DIR", help="where (default: here)")
     p.set_defaults(func=cmd_init)
 

@@ -13,8 +13,9 @@ def register(sub) -> None:
     p.add_argument("target", metavar="USER@HOST")
     p.add_argument("--port", "-p", type=int)
     p.add_argument("--identity", "-i", type=Path, help="ssh private key")
-    p.add_argument("--ssh-option", "-o", action="append", default=[], metavar="OPT",
-                   help="extra ssh -o option (repeatable)")
+    p.add_argument(
+        "--ssh-option", "-o", action="append", default=[], metavar="OPT", help="extra ssh -o option (repeatable)"
+    )
     p.add_argument("--boot-dir", default=None, help="boot mount on the device (default /mnt/boot)")
     p.add_argument("--rootfs-dir", default=None, help="rootfs mount on the device (default /mnt/rootfs)")
     p.add_argument("--dry-run", "-n", action="store_true", help="only print what would go where")
@@ -25,7 +26,14 @@ def cmd_push(args) -> int:
     from ..core.push import DEVICE_BOOT, DEVICE_ROOTFS, push
 
     ctx = context(args)
-    push(ctx.workspace.dir / "images", args.target, port=args.port, identity=args.identity,
-         ssh_options=args.ssh_option, boot_dir=args.boot_dir or DEVICE_BOOT,
-         rootfs_dir=args.rootfs_dir or DEVICE_ROOTFS, dry_run=args.dry_run)
+    push(
+        ctx.workspace.dir / "images",
+        args.target,
+        port=args.port,
+        identity=args.identity,
+        ssh_options=args.ssh_option,
+        boot_dir=args.boot_dir or DEVICE_BOOT,
+        rootfs_dir=args.rootfs_dir or DEVICE_ROOTFS,
+        dry_run=args.dry_run,
+    )
     return 0

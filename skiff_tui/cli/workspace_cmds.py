@@ -11,32 +11,44 @@ from .common import Context, add_workspace_arg, context
 
 
 def register(sub) -> None:
-    p = sub.add_parser("shell", help="a shell in the workspace's environment (env.sh variables, host/bin on PATH)",
-                       description="Start $SHELL (or bash) in the workspace directory with the variables hooks "
-                                   "and package commands get, and the workspace's host/bin first on PATH. "
-                                   "With a COMMAND, run that instead and exit with its status.")
+    p = sub.add_parser(
+        "shell",
+        help="a shell in the workspace's environment (env.sh variables, host/bin on PATH)",
+        description="Start $SHELL (or bash) in the workspace directory with the variables hooks "
+        "and package commands get, and the workspace's host/bin first on PATH. "
+        "With a COMMAND, run that instead and exit with its status.",
+    )
     add_workspace_arg(p)
     p.add_argument("command", nargs="*", metavar="COMMAND", help="run this instead of an interactive shell")
     p.set_defaults(func=cmd_shell)
 
-    p = sub.add_parser("env", help="print the workspace's environment as shell exports",
-                       description="Print the variables hooks and package commands get (what env.sh holds), "
-                                   "as `export NAME=value` lines to eval or source.")
+    p = sub.add_parser(
+        "env",
+        help="print the workspace's environment as shell exports",
+        description="Print the variables hooks and package commands get (what env.sh holds), "
+        "as `export NAME=value` lines to eval or source.",
+    )
     add_workspace_arg(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_env)
 
-    p = sub.add_parser("graph", help="Buildroot's dependency graph and build-time charts as files",
-                       description="Run Buildroot's graph-depends (and graph-build, once a build has "
-                                   "finished) and print the files written to <workspace>/graphs/. Needs "
-                                   "graphviz, and python3-matplotlib for the build-time charts.")
+    p = sub.add_parser(
+        "graph",
+        help="Buildroot's dependency graph and build-time charts as files",
+        description="Run Buildroot's graph-depends (and graph-build, once a build has "
+        "finished) and print the files written to <workspace>/graphs/. Needs "
+        "graphviz, and python3-matplotlib for the build-time charts.",
+    )
     add_workspace_arg(p)
     p.add_argument("--format", choices=("pdf", "svg", "png"), default="pdf", help="picture format (default: pdf)")
     p.set_defaults(func=cmd_graph)
 
-    p = sub.add_parser("legal-info", help="licenses and sources of everything in the image (Buildroot's legal-info)",
-                       description="Run Buildroot's legal-info: licenses, source archives and a manifest of "
-                                   "every package, in <workspace>/legal-info/. Downloads sources it lacks.")
+    p = sub.add_parser(
+        "legal-info",
+        help="licenses and sources of everything in the image (Buildroot's legal-info)",
+        description="Run Buildroot's legal-info: licenses, source archives and a manifest of "
+        "every package, in <workspace>/legal-info/. Downloads sources it lacks.",
+    )
     add_workspace_arg(p)
     p.set_defaults(func=cmd_legal_info)
 
@@ -71,7 +83,7 @@ def cmd_shell(args) -> int:
     readonly.guard("a workspace shell")
     ctx = context(args)
     _, env = _environment(ctx)
-    env["SKIFF_SHELL"] = "1"   # so a prompt can show it (PS1 is the user's rc files' business)
+    env["SKIFF_SHELL"] = "1"  # so a prompt can show it (PS1 is the user's rc files' business)
     cwd = ctx.workspace.dir if ctx.workspace.dir.is_dir() else ctx.root
     if args.command:
         argv = list(args.command)
@@ -83,6 +95,7 @@ def cmd_shell(args) -> int:
         code = subprocess.run(argv, env=env, cwd=str(cwd)).returncode
     except OSError as exc:
         from ..core.errors import SkiffError
+
         raise SkiffError(f"cannot start {argv[0]}: {exc.strerror}", hint="check $SHELL or the command") from None
     return 0 if code == 0 else 1
 
@@ -107,14 +120,18 @@ def cmd_graph(args) -> int:
     with_build = graphs.build_time_log(ctx.workspace).is_file()
     missing = graphs.missing_tools(with_build)
     if missing:
-        raise SkiffError(f"{', '.join(w for w, _ in missing)} missing for Buildroot's graphs",
-                         hint="apt-get install " + " ".join(pkg for _, pkg in missing))
+        raise SkiffError(
+            f"{', '.join(w for w, _ in missing)} missing for Buildroot's graphs",
+            hint="apt-get install " + " ".join(pkg for _, pkg in missing),
+        )
     started = time.time()
     with ctx.workspace.lock():
         from .build_cmds import _configured
+
         result = _configured(ctx, lock_held=True)
         p = result.plan
         from ..core.configure import command_env
+
         env = dict(command_env(ctx.root, ctx.env, ctx.workspace, p), BR2_GRAPH_OUT=args.format)
         if _make(ctx, p, env, "graph-depends") != 0:
             output.error("graph-depends failed (its output is above)")
@@ -123,8 +140,10 @@ def cmd_graph(args) -> int:
             with tempfile.TemporaryDirectory(prefix="skiff-graph-") as scratch:
                 python = graphs.matplotlib_python()
                 if python is None:  # found by missing_tools() above, gone since
-                    raise SkiffError("python3 with matplotlib missing for Buildroot's graphs",
-                                     hint="apt-get install python3-matplotlib")
+                    raise SkiffError(
+                        "python3 with matplotlib missing for Buildroot's graphs",
+                        hint="apt-get install python3-matplotlib",
+                    )
                 build_env = graphs.python_first(env, python, Path(scratch))
                 if _make(ctx, p, build_env, "graph-build") != 0:
                     output.error("graph-build failed (its output is above)")
@@ -141,6 +160,7 @@ def cmd_legal_info(args) -> int:
     with ctx.workspace.lock():
         from ..core.configure import command_env
         from .build_cmds import _configured
+
         result = _configured(ctx, lock_held=True)
         env = command_env(ctx.root, ctx.env, ctx.workspace, result.plan)
         if _make(ctx, result.plan, env, "legal-info") != 0:

@@ -25,13 +25,15 @@ _TEMP = re.compile(r"\.skiff-tmp\.(\d+)-(\d+)\.")
 _OLD_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp\Z")
 
 
-def write_text(path: str | Path, text: str, *, within: str | Path | None, mode: int | None = None,
-               fsync: bool = True) -> Path:
+def write_text(
+    path: str | Path, text: str, *, within: str | Path | None, mode: int | None = None, fsync: bool = True
+) -> Path:
     return write_bytes(path, text.encode(), within=within, mode=mode, fsync=fsync)
 
 
-def write_bytes(path: str | Path, data: bytes, *, within: str | Path | None, mode: int | None = None,
-                fsync: bool = True) -> Path:
+def write_bytes(
+    path: str | Path, data: bytes, *, within: str | Path | None, mode: int | None = None, fsync: bool = True
+) -> Path:
     """`within`: the tree the file belongs to (None only for skiff's own caches outside any tree)."""
     path = Path(path)
     real = safepath.within(path, within) if within is not None else path
@@ -85,8 +87,11 @@ def write_if_changed(path: str | Path, text: str, *, within: str | Path | None, 
     """Write only when content differs, so mtimes (and make's view) stay stable. True if written."""
     path = Path(path)
     try:
-        if (not path.is_symlink() and path.read_text() == text
-                and (mode is None or (path.stat().st_mode & 0o7777) == mode)):
+        if (
+            not path.is_symlink()
+            and path.read_text() == text
+            and (mode is None or (path.stat().st_mode & 0o7777) == mode)
+        ):
             return False
     except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
         pass
@@ -117,8 +122,9 @@ def clean_stale_temps(directory: str | Path, *, recursive: bool = False) -> list
     for dirpath, _dirnames, filenames in os.walk(directory):
         for name in filenames:
             match = _TEMP.match(name)
-            stale = ((match and not pid_alive(int(match.group(1)), int(match.group(2)) or None))
-                     or (not match and (name.startswith(TEMP_PREFIX) or _OLD_TEMP.match(name))))
+            stale = (match and not pid_alive(int(match.group(1)), int(match.group(2)) or None)) or (
+                not match and (name.startswith(TEMP_PREFIX) or _OLD_TEMP.match(name))
+            )
             if stale:
                 path = Path(dirpath) / name
                 try:

@@ -20,10 +20,10 @@ SKIFFOS_BASE_DIR = "configs-base"  # beside a SkiffOS tree's configs/
 
 @dataclass(frozen=True)
 class Base:
-    kind: str              # "skiff" | "skiffos" | "custom"
-    dir: Path              # holds pre/ and post/
-    tree: Path | None      # the SkiffOS tree (its resources/), when kind is "skiffos"
-    why: str               # one line for configure's notes
+    kind: str  # "skiff" | "skiffos" | "custom"
+    dir: Path  # holds pre/ and post/
+    tree: Path | None  # the SkiffOS tree (its resources/), when kind is "skiffos"
+    why: str  # one line for configure's notes
 
     @property
     def label(self) -> str:
@@ -52,24 +52,35 @@ def choose_base(root: Path, env: dict[str, str]) -> Base:
         tree = find_skiffos_tree(env)
         if tree is None:
             return own
-        return Base("skiffos", tree / SKIFFOS_BASE_DIR, tree,
-                    f"building on SkiffOS's base {tree / SKIFFOS_BASE_DIR} (SKIFF_EXTRA_CONFIGS_PATH points "
-                    "into that tree; SKIFF_BASE=skiff uses skiff's own base)")
+        return Base(
+            "skiffos",
+            tree / SKIFFOS_BASE_DIR,
+            tree,
+            f"building on SkiffOS's base {tree / SKIFFOS_BASE_DIR} (SKIFF_EXTRA_CONFIGS_PATH points "
+            "into that tree; SKIFF_BASE=skiff uses skiff's own base)",
+        )
     if wanted == "skiff":
         return own
     if wanted == "skiffos":
         tree = find_skiffos_tree(env)
         if tree is None:
-            raise LayerError("SKIFF_BASE=skiffos, but no SKIFF_EXTRA_CONFIGS_PATH root is a SkiffOS tree's configs/",
-                             hint="point SKIFF_EXTRA_CONFIGS_PATH at <SkiffOS>/configs (with <SkiffOS>/configs-base "
-                                  "beside it), or set SKIFF_BASE=<dir holding pre/ and post/>")
+            raise LayerError(
+                "SKIFF_BASE=skiffos, but no SKIFF_EXTRA_CONFIGS_PATH root is a SkiffOS tree's configs/",
+                hint="point SKIFF_EXTRA_CONFIGS_PATH at <SkiffOS>/configs (with <SkiffOS>/configs-base "
+                "beside it), or set SKIFF_BASE=<dir holding pre/ and post/>",
+            )
         return Base("skiffos", tree / SKIFFOS_BASE_DIR, tree, f"building on SkiffOS's base {tree / SKIFFOS_BASE_DIR}")
     if "/" in wanted:
         path = Path(wanted).expanduser().resolve()
         if not (path / "pre").is_dir():
-            raise LayerError("SKIFF_BASE names a directory without a pre/ layer", path=path,
-                             hint="SKIFF_BASE takes auto, skiff, skiffos, or a directory holding pre/ and post/")
+            raise LayerError(
+                "SKIFF_BASE names a directory without a pre/ layer",
+                path=path,
+                hint="SKIFF_BASE takes auto, skiff, skiffos, or a directory holding pre/ and post/",
+            )
         tree = path.parent if path.name == SKIFFOS_BASE_DIR else None
         return Base("skiffos" if tree else "custom", path, tree, f"building on the base layers in {path}")
-    raise LayerError(f"SKIFF_BASE={wanted!r} is not understood",
-                     hint="use auto (default), skiff, skiffos, or a directory holding pre/ and post/")
+    raise LayerError(
+        f"SKIFF_BASE={wanted!r} is not understood",
+        hint="use auto (default), skiff, skiffos, or a directory holding pre/ and post/",
+    )

@@ -36,11 +36,11 @@ from .workspace import JsonObject, Workspace
 ShowInfo = dict[str, dict[str, Any]]
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "running", "succeeded", "failed", "cancelled", "interrupted"
-KILLED = "killed"   # make ended by SIGKILL (the OOM killer, a user's kill -9): not a package failure
+KILLED = "killed"  # make ended by SIGKILL (the OOM killer, a user's kill -9): not a package failure
 STATUSES = (RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED, KILLED)
 DEFAULT_KEEP = 20
-RECORD_INTERVAL = 0.25     # seconds between progress rewrites of the record
-POLL_INTERVAL = 0.25       # build-time.log / stamps polling while output is quiet
+RECORD_INTERVAL = 0.25  # seconds between progress rewrites of the record
+POLL_INTERVAL = 0.25  # build-time.log / stamps polling while output is quiet
 PROGRESS_LINE = re.compile(r"^(?:\x1b\[[0-9;]*m)?>>> .*$", re.M)
 ID_RE = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{4}\Z")
 
@@ -49,13 +49,13 @@ ID_RE = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{4}\Z")
 class BuildRecord:
     id: str
     workspace: str
-    pid: int | None                 # the build's child process (leader of its process group)
+    pid: int | None  # the build's child process (leader of its process group)
     command: list[str]
     target: str
     chain: list[str]
     started: float
     ended: float | None
-    status: str                     # running|succeeded|failed|cancelled|interrupted
+    status: str  # running|succeeded|failed|cancelled|interrupted
     exit_code: int | None
     package: str | None
     step: str | None
@@ -64,10 +64,10 @@ class BuildRecord:
     log_path: str
     failure: buildlog.FailureSummary | None  # {package, step, lines, make_error, next_actions, …}
     # Added beyond the agreed API:
-    owner_pid: int | None = None    # the skiff process teeing the output; liveness is judged on it
+    owner_pid: int | None = None  # the skiff process teeing the output; liveness is judged on it
     owner_start: int | None = None  # its /proc start time (clock ticks), to detect pid reuse
     pid_start: int | None = None
-    eta: float | None = None        # seconds remaining, from the previous successful build
+    eta: float | None = None  # seconds remaining, from the previous successful build
     updated: float | None = None
 
     @property
@@ -95,6 +95,7 @@ class BuildRecord:
 
 # --- processes -----------------------------------------------------------------------------------
 
+
 def _is_live(rec: BuildRecord) -> bool:
     if rec.owner_pid is not None:
         return pid_alive(rec.owner_pid, rec.owner_start)
@@ -102,6 +103,7 @@ def _is_live(rec: BuildRecord) -> bool:
 
 
 # --- records -------------------------------------------------------------------------------------
+
 
 def _load(path: Path) -> BuildRecord | None:
     try:
@@ -124,11 +126,11 @@ def _settle(rec: BuildRecord) -> BuildRecord:
         except OSError:
             rec.ended = rec.updated or time.time()
         rec.ended = max(rec.ended, rec.started)
-        if not readonly.is_read_only():   # a read-only viewer gets the right answer, nothing written
+        if not readonly.is_read_only():  # a read-only viewer gets the right answer, nothing written
             try:
                 rec.save(fsync=True)
             except (OSError, SkiffError):
-                pass   # a viewer may lack write access; the answer is still right
+                pass  # a viewer may lack write access; the answer is still right
     return rec
 
 
@@ -158,6 +160,7 @@ def current_build(workspace: Workspace) -> BuildRecord | None:
 def running_builds(root: Path) -> list[tuple[str, BuildRecord]]:
     """(workspace name, record) of every running build under the skiff tree `root`."""
     from .workspace import list_workspaces
+
     out = []
     for name in list_workspaces(root):
         rec = current_build(Workspace(root, name))
@@ -218,6 +221,7 @@ def _child_env(env: dict[str, str]) -> dict[str, str]:
 
 # --- progress ------------------------------------------------------------------------------------
 
+
 def _config_digest(workspace: Workspace) -> str | None:
     try:
         return hashlib.sha256((Path(workspace.dir) / ".config").read_bytes()).hexdigest()[:20]
@@ -250,11 +254,17 @@ def show_info(workspace: Workspace, make_argv_prefix: list[str], env: dict[str, 
     readonly.guard("computing package information (make show-info)")
     digest = _config_digest(workspace)
     if digest is None:
-        raise BuildrootError("the workspace has no .config yet", path=Path(workspace.dir) / ".config",
-                             hint="run 'skiff configure' first")
+        raise BuildrootError(
+            "the workspace has no .config yet", path=Path(workspace.dir) / ".config", hint="run 'skiff configure' first"
+        )
     full_env = _child_env(env)
-    proc = subprocess.run([*make_argv_prefix, "-s", "--no-print-directory", "show-info"], env=full_env,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    proc = subprocess.run(
+        [*make_argv_prefix, "-s", "--no-print-directory", "show-info"],
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
         raise BuildrootError(f"'make show-info' failed: {tail[0]}")
@@ -288,15 +298,22 @@ def _installed(stamp_dir: Path, entry: dict[str, Any] | None, name: str) -> bool
     if name.startswith("host-"):
         return (stamp_dir / ".stamp_host_installed").exists()
     if entry:
-        needed = [s for flag, s in (("install_target", ".stamp_target_installed"),
-                                    ("install_staging", ".stamp_staging_installed"),
-                                    ("install_images", ".stamp_images_installed")) if entry.get(flag)]
+        needed = [
+            s
+            for flag, s in (
+                ("install_target", ".stamp_target_installed"),
+                ("install_staging", ".stamp_staging_installed"),
+                ("install_images", ".stamp_images_installed"),
+            )
+            if entry.get(flag)
+        ]
         return bool(needed) and all((stamp_dir / s).exists() for s in needed)
     return False
 
 
-def installed_packages(workspace: Workspace, info: ShowInfo | None = None,
-                       seen: dict[str, str] | None = None) -> set[str]:
+def installed_packages(
+    workspace: Workspace, info: ShowInfo | None = None, seen: dict[str, str] | None = None
+) -> set[str]:
     """Names of the packages whose install stamps exist under <O>/build."""
     base = Path(workspace.dir)
     done = set()
@@ -332,6 +349,7 @@ def _durations_between(workspace: Workspace, start: float, end: float | None) ->
 
 # --- running a build -----------------------------------------------------------------------------
 
+
 def _new_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(2)
 
@@ -339,9 +357,17 @@ def _new_id() -> str:
 class BuildHandle:
     """A running build started by this process."""
 
-    def __init__(self, workspace: Workspace, record: BuildRecord, proc: subprocess.Popen[bytes],
-                 log_fd: int, on_lines: Callable[[list[str]], None] | None, echo: TextIO | None,
-                 info: ShowInfo | None, prev_durations: dict[str, float]) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        record: BuildRecord,
+        proc: subprocess.Popen[bytes],
+        log_fd: int,
+        on_lines: Callable[[list[str]], None] | None,
+        echo: TextIO | None,
+        info: ShowInfo | None,
+        prev_durations: dict[str, float],
+    ) -> None:
         self.workspace = workspace
         self.record = record
         self.proc = proc
@@ -349,8 +375,9 @@ class BuildHandle:
         self._on_lines = on_lines
         self._echo = echo
         self._info = info
-        self._stamp_names = ({(e.get("stamp_dir") or "").rsplit("/", 1)[-1]: n
-                              for n, e in countable(info).items()} if info else {})
+        self._stamp_names = (
+            {(e.get("stamp_dir") or "").rsplit("/", 1)[-1]: n for n, e in countable(info).items()} if info else {}
+        )
         self._prev = prev_durations
         self._seen: dict[str, str] = {}
         self._cancelled = threading.Event()
@@ -390,13 +417,13 @@ class BuildHandle:
                     cut = data.rfind(b"\n")
                     if cut < 0:
                         partial = data
-                        if len(partial) > 1 << 20:     # a pathological unterminated line
+                        if len(partial) > 1 << 20:  # a pathological unterminated line
                             self._lines(partial)
                             partial = b""
                         continue
-                    partial = data[cut + 1:]
+                    partial = data[cut + 1 :]
                     self._lines(data[:cut])
-                    time.sleep(0)   # hand the GIL over now (a UI thread may be waiting to paint)
+                    time.sleep(0)  # hand the GIL over now (a UI thread may be waiting to paint)
                 self._poll()
             if partial:
                 self._lines(partial)
@@ -433,7 +460,7 @@ class BuildHandle:
         if self._on_lines is not None:
             try:
                 self._on_lines(text.split("\n"))
-            except Exception:   # a UI callback must never stop the tee
+            except Exception:  # a UI callback must never stop the tee
                 pass
 
     def _event(self, ev: buildlog.ProgressEvent) -> None:
@@ -535,8 +562,14 @@ class BuildHandle:
                 except OSError:
                     summary = None
                 if rec.status == FAILED:
-                    rec.failure = summary or {"package": rec.package, "step": rec.step, "lines": [],
-                                              "make_error": None, "next_actions": [], "failures": []}
+                    rec.failure = summary or {
+                        "package": rec.package,
+                        "step": rec.step,
+                        "lines": [],
+                        "make_error": None,
+                        "next_actions": [],
+                        "failures": [],
+                    }
                     if rec.failure.get("package"):
                         rec.package, rec.step = rec.failure["package"], rec.failure["step"]
         self._maybe_save(force=True)
@@ -563,10 +596,17 @@ class BuildHandle:
 
 
 @readonly.mutating("starting a build")
-def start_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], chain: list[str],
-                target: str, total: int | None = None,
-                on_lines: Callable[[list[str]], None] | None = None,
-                echo: TextIO | None = None) -> BuildHandle:
+def start_build(
+    workspace: Workspace,
+    argv: list[str],
+    *,
+    env: dict[str, str],
+    chain: list[str],
+    target: str,
+    total: int | None = None,
+    on_lines: Callable[[list[str]], None] | None = None,
+    echo: TextIO | None = None,
+) -> BuildHandle:
     """Start `argv` (e.g. make -C <br> O=<ws> …) in its own process group, teeing its merged output
     to <logs_dir>/<id>.log; the record goes to <logs_dir>/<id>.json. The caller holds the lock.
     `env` is the child's environment (see _child_env); TERM is forced to `dumb` (plain `>>>` lines)."""
@@ -587,36 +627,67 @@ def start_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], c
     log_fd = safepath.open_nofollow(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644, base=workspace.dir)
     full_env = _child_env(env)
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, env=full_env, cwd=str(workspace.dir)
-                                if Path(workspace.dir).is_dir() else None,
-                                start_new_session=True, close_fds=True)
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+            cwd=str(workspace.dir) if Path(workspace.dir).is_dir() else None,
+            start_new_session=True,
+            close_fds=True,
+        )
     except OSError as exc:
         os.close(log_fd)
         log_path.unlink(missing_ok=True)
         raise BuildrootError(f"cannot start {argv[0]}: {exc.strerror or exc}") from exc
     now = time.time()
     record = BuildRecord(
-        id=build_id, workspace=workspace.name, pid=proc.pid, command=list(argv), target=target,
-        chain=list(chain), started=now, ended=None, status=RUNNING, exit_code=None, package=None,
-        step=None, done=0, total=total, log_path=str(log_path), failure=None,
-        owner_pid=os.getpid(), owner_start=proc_start_time(os.getpid()),
-        pid_start=proc_start_time(proc.pid))
+        id=build_id,
+        workspace=workspace.name,
+        pid=proc.pid,
+        command=list(argv),
+        target=target,
+        chain=list(chain),
+        started=now,
+        ended=None,
+        status=RUNNING,
+        exit_code=None,
+        package=None,
+        step=None,
+        done=0,
+        total=total,
+        log_path=str(log_path),
+        failure=None,
+        owner_pid=os.getpid(),
+        owner_start=proc_start_time(os.getpid()),
+        pid_start=proc_start_time(proc.pid),
+    )
     record.save(fsync=True)
     prune(workspace)
     return BuildHandle(workspace, record, proc, log_fd, on_lines, echo, info, prev_durations)
 
 
-def run_build(workspace: Workspace, argv: list[str], *, env: dict[str, str], chain: list[str],
-              target: str, total: int | None = None, echo: TextIO | None = None,
-              grace: float = 10.0) -> BuildRecord:
+def run_build(
+    workspace: Workspace,
+    argv: list[str],
+    *,
+    env: dict[str, str],
+    chain: list[str],
+    target: str,
+    total: int | None = None,
+    echo: TextIO | None = None,
+    grace: float = 10.0,
+) -> BuildRecord:
     """Blocking build. Ctrl-C (KeyboardInterrupt) or SIGTERM cancels the build's process group
     (the child runs in its own session, so the terminal's SIGINT does not reach it directly)."""
     handle = start_build(workspace, argv, env=env, chain=chain, target=target, total=total, echo=echo)
     old_term = None
     if threading.current_thread() is threading.main_thread():
+
         def _on_term(signum: int, frame: FrameType | None) -> None:
             raise KeyboardInterrupt
+
         old_term = signal.signal(signal.SIGTERM, _on_term)
     try:
         while True:

@@ -59,7 +59,8 @@ STAMP_STEPS = {
 
 STAMP_ERROR = re.compile(
     r"make(?:\[\d+\])?: \*\*\* \[[^\]]*?:\d+: (?P<dir>[^\]]*/build/(?P<base>[^/\]]+))/\.stamp_(?P<stamp>\w+)\]"
-    r" Error \d+")
+    r" Error \d+"
+)
 MAKE_ERROR = re.compile(r"^(?:g?make|\S*/make)(?:\[\d+\])?: \*\*\* ")
 MAKE_TRAILER = re.compile(r"^(?:g?make|\S*/make)(?:\[\d+\])?: (?:Leaving directory|Target .* not remade)")
 # Lines worth showing as "the error": compiler/linker diagnostics, Buildroot's own ERROR:
@@ -68,7 +69,8 @@ ERROR_LINE = re.compile(
     r"(?:\berror\b|\bError\b|\bERROR\b|\bfatal\b|\bFatal\b|\bFATAL\b|[Uu]ndefined reference|"
     r"unable to|No such file or directory|[Cc]ommand not found|Permission denied|"
     r"failed: |\bfailed\b|You must install|Please configure Buildroot first|has wrong \w+ hash|"
-    r"No hash found|Segmentation fault|Killed)")
+    r"No hash found|Segmentation fault|Killed)"
+)
 WARNING_LINE = re.compile(r"(?:\bwarning\b|\bWarning\b|\bWARNING\b)")
 VERSION_SUFFIX = re.compile(r"-(?:v?\d[\w.+~]*|custom|git|HEAD|master|main)$")
 
@@ -81,10 +83,10 @@ def strip_ansi(line: str) -> str:
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    name: str       # package name; "" for global steps (Finalizing target directory, …)
-    version: str    # may be ""
-    text: str       # the step text as printed
-    step: str       # build-time.log step name, or "" when unknown (global/other texts)
+    name: str  # package name; "" for global steps (Finalizing target directory, …)
+    version: str  # may be ""
+    text: str  # the step text as printed
+    step: str  # build-time.log step name, or "" when unknown (global/other texts)
 
     @property
     def package(self) -> str | None:
@@ -116,10 +118,11 @@ def step_of_text(text: str) -> str:
 
 # --- build-time.log ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class TimeEvent:
     time: float
-    kind: str       # "start" | "end"
+    kind: str  # "start" | "end"
     step: str
     package: str
 
@@ -183,8 +186,10 @@ def open_step(events: list[TimeEvent]) -> tuple[str, str] | None:
 
 # --- failures ------------------------------------------------------------------------------------
 
-def package_from_build_dir(base: str, seen: dict[str, str] | None = None,
-                           stamp_dirs: dict[str, str] | None = None) -> str:
+
+def package_from_build_dir(
+    base: str, seen: dict[str, str] | None = None, stamp_dirs: dict[str, str] | None = None
+) -> str:
     """Map a build directory's basename (`host-demo-broken-1.0`, `linux-custom`) to the package.
 
     Best source: show-info's stamp_dir map; next: `>>>` lines seen in the log (name + version);
@@ -197,9 +202,11 @@ def package_from_build_dir(base: str, seen: dict[str, str] | None = None,
 
 
 # wget's, curl's and git's words for "this machine has no network" (see docs/getting-started.md)
-OFFLINE = re.compile(r"unable to resolve host address|Name or service not known|Temporary failure in name "
-                     r"resolution|Could not resolve host|Network is unreachable|No route to host|"
-                     r"Connection timed out|Failed to connect to")
+OFFLINE = re.compile(
+    r"unable to resolve host address|Name or service not known|Temporary failure in name "
+    r"resolution|Could not resolve host|Network is unreachable|No route to host|"
+    r"Connection timed out|Failed to connect to"
+)
 
 
 def offline_download(step: str | None, lines: list[str]) -> bool:
@@ -210,23 +217,29 @@ def offline_download(step: str | None, lines: list[str]) -> bool:
 def _next_actions(package: str | None, step: str | None, offline: bool = False) -> list[str]:
     if not package:
         return []
-    if offline:   # cleaning and rebuilding cannot help: the sources must come from somewhere
-        return [f"make br/{package}-source (once online)",
-                "skiff br source (on a connected machine; copy its download directory here)"]
+    if offline:  # cleaning and rebuilding cannot help: the sources must come from somewhere
+        return [
+            f"make br/{package}-source (once online)",
+            "skiff br source (on a connected machine; copy its download directory here)",
+        ]
     if step == "download":
         return [f"make br/{package}-source", f"make br/{package}-dirclean"]
     return [f"make br/{package}-dirclean", f"make br/{package}-rebuild"]
 
 
-OFFLINE_HINT = ("No network: Buildroot could not download the sources of {package}. Builds read sources "
-                "from the download directory (BR2_DL_DIR, by default ~/.cache/skiff/dl): fill it on a "
-                "connected machine with 'skiff br source' (or copy another machine's), then build again.")
+OFFLINE_HINT = (
+    "No network: Buildroot could not download the sources of {package}. Builds read sources "
+    "from the download directory (BR2_DL_DIR, by default ~/.cache/skiff/dl): fill it on a "
+    "connected machine with 'skiff br source' (or copy another machine's), then build again."
+)
 
 
 TOP_TARGET = re.compile(r"\[[^\]]*?:\s*(?P<target>target-finalize|target-post-image|rootfs-[\w-]+)\] Error")
 HOOK_BANNER = re.compile(r"^skiff: running (?P<which>pre|post) hook of (?P<layer>\S+)")
-TOP_TARGET_STEPS = {"target-finalize": "finalizing the target (overlays, post-build scripts)",
-                    "target-post-image": "post-image scripts"}
+TOP_TARGET_STEPS = {
+    "target-finalize": "finalizing the target (overlays, post-build scripts)",
+    "target-post-image": "post-image scripts",
+}
 
 
 def _top_level_failure(clean: list[str], make_chain: list[str], chain_start: int) -> tuple[str | None, str] | None:
@@ -256,7 +269,7 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
     every (package, step) that failed (several with `make -k`); the summary itself describes the last
     one, as Buildroot attributes it."""
     clean = [strip_ansi(ln).rstrip("\r\n") for ln in lines]
-    seen: dict[str, str] = {}          # "<name>-<version>" / "<name>" -> name
+    seen: dict[str, str] = {}  # "<name>-<version>" / "<name>" -> name
     progress_at: list[tuple[int, ProgressEvent]] = []
     stamp_errors: list[tuple[int, re.Match[str]]] = []
     last_make_error = None
@@ -298,14 +311,14 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
 
     # The make chain: the run of make-error (and Leaving directory) lines around err_index.
     chain_start = err_index
-    while chain_start > 0 and (MAKE_ERROR.match(clean[chain_start - 1])
-                               or MAKE_TRAILER.match(clean[chain_start - 1])):
+    while chain_start > 0 and (MAKE_ERROR.match(clean[chain_start - 1]) or MAKE_TRAILER.match(clean[chain_start - 1])):
         chain_start -= 1
     chain_end = err_index
-    while chain_end + 1 < len(clean) and (MAKE_ERROR.match(clean[chain_end + 1])
-                                          or MAKE_TRAILER.match(clean[chain_end + 1])):
+    while chain_end + 1 < len(clean) and (
+        MAKE_ERROR.match(clean[chain_end + 1]) or MAKE_TRAILER.match(clean[chain_end + 1])
+    ):
         chain_end += 1
-    make_chain = [ln for ln in clean[chain_start:chain_end + 1] if MAKE_ERROR.match(ln)]
+    make_chain = [ln for ln in clean[chain_start : chain_end + 1] if MAKE_ERROR.match(ln)]
     if not stamp_errors:
         # Not a package step: a top-level target such as target-finalize (overlays and post-build
         # scripts) or target-post-image. Blame the hook skiff's wrapper last announced, not the
@@ -335,7 +348,7 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
                 break
     if not error_lines:
         # Nothing looked like an error: show the last lines before the chain instead.
-        error_lines = [ln for ln in clean[max(region_start, chain_start - 5):chain_start] if ln.strip()]
+        error_lines = [ln for ln in clean[max(region_start, chain_start - 5) : chain_start] if ln.strip()]
 
     offline = bool(package) and offline_download(step, clean[region_start:chain_start])
     return {
@@ -363,6 +376,7 @@ def read_tail_lines(path: str | Path, max_bytes: int = 1 << 20) -> list[str]:
     return lines
 
 
-def summarize_log_file(path: str | Path, stamp_dirs: dict[str, str] | None = None,
-                       max_bytes: int = 4 << 20) -> FailureSummary | None:
+def summarize_log_file(
+    path: str | Path, stamp_dirs: dict[str, str] | None = None, max_bytes: int = 4 << 20
+) -> FailureSummary | None:
     return summarize_failure(read_tail_lines(path, max_bytes), stamp_dirs)

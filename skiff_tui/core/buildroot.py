@@ -19,8 +19,26 @@ from .errors import excerpt as safe_excerpt
 VERSION = "2026.02.3"
 COMMIT = "679b9ead7620bbf193620d1ebf56f53c1764d37a"
 GIT_URL = "https://gitlab.com/buildroot.org/buildroot.git"
-HOST_TOOLS = ("make", "gcc", "g++", "patch", "perl", "tar", "gzip", "bzip2", "cpio", "unzip",
-              "rsync", "bc", "wget", "file", "find", "xargs", "awk", "which")
+HOST_TOOLS = (
+    "make",
+    "gcc",
+    "g++",
+    "patch",
+    "perl",
+    "tar",
+    "gzip",
+    "bzip2",
+    "cpio",
+    "unzip",
+    "rsync",
+    "bc",
+    "wget",
+    "file",
+    "find",
+    "xargs",
+    "awk",
+    "which",
+)
 # Make variables Buildroot's Kconfig leaves literal in string defaults; kconfiglib would expand
 # them to "" at parse time, so each is set to its own text (docs/behaviour.md#buildroot).
 LITERAL_MAKE_VARS = ("TOPDIR", "CONFIG_DIR", "BASE_DIR", "HOME", "ARCH")
@@ -49,8 +67,9 @@ def locate(env: dict[str, str]) -> Path | None:
         if is_buildroot_tree(path):
             return path
         if var == "SKIFF_BUILDROOT_SRC":
-            raise BuildrootError(f"{var} does not point at a Buildroot tree (no Config.in/Makefile/package/)",
-                                 path=path)
+            raise BuildrootError(
+                f"{var} does not point at a Buildroot tree (no Config.in/Makefile/package/)", path=path
+            )
     cached = cached_tree(env)
     if is_buildroot_tree(cached):
         return cached
@@ -75,13 +94,19 @@ def obtain(env: dict[str, str], *, log=print, progress=None) -> Path:
         url = env.get("SKIFF_BUILDROOT_GIT_URL", GIT_URL)  # a mirror; the commit check still applies
         from . import gitprogress
 
-        code, other = gitprogress.run([*git, "clone", "--progress", "--depth", "1", "--branch", VERSION, url,
-                                       str(tmp)], progress or _progress_to_log(log))
+        code, other = gitprogress.run(
+            [*git, "clone", "--progress", "--depth", "1", "--branch", VERSION, url, str(tmp)],
+            progress or _progress_to_log(log),
+        )
         if code != 0:
             reason = (other or ["no output"])[-1]
-            raise BuildrootError(f"could not fetch Buildroot {VERSION}: {reason}",
-                                 hint="set SKIFF_BUILDROOT_SRC to an existing Buildroot checkout")
-        head = subprocess.run(["git", "-C", str(tmp), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+            raise BuildrootError(
+                f"could not fetch Buildroot {VERSION}: {reason}",
+                hint="set SKIFF_BUILDROOT_SRC to an existing Buildroot checkout",
+            )
+        head = subprocess.run(
+            ["git", "-C", str(tmp), "rev-parse", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
         if head != COMMIT:
             raise BuildrootError(f"fetched Buildroot {VERSION} is commit {head}, expected {COMMIT}; refusing it")
         os.replace(tmp, dest)
@@ -99,6 +124,7 @@ def _progress_to_log(log):
         if (p.phase, step) not in said:
             said.add((p.phase, step))
             log(f"skiff: fetching Buildroot: {p.line()}")
+
     return report
 
 
@@ -120,11 +146,19 @@ def make_env(env: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def make_argv(tree: Path, workspace_dir: Path, externals: list[Path], defconfig: Path,
-              *targets: str, extra: tuple[str, ...] = ()) -> list[str]:
-    return ["make", "-C", str(tree), f"O={workspace_dir.resolve()}",
-            f"BR2_EXTERNAL={' '.join(str(p.resolve()) for p in externals)}",
-            f"BR2_DEFCONFIG={defconfig.resolve()}", *extra, *targets]
+def make_argv(
+    tree: Path, workspace_dir: Path, externals: list[Path], defconfig: Path, *targets: str, extra: tuple[str, ...] = ()
+) -> list[str]:
+    return [
+        "make",
+        "-C",
+        str(tree),
+        f"O={workspace_dir.resolve()}",
+        f"BR2_EXTERNAL={' '.join(str(p.resolve()) for p in externals)}",
+        f"BR2_DEFCONFIG={defconfig.resolve()}",
+        *extra,
+        *targets,
+    ]
 
 
 def run_make(argv: list[str], env: dict[str, str], *, what: str, on_start=None) -> str:
@@ -132,8 +166,16 @@ def run_make(argv: list[str], env: dict[str, str], *, what: str, on_start=None) 
     the caller can record the pid and a later skiff can end it if this one is killed."""
     from .procs import describe_exit
 
-    proc = subprocess.Popen(argv, env=make_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, errors="replace", stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        env=make_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         if on_start is not None:
             on_start(proc.pid)
@@ -163,8 +205,10 @@ def require_host_tools(env: dict[str, str] | None = None) -> None:
     dependency check comes only after minutes of work."""
     missing = missing_host_tools((env or {}).get("PATH"))
     if missing:
-        raise BuildrootError(f"host tools missing for a Buildroot build: {', '.join(missing)}",
-                             hint="install them, e.g. apt-get install " + " ".join(missing))
+        raise BuildrootError(
+            f"host tools missing for a Buildroot build: {', '.join(missing)}",
+            hint="install them, e.g. apt-get install " + " ".join(missing),
+        )
 
 
 # --- .config files -------------------------------------------------------------------------------
@@ -192,7 +236,8 @@ def write_external_includes(base_dir: Path, externals: list[tuple[str, Path]]) -
     base_dir.mkdir(parents=True, exist_ok=True)
     content = {name: "" for name in BR2_EXTERNAL_INCLUDES}
     content["paths"] = "".join(
-        f'config BR2_EXTERNAL_{name}_PATH\n\tstring\n\tdefault "{path}"\n' for name, path in externals)
+        f'config BR2_EXTERNAL_{name}_PATH\n\tstring\n\tdefault "{path}"\n' for name, path in externals
+    )
     if externals:
         menus = ['menu "External options"\n']
         for name, path in externals:
@@ -222,10 +267,17 @@ def host_gcc_version() -> str:
 @contextmanager
 def _kconfig_environment(tree: Path, base_dir: Path, externals: list[tuple[str, Path]]):
     saved = dict(os.environ)
-    os.environ.update({"CONFIG_": "", "srctree": str(tree), "BR2_BASE_DIR": str(base_dir),
-                       "BR2_VERSION_FULL": tree_version(tree) or VERSION,
-                       "HOSTARCH": os.uname().machine, "BR2_DEFCONFIG": "",
-                       "HOST_GCC_VERSION": host_gcc_version()})
+    os.environ.update(
+        {
+            "CONFIG_": "",
+            "srctree": str(tree),
+            "BR2_BASE_DIR": str(base_dir),
+            "BR2_VERSION_FULL": tree_version(tree) or VERSION,
+            "HOSTARCH": os.uname().machine,
+            "BR2_DEFCONFIG": "",
+            "HOST_GCC_VERSION": host_gcc_version(),
+        }
+    )
     for var in LITERAL_MAKE_VARS:
         os.environ[var] = f"$({var})"
     for name, path in externals:
@@ -273,8 +325,10 @@ def load_kconfig(tree: Path, base_dir: Path, externals: list[tuple[str, Path]], 
                 kconf.load_config(str(config))
         except kconfiglib.KconfigError as exc:
             first = str(exc).strip().splitlines()[0]
-            raise BuildrootError(f"Buildroot's Kconfig could not be loaded: {first}",
-                                 hint="use 'skiff br menuconfig' (Buildroot's own tool) instead")
+            raise BuildrootError(
+                f"Buildroot's Kconfig could not be loaded: {first}",
+                hint="use 'skiff br menuconfig' (Buildroot's own tool) instead",
+            )
     return kconf
 
 

@@ -40,8 +40,10 @@ def check_users_table(path: Path) -> list[str]:
         if not fields or fields[0].startswith("#"):
             continue
         if len(fields) < 8:
-            problems.append(f"{path}:{lineno}: users line has {len(fields)} fields, Buildroot's makeusers "
-                            "needs 8 (user uid group gid password home shell groups [comment])")
+            problems.append(
+                f"{path}:{lineno}: users line has {len(fields)} fields, Buildroot's makeusers "
+                "needs 8 (user uid group gid password home shell groups [comment])"
+            )
         elif not all(re.fullmatch(r"-?\d+", f) for f in (fields[1], fields[3])):
             problems.append(f"{path}:{lineno}: uid and gid must be numbers (-1 lets Buildroot choose)")
     return problems
@@ -142,10 +144,12 @@ def dependency_cycles(index: PackageIndex) -> list[str]:
             if members not in seen:
                 seen.add(members)
                 first = exc.message.split(":", 1)[1].strip().split(" -> ")[0]
-                out.append(f"{index.packages[first].path / 'metadata' / 'dependencies'}: {exc.message} "
-                           "(remove one of these dependencies)")
+                out.append(
+                    f"{index.packages[first].path / 'metadata' / 'dependencies'}: {exc.message} "
+                    "(remove one of these dependencies)"
+                )
         except SkiffError:
-            continue   # unknown dependencies are reported by check_package
+            continue  # unknown dependencies are reported by check_package
     return out
 
 
@@ -154,7 +158,7 @@ def check_packages(index: PackageIndex, override_layers: Sequence[Path] = ()) ->
     for pkg in index.packages.values():
         try:
             problems += check_package(pkg, index)
-        except SkiffError as exc:   # one broken package is one line; the others are still checked
+        except SkiffError as exc:  # one broken package is one line; the others are still checked
             problems.append(str(exc))
         except OSError as exc:
             problems.append(f"{exc.filename or pkg.path}: cannot read ({exc.strerror})")
@@ -189,8 +193,9 @@ def _requested_matches(sym: kconfiglib.Symbol, requested: str | None) -> bool:
     return got == requested
 
 
-def check_buildroot(root: Path, env: dict[str, str], workspace: Workspace, selection: list[str], index: PackageIndex,
-                    notes: list[str]) -> list[str]:
+def check_buildroot(
+    root: Path, env: dict[str, str], workspace: Workspace, selection: list[str], index: PackageIndex, notes: list[str]
+) -> list[str]:
     """Symbols Buildroot does not know and requested values that Kconfig resolution changes."""
     import kconfiglib
 
@@ -198,33 +203,46 @@ def check_buildroot(root: Path, env: dict[str, str], workspace: Workspace, selec
 
     p = plan(root, env, workspace, selection, index=index)
     if p.buildroot_src is None:
-        notes.append("Buildroot checks skipped: no Buildroot tree (set SKIFF_BUILDROOT_SRC, or run "
-                     "'skiff configure' once to fetch the pinned release)")
+        notes.append(
+            "Buildroot checks skipped: no Buildroot tree (set SKIFF_BUILDROOT_SRC, or run "
+            "'skiff configure' once to fetch the pinned release)"
+        )
         return []
     problems = []
     with tempfile.TemporaryDirectory(prefix="skiff-check-") as tmp:
         config = Path(tmp) / "defconfig"
         config.write_text(p.merged.buildroot.render())
-        kconf = buildroot.load_kconfig(p.buildroot_src, Path(tmp), [(e.name, e.path) for e in p.merged.externals],
-                                       config)
+        kconf = buildroot.load_kconfig(
+            p.buildroot_src, Path(tmp), [(e.name, e.path) for e in p.merged.externals], config
+        )
     requested = p.merged.buildroot.values()
     for symbol, history in p.merged.buildroot.history.items():
         final = history[-1]
         sym = kconf.syms.get(symbol)
-        if sym is not None and sym.choice is not None and final.value == "y" and sym.choice.selection is not None \
-                and requested.get(sym.choice.selection.name) == "y":
+        if (
+            sym is not None
+            and sym.choice is not None
+            and final.value == "y"
+            and sym.choice.selection is not None
+            and requested.get(sym.choice.selection.name) == "y"
+        ):
             continue  # another layer picked a different member of this choice: an override
         owner = fragment_owner(symbol)
         if owner and kconf.syms.get(owner) is not None and kconf.syms[owner].str_value != "y":
             continue  # a fragment for a package the stack switched off (no kernel): nothing to configure
         where = f"{final.origin.path}:{final.origin.line}" if final.origin.path else final.origin.layer
         if sym is None or not sym.nodes:
-            problems.append(f"{where}: {symbol} is not a Buildroot {buildroot.tree_version(p.buildroot_src) or ''} "
-                            "symbol (misspelt, or removed from Buildroot)")
+            problems.append(
+                f"{where}: {symbol} is not a Buildroot {buildroot.tree_version(p.buildroot_src) or ''} "
+                "symbol (misspelt, or removed from Buildroot)"
+            )
         elif not _requested_matches(sym, final.value):
             deps = kconfiglib.expr_str(sym.direct_dep)
-            problems.append(f"{where}: {symbol} requested {final.shown_value}, Buildroot gives "
-                            f"{sym.str_value or 'n'} (depends on: {deps})")
-    notes.append(f"checked {len(p.merged.buildroot)} Buildroot values of {','.join(p.chain.names)} "
-                 f"against {p.buildroot_src}")
+            problems.append(
+                f"{where}: {symbol} requested {final.shown_value}, Buildroot gives "
+                f"{sym.str_value or 'n'} (depends on: {deps})"
+            )
+    notes.append(
+        f"checked {len(p.merged.buildroot)} Buildroot values of {','.join(p.chain.names)} against {p.buildroot_src}"
+    )
     return problems

@@ -56,18 +56,25 @@ def run(tree: Path, index: PackageIndex, notes: list[str]) -> list[str]:
         return []
     python = interpreter()
     if python is None:
-        notes.append(f"check-package skipped: it needs Python modules {', '.join(NEEDS)} "
-                     f"(apt-get install {DEBIAN_PACKAGES})")
+        notes.append(
+            f"check-package skipped: it needs Python modules {', '.join(NEEDS)} (apt-get install {DEBIAN_PACKAGES})"
+        )
         return []
-    result = subprocess.run([python, str(script), "--br2-external", *map(str, files)], capture_output=True,
-                            text=True, errors="replace", cwd=str(tree), timeout=600)
+    result = subprocess.run(
+        [python, str(script), "--br2-external", *map(str, files)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        cwd=str(tree),
+        timeout=600,
+    )
     problems: list[str] = []
     for line in result.stdout.splitlines():
         match = LINE.match(line)
         if match:
             problems.append(f"{match.group(1)}:{match.group(2)}: check-package: {match.group(3)}")
         elif problems and line.strip() and not re.match(r"^\d+ (lines processed|warnings generated)$", line):
-            problems[-1] += f" | {line.strip()}"   # flake8's details under its summary line
+            problems[-1] += f" | {line.strip()}"  # flake8's details under its summary line
     if result.returncode not in (0, 1) or (result.returncode == 1 and not problems):
         tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
         notes.append(f"check-package did not run to the end (exit {result.returncode}): {tail}")

@@ -23,21 +23,37 @@ PLACEHOLDER = "skiff-placeholder"
 @dataclass(frozen=True)
 class NeededVariable:
     name: str
-    help: str      # the command's own words: "name the SD card device to format as PI_SD=/dev/sdX"
+    help: str  # the command's own words: "name the SD card device to format as PI_SD=/dev/sdX"
 
 
-def needed_variables(root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex,
-                     package: str, command: str, *, limit: int = 8) -> list[NeededVariable]:
+def needed_variables(
+    root: Path,
+    env: dict[str, str],
+    workspace: Workspace,
+    index: PackageIndex,
+    package: str,
+    command: str,
+    *,
+    limit: int = 8,
+) -> list[NeededVariable]:
     argv, run_env, cwd = command_argv_env(root, env, workspace, index, package, command)
     make, rest = argv[0], argv[1:]
     trial = dict(run_env, SKIFF_NO_INTERACTIVE="1")
     found: list[NeededVariable] = []
     for _ in range(limit):
         try:
-            result = subprocess.run([make, "-n", *rest], env=trial, cwd=cwd, capture_output=True, text=True,
-                                    errors="replace", stdin=subprocess.DEVNULL, timeout=30)
+            result = subprocess.run(
+                [make, "-n", *rest],
+                env=trial,
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                stdin=subprocess.DEVNULL,
+                timeout=30,
+            )
         except (OSError, subprocess.TimeoutExpired):
-            break          # running it for real reports the problem
+            break  # running it for real reports the problem
         match = NOT_SET.search(result.stderr)
         if result.returncode == 0 or match is None or match["var"] in trial:
             break

@@ -16,18 +16,20 @@ from .packages import PackageIndex, check_name, env_var_for
 from .workspace import Workspace
 
 
-def command_argv_env(root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex,
-                     package: str, command: str) -> tuple[list[str], dict[str, str], Path]:
+def command_argv_env(
+    root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex, package: str, command: str
+) -> tuple[list[str], dict[str, str], Path]:
     check_name(package)
     pkg = index.get(package)
     known = {c.name for c in pkg.commands}
     if command not in known:
         listed = ", ".join(sorted(known)) or "none"
-        raise PackageError(f"package {package} has no command {command!r} (its commands: {listed})",
-                           path=pkg.path / "metadata" / "commands")
+        raise PackageError(
+            f"package {package} has no command {command!r} (its commands: {listed})",
+            path=pkg.path / "metadata" / "commands",
+        )
     if not pkg.has_extensions:
-        raise PackageError(f"package {package} declares {command!r} but has no extensions/ directory",
-                           path=pkg.path)
+        raise PackageError(f"package {package} declares {command!r} but has no extensions/ directory", path=pkg.path)
     try:
         # With a selection (SKIFF_CONFIG or saved) the command sees the whole chain's variables.
         p = plan(root, env, workspace, index=index)
@@ -46,22 +48,39 @@ def command_argv_env(root: Path, env: dict[str, str], workspace: Workspace, inde
 
 
 @readonly.mutating("running a package command")
-def run_command(root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex,
-                package: str, command: str) -> int:
+def run_command(
+    root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex, package: str, command: str
+) -> int:
     """Run a package command on the caller's terminal (it may prompt); its exit status."""
     argv, run_env, cwd = command_argv_env(root, env, workspace, index, package, command)
     return subprocess.run(argv, env=run_env, cwd=cwd).returncode
 
 
 @readonly.mutating("running a package command")
-def stream_command(root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex,
-                   package: str, command: str, on_line: Callable[[str], None]) -> int:
+def stream_command(
+    root: Path,
+    env: dict[str, str],
+    workspace: Workspace,
+    index: PackageIndex,
+    package: str,
+    command: str,
+    on_line: Callable[[str], None],
+) -> int:
     """Run a package command without a terminal, handing each output line to on_line (for a
     log pane). Commands that need confirmation refuse by themselves without a terminal."""
     argv, run_env, cwd = command_argv_env(root, env, workspace, index, package, command)
     run_env["SKIFF_NO_INTERACTIVE"] = "1"
-    with subprocess.Popen(argv, env=run_env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1) as proc:
+    with subprocess.Popen(
+        argv,
+        env=run_env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        bufsize=1,
+    ) as proc:
         assert proc.stdout is not None  # stdout=PIPE
         for line in proc.stdout:
             on_line(line.rstrip("\n"))

@@ -21,8 +21,17 @@ from .base import Base, choose_base
 from .environment import env_file, skiff_env, version_commit
 from .errors import WorkspaceError
 from .fragments import Assignment, Origin, quote
-from .layers import (FRAGMENT_KINDS, Layer, MergedConfig, build_stack, fill_placeholders, fragment_owner,
-                     input_files, merge, output_files)
+from .layers import (
+    FRAGMENT_KINDS,
+    Layer,
+    MergedConfig,
+    build_stack,
+    fill_placeholders,
+    fragment_owner,
+    input_files,
+    merge,
+    output_files,
+)
 from .procs import pid_alive, proc_start_time, stop_group
 from .packages import PackageIndex, discover, extra_roots
 from .resolve import Chain, parse_selection, resolve
@@ -31,8 +40,15 @@ from .workspace import Workspace
 # Key of the saved state present while configure is writing: a run killed at any point leaves
 # it behind, so the next configure redoes everything instead of trusting half-written files.
 CONFIGURING = "configuring"
-DIGEST_ENV = ("BR2_DL_DIR", "BR2_CCACHE_DIR", "SKIFF_EXTRA_CONFIGS_PATH", "SKIFF_CACHE_DIR", "XDG_CACHE_HOME",
-              "SKIFF_BASE", "SKIFF_VERSION_COMMIT")
+DIGEST_ENV = (
+    "BR2_DL_DIR",
+    "BR2_CCACHE_DIR",
+    "SKIFF_EXTRA_CONFIGS_PATH",
+    "SKIFF_CACHE_DIR",
+    "XDG_CACHE_HOME",
+    "SKIFF_BASE",
+    "SKIFF_VERSION_COMMIT",
+)
 
 
 @dataclass
@@ -50,7 +66,7 @@ class Plan:
 @dataclass
 class ConfigureResult:
     plan: Plan
-    skipped: bool = False          # nothing changed since the last configure
+    skipped: bool = False  # nothing changed since the last configure
     kconfig_ran: bool = False
     not_stuck: list[tuple[Assignment, str | None]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -65,8 +81,11 @@ class ConfigureResult:
 
     @property
     def overridden(self) -> list[tuple[str, Assignment, list[Assignment]]]:
-        return [(kind, final, earlier) for kind in FRAGMENT_KINDS
-                for final, earlier in self.merged.fragments[kind].overridden()]
+        return [
+            (kind, final, earlier)
+            for kind in FRAGMENT_KINDS
+            for final, earlier in self.merged.fragments[kind].overridden()
+        ]
 
 
 def with_saved_paths(workspace: Workspace, env: dict[str, str]) -> dict[str, str]:
@@ -114,18 +133,29 @@ def selection_for(workspace: Workspace, env: dict[str, str], selection: list[str
     if not selection:
         selection = saved_selection(workspace) or []
     if not selection:
-        raise WorkspaceError(f"no configuration selected for workspace {workspace.name!r}",
-                             hint="set SKIFF_CONFIG, e.g. SKIFF_CONFIG=pi/4,skiff/core make configure")
+        raise WorkspaceError(
+            f"no configuration selected for workspace {workspace.name!r}",
+            hint="set SKIFF_CONFIG, e.g. SKIFF_CONFIG=pi/4,skiff/core make configure",
+        )
     return selection
 
 
-def _digest(selection: list[str], chain: Chain, stack: list[Layer], env: dict[str, str],
-            buildroot_src: Path | None) -> str:
+def _digest(
+    selection: list[str], chain: Chain, stack: list[Layer], env: dict[str, str], buildroot_src: Path | None
+) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps({"version": __version__, "selection": selection, "chain": chain.names,
-                         "layers": [[l.name, str(l.path)] for l in stack],
-                         "env": {k: env.get(k, "") for k in DIGEST_ENV},
-                         "buildroot": str(buildroot_src or "")}).encode())
+    h.update(
+        json.dumps(
+            {
+                "version": __version__,
+                "selection": selection,
+                "chain": chain.names,
+                "layers": [[l.name, str(l.path)] for l in stack],
+                "env": {k: env.get(k, "") for k in DIGEST_ENV},
+                "buildroot": str(buildroot_src or ""),
+            }
+        ).encode()
+    )
     # The code that generates the final-config files is an input too: a new skiff rewrites them.
     for module in ("configure", "layers", "environment", "fragments"):
         st = (Path(__file__).parent / f"{module}.py").stat()
@@ -139,8 +169,9 @@ def _digest(selection: list[str], chain: Chain, stack: list[Layer], env: dict[st
     return h.hexdigest()
 
 
-def plan(root: Path, env: dict[str, str], workspace: Workspace, selection=None, *,
-         index: PackageIndex | None = None) -> Plan:
+def plan(
+    root: Path, env: dict[str, str], workspace: Workspace, selection=None, *, index: PackageIndex | None = None
+) -> Plan:
     """Everything configure would write, computed without writing anything."""
     selection = selection_for(workspace, env, selection)
     if index is None:
@@ -154,8 +185,11 @@ def plan(root: Path, env: dict[str, str], workspace: Workspace, selection=None, 
     fill_placeholders(merged, __version__, version_commit(env))
     if merged.buildroot.final("BR2_DEFCONFIG") is not None:
         # SkiffOS's base names its own defconfig place; every make call here passes ours.
-        merged.buildroot.set("BR2_DEFCONFIG", quote(str(defconfig_path(workspace))),
-                             Origin("skiff: BR2_DEFCONFIG of every make call", None, None))
+        merged.buildroot.set(
+            "BR2_DEFCONFIG",
+            quote(str(defconfig_path(workspace))),
+            Origin("skiff: BR2_DEFCONFIG of every make call", None, None),
+        )
     src = buildroot.locate(env)
     _add_host_settings(merged, env)
     return Plan(selection, index, chain, stack, merged, _digest(selection, chain, stack, env, src), src, base)
@@ -167,7 +201,9 @@ def _add_host_settings(merged: MergedConfig, env: dict[str, str]) -> None:
     if env.get("BR2_DL_DIR"):
         br.set("BR2_DL_DIR", quote(env["BR2_DL_DIR"]), Origin("skiff: $BR2_DL_DIR", None, None))
     elif br.final("BR2_DL_DIR") is None:
-        br.set("BR2_DL_DIR", quote(str(paths.cache_dir(env) / "dl")), Origin("skiff: shared download cache", None, None))
+        br.set(
+            "BR2_DL_DIR", quote(str(paths.cache_dir(env) / "dl")), Origin("skiff: shared download cache", None, None)
+        )
     if env.get("BR2_CCACHE_DIR"):
         br.set("BR2_CCACHE_DIR", quote(env["BR2_CCACHE_DIR"]), Origin("skiff: $BR2_CCACHE_DIR", None, None))
 
@@ -177,9 +213,13 @@ def is_up_to_date(p: Plan, workspace: Workspace) -> bool:
     configure was interrupted (its marker is still there), and the files configure produced
     (.config, env.sh, the merged fragments) are the ones it recorded."""
     state = workspace.load_state()
-    return bool(state and not state.get(CONFIGURING) and state.get("digest") == p.digest
-                and (workspace.dir / ".config").exists()
-                and state.get("outputs") == outputs_digest(workspace, p.merged))
+    return bool(
+        state
+        and not state.get(CONFIGURING)
+        and state.get("digest") == p.digest
+        and (workspace.dir / ".config").exists()
+        and state.get("outputs") == outputs_digest(workspace, p.merged)
+    )
 
 
 def outputs_digest(workspace: Workspace, merged: MergedConfig) -> str:
@@ -195,9 +235,19 @@ def outputs_digest(workspace: Workspace, merged: MergedConfig) -> str:
 
 
 def command_env(root: Path, env: dict[str, str], workspace: Workspace, p: Plan) -> dict[str, str]:
-    return skiff_env(root, workspace, p.chain.names, [pkg.path for pkg in p.chain.packages],
-                     p.buildroot_src, p.selection, base=env, index=p.index, chain=p.chain.packages,
-                     base_layers=p.base, build_target=build_target(p, env))
+    return skiff_env(
+        root,
+        workspace,
+        p.chain.names,
+        [pkg.path for pkg in p.chain.packages],
+        p.buildroot_src,
+        p.selection,
+        base=env,
+        index=p.index,
+        chain=p.chain.packages,
+        base_layers=p.base,
+        build_target=build_target(p, env),
+    )
 
 
 def defconfig_path(workspace: Workspace) -> Path:
@@ -208,14 +258,20 @@ def defconfig_path(workspace: Workspace) -> Path:
 
 def make_argv(p: Plan, workspace: Workspace, *targets: str) -> list[str]:
     if p.buildroot_src is None:
-        raise buildroot.BuildrootError("no Buildroot tree to run make in",
-                                       hint="set SKIFF_BUILDROOT_SRC, or run 'skiff configure' to fetch the pinned release")
-    return buildroot.make_argv(p.buildroot_src, workspace.dir, [e.path for e in p.merged.externals],
-                               defconfig_path(workspace), *targets)
+        raise buildroot.BuildrootError(
+            "no Buildroot tree to run make in",
+            hint="set SKIFF_BUILDROOT_SRC, or run 'skiff configure' to fetch the pinned release",
+        )
+    return buildroot.make_argv(
+        p.buildroot_src, workspace.dir, [e.path for e in p.merged.externals], defconfig_path(workspace), *targets
+    )
 
 
-def not_stuck(p: Plan, config: dict[str, str | None], choices: list[list[str]] | None = None,
-              ) -> list[tuple[Assignment, str | None]]:
+def not_stuck(
+    p: Plan,
+    config: dict[str, str | None],
+    choices: list[list[str]] | None = None,
+) -> list[tuple[Assignment, str | None]]:
     """Requested values that Kconfig resolution changed (e.g. y requested, n because of a dependency).
 
     A `y` for one member of a choice that a layer overrode by picking another member (the base
@@ -237,8 +293,11 @@ def not_stuck(p: Plan, config: dict[str, str | None], choices: list[list[str]] |
                 out.append((final, got))
         elif got is missing or got != final.value:
             group = member_of.get(symbol)
-            if final.value == "y" and group and any(
-                    other != symbol and requested.get(other) == "y" and config.get(other) == "y" for other in group):
+            if (
+                final.value == "y"
+                and group
+                and any(other != symbol and requested.get(other) == "y" and config.get(other) == "y" for other in group)
+            ):
                 continue
             out.append((final, None if got is missing else got))
     return out
@@ -253,13 +312,18 @@ def choice_overrides(p: Plan, config: dict[str, str | None], choices: list[list[
         winners = [s for s in chosen if config.get(s) == "y"]
         for loser in chosen:
             if winners and loser not in winners:
-                notes.append(f"{loser}=y ({requested.final(loser).origin}) is replaced by {winners[0]}=y "
-                             f"({requested.final(winners[0]).origin}) in the same choice")
+                notes.append(
+                    f"{loser}=y ({requested.final(loser).origin}) is replaced by {winners[0]}=y "
+                    f"({requested.final(winners[0]).origin}) in the same choice"
+                )
     return notes
 
 
-def stick_report(p: Plan, config: dict[str, str | None], env: dict[str, str],
-                 ) -> tuple[list[tuple[Assignment, str | None]], list[str]]:
+def stick_report(
+    p: Plan,
+    config: dict[str, str | None],
+    env: dict[str, str],
+) -> tuple[list[tuple[Assignment, str | None]], list[str]]:
     """The values of p that did not stick in config (a .config Kconfig wrote), and notes on choice
     members another layer replaced: the one verdict the configure report, `skiff show` and the
     Values screen all give."""
@@ -272,9 +336,18 @@ def stick_report(p: Plan, config: dict[str, str | None], env: dict[str, str],
 
 
 @readonly.mutating("configuring the workspace")
-def configure(root: Path, env: dict[str, str], workspace: Workspace, selection=None, *,
-              index: PackageIndex | None = None, force: bool = False, locked: bool = False,
-              log=lambda msg: None, progress=None) -> ConfigureResult:
+def configure(
+    root: Path,
+    env: dict[str, str],
+    workspace: Workspace,
+    selection=None,
+    *,
+    index: PackageIndex | None = None,
+    force: bool = False,
+    locked: bool = False,
+    log=lambda msg: None,
+    progress=None,
+) -> ConfigureResult:
     p = plan(root, env, workspace, selection, index=index)
     # Even when nothing else is to do: a killed save's temp file must not reach the next build.
     _clean_stale_temps(root, workspace, p)
@@ -306,8 +379,10 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
     marker[CONFIGURING] = {"selection": p.selection, "pid": os.getpid(), "since": time.time()}
     workspace.save_state(marker)
     if interrupted:
-        result.notes.append(f"the previous configure ({','.join(interrupted.get('selection', [])) or '?'}) "
-                            "was interrupted; everything is redone")
+        result.notes.append(
+            f"the previous configure ({','.join(interrupted.get('selection', [])) or '?'}) "
+            "was interrupted; everything is redone"
+        )
     tree = paths.workspaces_dir(root)
     outputs = output_files(p.merged)
     for path, (text, mode) in outputs.items():
@@ -320,8 +395,12 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
     atomic.write_if_changed(p.merged.env_path, env_file(cmd_env), within=tree)
     defconfig_text = p.merged.buildroot.render()
     kdigest = _kconfig_digest(defconfig_text, p)
-    if (interrupted or previous.get("kconfig_digest") != kdigest or not (workspace.dir / ".config").exists()
-            or previous.get("outputs") != outputs_digest(workspace, p.merged)):
+    if (
+        interrupted
+        or previous.get("kconfig_digest") != kdigest
+        or not (workspace.dir / ".config").exists()
+        or previous.get("outputs") != outputs_digest(workspace, p.merged)
+    ):
         atomic.write_text(defconfig_path(workspace), defconfig_text, within=tree)
         log(f"skiff: running Buildroot defconfig in {workspace.dir}")
 
@@ -329,23 +408,30 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
             marker[CONFIGURING]["make"] = {"pid": pid, "start": proc_start_time(pid)}
             workspace.save_state(marker)
 
-        buildroot.run_make(make_argv(p, workspace, "defconfig"), cmd_env, what="Buildroot defconfig",
-                           on_start=remember_make)
+        buildroot.run_make(
+            make_argv(p, workspace, "defconfig"), cmd_env, what="Buildroot defconfig", on_start=remember_make
+        )
         result.kconfig_ran = True
     config = buildroot.read_config(workspace.dir / ".config")
     result.not_stuck, overrides = stick_report(p, config, env)
     result.notes += overrides
     _drop_gcc_stamps_if_cflags_changed(workspace, previous, p)
-    workspace.save_state({
-        "selection": p.selection, "chain": p.chain.names,
-        "extra_configs_path": [str(r) for r in extra_roots(env)],
-        "base_setting": env.get("SKIFF_BASE", ""),
-        "digest": p.digest, "kconfig_digest": kdigest, "configured_at": time.time(),
-        "buildroot": str(p.buildroot_src), "version": __version__,
-        "cflags": p.merged.buildroot.value("BR2_TARGET_OPTIMIZATION"),
-        "buildtarget": build_target(p, env),
-        "outputs": outputs_digest(workspace, p.merged),
-    })
+    workspace.save_state(
+        {
+            "selection": p.selection,
+            "chain": p.chain.names,
+            "extra_configs_path": [str(r) for r in extra_roots(env)],
+            "base_setting": env.get("SKIFF_BASE", ""),
+            "digest": p.digest,
+            "kconfig_digest": kdigest,
+            "configured_at": time.time(),
+            "buildroot": str(p.buildroot_src),
+            "version": __version__,
+            "cflags": p.merged.buildroot.value("BR2_TARGET_OPTIMIZATION"),
+            "buildtarget": build_target(p, env),
+            "outputs": outputs_digest(workspace, p.merged),
+        }
+    )
     return result
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .workspace import Workspace
 
 ENGINES = ("podman", "docker")
-ENV_VAR = "SKIFF_CONTAINER"          # "", "1"/"auto" (podman, else docker), "podman", "docker"
+ENV_VAR = "SKIFF_CONTAINER"  # "", "1"/"auto" (podman, else docker), "podman", "docker"
 CONTAINERFILE = paths.PACKAGE_DIR / "container" / "Containerfile"
 CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Variables the build needs inside (the rest of the host's environment stays outside).
@@ -68,8 +68,10 @@ def engine(choice: str, path: str | None = None) -> str:
         found = shutil.which(name, path=path)
         if found:
             return found
-    raise ContainerError(f"no container engine found ({' or '.join(names)})",
-                         hint="apt-get install podman (or docker.io), or build without --container")
+    raise ContainerError(
+        f"no container engine found ({' or '.join(names)})",
+        hint="apt-get install podman (or docker.io), or build without --container",
+    )
 
 
 def image_tag(containerfile: Path = CONTAINERFILE) -> str:
@@ -96,8 +98,11 @@ def ensure_image(engine_path: str, *, log: Callable[[str], object] = print) -> s
     log(f"skiff: building the container image {tag} (once)")
     result = subprocess.run(image_build_argv(engine_path, tag), stdin=subprocess.DEVNULL)
     if result.returncode != 0:
-        raise ContainerError(f"{Path(engine_path).name} build of {tag} failed (exit {result.returncode})",
-                             path=CONTAINERFILE, hint="its output is above")
+        raise ContainerError(
+            f"{Path(engine_path).name} build of {tag} failed (exit {result.returncode})",
+            path=CONTAINERFILE,
+            hint="its output is above",
+        )
     return tag
 
 
@@ -149,8 +154,18 @@ def container_env(env: dict[str, str], workspace: Workspace, plan: Plan) -> dict
     return out
 
 
-def run_argv(engine_path: str, tag: str, argv: list[str], *, mounts: list[Mount], env: dict[str, str],
-             workdir: Path, interactive: bool = False, uid: int | None = None, gid: int | None = None) -> list[str]:
+def run_argv(
+    engine_path: str,
+    tag: str,
+    argv: list[str],
+    *,
+    mounts: list[Mount],
+    env: dict[str, str],
+    workdir: Path,
+    interactive: bool = False,
+    uid: int | None = None,
+    gid: int | None = None,
+) -> list[str]:
     """`<engine> run …` around `argv`. Files come out owned by the caller: podman maps the user
     in (--userns=keep-id), docker runs as the caller's uid:gid."""
     uid = os.getuid() if uid is None else uid
@@ -169,13 +184,28 @@ def run_argv(engine_path: str, tag: str, argv: list[str], *, mounts: list[Mount]
 
 
 @readonly.mutating("building in a container")
-def wrap(argv: list[str], *, root: Path, env: dict[str, str], workspace: Workspace, plan: Plan, choice: str,
-         interactive: bool = False, log: Callable[[str], object] = print) -> list[str]:
+def wrap(
+    argv: list[str],
+    *,
+    root: Path,
+    env: dict[str, str],
+    workspace: Workspace,
+    plan: Plan,
+    choice: str,
+    interactive: bool = False,
+    log: Callable[[str], object] = print,
+) -> list[str]:
     """The host command that runs `argv` (a make command line) in the build container: the one
     function the CLI (`--container`) and the TUI's build use."""
     engine_path = engine(choice, env.get("PATH"))
     tag = ensure_image(engine_path, log=log)
     Path(workspace.dir).mkdir(parents=True, exist_ok=True)
-    return run_argv(engine_path, tag, argv, mounts=mounts(root, workspace, plan, env),
-                    env=container_env(env, workspace, plan), workdir=Path(workspace.dir).resolve(),
-                    interactive=interactive)
+    return run_argv(
+        engine_path,
+        tag,
+        argv,
+        mounts=mounts(root, workspace, plan, env),
+        env=container_env(env, workspace, plan),
+        workdir=Path(workspace.dir).resolve(),
+        interactive=interactive,
+    )

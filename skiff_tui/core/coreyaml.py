@@ -47,11 +47,11 @@ class CoreYamlError(SkiffError):
 
 @dataclass(frozen=True)
 class Problem:
-    line: int                 # 1-based
-    column: int | None        # 1-based, None when unknown
-    severity: str             # "error" or "warning"
+    line: int  # 1-based
+    column: int | None  # 1-based, None when unknown
+    severity: str  # "error" or "warning"
     message: str
-    path: str = ""            # key path, e.g. containers.core.mounts[1]
+    path: str = ""  # key path, e.g. containers.core.mounts[1]
     # A replacement for the text at line:column that would fix it (the key or container name
     # meant), for an editor's quick fix; None when there is no single obvious fix.
     suggestion: str | None = None
@@ -66,33 +66,53 @@ class Problem:
 # The schema
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Field:
     """One key of a mapping: its value kind and a one-line description for the editor."""
 
-    kind: str                  # str | bool | int | strlist | strmap | argmap | enum | object | objlist
+    kind: str  # str | bool | int | strlist | strmap | argmap | enum | object | objlist
     doc: str
     required: bool = False
     choices: tuple[str, ...] = ()
     default: str | None = None
-    fields: dict[str, Field] | None = None          # for object / objlist
+    fields: dict[str, Field] | None = None  # for object / objlist
     item_check: Callable[[str], str | None] | None = None  # for strlist: message or None
     deprecated: str | None = None
 
     @property
     def type_name(self) -> str:
         return {
-            "str": "a string", "bool": "true or false", "int": "an integer",
-            "strlist": "a list of strings", "strmap": "a map of strings",
-            "argmap": "a map of strings", "enum": "one of " + " | ".join(self.choices),
-            "object": "a map", "objlist": "a list of maps",
+            "str": "a string",
+            "bool": "true or false",
+            "int": "an integer",
+            "strlist": "a list of strings",
+            "strmap": "a map of strings",
+            "argmap": "a map of strings",
+            "enum": "one of " + " | ".join(self.choices),
+            "object": "a map",
+            "objlist": "a list of maps",
         }[self.kind]
 
 
-MOUNT_OPTIONS = frozenset({
-    "ro", "rw", "z", "Z", "nocopy", "consistent", "cached", "delegated",
-    "shared", "rshared", "slave", "rslave", "private", "rprivate",
-})
+MOUNT_OPTIONS = frozenset(
+    {
+        "ro",
+        "rw",
+        "z",
+        "Z",
+        "nocopy",
+        "consistent",
+        "cached",
+        "delegated",
+        "shared",
+        "rshared",
+        "slave",
+        "rslave",
+        "private",
+        "rprivate",
+    }
+)
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 RESTART_POLICY = re.compile(r"(no|always|unless-stopped|on-failure(:[0-9]+)?)\Z")
 USER_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}\$?\Z")
@@ -114,8 +134,9 @@ def check_mount(text: str) -> str | None:
     if len(parts) == 3:
         bad = [o for o in parts[2].split(",") if o not in MOUNT_OPTIONS]
         if bad:
-            return (f"mount {text!r}: unknown option {bad[0]!r} "
-                    "(use ro or rw, optionally with z/Z or a propagation mode)")
+            return (
+                f"mount {text!r}: unknown option {bad[0]!r} (use ro or rw, optionally with z/Z or a propagation mode)"
+            )
     return None
 
 
@@ -176,8 +197,9 @@ USER_FIELDS: dict[str, Field] = {
 }
 
 PULL_FIELDS: dict[str, Field] = {
-    "pullPolicy": Field("enum", "when to pull the image", choices=("always", "ifnotpresent", "ifbuildfails"),
-                        default="ifnotpresent"),
+    "pullPolicy": Field(
+        "enum", "when to pull the image", choices=("always", "ifnotpresent", "ifbuildfails"), default="ifnotpresent"
+    ),
     "registry": Field("str", "registry to pull from, e.g. quay.io"),
 }
 
@@ -188,8 +210,9 @@ BUILD_FIELDS: dict[str, Field] = {
     "buildArgs": Field("argmap", "Docker build arguments: name -> value"),
     "preserveIntermediate": Field("bool", "keep intermediate build containers"),
     "squash": Field("bool", "squash the result into one layer"),
-    "scratchBuild": Field("bool", "old architecture-rewriting builder",
-                          deprecated="scratchBuild is deprecated in skiff-core; remove it"),
+    "scratchBuild": Field(
+        "bool", "old architecture-rewriting builder", deprecated="scratchBuild is deprecated in skiff-core; remove it"
+    ),
 }
 
 IMAGE_FIELDS: dict[str, Field] = {
@@ -205,22 +228,44 @@ TOP_SECTIONS: dict[str, tuple[str, dict[str, Field]]] = {
 
 # Misspellings seen in the wild that difflib would not find on its own.
 SYNONYMS = {
-    "policy": "pullPolicy", "pull_policy": "pullPolicy", "workdir": "workingDirectory",
-    "working_dir": "workingDirectory", "volumes": "mounts", "volume": "mounts",
-    "environment": "env", "command": "cmd", "shell": "containerShell", "user": "containerUser",
-    "cap_add": "capAdd", "security_opt": "securityOpt", "tmpfs": "tmpFs", "restart": "restartPolicy",
-    "dns_search": "dnsSearch", "extra_hosts": "hosts", "stop_signal": "stopSignal",
-    "build_args": "buildArgs", "args": "buildArgs", "keys": "sshKeys", "authorized_keys": "sshKeys",
-    "network_mode": "hostNetwork", "pid": "hostPID", "ipc": "hostIPC",
+    "policy": "pullPolicy",
+    "pull_policy": "pullPolicy",
+    "workdir": "workingDirectory",
+    "working_dir": "workingDirectory",
+    "volumes": "mounts",
+    "volume": "mounts",
+    "environment": "env",
+    "command": "cmd",
+    "shell": "containerShell",
+    "user": "containerUser",
+    "cap_add": "capAdd",
+    "security_opt": "securityOpt",
+    "tmpfs": "tmpFs",
+    "restart": "restartPolicy",
+    "dns_search": "dnsSearch",
+    "extra_hosts": "hosts",
+    "stop_signal": "stopSignal",
+    "build_args": "buildArgs",
+    "args": "buildArgs",
+    "keys": "sshKeys",
+    "authorized_keys": "sshKeys",
+    "network_mode": "hostNetwork",
+    "pid": "hostPID",
+    "ipc": "hostIPC",
 }
 
 
 def known_keys(kind: str) -> list[str]:
     """Keys allowed in a mapping of this kind: top, container, user, auth, image, pull, build, port."""
     table = {
-        "top": list(TOP_SECTIONS), "container": list(CONTAINER_FIELDS), "user": list(USER_FIELDS),
-        "auth": list(AUTH_FIELDS), "image": list(IMAGE_FIELDS), "pull": list(PULL_FIELDS),
-        "build": list(BUILD_FIELDS), "port": list(PORT_FIELDS),
+        "top": list(TOP_SECTIONS),
+        "container": list(CONTAINER_FIELDS),
+        "user": list(USER_FIELDS),
+        "auth": list(AUTH_FIELDS),
+        "image": list(IMAGE_FIELDS),
+        "pull": list(PULL_FIELDS),
+        "build": list(BUILD_FIELDS),
+        "port": list(PORT_FIELDS),
     }
     return table[kind]
 
@@ -246,6 +291,7 @@ def closest_key(word: str, candidates: list[str]) -> str | None:
 # Validation
 # --------------------------------------------------------------------------------------------
 
+
 def _seg(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else '"' + key.replace('"', '\\"') + '"'
 
@@ -261,11 +307,9 @@ class _Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def add(self, node: Node, severity: str, message: str, path: str,
-            suggestion: str | None = None) -> None:
+    def add(self, node: Node, severity: str, message: str, path: str, suggestion: str | None = None) -> None:
         mark = node.start_mark
-        self.problems.append(Problem(mark.line + 1, mark.column + 1, severity, message, path,
-                                     suggestion))
+        self.problems.append(Problem(mark.line + 1, mark.column + 1, severity, message, path, suggestion))
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -279,8 +323,11 @@ class _Checker:
                 continue
             if knode.tag == MERGE:
                 # "<<: *anchor": flatten the merged mapping(s) in.
-                merged = [vnode] if isinstance(vnode, MappingNode) else (
-                    vnode.value if isinstance(vnode, SequenceNode) else [])
+                merged = (
+                    [vnode]
+                    if isinstance(vnode, MappingNode)
+                    else (vnode.value if isinstance(vnode, SequenceNode) else [])
+                )
                 for m in merged:
                     if isinstance(m, MappingNode):
                         for k2, v2 in m.value:
@@ -291,8 +338,7 @@ class _Checker:
             key = knode.value
             if key in seen:
                 first = seen[key].start_mark.line + 1
-                self.add(knode, ERROR, f"duplicate key {key!r} (first defined on line {first})",
-                         _join(path, key))
+                self.add(knode, ERROR, f"duplicate key {key!r} (first defined on line {first})", _join(path, key))
                 continue
             seen[key] = knode
             out.append((key, knode, vnode))
@@ -331,13 +377,20 @@ class _Checker:
                 if not name.strip():
                     self.add(nknode, ERROR, f"empty {kind} name", npath)
                 if kind == "user" and not USER_NAME.match(name):
-                    self.add(nknode, WARNING,
-                             f"{name!r} is not a usual Linux user name (lower-case letters, digits, _ and -)",
-                             npath)
+                    self.add(
+                        nknode,
+                        WARNING,
+                        f"{name!r} is not a usual Linux user name (lower-case letters, digits, _ and -)",
+                        npath,
+                    )
                 if kind == "container" and not CONTAINER_NAME.match(name):
-                    self.add(nknode, WARNING,
-                             f"{name!r} is not a valid Docker container name "
-                             "(letters, digits, _ . - and starting with a letter or digit)", npath)
+                    self.add(
+                        nknode,
+                        WARNING,
+                        f"{name!r} is not a valid Docker container name "
+                        "(letters, digits, _ . - and starting with a letter or digit)",
+                        npath,
+                    )
                 if self._is_null(nvnode):
                     self._missing_required(nknode, fields, npath, kind)
                     continue
@@ -358,8 +411,7 @@ class _Checker:
         msg += f": did you mean {hint!r}?" if hint else f"; known keys: {', '.join(candidates)}"
         self.add(knode, ERROR, msg, _join(path, key), suggestion=hint)
 
-    def mapping(self, node: MappingNode, fields: dict[str, Field], path: str, kind: str,
-                owner: Node) -> None:
+    def mapping(self, node: MappingNode, fields: dict[str, Field], path: str, kind: str, owner: Node) -> None:
         present = set()
         for key, knode, vnode in self._items(node, path):
             f = fields.get(key)
@@ -387,11 +439,16 @@ class _Checker:
             elif f.required and not node.value.strip():
                 self.add(node, ERROR, f"{key!r} must not be empty", path)
             elif node.tag == BOOL:
-                self.add(node, WARNING, f"{key!r}: {node.value!r} reads as a boolean; quote it "
-                         "if you mean the text", path)
+                self.add(
+                    node, WARNING, f"{key!r}: {node.value!r} reads as a boolean; quote it if you mean the text", path
+                )
             elif key == "restartPolicy" and not RESTART_POLICY.match(node.value):
-                self.add(node, ERROR, f"restartPolicy {node.value!r} is not one of no, always, "
-                         "unless-stopped, on-failure[:N]", path)
+                self.add(
+                    node,
+                    ERROR,
+                    f"restartPolicy {node.value!r} is not one of no, always, unless-stopped, on-failure[:N]",
+                    path,
+                )
         elif kind == "bool":
             if not (isinstance(node, ScalarNode) and node.tag == BOOL):
                 self.add(node, ERROR, f"{key!r} must be true or false, found {_describe(node)}", path)
@@ -408,19 +465,21 @@ class _Checker:
         elif kind == "enum":
             if not isinstance(node, ScalarNode) or node.value not in f.choices:
                 found = repr(node.value) if isinstance(node, ScalarNode) else _describe(node)
-                self.add(node, ERROR, f"{key!r} must be one of {' | '.join(f.choices)}, found {found}",
-                         path)
+                self.add(node, ERROR, f"{key!r} must be one of {' | '.join(f.choices)}, found {found}", path)
         elif kind == "strlist":
             if not isinstance(node, SequenceNode):
-                self.add(node, ERROR, f"{key!r} must be a list, found {_describe(node)}"
-                         + (" (write it as [ ... ] or one '- item' per line)"
-                            if isinstance(node, ScalarNode) else ""), path)
+                self.add(
+                    node,
+                    ERROR,
+                    f"{key!r} must be a list, found {_describe(node)}"
+                    + (" (write it as [ ... ] or one '- item' per line)" if isinstance(node, ScalarNode) else ""),
+                    path,
+                )
                 return
             for i, item in enumerate(node.value):
                 ipath = f"{path}[{i}]"
                 if not isinstance(item, ScalarNode) or item.tag == NULL:
-                    self.add(item, ERROR, f"{key!r} entries must be strings, found {_describe(item)}",
-                             ipath)
+                    self.add(item, ERROR, f"{key!r} entries must be strings, found {_describe(item)}", ipath)
                     continue
                 if f.item_check is not None:
                     msg = f.item_check(item.value)
@@ -431,8 +490,9 @@ class _Checker:
                 return
             for k, _knode, v in self._items(node, path):
                 if not isinstance(v, ScalarNode) or (kind == "strmap" and v.tag == NULL):
-                    self.add(v, ERROR, f"{key!r}: the value of {k!r} must be a string, "
-                             f"found {_describe(v)}", _join(path, k))
+                    self.add(
+                        v, ERROR, f"{key!r}: the value of {k!r} must be a string, found {_describe(v)}", _join(path, k)
+                    )
         elif kind == "object":
             if self._expect_mapping(node, path, repr(key)):
                 self.mapping(node, f.fields or {}, path, key, node)
@@ -456,12 +516,20 @@ class _Checker:
                 target = cv.value
                 if target and target not in sections["containers"]:
                     close = difflib.get_close_matches(target, containers, n=1, cutoff=0.5)
-                    hint = (f"did you mean {close[0]!r}?" if close else
-                            ("defined containers: " + ", ".join(containers)) if containers
-                            else "no containers are defined")
-                    self.add(cv, ERROR, f"user {name!r} names container {target!r}, which is not "
-                             f"defined under containers: {hint}", _join(_join("users", name), "container"),
-                             suggestion=close[0] if close else None)
+                    hint = (
+                        f"did you mean {close[0]!r}?"
+                        if close
+                        else ("defined containers: " + ", ".join(containers))
+                        if containers
+                        else "no containers are defined"
+                    )
+                    self.add(
+                        cv,
+                        ERROR,
+                        f"user {name!r} names container {target!r}, which is not defined under containers: {hint}",
+                        _join(_join("users", name), "container"),
+                        suggestion=close[0] if close else None,
+                    )
 
     @staticmethod
     def _items_quiet(node: MappingNode) -> list[tuple[str, Node, Node]]:
@@ -514,9 +582,25 @@ def validate_text(text: str, *, path: str | Path | None = None) -> list[Problem]
 
 # Tags a safe loader builds (implicit ones and `<<` merge keys); anything else (`!foo`,
 # `!!python/object`) cannot be loaded, so it is an error here rather than a crash in load().
-_SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in
-              ("str", "int", "float", "bool", "null", "map", "seq", "merge", "timestamp", "binary",
-               "omap", "pairs", "set", "value")}
+_SAFE_TAGS = {
+    f"tag:yaml.org,2002:{t}"
+    for t in (
+        "str",
+        "int",
+        "float",
+        "bool",
+        "null",
+        "map",
+        "seq",
+        "merge",
+        "timestamp",
+        "binary",
+        "omap",
+        "pairs",
+        "set",
+        "value",
+    )
+}
 
 
 def _tag_problems(root: Node | None) -> list[Problem]:
@@ -525,12 +609,18 @@ def _tag_problems(root: Node | None) -> list[Problem]:
     todo = [root] if root is not None else []
     while todo:
         node = todo.pop()
-        if id(node) in seen:   # aliases share nodes
+        if id(node) in seen:  # aliases share nodes
             continue
         seen.add(id(node))
         if node.tag not in _SAFE_TAGS:
-            out.append(Problem(node.start_mark.line + 1, node.start_mark.column + 1, ERROR,
-                               f"YAML tag {node.tag!r} is not supported; remove it"))
+            out.append(
+                Problem(
+                    node.start_mark.line + 1,
+                    node.start_mark.column + 1,
+                    ERROR,
+                    f"YAML tag {node.tag!r} is not supported; remove it",
+                )
+            )
         if isinstance(node, MappingNode):
             for k, v in node.value:
                 todo += [k, v]
@@ -547,11 +637,12 @@ def errors(problems: list[Problem]) -> list[Problem]:
 # Outline
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class OutlineEntry:
     name: str
-    line: int            # 1-based line of the entry's key
-    detail: str = ""     # container: its image; user: its container; image: pull/build summary
+    line: int  # 1-based line of the entry's key
+    detail: str = ""  # container: its image; user: its container; image: pull/build summary
 
 
 @dataclass
@@ -559,7 +650,7 @@ class Outline:
     containers: list[OutlineEntry] = field(default_factory=list)
     users: list[OutlineEntry] = field(default_factory=list)
     images: list[OutlineEntry] = field(default_factory=list)
-    complete: bool = True   # False when the YAML is broken and this was read line by line
+    complete: bool = True  # False when the YAML is broken and this was read line by line
 
     def section(self, name: str) -> list[OutlineEntry]:
         entries: list[OutlineEntry] = getattr(self, name)
@@ -587,8 +678,7 @@ def outline(text: str) -> Outline:
         for nk, nv in vnode.value:
             if not isinstance(nk, ScalarNode):
                 continue
-            entries.append(OutlineEntry(nk.value, nk.start_mark.line + 1,
-                                        _node_detail(knode.value, nv)))
+            entries.append(OutlineEntry(nk.value, nk.start_mark.line + 1, _node_detail(knode.value, nv)))
     return result
 
 
@@ -606,8 +696,10 @@ def _node_detail(section: str, node: Node) -> str:
     return ""
 
 
-_LINE_KEY = re.compile(r"""(?P<indent>[ ]*)(?P<key>"[^"]*"|'[^']*'|[^\s#'"-][^#]*?|-[^\s#][^#]*?)"""
-                       r"""[ \t]*:(?:[ \t]+(?P<value>[^#]*?))?[ \t]*(?:#.*)?\Z""")
+_LINE_KEY = re.compile(
+    r"""(?P<indent>[ ]*)(?P<key>"[^"]*"|'[^']*'|[^\s#'"-][^#]*?|-[^\s#][^#]*?)"""
+    r"""[ \t]*:(?:[ \t]+(?P<value>[^#]*?))?[ \t]*(?:#.*)?\Z"""
+)
 
 
 def _unquote_key(key: str) -> str:
@@ -622,7 +714,7 @@ def _outline_lines(text: str) -> Outline:
     section: str | None = None
     entry_indent: int | None = None
     current: list[OutlineEntry] | None = None
-    pending: tuple[str, int, int] | None = None   # (name, line, indent) of the open entry
+    pending: tuple[str, int, int] | None = None  # (name, line, indent) of the open entry
     detail = ""
 
     def close() -> None:
@@ -688,6 +780,7 @@ def effective_file(layer_dirs: list[Path]) -> Path | None:
 # Loading
 # --------------------------------------------------------------------------------------------
 
+
 def load(path: str | Path) -> dict[str, Any]:
     """The parsed file as plain data; a CoreYamlError naming file:line when it does not validate.
 
@@ -703,7 +796,7 @@ def load(path: str | Path) -> dict[str, Any]:
         raise CoreYamlError(f"{first.message}{where}{more}", path=path, line=first.line)
     try:
         data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:   # whatever validation let through is still one line
+    except yaml.YAMLError as exc:  # whatever validation let through is still one line
         problem = _syntax_problem(exc, text)
         raise CoreYamlError(problem.message, path=path, line=problem.line) from exc
     return data if isinstance(data, dict) else {}

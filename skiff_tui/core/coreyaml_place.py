@@ -20,12 +20,12 @@ EMPTY = "containers: {}\nusers: {}\nimages: {}\n"
 class CoreYamlPlace:
     """Where the skiff-core.yaml editor saves, and the text it starts from."""
 
-    target: Path                  # <layer>/root_overlay/opt/skiff/coreenv/defconfig.yaml
-    text: str                     # what the editor starts with
-    origin: str                   # where that text came from, for the user
-    default: Path | None          # the chain's default (the last package that ships one)
-    default_owner: str | None     # that package's name
-    note: str = ""                # why the chain could not be used, if it could not
+    target: Path  # <layer>/root_overlay/opt/skiff/coreenv/defconfig.yaml
+    text: str  # what the editor starts with
+    origin: str  # where that text came from, for the user
+    default: Path | None  # the chain's default (the last package that ships one)
+    default_owner: str | None  # that package's name
+    note: str = ""  # why the chain could not be used, if it could not
 
 
 def _read(path: Path) -> str:
@@ -67,8 +67,9 @@ def coreyaml_place(root: Path, env: dict[str, str], workspace: Workspace, target
         name, path = effective
         origin = f"{name}'s default" if path == default else f"the copy in {name}"
         return CoreYamlPlace(target, _read(path), origin, default, owner, note)
-    return CoreYamlPlace(target, EMPTY, "an empty file (no package in the chain ships a skiff-core.yaml)",
-                         None, None, note)
+    return CoreYamlPlace(
+        target, EMPTY, "an empty file (no package in the chain ships a skiff-core.yaml)", None, None, note
+    )
 
 
 @readonly.mutating("saving skiff-core.yaml")

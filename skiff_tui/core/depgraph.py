@@ -11,11 +11,11 @@ from .packages import PackageIndex
 
 @dataclass(frozen=True)
 class GraphLine:
-    prefix: str        # the tree drawing before the name ("│   ├── ")
+    prefix: str  # the tree drawing before the name ("│   ├── ")
     name: str
-    selected: bool     # the user selected it (else a dependency pulled in)
-    repeat: bool       # drawn earlier: its dependencies are not repeated
-    missing: bool = False   # not in the index (resolving reports it too)
+    selected: bool  # the user selected it (else a dependency pulled in)
+    repeat: bool  # drawn earlier: its dependencies are not repeated
+    missing: bool = False  # not in the index (resolving reports it too)
 
     @property
     def text(self) -> str:

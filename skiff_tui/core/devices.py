@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Protocol
 from .errors import SkiffError
 from .flash_units import GIB, MIB, SECTOR, human_size  # noqa: F401  (re-exported)
 
-LARGE_DISK = 128 * 1000 ** 3           # "unusually large" for an SD card (> 128 GB)
+LARGE_DISK = 128 * 1000**3  # "unusually large" for an SD card (> 128 GB)
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/boot/firmware", "/efi", "/usr", "/var", "/home")
 HOTPLUG_SUBSYSTEMS = {"usb", "ieee1394", "pcmcia", "mmc", "ccw", "memstick"}
 # Whole-disk names that are never flash targets (RAM disks, optical, stacked devices, eMMC boot
@@ -50,8 +50,8 @@ class PartitionInfo:
     name: str
     node: str
     number: int
-    start: int                    # bytes
-    size: int                     # bytes
+    start: int  # bytes
+    size: int  # bytes
     devnum: tuple[int, int] = (0, 0)
     fstype: str = ""
     label: str = ""
@@ -62,27 +62,27 @@ class PartitionInfo:
 
 @dataclass
 class BlockDeviceInfo:
-    name: str                     # kernel name: sdb, mmcblk0, loop3
-    node: str                     # /dev/sdb
-    size: int                     # bytes (sysfs size is in 512-byte units)
+    name: str  # kernel name: sdb, mmcblk0, loop3
+    node: str  # /dev/sdb
+    size: int  # bytes (sysfs size is in 512-byte units)
     devnum: tuple[int, int] = (0, 0)
     ro: bool = False
     removable: bool = False
-    hotplug: bool = False         # removable flag or a usb/mmc/... ancestor (lsblk's HOTPLUG)
-    bus: str = ""                 # usb, mmc, nvme, ata, scsi, virtio, loop
-    mmc_type: str = ""            # SD / MMC / SDIO for mmc devices
+    hotplug: bool = False  # removable flag or a usb/mmc/... ancestor (lsblk's HOTPLUG)
+    bus: str = ""  # usb, mmc, nvme, ata, scsi, virtio, loop
+    mmc_type: str = ""  # SD / MMC / SDIO for mmc devices
     vendor: str = ""
     model: str = ""
     serial: str = ""
     diskseq: int | None = None
     logical_block_size: int = SECTOR
     partitions: list[PartitionInfo] = field(default_factory=list)
-    mountpoints: list[str] = field(default_factory=list)   # the whole disk itself mounted
+    mountpoints: list[str] = field(default_factory=list)  # the whole disk itself mounted
     swap: bool = False
     holders: list[str] = field(default_factory=list)
-    backing_file: str = ""        # loop devices
+    backing_file: str = ""  # loop devices
     sys_path: str = ""
-    fstab: tuple[str, ...] = ()   # mount points /etc/fstab mounts at boot (they make a system disk)
+    fstab: tuple[str, ...] = ()  # mount points /etc/fstab mounts at boot (they make a system disk)
 
     @property
     def is_loop(self) -> bool:
@@ -107,6 +107,7 @@ class BlockDeviceInfo:
 
     def to_json(self) -> dict:
         from dataclasses import asdict
+
         data = asdict(self)
         data["devnum"] = list(self.devnum)
         return data
@@ -115,6 +116,7 @@ class BlockDeviceInfo:
 @dataclass(frozen=True)
 class DeviceIdentity:
     """What must still match right before writing: the card the user picked, not another one."""
+
     node: str
     size: int
     serial: str
@@ -135,26 +137,27 @@ class DeviceClass(enum.Enum):
     """What a disk is, before any flag is read. Flags never move a disk between classes:
     `--all` (the UI's "show hidden") only makes HIDDEN disks targets, and nothing makes a
     REFUSED one a target; `--unmount` only unmounts what a target may have mounted."""
-    REFUSED = "refused"    # system disks (/, /boot, /usr, /var, /home, swap, dm/md, fstab mounts), non-disks
-    HIDDEN = "hidden"      # loop devices, internal readers and non-removable disks: allowed with --all
-    OFFERED = "offered"    # removable cards and USB disks
+
+    REFUSED = "refused"  # system disks (/, /boot, /usr, /var, /home, swap, dm/md, fstab mounts), non-disks
+    HIDDEN = "hidden"  # loop devices, internal readers and non-removable disks: allowed with --all
+    OFFERED = "offered"  # removable cards and USB disks
 
 
 class Verdict(enum.Enum):
-    OK = "ok"              # selectable
-    WARN = "warn"          # selectable, with warnings to read
+    OK = "ok"  # selectable
+    WARN = "warn"  # selectable, with warnings to read
     DISABLED = "disabled"  # shown, cannot be selected (read-only, too small)
-    HIDDEN = "hidden"      # not shown unless show_all; then selectable only if `allowed_with_all`
+    HIDDEN = "hidden"  # not shown unless show_all; then selectable only if `allowed_with_all`
 
 
 @dataclass
 class Assessment:
     device: BlockDeviceInfo
     verdict: Verdict
-    reasons: list[str] = field(default_factory=list)    # why hidden / disabled / refused
+    reasons: list[str] = field(default_factory=list)  # why hidden / disabled / refused
     warnings: list[str] = field(default_factory=list)
     device_class: DeviceClass = DeviceClass.OFFERED
-    blocked: bool = False          # read-only, too small or empty: no flag makes it a target
+    blocked: bool = False  # read-only, too small or empty: no flag makes it a target
 
     @property
     def system(self) -> bool:
@@ -252,12 +255,12 @@ def assess(info: BlockDeviceInfo, *, min_size: int = 0) -> Assessment:
         a.blocked = True
         return a
     if info.size > LARGE_DISK:
-        a.warnings.append(f"unusually large for an SD card ({info.size / 1000 ** 3:.0f} GB): "
-                          "make sure this is the card")
+        a.warnings.append(f"unusually large for an SD card ({info.size / 1000**3:.0f} GB): make sure this is the card")
     mounts = info.all_mounts()
     if mounts:
-        a.warnings.append("mounted: " + ", ".join(f"{n} on {m}" for n, m in mounts)
-                          + " (unmounted only with your consent)")
+        a.warnings.append(
+            "mounted: " + ", ".join(f"{n} on {m}" for n, m in mounts) + " (unmounted only with your consent)"
+        )
     if a.verdict is Verdict.OK and a.warnings:
         a.verdict = Verdict.WARN
     return a
@@ -270,43 +273,53 @@ def visible(assessments: Iterable[Assessment], show_all: bool = False) -> list[A
 class HiddenDeviceError(DeviceError):
     """A hidden (not refused) disk picked without show-all. `needs` names the consent that would
     let it through ("all"), so the CLI can say --all and the TUI its h key."""
+
     needs = "all"
 
 
 class MountedDeviceError(DeviceError):
     """A target with mounted partitions and no consent to unmount them (`needs` "unmount")."""
+
     needs = "unmount"
 
 
-def check_target(info: BlockDeviceInfo, *, show_all: bool = False, min_size: int = 0,
-                 allow_mounted: bool = False) -> Assessment:
+def check_target(
+    info: BlockDeviceInfo, *, show_all: bool = False, min_size: int = 0, allow_mounted: bool = False
+) -> Assessment:
     """Raise DeviceError (one line naming the device and what to do) unless `info` may be written.
     The order matters: a system disk is refused before any flag is looked at."""
     a = assess(info, min_size=min_size)
     node = info.node
     if a.device_class is DeviceClass.REFUSED:
         if a.reasons[0].startswith("system disk"):
-            raise DeviceError(f"{node} is a {a.reasons[0]}: refusing to write it, whatever the options",
-                              hint="pick the SD card instead ('skiff flash list')")
+            raise DeviceError(
+                f"{node} is a {a.reasons[0]}: refusing to write it, whatever the options",
+                hint="pick the SD card instead ('skiff flash list')",
+            )
         raise DeviceError(f"{node}: {a.reasons[0]}")
     if a.blocked:
         what = a.reasons[-1]
         if what.startswith("read-only"):
-            raise DeviceError(f"{node} is read-only: refusing to write it",
-                              hint="slide the card's lock switch to unlocked and re-insert it")
+            raise DeviceError(
+                f"{node} is read-only: refusing to write it",
+                hint="slide the card's lock switch to unlocked and re-insert it",
+            )
         if "empty card reader" in what:
             raise DeviceError(f"{node} has no medium (empty card reader)", hint="insert a card and retry")
         if what.startswith("too small"):
             raise DeviceError(f"{node} is {what}", hint="use a larger card")
         raise DeviceError(f"{node}: {what}")
     if a.verdict is Verdict.HIDDEN and not show_all:
-        raise HiddenDeviceError(f"{node} is hidden: {a.reasons[0]}",
-                                hint="pass --all and type the device name if you really mean it")
+        raise HiddenDeviceError(
+            f"{node} is hidden: {a.reasons[0]}", hint="pass --all and type the device name if you really mean it"
+        )
     mounts = info.all_mounts()
     if mounts and not allow_mounted:
         listed = ", ".join(f"{n} on {m}" for n, m in mounts)
-        raise MountedDeviceError(f"{node} has mounted partitions ({listed})",
-                          hint="unmount them, or pass --unmount to let skiff unmount them")
+        raise MountedDeviceError(
+            f"{node} has mounted partitions ({listed})",
+            hint="unmount them, or pass --unmount to let skiff unmount them",
+        )
     return a
 
 
@@ -315,8 +328,9 @@ def unmountable(info: BlockDeviceInfo) -> list[tuple[str, str]]:
     holding one is refused before this is asked; this is the second lock on the same door)."""
     bad = [m for _, m in info.all_mounts() if is_system_mount(m, info.fstab)]
     if bad or system_uses(info, info.fstab):
-        raise DeviceError(f"{info.node} holds system filesystems ({', '.join(bad) or 'swap/dm/md'}): "
-                          "skiff never unmounts those")
+        raise DeviceError(
+            f"{info.node} holds system filesystems ({', '.join(bad) or 'swap/dm/md'}): skiff never unmounts those"
+        )
     return info.all_mounts()
 
 
@@ -409,33 +423,55 @@ def info_from_record(record: dict, mounts: MountTable) -> BlockDeviceInfo:
     devnum = tuple(record.get("devnum") or (_int(props.get("MAJOR")), _int(props.get("MINOR"))))
     usb = _usb_device(record)
     subsystems = {a.get("subsystem") for a in record.get("ancestors", [])}
-    serial = (props.get("ID_SERIAL_SHORT") or attrs.get("device/serial") or attrs.get("serial")
-              or usb.get("serial") or "").strip()
+    serial = (
+        props.get("ID_SERIAL_SHORT") or attrs.get("device/serial") or attrs.get("serial") or usb.get("serial") or ""
+    ).strip()
     diskseq = props.get("DISKSEQ") or attrs.get("diskseq")
     partitions = []
     for p in sorted(record.get("partitions", []), key=lambda p: _int(p.get("attributes", {}).get("partition"))):
         pa, pp = p.get("attributes", {}), p.get("properties", {})
         pnode = p.get("device_node") or f"/dev/{p['sys_name']}"
         pdev = tuple(p.get("devnum") or (_int(pp.get("MAJOR")), _int(pp.get("MINOR"))))
-        partitions.append(PartitionInfo(
-            name=p["sys_name"], node=pnode, number=_int(pa.get("partition") or pp.get("PARTN")),
-            start=_int(pa.get("start")) * SECTOR, size=_int(pa.get("size")) * SECTOR, devnum=pdev,
-            fstype=pp.get("ID_FS_TYPE", ""), label=pp.get("ID_FS_LABEL", ""),
-            mountpoints=mounts.mountpoints(pdev, pnode), swap=mounts.is_swap(pnode),
-            holders=list(p.get("holders", []))))
+        partitions.append(
+            PartitionInfo(
+                name=p["sys_name"],
+                node=pnode,
+                number=_int(pa.get("partition") or pp.get("PARTN")),
+                start=_int(pa.get("start")) * SECTOR,
+                size=_int(pa.get("size")) * SECTOR,
+                devnum=pdev,
+                fstype=pp.get("ID_FS_TYPE", ""),
+                label=pp.get("ID_FS_LABEL", ""),
+                mountpoints=mounts.mountpoints(pdev, pnode),
+                swap=mounts.is_swap(pnode),
+                holders=list(p.get("holders", [])),
+            )
+        )
     return BlockDeviceInfo(
-        name=name, node=node, size=_int(attrs.get("size")) * SECTOR, devnum=devnum,
-        ro=_int(attrs.get("ro")) == 1, removable=_int(attrs.get("removable")) == 1,
+        name=name,
+        node=node,
+        size=_int(attrs.get("size")) * SECTOR,
+        devnum=devnum,
+        ro=_int(attrs.get("ro")) == 1,
+        removable=_int(attrs.get("removable")) == 1,
         hotplug=_int(attrs.get("removable")) == 1 or bool(subsystems & HOTPLUG_SUBSYSTEMS),
-        bus=_bus(record), mmc_type=(attrs.get("device/type") or "").strip() if "mmc" in subsystems else "",
+        bus=_bus(record),
+        mmc_type=(attrs.get("device/type") or "").strip() if "mmc" in subsystems else "",
         vendor=_clean(props.get("ID_VENDOR") or attrs.get("device/vendor") or usb.get("manufacturer")),
-        model=_clean(props.get("ID_MODEL") or attrs.get("device/model") or attrs.get("device/name")
-                     or usb.get("product")),
-        serial=serial, diskseq=_int(diskseq) if diskseq not in (None, "") else None,
+        model=_clean(
+            props.get("ID_MODEL") or attrs.get("device/model") or attrs.get("device/name") or usb.get("product")
+        ),
+        serial=serial,
+        diskseq=_int(diskseq) if diskseq not in (None, "") else None,
         logical_block_size=_int(attrs.get("queue/logical_block_size"), SECTOR) or SECTOR,
-        partitions=partitions, mountpoints=mounts.mountpoints(devnum, node), swap=mounts.is_swap(node),
-        holders=list(record.get("holders", [])), backing_file=(attrs.get("loop/backing_file") or "").strip(),
-        sys_path=record.get("sys_path", ""), fstab=mounts.fstab)
+        partitions=partitions,
+        mountpoints=mounts.mountpoints(devnum, node),
+        swap=mounts.is_swap(node),
+        holders=list(record.get("holders", [])),
+        backing_file=(attrs.get("loop/backing_file") or "").strip(),
+        sys_path=record.get("sys_path", ""),
+        fstab=mounts.fstab,
+    )
 
 
 # --- sources -----------------------------------------------------------------------------------
@@ -444,8 +480,9 @@ class DeviceSource(Protocol):
 
     def get(self, name_or_node: str) -> BlockDeviceInfo | None: ...
 
-    def watch(self, loop: asyncio.AbstractEventLoop, callback: Callable[[list[BlockDeviceInfo]], None],
-              debounce: float = 0.3) -> "Watch": ...
+    def watch(
+        self, loop: asyncio.AbstractEventLoop, callback: Callable[[list[BlockDeviceInfo]], None], debounce: float = 0.3
+    ) -> "Watch": ...
 
 
 def _match(info: BlockDeviceInfo, name_or_node: str) -> bool:
@@ -467,9 +504,22 @@ class Watch:
             self._close = None
 
 
-ATTRS = ("size", "removable", "ro", "diskseq", "serial", "queue/logical_block_size", "queue/rotational",
-         "device/vendor", "device/model", "device/type", "device/name", "device/serial", "device/cid",
-         "loop/backing_file")
+ATTRS = (
+    "size",
+    "removable",
+    "ro",
+    "diskseq",
+    "serial",
+    "queue/logical_block_size",
+    "queue/rotational",
+    "device/vendor",
+    "device/model",
+    "device/type",
+    "device/name",
+    "device/serial",
+    "device/cid",
+    "loop/backing_file",
+)
 PART_ATTRS = ("partition", "start", "size", "ro")
 ANCESTOR_ATTRS = ("idVendor", "idProduct", "manufacturer", "product", "serial", "type", "name")
 
@@ -496,23 +546,39 @@ def _sysfs_list(sys_path: str, sub: str) -> list[str]:
 def capture_record(device) -> dict:
     """The JSON-able record of one pyudev disk; fixtures under tests/fixtures/udev have this shape."""
     record = {
-        "sys_name": device.sys_name, "sys_path": device.sys_path, "device_node": device.device_node,
+        "sys_name": device.sys_name,
+        "sys_path": device.sys_path,
+        "device_node": device.device_node,
         "devnum": [os.major(device.device_number), os.minor(device.device_number)],
-        "properties": dict(device.properties), "attributes": _attrs(device, ATTRS),
-        "ancestors": [{"subsystem": a.subsystem, "sys_name": a.sys_name, "driver": a.driver,
-                       "device_type": a.device_type, "attributes": _attrs(a, ANCESTOR_ATTRS)}
-                      for a in device.ancestors if a.subsystem],
+        "properties": dict(device.properties),
+        "attributes": _attrs(device, ATTRS),
+        "ancestors": [
+            {
+                "subsystem": a.subsystem,
+                "sys_name": a.sys_name,
+                "driver": a.driver,
+                "device_type": a.device_type,
+                "attributes": _attrs(a, ANCESTOR_ATTRS),
+            }
+            for a in device.ancestors
+            if a.subsystem
+        ],
         "holders": _sysfs_list(device.sys_path, "holders"),
         "partitions": [],
     }
     for child in device.children:
         if child.subsystem != "block" or child.device_type != "partition":
             continue
-        record["partitions"].append({
-            "sys_name": child.sys_name, "device_node": child.device_node,
-            "devnum": [os.major(child.device_number), os.minor(child.device_number)],
-            "properties": dict(child.properties), "attributes": _attrs(child, PART_ATTRS),
-            "holders": _sysfs_list(child.sys_path, "holders")})
+        record["partitions"].append(
+            {
+                "sys_name": child.sys_name,
+                "device_node": child.device_node,
+                "devnum": [os.major(child.device_number), os.minor(child.device_number)],
+                "properties": dict(child.properties),
+                "attributes": _attrs(child, PART_ATTRS),
+                "holders": _sysfs_list(child.sys_path, "holders"),
+            }
+        )
     return record
 
 
@@ -527,9 +593,14 @@ def _read(path: str) -> str:
 class PyudevSource:
     """The live system. `allow_loop` is not needed here: classification hides loops, not the scan."""
 
-    def __init__(self, mountinfo_path: str = "/proc/self/mountinfo", swaps_path: str = "/proc/swaps",
-                 fstab_path: str = "/etc/fstab") -> None:
+    def __init__(
+        self,
+        mountinfo_path: str = "/proc/self/mountinfo",
+        swaps_path: str = "/proc/swaps",
+        fstab_path: str = "/etc/fstab",
+    ) -> None:
         import pyudev  # local: the engine imports cleanly where libudev is absent
+
         self._pyudev = pyudev
         self.context = pyudev.Context()
         self.mountinfo_path, self.swaps_path, self.fstab_path = mountinfo_path, swaps_path, fstab_path
@@ -581,6 +652,7 @@ class PyudevSource:
             loop.remove_reader(fd)
             for handle in pending:
                 handle.cancel()
+
         return Watch(close)
 
 
@@ -608,8 +680,9 @@ class FakeDeviceSource:
             fstab += data.pop("fstab", [])
             data.pop("comment", None)
             records.append(data)
-        return cls(records, "\n".join(mountinfo), "Filename Type Size Used Priority\n" + "\n".join(swaps),
-                   "\n".join(fstab))
+        return cls(
+            records, "\n".join(mountinfo), "Filename Type Size Used Priority\n" + "\n".join(swaps), "\n".join(fstab)
+        )
 
     def scan(self) -> list[BlockDeviceInfo]:
         mounts = MountTable(self.mountinfo, self.swaps, self.fstab)
@@ -637,6 +710,7 @@ class FakeDeviceSource:
     def watch(self, loop, callback, debounce: float = 0.0) -> Watch:
         def deliver(infos):
             loop.call_soon(callback, infos)
+
         self._watchers.append(deliver)
         return Watch(lambda: self._watchers.remove(deliver))
 
@@ -649,8 +723,9 @@ def default_source() -> DeviceSource:
     try:
         return PyudevSource()
     except (ImportError, OSError) as exc:
-        raise DeviceError(f"cannot list block devices: {exc}",
-                          hint="install pyudev and libudev1 (Debian: python3-pyudev)") from None
+        raise DeviceError(
+            f"cannot list block devices: {exc}", hint="install pyudev and libudev1 (Debian: python3-pyudev)"
+        ) from None
 
 
 def is_block_device(path: str | Path) -> bool:

@@ -59,10 +59,20 @@ def command_variables(pkg: Package) -> dict[str, str]:
     return out
 
 
-def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_paths: list[Path],
-              buildroot_src: Path | None, selection: list[str], base: dict[str, str] | None = None, *,
-              index: PackageIndex | None = None, chain: list[Package] | None = None,
-              base_layers: Base | None = None, build_target: str | None = None) -> dict[str, str]:
+def skiff_env(
+    root: Path,
+    workspace: Workspace,
+    chain_names: list[str],
+    chain_paths: list[Path],
+    buildroot_src: Path | None,
+    selection: list[str],
+    base: dict[str, str] | None = None,
+    *,
+    index: PackageIndex | None = None,
+    chain: list[Package] | None = None,
+    base_layers: Base | None = None,
+    build_target: str | None = None,
+) -> dict[str, str]:
     """The variables hooks and extension commands get; merged over `base` (the caller's env).
 
     `index` adds SKIFF_CONFIG_PATH_*/SKIFF_CONFIG_NAME_* for every known package (SkiffOS sets
@@ -72,42 +82,44 @@ def skiff_env(root: Path, workspace: Workspace, chain_names: list[str], chain_pa
     env = dict(os.environ if base is None else base)
     ws_dir = str(workspace.dir)
     base_dir = paths.base_configs_dir(root) / "base" if base_layers is None else base_layers.dir
-    env.update({
-        "SKIFF_ROOT_DIR": str(root),
-        "ROOT_DIR": str(root),
-        "SKIFF_WORKSPACE": workspace.name,
-        "SKIFF_WORKSPACE_DIR": ws_dir,
-        "SKIFF_WORKSPACES_DIR": str(paths.workspaces_dir(root)),
-        "WORKSPACE_DIR": ws_dir,
-        # SkiffOS names the output dir both ways; its packages' scripts rely on either.
-        "BUILDROOT_DIR": ws_dir,
-        "SKIFF_BUILDROOT_DIR": ws_dir,
-        "SKIFF_FINAL_CONFIG_DIR": str(workspace.final_dir),
-        "SKIFF_WS_OVERRIDES_DIR": str(workspace.overrides_dir),
-        "SKIFF_OVERRIDES_DIR": str(paths.overrides_dir(root)),
-        "SKIFF_CONFIGS_DIR": str(paths.base_configs_dir(root)),  # where the base layer (and its scripts) live
-        "SKIFF_BASE_CONFIGS_DIR": str(base_dir),
-        # SkiffOS: SKIFF_CONFIG is the resolved chain after configure, SKIFF_CONFIGS the same
-        # space-separated; SKIFF_SELECTION keeps what the user typed.
-        "SKIFF_CONFIG": ",".join(chain_names) if chain_names else ",".join(selection),
-        "SKIFF_CONFIGS": " ".join(chain_names),
-        "SKIFF_SELECTION": ",".join(selection),
-        "SKIFF_CHAIN": ",".join(chain_names),
-        "SKIFF_CONFIG_PATH": " ".join(str(p) for p in chain_paths),
-        "SKIFF_CONFIG_FULL": " ".join(full_name(n) for n in chain_names),
-        "SKIFF_CONFIG_PATH_VAR": " ".join(env_var_for(n) for n in chain_names),
-        "SKIFF_PACKAGE_ENV_PREFIX": ENV_PREFIX,
-        "SKIFF_PACKAGE_NAME_ENV_PREFIX": NAME_PREFIX,
-        "SKIFF_FILTER_ENVS": f"grep ^{ENV_PREFIX}[[:alnum:]]*_.*=",
-        "SKIFF_HAS_ENUMERATED_CONFIGS": "yes",
-        "SKIFF_BUILD_TARGET_OVERRIDE": build_target or "",
-        "SKIFF_VERSION": __version__,
-        "SKIFF_VERSION_COMMIT": version_commit(env),
-        **METADATA_NAMES,
-        # The workspace's host tools first (docs/behaviour.md#workspaces), then our interpreter's
-        # bin dir (skiff itself).
-        "PATH": f"{ws_dir}/host/bin{os.pathsep}{tool_path(env.get('PATH', '/usr/bin:/bin'))}",
-    })
+    env.update(
+        {
+            "SKIFF_ROOT_DIR": str(root),
+            "ROOT_DIR": str(root),
+            "SKIFF_WORKSPACE": workspace.name,
+            "SKIFF_WORKSPACE_DIR": ws_dir,
+            "SKIFF_WORKSPACES_DIR": str(paths.workspaces_dir(root)),
+            "WORKSPACE_DIR": ws_dir,
+            # SkiffOS names the output dir both ways; its packages' scripts rely on either.
+            "BUILDROOT_DIR": ws_dir,
+            "SKIFF_BUILDROOT_DIR": ws_dir,
+            "SKIFF_FINAL_CONFIG_DIR": str(workspace.final_dir),
+            "SKIFF_WS_OVERRIDES_DIR": str(workspace.overrides_dir),
+            "SKIFF_OVERRIDES_DIR": str(paths.overrides_dir(root)),
+            "SKIFF_CONFIGS_DIR": str(paths.base_configs_dir(root)),  # where the base layer (and its scripts) live
+            "SKIFF_BASE_CONFIGS_DIR": str(base_dir),
+            # SkiffOS: SKIFF_CONFIG is the resolved chain after configure, SKIFF_CONFIGS the same
+            # space-separated; SKIFF_SELECTION keeps what the user typed.
+            "SKIFF_CONFIG": ",".join(chain_names) if chain_names else ",".join(selection),
+            "SKIFF_CONFIGS": " ".join(chain_names),
+            "SKIFF_SELECTION": ",".join(selection),
+            "SKIFF_CHAIN": ",".join(chain_names),
+            "SKIFF_CONFIG_PATH": " ".join(str(p) for p in chain_paths),
+            "SKIFF_CONFIG_FULL": " ".join(full_name(n) for n in chain_names),
+            "SKIFF_CONFIG_PATH_VAR": " ".join(env_var_for(n) for n in chain_names),
+            "SKIFF_PACKAGE_ENV_PREFIX": ENV_PREFIX,
+            "SKIFF_PACKAGE_NAME_ENV_PREFIX": NAME_PREFIX,
+            "SKIFF_FILTER_ENVS": f"grep ^{ENV_PREFIX}[[:alnum:]]*_.*=",
+            "SKIFF_HAS_ENUMERATED_CONFIGS": "yes",
+            "SKIFF_BUILD_TARGET_OVERRIDE": build_target or "",
+            "SKIFF_VERSION": __version__,
+            "SKIFF_VERSION_COMMIT": version_commit(env),
+            **METADATA_NAMES,
+            # The workspace's host tools first (docs/behaviour.md#workspaces), then our interpreter's
+            # bin dir (skiff itself).
+            "PATH": f"{ws_dir}/host/bin{os.pathsep}{tool_path(env.get('PATH', '/usr/bin:/bin'))}",
+        }
+    )
     if base_layers is not None and base_layers.tree is not None:
         env["SKIFF_RESOURCES_DIR"] = str(base_layers.tree / "resources")
     if buildroot_src is not None:

@@ -22,8 +22,9 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 class SkiffError(Exception):
     """A user-facing error: printed as one line by the CLI, shown in a modal by the TUI."""
 
-    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: str | Path | None = None, line: int | None = None, hint: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.path = Path(path) if path is not None else None

@@ -21,8 +21,18 @@ from pathlib import Path
 
 from . import devices as dv
 from .devices import BlockDeviceInfo, human_size
-from .flash_copy import (CopyResult, FdWriter, ImageSource, Progress, ProgressFn, classify_os_error, copy_image,
-                         open_image, prepare_file_target, verify_target)
+from .flash_copy import (
+    CopyResult,
+    FdWriter,
+    ImageSource,
+    Progress,
+    ProgressFn,
+    classify_os_error,
+    copy_image,
+    open_image,
+    prepare_file_target,
+    verify_target,
+)
 from .flash_debugfs import debugfs_copy
 from .flash_layout import Blob, FlashError, Part
 from .flash_plan import Plan, Target
@@ -32,12 +42,20 @@ __all__ = ["open_target", "device_target", "check_file_overwrite", "execute", "O
 
 
 # --- targets ------------------------------------------------------------------------------------
-def open_target(path: str | Path, *, source: dv.DeviceSource | None = None, show_all: bool = False,
-                unmount: bool = False, min_size: int = 0, create_size: int | None = None) -> Target:
+def open_target(
+    path: str | Path,
+    *,
+    source: dv.DeviceSource | None = None,
+    show_all: bool = False,
+    unmount: bool = False,
+    min_size: int = 0,
+    create_size: int | None = None,
+) -> Target:
     """An image file (existing, or created sparse with `create_size`) or a block device that passes
     every safety rule. A device that fails one raises DeviceError naming it and what to do."""
     if create_size is not None:
         from . import readonly
+
         readonly.guard(f"creating the image file {path}")
     path = str(path)
     if not os.path.isfile(path) and create_size is None:
@@ -50,8 +68,9 @@ def open_target(path: str | Path, *, source: dv.DeviceSource | None = None, show
         st = os.stat(path)
     except FileNotFoundError:
         if create_size is None:
-            raise FlashError(f"{path} does not exist",
-                             hint="give a block device such as /dev/sdX, or an existing image file") from None
+            raise FlashError(
+                f"{path} does not exist", hint="give a block device such as /dev/sdX, or an existing image file"
+            ) from None
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as handle:
             handle.truncate(create_size)
@@ -62,8 +81,11 @@ def open_target(path: str | Path, *, source: dv.DeviceSource | None = None, show
                 handle.truncate(create_size)
         size = os.stat(path).st_size
         if min_size and size < min_size:
-            raise FlashError(f"{path} is too small: {human_size(size)}, at least {human_size(min_size)} needed",
-                             kind="no-space", hint="use --size to make it larger")
+            raise FlashError(
+                f"{path} is too small: {human_size(size)}, at least {human_size(min_size)} needed",
+                kind="no-space",
+                hint="use --size to make it larger",
+            )
         return Target(path, "image", size)
     if not stat.S_ISBLK(st.st_mode):
         raise FlashError(f"{path} is neither a block device nor an image file")
@@ -83,18 +105,20 @@ def check_file_overwrite(path: str | Path, force: bool = False) -> None:
     if force or not os.path.isfile(path):
         return
     from .flash_copy import mapped_ranges
+
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         holds = mapped_ranges(fd, os.fstat(fd).st_size)
     finally:
         os.close(fd)
     if holds:
-        raise FlashError(f"{path} is an existing file with data in it: refusing to overwrite it",
-                         hint="pass --force to replace its contents, or give a new file name")
+        raise FlashError(
+            f"{path} is an existing file with data in it: refusing to overwrite it",
+            hint="pass --force to replace its contents, or give a new file name",
+        )
 
 
-def device_target(info: BlockDeviceInfo, *, show_all: bool = False, unmount: bool = False,
-                  min_size: int = 0) -> Target:
+def device_target(info: BlockDeviceInfo, *, show_all: bool = False, unmount: bool = False, min_size: int = 0) -> Target:
     """A Target for a disk the device source reported, after every safety rule (DeviceError if not)."""
     dv.check_target(info, show_all=show_all, min_size=min_size, allow_mounted=unmount)
     return Target(info.node, "device", info.size, info, info.logical_block_size, show_all, unmount)
@@ -112,7 +136,7 @@ class Outcome:
     copy: CopyResult | None = None
     verified: bool | None = None
     messages: list[str] = field(default_factory=list)
-    ejected: str | None = None     # how the card was powered off / ejected (or why not)
+    ejected: str | None = None  # how the card was powered off / ejected (or why not)
 
 
 class Run:
@@ -135,7 +159,7 @@ class Run:
         try:
             return os.open(self.target.path, flags)
         except OSError as exc:
-            if direct and exc.errno == errno.EINVAL:     # no O_DIRECT here (tmpfs, some FUSE)
+            if direct and exc.errno == errno.EINVAL:  # no O_DIRECT here (tmpfs, some FUSE)
                 return self._open_write(direct=False)
             raise classify_os_error(exc, self.target.path) from None
 
@@ -148,7 +172,7 @@ class Run:
                     if os.lseek(fd, offset, os.SEEK_DATA) >= offset + length:
                         return
                 except OSError as exc:
-                    if exc.errno == errno.ENXIO:    # no data at or after offset
+                    if exc.errno == errno.ENXIO:  # no data at or after offset
                         return
             FdWriter(fd).pwrite(bytes(length), offset)
         except OSError as exc:
@@ -169,8 +193,11 @@ class Run:
         fd = os.open(self.target.path, os.O_RDONLY | os.O_CLOEXEC)
         try:
             if os.pread(fd, blob.size, blob.offset) != blob.data():
-                raise FlashError(f"verification failed: {blob.path.name} at byte {blob.offset} of "
-                                 f"{self.target.path} reads back differently", kind="verify")
+                raise FlashError(
+                    f"verification failed: {blob.path.name} at byte {blob.offset} of "
+                    f"{self.target.path} reads back differently",
+                    kind="verify",
+                )
         finally:
             os.close(fd)
         self.outcome.messages.append(f"wrote and read back {blob.path.name} at byte {blob.offset}")
@@ -179,8 +206,9 @@ class Run:
         """partx -u (BLKPG, table parsed in userspace: works where the kernel has no GPT parser),
         then wait for the partition nodes; deletion of stale ones is asynchronous, so retry once."""
         import time
+
         if not dv.is_block_device(self.target.path):
-            return      # a disk record whose node is a plain file (demo, tests): no kernel table
+            return  # a disk record whose node is a plain file (demo, tests): no kernel table
         name = self.target.name
         sep = "p" if name[-1].isdigit() else ""
         wanted = [f"/sys/class/block/{name}/{name}{sep}{i}" for i in range(1, count + 1)]
@@ -191,13 +219,16 @@ class Run:
                 if all(os.path.exists(w) for w in wanted):
                     return
                 time.sleep(0.05)
-        self.outcome.messages.append(f"the kernel does not show {self.target.path}'s new partitions yet; "
-                                     "re-plug the card before using it")
+        self.outcome.messages.append(
+            f"the kernel does not show {self.target.path}'s new partitions yet; re-plug the card before using it"
+        )
 
     def debugfs(self, part: Part, src: Path, *, overwrite: bool) -> None:
         written, kept = debugfs_copy(self.target.path, part.start, src, overwrite=overwrite, workdir=self.workdir)
-        self.outcome.messages.append(f"{part.name or part.number}: {written} file(s) written"
-                                     + (f", {kept} already present and kept" if kept else ""))
+        self.outcome.messages.append(
+            f"{part.name or part.number}: {written} file(s) written"
+            + (f", {kept} already present and kept" if kept else "")
+        )
 
     def copy(self, src: ImageSource | Path, verify: bool = False) -> CopyResult:
         if not isinstance(src, ImageSource):
@@ -212,12 +243,20 @@ class Run:
         try:
             # Read-back runs one segment behind the write; what is left after the final flush is
             # at most one segment, so segments are an eighth of the data (4–64 MiB).
-            segment = min(64 * 1024 ** 2, max(4 * 1024 ** 2, (src.mapped or 128 * 1024 ** 2) // 8))
-            result = copy_image(src.path, self.writer_factory(fd), target=self.target.path, progress=self.progress,
-                                target_size=self.target.size if self.target.is_device else None, verify=verify,
-                                source=src, skip_zeros=not self.target.is_device, segment=segment)
+            segment = min(64 * 1024**2, max(4 * 1024**2, (src.mapped or 128 * 1024**2) // 8))
+            result = copy_image(
+                src.path,
+                self.writer_factory(fd),
+                target=self.target.path,
+                progress=self.progress,
+                target_size=self.target.size if self.target.is_device else None,
+                verify=verify,
+                source=src,
+                skip_zeros=not self.target.is_device,
+                segment=segment,
+            )
             if not self.target.is_device and os.fstat(fd).st_size < result.image_size:
-                os.ftruncate(fd, result.image_size)      # trailing zeros of a stream: holes
+                os.ftruncate(fd, result.image_size)  # trailing zeros of a stream: holes
         finally:
             os.close(fd)
         self.outcome.copy = result
@@ -225,7 +264,8 @@ class Run:
         how += f", {src.bmap.path.name} checked" if src.bmap else ""
         self.outcome.messages.append(
             f"wrote {human_size(result.written)} of a {human_size(result.image_size)} image in "
-            f"{result.seconds:.1f} s{how}")
+            f"{result.seconds:.1f} s{how}"
+        )
         if verify:
             self.outcome.verified = True
             self.outcome.messages.append(f"verified {human_size(result.written)} read back from the medium: identical")
@@ -234,20 +274,28 @@ class Run:
     def verify(self, expected: CopyResult) -> None:
         verify_target(self.target.path, expected, progress=self.progress)
         self.outcome.verified = True
-        self.outcome.messages.append(f"verified {human_size(sum(n for _, n, _ in expected.digests))} "
-                                     f"read back in {expected.verify_seconds:.1f} s: identical")
+        self.outcome.messages.append(
+            f"verified {human_size(sum(n for _, n, _ in expected.digests))} "
+            f"read back in {expected.verify_seconds:.1f} s: identical"
+        )
 
 
 def reidentify(target: Target, source: dv.DeviceSource, min_size: int = 0) -> BlockDeviceInfo:
     """The disk must still be the one the plan was made for, and still pass every rule."""
     now = source.get(target.path)
     if now is None:
-        raise FlashError(f"{target.path} is gone (unplugged?): nothing was written", kind="unplugged",
-                         hint="re-insert it and select it again")
+        raise FlashError(
+            f"{target.path} is gone (unplugged?): nothing was written",
+            kind="unplugged",
+            hint="re-insert it and select it again",
+        )
     diffs = target.identity.differences(now.identity()) if target.identity else []
     if diffs:
-        raise FlashError(f"{target.path} changed since it was selected ({', '.join(diffs)}): refusing to write",
-                         kind="changed", hint="a different card was inserted? select the device again")
+        raise FlashError(
+            f"{target.path} changed since it was selected ({', '.join(diffs)}): refusing to write",
+            kind="changed",
+            hint="a different card was inserted? select the device again",
+        )
     dv.check_target(now, show_all=target.show_all, min_size=min_size, allow_mounted=target.unmount)
     return now
 
@@ -257,16 +305,26 @@ def _unmount(info: BlockDeviceInfo, source: dv.DeviceSource) -> None:
         run_tool(["umount", mnt], target=node, what=f"unmounting {mnt}")
     again = source.get(info.node)
     if again and again.all_mounts():
-        raise FlashError(f"{info.node} is still mounted ({', '.join(m for _, m in again.all_mounts())})",
-                         kind="busy", hint="an automounter may have remounted it; unmount it and retry")
+        raise FlashError(
+            f"{info.node} is still mounted ({', '.join(m for _, m in again.all_mounts())})",
+            kind="busy",
+            hint="an automounter may have remounted it; unmount it and retry",
+        )
 
 
-def execute(plan: Plan, *, progress: ProgressFn | None = None, source: dv.DeviceSource | None = None,
-            writer_factory=None, workdir: Path | None = None) -> Outcome:
+def execute(
+    plan: Plan,
+    *,
+    progress: ProgressFn | None = None,
+    source: dv.DeviceSource | None = None,
+    writer_factory=None,
+    workdir: Path | None = None,
+) -> Outcome:
     """Run the plan's steps. For a device: re-identify, unmount with consent, probe O_EXCL, flock."""
     import tempfile
 
     from . import readonly
+
     if plan.writes:
         readonly.guard(f"flash {plan.action} of {plan.target.path}")
     target = plan.target
@@ -278,11 +336,14 @@ def execute(plan: Plan, *, progress: ProgressFn | None = None, source: dv.Device
                 source = source or dv.default_source()
                 info = reidentify(target, source, plan.min_size)
                 if getattr(source, "fake", False) and target.path.startswith("/dev/"):
-                    raise FlashError(f"{target.path} comes from captured device records (SKIFF_FAKE_DEVICES): "
-                                     "not writing a real device node", kind="error")
+                    raise FlashError(
+                        f"{target.path} comes from captured device records (SKIFF_FAKE_DEVICES): "
+                        "not writing a real device node",
+                        kind="error",
+                    )
                 if info.all_mounts():
                     _unmount(info, source)
-                try:   # kernel backstop: EBUSY while any partition is mounted or claimed
+                try:  # kernel backstop: EBUSY while any partition is mounted or claimed
                     os.close(os.open(target.path, os.O_RDWR | os.O_EXCL | os.O_CLOEXEC))
                 except OSError as exc:
                     raise classify_os_error(exc, target.path) from None
@@ -290,12 +351,15 @@ def execute(plan: Plan, *, progress: ProgressFn | None = None, source: dv.Device
                 try:
                     fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    raise FlashError(f"{target.path} is locked by another program (udisks, another skiff?)",
-                                     kind="busy", hint="wait for it to finish") from None
+                    raise FlashError(
+                        f"{target.path} is locked by another program (udisks, another skiff?)",
+                        kind="busy",
+                        hint="wait for it to finish",
+                    ) from None
             total = len(plan.steps)
             for i, step in enumerate(plan.steps):
                 if lock_fd is not None and not step.needs_lock:
-                    os.close(lock_fd)       # mtools/debugfs take their own locks
+                    os.close(lock_fd)  # mtools/debugfs take their own locks
                     lock_fd = None
                 if progress:
                     progress(Progress(step.title, i, total, message=f"step {i + 1} of {total}"))
@@ -307,6 +371,7 @@ def execute(plan: Plan, *, progress: ProgressFn | None = None, source: dv.Device
                         os.close(lock_fd)
                         lock_fd = None
                     from .flash_eject import eject
+
                     run.outcome.ejected = eject(target.info)
                     run.outcome.messages.append(run.outcome.ejected)
             elif plan.writes and plan.action != "buildimage":
@@ -323,6 +388,7 @@ def _refresh_bmap(path: str, outcome: Outcome) -> None:
     """An image file that changed (install, format, write) keeps a true block map beside it: a
     stale one would make the next write refuse the image (its ranges' checksums no longer match)."""
     from .flash_bmap import write_bmap
+
     beside = Path(path + ".bmap")
     if beside.is_file():
         write_bmap(path, beside)

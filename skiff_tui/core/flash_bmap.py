@@ -22,12 +22,12 @@ from pathlib import Path
 from .flash_layout import FlashError
 
 CHECKSUMS = {"sha256": 64, "sha1": 40}
-MAX_BMAP_BYTES = 64 * 1024 * 1024      # a bmap of a 2 TB image with a range per block is far below
+MAX_BMAP_BYTES = 64 * 1024 * 1024  # a bmap of a 2 TB image with a range per block is far below
 
 
 @dataclass
 class BlockRange:
-    first: int                 # block numbers, inclusive
+    first: int  # block numbers, inclusive
     last: int
     checksum: str = ""
 
@@ -78,8 +78,10 @@ def parse_bmap(path: str | Path) -> Bmap:
     try:
         root = ET.fromstring(raw)
     except ET.ParseError as exc:
-        raise FlashError(f"{where}:{exc.position[0]}: not a valid bmap (XML: {exc})",
-                         hint="re-download it, or leave it out (--bmap) to write the whole image") from None
+        raise FlashError(
+            f"{where}:{exc.position[0]}: not a valid bmap (XML: {exc})",
+            hint="re-download it, or leave it out (--bmap) to write the whole image",
+        ) from None
     if root.tag != "bmap":
         raise FlashError(f"{where}: not a bmap (root element <{root.tag}>)")
     version = root.get("version", "")
@@ -92,11 +94,19 @@ def parse_bmap(path: str | Path) -> Bmap:
     own = (root.findtext(tag) or "").strip()
     if version.startswith("2.") or own:
         _check_own_checksum(raw, own, checksum_type, where)
-    bmap = Bmap(_int(root, "ImageSize", where), _int(root, "BlockSize", where), _int(root, "BlocksCount", where),
-                _int(root, "MappedBlocksCount", where), checksum_type, path=path)
+    bmap = Bmap(
+        _int(root, "ImageSize", where),
+        _int(root, "BlockSize", where),
+        _int(root, "BlocksCount", where),
+        _int(root, "MappedBlocksCount", where),
+        checksum_type,
+        path=path,
+    )
     if bmap.block_size <= 0 or bmap.block_size % 512 or bmap.blocks_count * bmap.block_size < bmap.image_size:
-        raise FlashError(f"{where}: inconsistent sizes (BlockSize {bmap.block_size}, BlocksCount "
-                         f"{bmap.blocks_count}, ImageSize {bmap.image_size})")
+        raise FlashError(
+            f"{where}: inconsistent sizes (BlockSize {bmap.block_size}, BlocksCount "
+            f"{bmap.blocks_count}, ImageSize {bmap.image_size})"
+        )
     width = CHECKSUMS[checksum_type]
     previous = -1
     mapped = 0
@@ -110,8 +120,10 @@ def parse_bmap(path: str | Path) -> Bmap:
         last = int(m.group(2)) if m.group(2) else first
         chksum = (node.get("chksum") or node.get("sha1") or "").strip().lower()
         if last < first or first <= previous or last >= bmap.blocks_count:
-            raise FlashError(f"{where}: range {number} ({text}) overlaps, goes backwards or lies past "
-                             f"the image's {bmap.blocks_count} blocks")
+            raise FlashError(
+                f"{where}: range {number} ({text}) overlaps, goes backwards or lies past "
+                f"the image's {bmap.blocks_count} blocks"
+            )
         if chksum and not re.fullmatch(rf"[0-9a-f]{{{width}}}", chksum):
             raise FlashError(f"{where}: range {number} has a malformed {checksum_type} checksum")
         bmap.ranges.append(BlockRange(first, last, chksum))
@@ -128,8 +140,10 @@ def _check_own_checksum(raw: bytes, own: str, kind: str, where: str) -> None:
         raise FlashError(f"{where}: the bmap's own checksum is missing or malformed")
     zeroed = raw.replace(own.encode(), b"0" * width, 1)
     if hashlib.new(kind, zeroed).hexdigest() != own.lower():
-        raise FlashError(f"{where}: the bmap's own checksum is wrong: the file was changed or damaged",
-                         hint="re-download the bmap, or pass --no-bmap to write the whole image")
+        raise FlashError(
+            f"{where}: the bmap's own checksum is wrong: the file was changed or damaged",
+            hint="re-download the bmap, or pass --no-bmap to write the whole image",
+        )
 
 
 def find_bmap(image: str | Path) -> Path | None:
@@ -140,7 +154,7 @@ def find_bmap(image: str | Path) -> Path | None:
     if dot and ext.lower() in ("xz", "gz", "zst", "bz2", "lzo", "lz4", "zip"):
         candidates.append(image.with_name(stem + ".bmap"))
     if dot:
-        candidates.append(image.with_name(stem + ".bmap"))     # x.img → x.bmap
+        candidates.append(image.with_name(stem + ".bmap"))  # x.img → x.bmap
     return next((c for c in candidates if c.is_file()), None)
 
 
@@ -148,6 +162,7 @@ def find_bmap(image: str | Path) -> Path | None:
 def bmap_for_file(image: str | Path, block_size: int = 4096) -> Bmap:
     """The bmap of a sparse file, from SEEK_DATA/SEEK_HOLE, with each range's SHA-256."""
     from .flash_copy import mapped_ranges
+
     fd = os.open(image, os.O_RDONLY | os.O_CLOEXEC)
     try:
         size = os.fstat(fd).st_size
@@ -173,19 +188,21 @@ def bmap_for_file(image: str | Path, block_size: int = 4096) -> Bmap:
 def bmap_text(bmap: Bmap, image_name: str = "") -> str:
     """bmaptool's 2.0 layout, own checksum included."""
     pct = 100.0 * bmap.mapped_blocks / bmap.blocks_count if bmap.blocks_count else 0.0
-    lines = ['<?xml version="1.0" ?>',
-             f"<!-- Block map of {image_name or 'an image'} written by skiff: only the listed blocks hold",
-             "     data; a bmap-aware writer copies those and checks each range's SHA-256. -->",
-             "",
-             '<bmap version="2.0">',
-             f"    <ImageSize> {bmap.image_size} </ImageSize>",
-             f"    <BlockSize> {bmap.block_size} </BlockSize>",
-             f"    <BlocksCount> {bmap.blocks_count} </BlocksCount>",
-             f"    <!-- Mapped: {pct:.1f}% -->",
-             f"    <MappedBlocksCount> {bmap.mapped_blocks} </MappedBlocksCount>",
-             "    <ChecksumType> sha256 </ChecksumType>",
-             f"    <BmapFileChecksum> {'0' * 64} </BmapFileChecksum>",
-             "    <BlockMap>"]
+    lines = [
+        '<?xml version="1.0" ?>',
+        f"<!-- Block map of {image_name or 'an image'} written by skiff: only the listed blocks hold",
+        "     data; a bmap-aware writer copies those and checks each range's SHA-256. -->",
+        "",
+        '<bmap version="2.0">',
+        f"    <ImageSize> {bmap.image_size} </ImageSize>",
+        f"    <BlockSize> {bmap.block_size} </BlockSize>",
+        f"    <BlocksCount> {bmap.blocks_count} </BlocksCount>",
+        f"    <!-- Mapped: {pct:.1f}% -->",
+        f"    <MappedBlocksCount> {bmap.mapped_blocks} </MappedBlocksCount>",
+        "    <ChecksumType> sha256 </ChecksumType>",
+        f"    <BmapFileChecksum> {'0' * 64} </BmapFileChecksum>",
+        "    <BlockMap>",
+    ]
     for r in bmap.ranges:
         span = f"{r.first}-{r.last}" if r.last != r.first else f"{r.first}"
         lines.append(f'        <Range chksum="{r.checksum}"> {span} </Range>')
@@ -198,6 +215,7 @@ def bmap_text(bmap: Bmap, image_name: str = "") -> str:
 def write_bmap(image: str | Path, out: str | Path | None = None) -> Path:
     """`<image>.bmap` beside the image (atomically)."""
     from . import atomic
+
     image = Path(image)
     out = Path(out) if out else image.with_name(image.name + ".bmap")
     atomic.write_text(out, bmap_text(bmap_for_file(image), image.name), within=out.parent, mode=0o644)

@@ -24,7 +24,7 @@ VARIABLES = ("BOOTLOADER_ARGS", "FLASH_LAYOUT_ARGS")
 @dataclass
 class BoardFlash:
     package: str
-    blob_specs: list[str] = field(default_factory=list)    # FILE:OFFSET as the package gives them
+    blob_specs: list[str] = field(default_factory=list)  # FILE:OFFSET as the package gives them
     table: str | None = None
     first_start: int | None = None
     boot_type: str | None = None
@@ -35,8 +35,12 @@ class BoardFlash:
         return [parse_blob(spec) for spec in self.blob_specs]
 
     def layout(self, base: Layout) -> Layout:
-        return base.with_options(table=self.table, first_start=self.first_start, boot_type=self.boot_type,
-                                 boot_active=self.boot_active or None)
+        return base.with_options(
+            table=self.table,
+            first_start=self.first_start,
+            boot_type=self.boot_type,
+            boot_active=self.boot_active or None,
+        )
 
     def describe(self) -> str:
         bits = [f"{len(self.blob_specs)} bootloader blob(s)" if self.blob_specs else "no bootloader blobs"]
@@ -65,9 +69,14 @@ def parse_flash_args(package: str, text: str) -> BoardFlash:
         raise FlashError(f"{package}: cannot read its flash options {text!r}: {exc}") from None
     if rest:
         raise FlashError(f"{package}: unknown flash option(s) {' '.join(rest)}")
-    return BoardFlash(package, list(args.bootloader), args.table,
-                      parse_size(args.first_partition_start) if args.first_partition_start else None,
-                      args.boot_type, bool(args.boot_active))
+    return BoardFlash(
+        package,
+        list(args.bootloader),
+        args.table,
+        parse_size(args.first_partition_start) if args.first_partition_start else None,
+        args.boot_type,
+        bool(args.boot_active),
+    )
 
 
 def flash_package(workspace, index) -> str | None:
@@ -93,8 +102,7 @@ def board_flash(root: Path, env: dict[str, str], workspace, index) -> BoardFlash
     recipe = "".join(f"$(info {v}=$({v}))" for v in VARIABLES)
     argv = ["make", "--no-print-directory", "-s", "-C", str(cwd), "--eval", f"{PROBE}: ; {recipe}", PROBE]
     try:
-        proc = subprocess.run(argv, env=run_env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                              timeout=30)
+        proc = subprocess.run(argv, env=run_env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise FlashError(f"{name}: cannot read its flash options with make: {exc}") from None
     if proc.returncode != 0:

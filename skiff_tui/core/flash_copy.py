@@ -35,10 +35,10 @@ PROGRESS_PHASES = ("write", "verify", "finishing writes (flush)")
 
 @dataclass
 class Progress:
-    phase: str                # "write", "verify", or a step title
+    phase: str  # "write", "verify", or a step title
     done: int
     total: int
-    speed: float = 0.0        # bytes/s over the phase so far
+    speed: float = 0.0  # bytes/s over the phase so far
     eta: float | None = None  # seconds
     stalled: bool = False
     message: str = ""
@@ -66,8 +66,15 @@ class Meter:
     reports when no byte moved for `stall_after` seconds; a blocked write cannot be interrupted,
     but the user learns why nothing moves)."""
 
-    def __init__(self, callback: ProgressFn | None, phase: str, total: int, *,
-                 interval: float = 0.2, stall_after: float = STALL_AFTER) -> None:
+    def __init__(
+        self,
+        callback: ProgressFn | None,
+        phase: str,
+        total: int,
+        *,
+        interval: float = 0.2,
+        stall_after: float = STALL_AFTER,
+    ) -> None:
         self.callback, self.phase, self.total = callback, phase, total
         self.done = 0
         self.started = self.last_advance = time.monotonic()
@@ -110,9 +117,15 @@ class Meter:
             idle = time.monotonic() - self.last_advance
             if idle >= self.stall_after and not self.stalled:
                 self.stalled = True
-                self.callback(self._snapshot(stalled=True, message=(
-                    f"no progress for {int(idle)} s: the card or reader may have stalled "
-                    "(slow cards can pause while flushing; unplugging now leaves it incomplete)")))
+                self.callback(
+                    self._snapshot(
+                        stalled=True,
+                        message=(
+                            f"no progress for {int(idle)} s: the card or reader may have stalled "
+                            "(slow cards can pause while flushing; unplugging now leaves it incomplete)"
+                        ),
+                    )
+                )
 
     def close(self) -> None:
         self._stop.set()
@@ -131,7 +144,7 @@ def mapped_ranges(fd: int, size: int) -> list[tuple[int, int]]:
                 start = os.lseek(fd, pos, os.SEEK_DATA)
             except OSError as exc:
                 if exc.errno == errno.ENXIO:
-                    break            # no more data
+                    break  # no more data
                 raise
             end = os.lseek(fd, start, os.SEEK_HOLE)
             a, b = start // ALIGN * ALIGN, min(size, -(-end // ALIGN) * ALIGN)
@@ -168,21 +181,36 @@ def classify_os_error(exc: OSError, target: str, offset: int | None = None, done
     code = exc.errno
     gone = target.startswith("/dev/") and not os.path.exists(target)
     if code in (errno.ENODEV, errno.ENXIO, getattr(errno, "ENOMEDIUM", -1)) or (code == errno.EIO and gone):
-        return FlashError(f"{target} disappeared{where} (unplugged or card removed): it is incomplete",
-                          kind="unplugged", hint="re-insert it and write again")
+        return FlashError(
+            f"{target} disappeared{where} (unplugged or card removed): it is incomplete",
+            kind="unplugged",
+            hint="re-insert it and write again",
+        )
     if code in (errno.EROFS, errno.EPERM, errno.EACCES):
-        return FlashError(f"{target} is write-protected ({os.strerror(code)}){where}", kind="write-protected",
-                          hint="slide the card's lock switch to unlocked, re-insert it and retry")
+        return FlashError(
+            f"{target} is write-protected ({os.strerror(code)}){where}",
+            kind="write-protected",
+            hint="slide the card's lock switch to unlocked, re-insert it and retry",
+        )
     if code in (errno.ENOSPC, errno.EFBIG):
-        return FlashError(f"no space left on {target}{where}: the image is larger than the target",
-                          kind="no-space", hint="use a larger card")
+        return FlashError(
+            f"no space left on {target}{where}: the image is larger than the target",
+            kind="no-space",
+            hint="use a larger card",
+        )
     if code == errno.EBUSY:
-        return FlashError(f"{target} is in use (a partition is mounted or another program holds it)",
-                          kind="busy", hint="unmount its partitions and close other programs using it")
+        return FlashError(
+            f"{target} is in use (a partition is mounted or another program holds it)",
+            kind="busy",
+            hint="unmount its partitions and close other programs using it",
+        )
     if code == errno.EIO:
         at = f" at offset {offset}" if offset is not None else ""
-        return FlashError(f"I/O error writing {target}{at}{where}: the card or reader failed",
-                          kind="io", hint="try another card or reader")
+        return FlashError(
+            f"I/O error writing {target}{at}{where}: the card or reader failed",
+            kind="io",
+            hint="try another card or reader",
+        )
     return FlashError(f"{target}: {os.strerror(code) if code else exc}{where}", kind="error")
 
 
@@ -212,7 +240,7 @@ class FdWriter:
 class CopyResult:
     image_size: int
     ranges: list[tuple[int, int]]
-    digests: list[tuple[int, int, bytes]] = field(default_factory=list)   # per chunk
+    digests: list[tuple[int, int, bytes]] = field(default_factory=list)  # per chunk
     written: int = 0
     seconds: float = 0.0
     verified: bool | None = None
@@ -239,12 +267,13 @@ def image_plan(image: str | Path) -> tuple[int, list[tuple[int, int]]]:
 class ImageSource:
     """What will be written from an image file: its format, its (decompressed) size when known,
     the bmap if one is used, and a reader of the chunks to write."""
+
     path: Path
-    format: str                         # raw, xz, gzip, zstd, bzip2
-    size: int | None                    # decompressed size; None for a stream without a bmap
+    format: str  # raw, xz, gzip, zstd, bzip2
+    size: int | None  # decompressed size; None for a stream without a bmap
     bmap: Bmap | None = None
-    file_size: int = 0                  # bytes on disk (the progress total of a stream)
-    ranges: list[tuple[int, int]] | None = None   # raw: what is read; stream: what is kept
+    file_size: int = 0  # bytes on disk (the progress total of a stream)
+    ranges: list[tuple[int, int]] | None = None  # raw: what is read; stream: what is kept
 
     @property
     def compressed(self) -> bool:
@@ -279,8 +308,10 @@ def open_image(image: str | Path, bmap: Bmap | None = None) -> ImageSource:
         return ImageSource(path, fmt, bmap.image_size if bmap else None, bmap, file_size, ranges)
     if bmap is not None:
         if bmap.image_size != file_size:
-            raise FlashError(f"the bmap {bmap.path} is for a {bmap.image_size}-byte image, {path} has "
-                             f"{file_size} bytes", hint="use the bmap that came with this image, or --no-bmap")
+            raise FlashError(
+                f"the bmap {bmap.path} is for a {bmap.image_size}-byte image, {path} has {file_size} bytes",
+                hint="use the bmap that came with this image, or --no-bmap",
+            )
         ranges = [(o, n) for o, n, _ in bmap.byte_ranges()]
     else:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
@@ -329,10 +360,21 @@ def _close_own(reader) -> None:
         reader.own_fd = None
 
 
-def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: ProgressFn | None = None,
-               chunk: int = CHUNK, target_size: int | None = None, extra: list[tuple[int, bytes]] = (),
-               verify: bool = False, segment: int = 64 * 1024 * 1024, bmap: Bmap | None = None,
-               skip_zeros: bool = False, source: ImageSource | None = None) -> CopyResult:
+def copy_image(
+    image: str | Path,
+    writer: FdWriter,
+    *,
+    target: str,
+    progress: ProgressFn | None = None,
+    chunk: int = CHUNK,
+    target_size: int | None = None,
+    extra: list[tuple[int, bytes]] = (),
+    verify: bool = False,
+    segment: int = 64 * 1024 * 1024,
+    bmap: Bmap | None = None,
+    skip_zeros: bool = False,
+    source: ImageSource | None = None,
+) -> CopyResult:
     """Write what `image` holds through `writer`: the mapped ranges of a raw image (from the bmap
     if given, else its holes), or a compressed image decompressed on the way (only the bmap's
     ranges; else everything, less all-zero chunks when `skip_zeros`: a file target of holes);
@@ -343,8 +385,11 @@ def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: Pr
     next segment is written; the tail is checked after the final fsync."""
     src = source or open_image(image, bmap)
     if target_size is not None and src.size is not None and src.size > target_size:
-        raise FlashError(f"the image ({human_size(src.size)}) is larger than {target} ({human_size(target_size)})",
-                         kind="no-space", hint="use a larger card or a smaller image")
+        raise FlashError(
+            f"the image ({human_size(src.size)}) is larger than {target} ({human_size(target_size)})",
+            kind="no-space",
+            hint="use a larger card or a smaller image",
+        )
     result = CopyResult(src.size or 0, list(src.ranges or []))
     total = (src.file_size if src.compressed else src.mapped) + sum(len(b) for _, b in extra)
     meter = Meter(progress, "write" if not src.compressed else f"write (decompressing {src.format})", total)
@@ -358,6 +403,7 @@ def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: Pr
     syncer = None
     if verifier:
         from concurrent.futures import ThreadPoolExecutor
+
         syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skiff-sync")
     sync_futures: list = []
     segment_chunks: list[tuple[int, int, bytes]] = []
@@ -366,6 +412,7 @@ def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: Pr
     def sync_then_verify(chunks) -> None:
         writer.datasync()
         verifier.submit(chunks)
+
     reader.start()
     try:
         while True:
@@ -382,8 +429,12 @@ def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: Pr
             if len(data) < n:
                 raise FlashError(f"{image} shrank while being written", kind="error")
             if target_size is not None and off + n > target_size:
-                raise FlashError(f"the decompressed image is larger than {target} ({human_size(target_size)}): "
-                                 "the card is incomplete", kind="no-space", hint="use a larger card")
+                raise FlashError(
+                    f"the decompressed image is larger than {target} ({human_size(target_size)}): "
+                    "the card is incomplete",
+                    kind="no-space",
+                    hint="use a larger card",
+                )
             if checker:
                 checker.feed(off, data, digest)
             writer.pwrite(data, off)
@@ -401,9 +452,11 @@ def copy_image(image: str | Path, writer: FdWriter, *, target: str, progress: Pr
         if src.compressed:
             result.image_size = reader.size
             if src.bmap and reader.size != src.bmap.image_size:
-                raise FlashError(f"{image} decompresses to {reader.size} bytes, its bmap {src.bmap.path} says "
-                                 f"{src.bmap.image_size}", kind="image",
-                                 hint="the bmap belongs to another image; use the right one or --no-bmap")
+                raise FlashError(
+                    f"{image} decompresses to {reader.size} bytes, its bmap {src.bmap.path} says {src.bmap.image_size}",
+                    kind="image",
+                    hint="the bmap belongs to another image; use the right one or --no-bmap",
+                )
             if not src.ranges:
                 result.ranges = [(o, n) for o, n, _ in result.digests]
         for eoff, blob in extra:
@@ -450,8 +503,9 @@ def _open_for_verify(path: str) -> tuple[int, bool]:
         return fd, False
 
 
-def _check_chunk(path: str, fd_direct: tuple[int, bool], local: threading.local, off: int, n: int,
-                 digest: bytes) -> bool:
+def _check_chunk(
+    path: str, fd_direct: tuple[int, bool], local: threading.local, off: int, n: int, digest: bytes
+) -> bool:
     fd, direct = fd_direct
     buf = getattr(local, "buf", None)
     need = -(-n // ALIGN) * ALIGN
@@ -462,7 +516,7 @@ def _check_chunk(path: str, fd_direct: tuple[int, bool], local: threading.local,
     except OSError as exc:
         if not (direct and exc.errno == errno.EINVAL):
             raise
-        plain = os.open(path, os.O_RDONLY | os.O_CLOEXEC)   # unaligned tail on this filesystem
+        plain = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # unaligned tail on this filesystem
         try:
             view = _read_exact(plain, buf, n, off)
         finally:
@@ -476,6 +530,7 @@ class _Verifier:
 
     def __init__(self, target: str, progress: ProgressFn | None, total: int, workers: int = 4) -> None:
         from concurrent.futures import ThreadPoolExecutor
+
         self.target = target
         self.fd_direct = _open_for_verify(target)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="skiff-verify")
@@ -520,8 +575,10 @@ class _Verifier:
             first = bad[0]
             raise FlashError(
                 f"verification failed: {len(bad)} chunk(s) of {self.target} differ from the image, first at "
-                f"byte offset {first[0]} ({human_size(first[1])})", kind="verify",
-                hint="the card may be failing or counterfeit; write again or use another card")
+                f"byte offset {first[0]} ({human_size(first[1])})",
+                kind="verify",
+                hint="the card may be failing or counterfeit; write again or use another card",
+            )
         return time.monotonic() - self.started
 
     def close(self) -> None:
@@ -532,8 +589,9 @@ class _Verifier:
             self.meter.close()
 
 
-def verify_target(target: str, expected: CopyResult, *, progress: ProgressFn | None = None,
-                  extra: list[tuple[int, bytes]] = ()) -> CopyResult:
+def verify_target(
+    target: str, expected: CopyResult, *, progress: ProgressFn | None = None, extra: list[tuple[int, bytes]] = ()
+) -> CopyResult:
     """Read back every digested chunk of `expected` from `target` and compare."""
     verifier = _Verifier(target, progress, sum(n for _, n, _ in expected.digests) + sum(len(b) for _, b in extra))
     verifier.submit(expected.digests)

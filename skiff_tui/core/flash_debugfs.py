@@ -32,13 +32,14 @@ def debugfs_listing(target: str, offset: int, dirs: list[str], workdir: Path) ->
     """Names present in each directory of the ext4 at `offset` (None: the directory is absent)."""
     cmd = workdir / f"debugfs-ls-{offset}.cmds"
     cmd.write_text("".join(f"ls -p {_quote(d or '/')}\n" for d in dirs))
-    proc = run_tool(["debugfs", "-f", str(cmd), f"{target}?offset={offset}"], target=target,
-                    what="reading a filesystem (debugfs)")
+    proc = run_tool(
+        ["debugfs", "-f", str(cmd), f"{target}?offset={offset}"], target=target, what="reading a filesystem (debugfs)"
+    )
     out: dict[str, set[str] | None] = {}
     current = None
     for line in proc.stdout.splitlines():
         if line.startswith("debugfs: ls -p "):
-            current = line[len("debugfs: ls -p "):].strip().strip('"')
+            current = line[len("debugfs: ls -p ") :].strip().strip('"')
             current = "" if current == "/" else current
             out[current] = None
         elif current is not None and line.startswith("/"):
@@ -86,8 +87,7 @@ def debugfs_copy(target: str, offset: int, src: Path, *, overwrite: bool, workdi
     script, written, kept = debugfs_script(src, present, overwrite=overwrite)
     cmd = workdir / f"debugfs-{offset}.cmds"
     cmd.write_text(script)
-    proc = run_tool(["debugfs", "-w", "-f", str(cmd), f"{target}?offset={offset}"], target=target,
-                    what="debugfs copy")
+    proc = run_tool(["debugfs", "-w", "-f", str(cmd), f"{target}?offset={offset}"], target=target, what="debugfs copy")
     errors = [ln for ln in proc.stderr.splitlines() if ln.strip() and not re.match(r"debugfs \d", ln)]
     if errors:
         raise classify_output("\n".join(errors), target, f"copying {src.name} with debugfs")

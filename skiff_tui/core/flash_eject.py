@@ -41,8 +41,14 @@ def _same_device(info: BlockDeviceInfo) -> bool:
     return stat.S_ISBLK(st.st_mode) and (os.major(st.st_rdev), os.minor(st.st_rdev)) == tuple(info.devnum)
 
 
-def eject(info: BlockDeviceInfo, *, sysfs: str | Path = "/sys", which: Callable = shutil.which,
-          run: Callable = subprocess.run, check_node: bool = True) -> str:
+def eject(
+    info: BlockDeviceInfo,
+    *,
+    sysfs: str | Path = "/sys",
+    which: Callable = shutil.which,
+    run: Callable = subprocess.run,
+    check_node: bool = True,
+) -> str:
     """Power off / eject `info`; returns the sentence for the user naming the mechanism used."""
     if info.is_loop:
         return f"{info.node} is a loop device: nothing to eject"

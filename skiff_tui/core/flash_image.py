@@ -35,8 +35,12 @@ from pathlib import Path
 from .flash_layout import FlashError
 
 MAGIC = (("xz", b"\xfd7zXZ\x00"), ("gzip", b"\x1f\x8b"), ("zstd", b"\x28\xb5\x2f\xfd"), ("bzip2", b"BZh"))
-UNSUPPORTED = ((b"PK\x03\x04", "a zip archive"), (b"\x04\x22\x4d\x18", "lz4-compressed"),
-               (b"\x89LZO", "lzo-compressed"), (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"))
+UNSUPPORTED = (
+    (b"PK\x03\x04", "a zip archive"),
+    (b"\x04\x22\x4d\x18", "lz4-compressed"),
+    (b"\x89LZO", "lzo-compressed"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+)
 ALIGN = 4096
 
 
@@ -52,8 +56,9 @@ def detect_format(path: str | Path) -> str:
             return name
     for magic, what in UNSUPPORTED:
         if head.startswith(magic):
-            raise FlashError(f"{path} is {what}: skiff reads raw, .xz, .gz, .zst and .bz2 images",
-                             hint="unpack it first")
+            raise FlashError(
+                f"{path} is {what}: skiff reads raw, .xz, .gz, .zst and .bz2 images", hint="unpack it first"
+            )
     return "raw"
 
 
@@ -62,18 +67,22 @@ def check_stream_end(path: str | Path, fmt: str) -> None:
     is refused up front where the format lets us see it (xz ends with the footer magic 'YZ')."""
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
-        if fmt == "xz":           # the footer magic, before any stream padding (zero bytes)
+        if fmt == "xz":  # the footer magic, before any stream padding (zero bytes)
             handle.seek(max(0, size - 1024))
             if size < 32 or not handle.read().rstrip(b"\0").endswith(b"YZ"):
-                raise FlashError(f"{path}: the xz stream is truncated (no stream footer): nothing was written",
-                                 hint="download the image again")
+                raise FlashError(
+                    f"{path}: the xz stream is truncated (no stream footer): nothing was written",
+                    hint="download the image again",
+                )
         elif fmt == "gzip" and size < 18:
-            raise FlashError(f"{path}: the gzip stream is truncated: nothing was written",
-                             hint="download the image again")
+            raise FlashError(
+                f"{path}: the gzip stream is truncated: nothing was written", hint="download the image again"
+            )
 
 
 def _aligned(size: int):
     import mmap
+
     return mmap.mmap(-1, size)
 
 
@@ -94,8 +103,9 @@ class RangeReader(threading.Thread):
     that way against ~1 s through the page cache). Read, hash and write overlap (preadv and hashlib
     release the GIL); a few page-aligned buffers circulate. Items come out in order."""
 
-    def __init__(self, path: str | Path, fd: int, chunks: list[tuple[int, int]], chunk: int,
-                 depth: int = 4, workers: int = 2) -> None:
+    def __init__(
+        self, path: str | Path, fd: int, chunks: list[tuple[int, int]], chunk: int, depth: int = 4, workers: int = 2
+    ) -> None:
         super().__init__(daemon=True)
         self.fd, self.chunks = fd, chunks
         try:
@@ -158,6 +168,7 @@ class RangeReader(threading.Thread):
 @dataclass
 class _Stream:
     """A decompressed byte stream and where it is in the compressed file."""
+
     reader: object
     position: callable
     raw: object
@@ -170,11 +181,12 @@ def open_stream(path: str | Path, fmt: str) -> _Stream:
         tool = shutil.which("zstd")
         if tool is None:
             raw.close()
-            raise FlashError(f"{path} is zstd-compressed and the zstd command is not installed",
-                             hint="install the 'zstd' package, or decompress it first")
+            raise FlashError(
+                f"{path} is zstd-compressed and the zstd command is not installed",
+                hint="install the 'zstd' package, or decompress it first",
+            )
         # the child reads through our open file description: its offset is our progress
-        proc = subprocess.Popen([tool, "-d", "-c", "-q"], stdin=raw, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
+        proc = subprocess.Popen([tool, "-d", "-c", "-q"], stdin=raw, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         fd = raw.fileno()
         return _Stream(proc.stdout, lambda: os.lseek(fd, 0, os.SEEK_CUR), raw, proc)
     opener = {"xz": _XzReader, "bzip2": bz2.BZ2File, "gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb")}[fmt]
@@ -213,7 +225,7 @@ class _XzReader:
                 try:
                     out = self.dec.decompress(rest, n)
                 except lzma.LZMAError:
-                    self.over = True          # trailing data that is no stream: ignored
+                    self.over = True  # trailing data that is no stream: ignored
                     break
             else:
                 data = self.raw.read(self.READ) if self.dec.needs_input else b""
@@ -235,15 +247,27 @@ def stream_error(path, fmt: str, exc: BaseException | str) -> FlashError:
     why = str(exc) or type(exc).__name__
     if isinstance(exc, EOFError) or "ended before" in why:
         why = "the stream ends early (truncated download?)"
-    return FlashError(f"cannot read the image {path}: {fmt} data is corrupt or truncated: {why}",
-                      kind="image", hint="download the image again")
+    return FlashError(
+        f"cannot read the image {path}: {fmt} data is corrupt or truncated: {why}",
+        kind="image",
+        hint="download the image again",
+    )
 
 
 class StreamReader(threading.Thread):
     """Decompresses in this thread; hands on the parts to write, hashed by a small pool."""
 
-    def __init__(self, path: str | Path, fmt: str, chunk: int, *, ranges: list[tuple[int, int]] | None,
-                 skip_zeros: bool, depth: int = 4, ahead: int = 64 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        fmt: str,
+        chunk: int,
+        *,
+        ranges: list[tuple[int, int]] | None,
+        skip_zeros: bool,
+        depth: int = 4,
+        ahead: int = 64 * 1024 * 1024,
+    ) -> None:
         super().__init__(daemon=True)
         self.path, self.fmt, self.chunk = path, fmt, chunk
         self.ranges = ranges
@@ -255,13 +279,13 @@ class StreamReader(threading.Thread):
             self.free.put(_aligned(chunk))
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="skiff-hash")
         self.stop = threading.Event()
-        self.size = 0                 # decompressed bytes so far (the image's size once done)
+        self.size = 0  # decompressed bytes so far (the image's size once done)
         self._zeros = bytes(chunk)
         self._consumed = 0
         self.ahead = ahead
         self._pending = 0
         self._budget = threading.Condition()
-        self._pieces_out: dict[int, int] = {}     # id of a piece buffer handed out → its length
+        self._pieces_out: dict[int, int] = {}  # id of a piece buffer handed out → its length
 
     def _advance(self) -> int:
         try:
@@ -278,7 +302,7 @@ class StreamReader(threading.Thread):
             data = self.stream.reader.read(len(view) - got)
             if not data:
                 break
-            view[got:got + len(data)] = data
+            view[got : got + len(data)] = data
             got += len(data)
         return got
 
@@ -311,7 +335,7 @@ class StreamReader(threading.Thread):
         step = self.ZERO_BLOCK
         for at in range(0, n, step):
             m = min(step, n - at)
-            if view[at:at + m] == self._zeros[:m]:
+            if view[at : at + m] == self._zeros[:m]:
                 continue
             if runs and runs[-1][0] + runs[-1][1] == at:
                 runs[-1] = (runs[-1][0], runs[-1][1] + m)
@@ -335,7 +359,7 @@ class StreamReader(threading.Thread):
                 advance = self._advance()
                 if n == 0:
                     self.free.put(buf)
-                    self.ready.put(("skip", pos, 0, advance))    # the stream's last bytes read
+                    self.ready.put(("skip", pos, 0, advance))  # the stream's last bytes read
                     break
                 view = memoryview(buf)[:n]
                 pieces = self._pieces(pos, n)
@@ -353,10 +377,18 @@ class StreamReader(threading.Thread):
                         piece = self._piece(length)
                         if piece is None:
                             return
-                        piece[:length] = view[rel:rel + length]
+                        piece[:length] = view[rel : rel + length]
                         data = memoryview(piece)[:length]
-                        self.ready.put((pos + rel, length, piece, data, self.pool.submit(self._hash, data),
-                                        advance if i == 0 else 0))
+                        self.ready.put(
+                            (
+                                pos + rel,
+                                length,
+                                piece,
+                                data,
+                                self.pool.submit(self._hash, data),
+                                advance if i == 0 else 0,
+                            )
+                        )
                     self.free.put(buf)
                 pos += n
             self.size = pos
@@ -463,8 +495,10 @@ class RangeChecker:
         start, length, expected = self.ranges[self.index]
         if got != expected:
             r = self.bmap.ranges[self.index]
-            raise FlashError(f"{self.image} does not match its bmap {self.bmap.path}: blocks {r.first}-{r.last} "
-                             f"(byte {start}) have another {self.bmap.checksum_type}: the card is incomplete",
-                             kind="image", hint="the image or the bmap is damaged, or they belong to different "
-                                                "images; download both again")
+            raise FlashError(
+                f"{self.image} does not match its bmap {self.bmap.path}: blocks {r.first}-{r.last} "
+                f"(byte {start}) have another {self.bmap.checksum_type}: the card is incomplete",
+                kind="image",
+                hint="the image or the bmap is damaged, or they belong to different images; download both again",
+            )
         self.checked += 1

@@ -18,10 +18,10 @@ ROOTFS_IMAGES = ("rootfs.cpio.lz4", "rootfs.squashfs")
 @dataclass
 class InstallSet:
     images: Path
-    boot: dict[str, Path] = field(default_factory=dict)    # name at the BOOT root → source (file or dir)
+    boot: dict[str, Path] = field(default_factory=dict)  # name at the BOOT root → source (file or dir)
     rootfs_dir: Path | None = None
     persist_dir: Path | None = None
-    resources: dict[str, Path] = field(default_factory=dict)   # config.txt/cmdline.txt → chosen file
+    resources: dict[str, Path] = field(default_factory=dict)  # config.txt/cmdline.txt → chosen file
 
     def boot_bytes(self) -> int:
         return sum(_tree_size(p) for p in self.boot.values())
@@ -98,6 +98,7 @@ def workspace_install_set(workspace, env: dict[str, str] | None = None, images: 
     """From a configured workspace: `images/` under its output dir, resources from its chain."""
     from . import paths
     from .packages import discover
+
     state = workspace.load_state() or {}
     chain = state.get("chain") or []
     dirs: list[Path] = []

@@ -22,19 +22,19 @@ from pathlib import Path
 from .flash_units import GIB, MIB, SECTOR, human_size, parse_size
 from .errors import SkiffError
 
-ALIGN = MIB                          # every partition starts on a 1 MiB boundary
-GPT_TAIL = 33 * SECTOR               # backup GPT: 32 sectors of entries + the header
-TYPE_BASIC_DATA = "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7"   # FAT boot partition (what parted's fat32 sets)
-TYPE_ESP = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"          # EFI System partition (UEFI PCs)
+ALIGN = MIB  # every partition starts on a 1 MiB boundary
+GPT_TAIL = 33 * SECTOR  # backup GPT: 32 sectors of entries + the header
+TYPE_BASIC_DATA = "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7"  # FAT boot partition (what parted's fat32 sets)
+TYPE_ESP = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"  # EFI System partition (UEFI PCs)
 TYPE_LINUX = "0FC63DAF-8483-4772-8E79-3D69D8477DE4"
-MBR_TYPES = {"fat32": "c", "esp": "ef", "linux": "83"}     # FAT32 (LBA), EFI System, Linux
+MBR_TYPES = {"fat32": "c", "esp": "ef", "linux": "83"}  # FAT32 (LBA), EFI System, Linux
 GPT_TYPES = {"fat32": TYPE_BASIC_DATA, "esp": TYPE_ESP, "linux": TYPE_LINUX}
 BOOT_TYPES = ("fat32", "esp")
 TABLES = ("gpt", "mbr")
-GPT_HEADER_AREA = (SECTOR, 34 * SECTOR)   # primary header + entries: raw blobs must not land here
-MBR_BOOT_CODE = 440                       # boot code; 440–446 disk signature (a blob may overwrite it)
-MBR_TABLE_AREA = (446, SECTOR)            # the four partition entries and the 0x55AA signature
-MBR_LIMIT = 2 ** 32 * SECTOR              # an MBR entry cannot reach past 2 TiB (512-byte sectors)
+GPT_HEADER_AREA = (SECTOR, 34 * SECTOR)  # primary header + entries: raw blobs must not land here
+MBR_BOOT_CODE = 440  # boot code; 440–446 disk signature (a blob may overwrite it)
+MBR_TABLE_AREA = (446, SECTOR)  # the four partition entries and the 0x55AA signature
+MBR_LIMIT = 2**32 * SECTOR  # an MBR entry cannot reach past 2 TiB (512-byte sectors)
 
 
 class FlashError(SkiffError):
@@ -42,18 +42,18 @@ class FlashError(SkiffError):
 
     def __init__(self, message: str, *, kind: str = "error", **kw) -> None:
         super().__init__(message, **kw)
-        self.kind = kind   # error, unplugged, write-protected, no-space, stalled, io, changed, verify
+        self.kind = kind  # error, unplugged, write-protected, no-space, stalled, io, changed, verify
 
 
 @dataclass(frozen=True)
 class Part:
     number: int
-    name: str            # GPT partition name == filesystem label ("" on MBR)
-    fstype: str          # vfat / ext4
-    start: int           # bytes
-    size: int            # bytes
-    type_guid: str       # GPT type GUID, or the MBR type in hex ("c", "ef", "83")
-    bootable: bool = False   # MBR active flag (GPT: the LegacyBIOSBootable attribute)
+    name: str  # GPT partition name == filesystem label ("" on MBR)
+    fstype: str  # vfat / ext4
+    start: int  # bytes
+    size: int  # bytes
+    type_guid: str  # GPT type GUID, or the MBR type in hex ("c", "ef", "83")
+    bootable: bool = False  # MBR active flag (GPT: the LegacyBIOSBootable attribute)
 
     @property
     def end(self) -> int:
@@ -67,6 +67,7 @@ class Part:
 @dataclass(frozen=True)
 class Extent:
     """A raw bootloader blob as the layout sees it: a name, a byte offset and a size."""
+
     name: str
     offset: int
     size: int
@@ -94,20 +95,26 @@ def _extents(blobs) -> list[Extent]:
 @dataclass(frozen=True)
 class Geometry:
     """What `format` writes: the table type, the partitions and why they are where they are."""
-    table: str                    # gpt / mbr
+
+    table: str  # gpt / mbr
     parts: list[Part]
-    note: str = ""                # shrunk layout, MBR 2 TiB cap
+    note: str = ""  # shrunk layout, MBR 2 TiB cap
     reasons: tuple[str, ...] = ()  # why this table, why p1 starts where it does
 
     def describe(self) -> list[str]:
         kind = "GPT" if self.table == "gpt" else "MBR (dos)"
         lines = [f"partition table: {kind}" + (f" ({self.reasons[0]})" if self.reasons else "")]
         for p in self.parts:
-            ptype = (f"type 0x{int(p.type_guid, 16):02x}" if self.table == "mbr"
-                     else _GPT_NAMES.get(p.type_guid, p.type_guid))
+            ptype = (
+                f"type 0x{int(p.type_guid, 16):02x}"
+                if self.table == "mbr"
+                else _GPT_NAMES.get(p.type_guid, p.type_guid)
+            )
             flag = (", bootable" if self.table == "mbr" else ", legacy BIOS bootable") if p.bootable else ""
-            lines.append(f"p{p.number} {'FAT32' if p.fstype == 'vfat' else p.fstype} '{p.label}' from byte "
-                         f"{p.start} ({human_size(p.start)}), {human_size(p.size)}, {ptype}{flag}")
+            lines.append(
+                f"p{p.number} {'FAT32' if p.fstype == 'vfat' else p.fstype} '{p.label}' from byte "
+                f"{p.start} ({human_size(p.start)}), {human_size(p.size)}, {ptype}{flag}"
+            )
         lines += list(self.reasons[1:])
         return lines
 
@@ -120,11 +127,11 @@ class Layout:
     boot: int = 8 * GIB
     rootfs: int = 2 * GIB
     persist_min: int = 1 * GIB
-    min_factor: float = 0.125        # smallest proportional shrink accepted (1.375 GiB cards)
-    table: str | None = None         # gpt / mbr; None: MBR when a blob sits in the GPT area, else GPT
-    first_start: int | None = None   # p1's byte offset; None: 1 MiB, or after the last blob (1 MiB aligned)
-    boot_type: str = "fat32"         # fat32 (basic data / 0x0c) or esp (EFI System / 0xef)
-    boot_active: bool = False        # MBR bootable flag on p1 (BeagleBone's ROM wants it)
+    min_factor: float = 0.125  # smallest proportional shrink accepted (1.375 GiB cards)
+    table: str | None = None  # gpt / mbr; None: MBR when a blob sits in the GPT area, else GPT
+    first_start: int | None = None  # p1's byte offset; None: 1 MiB, or after the last blob (1 MiB aligned)
+    boot_type: str = "fat32"  # fat32 (basic data / 0x0c) or esp (EFI System / 0xef)
+    boot_active: bool = False  # MBR bootable flag on p1 (BeagleBone's ROM wants it)
 
     def __post_init__(self) -> None:
         if self.table not in (None, *TABLES):
@@ -134,8 +141,10 @@ class Layout:
 
     def scaled(self, factor: float) -> "Layout":
         """Same proportions, smaller: tests use this to work on megabyte-sized images."""
+
         def s(n: int) -> int:
             return max(ALIGN, int(n * factor) // ALIGN * ALIGN)
+
         return replace(self, boot=s(self.boot), rootfs=s(self.rootfs), persist_min=s(self.persist_min))
 
     def with_options(self, **kw) -> "Layout":
@@ -158,8 +167,7 @@ class Layout:
         inside = [e for e in exts if e.offset < GPT_HEADER_AREA[1]]
         if inside:
             e = inside[0]
-            return "mbr", (f"chosen because {e.describe()} lies where a GPT would be "
-                           f"(bytes 0–{GPT_HEADER_AREA[1]})")
+            return "mbr", (f"chosen because {e.describe()} lies where a GPT would be (bytes 0–{GPT_HEADER_AREA[1]})")
         return "gpt", "no boot blob below byte 17408" if exts else "the default"
 
     def first_partition_start(self, blobs=(), sector: int = SECTOR) -> tuple[int, str]:
@@ -167,8 +175,7 @@ class Layout:
         if self.first_start is not None:
             start = self.first_start
             if start % sector:
-                raise FlashError(f"--first-partition-start {start} is not a multiple of the "
-                                 f"{sector}-byte sector size")
+                raise FlashError(f"--first-partition-start {start} is not a multiple of the {sector}-byte sector size")
             return start, f"p1 starts at byte {start} (--first-partition-start)"
         last = max(exts, key=lambda e: e.end, default=None)
         if last is None or last.end <= ALIGN:
@@ -183,8 +190,7 @@ class Layout:
         start, why_start = self.first_partition_start(exts, sector)
         floor = GPT_HEADER_AREA[1] if table == "gpt" else SECTOR
         if start < floor:
-            raise FlashError(f"p1 cannot start at byte {start}: the {table.upper()} table needs bytes "
-                             f"0–{floor}")
+            raise FlashError(f"p1 cannot start at byte {start}: the {table.upper()} table needs bytes 0–{floor}")
         parts, note = self._fit(disk_size, table, start)
         reasons = (why_table,) + ((why_start,) if why_start else ())
         check_extents(exts, parts, disk_size, table)
@@ -202,8 +208,9 @@ class Layout:
         else:
             usable_end = min(disk_size, MBR_LIMIT) // ALIGN * ALIGN
             if disk_size > MBR_LIMIT:
-                notes.append(f"an MBR table reaches 2 TiB: the {human_size(disk_size - MBR_LIMIT)} "
-                             "past that stay unused")
+                notes.append(
+                    f"an MBR table reaches 2 TiB: the {human_size(disk_size - MBR_LIMIT)} past that stay unused"
+                )
         usable = usable_end - start
         boot, rootfs = self.boot, self.rootfs
         if usable < self.nominal:
@@ -213,14 +220,22 @@ class Layout:
                     f"disk too small for the layout: {human_size(disk_size)}, at least "
                     f"{human_size(self.min_disk_size(start))} needed (BOOT {human_size(self.boot)}, rootfs "
                     f"{human_size(self.rootfs)}, persist ≥ {human_size(self.persist_min)}, shrunk at most "
-                    f"to {self.min_factor:.1%})", kind="no-space", hint="use a larger card")
+                    f"to {self.min_factor:.1%})",
+                    kind="no-space",
+                    hint="use a larger card",
+                )
             boot = max(ALIGN, int(self.boot * factor) // ALIGN * ALIGN)
             rootfs = max(ALIGN, int(self.rootfs * factor) // ALIGN * ALIGN)
-            notes.insert(0, f"disk is smaller than the {human_size(self.nominal)} layout: partitions shrunk "
-                            f"proportionally to {factor:.0%} (BOOT {human_size(boot)}, rootfs {human_size(rootfs)})")
+            notes.insert(
+                0,
+                f"disk is smaller than the {human_size(self.nominal)} layout: partitions shrunk "
+                f"proportionally to {factor:.0%} (BOOT {human_size(boot)}, rootfs {human_size(rootfs)})",
+            )
         types = MBR_TYPES if table == "mbr" else GPT_TYPES
-        parts = [Part(1, "BOOT", "vfat", start, boot, types[self.boot_type], self.boot_active),
-                 Part(2, "rootfs", "ext4", start + boot, rootfs, types["linux"])]
+        parts = [
+            Part(1, "BOOT", "vfat", start, boot, types[self.boot_type], self.boot_active),
+            Part(2, "rootfs", "ext4", start + boot, rootfs, types["linux"]),
+        ]
         p3 = start + boot + rootfs
         parts.append(Part(3, "persist", "ext4", p3, usable_end - p3, types["linux"]))
         return parts, "; ".join(notes)
@@ -234,24 +249,30 @@ def check_extents(blobs, parts: list[Part], disk_size: int, table: str | None) -
         if e.size <= 0:
             raise FlashError(f"bootloader {e.name} at byte {e.offset} is empty")
         if e.end > disk_size:
-            raise FlashError(f"bootloader {e.describe()} runs past the end of the target "
-                             f"({human_size(disk_size)})", kind="no-space")
+            raise FlashError(
+                f"bootloader {e.describe()} runs past the end of the target ({human_size(disk_size)})", kind="no-space"
+            )
         if table == "gpt" and e.offset < GPT_HEADER_AREA[1] and e.end > MBR_BOOT_CODE:
-            raise FlashError(f"bootloader {e.describe()} would overwrite the GPT (bytes "
-                             f"{MBR_BOOT_CODE}–{GPT_HEADER_AREA[1]})",
-                             hint="boards with a blob there need an MBR table: format the card with its blobs "
-                                      "and without --table gpt")
+            raise FlashError(
+                f"bootloader {e.describe()} would overwrite the GPT (bytes {MBR_BOOT_CODE}–{GPT_HEADER_AREA[1]})",
+                hint="boards with a blob there need an MBR table: format the card with its blobs "
+                "and without --table gpt",
+            )
         if table == "mbr" and e.offset < MBR_TABLE_AREA[1] and e.end > MBR_TABLE_AREA[0]:
-            raise FlashError(f"bootloader {e.describe()} would overwrite the MBR partition table (bytes "
-                             f"{MBR_TABLE_AREA[0]}–{MBR_TABLE_AREA[1]})",
-                             hint=f"only boot code goes at byte 0: its first {MBR_BOOT_CODE} bytes")
+            raise FlashError(
+                f"bootloader {e.describe()} would overwrite the MBR partition table (bytes "
+                f"{MBR_TABLE_AREA[0]}–{MBR_TABLE_AREA[1]})",
+                hint=f"only boot code goes at byte 0: its first {MBR_BOOT_CODE} bytes",
+            )
         for p in parts:
             if e.offset < p.end and e.end > p.start:
-                raise FlashError(f"bootloader {e.describe()} overlaps partition {p.number} "
-                                 f"({p.label or 'unnamed'}, bytes {p.start}–{p.end})",
-                                 hint="leave --first-partition-start out, or give one after the blob's end")
+                raise FlashError(
+                    f"bootloader {e.describe()} overlaps partition {p.number} "
+                    f"({p.label or 'unnamed'}, bytes {p.start}–{p.end})",
+                    hint="leave --first-partition-start out, or give one after the blob's end",
+                )
     for i, a in enumerate(exts):
-        for b in exts[i + 1:]:
+        for b in exts[i + 1 :]:
             if a.offset < b.end and b.offset < a.end:
                 raise FlashError(f"bootloader {a.describe()} overlaps bootloader {b.describe()}")
 
@@ -261,14 +282,18 @@ def sfdisk_script(parts: list[Part], sector: int = SECTOR, table: str = "gpt") -
     if table == "mbr":
         lines = ["label: dos", "unit: sectors"]
         for p in parts:
-            lines.append(f"start={p.start // sector}, size={p.size // sector}, type={p.type_guid}"
-                         + (", bootable" if p.bootable else ""))
+            lines.append(
+                f"start={p.start // sector}, size={p.size // sector}, type={p.type_guid}"
+                + (", bootable" if p.bootable else "")
+            )
         return "\n".join(lines) + "\n"
     first = min(ALIGN, parts[0].start) if parts else ALIGN
     lines = ["label: gpt", "unit: sectors", f"first-lba: {first // sector}"]
     for p in parts:
-        lines.append(f"start={p.start // sector}, size={p.size // sector}, type={p.type_guid}, name=\"{p.name}\""
-                     + (', attrs="LegacyBIOSBootable"' if p.bootable else ""))
+        lines.append(
+            f'start={p.start // sector}, size={p.size // sector}, type={p.type_guid}, name="{p.name}"'
+            + (', attrs="LegacyBIOSBootable"' if p.bootable else "")
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -276,18 +301,25 @@ def read_layout(target: str | Path) -> tuple[str, list[Part]]:
     """("gpt"|"mbr", partitions) of an image file or disk, via `sfdisk -J` (no kernel involved)."""
     if shutil.which("sfdisk") is None:
         raise FlashError("sfdisk is not installed", hint="install the 'fdisk' package")
-    proc = subprocess.run(["sfdisk", "-J", str(target)], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
+    proc = subprocess.run(["sfdisk", "-J", str(target)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
         msg = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "no partition table"
-        raise FlashError(f"{target}: cannot read the partition table: {msg}",
-                         hint="run 'skiff flash format' first")
+        raise FlashError(f"{target}: cannot read the partition table: {msg}", hint="run 'skiff flash format' first")
     table = json.loads(proc.stdout)["partitiontable"]
     sector = int(table.get("sectorsize", SECTOR))
     parts = []
     for i, p in enumerate(table.get("partitions", []), start=1):
-        parts.append(Part(i, p.get("name", ""), "", int(p["start"]) * sector, int(p["size"]) * sector,
-                          p.get("type", ""), bool(p.get("bootable", False))))
+        parts.append(
+            Part(
+                i,
+                p.get("name", ""),
+                "",
+                int(p["start"]) * sector,
+                int(p["size"]) * sector,
+                p.get("type", ""),
+                bool(p.get("bootable", False)),
+            )
+        )
     return ("mbr" if table.get("label") == "dos" else table.get("label", "gpt")), parts
 
 
@@ -305,14 +337,17 @@ def skiff_partitions(target: str | Path) -> dict[str, Part]:
         return by_name
     if len(parts) >= 3:
         return {"BOOT": parts[0], "rootfs": parts[1], "persist": parts[2]}
-    raise FlashError(f"{target} does not have the skiff layout (BOOT, rootfs, persist): "
-                     f"found {len(parts)} partition(s)", hint="run 'skiff flash format' first")
+    raise FlashError(
+        f"{target} does not have the skiff layout (BOOT, rootfs, persist): found {len(parts)} partition(s)",
+        hint="run 'skiff flash format' first",
+    )
 
 
 # --- raw bootloader blobs ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class Blob:
     """A raw bootloader image written at a byte offset of the disk (e.g. u-boot at 8 KiB)."""
+
     path: Path
     offset: int
 

@@ -32,7 +32,7 @@ from .flash_units import human_size
 if TYPE_CHECKING:
     from .flash import Run
 
-DEFAULT_IMAGE_SIZE = 12 * 1024 ** 3          # SkiffOS's buildimage allocates 12G sparse
+DEFAULT_IMAGE_SIZE = 12 * 1024**3  # SkiffOS's buildimage allocates 12G sparse
 MTOOLS_ENV = {"MTOOLS_SKIP_CHECK": "1", "MTOOLS_NO_VFAT": "0"}
 
 
@@ -40,8 +40,9 @@ MTOOLS_ENV = {"MTOOLS_SKIP_CHECK": "1", "MTOOLS_NO_VFAT": "0"}
 @dataclass
 class Target:
     """A disk or an image file; `flash.open_target()` / `flash.device_target()` make one after the safety rules."""
+
     path: str
-    kind: str                       # "device" or "image"
+    kind: str  # "device" or "image"
     size: int
     info: BlockDeviceInfo | None = None
     logical_block_size: int = 512
@@ -77,12 +78,12 @@ class Target:
 class Step:
     title: str
     run: Callable[[Run], None]
-    needs_lock: bool = True       # hold the flock on the whole disk during this step
+    needs_lock: bool = True  # hold the flock on the whole disk during this step
 
 
 @dataclass
 class Plan:
-    action: str                   # format, install, format+install, buildimage, write, verify
+    action: str  # format, install, format+install, buildimage, write, verify
     target: Target
     erase: list[str]
     keep: list[str]
@@ -90,9 +91,9 @@ class Plan:
     steps: list[Step] = field(default_factory=list)
     min_size: int = 0
     writes: bool = True
-    written: list[str] = field(default_factory=list)   # what will be written: table, partitions, blobs
+    written: list[str] = field(default_factory=list)  # what will be written: table, partitions, blobs
     geometry: Geometry | None = None
-    eject: bool = False           # power the card off / eject it when done (write, install, format+install)
+    eject: bool = False  # power the card off / eject it when done (write, install, format+install)
 
     @property
     def confirm_name(self) -> str | None:
@@ -113,8 +114,10 @@ class Plan:
 
 def _existing_contents(target: Target) -> str:
     if target.info and target.info.partitions:
-        parts = ", ".join(f"{p.name}" + (f" {p.fstype}" if p.fstype else "") + (f" '{p.label}'" if p.label else "")
-                          for p in target.info.partitions)
+        parts = ", ".join(
+            f"{p.name}" + (f" {p.fstype}" if p.fstype else "") + (f" '{p.label}'" if p.label else "")
+            for p in target.info.partitions
+        )
         return f"{len(target.info.partitions)} partition(s): {parts}"
     try:
         parts = skiff_partitions(target.path)
@@ -123,8 +126,15 @@ def _existing_contents(target: Target) -> str:
         return "whatever it holds"
 
 
-def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSet | None = None,
-                blobs: list[Blob] = (), populate: bool = False, settings=None) -> Plan:
+def plan_format(
+    target: Target,
+    layout: Layout = Layout(),
+    *,
+    install: InstallSet | None = None,
+    blobs: list[Blob] = (),
+    populate: bool = False,
+    settings=None,
+) -> Plan:
     """Partition table (GPT, or MBR for boards whose blobs sit where a GPT would) + BOOT/rootfs/
     persist; with `install`, then the install steps; the raw blobs last, each read back.
     `populate` (image files only: buildimage) fills rootfs/persist at mkfs time with `mkfs.ext4 -d`."""
@@ -132,10 +142,14 @@ def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSe
     geo = layout.geometry(target.size, list(blobs), lbs)
     parts, note = geo.parts, geo.note
     action = "format+install" if install else "format"
-    plan = Plan(action, target,
-                erase=[f"everything on {target.path} ({human_size(target.size)}; {_existing_contents(target)})"],
-                keep=["nothing: the whole disk is rewritten"], min_size=layout.min_disk_size(parts[0].start),
-                geometry=geo)
+    plan = Plan(
+        action,
+        target,
+        erase=[f"everything on {target.path} ({human_size(target.size)}; {_existing_contents(target)})"],
+        keep=["nothing: the whole disk is rewritten"],
+        min_size=layout.min_disk_size(parts[0].start),
+        geometry=geo,
+    )
     plan.written += geo.describe()
     if note:
         plan.notes.append(note)
@@ -147,24 +161,59 @@ def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSe
     nodiscard = ",nodiscard" if target.is_device else ""
 
     def partition(run: Run) -> None:
-        run.tool(["sfdisk", "--wipe", "always", "--wipe-partitions", "always", "--no-reread", "--no-tell-kernel",
-                  "-q", target.path], "partitioning (sfdisk)", input=sfdisk_script(parts, lbs, geo.table))
+        run.tool(
+            [
+                "sfdisk",
+                "--wipe",
+                "always",
+                "--wipe-partitions",
+                "always",
+                "--no-reread",
+                "--no-tell-kernel",
+                "-q",
+                target.path,
+            ],
+            "partitioning (sfdisk)",
+            input=sfdisk_script(parts, lbs, geo.table),
+        )
         if geo.table == "mbr":
             # an old GPT must not survive next to the new MBR: its header and entries (LBA 1–33,
             # where the blobs go next) and its backup at the end of the disk
             run.zero(lbs, min(34 * lbs, parts[0].start) - lbs)
             tail = max(GPT_TAIL, 33 * lbs)
             run.zero(target.size - tail, tail)
-        for p in parts:                       # stale signatures (old btrfs, ISO) must not survive mkfs.vfat
+        for p in parts:  # stale signatures (old btrfs, ISO) must not survive mkfs.vfat
             run.zero(p.start, min(p.size, 1024 * 1024))
-    plan.steps.append(Step(f"write the {'GPT' if geo.table == 'gpt' else 'MBR (dos)'} partition table (sfdisk)",
-                           partition))
+
+    plan.steps.append(
+        Step(f"write the {'GPT' if geo.table == 'gpt' else 'MBR (dos)'} partition table (sfdisk)", partition)
+    )
 
     def mkfs_boot(run: Run) -> None:
-        run.tool(["mkfs.vfat", "-I", "-F", "32", "-n", "BOOT", "-S", str(lbs), f"--offset={boot.start // lbs}",
-                  target.path, str(boot.size // 1024)], "mkfs.vfat BOOT")
-    plan.steps.append(Step(f"make FAT32 'BOOT' ({human_size(boot.size)})"
-                           + (" as the EFI System partition" if layout.boot_type == "esp" else ""), mkfs_boot))
+        run.tool(
+            [
+                "mkfs.vfat",
+                "-I",
+                "-F",
+                "32",
+                "-n",
+                "BOOT",
+                "-S",
+                str(lbs),
+                f"--offset={boot.start // lbs}",
+                target.path,
+                str(boot.size // 1024),
+            ],
+            "mkfs.vfat BOOT",
+        )
+
+    plan.steps.append(
+        Step(
+            f"make FAT32 'BOOT' ({human_size(boot.size)})"
+            + (" as the EFI System partition" if layout.boot_type == "esp" else ""),
+            mkfs_boot,
+        )
+    )
 
     def mkfs_ext4(part: Part, src: Path | None):
         def run_mkfs(run: Run) -> None:
@@ -172,51 +221,81 @@ def plan_format(target: Target, layout: Layout = Layout(), *, install: InstallSe
             if src is not None:
                 argv += ["-d", str(src)]
             run.tool(argv + [target.path, f"{part.size // 1024}k"], f"mkfs.ext4 {part.name}")
+
         return run_mkfs
-    plan.steps.append(Step(f"make ext4 'rootfs' ({human_size(rootfs.size)})"
-                           + (f" from {populate_root}" if populate_root else ""), mkfs_ext4(rootfs, populate_root)))
-    plan.steps.append(Step(f"make ext4 'persist' ({human_size(persist.size)})"
-                           + (f" from {populate_persist}" if populate_persist else ""),
-                           mkfs_ext4(persist, populate_persist)))
+
+    plan.steps.append(
+        Step(
+            f"make ext4 'rootfs' ({human_size(rootfs.size)})" + (f" from {populate_root}" if populate_root else ""),
+            mkfs_ext4(rootfs, populate_root),
+        )
+    )
+    plan.steps.append(
+        Step(
+            f"make ext4 'persist' ({human_size(persist.size)})"
+            + (f" from {populate_persist}" if populate_persist else ""),
+            mkfs_ext4(persist, populate_persist),
+        )
+    )
     if install:
-        _install_steps(plan, target, {"BOOT": boot, "rootfs": rootfs, "persist": persist}, install,
-                       skip_ext4=populate)
+        _install_steps(plan, target, {"BOOT": boot, "rootfs": rootfs, "persist": persist}, install, skip_ext4=populate)
         _settings_step(plan, settings, persist)
     if blobs:
         _blob_steps(plan, list(blobs))
-    plan.eject = bool(install) and target.is_device     # a bare format is usually followed by install
+    plan.eject = bool(install) and target.is_device  # a bare format is usually followed by install
     if target.is_device:
         # Last: the new partitions appear (and desktops may automount them) only when all is written.
-        plan.steps.append(Step("tell the kernel about the new partitions (partx -u)",
-                               lambda run: run.tell_kernel(len(parts)), needs_lock=False))
+        plan.steps.append(
+            Step(
+                "tell the kernel about the new partitions (partx -u)",
+                lambda run: run.tell_kernel(len(parts)),
+                needs_lock=False,
+            )
+        )
     return plan
 
 
-def _install_steps(plan: Plan, target: Target, parts: dict[str, Part], install: InstallSet, *,
-                   skip_ext4: bool = False) -> None:
+def _install_steps(
+    plan: Plan, target: Target, parts: dict[str, Part], install: InstallSet, *, skip_ext4: bool = False
+) -> None:
     boot = parts["BOOT"]
     if install.boot_bytes() > boot.size:
-        raise FlashError(f"the boot files ({human_size(install.boot_bytes())}) do not fit in BOOT "
-                         f"({human_size(boot.size)})", kind="no-space")
+        raise FlashError(
+            f"the boot files ({human_size(install.boot_bytes())}) do not fit in BOOT ({human_size(boot.size)})",
+            kind="no-space",
+        )
 
     def copy_boot(run: Run) -> None:
         srcs = [str(p) for p in install.boot.values()]
         # mcopy names the copy after the source's basename; config.txt from resources/ keeps its name.
-        run.tool(["mcopy", "-s", "-o", "-i", f"{target.path}@@{boot.start}", *srcs, "::/"],
-                 "copying boot files (mcopy)", env=MTOOLS_ENV)
+        run.tool(
+            ["mcopy", "-s", "-o", "-i", f"{target.path}@@{boot.start}", *srcs, "::/"],
+            "copying boot files (mcopy)",
+            env=MTOOLS_ENV,
+        )
+
     plan.steps.append(Step(f"copy {len(install.boot)} boot item(s) to BOOT (mcopy)", copy_boot, needs_lock=False))
     if install.rootfs_dir and not skip_ext4:
-        plan.steps.append(Step(f"copy {install.rootfs_dir.name}/ into rootfs (debugfs)",
-                               lambda run: run.debugfs(parts["rootfs"], install.rootfs_dir, overwrite=True),
-                               needs_lock=False))
+        plan.steps.append(
+            Step(
+                f"copy {install.rootfs_dir.name}/ into rootfs (debugfs)",
+                lambda run: run.debugfs(parts["rootfs"], install.rootfs_dir, overwrite=True),
+                needs_lock=False,
+            )
+        )
     if install.persist_dir and not skip_ext4:
-        plan.steps.append(Step(f"add absent files of {install.persist_dir.name}/ to persist (debugfs)",
-                               lambda run: run.debugfs(parts["persist"], install.persist_dir, overwrite=False),
-                               needs_lock=False))
+        plan.steps.append(
+            Step(
+                f"add absent files of {install.persist_dir.name}/ to persist (debugfs)",
+                lambda run: run.debugfs(parts["persist"], install.persist_dir, overwrite=False),
+                needs_lock=False,
+            )
+        )
 
     def fsck(run: Run) -> None:
         for name in ("rootfs", "persist"):
             run.tool(["e2fsck", "-fn", f"{target.path}?offset={parts[name].start}"], f"checking {name} (e2fsck -fn)")
+
     plan.steps.append(Step("check rootfs and persist (e2fsck -fn)", fsck, needs_lock=False))
 
 
@@ -229,27 +308,36 @@ def _settings_step(plan: Plan, settings, persist: Part | None) -> None:
 
     def apply_settings(run: Run) -> None:
         from .flash_settings import apply
+
         part = persist
         if part is None:
             try:
                 part = skiff_partitions(run.target.path)["persist"]
             except FlashError:
-                raise FlashError(f"the image on {run.target.path} has no persist partition: the card settings "
-                                 "(hostname, Wi-Fi, SSH keys) could not be written", kind="error",
-                                 hint="write a skiff image, or leave the settings out") from None
+                raise FlashError(
+                    f"the image on {run.target.path} has no persist partition: the card settings "
+                    "(hostname, Wi-Fi, SSH keys) could not be written",
+                    kind="error",
+                    hint="write a skiff image, or leave the settings out",
+                ) from None
         written = apply(run.target.path, part.start, settings, run.workdir)
         run.outcome.messages.append(f"card settings written into persist: {', '.join(written)}")
-    plan.steps.append(Step("write the card settings into persist (debugfs; Wi-Fi files 0600)", apply_settings,
-                           needs_lock=False))
+
+    plan.steps.append(
+        Step("write the card settings into persist (debugfs; Wi-Fi files 0600)", apply_settings, needs_lock=False)
+    )
 
 
 def _blob_steps(plan: Plan, blobs: list[Blob]) -> None:
     """Raw blobs go last (after the table and filesystems, which would wipe them), each read back."""
     for b in blobs:
+
         def write_blob(run: Run, b=b) -> None:
             run.write_blob(b)
-        plan.steps.append(Step(f"write {b.name} ({human_size(b.size)}) at byte {b.offset}, then read it back",
-                               write_blob))
+
+        plan.steps.append(
+            Step(f"write {b.name} ({human_size(b.size)}) at byte {b.offset}, then read it back", write_blob)
+        )
         plan.written.append(f"bootloader {b.describe()}")
 
 
@@ -257,12 +345,18 @@ def plan_install(target: Target, install: InstallSet, *, blobs: list[Blob] = (),
     parts = skiff_partitions(target.path)
     table, all_parts = read_layout(target.path)
     check_blobs(list(blobs), all_parts, target.size, table)
-    plan = Plan("install", target,
-                erase=[f"BOOT: {len(install.boot)} item(s) of the same name replaced"]
-                + ([f"rootfs: files also in {install.rootfs_dir.name}/ replaced"] if install.rootfs_dir else []),
-                keep=["the partition table and filesystems", "other files on BOOT and rootfs",
-                      "persist: untouched" + (f", except files of {install.persist_dir.name}/ that are absent there"
-                                              if install.persist_dir else "")])
+    plan = Plan(
+        "install",
+        target,
+        erase=[f"BOOT: {len(install.boot)} item(s) of the same name replaced"]
+        + ([f"rootfs: files also in {install.rootfs_dir.name}/ replaced"] if install.rootfs_dir else []),
+        keep=[
+            "the partition table and filesystems",
+            "other files on BOOT and rootfs",
+            "persist: untouched"
+            + (f", except files of {install.persist_dir.name}/ that are absent there" if install.persist_dir else ""),
+        ],
+    )
     plan.notes += install.describe()
     if target.info and target.info.all_mounts():
         plan.notes.append("will unmount " + ", ".join(m for _, m in target.info.all_mounts()))
@@ -274,14 +368,22 @@ def plan_install(target: Target, install: InstallSet, *, blobs: list[Blob] = (),
     return plan
 
 
-def plan_buildimage(image: str | Path, size: int = DEFAULT_IMAGE_SIZE, layout: Layout = Layout(), *,
-                    install: InstallSet, blobs: list[Blob] = ()) -> Plan:
+def plan_buildimage(
+    image: str | Path,
+    size: int = DEFAULT_IMAGE_SIZE,
+    layout: Layout = Layout(),
+    *,
+    install: InstallSet,
+    blobs: list[Blob] = (),
+) -> Plan:
     path = Path(image)
     if path.exists() and not path.is_file():
         raise FlashError(f"{path} exists and is not a regular file")
     if not path.parent.is_dir():
-        raise FlashError(f"cannot create {path}: directory {path.parent} does not exist",
-                         hint="create it first or give another --image path")
+        raise FlashError(
+            f"cannot create {path}: directory {path.parent} does not exist",
+            hint="create it first or give another --image path",
+        )
     target = Target(str(path), "image", size)
     plan = plan_format(target, layout, install=install, blobs=blobs, populate=True)
     plan.action = "buildimage"
@@ -289,16 +391,20 @@ def plan_buildimage(image: str | Path, size: int = DEFAULT_IMAGE_SIZE, layout: L
     plan.keep = []
 
     def create(run: Run) -> None:
-        with open(path, "wb") as handle:     # a fresh all-hole file: only what we write is mapped
+        with open(path, "wb") as handle:  # a fresh all-hole file: only what we write is mapped
             handle.truncate(size)
+
     plan.steps.insert(0, Step(f"create sparse image {path.name} ({human_size(size)})", create))
 
     def bmap(run: Run) -> None:
         from .flash_bmap import write_bmap
+
         out = write_bmap(path)
         run.outcome.messages.append(f"block map {out.name} written beside the image (for bmaptool and skiff)")
-    plan.steps.append(Step(f"write the block map {path.name}.bmap (mapped ranges and their SHA-256)", bmap,
-                           needs_lock=False))
+
+    plan.steps.append(
+        Step(f"write the block map {path.name}.bmap (mapped ranges and their SHA-256)", bmap, needs_lock=False)
+    )
     plan.written.append(f"{path.name}.bmap beside it")
     return plan
 
@@ -323,11 +429,16 @@ def image_source(image: str | Path, bmap: str | Path | bool | None = None) -> Im
 
 def _describe_source(src: ImageSource) -> str:
     size = human_size(src.size) if src.size is not None else "size known once decompressed"
-    text = (f"image {src.path} ({src.format}-compressed, {human_size(src.file_size)}; {size})"
-            if src.compressed else f"image {src.path} ({size})")
+    text = (
+        f"image {src.path} ({src.format}-compressed, {human_size(src.file_size)}; {size})"
+        if src.compressed
+        else f"image {src.path} ({size})"
+    )
     if src.bmap:
-        text += (f"; bmap {src.bmap.path.name}: {human_size(src.bmap.mapped_bytes)} mapped in "
-                 f"{len(src.bmap.ranges)} range(s), each checked against its SHA-256")
+        text += (
+            f"; bmap {src.bmap.path.name}: {human_size(src.bmap.mapped_bytes)} mapped in "
+            f"{len(src.bmap.ranges)} range(s), each checked against its SHA-256"
+        )
     elif src.compressed:
         text += "; no bmap: every decompressed block is written"
     else:
@@ -335,16 +446,26 @@ def _describe_source(src: ImageSource) -> str:
     return text
 
 
-def plan_write(image: str | Path, target: Target, *, blobs: list[Blob] = (), verify: bool = True,
-               bmap: str | Path | bool | None = None, settings=None) -> Plan:
+def plan_write(
+    image: str | Path,
+    target: Target,
+    *,
+    blobs: list[Blob] = (),
+    verify: bool = True,
+    bmap: str | Path | bool | None = None,
+    settings=None,
+) -> Plan:
     src = image_source(image, bmap)
     image = src.path
     size = src.size
     if size is not None and size > target.size and target.is_device:
-        raise FlashError(f"the image ({human_size(size)}) is larger than {target.path} ({human_size(target.size)})",
-                         kind="no-space", hint="use a larger card")
+        raise FlashError(
+            f"the image ({human_size(size)}) is larger than {target.path} ({human_size(target.size)})",
+            kind="no-space",
+            hint="use a larger card",
+        )
     table, parts = None, []
-    if blobs and not src.compressed:      # the image's table matters only where blobs could land
+    if blobs and not src.compressed:  # the image's table matters only where blobs could land
         try:
             table, parts = read_layout(image)
         except FlashError:
@@ -353,28 +474,43 @@ def plan_write(image: str | Path, target: Target, *, blobs: list[Blob] = (), ver
     keep = []
     if target.is_device and size is not None and target.size > size:
         keep = [f"bytes past the image's end ({human_size(target.size - size)}) are left as they are"]
-    plan = Plan("write", target, erase=[f"everything on {target.path} ({_existing_contents(target)})"],
-                keep=keep, min_size=size or 0)
+    plan = Plan(
+        "write",
+        target,
+        erase=[f"everything on {target.path} ({_existing_contents(target)})"],
+        keep=keep,
+        min_size=size or 0,
+    )
     plan.notes.append(_describe_source(src))
     state: dict = {}
 
     def write(run: Run) -> None:
         state["result"] = run.copy(src, verify=verify)
+
     what = "mapped blocks only" if (src.bmap or not src.compressed) else "every block"
-    plan.steps.append(Step(f"write {image.name} ({'decompressing, ' if src.compressed else ''}{what})"
-                           + (", reading each part back once it is on the medium" if verify else ""), write))
+    plan.steps.append(
+        Step(
+            f"write {image.name} ({'decompressing, ' if src.compressed else ''}{what})"
+            + (", reading each part back once it is on the medium" if verify else ""),
+            write,
+        )
+    )
     if settings:
         persist = None
-        if not src.compressed:      # a raw image's table is known now: refuse before writing
+        if not src.compressed:  # a raw image's table is known now: refuse before writing
             try:
                 persist = skiff_partitions(image)["persist"]
             except FlashError:
-                raise FlashError(f"{image} has no persist partition: the card settings (hostname, Wi-Fi, "
-                                 "SSH keys) have nowhere to go",
-                                 hint="write a skiff image, or leave them out") from None
+                raise FlashError(
+                    f"{image} has no persist partition: the card settings (hostname, Wi-Fi, "
+                    "SSH keys) have nowhere to go",
+                    hint="write a skiff image, or leave them out",
+                ) from None
         _settings_step(plan, settings, persist)
-        plan.notes.append("the card settings change persist after the write: 'skiff flash verify' against the "
-                          "image will report persist as different")
+        plan.notes.append(
+            "the card settings change persist after the write: 'skiff flash verify' against the "
+            "image will report persist as different"
+        )
     if blobs:
         _blob_steps(plan, list(blobs))
     plan.eject = target.is_device
@@ -385,7 +521,13 @@ def plan_verify(image: str | Path, target: Target, *, bmap: str | Path | bool | 
     src = image_source(image, bmap)
     plan = Plan("verify", target, erase=[], keep=[f"{target.path} is only read"], writes=False)
     plan.notes.append(_describe_source(src))
-    plan.steps.append(Step(f"compare {target.path} with {src.path.name} ("
-                           + ("decompressed, " if src.compressed else "") + "mapped blocks)",
-                           lambda run: run.verify(image_digests(src.path, bmap=src.bmap)), needs_lock=False))
+    plan.steps.append(
+        Step(
+            f"compare {target.path} with {src.path.name} ("
+            + ("decompressed, " if src.compressed else "")
+            + "mapped blocks)",
+            lambda run: run.verify(image_digests(src.path, bmap=src.bmap)),
+            needs_lock=False,
+        )
+    )
     return plan

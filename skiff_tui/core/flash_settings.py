@@ -38,7 +38,7 @@ PERSIST_DIR = "/skiff"
 class CardSettings:
     hostname: str | None = None
     wifi: list[WifiNetwork] = field(default_factory=list)
-    ssh_keys: list[str] = field(default_factory=list)      # authorized_keys lines
+    ssh_keys: list[str] = field(default_factory=list)  # authorized_keys lines
 
     def __bool__(self) -> bool:
         return bool(self.hostname or self.wifi or self.ssh_keys)
@@ -60,8 +60,13 @@ class CardSettings:
         if self.hostname:
             out.append((f"{PERSIST_DIR}/hostname", (self.hostname + "\n").encode(), 0o644))
         for net in self.wifi:
-            out.append((f"{PERSIST_DIR}/connections/{net.file_stem}.nmconnection",
-                        keyfile_text(net).replace("skiff's Overrides editor", "skiff flash").encode(), 0o600))
+            out.append(
+                (
+                    f"{PERSIST_DIR}/connections/{net.file_stem}.nmconnection",
+                    keyfile_text(net).replace("skiff's Overrides editor", "skiff flash").encode(),
+                    0o600,
+                )
+            )
         for i, line in enumerate(self.ssh_keys, 1):
             key = parse_key(line)
             out.append((f"{PERSIST_DIR}/keys/skiff-flash-{i}.pub", (key.line + "\n").encode(), 0o644))
@@ -99,8 +104,11 @@ def _content_lines(path: Path, what: str) -> list[tuple[int, str]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FlashError(f"cannot read {what} {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    return [(number, line) for number, line in enumerate(text.splitlines(), 1)
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        (number, line)
+        for number, line in enumerate(text.splitlines(), 1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def read_wifi_file(path: str | Path) -> list[WifiNetwork]:
@@ -130,8 +138,9 @@ def read_ssh_key(path: str | Path) -> list[str]:
     return lines
 
 
-def settings_from_args(hostname: str | None, wifi: list[str], wifi_files: list[str],
-                       ssh_keys: list[str]) -> CardSettings:
+def settings_from_args(
+    hostname: str | None, wifi: list[str], wifi_files: list[str], ssh_keys: list[str]
+) -> CardSettings:
     s = CardSettings(parse_hostname(hostname))
     s.wifi = [parse_wifi(w) for w in wifi]
     for f in wifi_files:
@@ -141,8 +150,9 @@ def settings_from_args(hostname: str | None, wifi: list[str], wifi_files: list[s
     names = [n.file_stem for n in s.wifi]
     dup = next((n for n in names if names.count(n) > 1), None)
     if dup:
-        raise FlashError(f"two Wi-Fi networks would share the connection file {dup}.nmconnection",
-                         hint="give each SSID once")
+        raise FlashError(
+            f"two Wi-Fi networks would share the connection file {dup}.nmconnection", hint="give each SSID once"
+        )
     return s
 
 
@@ -157,6 +167,7 @@ def apply(target: str, offset: int, settings: CardSettings, workdir: Path) -> li
     the paths written. Existing files of the same name are replaced, others are kept."""
     from .flash_debugfs import debugfs_listing
     from .flash_tools import run_tool
+
     files = settings.files()
     dirs = sorted({os.path.dirname(p) for p, _, _ in files})
     present = debugfs_listing(target, offset, ["", PERSIST_DIR] + dirs, workdir)
@@ -175,16 +186,22 @@ def apply(target: str, offset: int, settings: CardSettings, workdir: Path) -> li
             handle.write(data)
         if os.path.basename(path) in (present.get(os.path.dirname(path)) or set()):
             lines.append(f"rm {_q(path)}")
-        lines += [f"write {_q(str(local))} {_q(path)}",
-                  f"set_inode_field {_q(path)} mode 0{0o100000 | mode:o}",
-                  f"set_inode_field {_q(path)} uid 0", f"set_inode_field {_q(path)} gid 0"]
+        lines += [
+            f"write {_q(str(local))} {_q(path)}",
+            f"set_inode_field {_q(path)} mode 0{0o100000 | mode:o}",
+            f"set_inode_field {_q(path)} uid 0",
+            f"set_inode_field {_q(path)} gid 0",
+        ]
     script = workdir / f"card-settings-{offset}.cmds"
     script.write_text("\n".join(lines) + "\n")
     try:
-        proc = run_tool(["debugfs", "-w", "-f", str(script), f"{target}?offset={offset}"], target=target,
-                        what="writing the card settings (debugfs)")
+        proc = run_tool(
+            ["debugfs", "-w", "-f", str(script), f"{target}?offset={offset}"],
+            target=target,
+            what="writing the card settings (debugfs)",
+        )
     finally:
-        for child in staging.iterdir():      # the Wi-Fi passphrases do not stay in the temp dir
+        for child in staging.iterdir():  # the Wi-Fi passphrases do not stay in the temp dir
             child.unlink()
     errors = [ln for ln in proc.stderr.splitlines() if ln.strip() and not re.match(r"debugfs \d", ln)]
     if errors:

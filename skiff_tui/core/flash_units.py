@@ -6,17 +6,32 @@ import re
 
 SECTOR = 512
 KIB = 1024
-MIB = 1024 ** 2
-GIB = 1024 ** 3
+MIB = 1024**2
+GIB = 1024**3
 
-_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024, "m": 1024 ** 2, "mb": 1000 ** 2, "mib": 1024 ** 2,
-          "g": 1024 ** 3, "gb": 1000 ** 3, "gib": 1024 ** 3, "t": 1024 ** 4, "tb": 1000 ** 4, "tib": 1024 ** 4,
-          "s": 512}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kb": 1000,
+    "kib": 1024,
+    "m": 1024**2,
+    "mb": 1000**2,
+    "mib": 1024**2,
+    "g": 1024**3,
+    "gb": 1000**3,
+    "gib": 1024**3,
+    "t": 1024**4,
+    "tb": 1000**4,
+    "tib": 1024**4,
+    "s": 512,
+}
 
 
 def parse_size(text: str) -> int:
     """`12G`, `512MiB`, `8192`, `0x2000`, `16s` (sectors)."""
     from .flash_layout import FlashError  # flash_layout imports this module
+
     value = text.strip()
     if value.lower().startswith("0x"):
         return int(value, 16)

@@ -22,7 +22,7 @@ CONFIG_ROOT_TOKEN = "SKIFF_CONFIG_ROOT"
 
 @dataclass(frozen=True)
 class Origin:
-    layer: str   # package name, "base/pre", "overrides", "overrides/workspaces/<ws>", "skiff"
+    layer: str  # package name, "base/pre", "overrides", "overrides/workspaces/<ws>", "skiff"
     path: Path | None
     line: int | None
 
@@ -53,8 +53,12 @@ def check_value(symbol: str, value: str, path: Path | None = None, line: int | N
     """`value` if it holds no line break, NUL or other line separator; else FragmentError."""
     bad = LINE_BREAKS.search(value)
     if bad:
-        raise FragmentError(f"the value of {symbol} contains {_char_name(bad.group())}; a Kconfig value must be one "
-                            "line", path=path, line=line, hint="remove the character")
+        raise FragmentError(
+            f"the value of {symbol} contains {_char_name(bad.group())}; a Kconfig value must be one line",
+            path=path,
+            line=line,
+            hint="remove the character",
+        )
     return value
 
 
@@ -72,8 +76,9 @@ def split_lines(text: str) -> list[str]:
     return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
 
 
-def parse_lines(text: str, *, path: Path | None, layer: str, root: Path | None = None,
-                skipped: list[str] | None = None) -> list[Assignment]:
+def parse_lines(
+    text: str, *, path: Path | None, layer: str, root: Path | None = None, skipped: list[str] | None = None
+) -> list[Assignment]:
     """Assignments of a fragment. A line that is neither an assignment, a comment nor blank is an
     error, or, when `skipped` is given, left out and described there (Kconfig itself ignores such
     lines with a warning, and SkiffOS trees contain a few). A line holding a line separator or
@@ -82,8 +87,12 @@ def parse_lines(text: str, *, path: Path | None, layer: str, root: Path | None =
     for lineno, raw in enumerate(split_lines(text), 1):
         bad = LINE_BREAKS.search(raw)
         if bad:
-            raise FragmentError(f"line contains {_char_name(bad.group())}; a Kconfig line must not",
-                                path=path, line=lineno, hint="remove the character")
+            raise FragmentError(
+                f"line contains {_char_name(bad.group())}; a Kconfig line must not",
+                path=path,
+                line=lineno,
+                hint="remove the character",
+            )
         line = raw.strip()
         if not line:
             continue
@@ -97,8 +106,11 @@ def parse_lines(text: str, *, path: Path | None, layer: str, root: Path | None =
             continue
         match = ASSIGN.match(line)
         if not match:
-            error = FragmentError(f"not a Kconfig assignment: {raw.strip()[:60]!r} "
-                                  "(expected SYMBOL=value or '# SYMBOL is not set')", path=path, line=lineno)
+            error = FragmentError(
+                f"not a Kconfig assignment: {raw.strip()[:60]!r} (expected SYMBOL=value or '# SYMBOL is not set')",
+                path=path,
+                line=lineno,
+            )
             if skipped is None:
                 raise error
             skipped.append(f"ignored {error}")
@@ -107,8 +119,9 @@ def parse_lines(text: str, *, path: Path | None, layer: str, root: Path | None =
     return result
 
 
-def read_fragment(path: Path, *, layer: str, root: Path | None = None,
-                  skipped: list[str] | None = None) -> list[Assignment]:
+def read_fragment(
+    path: Path, *, layer: str, root: Path | None = None, skipped: list[str] | None = None
+) -> list[Assignment]:
     text = read_user_text(path, FragmentError, "fragment")
     return parse_lines(text, path=path, layer=layer, root=root, skipped=skipped)
 
@@ -127,9 +140,10 @@ def fragment_files(directory: Path) -> list[Path]:
 def _is_file(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_file()
-    except OSError as exc:   # a link loop: name it rather than skip it (it was meant to be read)
-        raise FragmentError(f"cannot read: {exc.strerror}", path=entry.path,
-                            hint="fix or remove the symbolic link") from exc
+    except OSError as exc:  # a link loop: name it rather than skip it (it was meant to be read)
+        raise FragmentError(
+            f"cannot read: {exc.strerror}", path=entry.path, hint="fix or remove the symbolic link"
+        ) from exc
 
 
 @dataclass

@@ -10,17 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 # "Receiving objects:  45% (1234/2741), 3.20 MiB | 1.10 MiB/s"
-LINE = re.compile(r"^(?:remote: )?(?P<phase>[A-Z][A-Za-z ]+?):\s+(?P<percent>\d{1,3})% "
-                  r"\((?P<done>\d+)/(?P<total>\d+)\)(?:,\s*(?P<rest>.*?))?(?:, done\.)?\s*$")
+LINE = re.compile(
+    r"^(?:remote: )?(?P<phase>[A-Z][A-Za-z ]+?):\s+(?P<percent>\d{1,3})% "
+    r"\((?P<done>\d+)/(?P<total>\d+)\)(?:,\s*(?P<rest>.*?))?(?:, done\.)?\s*$"
+)
 
 
 @dataclass(frozen=True)
 class GitProgress:
-    phase: str          # Counting objects, Compressing objects, Receiving objects, Resolving deltas, Updating files
+    phase: str  # Counting objects, Compressing objects, Receiving objects, Resolving deltas, Updating files
     percent: int
     done: int
     total: int
-    detail: str = ""    # "3.20 MiB | 1.10 MiB/s" while receiving
+    detail: str = ""  # "3.20 MiB | 1.10 MiB/s" while receiving
 
     def line(self) -> str:
         tail = f", {self.detail}" if self.detail else ""
@@ -32,8 +34,7 @@ def parse(line: str) -> GitProgress | None:
     if not match:
         return None
     detail = (match["rest"] or "").strip().removesuffix("done.").strip().rstrip(",").strip()
-    return GitProgress(match["phase"].strip(), int(match["percent"]), int(match["done"]), int(match["total"]),
-                       detail)
+    return GitProgress(match["phase"].strip(), int(match["percent"]), int(match["done"]), int(match["total"]), detail)
 
 
 def run(argv: list[str], on_progress: Callable[[GitProgress], None]) -> tuple[int, list[str]]:
@@ -67,5 +68,5 @@ def _handle(piece: bytes, on_progress: Callable[[GitProgress], None], other: lis
         return
     try:
         on_progress(event)
-    except Exception:   # a display callback must not break the fetch
+    except Exception:  # a display callback must not break the fetch
         pass

@@ -66,5 +66,4 @@ def outputs(workspace: Workspace, since: float) -> list[Path]:
     folder = graphs_dir(workspace)
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix != ".dot" and p.stat().st_mtime >= since - 1)
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix != ".dot" and p.stat().st_mtime >= since - 1)

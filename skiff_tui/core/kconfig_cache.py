@@ -23,16 +23,16 @@ from typing import Any
 MAX_IDLE = 2
 
 _lock = threading.Lock()
-_idle: list[Parsed] = []          # least recently returned first
+_idle: list[Parsed] = []  # least recently returned first
 
 
 @dataclass
 class Parsed:
     kconf: object
     key: tuple[object, ...]
-    files: dict[str, tuple[int, int]] = field(default_factory=dict)   # path -> (size, mtime_ns)
-    base_dir: Path | None = None                                      # its generated includes
-    baselines: dict[str, object] = field(default_factory=dict)   # merged defconfig digest -> (values, problems)
+    files: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (size, mtime_ns)
+    base_dir: Path | None = None  # its generated includes
+    baselines: dict[str, object] = field(default_factory=dict)  # merged defconfig digest -> (values, problems)
 
     def unchanged(self) -> bool:
         for path, stamp in self.files.items():
@@ -66,7 +66,7 @@ def take(key: tuple[object, ...]) -> Parsed | None:
             matches = [p for p in _idle if p.key == key]
             if not matches:
                 return None
-            candidate = matches[-1]          # the most recently returned
+            candidate = matches[-1]  # the most recently returned
             _idle.remove(candidate)
         if candidate.unchanged():
             return candidate

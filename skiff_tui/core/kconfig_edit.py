@@ -31,8 +31,24 @@ from pathlib import Path
 from typing import Callable
 
 import kconfiglib
-from kconfiglib import (AND, BOOL, COMMENT, HEX, INT, MENU, OR, STRING, TRISTATE, TRI_TO_STR, TYPE_TO_STR,
-                        Choice, Symbol, expr_str, expr_value, split_expr)
+from kconfiglib import (
+    AND,
+    BOOL,
+    COMMENT,
+    HEX,
+    INT,
+    MENU,
+    OR,
+    STRING,
+    TRISTATE,
+    TRI_TO_STR,
+    TYPE_TO_STR,
+    Choice,
+    Symbol,
+    expr_str,
+    expr_value,
+    split_expr,
+)
 
 from . import atomic, buildroot, kconfig_cache, readonly
 from .delta import delta_path, save_delta
@@ -76,17 +92,17 @@ class KconfigEditError(SkiffError):
 class Entry:
     """One row of the menu tree."""
 
-    node: object          # kconfiglib.MenuNode
+    node: object  # kconfiglib.MenuNode
     label: str
-    expandable: bool      # has children worth showing (menu, choice, menuconfig, implicit submenu)
-    visible: bool         # False for rows shown only because show-all is on
-    changed: bool         # the user changed this symbol/choice in this session
+    expandable: bool  # has children worth showing (menu, choice, menuconfig, implicit submenu)
+    visible: bool  # False for rows shown only because show-all is on
+    changed: bool  # the user changed this symbol/choice in this session
 
 
 @dataclass(frozen=True)
 class SearchHit:
     node: object
-    name: str             # symbol or choice name ("" for menus and comments)
+    name: str  # symbol or choice name ("" for menus and comments)
     prompt: str
     visible: bool
 
@@ -119,9 +135,9 @@ class KconfigModel:
 
     def __init__(self, kconf, baseline: dict[str, str | None], *, source: str = "") -> None:
         self.kconf = kconf
-        self.problems: list[LoadProblem] = []     # lines of the loaded files kconfiglib ignored
+        self.problems: list[LoadProblem] = []  # lines of the loaded files kconfiglib ignored
         self.baseline = baseline
-        self.source = source                # what the current values were loaded from (for the UI)
+        self.source = source  # what the current values were loaded from (for the UI)
         self.show_all = False
         self.show_name = False
         self._touched: set[Symbol] = set()
@@ -130,33 +146,62 @@ class KconfigModel:
 
     # --- loading ---------------------------------------------------------------------------
     @classmethod
-    def load(cls, tree: Path, base_dir: Path, externals: list[tuple[str, Path]], *,
-             baseline_config: Path | None, config: Path | None = None, overlay: Path | None = None,
-             progress: Progress = lambda stage: None, origin_of: OriginOf | None = None) -> "KconfigModel":
+    def load(
+        cls,
+        tree: Path,
+        base_dir: Path,
+        externals: list[tuple[str, Path]],
+        *,
+        baseline_config: Path | None,
+        config: Path | None = None,
+        overlay: Path | None = None,
+        progress: Progress = lambda stage: None,
+        origin_of: OriginOf | None = None,
+    ) -> "KconfigModel":
         """Parse `tree`'s Config.in, take the baseline from `baseline_config` (the merged
         defconfig), then load `config` (the workspace's .config) if it exists and `overlay` (a
         saved delta) if that is newer than `config`."""
         progress("Parsing Buildroot's Kconfig")
         kconf = parse(tree, base_dir, externals)
-        return cls.from_parsed(kconf, baseline_config=baseline_config, config=config, overlay=overlay,
-                               progress=progress, origin_of=origin_of)
+        return cls.from_parsed(
+            kconf,
+            baseline_config=baseline_config,
+            config=config,
+            overlay=overlay,
+            progress=progress,
+            origin_of=origin_of,
+        )
 
     @classmethod
-    def from_parsed(cls, kconf, *, baseline_config: Path | None, config: Path | None = None,
-                    overlay: Path | None = None, progress: Progress = lambda stage: None,
-                    origin_of: OriginOf | None = None, baselines: dict | None = None) -> "KconfigModel":
+    def from_parsed(
+        cls,
+        kconf,
+        *,
+        baseline_config: Path | None,
+        config: Path | None = None,
+        overlay: Path | None = None,
+        progress: Progress = lambda stage: None,
+        origin_of: OriginOf | None = None,
+        baselines: dict | None = None,
+    ) -> "KconfigModel":
         """Load the values into an already parsed tree (every earlier value is replaced), then
         evaluate every value once, here, so the UI thread only reads cached ones.
 
         `baselines` (kept with the parsed tree) remembers the baseline of each merged defconfig
         text, so reopening over an unchanged stack loads only the .config."""
-        with buildroot.gc_paused():       # allocates a lot, frees nothing
-            return cls._from_parsed(kconf, baseline_config=baseline_config, config=config, overlay=overlay,
-                                    progress=progress, origin_of=origin_of, baselines=baselines)
+        with buildroot.gc_paused():  # allocates a lot, frees nothing
+            return cls._from_parsed(
+                kconf,
+                baseline_config=baseline_config,
+                config=config,
+                overlay=overlay,
+                progress=progress,
+                origin_of=origin_of,
+                baselines=baselines,
+            )
 
     @classmethod
-    def _from_parsed(cls, kconf, *, baseline_config, config, overlay, progress, origin_of,
-                     baselines) -> "KconfigModel":
+    def _from_parsed(cls, kconf, *, baseline_config, config, overlay, progress, origin_of, baselines) -> "KconfigModel":
         progress("Computing the merged configuration's values")
         has_config = config is not None and config.is_file()
         key = _text_digest(baseline_config) if baselines is not None and baseline_config is not None else None
@@ -240,8 +285,9 @@ class KconfigModel:
 
     def entry(self, node) -> Entry:
         item = node.item
-        changed = (isinstance(item, Symbol) and item in self._touched) or \
-            (isinstance(item, Choice) and any(s in self._touched for s in item.syms))
+        changed = (isinstance(item, Symbol) and item in self._touched) or (
+            isinstance(item, Choice) and any(s in self._touched for s in item.syms)
+        )
         return Entry(node, self.label(node), bool(self._shown_children(node)), self.is_visible(node), changed)
 
     def value_str(self, node) -> str:
@@ -257,7 +303,7 @@ class KconfigModel:
             return ""
         tri = item.tri_value
         assignable = item.assignable
-        if len(assignable) == 1:             # pinned, e.g. selected by something
+        if len(assignable) == 1:  # pinned, e.g. selected by something
             return "-*-" if tri == 2 else "-M-" if tri == 1 else "   "
         if item.type == BOOL:
             return "[*]" if tri == 2 else "[ ]"
@@ -447,8 +493,7 @@ class KconfigModel:
     def _index(self) -> list[tuple[object, str, str]]:
         if self._search_index is None:
             index: list[tuple[object, str, str]] = []
-            items = sorted([*self.kconf.unique_defined_syms, *self.kconf.unique_choices],
-                           key=lambda sc: sc.name or "")
+            items = sorted([*self.kconf.unique_defined_syms, *self.kconf.unique_choices], key=lambda sc: sc.name or "")
             for sc in items:
                 for node in sc.nodes:
                     index.append((node, _sc_name(sc), _prompt(node)))
@@ -503,6 +548,7 @@ class KconfigModel:
                 return kconfiglib.standard_sc_expr_str(sc)
             value = sc.str_value if isinstance(sc, Symbol) else TRI_TO_STR[sc.tri_value]
             return f"{_sc_name(sc) or '<choice>'} (={value})"
+
         return expr_str(expr, fmt)
 
     def _terms(self, expr, op) -> list[str]:
@@ -515,8 +561,11 @@ class KconfigModel:
         if item is MENU or item is COMMENT:
             lines.append(f"{'Menu' if item is MENU else 'Comment'}: {_prompt(node)}")
             if node.dep is not None and node.dep is not self.kconf.y:
-                lines += ["", f"Depends on (={TRI_TO_STR[expr_value(node.dep)]}):",
-                          *(f"  {t}" for t in self._terms(node.dep, AND))]
+                lines += [
+                    "",
+                    f"Depends on (={TRI_TO_STR[expr_value(node.dep)]}):",
+                    *(f"  {t}" for t in self._terms(node.dep, AND)),
+                ]
             if item is MENU and node.visibility is not self.kconf.y:
                 lines.append(f"Visible if: {self._expr(node.visibility)}")
             lines += self._where(node)
@@ -543,8 +592,7 @@ class KconfigModel:
             sel = sc.selection
             lines.append(f"Selection: {sel.name if sel is not None else '(none)'}")
         if not self.is_visible(node):
-            lines.append("Hidden: its prompt's conditions are not met" if node.prompt else
-                         "Hidden: it has no prompt")
+            lines.append("Hidden: its prompt's conditions are not met" if node.prompt else "Hidden: it has no prompt")
 
         helps = [n.help for n in sc.nodes if n.help]
         if helps:
@@ -621,7 +669,9 @@ def _located(exc: BuildrootError, tree: Path) -> KconfigLoadError:
         return KconfigLoadError(exc.message, path=exc.path, line=exc.line, hint=exc.hint)
     path = Path(match["file"])
     path = path if path.is_absolute() else tree / path
-    return KconfigLoadError(f"{(match['prefix'] or '')}{match['msg']}", path=path, line=int(match["line"]), hint=exc.hint)
+    return KconfigLoadError(
+        f"{(match['prefix'] or '')}{match['msg']}", path=path, line=int(match["line"]), hint=exc.hint
+    )
 
 
 def _shown(value: str | None) -> str:
@@ -637,9 +687,11 @@ def parse(tree: Path, base_dir: Path, externals: list[tuple[str, Path]]):
     except BuildrootError as exc:
         raise _located(exc, tree) from None
     except OSError as exc:
-        raise KconfigLoadError(f"Buildroot's Kconfig could not be read: {exc.strerror or exc}",
-                               path=getattr(exc, "filename", None) or tree / "Config.in",
-                               hint="use 'skiff br menuconfig' (Buildroot's own tool) instead")
+        raise KconfigLoadError(
+            f"Buildroot's Kconfig could not be read: {exc.strerror or exc}",
+            path=getattr(exc, "filename", None) or tree / "Config.in",
+            hint="use 'skiff br menuconfig' (Buildroot's own tool) instead",
+        )
 
 
 BASELINES_KEPT = 4
@@ -668,28 +720,40 @@ def _load_values(kconf, path: Path, *, replace: bool, origin_of: OriginOf | None
         kconf.load_config(str(path), replace=replace)
     except UnicodeDecodeError:
         line = _undecodable_line(path)
-        raise KconfigLoadError("not a text .config (bytes that are not UTF-8)", path=path, line=line,
-                               hint="fix or remove that line (or the file) and reload") from None
+        raise KconfigLoadError(
+            "not a text .config (bytes that are not UTF-8)",
+            path=path,
+            line=line,
+            hint="fix or remove that line (or the file) and reload",
+        ) from None
     except OSError as exc:
-        raise KconfigLoadError(f"cannot read it: {exc.strerror or exc}", path=path,
-                               hint="check the file's permissions and reload") from None
+        raise KconfigLoadError(
+            f"cannot read it: {exc.strerror or exc}", path=path, hint="check the file's permissions and reload"
+        ) from None
     except kconfiglib.KconfigError as exc:
-        line = _undecodable_line(path)   # kconfiglib turns a UnicodeDecodeError into this too
+        line = _undecodable_line(path)  # kconfiglib turns a UnicodeDecodeError into this too
         if line is not None:
-            raise KconfigLoadError("not a text .config (bytes that are not UTF-8)", path=path, line=line,
-                                   hint="fix or remove that line (or the file) and reload") from None
+            raise KconfigLoadError(
+                "not a text .config (bytes that are not UTF-8)",
+                path=path,
+                line=line,
+                hint="fix or remove that line (or the file) and reload",
+            ) from None
         raise KconfigLoadError(str(exc).strip().splitlines()[0], path=path) from None
     warnings = kconf.warnings[before:]
-    del kconf.warnings[before:]          # a reused tree must not collect every session's warnings
+    del kconf.warnings[before:]  # a reused tree must not collect every session's warnings
     return [_problem(text, path, origin_of) for text in warnings]
 
 
 def _problem(text: str, path: Path, origin_of: OriginOf | None) -> LoadProblem:
     match = _WARNING.fullmatch(text)
-    where, line, message = (Path(match["file"]), int(match["line"]), match["msg"]) if match else \
-        (path, None, text.removeprefix("warning: "))
+    where, line, message = (
+        (Path(match["file"]), int(match["line"]), match["msg"])
+        if match
+        else (path, None, text.removeprefix("warning: "))
+    )
     message = re.sub(r" \(defined at [^)]*\)", "", message.strip())
-    if line is None:                     # set_value() warns without a place: find the assignment
+    if line is None:  # set_value() warns without a place: find the assignment
         sym = _INVALID_FOR.search(message)
         line = _assignment_line(path, sym["sym"]) if sym else None
     if origin_of is not None and where == path and line is not None:
@@ -707,7 +771,7 @@ def _assignment_line(path: Path, symbol: str) -> int | None:
     found = None
     for number, text in enumerate(lines, 1):
         if text.startswith(f"{symbol}="):
-            found = number                 # the last assignment is the one that counted
+            found = number  # the last assignment is the one that counted
     return found
 
 
@@ -729,13 +793,14 @@ class Session:
     """A loaded model plus the scratch directory it needs (the rendered merged defconfig);
     close() removes the scratch directory and hands the parsed tree back for the next session."""
 
-    def __init__(self, model: KconfigModel, workspace: Workspace, scratch: Path,
-                 parsed: kconfig_cache.Parsed | None = None) -> None:
+    def __init__(
+        self, model: KconfigModel, workspace: Workspace, scratch: Path, parsed: kconfig_cache.Parsed | None = None
+    ) -> None:
         self.model = model
         self.workspace = workspace
         self.scratch = scratch
         self.parsed = parsed
-        self.reused = False             # the tree came from the cache (no parse)
+        self.reused = False  # the tree came from the cache (no parse)
 
     def save(self) -> Path | None:
         return self.model.save(self.workspace)
@@ -754,8 +819,12 @@ def _host_facts() -> tuple[str, str]:
 
 def tree_key(tree: Path, externals: list[tuple[str, Path]]) -> tuple:
     """What a parse depends on besides the Kconfig files themselves (see kconfig_cache)."""
-    return (str(tree), tuple((name, str(path)) for name, path in externals),
-            buildroot.tree_version(tree), *_host_facts())
+    return (
+        str(tree),
+        tuple((name, str(path)) for name, path in externals),
+        buildroot.tree_version(tree),
+        *_host_facts(),
+    )
 
 
 def open_parsed(tree: Path, externals: list[tuple[str, Path]]) -> tuple[kconfig_cache.Parsed, bool]:
@@ -774,8 +843,9 @@ def open_parsed(tree: Path, externals: list[tuple[str, Path]]) -> tuple[kconfig_
     return kconfig_cache.Parsed(kconf, key, kconfig_cache.file_stamps(kconf, tree), base), False
 
 
-def open_workspace(root: Path, env: dict[str, str], workspace: Workspace, *,
-                   progress: Progress = lambda stage: None) -> Session:
+def open_workspace(
+    root: Path, env: dict[str, str], workspace: Workspace, *, progress: Progress = lambda stage: None
+) -> Session:
     """Resolve the workspace's stack, then load Buildroot's Kconfig with its externals, the merged
     configuration as the baseline and the workspace's .config as the current values.
 
@@ -787,8 +857,9 @@ def open_workspace(root: Path, env: dict[str, str], workspace: Workspace, *,
     progress("Resolving the package chain")
     p = plan(root, env, workspace)
     if p.buildroot_src is None:
-        raise BuildrootError("no Buildroot tree yet",
-                             hint="run Configure once (it fetches Buildroot) or set SKIFF_BUILDROOT_SRC")
+        raise BuildrootError(
+            "no Buildroot tree yet", hint="run Configure once (it fetches Buildroot) or set SKIFF_BUILDROOT_SRC"
+        )
     merged_fragment = p.merged.buildroot
     scratch = Path(tempfile.mkdtemp(prefix="skiff-kconfig-"))
     parsed = None
@@ -798,14 +869,19 @@ def open_workspace(root: Path, env: dict[str, str], workspace: Workspace, *,
         externals = [(e.name, e.path) for e in p.merged.externals]
         progress("Parsing Buildroot's Kconfig")
         parsed, reused = open_parsed(p.buildroot_src, externals)
-        model = KconfigModel.from_parsed(parsed.kconf, baseline_config=merged,
-                                         config=workspace.dir / ".config", overlay=delta_path(workspace),
-                                         progress=progress, origin_of=merged_origins(merged_fragment),
-                                         baselines=parsed.baselines)
+        model = KconfigModel.from_parsed(
+            parsed.kconf,
+            baseline_config=merged,
+            config=workspace.dir / ".config",
+            overlay=delta_path(workspace),
+            progress=progress,
+            origin_of=merged_origins(merged_fragment),
+            baselines=parsed.baselines,
+        )
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         if parsed is not None:
-            kconfig_cache.give_back(parsed)     # the tree is fine; the values were not
+            kconfig_cache.give_back(parsed)  # the tree is fine; the values were not
         raise
     session = Session(model, workspace, scratch, parsed)
     session.reused = reused
@@ -817,11 +893,12 @@ def merged_origins(fragment) -> OriginOf:
     finals = [entries[-1] for entries in fragment.history.values()]
 
     def origin_of(line: int):
-        index = line - 2                 # render() starts with one header line
+        index = line - 2  # render() starts with one header line
         if 0 <= index < len(finals):
             origin = finals[index].origin
             return origin.path, origin.line
         return None
+
     return origin_of
 
 
@@ -834,4 +911,3 @@ def run_classic_menuconfig(workspace: Workspace, env: dict[str, str] | None = No
     """Run it on the real terminal (the TUI calls this inside App.suspend())."""
     readonly.guard("running menuconfig")
     return subprocess.run(classic_menuconfig_argv(workspace), env=dict(os.environ if env is None else env)).returncode
-

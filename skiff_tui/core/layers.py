@@ -87,7 +87,7 @@ class MergedConfig:
     externals: list[External] = field(default_factory=list)
     overlays: list[Path] = field(default_factory=list)
     patches: dict[str, list[Path]] = field(default_factory=dict)
-    users: list[tuple[Path, str]] = field(default_factory=list)      # (file, text)
+    users: list[tuple[Path, str]] = field(default_factory=list)  # (file, text)
     hooks: dict[str, list[tuple[Layer, Path]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -111,8 +111,9 @@ class MergedConfig:
         return self.final_dir / "env.sh"
 
 
-def build_stack(root: Path, index: PackageIndex, chain: Chain, workspace: Workspace,
-                base: Base | None = None) -> list[Layer]:
+def build_stack(
+    root: Path, index: PackageIndex, chain: Chain, workspace: Workspace, base: Base | None = None
+) -> list[Layer]:
     base_dir = paths.base_configs_dir(root) / BASE_NAMESPACE if base is None else base.dir
     label = BASE_NAMESPACE if base is None else base.label
     stack: list[Layer] = []
@@ -133,16 +134,18 @@ def read_external(layer: Layer) -> External:
     ext = layer.path / "buildroot_ext"
     for name in EXTERNAL_FILES:
         if not (ext / name).is_file():
-            raise LayerError(f"BR2_EXTERNAL tree is missing {name}",
-                             path=ext, hint="an external tree needs external.desc (name:), Config.in and external.mk")
+            raise LayerError(
+                f"BR2_EXTERNAL tree is missing {name}",
+                path=ext,
+                hint="an external tree needs external.desc (name:), Config.in and external.mk",
+            )
     desc = ext / "external.desc"
     for lineno, line in enumerate(desc.read_text(errors="replace").splitlines(), 1):
         match = re.match(r"\s*name\s*:\s*(\S*)\s*$", line)
         if match:
             name = match.group(1)
             if not re.fullmatch(r"[A-Za-z0-9_]+", name):
-                raise LayerError(f"invalid external name {name!r} (letters, digits and _ only)",
-                                 path=desc, line=lineno)
+                raise LayerError(f"invalid external name {name!r} (letters, digits and _ only)", path=desc, line=lineno)
             return External(name, ext, layer.name)
     raise LayerError("external.desc has no 'name:' line", path=desc)
 
@@ -161,21 +164,28 @@ def read_cflags(path: Path, layer: str) -> list[tuple[str, Origin]]:
 
 def merge(stack: list[Layer], final_dir: Path) -> MergedConfig:
     fragments = {kind: MergedFragment(kind) for kind in FRAGMENT_KINDS}
-    merged = MergedConfig(layers=stack, final_dir=final_dir, fragments=fragments,
-                          patches={k: [] for k in PATCH_SYMBOLS}, hooks={"pre": [], "post": []})
+    merged = MergedConfig(
+        layers=stack,
+        final_dir=final_dir,
+        fragments=fragments,
+        patches={k: [] for k in PATCH_SYMBOLS},
+        hooks={"pre": [], "post": []},
+    )
     seen_externals: dict[str, External] = {}
     for layer in stack:
         for kind in FRAGMENT_KINDS:
             for file in fragment_files(layer.path / kind):
-                fragments[kind].extend(read_fragment(file, layer=layer.name, root=layer.path,
-                                                     skipped=merged.notes))
+                fragments[kind].extend(read_fragment(file, layer=layer.name, root=layer.path, skipped=merged.notes))
         for file in fragment_files(layer.path / "cflags"):
             merged.cflags += read_cflags(file, layer.name)
         if (layer.path / "buildroot_ext").is_dir():
             ext = read_external(layer)
             if ext.name in seen_externals:
-                raise LayerError(f"external name {ext.name!r} is also used by {seen_externals[ext.name].layer}",
-                                 path=ext.path / "external.desc", hint="each BR2_EXTERNAL tree needs a unique name:")
+                raise LayerError(
+                    f"external name {ext.name!r} is also used by {seen_externals[ext.name].layer}",
+                    path=ext.path / "external.desc",
+                    hint="each BR2_EXTERNAL tree needs a unique name:",
+                )
             seen_externals[ext.name] = ext
             merged.externals.append(ext)
         for dirname in PATCH_SYMBOLS:
@@ -207,8 +217,10 @@ def _apply_generated(merged: MergedConfig) -> None:
         optimization = br.final("BR2_TARGET_OPTIMIZATION")
         if optimization is not None:
             first = optimization.origin
-            merged.notes.append(f"BR2_TARGET_OPTIMIZATION set by {first} is replaced by the cflags/ files; "
-                                "move those flags into a cflags/ file")
+            merged.notes.append(
+                f"BR2_TARGET_OPTIMIZATION set by {first} is replaced by the cflags/ files; "
+                "move those flags into a cflags/ file"
+            )
         gen("BR2_TARGET_OPTIMIZATION", quote(" ".join(f for f, _ in merged.cflags)), "cflags/")
     for dirname, symbol in PATCH_SYMBOLS.items():
         if merged.patches[dirname]:
@@ -223,8 +235,13 @@ def _apply_generated(merged: MergedConfig) -> None:
     # A placeholder in a symbol skiff generates, with nothing in the stack to fill it (no U-Boot
     # patches, say), is dropped so Buildroot's empty default applies; skiff's own value above has
     # already replaced every placeholder that had something to fill it.
-    generated = [*FRAGMENT_SYMBOLS.values(), *PATCH_SYMBOLS.values(), *HOOK_SYMBOLS.values(),
-                 "BR2_ROOTFS_OVERLAY", "BR2_ROOTFS_USERS_TABLES"]
+    generated = [
+        *FRAGMENT_SYMBOLS.values(),
+        *PATCH_SYMBOLS.values(),
+        *HOOK_SYMBOLS.values(),
+        "BR2_ROOTFS_OVERLAY",
+        "BR2_ROOTFS_USERS_TABLES",
+    ]
     for symbol in generated:
         final = br.final(symbol)
         if final is not None and PLACEHOLDER in (final.value or ""):
@@ -233,6 +250,7 @@ def _apply_generated(merged: MergedConfig) -> None:
 
 def placeholder_values(merged: MergedConfig, version: str, commit: str) -> dict[str, str]:
     """What each REPLACEME_<WHAT> token stands for, as SkiffOS's configure step fills them."""
+
     def joined(items: Iterable[object]) -> str:
         return " ".join(map(str, items))
 
@@ -275,19 +293,27 @@ def users_table(merged: MergedConfig) -> str:
 
 def hook_wrapper(merged: MergedConfig, which: str) -> str:
     """A script that sources the env file and runs each layer's hook in order, stopping at the first failure."""
-    lines = ["#!/bin/bash", f"# {which} hooks of every layer, generated by skiff; do not edit.",
-             "set -e", f". {shlex.quote(str(merged.env_path))}", 'cd "$BUILDROOT_DIR"']
+    lines = [
+        "#!/bin/bash",
+        f"# {which} hooks of every layer, generated by skiff; do not edit.",
+        "set -e",
+        f". {shlex.quote(str(merged.env_path))}",
+        'cd "$BUILDROOT_DIR"',
+    ]
     for layer, hook in merged.hooks[which]:
         lines.append(f"echo {shlex.quote(f'skiff: running {which} hook of {layer.name}')}")
-        lines.append(f"SKIFF_CURRENT_CONF_DIR={shlex.quote(str(layer.path))} "
-                     f"SKIFF_CURRENT_CONF_NAME={shlex.quote(layer.name)} {shlex.quote(str(hook))} \"$@\"")
+        lines.append(
+            f"SKIFF_CURRENT_CONF_DIR={shlex.quote(str(layer.path))} "
+            f'SKIFF_CURRENT_CONF_NAME={shlex.quote(layer.name)} {shlex.quote(str(hook))} "$@"'
+        )
     return "\n".join(lines) + "\n"
 
 
 def output_files(merged: MergedConfig) -> dict[Path, tuple[str, int | None]]:
     """Every file configure writes from the merge: path -> (text, mode)."""
     files: dict[Path, tuple[str, int | None]] = {
-        merged.fragment_path(kind): (merged.fragments[kind].render(), None) for kind in FRAGMENT_KINDS}
+        merged.fragment_path(kind): (merged.fragments[kind].render(), None) for kind in FRAGMENT_KINDS
+    }
     if merged.users:
         files[merged.users_path] = (users_table(merged), None)
     for which in ("pre", "post"):
@@ -305,6 +331,6 @@ def input_files(stack: list[Layer]) -> list[Path]:
             if layer.kind == "override" and Path(dirpath) == layer.path and "workspaces" in dirnames:
                 dirnames.remove("workspaces")  # other workspaces' layers are not inputs of this one
             for name in sorted(filenames):
-                if not is_temp_name(name):   # a save in progress is not an input (yet)
+                if not is_temp_name(name):  # a save in progress is not an input (yet)
                     out.append(Path(dirpath) / name)
     return out

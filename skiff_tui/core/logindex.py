@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 
 BLOCK = 1 << 16
-CHUNK = 1 << 22          # bytes read per scan step (a multiple of BLOCK)
-MAX_LINE = 1 << 20       # longest line returned whole; longer ones are cut
+CHUNK = 1 << 22  # bytes read per scan step (a multiple of BLOCK)
+MAX_LINE = 1 << 20  # longest line returned whole; longer ones are cut
 BLOCK_CACHE = 256
 
 ERROR_BYTES = re.compile(rb"\b(?:error|Error|ERROR|fatal|Fatal|FATAL)\b|\*\*\*|[Uu]ndefined reference")
@@ -38,33 +38,40 @@ ERROR, WARNING = 1, 2
 class LogIndex:
     """Line index of one file. Thread-safe for one indexing thread and any number of readers."""
 
-    def __init__(self, path: str | os.PathLike[str], *, follow: bool = False, poll: float = 0.1,
-                 on_update: Callable[[LogIndex], None] | None = None, block: int = BLOCK) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        follow: bool = False,
+        poll: float = 0.1,
+        on_update: Callable[[LogIndex], None] | None = None,
+        block: int = BLOCK,
+    ) -> None:
         self.path = os.fspath(path)
         self.follow = follow
         self.poll = poll
         self.on_update = on_update
         self.block = block
         self.chunk = max(block, (CHUNK // block) * block)
-        self.generation = 0                    # bumped on truncation/replacement
+        self.generation = 0  # bumped on truncation/replacement
         self._lock = threading.RLock()
         self._stop = threading.Event()
-        self._done = threading.Event()         # the file was indexed to its current end once
+        self._done = threading.Event()  # the file was indexed to its current end once
         self._thread: threading.Thread | None = None
         self._fd: int | None = None
         self._ino: tuple[int, int] | None = None
         self._reset_state()
 
     def _reset_state(self) -> None:
-        self._counts = array("Q", [0])         # newlines before block b
-        self._indexed = 0                      # bytes scanned
-        self._newlines = 0                     # newlines in [0, _indexed)
+        self._counts = array("Q", [0])  # newlines before block b
+        self._indexed = 0  # bytes scanned
+        self._newlines = 0  # newlines in [0, _indexed)
         self._last_byte = b"\n"
         self._blocks: OrderedDict[int, array[int]] = OrderedDict()
         self._tail_block: tuple[int, int, array[int]] | None = None
-        self._problems = array("Q")            # line numbers of error/warning lines …
-        self._problem_kinds = array("B")       # … and their kind (ERROR/WARNING)
-        self._problems_end = 0                 # bytes scanned for problems (at a line start)
+        self._problems = array("Q")  # line numbers of error/warning lines …
+        self._problem_kinds = array("B")  # … and their kind (ERROR/WARNING)
+        self._problems_end = 0  # bytes scanned for problems (at a line start)
         self._problems_line = 0
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -86,8 +93,9 @@ class LogIndex:
     def __enter__(self) -> LogIndex:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -109,7 +117,7 @@ class LogIndex:
     # --- the indexing thread -----------------------------------------------------------------
     def _run(self) -> None:
         last_note = 0.0
-        noted = (-1, -1)          # (generation, bytes) the last notification described
+        noted = (-1, -1)  # (generation, bytes) the last notification described
         while not self._stop.is_set():
             try:
                 changed = self._check_file()
@@ -122,7 +130,7 @@ class LogIndex:
                     last_note = now
                     noted = (self.generation, self._indexed)
                     self.on_update(self)
-                time.sleep(0)   # let a UI thread take the GIL between chunks
+                time.sleep(0)  # let a UI thread take the GIL between chunks
                 continue
             # caught up with the file: say so once for what the throttle above held back
             first_pass = not self._done.is_set()
@@ -185,7 +193,7 @@ class LogIndex:
                 counts_add.append(newlines)
         with self._lock:
             if self._fd != fd or self._indexed != start:
-                return True   # reset meanwhile: drop this read
+                return True  # reset meanwhile: drop this read
             self._counts.extend(counts_add)
             self._indexed = offset
             self._newlines = newlines
@@ -240,7 +248,7 @@ class LogIndex:
             if len(self._blocks) > BLOCK_CACHE:
                 self._blocks.popitem(last=False)
         else:
-            self._tail_block = (b, self._indexed, positions)   # valid until the file grows
+            self._tail_block = (b, self._indexed, positions)  # valid until the file grows
         return positions
 
     def line_start(self, i: int) -> int:
@@ -285,7 +293,7 @@ class LogIndex:
             data = os.pread(self._open_fd(), end - start, start) if end > start else b""
         parts = data.split(b"\n")
         if len(parts) > last - first:
-            parts = parts[:last - first]
+            parts = parts[: last - first]
         return [_decode(p[:MAX_LINE]) for p in parts]
 
     def tail(self, n: int) -> list[str]:
@@ -322,8 +330,9 @@ class LogIndex:
             yield base, buf[:cut]
             carry = buf[cut:]
 
-    def search(self, pattern: str | bytes | re.Pattern[bytes], start_line: int = 0,
-               ignore_case: bool = False) -> Iterator[int]:
+    def search(
+        self, pattern: str | bytes | re.Pattern[bytes], start_line: int = 0, ignore_case: bool = False
+    ) -> Iterator[int]:
         """Line numbers of lines matching `pattern` (a regex), from start_line on, streaming.
         Raises re.error for a bad pattern."""
         if isinstance(pattern, re.Pattern):
@@ -363,7 +372,7 @@ class LogIndex:
         add_lines, add_kinds = array("Q"), array("B")
         for base, data in self._iter_complete_chunks(start, end):
             if not data.endswith(b"\n"):
-                data = data[:data.rfind(b"\n") + 1]   # the growing last line: scan it when complete
+                data = data[: data.rfind(b"\n") + 1]  # the growing last line: scan it when complete
                 if not data:
                     break
             pos = 0
@@ -419,7 +428,7 @@ def _problem_lines(data: bytes) -> list[tuple[int, int]]:
     out = []
     for ls in sorted(starts):
         eol = data.find(b"\n", ls)
-        text = data[ls:eol if eol >= 0 else len(data)]
+        text = data[ls : eol if eol >= 0 else len(data)]
         if ERROR_BYTES.search(text):
             out.append((ls, ERROR))
         elif WARNING_BYTES.search(text):
@@ -433,5 +442,6 @@ def _decode(data: bytes) -> str:
         text = text[:-1]
     if "\x1b" in text:
         from .buildlog import strip_ansi
+
         text = strip_ansi(text)
     return text

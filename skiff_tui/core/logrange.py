@@ -11,7 +11,7 @@ from . import atomic, readonly
 from .errors import SkiffError
 
 RANGE = re.compile(r"\s*(\d+)\s*(?:(?:-|–|\.\.|,|:)\s*(\d+)\s*)?\Z")
-MAX_COPY_LINES = 100_000     # a clipboard (and a terminal's OSC 52 limit) is no place for more
+MAX_COPY_LINES = 100_000  # a clipboard (and a terminal's OSC 52 limit) is no place for more
 
 
 def log_file(text: str | os.PathLike[str], base: Path | None = None) -> Path:
@@ -45,8 +45,10 @@ def parse_range(text: str, line_count: int) -> tuple[int, int]:
     if first < 1 or last > line_count:
         raise SkiffError(f"lines {first}-{last} are outside the log (1-{line_count})")
     if last - first + 1 > MAX_COPY_LINES:
-        raise SkiffError(f"{last - first + 1:,} lines is too many to copy at once (at most {MAX_COPY_LINES:,})",
-                         hint="save them to a file instead, or choose fewer")
+        raise SkiffError(
+            f"{last - first + 1:,} lines is too many to copy at once (at most {MAX_COPY_LINES:,})",
+            hint="save them to a file instead, or choose fewer",
+        )
     return first - 1, last - 1
 
 

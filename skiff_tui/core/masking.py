@@ -18,11 +18,14 @@ MASK = "••••••••"
 # wpa_supplicant (psk="…", password="…") and hostapd (wpa_passphrase, wpa_psk).
 _ASSIGNMENT = re.compile(
     r"^(?P<lead>\s*(?:psk|wep-key\d*|password|[\w-]*-password|wpa_passphrase|wpa_psk|sae_password)"
-    r"\s*=\s*)(?P<value>.*?)(?P<trail>\s*)$", re.IGNORECASE)
+    r"\s*=\s*)(?P<value>.*?)(?P<trail>\s*)$",
+    re.IGNORECASE,
+)
 # YAML `password: value` (skiff-core's users.<name>.auth.password, and any other password key)
 _YAML_PASSWORD = re.compile(
     r"^(?P<lead>\s*(?:-\s+)?[\"']?(?:password|passwd|psk)[\"']?\s*:\s+)(?P<value>[^#\s].*?)(?P<trail>\s*(?:#.*)?)$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 
@@ -42,7 +45,7 @@ def mask_secrets(text: str) -> str:
     in_key = False
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
-        ending = line[len(body):]
+        ending = line[len(body) :]
         if in_key:
             if _PEM_END.search(body):
                 in_key = False
@@ -55,7 +58,7 @@ def mask_secrets(text: str) -> str:
             # a one-line key (BEGIN … END on one line) is hidden whole
             end = _PEM_END.search(body, begin.end())
             if end:
-                out.append(body[:begin.end()] + MASK + body[end.start():] + ending)
+                out.append(body[: begin.end()] + MASK + body[end.start() :] + ending)
             else:
                 in_key = True
                 out.append(line)

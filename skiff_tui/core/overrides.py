@@ -47,8 +47,8 @@ class OverrideError(SkiffError):
 
 @dataclass(frozen=True)
 class OverrideLayer:
-    scope: str           # "all" (every workspace) or "workspace"
-    name: str            # layer name as the stack shows it
+    scope: str  # "all" (every workspace) or "workspace"
+    name: str  # layer name as the stack shows it
     path: Path
 
     @property
@@ -62,8 +62,10 @@ class OverrideLayer:
 
 
 def layers(root: Path, workspace: Workspace) -> list[OverrideLayer]:
-    return [OverrideLayer("all", "overrides", paths.overrides_dir(root)),
-            OverrideLayer("workspace", f"overrides/workspaces/{workspace.name}", workspace.overrides_dir)]
+    return [
+        OverrideLayer("all", "overrides", paths.overrides_dir(root)),
+        OverrideLayer("workspace", f"overrides/workspaces/{workspace.name}", workspace.overrides_dir),
+    ]
 
 
 def layer(root: Path, workspace: Workspace, scope: str) -> OverrideLayer:
@@ -107,8 +109,9 @@ def validate_hostname(name: str) -> str:
         if len(part) > 63:
             raise OverrideError(f"label {part[:20]!r}… is {len(part)} characters long; 63 at most")
         if not _LABEL.match(part):
-            raise OverrideError(f"{part!r} is not a valid hostname label: use letters, digits and '-', "
-                                "not at the start or end")
+            raise OverrideError(
+                f"{part!r} is not a valid hostname label: use letters, digits and '-', not at the start or end"
+            )
     return name
 
 
@@ -129,8 +132,7 @@ def read_hostname(layer: OverrideLayer) -> str | None:
 @readonly.mutating("setting the hostname")
 def write_hostname(layer: OverrideLayer, name: str) -> Path:
     name = validate_hostname(name)
-    text = (f"# Hostname set with skiff's Overrides editor ({layer.label}).\n"
-            f"{HOSTNAME_SYMBOL}={quote(name)}\n")
+    text = f"# Hostname set with skiff's Overrides editor ({layer.label}).\n{HOSTNAME_SYMBOL}={quote(name)}\n"
     return atomic.write_text(hostname_path(layer), text, within=layer.tree, mode=0o644)
 
 
@@ -149,7 +151,7 @@ class WifiNetwork:
     ssid: str
     psk: str
     hidden: bool = False
-    name: str = ""       # connection id and file name stem; derived from the SSID when empty
+    name: str = ""  # connection id and file name stem; derived from the SSID when empty
 
     @property
     def file_stem(self) -> str:
@@ -174,8 +176,9 @@ def validate_psk(psk: str) -> str:
     if len(psk) == 64:
         raise OverrideError("a 64-character key must be 64 hexadecimal digits")
     if not 8 <= len(psk) <= 63:
-        raise OverrideError(f"the passphrase is {len(psk)} characters long; WPA needs 8 to 63 "
-                            "(or exactly 64 hex digits)")
+        raise OverrideError(
+            f"the passphrase is {len(psk)} characters long; WPA needs 8 to 63 (or exactly 64 hex digits)"
+        )
     if not all(" " <= ch <= "~" for ch in psk):
         raise OverrideError("the passphrase may only hold printable ASCII characters")
     return psk
@@ -204,8 +207,13 @@ def _keyfile_unescape(value: str) -> str:
 
 def _ssid_value(ssid: str) -> str:
     """Plain text when NetworkManager reads it back unchanged, else the byte list form (b;b;…;)."""
-    plain = all(" " < ch <= "~" or ch == " " for ch in ssid) and ";" not in ssid and "\\" not in ssid \
-        and ssid == ssid.strip() and not re.fullmatch(r"[0-9;]+", ssid)
+    plain = (
+        all(" " < ch <= "~" or ch == " " for ch in ssid)
+        and ";" not in ssid
+        and "\\" not in ssid
+        and ssid == ssid.strip()
+        and not re.fullmatch(r"[0-9;]+", ssid)
+    )
     if plain:
         return ssid
     return "".join(f"{b};" for b in ssid.encode("utf-8"))
@@ -284,9 +292,12 @@ def read_wifi(path: Path) -> WifiNetwork:
     def get(section: str, key: str) -> str:
         return parser.get(section, key, fallback="")
 
-    return WifiNetwork(ssid=_ssid_from_value(get("wifi", "ssid")),
-                       psk=_keyfile_unescape(get("wifi-security", "psk")),
-                       hidden=get("wifi", "hidden").lower() == "true", name=path.stem)
+    return WifiNetwork(
+        ssid=_ssid_from_value(get("wifi", "ssid")),
+        psk=_keyfile_unescape(get("wifi-security", "psk")),
+        hidden=get("wifi", "hidden").lower() == "true",
+        name=path.stem,
+    )
 
 
 def list_wifi(layer: OverrideLayer) -> list[tuple[Path, WifiNetwork | OverrideError]]:
@@ -315,15 +326,22 @@ def delete_wifi(layer: OverrideLayer, name: str) -> bool:
 
 
 # --- SSH authorized_keys -------------------------------------------------------------------
-KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-             "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
+KEY_TYPES = (
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+)
 
 
 @dataclass(frozen=True)
 class AuthorizedKey:
     options: str
     type: str
-    blob: str            # base64
+    blob: str  # base64
     comment: str
 
     @property
@@ -364,12 +382,12 @@ def parse_key(line: str) -> AuthorizedKey:
         raise OverrideError(f"the {key_type} key data is not valid base64 (truncated when pasted?)") from None
     try:
         (size,) = struct.unpack(">I", raw[:4])
-        inner = raw[4:4 + size].decode("ascii")
+        inner = raw[4 : 4 + size].decode("ascii")
     except (struct.error, UnicodeDecodeError):
         inner = None
     if inner != key_type:
         raise OverrideError(f"the key data does not hold a {key_type} key (truncated or mixed up when pasted?)")
-    comment = " ".join(tokens[idx + 2:])
+    comment = " ".join(tokens[idx + 2 :])
     return AuthorizedKey(options, key_type, blob, comment)
 
 
@@ -388,7 +406,7 @@ def read_keys(layer: OverrideLayer) -> list[AuthorizedKey]:
             try:
                 keys.append(parse_key(line))
             except OverrideError:
-                continue      # kept in the file as it is, not listed
+                continue  # kept in the file as it is, not listed
     return keys
 
 
@@ -396,8 +414,9 @@ def _write_keys_file(layer: OverrideLayer, lines: list[str]) -> Path:
     _fix_dir_modes(layer, {"root_overlay": 0o755, "root_overlay/root": 0o700, "root_overlay/root/.ssh": 0o700})
     ssh_dir = authorized_keys_path(layer).parent
     os.chmod(ssh_dir, 0o700)
-    return atomic.write_text(authorized_keys_path(layer), "".join(ln + "\n" for ln in lines), within=layer.tree,
-                             mode=0o600)
+    return atomic.write_text(
+        authorized_keys_path(layer), "".join(ln + "\n" for ln in lines), within=layer.tree, mode=0o600
+    )
 
 
 @readonly.mutating("adding SSH keys")
@@ -456,9 +475,22 @@ def remove_key(layer: OverrideLayer, fingerprint: str) -> bool:
 
 # --- files of a layer ----------------------------------------------------------------------
 SYNTAX_BY_SUFFIX = {
-    ".yaml": "yaml", ".yml": "yaml", ".sh": "bash", ".bash": "bash", ".json": "json", ".toml": "toml",
-    ".py": "python", ".md": "markdown", ".xml": "xml", ".html": "html", ".css": "css", ".js": "javascript",
-    ".sql": "sql", ".rs": "rust", ".go": "go", ".java": "java",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".sh": "bash",
+    ".bash": "bash",
+    ".json": "json",
+    ".toml": "toml",
+    ".py": "python",
+    ".md": "markdown",
+    ".xml": "xml",
+    ".html": "html",
+    ".css": "css",
+    ".js": "javascript",
+    ".sql": "sql",
+    ".rs": "rust",
+    ".go": "go",
+    ".java": "java",
 }
 MAX_EDIT_BYTES = 2 * 1024 * 1024
 
@@ -496,7 +528,7 @@ def resolve_in_layer(layer: OverrideLayer, rel: str | Path) -> Path:
         raise OverrideError(f"{str(rel)!r} is not a plain relative path inside the layer")
     path = layer.path / raw
     try:
-        safepath.within(path, layer.tree)   # a link out of overrides/ is named in the error
+        safepath.within(path, layer.tree)  # a link out of overrides/ is named in the error
     except SkiffError as exc:
         raise OverrideError(exc.message, hint=exc.hint) from exc
     base = layer.path.resolve()

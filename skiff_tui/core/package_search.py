@@ -31,6 +31,7 @@ def compact(text: str) -> str:
 
 class Searchable(Protocol):
     """What the search reads of a package (`aliases` is optional)."""
+
     @property
     def name(self) -> str: ...
     @property
@@ -40,10 +41,10 @@ class Searchable(Protocol):
 @dataclass(frozen=True)
 class _Entry:
     name: str
-    parts: tuple[str, str]          # namespace, short name (lower case)
-    names: str                      # name and aliases, lower case, one string
-    everything: str                 # names and description
-    exact: frozenset[str]           # compacted name and aliases
+    parts: tuple[str, str]  # namespace, short name (lower case)
+    names: str  # name and aliases, lower case, one string
+    everything: str  # names and description
+    exact: frozenset[str]  # compacted name and aliases
 
 
 def _entry(pkg: Searchable) -> _Entry:
@@ -51,8 +52,13 @@ def _entry(pkg: Searchable) -> _Entry:
     name = pkg.name.lower()
     namespace, _, short = name.partition("/")
     names = " ".join((name, *aliases))
-    return _Entry(pkg.name, (namespace, short), names, f"{names} {(pkg.description or '').lower()}",
-                  frozenset(compact(n) for n in (name, *aliases)))
+    return _Entry(
+        pkg.name,
+        (namespace, short),
+        names,
+        f"{names} {(pkg.description or '').lower()}",
+        frozenset(compact(n) for n in (name, *aliases)),
+    )
 
 
 class PackageSearch:

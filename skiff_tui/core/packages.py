@@ -19,9 +19,21 @@ BASE_NAMESPACE = "base"
 
 # Directories a package (or override layer) may contribute, in the order shown to users.
 LAYER_DIRS = (
-    "buildroot", "kernel", "busybox", "uboot", "cflags", "buildroot_ext", "buildroot_patches",
-    "kernel_patches", "uboot_patches", "root_overlay", "users", "hooks", "extensions",
-    "resources", "scripts",
+    "buildroot",
+    "kernel",
+    "busybox",
+    "uboot",
+    "cflags",
+    "buildroot_ext",
+    "buildroot_patches",
+    "kernel_patches",
+    "uboot_patches",
+    "root_overlay",
+    "users",
+    "hooks",
+    "extensions",
+    "resources",
+    "scripts",
 )
 
 
@@ -33,8 +45,8 @@ def is_valid_name(name: str) -> bool:
 def check_name(name: str, *, where: str | Path | None = None) -> str:
     if not is_valid_name(name):
         raise PackageError(
-            f"invalid package name {name!r}: expected <namespace>/<name> using letters, digits and _",
-            path=where)
+            f"invalid package name {name!r}: expected <namespace>/<name> using letters, digits and _", path=where
+        )
     return name
 
 
@@ -100,8 +112,7 @@ def _read_metadata(path: Path) -> str | None:
         raise PackageError("not valid UTF-8 text; fix or delete the file", path=path, line=bad_line) from exc
     for lineno, line in enumerate(text.splitlines(), 1):
         if any(ord(c) < 32 and c not in "\t\r" for c in line):
-            raise PackageError("control characters in metadata; fix or delete the file",
-                               path=path, line=lineno)
+            raise PackageError("control characters in metadata; fix or delete the file", path=path, line=lineno)
     return text
 
 
@@ -192,8 +203,7 @@ def _scan_root(root: Path, warnings: list[str]) -> dict[str, Path]:
                 continue
             name = f"{ns.name}/{entry.name}"
             if not is_valid_name(name):
-                warnings.append(f"{entry.path}: invalid package name {name!r}; ignored "
-                                "(use letters, digits and _)")
+                warnings.append(f"{entry.path}: invalid package name {name!r}; ignored (use letters, digits and _)")
                 continue
             found[name] = Path(entry.path)
     return found
@@ -229,8 +239,7 @@ class PackageIndex:
         raise ResolveError(f"unknown package {name!r}{who}", hint=hint)
 
     def listed(self, include_unlisted: bool = False) -> list[Package]:
-        return [p for n, p in sorted(self.packages.items())
-                if include_unlisted or not p.unlisted]
+        return [p for n, p in sorted(self.packages.items()) if include_unlisted or not p.unlisted]
 
 
 def extra_roots(env: dict[str, str]) -> list[Path]:
@@ -258,8 +267,8 @@ def discover(configs_dirs: Path | list[Path], env: dict[str, str] | None = None)
         var = env_var_for(name)
         if var in by_var:
             raise PackageError(
-                f"packages {by_var[var]!r} and {name!r} both map to {var}; rename one of them",
-                path=sources[name][0])
+                f"packages {by_var[var]!r} and {name!r} both map to {var}; rename one of them", path=sources[name][0]
+            )
         by_var[var] = name
     env_only: dict[str, Path] = {}
     for var, value in env.items():
@@ -279,7 +288,13 @@ def discover(configs_dirs: Path | list[Path], env: dict[str, str] | None = None)
         try:
             packages[name] = load_package(name, path.resolve(), label)
         except PackageError as exc:
-            packages[name] = Package(name=name, path=path.resolve(), source=label,
-                                     description="(broken: see skiff check)", defects=[str(exc)], error=exc)
+            packages[name] = Package(
+                name=name,
+                path=path.resolve(),
+                source=label,
+                description="(broken: see skiff check)",
+                defects=[str(exc)],
+                error=exc,
+            )
             warnings.append(f"{name} is broken: {exc}")
     return PackageIndex(packages=packages, roots=roots, warnings=warnings, env_only=env_only)

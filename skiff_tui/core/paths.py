@@ -22,7 +22,7 @@ from .errors import SkiffError
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_MARKERS = ("overrides", "workspaces")
-BASE_LAYER = "base"   # == packages.BASE_NAMESPACE (kept here so this module imports nothing heavy)
+BASE_LAYER = "base"  # == packages.BASE_NAMESPACE (kept here so this module imports nothing heavy)
 
 
 class NoProjectError(SkiffError):
@@ -54,8 +54,8 @@ def _unpacked_library(cache: str, size: int, mtime_ns: int) -> Path:
     try:
         with tarfile.open(LIBRARY_ARCHIVE) as tar:
             try:
-                tar.extractall(tmp, filter="tar")   # keeps symlinks (to /dev/null too), refuses ../ paths
-            except TypeError:                        # Python before 3.11.4: no filters; our own archive
+                tar.extractall(tmp, filter="tar")  # keeps symlinks (to /dev/null too), refuses ../ paths
+            except TypeError:  # Python before 3.11.4: no filters; our own archive
                 tar.extractall(tmp)
         try:
             os.rename(tmp, target)
@@ -63,8 +63,11 @@ def _unpacked_library(cache: str, size: int, mtime_ns: int) -> Path:
             if not target.is_dir():
                 raise
     except OSError as exc:
-        raise SkiffError(f"cannot unpack skiff's package library: {exc.strerror or exc}", path=target.parent,
-                         hint="set SKIFF_CACHE_DIR to a writable directory") from None
+        raise SkiffError(
+            f"cannot unpack skiff's package library: {exc.strerror or exc}",
+            path=target.parent,
+            hint="set SKIFF_CACHE_DIR to a writable directory",
+        ) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
@@ -92,7 +95,7 @@ def project_dir(env: Mapping[str, str] | None = None, cwd: Path | None = None) -
         return Path(value).expanduser().resolve()
     try:
         here = cwd if cwd is not None else Path.cwd()
-    except OSError:   # the current directory was deleted
+    except OSError:  # the current directory was deleted
         here = None
     found = find_project(here) if here is not None else None
     if found is not None:
@@ -107,8 +110,10 @@ def root_dir(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> P
     """The project directory, or a one-line error saying how to make one."""
     root = project_dir(env, cwd)
     if root is None:
-        raise NoProjectError("no skiff project in this directory or its parents",
-                             hint="create one with 'skiff init' (or 'skiff init DIR'), or set SKIFF_ROOT_DIR")
+        raise NoProjectError(
+            "no skiff project in this directory or its parents",
+            hint="create one with 'skiff init' (or 'skiff init DIR'), or set SKIFF_ROOT_DIR",
+        )
     return root
 
 

@@ -17,9 +17,9 @@ def proc_start_time(pid: int | None) -> int | None:
     except OSError:
         return None
     # comm may contain spaces/parens: fields after the last ')' are fixed.
-    rest = data[data.rfind(b")") + 2:].split()
+    rest = data[data.rfind(b")") + 2 :].split()
     if rest and rest[0] == b"Z":
-        return None   # a zombie is dead for our purposes
+        return None  # a zombie is dead for our purposes
     try:
         return int(rest[19])
     except (IndexError, ValueError):

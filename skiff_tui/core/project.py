@@ -15,16 +15,19 @@ READMES = {
     "configs/README.md": (
         "# configs/\n\nYour own packages, as `configs/<namespace>/<name>/` (same layout as the library's).\n"
         "They come before the packages that ship with skiff: a package here with a library\n"
-        "package's name replaces it. See `skiff list --all` for every package.\n"),
+        "package's name replaces it. See `skiff list --all` for every package.\n"
+    ),
     "overrides/README.md": (
         "# overrides/\n\nYour own layers, applied after the selected packages (`buildroot/`, `kernel/`,\n"
         "`root_overlay/`, `hooks/`…). `overrides/workspaces/<ws>/` applies to workspace `<ws>` only.\n"
-        "Secrets (Wi-Fi keys, SSH keys) may live here: keep this directory private.\n"),
-    "workspaces/README.md": (
-        "# workspaces/\n\nOne directory per workspace: Buildroot's output tree and build logs.\n"),
+        "Secrets (Wi-Fi keys, SSH keys) may live here: keep this directory private.\n"
+    ),
+    "workspaces/README.md": ("# workspaces/\n\nOne directory per workspace: Buildroot's output tree and build logs.\n"),
 }
-GITIGNORE = ("# made by skiff init: build output and private overrides stay out of git\n"
-             "/workspaces/*\n/overrides/*\n!/*/README.md\n")
+GITIGNORE = (
+    "# made by skiff init: build output and private overrides stay out of git\n"
+    "/workspaces/*\n/overrides/*\n!/*/README.md\n"
+)
 
 
 def init_project(directory: Path) -> tuple[Path, bool]:
@@ -38,8 +41,11 @@ def init_project(directory: Path) -> tuple[Path, bool]:
         raise SkiffError("not a directory", path=directory, hint="name a new or existing directory")
     resolved = directory.resolve()
     if any(inside in (resolved, *resolved.parents) for inside in (paths.PACKAGE_DIR, paths.library_dir().resolve())):
-        raise SkiffError("refusing to make a project inside skiff's own package", path=directory,
-                         hint="choose a directory of your own, e.g. 'skiff init ~/skiff'")
+        raise SkiffError(
+            "refusing to make a project inside skiff's own package",
+            path=directory,
+            hint="choose a directory of your own, e.g. 'skiff init ~/skiff'",
+        )
     try:
         for sub in ("configs", *paths.PROJECT_MARKERS):
             (directory / sub).mkdir(parents=True, exist_ok=True)
@@ -49,6 +55,9 @@ def init_project(directory: Path) -> tuple[Path, bool]:
         if not (directory / ".gitignore").exists():
             atomic.write_text(directory / ".gitignore", GITIGNORE, within=directory)
     except OSError as exc:
-        raise SkiffError(f"cannot create the project: {exc.strerror}", path=exc.filename or directory,
-                         hint="choose a directory you can write to") from None
+        raise SkiffError(
+            f"cannot create the project: {exc.strerror}",
+            path=exc.filename or directory,
+            hint="choose a directory you can write to",
+        ) from None
     return directory, True

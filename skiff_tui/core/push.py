@@ -51,9 +51,9 @@ RSYNC_PROGRESS = re.compile(r"^\s*(?P<bytes>[\d,.]+[KMGT]?)\s+(?P<percent>\d{1,3
 
 @dataclass(frozen=True)
 class PushProgress:
-    dest: str          # boot / rootfs
+    dest: str  # boot / rootfs
     percent: int
-    sent: str          # bytes so far, as rsync prints them
+    sent: str  # bytes so far, as rsync prints them
     rate: str
 
     def line(self) -> str:
@@ -92,8 +92,8 @@ def _rsync(argv: list[str], dest: str, progress: Callable[[PushProgress], None] 
 @dataclass(frozen=True)
 class Transfer:
     source: Path
-    dest: str        # "boot" or "rootfs"
-    name: str        # path relative to that mount ("" = merge a directory's contents)
+    dest: str  # "boot" or "rootfs"
+    name: str  # path relative to that mount ("" = merge a directory's contents)
 
 
 def plan_push(images: Path) -> list[Transfer]:
@@ -128,8 +128,9 @@ def plan_push(images: Path) -> list[Transfer]:
     if (images / "rootfs_part").is_dir():
         out.append(Transfer(images / "rootfs_part", "rootfs", ""))
     if not any(t.name in KERNELS or t.name in ROOTFS_IMAGES for t in out):
-        raise PushError("images/ holds neither a kernel nor a root filesystem image", path=images,
-                        hint="run 'skiff compile' first")
+        raise PushError(
+            "images/ holds neither a kernel nor a root filesystem image", path=images, hint="run 'skiff compile' first"
+        )
     return out
 
 
@@ -158,10 +159,20 @@ def ssh_argv(port: int | None, identity: Path | None, options: list[str]) -> lis
     return argv
 
 
-def push(images: Path, target: str, *, port: int | None = None, identity: Path | None = None,
-         ssh_options: list[str] | None = None, boot_dir: str = DEVICE_BOOT, rootfs_dir: str = DEVICE_ROOTFS,
-         dry_run: bool = False, log: Callable[[str], object] = print, bwlimit: int | None = None,
-         progress: Callable[[PushProgress], None] | None = None) -> list[Transfer]:
+def push(
+    images: Path,
+    target: str,
+    *,
+    port: int | None = None,
+    identity: Path | None = None,
+    ssh_options: list[str] | None = None,
+    boot_dir: str = DEVICE_BOOT,
+    rootfs_dir: str = DEVICE_ROOTFS,
+    dry_run: bool = False,
+    log: Callable[[str], object] = print,
+    bwlimit: int | None = None,
+    progress: Callable[[PushProgress], None] | None = None,
+) -> list[Transfer]:
     """Send the images; `progress` (a callable taking PushProgress) gets rsync's progress instead
     of the terminal."""
     if not TARGET.match(target) or target.startswith("-"):
@@ -174,14 +185,16 @@ def push(images: Path, target: str, *, port: int | None = None, identity: Path |
     readonly.guard("pushing images to a device")
     ssh = ssh_argv(port, identity, ssh_options or [])
     if boot_dir == DEVICE_BOOT:
-        prepare = subprocess.run([*ssh, target, "sh", "-s"], input=PREPARE_DEVICE, text=True,
-                                 capture_output=True)
+        prepare = subprocess.run([*ssh, target, "sh", "-s"], input=PREPARE_DEVICE, text=True, capture_output=True)
     else:  # a custom layout (e.g. a test double of the device): just make sure it exists
-        prepare = subprocess.run([*ssh, target, "mkdir", "-p", "--", boot_dir, rootfs_dir],
-                                 text=True, capture_output=True)
+        prepare = subprocess.run(
+            [*ssh, target, "mkdir", "-p", "--", boot_dir, rootfs_dir], text=True, capture_output=True
+        )
     if prepare.returncode != 0:
-        raise PushError(f"cannot prepare {target}: {_last_line(prepare.stderr)}",
-                        hint="check that the device is up and accepts your ssh key")
+        raise PushError(
+            f"cannot prepare {target}: {_last_line(prepare.stderr)}",
+            hint="check that the device is up and accepts your ssh key",
+        )
     with tempfile.TemporaryDirectory(prefix="skiff-push-") as tmp:
         stage = Path(tmp)
         _stage(transfers, stage)
@@ -195,9 +208,11 @@ def push(images: Path, target: str, *, port: int | None = None, identity: Path |
             log(f"skiff: sending {dest} files to {target}:{remote}")
             code, stderr = _rsync(argv, dest, progress)
             if code != 0:
-                raise PushError(f"rsync to {target}:{remote} failed (exit {code}): "
-                                f"{_last_line(stderr)}; the device keeps its previous files",
-                                hint="re-run 'skiff push' once the connection is back")
+                raise PushError(
+                    f"rsync to {target}:{remote} failed (exit {code}): "
+                    f"{_last_line(stderr)}; the device keeps its previous files",
+                    hint="re-run 'skiff push' once the connection is back",
+                )
     log(f"skiff: pushed {len(transfers)} item(s) to {target}; reboot the device to use them")
     return transfers
 

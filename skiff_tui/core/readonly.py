@@ -41,18 +41,23 @@ def is_read_only() -> bool:
 
 def guard(action: str) -> None:
     if is_read_only():
-        raise ReadOnlyError(f"{action} refused: this session is read-only",
-                            hint="log in without the read-only forced command to change anything")
+        raise ReadOnlyError(
+            f"{action} refused: this session is read-only",
+            hint="log in without the read-only forced command to change anything",
+        )
 
 
 def mutating(action: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """Decorator for an engine function that writes: refuse in read-only mode before its body
     runs (so before any write, whatever its arguments)."""
+
     def wrap(fn: Callable[_P, _R]) -> Callable[_P, _R]:
         @functools.wraps(fn)
         def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             guard(action)
             return fn(*args, **kwargs)
+
         MUTATING[f"{fn.__module__}.{fn.__qualname__}"] = guarded
         return guarded
+
     return wrap

@@ -58,7 +58,7 @@ def resolve(index: PackageIndex, selection: list[str] | str) -> Chain:
             first_new = len(order)
             visit(name, owner)
             moved = {p.name for p in order[first_new:]}
-            for later in names[i + 1:]:
+            for later in names[i + 1 :]:
                 note = f"{later} moved before {name}, which depends on it"
                 if later in moved and later != name and note not in notes:
                     notes.append(note)
@@ -67,9 +67,11 @@ def resolve(index: PackageIndex, selection: list[str] | str) -> Chain:
         if name in placed:
             return
         if name in stack:
-            cycle = stack[stack.index(name):] + [name]
-            raise ResolveError("dependency cycle: " + " -> ".join(cycle),
-                               hint="remove one of these dependencies from its metadata/dependencies")
+            cycle = stack[stack.index(name) :] + [name]
+            raise ResolveError(
+                "dependency cycle: " + " -> ".join(cycle),
+                hint="remove one of these dependencies from its metadata/dependencies",
+            )
         pkg = index.get(name, needed_by=parent)
         if parent is not None and name not in user_selected:
             pulled_by.setdefault(name, parent)

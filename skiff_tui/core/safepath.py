@@ -43,7 +43,8 @@ def within(path: str | Path, base: str | Path) -> Path:
                 raise UnsafePathError(
                     f"refusing to write through symbolic link {link} -> {os.readlink(candidate)}: "
                     f"it leads outside {base_abs}",
-                    hint="replace the link with a real directory or file inside the tree")
+                    hint="replace the link with a real directory or file inside the tree",
+                )
             current = target
         else:
             current = candidate
@@ -58,8 +59,9 @@ def open_nofollow(path: str | Path, flags: int, mode: int = 0o644, *, base: str 
         return os.open(real, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
     except OSError as exc:
         if exc.errno == 40:  # ELOOP: the last component became a link
-            raise UnsafePathError(f"refusing to open {path}: it is a symbolic link",
-                                  hint="remove the link; skiff recreates the file") from exc
+            raise UnsafePathError(
+                f"refusing to open {path}: it is a symbolic link", hint="remove the link; skiff recreates the file"
+            ) from exc
         raise
 
 

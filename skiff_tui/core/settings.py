@@ -50,12 +50,13 @@ def load_keymap(env: Mapping[str, str] | None = None) -> dict[str, str]:
         raise SettingsError(f"cannot read keymap: {exc.strerror}", path=path) from exc
     table = data.get("keymap", {})
     if not isinstance(table, dict):
-        raise SettingsError("[keymap] must be a table of binding id = \"keys\"", path=path)
+        raise SettingsError('[keymap] must be a table of binding id = "keys"', path=path)
     keymap = {}
     for binding_id, keys in table.items():
         if not isinstance(keys, str) or not KEY.match(keys.strip().lower()):
-            raise SettingsError(f"keymap entry {binding_id!r} needs a key string like \"ctrl+s\" or \"f2,ctrl+s\"",
-                                path=path)
+            raise SettingsError(
+                f'keymap entry {binding_id!r} needs a key string like "ctrl+s" or "f2,ctrl+s"', path=path
+            )
         keymap[binding_id] = keys.strip().lower()
     return keymap
 
@@ -106,4 +107,4 @@ def _toml_value(value: object) -> str | None:
         return repr(value)
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return None           # tables and arrays are not written by skiff: left out
+    return None  # tables and arrays are not written by skiff: left out

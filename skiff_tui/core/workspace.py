@@ -25,8 +25,10 @@ def workspace_name(raw: str | None) -> str:
     """Lower-cased, limited to [a-z0-9._-]; anything else is refused rather than guessed at."""
     name = (raw or "default").strip().lower()
     if not NAME.match(name) or len(name) > 64:
-        raise WorkspaceError(f"invalid workspace name {raw!r}",
-                             hint="use lower-case letters, digits, '.', '_' and '-', not starting with '.' or '-'")
+        raise WorkspaceError(
+            f"invalid workspace name {raw!r}",
+            hint="use lower-case letters, digits, '.', '_' and '-', not starting with '.' or '-'",
+        )
     return name
 
 
@@ -36,7 +38,7 @@ JsonObject = dict[str, Any]
 
 @dataclass(frozen=True)
 class Workspace:
-    root: Path   # the skiff tree
+    root: Path  # the skiff tree
     name: str
 
     @classmethod
@@ -80,16 +82,19 @@ class Workspace:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
-            raise WorkspaceError(f"saved state is unreadable ({exc}); run 'skiff configure' with SKIFF_CONFIG set",
-                                 path=path) from exc
+            raise WorkspaceError(
+                f"saved state is unreadable ({exc}); run 'skiff configure' with SKIFF_CONFIG set", path=path
+            ) from exc
 
     @readonly.mutating("saving the workspace state")
     def save_state(self, state: JsonObject) -> None:
-        atomic.write_text(self.final_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n",
-                          within=self.tree)
+        atomic.write_text(
+            self.final_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n", within=self.tree
+        )
         # SkiffOS keeps the chain in a plain file; keep it so its scripts and habits still work.
-        atomic.write_text(self.final_dir / "skiff_config", ",".join(state.get("selection", [])) + "\n",
-                          within=self.tree)
+        atomic.write_text(
+            self.final_dir / "skiff_config", ",".join(state.get("selection", [])) + "\n", within=self.tree
+        )
 
     def lock(self, command: str | None = None) -> WorkspaceLock:
         return WorkspaceLock(self, command or " ".join(sys.argv))
@@ -104,8 +109,9 @@ class Workspace:
                 _empty_dir(self.dir.resolve())
             else:
                 _remove_tree(self.dir)
-            _remove_tree(safepath.within(self.final_dir, self.tree) if not self.final_dir.is_symlink()
-                         else self.final_dir)
+            _remove_tree(
+                safepath.within(self.final_dir, self.tree) if not self.final_dir.is_symlink() else self.final_dir
+            )
 
     @readonly.mutating("deleting the workspace")
     def delete(self, command: str = "skiff: delete workspace") -> None:
@@ -182,10 +188,10 @@ class WorkspaceLock:
             raise WorkspaceError(
                 f"workspace {self.workspace.name!r} is being modified by pid {who.get('pid', '?')} "
                 f"({who.get('command', 'unknown command')})",
-                hint="wait for it to finish, or watch it with 'skiff logs -f'") from None
+                hint="wait for it to finish, or watch it with 'skiff logs -f'",
+            ) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": self.command,
-                                  "since": time.time()}).encode(), 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": self.command, "since": time.time()}).encode(), 0)
         self._fd = fd
         return self
 
@@ -214,6 +220,7 @@ class WorkspaceLock:
     def __enter__(self) -> WorkspaceLock:
         return self.acquire()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.release()

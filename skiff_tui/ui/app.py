@@ -42,7 +42,7 @@ class PaletteCommand(NamedTuple):
     callback: Callable[[], object]
     mutating: bool = False
     discover: bool = True
-    action: str = ""   # the binding action it mirrors (tests check every binding has a command)
+    action: str = ""  # the binding action it mirrors (tests check every binding has a command)
 
 
 def save_selection(workspace: Workspace, names: list[str]) -> None:
@@ -63,9 +63,15 @@ class MissingScreen(SkiffScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
-        yield Static(Text.assemble((self.section.title, "bold"), f": {self.section.help}.\n\n"
-                                   f"This screen is not available in this installation ({self.reason}).\n"
-                                   "The command line offers the same through `skiff --help`."), id="missing")
+        yield Static(
+            Text.assemble(
+                (self.section.title, "bold"),
+                f": {self.section.help}.\n\n"
+                f"This screen is not available in this installation ({self.reason}).\n"
+                "The command line offers the same through `skiff --help`.",
+            ),
+            id="missing",
+        )
         yield from self.compose_bottom()
 
 
@@ -82,26 +88,35 @@ class SkiffApp(App[None]):
     COMMAND_PALETTE_BINDING = "ctrl+p"
     DEFAULT_MODE = "packages"  # the first frame is the Packages screen, no blank default screen
     BINDINGS = [
-        *[Binding(s.key, f"goto('{s.mode}')", s.title, id=f"skiff.goto.{s.mode}", show=False)
-          for s in SECTIONS],
+        *[Binding(s.key, f"goto('{s.mode}')", s.title, id=f"skiff.goto.{s.mode}", show=False) for s in SECTIONS],
         # the same from anywhere: digits type into a focused text field, alt+digit never does
-        *[Binding(s.alt_key, f"goto('{s.mode}')", s.title, id=f"skiff.goto_anywhere.{s.mode}", show=False,
-                  priority=True) for s in SECTIONS],
+        *[
+            Binding(
+                s.alt_key, f"goto('{s.mode}')", s.title, id=f"skiff.goto_anywhere.{s.mode}", show=False, priority=True
+            )
+            for s in SECTIONS
+        ],
         Binding("question_mark,f1", "help", "Help", id="skiff.help"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="skiff.theme"),
         Binding("f2", "error_details", "Error details", id="skiff.error_details"),
         Binding("ctrl+q", "quit", "Quit", id="skiff.quit", priority=True),
     ]
 
-    workspace: reactive[Workspace] = reactive(None, init=False)   # type: ignore[arg-type]
+    workspace: reactive[Workspace] = reactive(None, init=False)  # type: ignore[arg-type]
     index = reactive(None, init=False, always_update=True)
     selection: reactive[tuple[str, ...]] = reactive((), init=False)
     loading = reactive(True, init=False)
-    builds_running = reactive(0, init=False, always_update=True)   # the status line's build mark
+    builds_running = reactive(0, init=False, always_update=True)  # the status line's build mark
 
-    def __init__(self, *, root: Path | None = None, env: dict[str, str] | None = None,
-                 workspace: str | None = None, read_only: bool = False,
-                 theme: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        root: Path | None = None,
+        env: dict[str, str] | None = None,
+        workspace: str | None = None,
+        read_only: bool = False,
+        theme: str | None = None,
+    ) -> None:
         super().__init__()
         self.env = dict(os.environ) if env is None else dict(env)
         self.root = Path(root) if root is not None else paths.root_dir(self.env)
@@ -112,11 +127,12 @@ class SkiffApp(App[None]):
         self.index_warnings: list[str] = []
         self._offered: dict[str, bool] = {}
         self.load_error: SkiffError | None = None
-        self.failures: list[Failure] = []      # this session's, newest last (see report_failure)
+        self.failures: list[Failure] = []  # this session's, newest last (see report_failure)
         self._reported_workers: weakref.WeakSet = weakref.WeakSet()
         from .buildruns import BuildRuns
+
         self.build_runs = BuildRuns(self._notify_from_thread, on_change=self._build_changed_from_thread)
-        self._remember_theme = theme is None      # a theme given by the caller is not a choice to keep
+        self._remember_theme = theme is None  # a theme given by the caller is not a choice to keep
         self.theme = theme or self._saved_theme() or DARK_THEME
         for section in SECTIONS:
             self.add_mode(section.mode, partial(self._make_screen, section))
@@ -159,8 +175,13 @@ class SkiffApp(App[None]):
         if keymap:
             self.set_keymap(keymap)
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False,
-          name="Reading the package library and the workspace")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="load",
+        exit_on_error=False,
+        name="Reading the package library and the workspace",
+    )
     def load_engine_state(self) -> None:
         from ..core.packages import discover
         from ..core.resolve import parse_selection
@@ -198,7 +219,7 @@ class SkiffApp(App[None]):
         from textual.worker import WorkerState
 
         if event.state != WorkerState.ERROR or event.worker in self._reported_workers:
-            return None     # a handler further up the screen's class chain reported it already
+            return None  # a handler further up the screen's class chain reported it already
         self._reported_workers.add(event.worker)
         return self.report_failure(worker_title(event.worker), event.worker.error, notify=notify)
 
@@ -211,9 +232,9 @@ class SkiffApp(App[None]):
             return None
         try:
             record = failure(what, error)
-        except Exception as exc:   # noqa: BLE001 - a broken error must not become a crash
+        except Exception as exc:  # noqa: BLE001 - a broken error must not become a crash
             record = Failure(what, f"{type(error).__name__}", f"(details unavailable: {exc!r})", True)
-        self.failures = [*self.failures[-(self.MAX_FAILURES - 1):], record]
+        self.failures = [*self.failures[-(self.MAX_FAILURES - 1) :], record]
         self.log.error(record.line)
         if notify:
             severity_title = "skiff: internal error" if record.internal else "skiff"
@@ -237,8 +258,7 @@ class SkiffApp(App[None]):
             self.index_warnings = list(index.warnings)
             if index.warnings:
                 more = f" (and {len(index.warnings) - 1} more; run 'skiff check')" if len(index.warnings) > 1 else ""
-                self.notify(index.warnings[0] + more, title="skiff: package warnings", severity="warning",
-                            timeout=8)
+                self.notify(index.warnings[0] + more, title="skiff: package warnings", severity="warning", timeout=8)
         self.selection = selection
         self.index = index
         self.loading = False
@@ -277,8 +297,17 @@ class SkiffApp(App[None]):
         module = importlib.import_module(section.module)
         cls = getattr(module, section.cls, None)
         if cls is None:  # tolerate another class name in a screen module written elsewhere
-            cls = next((v for k, v in vars(module).items() if k.endswith("Screen") and inspect.isclass(v)
-                        and issubclass(v, Screen) and v.__module__ == module.__name__), None)
+            cls = next(
+                (
+                    v
+                    for k, v in vars(module).items()
+                    if k.endswith("Screen")
+                    and inspect.isclass(v)
+                    and issubclass(v, Screen)
+                    and v.__module__ == module.__name__
+                ),
+                None,
+            )
         if cls is None:
             raise ImportError(f"{section.module} defines no screen")
         return cls
@@ -290,8 +319,13 @@ class SkiffApp(App[None]):
             cls = self._screen_class(section)
             if issubclass(cls, SkiffScreen):
                 return cls()
-            offered = {"workspace": self.workspace, "read_only": self.read_only, "root": self.root,
-                       "env": self.env, "index": self.index}
+            offered = {
+                "workspace": self.workspace,
+                "read_only": self.read_only,
+                "root": self.root,
+                "env": self.env,
+                "index": self.index,
+            }
             kwargs = {}
             for name, param in inspect.signature(cls).parameters.items():
                 if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -308,13 +342,12 @@ class SkiffApp(App[None]):
     def action_goto(self, mode: str) -> None:
         section = SECTION_BY_MODE.get(mode)
         if section is None or not self.section_offered(section):
-            self.notify(f"{section.title if section else mode} is not available in read-only mode",
-                        severity="warning")
+            self.notify(f"{section.title if section else mode} is not available in read-only mode", severity="warning")
             return
         if self.current_mode != mode:
             self.switch_mode(mode)
 
-    _OWN_MODES = ("packages", "stack", "values", "workspaces")   # these follow app.workspace
+    _OWN_MODES = ("packages", "stack", "values", "workspaces")  # these follow app.workspace
 
     def _reset_external_modes(self) -> None:
         """Screens written elsewhere take the workspace at construction: rebuild them on a switch
@@ -334,25 +367,26 @@ class SkiffApp(App[None]):
                 await self.remove_mode(current)
                 self.add_mode(current, partial(self._make_screen, section))
                 await self.switch_mode(current)
+
             self.call_later(rebuild)
 
     # --- leaving: unsaved edits and running builds -------------------------------------------
     def _notify_from_thread(self, message: str, **kwargs) -> None:
         try:
             self.call_from_thread(self.notify, message, **kwargs)
-        except Exception:   # the app is gone: nobody to tell
+        except Exception:  # the app is gone: nobody to tell
             pass
 
     # --- builds started here: the status line's mark, and telling when one ends ----------------
     def _build_changed_from_thread(self, run, ended: bool) -> None:
         import threading
 
-        if threading.get_ident() == self._thread_id:    # a start, from the UI thread itself
+        if threading.get_ident() == self._thread_id:  # a start, from the UI thread itself
             self.call_later(self._build_changed, run, ended)
             return
         try:
             self.call_from_thread(self._build_changed, run, ended)
-        except Exception:   # the app is gone: nobody to tell
+        except Exception:  # the app is gone: nobody to tell
             pass
 
     def _build_changed(self, run, ended: bool) -> None:
@@ -370,7 +404,7 @@ class SkiffApp(App[None]):
                 check = getattr(screen, "has_unsaved_changes", None)
                 try:
                     unsaved = bool(check()) if check is not None else False
-                except Exception:   # a screen not composed yet has nothing to lose
+                except Exception:  # a screen not composed yet has nothing to lose
                     unsaved = False
                 if unsaved and hasattr(screen, "confirm_leave") and screen not in out:
                     out.append(screen)
@@ -388,12 +422,13 @@ class SkiffApp(App[None]):
                     screen.confirm_leave(step)
                     return
             then()
+
         step()
 
     async def action_quit(self) -> None:
         from .widgets.dialogs import ChoiceModal
 
-        if isinstance(self.screen, ChoiceModal):   # already asking (unsaved edits, a running build)
+        if isinstance(self.screen, ChoiceModal):  # already asking (unsaved edits, a running build)
             return
         self.confirm_leave_all(self._quit_after_builds)
 
@@ -412,11 +447,19 @@ class SkiffApp(App[None]):
                 self.notify("cancelling the build before quitting…")
                 self.run_worker(self._cancel_builds_and_exit, thread=True, group="quit", exit_on_error=False)
 
-        self.push_screen(ChoiceModal(f"{n} still running.", [
-            Choice("wait", "Keep waiting", "primary", "w"),
-            Choice("cancel", "Cancel build and quit", "error", "c")],
-            f"{lines}\nQuitting cancels it (Buildroot's stamps keep finished steps for the next start). "
-            "Keep waiting to stay and follow it.", focus="wait"), answered)
+        self.push_screen(
+            ChoiceModal(
+                f"{n} still running.",
+                [
+                    Choice("wait", "Keep waiting", "primary", "w"),
+                    Choice("cancel", "Cancel build and quit", "error", "c"),
+                ],
+                f"{lines}\nQuitting cancels it (Buildroot's stamps keep finished steps for the next start). "
+                "Keep waiting to stay and follow it.",
+                focus="wait",
+            ),
+            answered,
+        )
 
     def _cancel_builds_and_exit(self) -> None:
         self.build_runs.cancel_all(grace=5.0)
@@ -485,12 +528,20 @@ class SkiffApp(App[None]):
             text, title = f"internal error: {record.summary}  (F2: details)", "skiff: internal error"
         if modal:
             from .widgets.dialogs import ErrorModal
+
             self.push_screen(ErrorModal(title, text))
         else:
             self.notify(text, title=title, severity="error", timeout=10)
 
-    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
-               markup: bool = True) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Every toast shows its text literally: messages carry package names, paths and engine
         errors, which may hold '[' (docs/tui.md, "User text is never markup")."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
@@ -503,6 +554,7 @@ class SkiffApp(App[None]):
             text.append(" READ-ONLY ", style="bold reverse")
         if self.builds_running:
             from .build_announce import running_mark
+
             mark = running_mark(self.build_runs.active())
             if mark:
                 text.append("  ")
@@ -511,7 +563,7 @@ class SkiffApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "error_details":
-            return bool(self.failures)      # in the footer only once something failed
+            return bool(self.failures)  # in the footer only once something failed
         if action == "goto" and parameters:
             section = SECTION_BY_MODE.get(str(parameters[0]))
             return section is not None and self.section_offered(section, resolve=False) is not False
@@ -558,42 +610,95 @@ class SkiffApp(App[None]):
         cmds: list[PaletteCommand] = []
         for s in SECTIONS:
             if self.section_offered(s):
-                cmds.append(PaletteCommand(f"Go to {s.title}", s.help, partial(self.action_goto, s.mode),
-                                           action="goto"))
-        cmds.append(PaletteCommand("Help: keys and screens", "every binding of this screen and the app",
-                                   self.action_help, action="help"))
-        cmds.append(PaletteCommand("Theme: toggle dark/light", "switch between skiff's dark and light themes",
-                                   self.action_toggle_theme, action="toggle_theme"))
-        cmds.append(PaletteCommand("Theme: choose…", "pick any installed theme (remembered for next time)",
-                                   self.action_change_theme, action="change_theme"))
+                cmds.append(
+                    PaletteCommand(f"Go to {s.title}", s.help, partial(self.action_goto, s.mode), action="goto")
+                )
+        cmds.append(
+            PaletteCommand(
+                "Help: keys and screens", "every binding of this screen and the app", self.action_help, action="help"
+            )
+        )
+        cmds.append(
+            PaletteCommand(
+                "Theme: toggle dark/light",
+                "switch between skiff's dark and light themes",
+                self.action_toggle_theme,
+                action="toggle_theme",
+            )
+        )
+        cmds.append(
+            PaletteCommand(
+                "Theme: choose…",
+                "pick any installed theme (remembered for next time)",
+                self.action_change_theme,
+                action="change_theme",
+            )
+        )
         cmds.append(PaletteCommand("Quit skiff", "leave the TUI", self.action_quit, action="quit"))
-        cmds.append(PaletteCommand("Show details of the last error",
-                                   self.failures[-1].line if self.failures else "nothing has failed in this session",
-                                   self.action_error_details, action="error_details"))
-        cmds.append(PaletteCommand("Reload packages", "discover packages and reread the workspace",
-                                   self.reload))
+        cmds.append(
+            PaletteCommand(
+                "Show details of the last error",
+                self.failures[-1].line if self.failures else "nothing has failed in this session",
+                self.action_error_details,
+                action="error_details",
+            )
+        )
+        cmds.append(PaletteCommand("Reload packages", "discover packages and reread the workspace", self.reload))
         from ..core.workspace import list_workspaces
+
         for name in list_workspaces(self.root):
             if name != self.workspace.name:
-                cmds.append(PaletteCommand(f"Switch to workspace {name}", "show and edit that workspace",
-                                           partial(self.switch_workspace, name), discover=False))
-        cmds.append(PaletteCommand("Configure workspace", "merge the selected packages and run Kconfig",
-                                   self.action_configure, mutating=True, action="configure"))
-        cmds.append(PaletteCommand("Create workspace…", "a new, empty workspace",
-                                   self.action_create_workspace, mutating=True, action="create"))
+                cmds.append(
+                    PaletteCommand(
+                        f"Switch to workspace {name}",
+                        "show and edit that workspace",
+                        partial(self.switch_workspace, name),
+                        discover=False,
+                    )
+                )
+        cmds.append(
+            PaletteCommand(
+                "Configure workspace",
+                "merge the selected packages and run Kconfig",
+                self.action_configure,
+                mutating=True,
+                action="configure",
+            )
+        )
+        cmds.append(
+            PaletteCommand(
+                "Create workspace…",
+                "a new, empty workspace",
+                self.action_create_workspace,
+                mutating=True,
+                action="create",
+            )
+        )
         index = self.index
         if index is not None:
             for pkg in index.listed(include_unlisted=True):
                 if pkg.name in self.selection:
-                    cmds.append(PaletteCommand(f"Remove package {pkg.name}", pkg.description,
-                                               partial(self.remove_package, pkg.name), mutating=True,
-                                               discover=False))
+                    cmds.append(
+                        PaletteCommand(
+                            f"Remove package {pkg.name}",
+                            pkg.description,
+                            partial(self.remove_package, pkg.name),
+                            mutating=True,
+                            discover=False,
+                        )
+                    )
                 else:
-                    cmds.append(PaletteCommand(f"Add package {pkg.name}", pkg.description,
-                                               partial(self.add_package, pkg.name), mutating=True,
-                                               discover=False))
+                    cmds.append(
+                        PaletteCommand(
+                            f"Add package {pkg.name}",
+                            pkg.description,
+                            partial(self.add_package, pkg.name),
+                            mutating=True,
+                            discover=False,
+                        )
+                    )
             cmds += self._chain_command_entries(index)
-        if hasattr(screen, "palette_commands"):   # Build, Logs, Flash too (not SkiffScreens)
+        if hasattr(screen, "palette_commands"):  # Build, Logs, Flash too (not SkiffScreens)
             try:
                 cmds += screen.palette_commands()
             except Exception as exc:  # a screen not composed yet offers nothing
@@ -615,9 +720,14 @@ class SkiffApp(App[None]):
         for pkg in chain.packages if chain else []:
             for cmd in pkg.runnable_commands:
                 where = "on the terminal" if takes_terminal(cmd.name) else "output on the Stack screen"
-                out.append(PaletteCommand(f"Run cmd/{pkg.name}/{cmd.name}",
-                                          f"{cmd.description or 'package command'} ({where})",
-                                          partial(self.run_package_command, pkg.name, cmd.name), mutating=True))
+                out.append(
+                    PaletteCommand(
+                        f"Run cmd/{pkg.name}/{cmd.name}",
+                        f"{cmd.description or 'package command'} ({where})",
+                        partial(self.run_package_command, pkg.name, cmd.name),
+                        mutating=True,
+                    )
+                )
         return out
 
     def run_package_command(self, package: str, command: str) -> None:
@@ -634,10 +744,12 @@ class SkiffApp(App[None]):
         from .screens.stack import takes_terminal
 
         if not takes_terminal(command):
+
             def stream() -> None:
                 screen = self.screen
                 if hasattr(screen, "stream_command"):
                     screen.stream_command(package, command)
+
             if self.current_mode != "stack":
                 self.switch_mode("stack")
                 self.call_after_refresh(stream)
@@ -656,19 +768,23 @@ class SkiffApp(App[None]):
                 print(f"skiff: running cmd/{package}/{command} (returns to the TUI when it ends)", flush=True)
                 code = run_command(self.root, command_env(self), self.workspace, self.index, package, command)
                 # its last lines (an error, a summary) stay readable until the user comes back
-                print(f"\nskiff: cmd/{package}/{command} exited with {code}. Press Enter to return to skiff.",
-                      flush=True)
+                print(
+                    f"\nskiff: cmd/{package}/{command} exited with {code}. Press Enter to return to skiff.", flush=True
+                )
                 try:
                     input()
-                except (EOFError, OSError):   # no terminal to read from (tests, pipes)
+                except (EOFError, OSError):  # no terminal to read from (tests, pipes)
                     pass
         except SkiffError as exc:
             self.show_error(exc)
             return
         except Exception as exc:  # SuspendNotSupported in headless runs, OSError for a missing make
-            self.show_error(SkiffError(f"cannot run cmd/{package}/{command} on this terminal: "
-                                       f"{exc or type(exc).__name__}"))
+            self.show_error(
+                SkiffError(f"cannot run cmd/{package}/{command} on this terminal: {exc or type(exc).__name__}")
+            )
             return
         took = time.monotonic() - started
-        self.notify(f"cmd/{package}/{command} exited with {code} after {took:.0f} s",
-                    severity="information" if code == 0 else "error")
+        self.notify(
+            f"cmd/{package}/{command} exited with {code} after {took:.0f} s",
+            severity="information" if code == 0 else "error",
+        )

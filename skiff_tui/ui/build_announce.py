@@ -44,7 +44,7 @@ def announce_end(app, run: BuildRun) -> str | None:
     try:
         driver.write(seq)
         driver.flush()
-    except Exception:   # a terminal gone away: the toast and bell still told the user
+    except Exception:  # a terminal gone away: the toast and bell still told the user
         return None
     return kind
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..core.errors import SkiffError
 
-if TYPE_CHECKING:   # the build engine loads when a build starts, not with the app
+if TYPE_CHECKING:  # the build engine loads when a build starts, not with the app
     from ..core import build as engine
     from ..core.workspace import Workspace
 
@@ -49,8 +49,9 @@ class BuildRun:
 
 
 class BuildRuns:
-    def __init__(self, notify: Callable[..., None] | None = None,
-                 on_change: Callable[[BuildRun, bool], None] | None = None) -> None:
+    def __init__(
+        self, notify: Callable[..., None] | None = None, on_change: Callable[[BuildRun, bool], None] | None = None
+    ) -> None:
         self._runs: dict[str, BuildRun] = {}
         self._lock = threading.Lock()
         self._notify = notify or (lambda *a, **k: None)
@@ -81,8 +82,9 @@ class BuildRuns:
                 raise SkiffError(f"a build is already running in workspace {workspace.name}")
             run = BuildRun(workspace)
             self._runs[self._key(workspace)] = run
-        run.thread = threading.Thread(target=self._run, args=(run, request), daemon=True,
-                                      name=f"skiff-build-{workspace.name}")
+        run.thread = threading.Thread(
+            target=self._run, args=(run, request), daemon=True, name=f"skiff-build-{workspace.name}"
+        )
         run.thread.start()
         self._changed(run, ended=False)
         return run
@@ -90,7 +92,7 @@ class BuildRuns:
     def _changed(self, run: BuildRun, ended: bool) -> None:
         try:
             self._on_change(run, ended)
-        except Exception:   # the app is gone (quitting): nobody to tell
+        except Exception:  # the app is gone (quitting): nobody to tell
             pass
 
     def _run(self, run: BuildRun, request: Callable[[], object]) -> None:
@@ -101,8 +103,10 @@ class BuildRuns:
             if run.cancel_requested:
                 return
             from ..core import build as engine
-            run.handle = engine.start_build(run.workspace, req.argv, env=req.env, chain=req.chain,
-                                            target=req.target, total=req.total)
+
+            run.handle = engine.start_build(
+                run.workspace, req.argv, env=req.env, chain=req.chain, target=req.target, total=req.total
+            )
             if run.cancel_requested:
                 run.handle.cancel()
             run.handle.wait()
@@ -136,11 +140,13 @@ def build_runs(app) -> BuildRuns:
     """The app's BuildRuns (SkiffApp makes one; any other host app gets one on first use)."""
     runs = getattr(app, "build_runs", None)
     if runs is None:
+
         def notify(message: str, **kwargs) -> None:
             try:
                 app.call_from_thread(app.notify, message, **kwargs)
-            except Exception:   # the app is gone (quitting): nobody to tell
+            except Exception:  # the app is gone (quitting): nobody to tell
                 pass
+
         runs = BuildRuns(notify)
         app.build_runs = runs
     return runs

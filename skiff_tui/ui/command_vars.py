@@ -29,7 +29,7 @@ def ask_then_run(app, package: str, command: str, run: Callable[[], None]) -> No
         try:
             needed = needed_variables(app.root, app.env, app.workspace, app.index, package, command)
         except SkiffError:
-            needed = []      # running it reports the problem the usual way
+            needed = []  # running it reports the problem the usual way
         app.call_from_thread(ask, needed)
 
     def ask(needed) -> None:
@@ -47,8 +47,12 @@ def ask_then_run(app, package: str, command: str, run: Callable[[], None]) -> No
             values.update(given)
             run()
 
-        app.push_screen(CommandVariablesModal(
-            f"cmd/{package}/{command} needs these values (kept for this session)",
-            [(v.name, v.help, values.get(v.name, "")) for v in needed]), answered)
+        app.push_screen(
+            CommandVariablesModal(
+                f"cmd/{package}/{command} needs these values (kept for this session)",
+                [(v.name, v.help, values.get(v.name, "")) for v in needed],
+            ),
+            answered,
+        )
 
     app.run_worker(find, thread=True, group="command-vars", exclusive=True, exit_on_error=False)

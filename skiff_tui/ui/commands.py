@@ -30,14 +30,23 @@ class SkiffCommands(Provider):
     async def discover(self) -> Hits:
         for cmd in self._commands():
             if cmd.discover:
-                yield DiscoveryHit(Content(cmd.title), cmd.callback, text=cmd.title,
-                                   # Content, not str: shown as given, never parsed as markup
-                                   help=Content(cmd.help) if cmd.help else None)  # type: ignore[arg-type]
+                yield DiscoveryHit(
+                    Content(cmd.title),
+                    cmd.callback,
+                    text=cmd.title,
+                    # Content, not str: shown as given, never parsed as markup
+                    help=Content(cmd.help) if cmd.help else None,  # type: ignore[arg-type]
+                )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for cmd in self._commands():
             score = matcher.match(cmd.title)
             if score > 0:
-                yield Hit(score, highlighted(matcher, cmd.title), cmd.callback, text=cmd.title,
-                          help=Content(cmd.help) if cmd.help else None)  # type: ignore[arg-type]
+                yield Hit(
+                    score,
+                    highlighted(matcher, cmd.title),
+                    cmd.callback,
+                    text=cmd.title,
+                    help=Content(cmd.help) if cmd.help else None,  # type: ignore[arg-type]
+                )

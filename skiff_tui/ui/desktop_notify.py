@@ -19,7 +19,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def dialect(env: dict[str, str]) -> str | None:
-    """"osc9", "osc777" or None (no known support) for the terminal described by `env`."""
+    """ "osc9", "osc777" or None (no known support) for the terminal described by `env`."""
     forced = env.get("SKIFF_DESKTOP_NOTIFY", "").strip().lower()
     if forced in ("off", "0", "no", "none"):
         return None
@@ -27,8 +27,12 @@ def dialect(env: dict[str, str]) -> str | None:
         return forced
     term = env.get("TERM", "")
     program = env.get("TERM_PROGRAM", "")
-    if program in OSC9_PROGRAMS or env.get("LC_TERMINAL") in OSC9_PROGRAMS or env.get("WT_SESSION") \
-            or term in ("xterm-kitty", "xterm-ghostty"):
+    if (
+        program in OSC9_PROGRAMS
+        or env.get("LC_TERMINAL") in OSC9_PROGRAMS
+        or env.get("WT_SESSION")
+        or term in ("xterm-kitty", "xterm-ghostty")
+    ):
         return "osc9"
     if term.startswith(OSC777_TERMS) or env.get("VTE_VERSION"):
         return "osc777"

@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 
 from ..core.errors import SkiffError
 
-DETAIL_LINES = 200          # head and tail kept, the middle left out
+DETAIL_LINES = 200  # head and tail kept, the middle left out
 DETAIL_BYTES = 64 * 1024
 LINE_CHARS = 240
 
 
 @dataclass(frozen=True)
 class Failure:
-    what: str          # "Loading Buildroot's Kconfig"
-    summary: str       # one line: "RecursionError: maximum recursion depth exceeded"
-    details: str       # capped traceback, or the error's hint and location
-    internal: bool     # a bug (any exception) rather than a user-facing SkiffError
+    what: str  # "Loading Buildroot's Kconfig"
+    summary: str  # one line: "RecursionError: maximum recursion depth exceeded"
+    details: str  # capped traceback, or the error's hint and location
+    internal: bool  # a bug (any exception) rather than a user-facing SkiffError
     at: float = field(default_factory=time.time)
 
     @property
@@ -54,8 +54,11 @@ def cap(text: str, lines: int = DETAIL_LINES, size: int = DETAIL_BYTES) -> str:
     data = text.encode("utf-8", "replace")
     if len(data) > size:
         half = size // 2
-        text = (data[:half].decode("utf-8", "ignore") + f"\n… {len(data) - 2 * half} bytes left out …\n"
-                + data[-half:].decode("utf-8", "ignore"))
+        text = (
+            data[:half].decode("utf-8", "ignore")
+            + f"\n… {len(data) - 2 * half} bytes left out …\n"
+            + data[-half:].decode("utf-8", "ignore")
+        )
     return text
 
 
@@ -67,7 +70,7 @@ def details_of(error: BaseException) -> str:
         return "\n".join(parts)
     try:
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    except Exception as exc:    # formatting must never be the second failure
+    except Exception as exc:  # formatting must never be the second failure
         text = f"{type(error).__name__}: {error!r}\n(the traceback could not be formatted: {exc!r})"
     return cap(text)
 

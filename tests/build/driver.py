@@ -3,6 +3,7 @@
 
 driver.py ROOT WORKSPACE TOTAL -- ARGV...
 """
+
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from skiff_tui.core.build import run_build
 from skiff_tui.core.workspace import Workspace
 
 root, name, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
-argv = sys.argv[sys.argv.index("--") + 1:]
+argv = sys.argv[sys.argv.index("--") + 1 :]
 ws = Workspace(Path(root), name)
 ws.dir.mkdir(parents=True, exist_ok=True)
 with ws.lock("driver test build"):

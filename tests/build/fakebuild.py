@@ -18,9 +18,13 @@ import signal
 import sys
 import time
 
-STEPS = [("download", "Downloading", "downloaded"), ("extract", "Extracting", "extracted"),
-         ("patch", "Patching", "patched"), ("configure", "Configuring", "configured"),
-         ("build", "Building", "built")]
+STEPS = [
+    ("download", "Downloading", "downloaded"),
+    ("extract", "Extracting", "extracted"),
+    ("patch", "Patching", "patched"),
+    ("configure", "Configuring", "configured"),
+    ("build", "Building", "built"),
+]
 DEFAULT = "host-skeleton:,host-pkgconf:2.3.0,host-demo-lib:1.0,busybox:1.37.0,demo-app:1.0"
 
 
@@ -44,6 +48,7 @@ def main() -> int:
     def on_int(signum, frame):
         print(f"make: *** [package/pkg-generic.mk:273: {current['stamp']}] Interrupt", flush=True)
         sys.exit(2)
+
     signal.signal(signal.SIGINT, on_int)
 
     def stamp_time(kind, step, pkg):
@@ -56,8 +61,11 @@ def main() -> int:
         os.makedirs(pkgdir, exist_ok=True)
         if os.path.exists(os.path.join(pkgdir, ".stamp_installed")):
             continue
-        install = ("install-host", "Installing to host directory", "host_installed") if name.startswith("host-") \
+        install = (
+            ("install-host", "Installing to host directory", "host_installed")
+            if name.startswith("host-")
             else ("install-target", "Installing to target", "target_installed")
+        )
         for step, text, stamp in [*STEPS, install]:
             stamp_path = os.path.join(pkgdir, f".stamp_{stamp}")
             if os.path.exists(stamp_path):

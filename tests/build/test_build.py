@@ -43,8 +43,9 @@ def wait_for(predicate, timeout=15.0, interval=0.02):
 
 def test_successful_build_tees_log_and_records(ws):
     echo = io.StringIO()
-    rec = build.run_build(ws, fake_argv(ws), env={"FOO": "1"}, chain=["pi/4", "core/gentoo"],
-                          target="all", total=5, echo=echo)
+    rec = build.run_build(
+        ws, fake_argv(ws), env={"FOO": "1"}, chain=["pi/4", "core/gentoo"], target="all", total=5, echo=echo
+    )
     assert rec.status == "succeeded" and rec.exit_code == 0
     assert rec.done == 5 and rec.total == 5
     assert rec.failure is None
@@ -61,8 +62,7 @@ def test_successful_build_tees_log_and_records(ws):
 
 def test_on_lines_gets_batches_from_reader_thread(ws):
     seen = []
-    handle = build.start_build(ws, fake_argv(ws, "--noise", "50"), env={}, chain=[], target="all",
-                               on_lines=seen.append)
+    handle = build.start_build(ws, fake_argv(ws, "--noise", "50"), env={}, chain=[], target="all", on_lines=seen.append)
     rec = handle.wait()
     lines = [ln for batch in seen for ln in batch]
     assert rec.status == "succeeded"
@@ -102,8 +102,10 @@ def test_cancel_then_resume(ws):
 
 
 def test_cancel_escalates_when_sigint_is_ignored(ws):
-    script = ("import signal,time,sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-              "print('>>> x 1 Building', flush=True); time.sleep(30)")
+    script = (
+        "import signal,time,sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+        "print('>>> x 1 Building', flush=True); time.sleep(30)"
+    )
     handle = build.start_build(ws, [sys.executable, "-c", script], env={}, chain=[], target="all")
     wait_for(lambda: Path(handle.record.log_path).read_text())
     t0 = time.time()
@@ -116,8 +118,13 @@ def test_cancel_escalates_when_sigint_is_ignored(ws):
 
 def _spawn_driver(ws, *extra):
     env = {**os.environ, "PYTHONPATH": str(Path(build.__file__).parents[2])}
-    return subprocess.Popen([sys.executable, str(DRIVER), str(ws.root), ws.name, "5", "--", *fake_argv(ws, *extra)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, str(DRIVER), str(ws.root), ws.name, "5", "--", *fake_argv(ws, *extra)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 @pytest.mark.parametrize("victims", ["skiff-and-group", "skiff-only"])
@@ -137,7 +144,7 @@ def test_sigkill_from_outside_is_interrupted_and_lock_released(ws, victims):
     rec = build.list_builds(ws)[0]
     assert rec.status == "interrupted"
     assert rec.ended is not None
-    assert json.loads(rec.record_path.read_text())["status"] == "interrupted"   # rewritten on disk
+    assert json.loads(rec.record_path.read_text())["status"] == "interrupted"  # rewritten on disk
     assert build.current_build(ws) is None
     assert not ws.lock().is_held_by_other()
     with ws.lock("after kill"):
@@ -167,7 +174,7 @@ def test_second_process_attaches_read_only_and_sees_progress(ws):
         if proc.poll() is None:
             proc.kill()
     assert cur.status == "succeeded" and cur.total == 5
-    assert len(seen_done) >= 3, seen_done      # progress moved while we watched
+    assert len(seen_done) >= 3, seen_done  # progress moved while we watched
     assert {"host-pkgconf", "busybox"} <= seen_pkgs
     assert log_sizes == sorted(log_sizes) and log_sizes[-1] > log_sizes[0]
 
@@ -180,17 +187,19 @@ def test_keeps_last_n_builds(ws, monkeypatch):
     kept = [r.id for r in build.list_builds(ws)]
     assert kept == ids[::-1][:3]
     assert sorted(p.name for p in ws.logs_dir.iterdir()) == sorted(
-        [f"{i}.log" for i in kept] + [f"{i}.json" for i in kept])
+        [f"{i}.log" for i in kept] + [f"{i}.json" for i in kept]
+    )
 
 
 def test_reused_pid_is_not_running(ws):
-    handle = build.start_build(ws, [sys.executable, "-c", "import time; time.sleep(0.5)"],
-                               env={}, chain=[], target="all")
+    handle = build.start_build(
+        ws, [sys.executable, "-c", "import time; time.sleep(0.5)"], env={}, chain=[], target="all"
+    )
     handle.wait()
     rec = build.list_builds(ws)[0]
     rec.status, rec.ended = "running", None
-    rec.owner_pid = os.getpid()                   # alive, but …
-    rec.owner_start = build.proc_start_time(os.getpid()) + 1   # … not the process that started it
+    rec.owner_pid = os.getpid()  # alive, but …
+    rec.owner_start = build.proc_start_time(os.getpid()) + 1  # … not the process that started it
     rec.save()
     assert build.list_builds(ws)[0].status == "interrupted"
     rec.status, rec.owner_start = "running", build.proc_start_time(os.getpid())
@@ -200,11 +209,12 @@ def test_reused_pid_is_not_running(ws):
 
 def test_show_info_total_is_cached_per_config(ws, tmp_path):
     counter = tmp_path / "calls"
-    info = {"host-skeleton": {"type": "host", "stamp_dir": "build/host-skeleton"},
-            "busybox": {"type": "target", "stamp_dir": "build/busybox-1.37.0", "install_target": True},
-            "rootfs-ext2": {"type": "rootfs"}}
-    script = ("import sys,json; open(sys.argv[1],'a').write('x'); "
-              f"print(json.dumps({info!r}))")
+    info = {
+        "host-skeleton": {"type": "host", "stamp_dir": "build/host-skeleton"},
+        "busybox": {"type": "target", "stamp_dir": "build/busybox-1.37.0", "install_target": True},
+        "rootfs-ext2": {"type": "rootfs"},
+    }
+    script = f"import sys,json; open(sys.argv[1],'a').write('x'); print(json.dumps({info!r}))"
     prefix = [sys.executable, "-c", script, str(counter)]
     (ws.dir / ".config").write_text("BR2_x86_64=y\n")
     assert build.show_info_total(ws, prefix, {}) == 2
@@ -235,6 +245,7 @@ def test_eta_from_previous_successful_build(ws):
 
 def test_start_failure_is_a_skiff_error(ws):
     from skiff_tui.core.errors import SkiffError
+
     with pytest.raises(SkiffError):
         build.start_build(ws, [str(ws.dir / "no-such-make")], env={}, chain=[], target="all")
     assert build.list_builds(ws) == []
@@ -243,6 +254,7 @@ def test_start_failure_is_a_skiff_error(ws):
 def test_read_only_session_cannot_start_a_build(ws, monkeypatch):
     from skiff_tui.core import readonly
     from skiff_tui.core.errors import ReadOnlyError
+
     monkeypatch.setenv(readonly.ENV_VAR, "1")
     with pytest.raises(ReadOnlyError):
         build.start_build(ws, fake_argv(ws), env={}, chain=[], target="all")

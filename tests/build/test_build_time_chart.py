@@ -57,9 +57,21 @@ async def test_build_and_logs_screens_chart_the_build(tmp_path):
 
 class ChartApp(App):
     def compose(self) -> ComposeResult:
-        yield BuildTimeChart({"linux": 1260.0, "host-gcc-final": 905.0, "host-gcc-initial": 610.0,
-                              "glibc": 480.0, "host-binutils": 190.0, "busybox": 75.0, "host-python3": 140.0,
-                              "openssh": 42.0, "skeleton": 1.0, "host-pkgconf": 12.0}, limit=7)
+        yield BuildTimeChart(
+            {
+                "linux": 1260.0,
+                "host-gcc-final": 905.0,
+                "host-gcc-initial": 610.0,
+                "glibc": 480.0,
+                "host-binutils": 190.0,
+                "busybox": 75.0,
+                "host-python3": 140.0,
+                "openssh": 42.0,
+                "skeleton": 1.0,
+                "host-pkgconf": 12.0,
+            },
+            limit=7,
+        )
 
 
 def test_build_time_chart_snapshot(snap_compare):

@@ -6,7 +6,7 @@ import pytest
 
 from skiff_tui.core import buildlog
 
-DATA = Path(__file__).parent / "data"   # copies of shared/data/buildroot-output/*.log
+DATA = Path(__file__).parent / "data"  # copies of shared/data/buildroot-output/*.log
 
 EXPECTED = {
     "A-offline-first-error.log": ("host-pkgconf", "download", "unable to resolve host address"),
@@ -34,10 +34,11 @@ def test_failure_summary_of_real_logs(name):
     assert summary["step"] == step
     assert summary["make_error"].startswith(("make: ***", "make[1]: ***"))
     assert ".stamp_" in summary["make_error"]
-    if name.split("-")[1] == "offline":    # no network: say what helps, not dirclean/rebuild
-        assert summary["next_actions"] == [f"make br/{package}-source (once online)",
-                                           "skiff br source (on a connected machine; copy its download "
-                                           "directory here)"]
+    if name.split("-")[1] == "offline":  # no network: say what helps, not dirclean/rebuild
+        assert summary["next_actions"] == [
+            f"make br/{package}-source (once online)",
+            "skiff br source (on a connected machine; copy its download directory here)",
+        ]
         assert "BR2_DL_DIR" in summary["hint"] and package in summary["hint"]
     else:
         assert summary["next_actions"][:2] == [f"make br/{package}-dirclean", f"make br/{package}-rebuild"]
@@ -64,8 +65,10 @@ def test_compile_error_lines_are_the_compiler_diagnostics():
 def test_keep_going_lists_every_failure():
     text = (DATA / "B-offline-keep-going.log").read_text() + (DATA / "C-offline-keep-going-end.log").read_text()
     summary = buildlog.summarize_failure(text.splitlines())
-    assert summary["failures"] == [{"package": "host-python3", "step": "download"},
-                                   {"package": "linux", "step": "download"}]
+    assert summary["failures"] == [
+        {"package": "host-python3", "step": "download"},
+        {"package": "linux", "step": "download"},
+    ]
     assert summary["package"] == "linux"
     # The linux error text must not be borrowed from host-python3's failure above it.
     assert all("python" not in line.lower() for line in summary["lines"])
@@ -80,8 +83,11 @@ def test_stamp_dirs_map_wins_over_guessing():
 
 
 def test_failure_without_stamp_uses_last_progress_line():
-    lines = [">>> busybox 1.37.0 Installing to target", "cp: cannot stat 'x': No such file or directory",
-             "make: *** [Makefile:100: busybox-install] Error 1"]
+    lines = [
+        ">>> busybox 1.37.0 Installing to target",
+        "cp: cannot stat 'x': No such file or directory",
+        "make: *** [Makefile:100: busybox-install] Error 1",
+    ]
     summary = buildlog.summarize_failure(lines)
     assert summary["package"] == "busybox"
     assert summary["step"] == "install-target"
@@ -89,24 +95,32 @@ def test_failure_without_stamp_uses_last_progress_line():
 
 
 def test_target_finalize_failure_is_not_blamed_on_the_last_package():
-    lines = [">>> busybox 1.37.0 Installing to target", ">>>   Finalizing target directory",
-             "cp: cannot stat 'x': No such file or directory",
-             "make: *** [Makefile:100: target-finalize] Error 1"]
+    lines = [
+        ">>> busybox 1.37.0 Installing to target",
+        ">>>   Finalizing target directory",
+        "cp: cannot stat 'x': No such file or directory",
+        "make: *** [Makefile:100: target-finalize] Error 1",
+    ]
     summary = buildlog.summarize_failure(lines)
     assert summary["package"] is None
     assert summary["step"] == "finalizing the target (overlays, post-build scripts)"
     assert summary["lines"] == ["cp: cannot stat 'x': No such file or directory"]
 
 
-@pytest.mark.parametrize("line,expected", [
-    (">>> host-pkgconf 2.3.0 Downloading", ("host-pkgconf", "2.3.0", "Downloading", "download")),
-    (">>> host-skeleton  Extracting", ("host-skeleton", "", "Extracting", "extract")),
-    (">>>   Finalizing target directory", ("", "", "Finalizing target directory", "")),
-    (">>> host-demo-lib 1.0 Installing to host directory\n",
-     ("host-demo-lib", "1.0", "Installing to host directory", "install-host")),
-    ("\x1b[7m>>> busybox 1.37.0 Building\x1b[27m", ("busybox", "1.37.0", "Building", "build")),
-    (">>> linux 6.18.7 Building kernel module(s)", ("linux", "6.18.7", "Building kernel module(s)", "build")),
-])
+@pytest.mark.parametrize(
+    "line,expected",
+    [
+        (">>> host-pkgconf 2.3.0 Downloading", ("host-pkgconf", "2.3.0", "Downloading", "download")),
+        (">>> host-skeleton  Extracting", ("host-skeleton", "", "Extracting", "extract")),
+        (">>>   Finalizing target directory", ("", "", "Finalizing target directory", "")),
+        (
+            ">>> host-demo-lib 1.0 Installing to host directory\n",
+            ("host-demo-lib", "1.0", "Installing to host directory", "install-host"),
+        ),
+        ("\x1b[7m>>> busybox 1.37.0 Building\x1b[27m", ("busybox", "1.37.0", "Building", "build")),
+        (">>> linux 6.18.7 Building kernel module(s)", ("linux", "6.18.7", "Building kernel module(s)", "build")),
+    ],
+)
 def test_parse_progress(line, expected):
     ev = buildlog.parse_progress(line)
     assert (ev.name, ev.version, ev.text, ev.step) == expected

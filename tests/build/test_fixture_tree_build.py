@@ -42,8 +42,13 @@ def env_with(**extra):
 def ws(tmp_path):
     w = Workspace(tmp_path, "fx")
     w.dir.mkdir(parents=True)
-    subprocess.run([*make_prefix(w), "BR2_EXTERNAL=", "defconfig"], env=env_with(), check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run(
+        [*make_prefix(w), "BR2_EXTERNAL=", "defconfig"],
+        env=env_with(),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     return w
 
 
@@ -69,13 +74,14 @@ def test_show_info_total_and_full_build(ws, monkeypatch):
     assert rec.status == "succeeded", Path(rec.log_path).read_text()[-2000:]
     assert rec.total == total and rec.done == total
     log = Path(rec.log_path).read_text()
-    assert ">>> busybox 1.37.0 Building" in log and "\x1b[" not in log   # TERM=dumb
+    assert ">>> busybox 1.37.0 Building" in log and "\x1b[" not in log  # TERM=dumb
     assert (ws.dir / "images" / "rootfs.tar").exists()
 
 
 def test_failure_names_package_and_step(ws):
-    rec = build.run_build(ws, [*make_prefix(ws), "all"], env=env_with(BR_FIXTURE_FAIL="busybox:build"),
-                          chain=[], target="all")
+    rec = build.run_build(
+        ws, [*make_prefix(ws), "all"], env=env_with(BR_FIXTURE_FAIL="busybox:build"), chain=[], target="all"
+    )
     assert rec.status == "failed" and rec.exit_code == 2
     assert (rec.failure["package"], rec.failure["step"]) == ("busybox", "build")
     assert rec.failure["lines"], "the error block above the make chain is shown"
@@ -85,23 +91,26 @@ def test_failure_names_package_and_step(ws):
 
 def test_cancel_and_resume(ws):
     build.show_info_total(ws, make_prefix(ws), env_with())
-    handle = build.start_build(ws, [*make_prefix(ws), "all"], env=env_with(BR_FIXTURE_DELAY="0.05"),
-                               chain=[], target="all")
+    handle = build.start_build(
+        ws, [*make_prefix(ws), "all"], env=env_with(BR_FIXTURE_DELAY="0.05"), chain=[], target="all"
+    )
     wait_for(lambda: build.load_record(ws, handle.record.id).done >= 2)
     handle.cancel(grace=5)
     rec = handle.wait()
     assert rec.status == "cancelled" and 2 <= rec.done < rec.total
     again = build.run_build(ws, [*make_prefix(ws), "all"], env=env_with(), chain=[], target="all")
     assert again.status == "succeeded" and again.done == again.total
-    assert ">>> host-skeleton  Extracting" not in Path(again.log_path).read_text()   # resumed from stamps
+    assert ">>> host-skeleton  Extracting" not in Path(again.log_path).read_text()  # resumed from stamps
 
 
 def test_sigkill_from_outside_and_read_only_watcher(ws):
     build.show_info_total(ws, make_prefix(ws), env_with())
-    proc = subprocess.Popen([sys.executable, str(HERE / "driver.py"), str(ws.root), ws.name, "0", "--",
-                             *make_prefix(ws), "all"],
-                            env=env_with(PYTHONPATH=str(REPO), BR_FIXTURE_DELAY="0.05"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "driver.py"), str(ws.root), ws.name, "0", "--", *make_prefix(ws), "all"],
+        env=env_with(PYTHONPATH=str(REPO), BR_FIXTURE_DELAY="0.05"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         rec = wait_for(lambda: build.current_build(ws))
         # this test process is a second, read-only watcher: it sees progress move

@@ -22,7 +22,7 @@ def make_lines(n, seed=1):
         elif kind < 0.07:
             out.append("")
         elif kind < 0.08:
-            out.append("x" * rnd.randint(200, 900))   # lines longer than the tiny test block
+            out.append("x" * rnd.randint(200, 900))  # lines longer than the tiny test block
         else:
             out.append(f"line {i} " + "y" * rnd.randint(0, 40))
     return out
@@ -118,6 +118,7 @@ def test_search_streams_line_numbers(tmp_path):
     first = next(idx.search("undeclared"))
     assert first == expect[0]
     import re
+
     with pytest.raises(re.error):
         list(idx.search("("))
 
@@ -144,8 +145,8 @@ def test_errors_and_warnings(tmp_path):
 def test_index_memory_is_small(tmp_path):
     path = tmp_path / "m.log"
     with open(path, "wb") as f:
-        f.write(b"0123456789 abcdefghij\n" * 200_000)   # 4.4 MB, 200k lines
+        f.write(b"0123456789 abcdefghij\n" * 200_000)  # 4.4 MB, 200k lines
     idx = LogIndex(path)
     assert idx.index_now() == 200_000
     assert idx.line(123_456) == "0123456789 abcdefghij"
-    assert idx.memory_bytes() < 64 * 1024   # vs ≈ 7 MB for a Python list of 200k ints
+    assert idx.memory_bytes() < 64 * 1024  # vs ≈ 7 MB for a Python list of 200k ints

@@ -54,14 +54,19 @@ def test_list(tmp_path, monkeypatch, capsys):
 
 def _driver(ws, *extra):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, str(HERE / "driver.py"), str(ws.root), ws.name, "5", "--",
-                             *fake(ws, *extra)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, str(HERE / "driver.py"), str(ws.root), ws.name, "5", "--", *fake(ws, *extra)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _skiff(tmp_path, *args, **kw):
     env = {**os.environ, "PYTHONPATH": str(REPO), "SKIFF_ROOT_DIR": str(tmp_path)}
-    return subprocess.Popen([sys.executable, "-m", "skiff_tui", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "skiff_tui", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw
+    )
 
 
 def _wait_running(ws):
@@ -98,7 +103,7 @@ def test_follow_until_build_ends_and_list_all(tmp_path, monkeypatch):
                 p.kill()
     final = build.load_record(ws_a, rec_a.id)
     assert final.status == "succeeded"
-    assert out == Path(final.log_path).read_bytes()      # everything, nothing twice
+    assert out == Path(final.log_path).read_bytes()  # everything, nothing twice
     assert b"succeeded" in err
     assert b"failed in busybox (build)" in err_b and b"make br/busybox-dirclean" in err_b
     listing = _skiff(tmp_path, "logs", "--list", "--all")

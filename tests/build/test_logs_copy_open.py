@@ -80,9 +80,9 @@ async def test_copy_a_range_to_the_clipboard_and_to_a_file(tmp_path, monkeypatch
         await pilot.press("y")
         assert isinstance(app.screen, CopyLinesModal)
         box = app.screen.query_one("#copy-range", Input)
-        assert box.value == f"1-{view.size.height}"          # the lines on screen to start with
+        assert box.value == f"1-{view.size.height}"  # the lines on screen to start with
         box.value = "2-4"
-        await pilot.press("enter")                          # Enter in the range: copy
+        await pilot.press("enter")  # Enter in the range: copy
         await pilot.pause(0.1)
         assert not isinstance(app.screen, CopyLinesModal)
         assert app.clipboard == "\n".join(lines[1:4]) + "\n"
@@ -98,7 +98,7 @@ async def test_copy_a_range_to_the_clipboard_and_to_a_file(tmp_path, monkeypatch
         app.screen.query_one("#copy-range", Input).value = "10-12"
         app.screen.query_one("#copy-file", Input).value = "saved/part.log"
         app.screen.query_one("#copy-file", Input).focus()
-        await pilot.press("enter")                          # Enter in the file box: save
+        await pilot.press("enter")  # Enter in the file box: save
         await pilot.pause(0.1)
         assert (tmp_path / "saved/part.log").read_text() == "".join(ln + "\n" for ln in lines[9:12])
 
@@ -114,7 +114,7 @@ async def test_problems_view_scrolls_a_long_lines_match_into_view(tmp_path):
         view = app.query_one(LogView)
         view.focus()
         await until(pilot, lambda: view.index and view.index.complete)
-        await pilot.press("w")                              # the Problems view: errors and warnings
+        await pilot.press("w")  # the Problems view: errors and warnings
         await until(pilot, lambda: view.virtual_size.height == 2)
         assert view.scroll_x == 0
         await pilot.press("slash", *"undefined_symbol", "enter")
@@ -122,7 +122,7 @@ async def test_problems_view_scrolls_a_long_lines_match_into_view(tmp_path):
         await pilot.pause(0.1)
         assert view.scroll_x > 200
         assert any("undefined_symbol" in ln for ln in view.visible_lines())
-        await pilot.press("slash", *"short", "enter")        # a match near the start: back to column 0
+        await pilot.press("slash", *"short", "enter")  # a match near the start: back to column 0
         await until(pilot, lambda: view.match_line == 40)
         await pilot.pause(0.1)
         assert view.scroll_x == 0

@@ -71,6 +71,7 @@ async def test_build_screen_starts_and_shows_progress_and_log(ws):
         def finished():
             seen_info.add(text_of(screen.query_one("#build-info")))
             return screen.record is not None and screen.record.status != "running"
+
         await until(pilot, finished)
         await pilot.pause(0.3)
         pkgs = ("host-pkgconf", "host-demo-lib", "busybox", "demo-app")
@@ -109,14 +110,15 @@ async def test_build_screen_cancel(ws):
         assert "cancel" in shown_actions(screen)
         await pilot.press("s")
         await until(pilot, lambda: screen.record is not None and screen.record.done >= 1)
-        await pilot.press("x")                      # asks first: the default answer keeps building
+        await pilot.press("x")  # asks first: the default answer keeps building
         from skiff_tui.ui.widgets.dialogs import ChoiceModal
+
         assert isinstance(app.screen, ChoiceModal)
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen)
         assert screen.record.status == "running"
         await pilot.press("x")
-        await pilot.press("c")                      # "Cancel the build (c)"
+        await pilot.press("c")  # "Cancel the build (c)"
         await until(pilot, lambda: screen.record.status != "running")
         assert screen.record.status == "cancelled"
         assert "cancelled" in text_of(screen.query_one("#build-title"))
@@ -124,8 +126,11 @@ async def test_build_screen_cancel(ws):
 
 async def test_read_only_screen_attaches_to_another_process_build(ws):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, str(HERE / "driver.py"), str(ws.root), ws.name, "5", "--",
-                             *fake(ws, "--delay", "0.08")], env=env, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "driver.py"), str(ws.root), ws.name, "5", "--", *fake(ws, "--delay", "0.08")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         app = Host(lambda: BuildScreen(ws, read_only=True))
         async with app.run_test(size=(120, 40)) as pilot:
@@ -140,11 +145,12 @@ async def test_read_only_screen_attaches_to_another_process_build(ws):
             def done():
                 progress.add(screen.query_one(ProgressBar).progress)
                 return screen.record.status != "running"
+
             await until(pilot, done, timeout=30)
-            await pilot.press("s")       # refused: nothing starts
+            await pilot.press("s")  # refused: nothing starts
             await pilot.pause(0.3)
             assert screen.record.status == "succeeded"
-            assert len(progress) >= 3    # saw progress move live
+            assert len(progress) >= 3  # saw progress move live
             lines = [ln for ln in screen.query_one(LogView).visible_lines() if ln]
             assert lines[-1].endswith("Generating filesystem image rootfs.ext2")
             assert len(engine.list_builds(ws)) == 1
@@ -186,7 +192,7 @@ async def test_logview_follow_scroll_error_filter_search(tmp_path):
         await until(pilot, lambda: view.index and view.index.complete)
         await pilot.pause(0.1)
         shown = [ln for ln in view.visible_lines() if ln]
-        assert shown[-1] == "400 line 399"             # following the tail, with line numbers
+        assert shown[-1] == "400 line 399"  # following the tail, with line numbers
         with open(path, "a") as f:
             f.write("appended 1\nappended 2\n")
         await until(pilot, lambda: view.visible_lines()[-1].endswith("appended 2"))
@@ -199,7 +205,7 @@ async def test_logview_follow_scroll_error_filter_search(tmp_path):
         await until(pilot, lambda: view.index.line_count == 403)
         await pilot.pause(0.1)
         assert view.visible_lines() == before
-        await pilot.press("f")                            # follow again
+        await pilot.press("f")  # follow again
         await pilot.pause(0.1)
         assert view.visible_lines()[-1].endswith("appended 3")
         # jump to the first error
@@ -251,7 +257,7 @@ async def test_logs_screen_lists_and_opens(ws):
         assert table.row_count == 2
         row0 = [str(c) for c in table.get_row_at(0)]
         row1 = [str(c) for c in table.get_row_at(1)]
-        assert "succeeded" in row0[1] and row0[4] == "pi/4"   # Result, Duration, Target, Chain
+        assert "succeeded" in row0[1] and row0[4] == "pi/4"  # Result, Duration, Target, Chain
         assert "failed: busybox (build)" in row1[1] and row1[4] == "pi/4,core/gentoo"
         await pilot.press("down")
         detail = text_of(app.screen.query_one("#logs-detail"))
@@ -281,15 +287,16 @@ async def test_live_pane_batches_bounded_and_follows():
         def producer():
             for i in range(0, 50_000, 500):
                 pane.feed([f"out {j}" for j in range(i, i + 500)])
+
         t = threading.Thread(target=producer)
         t.start()
         t.join()
         await until(pilot, lambda: pane.received == 50_000 and pane.lines and pane.lines[-1] == "out 49999")
         await pilot.pause(0.1)
-        assert len(pane.lines) == 1000                  # bounded
+        assert len(pane.lines) == 1000  # bounded
         assert pane.lines[0] == "out 49000"
         rows = [ln.strip() for ln in ("".join(s.text for s in pane.render_line(y)) for y in range(pane.size.height))]
-        assert rows[-1] == "out 49999"                  # following the tail
+        assert rows[-1] == "out 49999"  # following the tail
         await pilot.press("pageup")
         pane.feed(["later"])
         await pilot.pause(0.2)
@@ -307,14 +314,14 @@ async def test_build_outlives_its_screen_and_a_new_screen_reattaches(ws):
         await pilot.press("s")
         await until(pilot, lambda: first.record is not None and first.record.status == "running")
         build_id = first.record.id
-        await app.pop_screen()                         # the screen goes away (unmounted)
+        await app.pop_screen()  # the screen goes away (unmounted)
         await pilot.pause(0.3)
         assert engine.load_record(ws, build_id).status == "running"
         await app.push_screen(BuildScreen(ws, start_argv=fake(ws), total=5))
         second = app.screen
         await until(pilot, lambda: second.record is not None and second.record.id == build_id)
         assert "cancel" in shown_actions(second) and second.check_action("cancel", ()) is True
-        assert second.check_action("start", ()) is None        # one build per workspace
+        assert second.check_action("start", ()) is None  # one build per workspace
         await until(pilot, lambda: second.record.status != "running")
         assert second.record.status == "succeeded"
         assert "started by pid" not in text_of(second.query_one("#build-title"))

@@ -15,17 +15,20 @@ from skiff_tui.core.buildroot import HOST_TOOLS
 REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "buildroot_tree"
 # `skiff compile` checks Buildroot's host tools first; the fixture's cpio root file system needs lz4.
-pytestmark = [pytest.mark.skipif(not (FIXTURE / "Makefile").exists(),
-                                 reason="Buildroot-shaped fixture tree not present"),
-              requires_tools(*HOST_TOOLS, "lz4")]
+pytestmark = [
+    pytest.mark.skipif(not (FIXTURE / "Makefile").exists(), reason="Buildroot-shaped fixture tree not present"),
+    requires_tools(*HOST_TOOLS, "lz4"),
+]
 
 BOARD = {
     "buildroot/00-arch": "BR2_aarch64=y\nBR2_cortex_a72=y\n",
-    "buildroot/10-kernel": ('BR2_LINUX_KERNEL=y\nBR2_LINUX_KERNEL_USE_DEFCONFIG=y\n'
-                            'BR2_LINUX_KERNEL_DEFCONFIG="bcm2711"\n'),
+    "buildroot/10-kernel": (
+        'BR2_LINUX_KERNEL=y\nBR2_LINUX_KERNEL_USE_DEFCONFIG=y\nBR2_LINUX_KERNEL_DEFCONFIG="bcm2711"\n'
+    ),
     "kernel/usb": "CONFIG_USB=y\n",
-    "hooks/pre.sh": ('#!/bin/sh\n'
-                     'echo "pre hook of $SKIFF_CURRENT_CONF_NAME in $SKIFF_WORKSPACE" > "$1/etc/skiff-pre-hook"\n'),
+    "hooks/pre.sh": (
+        '#!/bin/sh\necho "pre hook of $SKIFF_CURRENT_CONF_NAME in $SKIFF_WORKSPACE" > "$1/etc/skiff-pre-hook"\n'
+    ),
     "hooks/post.sh": '#!/bin/sh\necho "post hook" > "$1/skiff-post-hook"\n',
     "root_overlay/etc/board-release": "board overlay\n",
 }
@@ -36,8 +39,9 @@ def root(skiff_root, monkeypatch):
     c = skiff_root / "configs"
     write_package(c, "base/pre", files={"buildroot/00-base": "BR2_INIT_SYSTEMD=y\nBR2_TARGET_ROOTFS_CPIO=y\n"})
     write_package(c, "test/board", description="A test board", files=BOARD)
-    write_package(c, "apps/extra", description="extra", deps="test/board",
-                  files={"buildroot/x": "BR2_PACKAGE_HTOP=y\n"})
+    write_package(
+        c, "apps/extra", description="extra", deps="test/board", files={"buildroot/x": "BR2_PACKAGE_HTOP=y\n"}
+    )
     monkeypatch.setenv("SKIFF_BUILDROOT_SRC", str(FIXTURE))
     return skiff_root
 
@@ -56,9 +60,20 @@ def test_configure_writes_config_env_and_hooks(root):
     assert f'BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES="{final}/kernel/config"' in config
     assert (final / "kernel" / "config").read_text().endswith("CONFIG_USB=y\n")
     env = (final / "env.sh").read_text()
-    for var in ("SKIFF_ROOT_DIR", "SKIFF_WORKSPACE", "SKIFF_WORKSPACE_DIR", "WORKSPACE_DIR", "BUILDROOT_DIR",
-                "SKIFF_BUILDROOT_DIR", "SKIFF_FINAL_CONFIG_DIR", "SKIFF_WS_OVERRIDES_DIR", "SKIFF_CONFIG",
-                "SKIFF_CONFIG_PATH_TEST_BOARD", "SKIFF_VERSION", "PATH"):
+    for var in (
+        "SKIFF_ROOT_DIR",
+        "SKIFF_WORKSPACE",
+        "SKIFF_WORKSPACE_DIR",
+        "WORKSPACE_DIR",
+        "BUILDROOT_DIR",
+        "SKIFF_BUILDROOT_DIR",
+        "SKIFF_FINAL_CONFIG_DIR",
+        "SKIFF_WS_OVERRIDES_DIR",
+        "SKIFF_CONFIG",
+        "SKIFF_CONFIG_PATH_TEST_BOARD",
+        "SKIFF_VERSION",
+        "PATH",
+    ):
         assert f"export {var}=" in env, var
     assert f"export PATH={ws_dir(root)}/host/bin:" in env.replace("'", "")
     # as in SkiffOS, SKIFF_BUILDROOT_DIR is the output dir (its packages' scripts write there)
@@ -160,8 +175,9 @@ def test_menuconfig_saves_delta_in_workspace_override_layer(root):
 def test_second_modifier_is_refused_while_a_build_runs(root):
     assert run_skiff("configure", env={"SKIFF_CONFIG": "test/board"}).returncode == 0
     env = dict(os.environ, BR_FIXTURE_DELAY="0.2")
-    build = subprocess.Popen([sys.executable, "-m", "skiff_tui", "compile"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    build = subprocess.Popen(
+        [sys.executable, "-m", "skiff_tui", "compile"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         lock = root / "workspaces" / ".lock_default"
         for _ in range(100):
@@ -210,8 +226,10 @@ def test_choice_cache_follows_edits_of_any_kconfig_file(root, tmp_path):
     groups = buildroot.choice_groups(tree, [], env)
     arch = next(g for g in groups if "BR2_aarch64" in g)
     sourced = tree / "package" / "Config.in"
-    sourced.write_text(sourced.read_text() + '\nchoice\n\tprompt "extra"\nconfig BR2_SKIFF_TEST_A\n\tbool "a"\n'
-                       'config BR2_SKIFF_TEST_B\n\tbool "b"\nendchoice\n')
+    sourced.write_text(
+        sourced.read_text() + '\nchoice\n\tprompt "extra"\nconfig BR2_SKIFF_TEST_A\n\tbool "a"\n'
+        'config BR2_SKIFF_TEST_B\n\tbool "b"\nendchoice\n'
+    )
     assert ["BR2_SKIFF_TEST_A", "BR2_SKIFF_TEST_B"] in buildroot.choice_groups(tree, [], env)
     assert arch in buildroot.choice_groups(tree, [], env)
 

@@ -25,13 +25,23 @@ ESC = "\033["
 @pytest.fixture
 def root(skiff_root, monkeypatch):
     c = skiff_root / "configs"
-    write_package(c, "test/board", description="A test board",
-                  files={"buildroot/00-arch": "BR2_aarch64=y\n",
-                         "buildroot/10-host": 'BR2_TARGET_GENERIC_HOSTNAME="a"\n'})
-    write_package(c, "apps/extra", description="extra", deps="test/board",
-                  commands="hello Say hello\nfail Fail on purpose",
-                  files={"buildroot/x": 'BR2_PACKAGE_HTOP=y\nBR2_TARGET_GENERIC_HOSTNAME="b"\n',
-                         "extensions/Makefile": "hello:\n\t@echo hello\nfail:\n\t@exit 3\n"})
+    write_package(
+        c,
+        "test/board",
+        description="A test board",
+        files={"buildroot/00-arch": "BR2_aarch64=y\n", "buildroot/10-host": 'BR2_TARGET_GENERIC_HOSTNAME="a"\n'},
+    )
+    write_package(
+        c,
+        "apps/extra",
+        description="extra",
+        deps="test/board",
+        commands="hello Say hello\nfail Fail on purpose",
+        files={
+            "buildroot/x": 'BR2_PACKAGE_HTOP=y\nBR2_TARGET_GENERIC_HOSTNAME="b"\n',
+            "extensions/Makefile": "hello:\n\t@echo hello\nfail:\n\t@exit 3\n",
+        },
+    )
     monkeypatch.setenv("SKIFF_BUILDROOT_SRC", str(FIXTURE))
     return skiff_root
 
@@ -46,6 +56,7 @@ def _verbs() -> dict[str, list[str]]:
             if isinstance(a, argparse._SubParsersAction):
                 return a.choices
         return {}
+
     out = {}
     for verb, p in subs(build_parser()).items():
         out[verb] = [verb]
@@ -62,6 +73,7 @@ def test_version_matches_the_package():
 @pytest.mark.parametrize("verb", sorted(_verbs()))
 def test_every_verb_has_a_description_and_an_example(verb):
     from skiff_tui.cli import build_parser
+
     words = _verbs()[verb]
     p = build_parser()
     for w in words:
@@ -73,19 +85,24 @@ def test_every_verb_has_a_description_and_an_example(verb):
 
 
 def test_exit_codes_usage_input_and_failed_work(root):
-    assert run_skiff("no-such-verb").returncode == 2                      # usage
-    assert run_skiff("configure", "no/such").returncode == 2              # input
+    assert run_skiff("no-such-verb").returncode == 2  # usage
+    assert run_skiff("configure", "no/such").returncode == 2  # input
     assert run_skiff("configure", "apps/extra").returncode == 0
     r = run_skiff("cmd", "apps/extra", "fail")
-    assert r.returncode == 1, r.stderr                                    # the work failed
+    assert r.returncode == 1, r.stderr  # the work failed
     assert run_skiff("cmd", "apps/extra", "hello").returncode == 0
 
 
 def _stderr_on_a_tty(args: list[str], env: dict) -> str:
     master, slave = pty.openpty()
     try:
-        proc = subprocess.run([sys.executable, "-m", "skiff_tui", *args], stdout=subprocess.DEVNULL,
-                              stderr=slave, env={**os.environ, **env}, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "skiff_tui", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=slave,
+            env={**os.environ, **env},
+            timeout=60,
+        )
     finally:
         os.close(slave)
     chunks = []
@@ -152,14 +169,27 @@ def test_targets_that_do_not_build_leave_no_build_record(root):
 
 def test_build_target_classification():
     from skiff_tui.core.brtargets import is_build
-    for t in ("graph-build", "graph-depends", "legal-info", "source", "savedefconfig", "show-info",
-              "printvars", "linux-menuconfig", "busybox-source", "linux-graph-depends", "help"):
+
+    for t in (
+        "graph-build",
+        "graph-depends",
+        "legal-info",
+        "source",
+        "savedefconfig",
+        "show-info",
+        "printvars",
+        "linux-menuconfig",
+        "busybox-source",
+        "linux-graph-depends",
+        "help",
+    ):
         assert not is_build(t), t
     for t in ("all", "linux", "linux-rebuild", "busybox-reconfigure", "host-gcc", "sdk", "world"):
         assert is_build(t), t
 
 
 # --- completion ----------------------------------------------------------------------------------
+
 
 def _complete(*words: str) -> list[str]:
     r = run_skiff("completion", "--complete", *words)
@@ -187,7 +217,7 @@ def _shell_env(root: Path) -> dict:
     bindir = root / "bin"
     bindir.mkdir(exist_ok=True)
     launcher = bindir / "skiff"
-    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} -m skiff_tui \"$@\"\n")
+    launcher.write_text(f'#!/bin/sh\nexec {sys.executable} -m skiff_tui "$@"\n')
     launcher.chmod(0o755)
     return {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
 
@@ -196,9 +226,11 @@ def test_bash_completion_script_completes_package_names(root):
     if shutil.which("bash") is None:
         pytest.skip("bash not installed (Debian package: bash)")
     env = _shell_env(root)
-    script = ('eval "$(skiff completion bash)"\n'
-              'COMP_WORDS=(skiff configure "test/board,a"); COMP_CWORD=2; _skiff\n'
-              'printf "%s\\n" "${COMPREPLY[@]}"\n')
+    script = (
+        'eval "$(skiff completion bash)"\n'
+        'COMP_WORDS=(skiff configure "test/board,a"); COMP_CWORD=2; _skiff\n'
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
     r = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["test/board,apps/extra"]
@@ -212,8 +244,10 @@ def test_zsh_completion_script(root):
     script.write_text(run_skiff("completion", "zsh").stdout)
     assert subprocess.run(["zsh", "-n", str(script)], capture_output=True).returncode == 0
     # Drive the function the way compsys would: words/CURRENT set, compadd captured.
-    probe = (f'compdef() {{ :; }}; compadd() {{ shift $(( ${{@[(i)--]}} )); print -l -- "$@"; }}\n'
-             f'source {script}\nwords=(skiff cmd apps/extra ""); CURRENT=4; _skiff\n')
+    probe = (
+        f'compdef() {{ :; }}; compadd() {{ shift $(( ${{@[(i)--]}} )); print -l -- "$@"; }}\n'
+        f'source {script}\nwords=(skiff cmd apps/extra ""); CURRENT=4; _skiff\n'
+    )
     r = subprocess.run(["zsh", "-f", "-c", probe], env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["fail", "hello"]
@@ -226,7 +260,12 @@ def test_fish_completion_script(root):
     script = root / "skiff.fish"
     script.write_text(run_skiff("completion", "fish").stdout)
     assert subprocess.run(["fish", "--no-execute", str(script)], capture_output=True).returncode == 0
-    r = subprocess.run(["fish", "--no-config", "-c", f"source {script}; complete -C 'skiff configure apps/'"],
-                       env=env, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        ["fish", "--no-config", "-c", f"source {script}; complete -C 'skiff configure apps/'"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     assert [line.split("\t")[0] for line in r.stdout.splitlines()] == ["apps/extra"]

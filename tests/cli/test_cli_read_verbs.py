@@ -11,14 +11,31 @@ def root(skiff_root):
     c = skiff_root / "configs"
     write_package(c, "base/pre", files={"buildroot/0": "BR2_A=y\n"})
     write_package(c, "apps/runc", description="runc runtime", files={"buildroot/r": "BR2_PACKAGE_RUNC=y\n"})
-    write_package(c, "apps/docker", description="Docker engine", deps="apps/runc",
-                  files={"buildroot/d": "BR2_PACKAGE_DOCKER_ENGINE=y\n# BR2_A is not set\n"})
-    write_package(c, "pi/common", description="Pi common", unlisted=True,
-                  commands="format Format an SD card\ninstall Install to an SD card",
-                  files={"extensions/Makefile": "format:\n\t@echo formatting $(PI_SD) in $$SKIFF_WORKSPACE from "
-                                                "$$SKIFF_CURRENT_CONF_NAME chain=$$SKIFF_CHAIN\ninstall:\n\t@exit 4\n"})
-    write_package(c, "pi/4", description="Raspberry Pi 4", deps="pi/common",
-                  files={"kernel/k": "CONFIG_USB=y\n", "buildroot/p": "BR2_aarch64=y\n"})
+    write_package(
+        c,
+        "apps/docker",
+        description="Docker engine",
+        deps="apps/runc",
+        files={"buildroot/d": "BR2_PACKAGE_DOCKER_ENGINE=y\n# BR2_A is not set\n"},
+    )
+    write_package(
+        c,
+        "pi/common",
+        description="Pi common",
+        unlisted=True,
+        commands="format Format an SD card\ninstall Install to an SD card",
+        files={
+            "extensions/Makefile": "format:\n\t@echo formatting $(PI_SD) in $$SKIFF_WORKSPACE from "
+            "$$SKIFF_CURRENT_CONF_NAME chain=$$SKIFF_CHAIN\ninstall:\n\t@exit 4\n"
+        },
+    )
+    write_package(
+        c,
+        "pi/4",
+        description="Raspberry Pi 4",
+        deps="pi/common",
+        files={"kernel/k": "CONFIG_USB=y\n", "buildroot/p": "BR2_aarch64=y\n"},
+    )
     return skiff_root
 
 
@@ -27,7 +44,7 @@ def test_list_without_selection_says_how_to_select(root):
     assert r.returncode == 0, r.stderr
     assert "Workspace: default" in r.stdout and "SKIFF_CONFIG=pi/4,skiff/core make configure" in r.stdout
     lines = r.stdout.splitlines()
-    pkgs = lines[lines.index("Packages:") + 1: lines.index("Build commands:") - 1]
+    pkgs = lines[lines.index("Packages:") + 1 : lines.index("Build commands:") - 1]
     assert [ln.split()[0] for ln in pkgs] == ["apps/docker", "apps/runc", "pi/4"]  # sorted, unlisted hidden
     assert "Raspberry Pi 4" in pkgs[2]
 
@@ -75,10 +92,13 @@ def test_show_writes_nothing(root):
     assert tree_snapshot(root) == before
 
 
-@pytest.mark.parametrize("sel,message", [
-    ("pi/5", "unknown package 'pi/5'"),
-    ("pi", "invalid package name 'pi'"),
-])
+@pytest.mark.parametrize(
+    "sel,message",
+    [
+        ("pi/5", "unknown package 'pi/5'"),
+        ("pi", "invalid package name 'pi'"),
+    ],
+)
 def test_errors_are_one_line_exit_2_and_write_nothing(root, sel, message):
     before = tree_snapshot(root)
     r = run_skiff("configure", env={"SKIFF_CONFIG": sel})
@@ -136,8 +156,9 @@ def test_stream_command_hands_lines_to_a_pane_without_a_terminal(root):
 
     lines = []
     env = {"SKIFF_CONFIG": "pi/4", "PI_SD": "/dev/sdq", "PATH": __import__("os").environ["PATH"]}
-    code = stream_command(root, env, Workspace(root, "default"), discover(root / "configs", env),
-                          "pi/common", "format", lines.append)
+    code = stream_command(
+        root, env, Workspace(root, "default"), discover(root / "configs", env), "pi/common", "format", lines.append
+    )
     assert code == 0 and lines == ["formatting /dev/sdq in default from pi/common chain=pi/common,pi/4"]
 
 
@@ -165,13 +186,24 @@ def _patched(parser, func):
 
 def test_check_reads_users_hooks_core_yaml_and_override_layers(root):
     c = root / "configs"
-    write_package(c, "bad/users", files={"users/u": "# comment\nalice -1 alice -1 =pw /home/alice /bin/sh - Alice\n"
-                                                   "bob x bob -1 =pw /home/bob /bin/sh - Bob\nshort 1 2\n"
-                                                   "carol -1 carol -1 =pw /home/carol /bin/sh -\n"})
+    write_package(
+        c,
+        "bad/users",
+        files={
+            "users/u": "# comment\nalice -1 alice -1 =pw /home/alice /bin/sh - Alice\n"
+            "bob x bob -1 =pw /home/bob /bin/sh - Bob\nshort 1 2\n"
+            "carol -1 carol -1 =pw /home/carol /bin/sh -\n"
+        },
+    )
     write_package(c, "bad/hooksyntax", files={"hooks/pre.sh": "#!/bin/sh\nif then fi (\n"})
-    write_package(c, "bad/coreyaml", files={"root_overlay/opt/skiff/coreenv/defconfig.yaml":
-                                            "containers:\n  core:\n    image: debian\n"
-                                            "users:\n  me:\n    container: nope\n"})
+    write_package(
+        c,
+        "bad/coreyaml",
+        files={
+            "root_overlay/opt/skiff/coreenv/defconfig.yaml": "containers:\n  core:\n    image: debian\n"
+            "users:\n  me:\n    container: nope\n"
+        },
+    )
     ws_layer = root / "overrides" / "workspaces" / "default"
     (ws_layer / "kernel").mkdir(parents=True)
     (ws_layer / "kernel" / "mine").write_text("CONFIG_OK=y\nnot a line\n")
@@ -203,12 +235,19 @@ def test_flash_from_a_workspace_is_refused_while_it_is_being_modified(root, tmp_
     images.mkdir(parents=True)
     (images / "Image").write_bytes(b"kernel")
     (images / "rootfs.cpio.lz4").write_bytes(b"rootfs")
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys,time;from pathlib import Path;"
-                               "from skiff_tui.core.workspace import Workspace;"
-                               "Workspace(Path(sys.argv[1]),'default').lock('skiff compile').acquire();"
-                               "print('locked',flush=True);time.sleep(60)", str(root)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys,time;from pathlib import Path;"
+            "from skiff_tui.core.workspace import Workspace;"
+            "Workspace(Path(sys.argv[1]),'default').lock('skiff compile').acquire();"
+            "print('locked',flush=True);time.sleep(60)",
+            str(root),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         r = run_skiff("flash", "buildimage", "--image", str(tmp_path / "card.img"), "--size", "2G")

@@ -24,8 +24,9 @@ def _needs_real_buildroot():
 
 @pytest.fixture
 def root(skiff_root, monkeypatch):
-    write_package(skiff_root / "configs", "test/board", description="A test board",
-                  files={"buildroot/00-arch": "BR2_aarch64=y\n"})
+    write_package(
+        skiff_root / "configs", "test/board", description="A test board", files={"buildroot/00-arch": "BR2_aarch64=y\n"}
+    )
     monkeypatch.setenv("SKIFF_BUILDROOT_SRC", str(FIXTURE))
     monkeypatch.setenv("SKIFF_CONFIG", "test/board")
     return skiff_root
@@ -62,6 +63,7 @@ def test_graph_names_the_debian_package_of_a_missing_tool(root, tmp_path):
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "apt-get install graphviz" in r.stderr, r.stderr
     from skiff_tui.core import graphs
+
     assert ("dot", "graphviz") in graphs.missing_tools(False, path=str(empty))
 
 
@@ -70,8 +72,12 @@ def test_graph_writes_the_dependency_graph_with_real_buildroot(tmp_path):
     if shutil.which("dot") is None:
         pytest.skip("graphviz not installed (Debian package: graphviz)")
     project = tmp_path / "proj"
-    env = {"SKIFF_ROOT_DIR": str(project), "SKIFF_BUILDROOT_SRC": str(REAL), "SKIFF_CACHE_DIR": str(tmp_path / "c"),
-           "SKIFF_CONFIG": "virt/qemu"}
+    env = {
+        "SKIFF_ROOT_DIR": str(project),
+        "SKIFF_BUILDROOT_SRC": str(REAL),
+        "SKIFF_CACHE_DIR": str(tmp_path / "c"),
+        "SKIFF_CONFIG": "virt/qemu",
+    }
     assert run_skiff("init", str(project), env=env).returncode == 0
     r = run_skiff("graph", "--format", "svg", env=env)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -86,18 +92,25 @@ def test_graph_writes_the_dependency_graph_with_real_buildroot(tmp_path):
 def test_check_runs_buildroots_check_package_on_buildroot_ext(skiff_root, monkeypatch):
     _needs_real_buildroot()
     from skiff_tui.core import checkpackage
+
     if checkpackage.interpreter() is None:
-        pytest.skip("check-package needs python3-magic and python3-flake8 "
-                    f"(apt-get install {checkpackage.DEBIAN_PACKAGES})")
+        pytest.skip(
+            f"check-package needs python3-magic and python3-flake8 (apt-get install {checkpackage.DEBIAN_PACKAGES})"
+        )
     monkeypatch.setenv("SKIFF_BUILDROOT_SRC", str(REAL))
     long_help = "\t  " + "x" * 70 + "\n"
-    write_package(skiff_root / "configs", "my/pkg", description="mine", files={
-        "buildroot_ext/external.desc": "name: MYPKG\n",
-        "buildroot_ext/external.mk": "include $(sort $(wildcard $(BR2_EXTERNAL_MYPKG_PATH)/package/*/*.mk))\n",
-        "buildroot_ext/Config.in": 'source "$BR2_EXTERNAL_MYPKG_PATH/package/hello/Config.in"\n',
-        "buildroot_ext/package/hello/Config.in": f"config BR2_PACKAGE_HELLO\n\tbool \"hello\"\n\thelp\n{long_help}",
-        "buildroot_ext/package/hello/hello.mk": "HELLO_VERSION = 1.0\n$(eval $(generic-package))\n",
-    })
+    write_package(
+        skiff_root / "configs",
+        "my/pkg",
+        description="mine",
+        files={
+            "buildroot_ext/external.desc": "name: MYPKG\n",
+            "buildroot_ext/external.mk": "include $(sort $(wildcard $(BR2_EXTERNAL_MYPKG_PATH)/package/*/*.mk))\n",
+            "buildroot_ext/Config.in": 'source "$BR2_EXTERNAL_MYPKG_PATH/package/hello/Config.in"\n',
+            "buildroot_ext/package/hello/Config.in": f'config BR2_PACKAGE_HELLO\n\tbool "hello"\n\thelp\n{long_help}',
+            "buildroot_ext/package/hello/hello.mk": "HELLO_VERSION = 1.0\n$(eval $(generic-package))\n",
+        },
+    )
     r = run_skiff("check", "--json")
     data = json.loads(r.stdout)
     hits = [p for p in data["problems"] if "check-package:" in p]
@@ -110,9 +123,11 @@ def test_the_library_passes_check_package():
     _needs_real_buildroot()
     from skiff_tui.core import checkpackage
     from skiff_tui.core.packages import discover
+
     if checkpackage.interpreter() is None:
-        pytest.skip("check-package needs python3-magic and python3-flake8 "
-                    f"(apt-get install {checkpackage.DEBIAN_PACKAGES})")
+        pytest.skip(
+            f"check-package needs python3-magic and python3-flake8 (apt-get install {checkpackage.DEBIAN_PACKAGES})"
+        )
     notes: list[str] = []
     index = discover(REPO / "configs", {})
     assert checkpackage.external_files(index)

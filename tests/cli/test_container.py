@@ -24,13 +24,46 @@ from skiff_tui.core.buildroot import HOST_TOOLS
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "buildroot_tree"
-INSTRUCTIONS = {"FROM", "RUN", "ENV", "WORKDIR", "ARG", "LABEL", "COPY", "ADD", "USER", "SHELL", "CMD",
-                "ENTRYPOINT", "EXPOSE", "VOLUME", "STOPSIGNAL", "HEALTHCHECK", "ONBUILD"}
+INSTRUCTIONS = {
+    "FROM",
+    "RUN",
+    "ENV",
+    "WORKDIR",
+    "ARG",
+    "LABEL",
+    "COPY",
+    "ADD",
+    "USER",
+    "SHELL",
+    "CMD",
+    "ENTRYPOINT",
+    "EXPOSE",
+    "VOLUME",
+    "STOPSIGNAL",
+    "HEALTHCHECK",
+    "ONBUILD",
+}
 # Buildroot's mandatory host tools and the Debian package that brings each (essential ones: "").
-TOOL_PACKAGES = {"make": "make", "gcc": "gcc", "g++": "g++", "patch": "patch", "perl": "perl", "tar": "tar",
-                 "gzip": "gzip", "bzip2": "bzip2", "cpio": "cpio", "unzip": "unzip", "rsync": "rsync",
-                 "bc": "bc", "wget": "wget", "file": "file", "find": "findutils", "xargs": "findutils",
-                 "awk": "", "which": ""}
+TOOL_PACKAGES = {
+    "make": "make",
+    "gcc": "gcc",
+    "g++": "g++",
+    "patch": "patch",
+    "perl": "perl",
+    "tar": "tar",
+    "gzip": "gzip",
+    "bzip2": "bzip2",
+    "cpio": "cpio",
+    "unzip": "unzip",
+    "rsync": "rsync",
+    "bc": "bc",
+    "wget": "wget",
+    "file": "file",
+    "find": "findutils",
+    "xargs": "findutils",
+    "awk": "",
+    "which": "",
+}
 
 
 def instructions(text: str) -> list[tuple[str, str]]:
@@ -68,7 +101,7 @@ def test_containerfile_is_well_formed_and_brings_buildroots_host_tools():
             assert TOOL_PACKAGES[tool] in packages, tool
     assert {"graphviz", "python3-matplotlib", "libncurses-dev"} <= set(packages)
     env = dict(re.findall(r"(\w+)=(\S+)", " ".join(a for w, a in steps if w == "ENV")))
-    assert env["HOME"] == "/tmp"   # writable for any uid the build runs as
+    assert env["HOME"] == "/tmp"  # writable for any uid the build runs as
 
 
 def test_containerfile_packages_exist_in_bookworm():
@@ -89,7 +122,14 @@ def test_image_tag_follows_the_containerfile(tmp_path):
     copy.write_text(copy.read_text() + "RUN true\n")
     assert container.image_tag(copy) != container.image_tag()
     assert container.image_build_argv("/usr/bin/podman", "t:1", copy) == [
-        "/usr/bin/podman", "build", "--tag", "t:1", "--file", str(copy), str(tmp_path)]
+        "/usr/bin/podman",
+        "build",
+        "--tag",
+        "t:1",
+        "--file",
+        str(copy),
+        str(tmp_path),
+    ]
 
 
 def test_requested_engine():
@@ -108,8 +148,12 @@ def test_no_engine_is_a_one_line_error_naming_the_package(tmp_path):
 
 @pytest.fixture
 def root(skiff_root, monkeypatch, tmp_path):
-    write_package(skiff_root / "configs", "test/board", description="A test board",
-                  files={"buildroot/00-arch": "BR2_aarch64=y\n", "root_overlay/etc/x": "x\n"})
+    write_package(
+        skiff_root / "configs",
+        "test/board",
+        description="A test board",
+        files={"buildroot/00-arch": "BR2_aarch64=y\n", "root_overlay/etc/x": "x\n"},
+    )
     extra = tmp_path / "extra"
     write_package(extra, "my/app", description="mine", deps="test/board", files={"buildroot/a": "BR2_PACKAGE_HTOP=y\n"})
     monkeypatch.setenv("SKIFF_EXTRA_CONFIGS_PATH", str(extra))
@@ -122,6 +166,7 @@ def root(skiff_root, monkeypatch, tmp_path):
 def _plan(root):
     from skiff_tui.core.configure import command_env, configure
     from skiff_tui.core.workspace import Workspace
+
     ws = Workspace(root, "default")
     env = dict(os.environ)
     result = configure(root, env, ws, "my/app")
@@ -132,15 +177,23 @@ def test_run_argv_mounts_everything_at_its_own_path(root, tmp_path):
     ws, plan, env = _plan(root)
     mounts = container.mounts(root, ws, plan, env)
     by_path = {m.path: m.read_only for m in mounts}
-    assert by_path[root.resolve()] is False                                   # project: workspaces, overrides
-    assert by_path[FIXTURE.resolve()] is True                                 # Buildroot tree, read-only
+    assert by_path[root.resolve()] is False  # project: workspaces, overrides
+    assert by_path[FIXTURE.resolve()] is True  # Buildroot tree, read-only
     assert by_path[(tmp_path / "dl").resolve()] is False and by_path[(tmp_path / "ccache").resolve()] is False
-    assert by_path[(tmp_path / "extra" / "my" / "app").resolve()] is True     # a layer outside the project
+    assert by_path[(tmp_path / "extra" / "my" / "app").resolve()] is True  # a layer outside the project
     # nothing mounted twice: the workspace and the project's own packages live inside the project
     assert not [m for m in mounts if any(o.path in m.path.parents for o in mounts)]
     inside = container.container_env(env, ws, plan)
-    argv = container.run_argv("/usr/bin/podman", "localhost/skiff-buildroot:x", ["make", "-C", str(FIXTURE), "all"],
-                              mounts=mounts, env=inside, workdir=ws.dir, uid=1000, gid=1000)
+    argv = container.run_argv(
+        "/usr/bin/podman",
+        "localhost/skiff-buildroot:x",
+        ["make", "-C", str(FIXTURE), "all"],
+        mounts=mounts,
+        env=inside,
+        workdir=ws.dir,
+        uid=1000,
+        gid=1000,
+    )
     assert argv[:4] == ["/usr/bin/podman", "run", "--rm", "--init"] and "--userns=keep-id" in argv
     assert argv[-5:] == ["localhost/skiff-buildroot:x", "make", "-C", str(FIXTURE), "all"]
     volumes = [argv[i + 1] for i, a in enumerate(argv) if a == "--volume"]
@@ -149,8 +202,17 @@ def test_run_argv_mounts_everything_at_its_own_path(root, tmp_path):
     assert envs["SKIFF_WORKSPACE_DIR"] == str(ws.dir) and envs["BR2_DL_DIR"] == str((tmp_path / "dl").resolve())
     assert envs["PATH"].startswith(f"{ws.dir.resolve()}/host/bin:/usr/local/sbin")
     assert "VIRTUAL_ENV" not in envs and "HOME" in envs and "SKIFF_CONTAINER" not in envs
-    docker = container.run_argv("/usr/bin/docker", "t", ["make"], mounts=mounts, env=inside, workdir=ws.dir,
-                                uid=1000, gid=1001, interactive=True)
+    docker = container.run_argv(
+        "/usr/bin/docker",
+        "t",
+        ["make"],
+        mounts=mounts,
+        env=inside,
+        workdir=ws.dir,
+        uid=1000,
+        gid=1001,
+        interactive=True,
+    )
     assert docker[docker.index("--user") + 1] == "1000:1001" and "-it" in docker and "--userns=keep-id" not in docker
 
 
@@ -201,7 +263,7 @@ def test_the_tuis_build_request_goes_through_the_same_wrapping(root, podman_stor
         request = compile_request(root, env, ws)
     assert Path(request.argv[0]).name == "podman" and request.argv[1] == "run"
     image = request.argv.index(container.image_tag())
-    assert request.argv[image + 1:image + 3] == ["make", "-C"]
+    assert request.argv[image + 1 : image + 3] == ["make", "-C"]
     env.pop("SKIFF_CONTAINER")
     with ws.lock():
-        assert compile_request(root, env, ws).argv[0] == "make"   # without it, make on the host
+        assert compile_request(root, env, ws).argv[0] == "make"  # without it, make on the host

@@ -49,8 +49,9 @@ def capture(skiffos: Path, selection: str) -> dict:
         chain = [c for c in cg.parse_env(cg.run_make(root, "env", env))["SKIFF_CONFIG"].split(",") if c]
         cg.run_make(root, "configure", env)
         final = root / "workspaces" / f".config_{cg.WORKSPACE}"
-        norm = cg.Normaliser([(f"{final}/", "@FINAL@/"), (str(final), "@FINAL@"),
-                              (str(skiffos), "@SKIFFOS@"), (str(root), "@SKIFFOS@")])
+        norm = cg.Normaliser(
+            [(f"{final}/", "@FINAL@/"), (str(final), "@FINAL@"), (str(skiffos), "@SKIFFOS@"), (str(root), "@SKIFFOS@")]
+        )
         values = {}
         for kind in KINDS:
             eff = cg.effective(norm((final / kind / "config").read_text()))
@@ -61,17 +62,27 @@ def capture(skiffos: Path, selection: str) -> dict:
             return cg.unquote(br.get(symbol, (None, ""))[0]).split()
 
         externals = norm((root / "workspaces" / cg.WORKSPACE / "br2_external").read_text()).strip().split(":")
-        return {"selection": selection, "chain": chain, "values": values,
-                "overlays": paths("BR2_ROOTFS_OVERLAY"), "br_patches": paths("BR2_GLOBAL_PATCH_DIR"),
-                "kernel_patches": paths("BR2_LINUX_KERNEL_PATCH"), "externals": [e for e in externals if e]}
+        return {
+            "selection": selection,
+            "chain": chain,
+            "values": values,
+            "overlays": paths("BR2_ROOTFS_OVERLAY"),
+            "br_patches": paths("BR2_GLOBAL_PATCH_DIR"),
+            "kernel_patches": paths("BR2_LINUX_KERNEL_PATCH"),
+            "externals": [e for e in externals if e],
+        }
 
 
 def main(argv: list[str]) -> int:
     skiffos = Path(argv[1] if len(argv) > 1 else os.environ.get("SKIFFOS_DIR", "/tmp/skiffos")).resolve()
-    commit = subprocess.run(["git", "-C", str(skiffos), "rev-parse", "HEAD"], capture_output=True,
-                            text=True, check=True).stdout.strip()
-    golden = {"skiffos_commit": commit, "tree_digest": tree_digest(skiffos),
-              "selections": {sel: capture(skiffos, sel) for sel in SELECTIONS}}
+    commit = subprocess.run(
+        ["git", "-C", str(skiffos), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    golden = {
+        "skiffos_commit": commit,
+        "tree_digest": tree_digest(skiffos),
+        "selections": {sel: capture(skiffos, sel) for sel in SELECTIONS},
+    }
     GOLDEN.write_text(json.dumps(golden, indent=1, sort_keys=True) + "\n")
     for sel, g in golden["selections"].items():
         print(f"{sel}: {','.join(g['chain'])}; " + ", ".join(f"{k} {len(v)}" for k, v in g["values"].items()))

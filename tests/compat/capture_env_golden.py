@@ -28,9 +28,25 @@ import capture_goldens as cg  # noqa: E402
 GOLDEN = HERE / "golden" / "_env.json"
 SELECTION = "envt/app"
 # Variables of the capturing process or of make itself, not SkiffOS's.
-NOISE = {"PATH", "HOME", "TERM", "LC_ALL", "PWD", "OLDPWD", "SHLVL", "_", "MAKEFLAGS", "MAKELEVEL",
-         "MFLAGS", "MAKE_TERMOUT", "MAKE_TERMERR", "DUMP", "SKIFF_CONFIG", "SKIFF_EXTRA_CONFIGS_PATH",
-         "SKIFF_WORKSPACE"}
+NOISE = {
+    "PATH",
+    "HOME",
+    "TERM",
+    "LC_ALL",
+    "PWD",
+    "OLDPWD",
+    "SHLVL",
+    "_",
+    "MAKEFLAGS",
+    "MAKELEVEL",
+    "MFLAGS",
+    "MAKE_TERMOUT",
+    "MAKE_TERMERR",
+    "DUMP",
+    "SKIFF_CONFIG",
+    "SKIFF_EXTRA_CONFIGS_PATH",
+    "SKIFF_WORKSPACE",
+}
 RUN_HOOK = """
 runhook:
 \t@$(SKIFF_FINAL_CONFIG_DIR)/pre_build.sh
@@ -46,8 +62,8 @@ def env_tree(dest: Path) -> None:
         "envt/app/metadata/dependencies": "envt/dep\n",
         "envt/app/metadata/commands": "dump Print the environment a command gets\n",
         "envt/app/metadata/buildtarget": "runhook\n",
-        "envt/app/extensions/Makefile": "dump:\n\t@env > \"$(DUMP)/command.env\"\n",
-        "envt/app/hooks/pre.sh": "#!/bin/sh\nenv > \"$DUMP/hook.env\"\n",
+        "envt/app/extensions/Makefile": 'dump:\n\t@env > "$(DUMP)/command.env"\n',
+        "envt/app/hooks/pre.sh": '#!/bin/sh\nenv > "$DUMP/hook.env"\n',
     }
     for rel, text in files.items():
         path = dest / rel
@@ -67,8 +83,9 @@ def read_env(path: Path) -> dict[str, str]:
 
 def main(argv: list[str]) -> int:
     skiffos = Path(argv[1] if len(argv) > 1 else os.environ.get("SKIFFOS_DIR", "/tmp/skiffos")).resolve()
-    commit = subprocess.run(["git", "-C", str(skiffos), "rev-parse", "HEAD"], capture_output=True,
-                            text=True, check=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(skiffos), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     with tempfile.TemporaryDirectory(prefix="skiffos-env-") as tmp:
         tmp_path = Path(tmp).resolve()
         tree, dump = tmp_path / "tree", tmp_path / "dump"
@@ -82,9 +99,16 @@ def main(argv: list[str]) -> int:
         cg.run_make(root, f"cmd/{SELECTION}/dump", env)
         cg.run_make(root, "compile", env)
         final = root / "workspaces" / f".config_{cg.WORKSPACE}"
-        norm = cg.Normaliser([(f"{final}/", "@FINAL@/"), (str(final), "@FINAL@"), (str(tree), "@TREE@"),
-                              (str(root / "buildroot"), "@BUILDROOT@"), (str(skiffos), "@SKIFFOS_CHECKOUT@"),
-                              (str(root), "@SKIFFOS@")])
+        norm = cg.Normaliser(
+            [
+                (f"{final}/", "@FINAL@/"),
+                (str(final), "@FINAL@"),
+                (str(tree), "@TREE@"),
+                (str(root / "buildroot"), "@BUILDROOT@"),
+                (str(skiffos), "@SKIFFOS_CHECKOUT@"),
+                (str(root), "@SKIFFOS@"),
+            ]
+        )
         golden = {"skiffos_commit": commit, "selection": SELECTION, "workspace": cg.WORKSPACE}
         for which in ("command", "hook"):
             seen = read_env(dump / f"{which}.env")

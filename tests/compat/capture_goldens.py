@@ -79,11 +79,19 @@ FROM = re.compile(r"# Configuration from (.*)\Z")
 # Symbols SkiffOS sets after every package (configs-base/post, REPLACEME_*, appended lines):
 # compared as lists (overlays, patches) or not at all; our tree never sets them itself.
 POST_SYMBOLS = {
-    "BR2_DEFCONFIG", "BR2_GLOBAL_PATCH_DIR", "BR2_PACKAGE_BUSYBOX_CONFIG_FRAGMENT_FILES",
-    "BR2_TARGET_UBOOT_CONFIG_FRAGMENT_FILES", "BR2_TARGET_UBOOT_PATCH",
-    "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES", "BR2_LINUX_KERNEL_PATCH", "BR2_ROOTFS_OVERLAY",
-    "BR2_ROOTFS_POST_IMAGE_SCRIPT", "BR2_ROOTFS_POST_BUILD_SCRIPT", "BR2_ROOTFS_USERS_TABLES",
-    "BR2_CCACHE_DIR", "BR2_TARGET_OPTIMIZATION",
+    "BR2_DEFCONFIG",
+    "BR2_GLOBAL_PATCH_DIR",
+    "BR2_PACKAGE_BUSYBOX_CONFIG_FRAGMENT_FILES",
+    "BR2_TARGET_UBOOT_CONFIG_FRAGMENT_FILES",
+    "BR2_TARGET_UBOOT_PATCH",
+    "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES",
+    "BR2_LINUX_KERNEL_PATCH",
+    "BR2_ROOTFS_OVERLAY",
+    "BR2_ROOTFS_POST_IMAGE_SCRIPT",
+    "BR2_ROOTFS_POST_BUILD_SCRIPT",
+    "BR2_ROOTFS_USERS_TABLES",
+    "BR2_CCACHE_DIR",
+    "BR2_TARGET_OPTIMIZATION",
 }
 
 
@@ -135,8 +143,14 @@ def skiffos_env(tree: Path, config: str) -> dict[str, str]:
 
 
 def run_make(root: Path, target: str, env: dict[str, str]) -> str:
-    proc = subprocess.run(["make", "--no-print-directory", target], cwd=root, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.run(
+        ["make", "--no-print-directory", target],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"make {target} failed ({proc.returncode}):\n{proc.stdout[-3000:]}")
     return proc.stdout
@@ -195,9 +209,17 @@ def capture_one(skiffos: Path, tree: Path, ident: str, config: str, variants: tu
             make_tree.write_overrides(root, variant, WORKSPACE)
         ws_over = root / "overrides" / "workspaces" / WORKSPACE
         final = root / "workspaces" / f".config_{WORKSPACE}"
-        norm = Normaliser([(f"{ws_over}/", "@WS_OVERRIDES@"), (str(ws_over), "@WS_OVERRIDES@"),
-                           (str(root / "overrides"), "@OVERRIDES@"), (str(tree), "@TREE@"),
-                           (f"{final}/", "@FINAL@/"), (str(final), "@FINAL@"), (str(root), "@SKIFFOS@")])
+        norm = Normaliser(
+            [
+                (f"{ws_over}/", "@WS_OVERRIDES@"),
+                (str(ws_over), "@WS_OVERRIDES@"),
+                (str(root / "overrides"), "@OVERRIDES@"),
+                (str(tree), "@TREE@"),
+                (f"{final}/", "@FINAL@/"),
+                (str(final), "@FINAL@"),
+                (str(root), "@SKIFFOS@"),
+            ]
+        )
         env = skiffos_env(tree, config)
         envout = parse_env(run_make(root, "env", env))
         chain = [c for c in envout["SKIFF_CONFIG"].split(",") if c]
@@ -206,8 +228,9 @@ def capture_one(skiffos: Path, tree: Path, ident: str, config: str, variants: tu
             full = name.upper().replace("/", "_")
             listed = envout.get(f"SKIFF_{full}_COMMAND_LIST", "").split()
             if listed:
-                commands[name] = [[c, envout.get(
-                    f"SKIFF_{full}_COMMAND_{c.upper().replace('-', '_')}_DESCRIP", "")] for c in listed]
+                commands[name] = [
+                    [c, envout.get(f"SKIFF_{full}_COMMAND_{c.upper().replace('-', '_')}_DESCRIP", "")] for c in listed
+                ]
         log = run_make(root, "configure", env)
 
         fragments, sources = {}, {}
@@ -225,13 +248,21 @@ def capture_one(skiffos: Path, tree: Path, ident: str, config: str, variants: tu
         hooks = {}
         for which, script in (("pre", "pre_build.sh"), ("post", "post_build.sh")):
             lines = norm((final / script).read_text()).splitlines()
-            hooks[which] = [m.group(2) for line in lines
-                            if (m := re.match(r'SKIFF_CURRENT_CONF_DIR="([^"]*)" (\S+)\Z', line))
-                            and is_ours(m.group(2))]
-        externals = [p for p in norm((root / "workspaces" / WORKSPACE / "br2_external").read_text())
-                     .strip().split(":") if is_ours(p)]
-        users = [line for line in (final / "users").read_text().splitlines()
-                 if line.strip() and not line.lstrip().startswith("#")]
+            hooks[which] = [
+                m.group(2)
+                for line in lines
+                if (m := re.match(r'SKIFF_CURRENT_CONF_DIR="([^"]*)" (\S+)\Z', line)) and is_ours(m.group(2))
+            ]
+        externals = [
+            p
+            for p in norm((root / "workspaces" / WORKSPACE / "br2_external").read_text()).strip().split(":")
+            if is_ours(p)
+        ]
+        users = [
+            line
+            for line in (final / "users").read_text().splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
         return {
             "id": ident,
             "expect_differs": ident.startswith("differs_"),
@@ -247,9 +278,11 @@ def capture_one(skiffos: Path, tree: Path, ident: str, config: str, variants: tu
             "target_optimization": None if opt is None else unquote(opt[0]).split(),
             "cflags_file": (final / "cflags").read_text().split(),
             "overlays": path_list("BR2_ROOTFS_OVERLAY"),
-            "patches": {"buildroot_patches": path_list("BR2_GLOBAL_PATCH_DIR"),
-                        "kernel_patches": path_list("BR2_LINUX_KERNEL_PATCH"),
-                        "uboot_patches": path_list("BR2_TARGET_UBOOT_PATCH")},
+            "patches": {
+                "buildroot_patches": path_list("BR2_GLOBAL_PATCH_DIR"),
+                "kernel_patches": path_list("BR2_LINUX_KERNEL_PATCH"),
+                "uboot_patches": path_list("BR2_TARGET_UBOOT_PATCH"),
+            },
             "externals": externals,
             "hooks": hooks,
             "users": users,
@@ -279,10 +312,12 @@ def capture_listing(skiffos: Path, tree: Path) -> dict:
 
 def main(argv: list[str]) -> int:
     skiffos = Path(argv[1] if len(argv) > 1 else os.environ.get("SKIFFOS_DIR", "/tmp/skiffos")).resolve()
-    commit = subprocess.run(["git", "-C", str(skiffos), "rev-parse", "HEAD"], capture_output=True,
-                            text=True, check=True).stdout.strip()
-    describe = subprocess.run(["git", "-C", str(skiffos), "describe", "--tags", "HEAD"], capture_output=True,
-                              text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(skiffos), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    describe = subprocess.run(
+        ["git", "-C", str(skiffos), "describe", "--tags", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     GOLDEN_DIR.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="skiff-compat-tree-") as tmp:
         tree = Path(tmp).resolve() / "tree"
@@ -298,8 +333,13 @@ def main(argv: list[str]) -> int:
     versions = {}
     for tool in (["bash", "--version"], ["make", "--version"]):
         versions[tool[0]] = subprocess.run(tool, capture_output=True, text=True).stdout.splitlines()[0]
-    meta = {"skiffos_commit": commit, "skiffos_describe": describe, "tree_digest": digest,
-            "selections": sorted(SELECTIONS), "tools": versions}
+    meta = {
+        "skiffos_commit": commit,
+        "skiffos_describe": describe,
+        "tree_digest": digest,
+        "selections": sorted(SELECTIONS),
+        "tools": versions,
+    }
     (GOLDEN_DIR / "_meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
     return 0
 

@@ -13,8 +13,12 @@ FIXTURE = REPO / "tests" / "fixtures" / "buildroot_tree"
 
 
 def test_bench_configure_runs_and_reports_every_figure():
-    proc = subprocess.run([sys.executable, str(REPO / "bench" / "configure.py"), "--runs", "1", "--no-skiffos"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "configure.py"), "--runs", "1", "--no-skiffos"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "skiff list:" in out and "resolve 109 packages" in out

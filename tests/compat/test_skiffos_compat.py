@@ -24,8 +24,7 @@ import make_tree  # noqa: E402
 
 GOLDEN_DIR = HERE / "golden"
 META = json.loads((GOLDEN_DIR / "_meta.json").read_text())
-GOLDENS = {p.stem: json.loads(p.read_text()) for p in sorted(GOLDEN_DIR.glob("*.json"))
-           if not p.name.startswith("_")}
+GOLDENS = {p.stem: json.loads(p.read_text()) for p in sorted(GOLDEN_DIR.glob("*.json")) if not p.name.startswith("_")}
 SAME = sorted(i for i, g in GOLDENS.items() if not g["expect_differs"])
 DIFFERS = sorted(i for i, g in GOLDENS.items() if g["expect_differs"])
 KINDS = ("buildroot", "kernel", "busybox", "uboot")
@@ -33,11 +32,30 @@ KINDS = ("buildroot", "kernel", "busybox", "uboot")
 # docs/behaviour.md#resolution: our chain for each "differs" selection (each package after all its dependencies).
 OUR_DIFFERS_CHAINS = {
     "differs_declared_pinebk_phone": ["sys/moduleimg", "pinebk/common", "pinebk/phone"],
-    "differs_user_tegra_core": ["sys/moduleimg", "tegra/common", "sys/cgroups", "ctr/runc", "ctr/containerd",
-                                "ctr/docker", "sys/base", "sys/init", "sys/core", "tegra/agx"],
+    "differs_user_tegra_core": [
+        "sys/moduleimg",
+        "tegra/common",
+        "sys/cgroups",
+        "ctr/runc",
+        "ctr/containerd",
+        "ctr/docker",
+        "sys/base",
+        "sys/init",
+        "sys/core",
+        "tegra/agx",
+    ],
     "differs_user_docker_runc": ["sys/cgroups", "ctr/runc", "ctr/containerd", "ctr/docker"],
-    "differs_pulled_late_drone": ["sys/moduleimg", "drone/common", "net/wifi", "dev/serial", "drone/voxl",
-                                  "fs/zfs", "sys/base", "sys/init", "sys/journal"],
+    "differs_pulled_late_drone": [
+        "sys/moduleimg",
+        "drone/common",
+        "net/wifi",
+        "dev/serial",
+        "drone/voxl",
+        "fs/zfs",
+        "sys/base",
+        "sys/init",
+        "sys/journal",
+    ],
 }
 # What the reordering changes: (fragment, symbol, SkiffOS's value, ours). In SkiffOS's chain the
 # dependency comes last and silently overrides the package that needs it.
@@ -76,8 +94,11 @@ class Engine:
     def norm(self, text: str | None) -> str | None:
         if text is None:
             return None
-        for real, token in ((self.workspace.overrides_dir, "@WS_OVERRIDES@"),
-                            (self.root / "overrides", "@OVERRIDES@"), (self.tree, "@TREE@")):
+        for real, token in (
+            (self.workspace.overrides_dir, "@WS_OVERRIDES@"),
+            (self.root / "overrides", "@OVERRIDES@"),
+            (self.tree, "@TREE@"),
+        ):
             text = text.replace(str(real), token)
         return text
 
@@ -130,9 +151,11 @@ def late_dependencies(index, chain: list[str]) -> set[str]:
 
 # --- the tree itself ---------------------------------------------------------------------------
 
+
 def test_goldens_were_captured_on_this_tree(tree):
     assert capture_goldens.tree_digest(tree) == META["tree_digest"], (
-        "make_tree.py changed since the goldens were captured: rerun tests/compat/capture_goldens.py")
+        "make_tree.py changed since the goldens were captured: rerun tests/compat/capture_goldens.py"
+    )
     assert sorted(GOLDENS) == META["selections"]
     assert len(GOLDENS) >= 20 and len(DIFFERS) == len(OUR_DIFFERS_CHAINS)
 
@@ -152,10 +175,15 @@ def test_tree_is_skiffos_shaped(tree, tmp_path):
     assert all("ui/gfx" in index.packages[d].dependencies for d in kiosk)  # the diamond
     assert [n for n, p in index.packages.items() if p.defects] == ["tools/tmux"]  # commands, no extensions/
     assert {p.name for p in index.packages.values() if p.unlisted} == {
-        "sys/users", "dev/i2c", "steam/common", "appl/common"}
+        "sys/users",
+        "dev/i2c",
+        "steam/common",
+        "appl/common",
+    }
 
 
 # --- chains ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("ident", SAME)
 def test_same_chain_as_skiffos(engine, ident):
@@ -190,6 +218,7 @@ def test_move_caused_by_a_dependency_list_is_noted(engine):
 
 # --- merged values -----------------------------------------------------------------------------
 
+
 def check_merge(layers, eng: Engine, merged, golden: dict) -> None:
     for kind in KINDS:
         assert our_values(layers, eng, merged, kind) == golden["fragments"][kind], kind
@@ -197,6 +226,7 @@ def check_merge(layers, eng: Engine, merged, golden: dict) -> None:
     assert tokens == (golden["target_optimization"] or [])
     opt = merged.fragments["buildroot"].value("BR2_TARGET_OPTIMIZATION")
     from skiff_tui.core.fragments import unquote
+
     assert (unquote(opt).split() if opt is not None else None) == golden["target_optimization"]
     assert [eng.norm(str(p)) for p in merged.overlays] == golden["overlays"]
     for dirname, paths in golden["patches"].items():
@@ -204,8 +234,12 @@ def check_merge(layers, eng: Engine, merged, golden: dict) -> None:
     assert [eng.norm(str(e.path)) for e in merged.externals] == golden["externals"]
     for which in ("pre", "post"):
         assert [eng.norm(str(hook)) for _, hook in merged.hooks[which]] == golden["hooks"][which], which
-    users = [line for _, text in merged.users for line in text.splitlines()
-             if line.strip() and not line.lstrip().startswith("#")]
+    users = [
+        line
+        for _, text in merged.users
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     assert users == golden["users"]
 
 
@@ -242,6 +276,7 @@ def test_configs_root_token_and_quotes_survive(engine, layers):
 
 
 # --- commands and listing ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("ident", sorted(GOLDENS))
 def test_commands_match_except_unterminated_last_line(engine, ident):

@@ -34,8 +34,13 @@ def tree(tmp_path_factory) -> Path:
 
 def skiff(root: Path, tree: Path, config: str | None, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SKIFF_", "BR2_")) and k != "BUILDROOT_DIR"}
-    env.update(SKIFF_ROOT_DIR=str(root), SKIFF_EXTRA_CONFIGS_PATH=str(tree), SKIFF_WORKSPACE="compat",
-               SKIFF_NO_INTERACTIVE="1", SKIFF_CACHE_DIR=str(root / ".cache"))
+    env.update(
+        SKIFF_ROOT_DIR=str(root),
+        SKIFF_EXTRA_CONFIGS_PATH=str(tree),
+        SKIFF_WORKSPACE="compat",
+        SKIFF_NO_INTERACTIVE="1",
+        SKIFF_CACHE_DIR=str(root / ".cache"),
+    )
     if config is not None:
         env["SKIFF_CONFIG"] = config
     proc = subprocess.run([sys.executable, "-m", "skiff_tui", *args], env=env, capture_output=True, text=True)
@@ -51,11 +56,14 @@ def make_root(tmp_path: Path, g: dict) -> Path:
     return root
 
 
-@pytest.mark.parametrize("ident,kinds", [
-    ("overrides_both", ("buildroot", "kernel", "busybox", "uboot")),
-    ("rpi4_debian", ("buildroot", "kernel")),
-    ("differs_user_docker_runc", ()),
-])
+@pytest.mark.parametrize(
+    "ident,kinds",
+    [
+        ("overrides_both", ("buildroot", "kernel", "busybox", "uboot")),
+        ("rpi4_debian", ("buildroot", "kernel")),
+        ("differs_user_docker_runc", ()),
+    ],
+)
 def test_show_chain_and_merged_match_skiffos(tree, tmp_path, ident, kinds):
     g = golden(ident)
     root = make_root(tmp_path, g)
@@ -64,12 +72,16 @@ def test_show_chain_and_merged_match_skiffos(tree, tmp_path, ident, kinds):
     if ident in OURS_FOR_DIFFERS:
         assert chain != g["skiffos_chain"] and sorted(chain) == sorted(g["skiffos_chain"])
     ws_over = root / "overrides" / "workspaces" / g["workspace"]
-    norm = capture_goldens.Normaliser([(str(ws_over), "@WS_OVERRIDES@"), (str(root / "overrides"), "@OVERRIDES@"),
-                                       (str(tree), "@TREE@")])
+    norm = capture_goldens.Normaliser(
+        [(str(ws_over), "@WS_OVERRIDES@"), (str(root / "overrides"), "@OVERRIDES@"), (str(tree), "@TREE@")]
+    )
     for kind in kinds:
         text = norm(skiff(root, tree, g["skiff_config"], "show", "--merged", kind))
-        values = {s: v for s, (v, _) in capture_goldens.effective(text).items()
-                  if s not in capture_goldens.POST_SYMBOLS | HOST_SYMBOLS}
+        values = {
+            s: v
+            for s, (v, _) in capture_goldens.effective(text).items()
+            if s not in capture_goldens.POST_SYMBOLS | HOST_SYMBOLS
+        }
         assert values == g["fragments"][kind], kind
     assert not (root / "workspaces").exists() or not any((root / "workspaces").iterdir())  # show wrote nothing
 

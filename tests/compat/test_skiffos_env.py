@@ -25,10 +25,10 @@ FIXTURE_BR = REPO / "tests" / "fixtures" / "buildroot_tree"
 GOLDEN = json.loads((HERE / "golden" / "_env.json").read_text())
 # SkiffOS variables skiff does not export, each for a reason given in docs/from-skiffos.md.
 NOT_EXPORTED = {
-    "SKIFF_SCRIPTS_DIR",      # SkiffOS's own implementation scripts; skiff has none to point at
-    "SKIFF_FORCE_RECONFIG",   # leaks from SkiffOS's `make configure` into its saved env; internal
-    "SKIFF_RESOURCES_DIR",    # set only when building on a SkiffOS tree's base (its resources/)
-    "BR2_CCACHE_DIR",         # skiff leaves Buildroot's shared default unless you set it
+    "SKIFF_SCRIPTS_DIR",  # SkiffOS's own implementation scripts; skiff has none to point at
+    "SKIFF_FORCE_RECONFIG",  # leaks from SkiffOS's `make configure` into its saved env; internal
+    "SKIFF_RESOURCES_DIR",  # set only when building on a SkiffOS tree's base (its resources/)
+    "BR2_CCACHE_DIR",  # skiff leaves Buildroot's shared default unless you set it
 }
 # Same name and meaning, but the value is skiff's own.
 OWN_VALUE = {"SKIFF_VERSION", "SKIFF_VERSION_COMMIT", "SKIFF_BASE_CONFIGS_DIR"}
@@ -36,9 +36,16 @@ OWN_VALUE = {"SKIFF_VERSION", "SKIFF_VERSION_COMMIT", "SKIFF_BASE_CONFIGS_DIR"}
 
 def run_skiff(root: Path, tree: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SKIFF_", "BR2_")) and k != "BUILDROOT_DIR"}
-    env.update(SKIFF_ROOT_DIR=str(root), SKIFF_EXTRA_CONFIGS_PATH=str(tree), SKIFF_WORKSPACE=GOLDEN["workspace"],
-               SKIFF_CONFIG=GOLDEN["selection"], SKIFF_NO_INTERACTIVE="1", SKIFF_CACHE_DIR=str(root / ".cache"),
-               SKIFF_BUILDROOT_SRC=str(FIXTURE_BR), DUMP=str(root / "dump"))
+    env.update(
+        SKIFF_ROOT_DIR=str(root),
+        SKIFF_EXTRA_CONFIGS_PATH=str(tree),
+        SKIFF_WORKSPACE=GOLDEN["workspace"],
+        SKIFF_CONFIG=GOLDEN["selection"],
+        SKIFF_NO_INTERACTIVE="1",
+        SKIFF_CACHE_DIR=str(root / ".cache"),
+        SKIFF_BUILDROOT_SRC=str(FIXTURE_BR),
+        DUMP=str(root / "dump"),
+    )
     proc = subprocess.run([sys.executable, "-m", "skiff_tui", *args], env=env, capture_output=True, text=True)
     if check:
         assert proc.returncode == 0, proc.stderr
@@ -57,12 +64,21 @@ def seen(tmp_path_factory) -> dict:
     run_skiff(root, tree, "cmd", GOLDEN["selection"], "dump")
     final = root / "workspaces" / f".config_{GOLDEN['workspace']}"
     hook_env = {"PATH": "/usr/bin:/bin", "DUMP": str(root / "dump")}
-    subprocess.run(["bash", str(final / "pre_build.sh"), str(root / "workspaces" / GOLDEN["workspace"] / "target")],
-                   env=hook_env, check=True, capture_output=True)
-    expect = [("@FINAL@", str(final)), ("@TREE@", str(tree)), ("@BUILDROOT@", str(FIXTURE_BR)),
-              ("@SKIFFOS@", str(root))]
+    subprocess.run(
+        ["bash", str(final / "pre_build.sh"), str(root / "workspaces" / GOLDEN["workspace"] / "target")],
+        env=hook_env,
+        check=True,
+        capture_output=True,
+    )
+    expect = [
+        ("@FINAL@", str(final)),
+        ("@TREE@", str(tree)),
+        ("@BUILDROOT@", str(FIXTURE_BR)),
+        ("@SKIFFOS@", str(root)),
+    ]
     return {which: capture_env_golden.read_env(root / "dump" / f"{which}.env") for which in ("command", "hook")} | {
-        "expect": expect}
+        "expect": expect
+    }
 
 
 def ours(value: str, expect) -> str:

@@ -17,8 +17,23 @@ CONFIGS = REPO / "configs"
 
 # Namespaces owned by the board library (everything else comes from other parts of the tree).
 VENDORS = (
-    "allwinner", "apple", "bananapi", "beaglebone", "freescale", "intel", "jetson", "modalai",
-    "odroid", "orangepi", "pcduino", "pcengines", "pi", "pine64", "starfive", "usbarmory", "valve",
+    "allwinner",
+    "apple",
+    "bananapi",
+    "beaglebone",
+    "freescale",
+    "intel",
+    "jetson",
+    "modalai",
+    "odroid",
+    "orangepi",
+    "pcduino",
+    "pcengines",
+    "pi",
+    "pine64",
+    "starfive",
+    "usbarmory",
+    "valve",
 )
 
 # Variables naming the SD card / image file, per vendor (SkiffOS's names).

@@ -24,16 +24,18 @@ MAKE_LOCATION = re.compile(r"^\S+?:\d+: (?=\*\*\*)", re.M)
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SKIFF_") and not k.endswith(("_SD", "_IMAGE", "_DISK"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("SKIFF_") and not k.endswith(("_SD", "_IMAGE", "_DISK"))
+    }
     for var in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "BUILDROOT_DIR", "BINARIES_DIR", "HOST_DIR"):
         env.pop(var, None)
     return env
 
 
 def _targets(makefile: Path, cwd: str) -> set[str]:
-    proc = subprocess.run(["make", "-pRrq", "-f", str(makefile), ":"], cwd=cwd,
-                          capture_output=True, text=True, env=_env())
+    proc = subprocess.run(
+        ["make", "-pRrq", "-f", str(makefile), ":"], cwd=cwd, capture_output=True, text=True, env=_env()
+    )
     return {m.group(1) for m in re.finditer(r"^([A-Za-z0-9_.-]+):(?!=)", proc.stdout, re.M)}
 
 

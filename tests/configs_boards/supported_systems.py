@@ -25,10 +25,20 @@ from skiff_tui.core.packages import PackageIndex, discover  # noqa: E402
 
 DOC = REPO / "docs" / "supported-systems.md"
 
-ARCH_NAMES = {"BR2_aarch64": "arm64", "BR2_arm": "arm (32-bit)", "BR2_x86_64": "x86-64",
-              "BR2_i386": "x86", "BR2_riscv": "RISC-V"}
-CPU_SPECIAL = {"BR2_arm1176jzf_s": "ARM1176JZF-S", "BR2_x86_x86_64": "x86-64 (baseline)",
-               "BR2_riscv_g": "RV64GC", "BR2_x86_zen2": "AMD Zen 2", "BR2_x86_jaguar": "AMD Jaguar"}
+ARCH_NAMES = {
+    "BR2_aarch64": "arm64",
+    "BR2_arm": "arm (32-bit)",
+    "BR2_x86_64": "x86-64",
+    "BR2_i386": "x86",
+    "BR2_riscv": "RISC-V",
+}
+CPU_SPECIAL = {
+    "BR2_arm1176jzf_s": "ARM1176JZF-S",
+    "BR2_x86_x86_64": "x86-64 (baseline)",
+    "BR2_riscv_g": "RV64GC",
+    "BR2_x86_zen2": "AMD Zen 2",
+    "BR2_x86_jaguar": "AMD Jaguar",
+}
 
 
 def cpu_name(symbol: str) -> str:
@@ -76,12 +86,17 @@ def bootloader_cell(values: dict[str, str | None]) -> str:
         board = unquote(values.get("BR2_TARGET_UBOOT_BOARD_DEFCONFIG"))
         parts.append(f"U-Boot {source_name(values, 'TARGET_UBOOT')} ({board})")
     if values.get("BR2_TARGET_GRUB2") == "y":
-        flavours = [n for s, n in (("BR2_TARGET_GRUB2_X86_64_EFI", "UEFI"),
-                                   ("BR2_TARGET_GRUB2_I386_PC", "BIOS")) if values.get(s) == "y"]
+        flavours = [
+            n
+            for s, n in (("BR2_TARGET_GRUB2_X86_64_EFI", "UEFI"), ("BR2_TARGET_GRUB2_I386_PC", "BIOS"))
+            if values.get(s) == "y"
+        ]
         parts.append("GRUB 2 (" + ", ".join(flavours) + ")")
-    for symbol, text in (("BR2_PACKAGE_LINUX4TEGRA_R36", "NVIDIA UEFI from L4T R36.2"),
-                         ("BR2_PACKAGE_LINUX4TEGRA_R32_T186", "NVIDIA cboot from L4T R32.7.4"),
-                         ("BR2_PACKAGE_LINUX4TEGRA_R32_T210", "NVIDIA boot firmware from L4T R32.7.4")):
+    for symbol, text in (
+        ("BR2_PACKAGE_LINUX4TEGRA_R36", "NVIDIA UEFI from L4T R36.2"),
+        ("BR2_PACKAGE_LINUX4TEGRA_R32_T186", "NVIDIA cboot from L4T R32.7.4"),
+        ("BR2_PACKAGE_LINUX4TEGRA_R32_T210", "NVIDIA boot firmware from L4T R32.7.4"),
+    ):
         if values.get(symbol) == "y":
             parts.insert(0, text)
     return " + ".join(parts) if parts else "on the device (not built)"
@@ -142,17 +157,28 @@ def rows(index: PackageIndex) -> list[list[str]]:
         pkg = index.get(board.name)
         values = merged(board_packages(index, board.name)).values()
         arch = next((ARCH_NAMES[s] for s in ARCH_NAMES if values.get(s) == "y"), "?")
-        cpus = [cpu_name(s) for s, v in values.items()
-                if v == "y" and s not in ARCH_NAMES and re.match(r"BR2_(cortex_|arm\d|x86_|riscv_)", s)]
+        cpus = [
+            cpu_name(s)
+            for s, v in values.items()
+            if v == "y" and s not in ARCH_NAMES and re.match(r"BR2_(cortex_|arm\d|x86_|riscv_)", s)
+        ]
         commands = ", ".join(f"`{c.name}`" for c in pkg.commands)
-        out.append([pkg.description.rstrip("."), f"`{pkg.name}`", f"{arch}, {' / '.join(cpus)}",
-                    bootloader_cell(values), kernel_cell(values), blobs_cell(pkg), commands])
+        out.append(
+            [
+                pkg.description.rstrip("."),
+                f"`{pkg.name}`",
+                f"{arch}, {' / '.join(cpus)}",
+                bootloader_cell(values),
+                kernel_cell(values),
+                blobs_cell(pkg),
+                commands,
+            ]
+        )
     return out
 
 
 def render(index: PackageIndex) -> str:
-    head = ["System", "Package", "Architecture, CPU", "Boot loader", "Kernel", "Raw blobs on the card",
-            "Commands"]
+    head = ["System", "Package", "Architecture, CPU", "Boot loader", "Kernel", "Raw blobs on the card", "Commands"]
     lines = [
         "# Supported systems",
         "",

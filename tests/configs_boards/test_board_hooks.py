@@ -17,8 +17,13 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SKIFF_", "BINARIES_DIR", "HOST_DIR"))}
-    env.update({"BINARIES_DIR": str(tmp_path / "images"), "HOST_DIR": str(tmp_path / "host"),
-                "SKIFF_BUILDROOT_DIR": str(tmp_path)})
+    env.update(
+        {
+            "BINARIES_DIR": str(tmp_path / "images"),
+            "HOST_DIR": str(tmp_path / "host"),
+            "SKIFF_BUILDROOT_DIR": str(tmp_path),
+        }
+    )
     env.update(extra)
     return env
 
@@ -34,15 +39,19 @@ def _run_board_post_hooks(board: str, env: dict[str, str]) -> subprocess.Complet
     (docs/packages.md "Hooks"): each with SKIFF_CURRENT_CONF_DIR set, all with the chain's
     SKIFF_CONFIG_PATH_* variables; stops at the first failure. base/post is left out."""
     chain = [p for p in resolve(discover(CONFIGS, env={}), [board]).packages if p.name != "base/post"]
-    env = dict(env, SKIFF_CONFIG_PATH_VAR=" ".join(env_var_for(p.name) for p in chain),
-               **{env_var_for(p.name): str(p.path) for p in chain})
+    env = dict(
+        env,
+        SKIFF_CONFIG_PATH_VAR=" ".join(env_var_for(p.name) for p in chain),
+        **{env_var_for(p.name): str(p.path) for p in chain},
+    )
     out, err = [], []
     for pkg in chain:
         hook = pkg.path / "hooks" / "post.sh"
         if not hook.is_file():
             continue
-        proc = subprocess.run([str(hook)], env=dict(env, SKIFF_CURRENT_CONF_DIR=str(pkg.path)),
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [str(hook)], env=dict(env, SKIFF_CURRENT_CONF_DIR=str(pkg.path)), capture_output=True, text=True
+        )
         out.append(proc.stdout)
         err.append(proc.stderr)
         if proc.returncode != 0:
@@ -54,23 +63,23 @@ def _run_board_post_hooks(board: str, env: dict[str, str]) -> subprocess.Complet
 def fake_host(tmp_path):
     (tmp_path / "images").mkdir()
     # mkimage stand-in: records its arguments and writes the -d input to the output file.
-    _fake_tool(tmp_path / "host" / "bin" / "mkimage",
-               'echo "$@" > "$(dirname "$0")/mkimage.args"\n'
-               'while [ $# -gt 1 ]; do [ "$1" = -d ] && src="$2"; shift; done\n'
-               'cp "$src" "$1"\n')
+    _fake_tool(
+        tmp_path / "host" / "bin" / "mkimage",
+        'echo "$@" > "$(dirname "$0")/mkimage.args"\n'
+        'while [ $# -gt 1 ]; do [ "$1" = -d ] && src="$2"; shift; done\n'
+        'cp "$src" "$1"\n',
+    )
     return tmp_path
 
 
-@pytest.mark.parametrize("board,arch", [("odroid/c4", "arm"), ("allwinner/nezha", "riscv"),
-                                         ("bananapi/m2plus", "arm")])
+@pytest.mark.parametrize("board,arch", [("odroid/c4", "arm"), ("allwinner/nezha", "riscv"), ("bananapi/m2plus", "arm")])
 def test_board_hook_compiles_boot_script(fake_host, board, arch):
     tmp_path = fake_host
     pkg = CONFIGS / board
     images = tmp_path / "images"
     if board.startswith("odroid/"):
         # the Amlogic signing step needs its tools; give it a stand-in build-fip.sh
-        _fake_tool(images / "amlogic-boot-fip" / "build-fip.sh",
-                   'head -c 2048 /dev/urandom > "$3/u-boot.bin.sd.bin"\n')
+        _fake_tool(images / "amlogic-boot-fip" / "build-fip.sh", 'head -c 2048 /dev/urandom > "$3/u-boot.bin.sd.bin"\n')
         (images / "u-boot.bin").write_bytes(b"u")
     proc = _run_board_post_hooks(board, _env(tmp_path))
     assert proc.returncode == 0, proc.stderr
@@ -105,7 +114,8 @@ def test_pi_hook_drops_serial_console_only_when_asked(fake_host):
     images = fake_host / "images"
     (images / "rpi-firmware").mkdir()
     (images / "rpi-firmware" / "cmdline.txt").write_text(
-        "console=tty1 console=ttyAMA0,115200 root=/dev/ram0 ro net.ifnames=0\n")
+        "console=tty1 console=ttyAMA0,115200 root=/dev/ram0 ro net.ifnames=0\n"
+    )
     env = _env(fake_host, SKIFF_CURRENT_CONF_DIR=str(pkg))
     proc = subprocess.run([str(pkg / "hooks" / "post.sh")], env=env, capture_output=True, text=True)
     assert proc.returncode == 0 and not (images / "boot_part" / "cmdline.txt").exists()
@@ -200,8 +210,12 @@ def test_beaglebone_family_hook_stages_loader_and_board_script(fake_host):
 def test_chain_staging_outside_skiff_says_what_is_missing(fake_host):
     """Run by hand without the chain's variables: a one-line refusal, nothing staged."""
     pkg = CONFIGS / "bananapi" / "common"
-    proc = subprocess.run([str(pkg / "hooks" / "post.sh")], env=_env(fake_host, SKIFF_CURRENT_CONF_DIR=str(pkg)),
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(pkg / "hooks" / "post.sh")],
+        env=_env(fake_host, SKIFF_CURRENT_CONF_DIR=str(pkg)),
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode != 0 and "SKIFF_CONFIG_PATH_VAR" in proc.stderr
     assert "run this hook through skiff" in proc.stderr
     assert not (fake_host / "images" / "boot_part" / "boot.scr").exists()

@@ -96,8 +96,9 @@ def test_paths_named_through_config_root_exist(index):
                         continue
                     for rel in token.findall(line):
                         checked += 1
-                        assert (pkg.path / rel.lstrip("/")).exists(), \
+                        assert (pkg.path / rel.lstrip("/")).exists(), (
                             f"{path}:{lineno}: names {rel}, which {pkg.name} does not ship"
+                        )
     assert checked > 0
 
 
@@ -106,8 +107,9 @@ def test_hooks_are_executable_shell_scripts(index):
     assert hooks
     tracked = {}
     if shutil.which("git") and (REPO / ".git").exists():
-        out = subprocess.run(["git", "-C", str(REPO), "ls-files", "-s", "--", "configs"],
-                             capture_output=True, text=True, check=False).stdout
+        out = subprocess.run(
+            ["git", "-C", str(REPO), "ls-files", "-s", "--", "configs"], capture_output=True, text=True, check=False
+        ).stdout
         for line in out.splitlines():
             mode, _, rest = line.partition(" ")
             tracked[REPO / rest.split("\t", 1)[1]] = mode
@@ -129,8 +131,9 @@ def test_hooks_have_valid_shell_syntax(index):
 
 
 def _make_env(extra=None):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SKIFF_") and not k.endswith(("_SD", "_IMAGE", "_DISK"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("SKIFF_") and not k.endswith(("_SD", "_IMAGE", "_DISK"))
+    }
     for var in ("MAKEFLAGS", "MAKELEVEL", "BUILDROOT_DIR", "BINARIES_DIR", "HOST_DIR"):
         env.pop(var, None)
     env.update(extra or {})
@@ -143,8 +146,9 @@ def _dry_run(makefile: Path, target: str, variables: dict[str, str], cwd: Path, 
 
 
 def _declared_targets(makefile: Path, cwd: Path) -> set[str]:
-    proc = subprocess.run(["make", "-pRrq", "-f", str(makefile), ":"], cwd=cwd,
-                          capture_output=True, text=True, env=_make_env())
+    proc = subprocess.run(
+        ["make", "-pRrq", "-f", str(makefile), ":"], cwd=cwd, capture_output=True, text=True, env=_make_env()
+    )
     targets = set()
     for line in proc.stdout.splitlines():
         m = re.match(r"^([A-Za-z0-9_.-]+):(?!=)", line)
@@ -155,20 +159,34 @@ def _declared_targets(makefile: Path, cwd: Path) -> set[str]:
 
 # Where each board's boot ROM expects its loader on the card (bytes), from SkiffOS's scripts.
 SUNXI = [8192]
-AMLOGIC = [0, 512]          # 444 bytes of boot code in the MBR, the rest from sector 1
+AMLOGIC = [0, 512]  # 444 bytes of boot code in the MBR, the rest from sector 1
 ROCKCHIP = [32768, 8388608]  # idbloader.img at sector 64, u-boot.itb at sector 16384
 BLOB_OFFSETS = {
-    "odroid/c2": AMLOGIC, "odroid/c4": AMLOGIC, "odroid/hc4": AMLOGIC, "odroid/n2": AMLOGIC,
-    "odroid/u": [512, 15872, 32256, 1080832],   # BL1, BL2, U-Boot, TrustZone (sectors 1/31/63/2111)
-    "odroid/xu": [512, 15872, 32256, 769536],   # same, 720 KiB U-Boot slot (TrustZone at 1503)
-    "pine64/book": ROCKCHIP, "pine64/rock64": ROCKCHIP, "pine64/rockpro64": ROCKCHIP,
-    "pine64/book_a64": SUNXI, "pine64/h64": SUNXI, "pine64/phone": SUNXI,
-    "allwinner/nezha": SUNXI, "allwinner/licheerv": SUNXI,
-    "bananapi/m1": SUNXI, "bananapi/m1plus": SUNXI, "bananapi/m2": SUNXI, "bananapi/m2plus": SUNXI,
-    "bananapi/m3": SUNXI, "orangepi/lite": SUNXI, "orangepi/zero": SUNXI, "pcduino/3": SUNXI,
-    "freescale/wandboard": [1024, 70656],       # SPL at 1 KiB, u-boot-dtb.img at 69 KiB
-    "usbarmory/mk2": [1024],                    # u-boot.imx at 1 KiB
-    "pcengines/apu2": [0, 512],                 # GRUB boot code (440 bytes) and core image
+    "odroid/c2": AMLOGIC,
+    "odroid/c4": AMLOGIC,
+    "odroid/hc4": AMLOGIC,
+    "odroid/n2": AMLOGIC,
+    "odroid/u": [512, 15872, 32256, 1080832],  # BL1, BL2, U-Boot, TrustZone (sectors 1/31/63/2111)
+    "odroid/xu": [512, 15872, 32256, 769536],  # same, 720 KiB U-Boot slot (TrustZone at 1503)
+    "pine64/book": ROCKCHIP,
+    "pine64/rock64": ROCKCHIP,
+    "pine64/rockpro64": ROCKCHIP,
+    "pine64/book_a64": SUNXI,
+    "pine64/h64": SUNXI,
+    "pine64/phone": SUNXI,
+    "allwinner/nezha": SUNXI,
+    "allwinner/licheerv": SUNXI,
+    "bananapi/m1": SUNXI,
+    "bananapi/m1plus": SUNXI,
+    "bananapi/m2": SUNXI,
+    "bananapi/m2plus": SUNXI,
+    "bananapi/m3": SUNXI,
+    "orangepi/lite": SUNXI,
+    "orangepi/zero": SUNXI,
+    "pcduino/3": SUNXI,
+    "freescale/wandboard": [1024, 70656],  # SPL at 1 KiB, u-boot-dtb.img at 69 KiB
+    "usbarmory/mk2": [1024],  # u-boot.imx at 1 KiB
+    "pcengines/apu2": [0, 512],  # GRUB boot code (440 bytes) and core image
 }
 
 
@@ -205,8 +223,12 @@ def test_sd_commands_call_the_cli_with_the_device(index, name, tmp_path):
     pkg = index.get(name)
     dev_var, img_var = SD_VARS[pkg.namespace]
     makefile = pkg.path / "extensions" / "Makefile"
-    variables = {dev_var: "/dev/sdz", img_var: "out/board.img", "SKIFF_ROOT_DIR": "/srv/skiff",
-                 "BUILDROOT_DIR": "/srv/ws"}
+    variables = {
+        dev_var: "/dev/sdz",
+        img_var: "out/board.img",
+        "SKIFF_ROOT_DIR": "/srv/skiff",
+        "BUILDROOT_DIR": "/srv/ws",
+    }
     for cmd in ("format", "install"):
         proc = _dry_run(makefile, cmd, variables, tmp_path)
         assert proc.returncode == 0, f"{name} {cmd}: {proc.stderr}"
@@ -268,8 +290,7 @@ def test_moved_family_rules_without_configs_dir_say_what_to_set(tmp_path):
 
 
 def test_library_dependencies_inside_the_library_exist(index):
-    missing = [(p.name, d) for p in our_packages(index) for d in p.dependencies
-               if is_ours(d) and d not in index]
+    missing = [(p.name, d) for p in our_packages(index) for d in p.dependencies if is_ours(d) and d not in index]
     assert not missing, f"dependencies on absent board-library packages: {missing}"
 
 
@@ -288,7 +309,7 @@ def test_board_chain_resolves(index, name):
     chain = _resolve_or_skip(index, name)
     assert chain.names[-1] == name
     for pkg in chain.packages:
-        before = chain.names[:chain.names.index(pkg.name)]
+        before = chain.names[: chain.names.index(pkg.name)]
         assert all(dep in before for dep in pkg.dependencies), f"{pkg.name} placed before a dependency"
 
 
@@ -298,8 +319,7 @@ def test_board_resolves_with_skiff_core(index, name):
         pytest.skip("skiff/core is not in configs/ yet (written outside the board library)")
     chain = _resolve_or_skip(index, f"{name},skiff/core")
     assert name in chain.names and "skiff/core" in chain.names
-    assert chain.names.index(name) < chain.names.index("skiff/core") or \
-        "skiff/core" in _deps_closure(index, name)
+    assert chain.names.index(name) < chain.names.index("skiff/core") or "skiff/core" in _deps_closure(index, name)
 
 
 def _deps_closure(index, name, seen=None):
@@ -319,8 +339,11 @@ def test_board_sets_arch_kernel_and_bootloader(index, name):
     archs = [s for s in ARCH_SYMBOLS if values.get(s) == "y"]
     assert len(archs) == 1, f"{name}: exactly one architecture expected, got {archs}"
     # A CPU variant is set (lower-case Buildroot CPU symbols, e.g. BR2_cortex_a72, BR2_x86_x86_64_v3).
-    cpus = [s for s, v in values.items() if v == "y" and s not in ARCH_SYMBOLS
-            and re.match(r"BR2_(cortex_|arm\d|x86_|riscv_|neoverse)", s)]
+    cpus = [
+        s
+        for s, v in values.items()
+        if v == "y" and s not in ARCH_SYMBOLS and re.match(r"BR2_(cortex_|arm\d|x86_|riscv_|neoverse)", s)
+    ]
     assert cpus, f"{name}: no CPU variant symbol set"
 
     assert values.get("BR2_LINUX_KERNEL") == "y", f"{name}: BR2_LINUX_KERNEL not enabled"
@@ -338,16 +361,17 @@ def test_board_sets_arch_kernel_and_bootloader(index, name):
         cfg = unquote(values.get("BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE"))
         assert cfg and Path(cfg).is_file(), f"{name}: kernel config file {cfg!r} missing"
     else:
-        assert values.get("BR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG") == "y", \
+        assert values.get("BR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG") == "y", (
             f"{name}: no kernel defconfig or config file chosen"
+        )
 
     want = BY_NAME[name].bootloader
     if want:
         assert values.get(want) == "y", f"{name}: boot loader {want} not enabled"
     if values.get("BR2_TARGET_UBOOT") == "y":
-        assert (unquote(values.get("BR2_TARGET_UBOOT_BOARD_DEFCONFIG"))
-                or unquote(values.get("BR2_TARGET_UBOOT_CUSTOM_CONFIG_FILE"))), \
-            f"{name}: U-Boot enabled without a board defconfig"
+        assert unquote(values.get("BR2_TARGET_UBOOT_BOARD_DEFCONFIG")) or unquote(
+            values.get("BR2_TARGET_UBOOT_CUSTOM_CONFIG_FILE")
+        ), f"{name}: U-Boot enabled without a board defconfig"
 
 
 def _buildroot_symbols(tree: Path) -> tuple[set[str], set[str]]:
@@ -395,14 +419,20 @@ def test_jetson_nano_card_commands_refuse_without_device_and_call_its_script(ind
     assert 'nano-sd.sh" image "/w/n.img"' in proc.stdout
     script = CONFIGS / "jetson" / "common" / "scripts" / "nano-sd.sh"
     assert os.access(script, os.X_OK)
-    proc = subprocess.run(["bash", str(script), "bogus", "/nonexistent"], capture_output=True,
-                          text=True, env=_make_env())
+    proc = subprocess.run(
+        ["bash", str(script), "bogus", "/nonexistent"], capture_output=True, text=True, env=_make_env()
+    )
     assert proc.returncode != 0 and "unknown step" in proc.stderr
-    proc = subprocess.run(["bash", str(script), "format", "/nonexistent"], capture_output=True,
-                          text=True, env=_make_env())
+    proc = subprocess.run(
+        ["bash", str(script), "format", "/nonexistent"], capture_output=True, text=True, env=_make_env()
+    )
     assert proc.returncode != 0 and "BUILDROOT_DIR is not set" in proc.stderr
-    proc = subprocess.run(["bash", str(script), "format", str(tmp_path / "nodev")], capture_output=True,
-                          text=True, env=_make_env({"BUILDROOT_DIR": str(tmp_path)}))
+    proc = subprocess.run(
+        ["bash", str(script), "format", str(tmp_path / "nodev")],
+        capture_output=True,
+        text=True,
+        env=_make_env({"BUILDROOT_DIR": str(tmp_path)}),
+    )
     assert proc.returncode != 0 and "is not a block device" in proc.stderr
 
 
@@ -445,8 +475,9 @@ def test_supported_systems_doc_is_generated_from_the_packages(index):
         assert f"`{board.name}`" in text
     doc = REPO / "docs" / "supported-systems.md"
     assert doc.is_file(), "run: .venv/bin/python tests/configs_boards/supported_systems.py --write"
-    assert doc.read_text() == text, \
+    assert doc.read_text() == text, (
         "docs/supported-systems.md is stale; run: .venv/bin/python tests/configs_boards/supported_systems.py --write"
+    )
     # Every row shows a kernel and an architecture taken from the fragments.
     table = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
     assert len(table) == len(BOARDS)
@@ -471,7 +502,7 @@ def test_voxl2_boots_busybox_init_with_init_scripts_for_skiff(tmp_path):
     after eudev and skiff-core after dockerd, and stop cleanly."""
     init_d = CONFIGS / "modalai" / "voxl2" / "root_overlay" / "etc" / "init.d"
     scripts = sorted(p.name for p in init_d.iterdir())
-    assert scripts == ["S11skiff-init", "S99skiff-core"]     # S10udev < S11 < S40network; S60dockerd < S99
+    assert scripts == ["S11skiff-init", "S99skiff-core"]  # S10udev < S11 < S40network; S60dockerd < S99
     for name in scripts:
         script = init_d / name
         assert os.access(script, os.X_OK) and script.read_text().startswith("#!/bin/sh\n"), script

@@ -64,9 +64,20 @@ def test_board_values_stick_after_defconfig(index, name, tmp_path_factory):
     defconfig = out / "board_defconfig"
     defconfig.write_text(PRELUDE + "".join(h[-1].text + "\n" for h in frag.history.values()))
     proc = subprocess.run(
-        ["make", "-s", "-C", str(tree), f"O={out}", f"BR2_EXTERNAL={' '.join(externals)}",
-         "defconfig", f"BR2_DEFCONFIG={defconfig}"],
-        capture_output=True, text=True, env={**os.environ, "TERM": "dumb"})
+        [
+            "make",
+            "-s",
+            "-C",
+            str(tree),
+            f"O={out}",
+            f"BR2_EXTERNAL={' '.join(externals)}",
+            "defconfig",
+            f"BR2_DEFCONFIG={defconfig}",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TERM": "dumb"},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     got = _read_config(out / ".config")
     values = frag.values()
@@ -81,8 +92,9 @@ def test_board_values_stick_after_defconfig(index, name, tmp_path_factory):
         if sym not in got and any(sym.startswith(d + "_") for d in disabled):
             continue
         origin = frag.final(sym).origin
-        problems.append(f"{sym}: asked {want if want is not None else 'n'} ({origin}), "
-                        f"got {have if have is not None else 'n'}")
+        problems.append(
+            f"{sym}: asked {want if want is not None else 'n'} ({origin}), got {have if have is not None else 'n'}"
+        )
     assert not problems, f"{name}: values that did not stick:\n" + "\n".join(problems)
 
 
@@ -103,9 +115,17 @@ def test_skiff_check_passes_for_board(selection, tmp_path_factory):
         pytest.skip("skiff/core is not in configs/ yet (written outside the board library)")
     root = _check_root(tmp_path_factory)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKIFF_")}
-    env.update({"SKIFF_ROOT_DIR": str(root), "SKIFF_CONFIG": selection, "SKIFF_WORKSPACE": "check",
-                "BUILDROOT_DIR": BUILDROOT, "TERM": "dumb"})
-    proc = subprocess.run([sys.executable, "-m", "skiff_tui", "check"], capture_output=True, text=True,
-                          env=env, cwd=root, timeout=300)
+    env.update(
+        {
+            "SKIFF_ROOT_DIR": str(root),
+            "SKIFF_CONFIG": selection,
+            "SKIFF_WORKSPACE": "check",
+            "BUILDROOT_DIR": BUILDROOT,
+            "TERM": "dumb",
+        }
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "skiff_tui", "check"], capture_output=True, text=True, env=env, cwd=root, timeout=300
+    )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"skiff check {selection}:\n{output[-4000:]}"

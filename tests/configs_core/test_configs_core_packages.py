@@ -19,11 +19,35 @@ from skiff_tui.core.resolve import resolve
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs"
 
-CORE_DISTROS = ["core/alpine", "core/debian", "core/fedora", "core/gentoo", "core/ubuntu",
-                "core/dietpi", "core/nasa_cfs", "core/nasa_fprime", "core/nixos", "core/nixos_xfce"]
-PACKAGES = ["skiff/core", "skiff/moduleimg", "skiff/noserial", "util/rootlogin", "util/noserial",
-            "apps/runc", "apps/containerd", "apps/docker", "apps/podman",
-            "virt/qemu", "virt/docker", "virt/virtualbox", "virt/wsl", "browser/v86", *CORE_DISTROS]
+CORE_DISTROS = [
+    "core/alpine",
+    "core/debian",
+    "core/fedora",
+    "core/gentoo",
+    "core/ubuntu",
+    "core/dietpi",
+    "core/nasa_cfs",
+    "core/nasa_fprime",
+    "core/nixos",
+    "core/nixos_xfce",
+]
+PACKAGES = [
+    "skiff/core",
+    "skiff/moduleimg",
+    "skiff/noserial",
+    "util/rootlogin",
+    "util/noserial",
+    "apps/runc",
+    "apps/containerd",
+    "apps/docker",
+    "apps/podman",
+    "virt/qemu",
+    "virt/docker",
+    "virt/virtualbox",
+    "virt/wsl",
+    "browser/v86",
+    *CORE_DISTROS,
+]
 UNLISTED = {"skiff/moduleimg", "skiff/noserial", "util/rootlogin"}
 BASE_LAYERS = [CONFIGS / "base" / "pre", CONFIGS / "base" / "post"]
 FRAGMENT_KINDS = ("buildroot", "kernel", "busybox", "uboot")
@@ -41,11 +65,11 @@ def index():
 
 
 def package_dirs() -> list[tuple[str, Path]]:
-    return [(name, CONFIGS / name) for name in PACKAGES] + [
-        (f"base/{p.name}", p) for p in BASE_LAYERS]
+    return [(name, CONFIGS / name) for name in PACKAGES] + [(f"base/{p.name}", p) for p in BASE_LAYERS]
 
 
 # -- metadata ----------------------------------------------------------------------------------
+
 
 def test_every_package_is_discovered_with_a_one_line_description(index):
     assert index.warnings == []
@@ -74,6 +98,7 @@ def test_base_layers_are_not_packages(index):
 
 # -- fragments ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name, path", package_dirs(), ids=[n for n, _ in package_dirs()])
 def test_fragments_parse(name, path):
     count = 0
@@ -92,8 +117,7 @@ def test_fragments_parse(name, path):
             count += len(assignments)
     cflags = fragment_files(path / "cflags")
     aliases = {"skiff/noserial"}  # only pulls in util/noserial
-    assert count or cflags or (path / "root_overlay").is_dir() or name in aliases, \
-        f"{name} contributes nothing"
+    assert count or cflags or (path / "root_overlay").is_dir() or name in aliases, f"{name} contributes nothing"
 
 
 def test_base_layers_choose_systemd_and_an_in_ram_root():
@@ -109,13 +133,17 @@ def test_base_layers_choose_systemd_and_an_in_ram_root():
     assert merged["BR2_PACKAGE_NETWORK_MANAGER"] == "y"
     assert merged["BR2_PACKAGE_OPENSSH"] == "y"
     # The engine generates these; a base layer setting them would fight it.
-    for generated in ("BR2_ROOTFS_OVERLAY", "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES",
-                      "BR2_GLOBAL_PATCH_DIR", "BR2_ROOTFS_POST_BUILD_SCRIPT",
-                      "BR2_ROOTFS_POST_IMAGE_SCRIPT", "BR2_ROOTFS_USERS_TABLES"):
+    for generated in (
+        "BR2_ROOTFS_OVERLAY",
+        "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES",
+        "BR2_GLOBAL_PATCH_DIR",
+        "BR2_ROOTFS_POST_BUILD_SCRIPT",
+        "BR2_ROOTFS_POST_IMAGE_SCRIPT",
+        "BR2_ROOTFS_USERS_TABLES",
+    ):
         assert generated not in merged
     assert not any("REPLACEME" in (v or "") for v in merged.values())
-    busybox = [a for f in fragment_files(CONFIGS / "base/pre/busybox")
-               for a in read_fragment(f, layer="base/pre")]
+    busybox = [a for f in fragment_files(CONFIGS / "base/pre/busybox") for a in read_fragment(f, layer="base/pre")]
     assert ("CONFIG_TC", None) in [(a.symbol, a.value) for a in busybox]
 
 
@@ -157,13 +185,13 @@ def test_buildroot_externals_are_complete_and_uniquely_named():
         assert match, ext
         assert match.group(1) not in names, (name, names.get(match.group(1)))
         names[match.group(1)] = name
-        for sourced in re.findall(r'source\s+"\$BR2_EXTERNAL_\w+_PATH/([^"]+)"',
-                                  (ext / "Config.in").read_text()):
+        for sourced in re.findall(r'source\s+"\$BR2_EXTERNAL_\w+_PATH/([^"]+)"', (ext / "Config.in").read_text()):
             assert (ext / sourced).is_file(), sourced
     assert names == {"SKIFF_CORE": "skiff/core"}
 
 
 # -- commands, hooks, executables ----------------------------------------------------------------
+
 
 def _make_targets(makefile: Path) -> set[str]:
     targets = set()
@@ -191,10 +219,14 @@ def test_declared_commands_have_make_targets(index):
 def test_command_targets_call_executable_scripts(index, name, tmp_path):
     pkg = index.get(name)
     for command in sorted(EXPECTED_COMMANDS[name]):
-        env = {"PATH": os.environ["PATH"], "SKIFF_CURRENT_CONF_DIR": str(pkg.path),
-               "BUILDROOT_DIR": str(tmp_path)}
-        result = subprocess.run(["make", "-n", "-s", "-f", str(pkg.path / "extensions/Makefile"), command],
-                                capture_output=True, text=True, env=env, cwd=tmp_path)
+        env = {"PATH": os.environ["PATH"], "SKIFF_CURRENT_CONF_DIR": str(pkg.path), "BUILDROOT_DIR": str(tmp_path)}
+        result = subprocess.run(
+            ["make", "-n", "-s", "-f", str(pkg.path / "extensions/Makefile"), command],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
         assert result.returncode == 0, result.stderr
         script = Path(result.stdout.strip().strip('"'))
         assert script.parent == pkg.path / "scripts", result.stdout
@@ -204,8 +236,7 @@ def test_command_targets_call_executable_scripts(index, name, tmp_path):
 def _git_modes() -> dict[str, str] | None:
     if shutil.which("git") is None:
         return None
-    result = subprocess.run(["git", "-C", str(REPO), "ls-files", "-s", "--", "configs"],
-                            capture_output=True, text=True)
+    result = subprocess.run(["git", "-C", str(REPO), "ls-files", "-s", "--", "configs"], capture_output=True, text=True)
     if result.returncode != 0:
         return None
     modes = {}
@@ -248,6 +279,7 @@ def test_shell_scripts_have_valid_syntax():
 
 # -- skiff-core.yaml defaults ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["skiff/core", *CORE_DISTROS])
 def test_core_packages_ship_a_valid_skiff_core_yaml(name):
     path = CONFIGS / name / DEFAULT_CORE_YAML
@@ -267,8 +299,9 @@ def test_core_packages_ship_a_valid_skiff_core_yaml(name):
         if source:
             # The build directory is shipped by this package or by skiff/core.
             rel = Path("root_overlay") / source.lstrip("/")
-            assert (CONFIGS / name / rel / "Dockerfile").is_file() or \
-                (CONFIGS / "skiff/core" / rel / "Dockerfile").is_file(), (name, source)
+            assert (CONFIGS / name / rel / "Dockerfile").is_file() or (
+                CONFIGS / "skiff/core" / rel / "Dockerfile"
+            ).is_file(), (name, source)
 
 
 def test_each_core_distro_has_its_own_default():
@@ -280,9 +313,9 @@ def test_each_core_distro_has_its_own_default():
 
 # -- resolution ----------------------------------------------------------------------------------
 
+
 def test_skiff_core_pulls_in_the_container_runtime(index):
-    assert resolve(index, "skiff/core").names == [
-        "apps/runc", "apps/containerd", "apps/docker", "skiff/core"]
+    assert resolve(index, "skiff/core").names == ["apps/runc", "apps/containerd", "apps/docker", "skiff/core"]
 
 
 @pytest.mark.parametrize("name", CORE_DISTROS)
@@ -306,5 +339,12 @@ def test_spec_example_chain(index):
     if "pi/4" not in index:
         pytest.skip("pi/4 is not in configs/ yet (board packages are written separately)")
     assert resolve(index, "pi/4,skiff/core").names == [
-        "skiff/moduleimg", "pi/common", "pi/4x64", "pi/4",
-        "apps/runc", "apps/containerd", "apps/docker", "skiff/core"]
+        "skiff/moduleimg",
+        "pi/common",
+        "pi/4x64",
+        "pi/4",
+        "apps/runc",
+        "apps/containerd",
+        "apps/docker",
+        "skiff/core",
+    ]

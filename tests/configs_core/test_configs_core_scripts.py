@@ -22,8 +22,7 @@ pytestmark = requires_tools("bash")
 
 def run(script: Path, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd)}
-    return subprocess.run([str(script)], env={**base, **env}, capture_output=True, text=True,
-                          cwd=cwd, timeout=30)
+    return subprocess.run([str(script)], env={**base, **env}, capture_output=True, text=True, cwd=cwd, timeout=30)
 
 
 def fake_program(path: Path, body: str) -> Path:
@@ -51,11 +50,15 @@ def option(argv: list[str], flag: str) -> list[str]:
 
 # -- virt/qemu ---------------------------------------------------------------------------------
 
+
 def test_qemu_dry_run_x86_64_argv(workspace, tmp_path):
     (workspace / "images" / "bzImage").write_bytes(b"kernel")
     (workspace / ".config").write_text("BR2_x86_64=y\n")
-    result = run(QEMU_RUN, qemu_env(workspace, QEMU_MEMORY="3G", QEMU_CPUS="3",
-                                    QEMU_EXTRA_ARGS="-snapshot -name test vm"), tmp_path)
+    result = run(
+        QEMU_RUN,
+        qemu_env(workspace, QEMU_MEMORY="3G", QEMU_CPUS="3", QEMU_EXTRA_ARGS="-snapshot -name test vm"),
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     argv = shlex.split(result.stdout)
     assert Path(argv[0]).name == "qemu-system-x86_64"
@@ -81,7 +84,7 @@ def test_qemu_dry_run_x86_64_argv(workspace, tmp_path):
 
 def test_qemu_dry_run_aarch64_uses_virt_machine_and_Image(workspace, tmp_path):
     (workspace / "images" / "Image").write_bytes(b"kernel")
-    (workspace / ".config").write_text("BR2_aarch64=y\nBR2_ARCH=\"aarch64\"\n")
+    (workspace / ".config").write_text('BR2_aarch64=y\nBR2_ARCH="aarch64"\n')
     result = run(QEMU_RUN, qemu_env(workspace), tmp_path)
     assert result.returncode == 0, result.stderr
     argv = shlex.split(result.stdout)
@@ -98,7 +101,7 @@ def test_qemu_uses_kvm_only_when_dev_kvm_is_usable(workspace, tmp_path):
     env = qemu_env(workspace)
     del env["QEMU_NO_KVM"]
     argv = shlex.split(run(QEMU_RUN, env, tmp_path).stdout)
-    kvm_usable = (os.uname().machine == "x86_64" and os.access("/dev/kvm", os.R_OK | os.W_OK))
+    kvm_usable = os.uname().machine == "x86_64" and os.access("/dev/kvm", os.R_OK | os.W_OK)
     assert option(argv, "-accel") == (["kvm"] if kvm_usable else ["tcg"])
     assert option(argv, "-cpu") == (["host"] if kvm_usable else ["max"])
 
@@ -113,10 +116,8 @@ def test_qemu_prefers_the_buildroot_host_qemu(workspace, tmp_path):
 def test_qemu_real_run_creates_the_disk_once_and_execs_qemu(workspace, tmp_path):
     (workspace / "images" / "bzImage").write_bytes(b"kernel")
     calls = tmp_path / "calls"
-    fake_program(workspace / "host/bin/qemu-img",
-                 f'echo "qemu-img $*" >> "{calls}"\n: > "${{@: -2:1}}"\n')
-    fake_program(workspace / "host/bin/qemu-system-x86_64",
-                 f'printf "%s\\n" "$@" > "{tmp_path}/qemu-argv"\n')
+    fake_program(workspace / "host/bin/qemu-img", f'echo "qemu-img $*" >> "{calls}"\n: > "${{@: -2:1}}"\n')
+    fake_program(workspace / "host/bin/qemu-system-x86_64", f'printf "%s\\n" "$@" > "{tmp_path}/qemu-argv"\n')
     env = {"BUILDROOT_DIR": str(workspace), "QEMU_NO_KVM": "1"}
     for _ in range(2):
         result = run(QEMU_RUN, env, tmp_path)
@@ -141,6 +142,7 @@ def test_qemu_without_workspace_fails(tmp_path):
 
 
 # -- virt/docker -------------------------------------------------------------------------------
+
 
 def docker_env(ws: Path, **extra: str) -> dict[str, str]:
     return {"BUILDROOT_DIR": str(ws), "SKIFF_WORKSPACE": "default", "DOCKER_DRY_RUN": "1", **extra}
@@ -168,8 +170,11 @@ def test_docker_buildimage_needs_the_tarball(workspace, tmp_path):
 
 
 def test_docker_run_argv(workspace, tmp_path):
-    result = run(DOCKER_SCRIPTS / "run.sh",
-                 docker_env(workspace, DOCKER_IMAGE="me/skiff:dev", DOCKER_RUN_ARGS="--memory 2g"), tmp_path)
+    result = run(
+        DOCKER_SCRIPTS / "run.sh",
+        docker_env(workspace, DOCKER_IMAGE="me/skiff:dev", DOCKER_RUN_ARGS="--memory 2g"),
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     rm, argv = lines(result)
     assert rm == ["docker", "rm", "-f", "skiff-default"]
@@ -198,23 +203,24 @@ def test_docker_exec_argv(workspace, tmp_path):
 @pytest.mark.parametrize("script", ["buildimage.sh", "run.sh", "exec.sh"])
 def test_docker_scripts_without_an_engine_fail_with_one_line(workspace, tmp_path, script):
     (workspace / "images" / "rootfs.tar").write_bytes(b"tar")
-    fake = fake_program(tmp_path / "bin" / "docker",
-                        'echo "Cannot connect to the Docker daemon" >&2; exit 1\n')
+    fake = fake_program(tmp_path / "bin" / "docker", 'echo "Cannot connect to the Docker daemon" >&2; exit 1\n')
     env = {"BUILDROOT_DIR": str(workspace), "DOCKER": str(fake)}
     result = run(DOCKER_SCRIPTS / script, env, tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr.strip() == ("virt/docker: no Docker engine is reachable "
-                                     "(is dockerd running, and may this user use it?)")
+    assert result.stderr.strip() == (
+        "virt/docker: no Docker engine is reachable (is dockerd running, and may this user use it?)"
+    )
     missing = run(DOCKER_SCRIPTS / script, {**env, "DOCKER": "no-such-docker-client"}, tmp_path)
     assert missing.returncode == 1 and "not installed" in missing.stderr
 
 
 def test_docker_run_with_an_engine_runs_the_same_argv(workspace, tmp_path):
     log = tmp_path / "docker.log"
-    fake = fake_program(tmp_path / "bin" / "docker",
-                        f'printf "%q " "$@" >> "{log}"; echo >> "{log}"\n'
-                        'case "$1" in container) exit 1;; esac\nexit 0\n')
+    fake = fake_program(
+        tmp_path / "bin" / "docker",
+        f'printf "%q " "$@" >> "{log}"; echo >> "{log}"\ncase "$1" in container) exit 1;; esac\nexit 0\n',
+    )
     env = {"BUILDROOT_DIR": str(workspace), "SKIFF_WORKSPACE": "default", "DOCKER": str(fake)}
     result = run(DOCKER_SCRIPTS / "run.sh", env, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -227,16 +233,19 @@ def test_docker_run_with_an_engine_runs_the_same_argv(workspace, tmp_path):
 
 # -- virt/virtualbox ---------------------------------------------------------------------------
 
+
 def test_virtualbox_dry_run_commands(workspace, tmp_path):
     (workspace / "images" / "rootfs.iso9660").write_bytes(b"iso")
-    result = run(VBOX_RUN, {"BUILDROOT_DIR": str(workspace), "SKIFF_WORKSPACE": "default",
-                            "VBOX_DRY_RUN": "1", "VBOX_MEMORY": "4096"}, tmp_path)
+    result = run(
+        VBOX_RUN,
+        {"BUILDROOT_DIR": str(workspace), "SKIFF_WORKSPACE": "default", "VBOX_DRY_RUN": "1", "VBOX_MEMORY": "4096"},
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     cmds = lines(result)
     assert all(c[0] == "VBoxManage" for c in cmds)
     verbs = [c[1] for c in cmds]
-    assert verbs == ["createvm", "modifyvm", "storagectl", "createmedium", "storageattach",
-                     "storageattach", "startvm"]
+    assert verbs == ["createvm", "modifyvm", "storagectl", "createmedium", "storageattach", "storageattach", "startvm"]
     assert option(cmds[1], "--memory") == ["4096"]
     assert option(cmds[3], "--filename") == [str(workspace / "virtualbox/persist.vdi")]
     assert option(cmds[5], "--medium") == [str(workspace / "images/rootfs.iso9660")]
@@ -250,11 +259,19 @@ def test_virtualbox_without_iso_fails(workspace, tmp_path):
 
 # -- through the CLI, as users run them ----------------------------------------------------------
 
+
 def skiff_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     import sys
+
     code = "import sys; from skiff_tui.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run([sys.executable, "-c", code, *args], env={**os.environ, **env},
-                          capture_output=True, text=True, cwd=cwd, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+    )
 
 
 @requires_tools("make")  # package commands run through make
@@ -265,8 +282,13 @@ def test_skiff_cmd_runs_the_qemu_and_docker_commands(tmp_path):
     images = root / "workspaces" / "default" / "images"
     for name in ("bzImage", "rootfs.cpio.lz4", "rootfs.tar"):
         (images / name).write_bytes(b"x")
-    env = {"SKIFF_ROOT_DIR": str(root), "SKIFF_WORKSPACE": "default",
-           "QEMU_DRY_RUN": "1", "QEMU_NO_KVM": "1", "DOCKER_DRY_RUN": "1"}
+    env = {
+        "SKIFF_ROOT_DIR": str(root),
+        "SKIFF_WORKSPACE": "default",
+        "QEMU_DRY_RUN": "1",
+        "QEMU_NO_KVM": "1",
+        "DOCKER_DRY_RUN": "1",
+    }
     qemu = skiff_cli(["cmd", "virt/qemu", "run"], {**env, "SKIFF_CONFIG": "virt/qemu"}, tmp_path)
     assert qemu.returncode == 0, qemu.stderr
     argv = shlex.split(qemu.stdout.strip().splitlines()[-1])
@@ -279,6 +301,7 @@ def test_skiff_cmd_runs_the_qemu_and_docker_commands(tmp_path):
 
 
 # -- util/noserial -----------------------------------------------------------------------------
+
 
 def test_noserial_hook_masks_the_configured_getty(tmp_path):
     out = tmp_path / "ws"
@@ -296,16 +319,23 @@ def test_noserial_hook_masks_the_configured_getty(tmp_path):
 
 # -- base layer hooks and skiff/moduleimg --------------------------------------------------------
 
+
 def test_base_pre_hook_writes_the_release_files(tmp_path):
     out = tmp_path / "ws"
     target = out / "target"
     (target / "usr/lib").mkdir(parents=True)
     (target / "etc").mkdir()
-    (target / "usr/lib/os-release").write_text('NAME=Buildroot\nVERSION_ID=2026.02.3\n')
+    (target / "usr/lib/os-release").write_text("NAME=Buildroot\nVERSION_ID=2026.02.3\n")
     (target / "etc/os-release").symlink_to("../usr/lib/os-release")
-    env = {"SKIFF_BUILDROOT_DIR": str(out), "TARGET_DIR": str(target), "BINARIES_DIR": str(out / "images"),
-           "SKIFF_VERSION": "1.2.3", "SKIFF_VERSION_COMMIT": "abc1234", "SKIFF_CONFIG": "pi/4,skiff/core",
-           "USER": "builder"}
+    env = {
+        "SKIFF_BUILDROOT_DIR": str(out),
+        "TARGET_DIR": str(target),
+        "BINARIES_DIR": str(out / "images"),
+        "SKIFF_VERSION": "1.2.3",
+        "SKIFF_VERSION_COMMIT": "abc1234",
+        "SKIFF_CONFIG": "pi/4,skiff/core",
+        "USER": "builder",
+    }
     result = run(REPO / "configs/base/pre/hooks/pre.sh", env, tmp_path)
     assert result.returncode == 0, result.stderr
     release = (target / "etc/skiff-release").read_text()
@@ -344,8 +374,9 @@ def test_moduleimg_moves_modules_into_a_squashfs(tmp_path):
     (out / "target/etc").mkdir(parents=True)
     (out / "target/etc/skiff-release").write_text("NAME=SkiffOS\n")
     # Stand-in for host-squashfs: records its arguments and writes the output file.
-    fake_program(out / "host/bin/mksquashfs",
-                 f'printf "%s\\n" "$@" > "{tmp_path}/mksquashfs-args"; echo squash > "$2"\n')
+    fake_program(
+        out / "host/bin/mksquashfs", f'printf "%s\\n" "$@" > "{tmp_path}/mksquashfs-args"; echo squash > "$2"\n'
+    )
     script = REPO / "configs/skiff/moduleimg/scripts/make-modules-image.sh"
     for _ in range(2):  # a second run (incremental build) finds the modules already moved
         result = run(script, {"SKIFF_BUILDROOT_DIR": str(out)}, tmp_path)

@@ -41,7 +41,6 @@ def test_the_library_has_shell_scripts_to_check():
 @requires_tools("shellcheck")
 def test_shellcheck_finds_nothing_in_configs():
     scripts = shell_scripts()
-    proc = subprocess.run(["shellcheck", "--format=gcc", *map(str, scripts)],
-                          capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(["shellcheck", "--format=gcc", *map(str, scripts)], capture_output=True, text=True, cwd=REPO)
     findings = proc.stdout.replace(f"{REPO}/", "")
     assert proc.returncode == 0 and not findings.strip(), f"shellcheck:\n{findings}{proc.stderr}"

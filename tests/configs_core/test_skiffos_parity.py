@@ -41,15 +41,18 @@ def test_daemon_json_fragments_merge_in_chain_order_later_wins(tmp_path):
     target = tmp_path / "target"
     (target / "etc/docker").mkdir(parents=True)
     shutil.copy(CONFIGS / "apps/docker/root_overlay/etc/docker/daemon.json", target / "etc/docker/daemon.json")
-    first = package_with_fragments(tmp_path, "a/first", {"10-log.json": {"log-level": "info", "features": {"x": 1}},
-                                                          "20-dns.json": {"dns": ["9.9.9.9"]}})
+    first = package_with_fragments(
+        tmp_path,
+        "a/first",
+        {"10-log.json": {"log-level": "info", "features": {"x": 1}}, "20-dns.json": {"dns": ["9.9.9.9"]}},
+    )
     second = package_with_fragments(tmp_path, "b/second", {"05-log.json": {"log-level": "warn", "features": {"y": 2}}})
     env = {"PATH": os.environ["PATH"], "SKIFF_CONFIG_PATH": f"{first} {tmp_path / 'no/fragments'} {second}"}
     proc = subprocess.run(["bash", str(DOCKER_HOOK), str(target)], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     merged = json.loads((target / "etc/docker/daemon.json").read_text())
-    assert merged["log-level"] == "warn"                     # b/second comes later in the chain
-    assert merged["features"] == {"x": 1, "y": 2}            # objects merge key by key
+    assert merged["log-level"] == "warn"  # b/second comes later in the chain
+    assert merged["features"] == {"x": 1, "y": 2}  # objects merge key by key
     assert merged["dns"] == ["9.9.9.9"]
     assert merged["data-root"] == "/mnt/persist/skiff/docker"  # the package's own daemon.json stays
     assert proc.stdout.count("merging") == 3
@@ -59,16 +62,24 @@ def test_daemon_json_fragments_merge_in_chain_order_later_wins(tmp_path):
 def test_a_broken_fragment_stops_the_build_naming_the_file(tmp_path):
     target = tmp_path / "target"
     bad = package_with_fragments(tmp_path, "a/bad", {"10-bad.json": "[1, 2]"})
-    proc = subprocess.run(["bash", str(DOCKER_HOOK), str(target)], capture_output=True, text=True,
-                          env={"PATH": os.environ["PATH"], "SKIFF_CONFIG_PATH": str(bad)})
+    proc = subprocess.run(
+        ["bash", str(DOCKER_HOOK), str(target)],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], "SKIFF_CONFIG_PATH": str(bad)},
+    )
     assert proc.returncode == 1 and "10-bad.json: not a JSON object" in proc.stderr
 
 
 def image_store(tmp_path: Path, daemon: dict | str) -> tuple[subprocess.CompletedProcess, dict | str]:
     path = tmp_path / "daemon.json"
     path.write_text(daemon if isinstance(daemon, str) else json.dumps(daemon))
-    proc = subprocess.run(["bash", str(IMAGE_STORE)], capture_output=True, text=True,
-                          env={"PATH": os.environ["PATH"], "DOCKER_DAEMON_JSON": str(path)})
+    proc = subprocess.run(
+        ["bash", str(IMAGE_STORE)],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], "DOCKER_DAEMON_JSON": str(path)},
+    )
     assert proc.returncode == 0, proc.stderr
     text = path.read_text()
     try:
@@ -80,7 +91,7 @@ def image_store(tmp_path: Path, daemon: dict | str) -> tuple[subprocess.Complete
 @needs_jq
 def test_containerd_snapshotter_on_for_a_store_without_graph_driver_images(tmp_path):
     root = tmp_path / "docker"
-    (root / "image" / "overlay2").mkdir(parents=True)          # empty layout: nothing to hide
+    (root / "image" / "overlay2").mkdir(parents=True)  # empty layout: nothing to hide
     _, daemon = image_store(tmp_path, {"data-root": str(root), "log-driver": "journald"})
     assert daemon == {"data-root": str(root), "log-driver": "journald", "features": {"containerd-snapshotter": True}}
 
@@ -101,8 +112,9 @@ def test_graph_driver_images_keep_dockers_own_store_so_they_stay_visible(tmp_pat
 
 
 @needs_jq
-@pytest.mark.parametrize("daemon", [{"features": {"containerd-snapshotter": False}}, {"storage-driver": "overlay2"},
-                                    "not json"])
+@pytest.mark.parametrize(
+    "daemon", [{"features": {"containerd-snapshotter": False}}, {"storage-driver": "overlay2"}, "not json"]
+)
 def test_a_daemon_json_that_chooses_or_is_broken_is_left_alone(tmp_path, daemon):
     _, after = image_store(tmp_path, daemon)
     assert after == daemon
@@ -131,8 +143,13 @@ esac
 def test_ecshell_runs_a_command_as_the_same_user_in_the_core_container(tmp_path):
     me = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
     bindir = fake_docker(tmp_path, "true", me)
-    proc = subprocess.run([str(ECSHELL), "-c", "nmcli device"], capture_output=True, text=True,
-                          env={"PATH": f"{bindir}:{os.environ['PATH']}"}, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [str(ECSHELL), "-c", "nmcli device"],
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{bindir}:{os.environ['PATH']}"},
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.returncode == 0, proc.stderr
     calls = (tmp_path / "docker.log").read_text().splitlines()
     assert calls[-1] == f"exec -i -u {me} core /bin/bash -c nmcli device"
@@ -140,9 +157,13 @@ def test_ecshell_runs_a_command_as_the_same_user_in_the_core_container(tmp_path)
 
 def test_ecshell_gives_up_on_a_container_that_never_runs(tmp_path):
     bindir = fake_docker(tmp_path, "false", "")
-    proc = subprocess.run([str(ECSHELL)], capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          env={"PATH": f"{bindir}:{os.environ['PATH']}", "SKIFF_CORE_WAIT_SECONDS": "1",
-                               "SKIFF_CORE_CONTAINER": "work"})
+    proc = subprocess.run(
+        [str(ECSHELL)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={"PATH": f"{bindir}:{os.environ['PATH']}", "SKIFF_CORE_WAIT_SECONDS": "1", "SKIFF_CORE_CONTAINER": "work"},
+    )
     assert proc.returncode == 1 and "container work is not running" in proc.stderr
 
 
@@ -160,8 +181,13 @@ def test_pi4_skiff_core_values_stick_in_real_buildroot(tmp_path):
     (root / "overrides").mkdir()
     (root / "configs").symlink_to(CONFIGS)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SKIFF_", "BR2_"))}
-    env.update(SKIFF_ROOT_DIR=str(root), SKIFF_CONFIG="pi/4,skiff/core", SKIFF_BUILDROOT_SRC=str(BUILDROOT),
-               SKIFF_CACHE_DIR=str(tmp_path / "cache"), SKIFF_NO_INTERACTIVE="1")
+    env.update(
+        SKIFF_ROOT_DIR=str(root),
+        SKIFF_CONFIG="pi/4,skiff/core",
+        SKIFF_BUILDROOT_SRC=str(BUILDROOT),
+        SKIFF_CACHE_DIR=str(tmp_path / "cache"),
+        SKIFF_NO_INTERACTIVE="1",
+    )
     proc = subprocess.run([sys.executable, "-m", "skiff_tui", "configure"], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     config = (root / "workspaces/default/.config").read_text()
@@ -169,8 +195,13 @@ def test_pi4_skiff_core_values_stick_in_real_buildroot(tmp_path):
         assert f"\n{symbol}=y\n" in config, symbol
     assert "did not stick" not in proc.stdout + proc.stderr
     kernel = (root / "workspaces/.config_default/kernel/config").read_text()
-    for symbol in ("CONFIG_NETFILTER_XTABLES", "CONFIG_IP_NF_IPTABLES", "CONFIG_IP_NF_FILTER", "CONFIG_IP_NF_RAW",
-                   "CONFIG_NET_CLS_CGROUP"):
+    for symbol in (
+        "CONFIG_NETFILTER_XTABLES",
+        "CONFIG_IP_NF_IPTABLES",
+        "CONFIG_IP_NF_FILTER",
+        "CONFIG_IP_NF_RAW",
+        "CONFIG_NET_CLS_CGROUP",
+    ):
         assert f"\n{symbol}=y\n" in kernel, symbol
     overlays = re.search(r'^BR2_ROOTFS_OVERLAY="(.*)"$', config, re.M).group(1).split()
     assert str(CONFIGS / "pi/common/root_overlay") in overlays and str(CONFIGS / "skiff/core/root_overlay") in overlays

@@ -11,7 +11,7 @@ from skiff_tui.core.workspace import Workspace
 
 # A SkiffOS-shaped base: the same placeholders SkiffOS's configs-base uses, in our own files.
 SKIFFOS_POST = (
-    'BR2_DEFCONFIG=$(TOPDIR)/../.config/buildroot/config\n'
+    "BR2_DEFCONFIG=$(TOPDIR)/../.config/buildroot/config\n"
     'BR2_GLOBAL_PATCH_DIR="REPLACEME_BR_PATCHES"\n'
     'BR2_PACKAGE_BUSYBOX_CONFIG_FRAGMENT_FILES="REPLACEME_BUSYBOX_FRAGMENTS"\n'
     'BR2_TARGET_UBOOT_CONFIG_FRAGMENT_FILES="REPLACEME_UBOOT_FRAGMENTS"\n'
@@ -21,7 +21,8 @@ SKIFFOS_POST = (
     'BR2_ROOTFS_OVERLAY="REPLACEME_ROOTFS_OVERLAY"\n'
     'BR2_ROOTFS_POST_IMAGE_SCRIPT="REPLACEME_FINAL_CONFIG_DIR/post_build.sh"\n'
     'BR2_ROOTFS_POST_BUILD_SCRIPT="REPLACEME_FINAL_CONFIG_DIR/pre_build.sh"\n'
-    'BR2_ROOTFS_USERS_TABLES="REPLACEME_FINAL_CONFIG_DIR/users"\n')
+    'BR2_ROOTFS_USERS_TABLES="REPLACEME_FINAL_CONFIG_DIR/users"\n'
+)
 
 
 @pytest.fixture
@@ -30,16 +31,30 @@ def sos(skiff_root, tmp_path):
     write_package(skiff_root / "configs", "base/pre", files={"buildroot/10": "BR2_SKIFF_BASE=y\n"})
     write_package(skiff_root / "configs", "base/post", files={"buildroot/90": "BR2_TARGET_ROOTFS_CPIO=y\n"})
     tree = tmp_path / "SkiffOS"
-    write_package(tree / "configs-base", "pre", files={
-        "buildroot/version": 'BR2_TARGET_GENERIC_HOSTNAME="skiffos-REPLACEME_SKIFF_VERSION_COMMIT"\n'
-                             'BR2_TARGET_GENERIC_ISSUE="Welcome to SkiffOS REPLACEME_SKIFF_VERSION!"\n',
-        "buildroot_patches/e2fsprogs/0001.patch": "",
-        "buildroot_ext/external.desc": "name: SOSBASE\n", "buildroot_ext/Config.in": "",
-        "buildroot_ext/external.mk": "", "hooks/pre.sh": "#!/bin/sh\n"})
+    write_package(
+        tree / "configs-base",
+        "pre",
+        files={
+            "buildroot/version": 'BR2_TARGET_GENERIC_HOSTNAME="skiffos-REPLACEME_SKIFF_VERSION_COMMIT"\n'
+            'BR2_TARGET_GENERIC_ISSUE="Welcome to SkiffOS REPLACEME_SKIFF_VERSION!"\n',
+            "buildroot_patches/e2fsprogs/0001.patch": "",
+            "buildroot_ext/external.desc": "name: SOSBASE\n",
+            "buildroot_ext/Config.in": "",
+            "buildroot_ext/external.mk": "",
+            "hooks/pre.sh": "#!/bin/sh\n",
+        },
+    )
     write_package(tree / "configs-base", "post", files={"buildroot/config": SKIFFOS_POST})
-    write_package(tree / "configs", "board/x", files={
-        "buildroot/t": "# BR2_TARGET_ROOTFS_CPIO is not set\n", "users/u": "u -1 u -1 =p /home/u /bin/sh - U\n",
-        "uboot/u": "CONFIG_BOOTDELAY=0\n", "uboot_patches/1.patch": ""})
+    write_package(
+        tree / "configs",
+        "board/x",
+        files={
+            "buildroot/t": "# BR2_TARGET_ROOTFS_CPIO is not set\n",
+            "users/u": "u -1 u -1 =p /home/u /bin/sh - U\n",
+            "uboot/u": "CONFIG_BOOTDELAY=0\n",
+            "uboot_patches/1.patch": "",
+        },
+    )
     return skiff_root, tree
 
 
@@ -69,7 +84,8 @@ def test_stack_and_placeholders_with_skiffos_base(sos):
     br = p.merged.buildroot
     assert br.value("BR2_TARGET_GENERIC_HOSTNAME") == '"skiffos-abc123"'
     assert br.value("BR2_TARGET_GENERIC_ISSUE").startswith('"Welcome to SkiffOS ') and "REPLACEME" not in br.value(
-        "BR2_TARGET_GENERIC_ISSUE")
+        "BR2_TARGET_GENERIC_ISSUE"
+    )
     # the hostname keeps the origin of the line that asked for it
     assert br.final("BR2_TARGET_GENERIC_HOSTNAME").origin.layer == "configs-base/pre"
     assert unquote(br.value("BR2_GLOBAL_PATCH_DIR")) == str((tree / "configs-base/pre/buildroot_patches").resolve())
@@ -100,13 +116,18 @@ def test_skiffs_own_base_lets_a_package_turn_the_cpio_root_off(skiff_root, tmp_p
     """The library's base/post keeps merged /usr, but neither the cpio format nor the init system
     (base/pre's systemd stays a default a board may replace)."""
     from skifftest import REPO
+
     base = skiff_root / "configs" / "base"
     if base.is_dir() and not base.is_symlink() and not any(base.iterdir()):
-        base.rmdir()   # the fixture's empty stand-in base
+        base.rmdir()  # the fixture's empty stand-in base
     base.symlink_to(REPO / "configs" / "base")
     write_package(tmp_path / "extra", "board/squash", files={"buildroot/t": "# BR2_TARGET_ROOTFS_CPIO is not set\n"})
-    p = plan(skiff_root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tmp_path / "extra")}, Workspace(skiff_root, "default"),
-             "board/squash")
+    p = plan(
+        skiff_root,
+        {"SKIFF_EXTRA_CONFIGS_PATH": str(tmp_path / "extra")},
+        Workspace(skiff_root, "default"),
+        "board/squash",
+    )
     br = p.merged.buildroot
     assert br.value("BR2_TARGET_ROOTFS_CPIO") is None
     assert br.final("BR2_TARGET_ROOTFS_CPIO").origin.layer == "board/squash"
@@ -116,6 +137,7 @@ def test_skiffs_own_base_lets_a_package_turn_the_cpio_root_off(skiff_root, tmp_p
 
 def test_the_base_choice_is_resumed_like_the_extra_configs_path(sos):
     from skiff_tui.core.configure import with_saved_paths
+
     root, tree = sos
     ws = Workspace(root, "default")
     ws.save_state({"selection": ["board/x"], "extra_configs_path": [str(tree / "configs")], "base_setting": "skiff"})

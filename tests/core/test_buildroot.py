@@ -60,8 +60,15 @@ def test_fetch_failure_is_one_clear_line(tmp_path):
 def test_make_argv_is_absolute_with_externals_and_defconfig(tmp_path):
     argv = buildroot.make_argv(Path("/br"), Path("ws"), [Path("e1"), Path("e2")], Path("cfg/defconfig"), "all")
     cwd = Path.cwd()
-    assert argv == ["make", "-C", "/br", f"O={cwd}/ws", f"BR2_EXTERNAL={cwd}/e1 {cwd}/e2",
-                    f"BR2_DEFCONFIG={cwd}/cfg/defconfig", "all"]
+    assert argv == [
+        "make",
+        "-C",
+        "/br",
+        f"O={cwd}/ws",
+        f"BR2_EXTERNAL={cwd}/e1 {cwd}/e2",
+        f"BR2_DEFCONFIG={cwd}/cfg/defconfig",
+        "all",
+    ]
     env = buildroot.make_env({"TERM": "xterm-256color", "MAKEFLAGS": "-j8", "PATH": "/usr/bin"})
     assert env["TERM"] == "dumb" and "MAKEFLAGS" not in env
 

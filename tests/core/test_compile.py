@@ -28,7 +28,7 @@ def test_missing_host_tools_refuse_before_anything_is_configured(skiff_root, boa
 def test_the_build_command_is_make_in_the_configured_workspace(skiff_root, board, monkeypatch):
     from skiff_tui.core import compile as compile_mod
 
-    monkeypatch.setattr(compile_mod, "require_host_tools", lambda env: None)   # checked above
+    monkeypatch.setattr(compile_mod, "require_host_tools", lambda env: None)  # checked above
     ws = Workspace(skiff_root, "default")
     result, run = prepare_compile(skiff_root, board, ws)
     assert (ws.dir / ".config").is_file() and result.chain.names[-1] == "board/x"

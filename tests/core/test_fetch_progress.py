@@ -32,8 +32,13 @@ def mirror(tmp_path: Path, files: int = 40) -> Path:
 
 def test_parse_git_progress_lines():
     p = gitprogress.parse("Receiving objects:  45% (1234/2741), 3.20 MiB | 1.10 MiB/s")
-    assert (p.phase, p.percent, p.done, p.total, p.detail) == ("Receiving objects", 45, 1234, 2741,
-                                                               "3.20 MiB | 1.10 MiB/s")
+    assert (p.phase, p.percent, p.done, p.total, p.detail) == (
+        "Receiving objects",
+        45,
+        1234,
+        2741,
+        "3.20 MiB | 1.10 MiB/s",
+    )
     p = gitprogress.parse("remote: Counting objects: 100% (9/9), done.")
     assert (p.phase, p.percent, p.detail) == ("Counting objects", 100, "")
     assert gitprogress.parse("Cloning into '/tmp/x'...") is None
@@ -43,8 +48,9 @@ def test_parse_git_progress_lines():
 def test_real_clone_reports_progress(tmp_path):
     repo = mirror(tmp_path)
     events: list[gitprogress.GitProgress] = []
-    code, other = gitprogress.run(["git", "clone", "--progress", "--depth", "1", f"file://{repo}",
-                                   str(tmp_path / "clone")], events.append)
+    code, other = gitprogress.run(
+        ["git", "clone", "--progress", "--depth", "1", f"file://{repo}", str(tmp_path / "clone")], events.append
+    )
     assert code == 0, other
     receiving = [e for e in events if e.phase == "Receiving objects"]
     assert receiving and receiving[-1].percent == 100 and receiving[-1].done == receiving[-1].total
@@ -58,7 +64,7 @@ def test_obtain_reports_progress_then_verifies_the_commit(tmp_path):
     with pytest.raises(BuildrootError, match="refusing it"):
         buildroot.obtain(env, log=lambda m: None, progress=events.append)
     assert any(e.phase == "Receiving objects" and e.percent == 100 for e in events)
-    lines: list[str] = []                     # without a progress callback: a few log lines
+    lines: list[str] = []  # without a progress callback: a few log lines
     with pytest.raises(BuildrootError):
         buildroot.obtain(env, log=lines.append)
     fetch_lines = [ln for ln in lines if ln.startswith("skiff: fetching Buildroot: ")]
@@ -71,6 +77,7 @@ def test_cli_progress_bar_on_a_terminal():
     class Tty(io.StringIO):
         def isatty(self):
             return True
+
     out = Tty()
     show = fetch_progress_bar(out, width=10)
     show(gitprogress.parse("Receiving objects:  50% (5/10), 1.00 MiB | 2.00 MiB/s"))
@@ -93,8 +100,13 @@ async def test_tui_build_shows_the_fetch_progress(tmp_path, monkeypatch):
     root = make_tree(tmp_path / "skiff")
     Workspace(root, "default").save_state({"selection": ["board/alpha"]})
     repo = mirror(tmp_path)
-    env = {"SKIFF_ROOT_DIR": str(root), "HOME": str(tmp_path / "home"), "SKIFF_CACHE_DIR": str(tmp_path / "cache"),
-           "PATH": "/usr/bin:/bin", "SKIFF_BUILDROOT_GIT_URL": f"file://{repo}"}
+    env = {
+        "SKIFF_ROOT_DIR": str(root),
+        "HOME": str(tmp_path / "home"),
+        "SKIFF_CACHE_DIR": str(tmp_path / "cache"),
+        "PATH": "/usr/bin:/bin",
+        "SKIFF_BUILDROOT_GIT_URL": f"file://{repo}",
+    }
     app = SkiffApp(root=root, env=env)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.workers.wait_for_complete()
@@ -106,13 +118,15 @@ async def test_tui_build_shows_the_fetch_progress(tmp_path, monkeypatch):
 
         def spy(progress) -> None:
             original(progress)
-            shown.append((str(screen.query_one("#build-info").render()),
-                          screen.query_one("#build-progress").progress))
+            shown.append((str(screen.query_one("#build-info").render()), screen.query_one("#build-progress").progress))
+
         screen.show_fetch_progress = spy
         await pilot.press("s")
         for _ in range(200):
             if any("refusing it" in n.message for n in app._notifications):
                 break
             await pilot.pause(0.05)
-        assert any(info.startswith("fetching Buildroot (once): Receiving objects: 100%") and progress == 100
-                   for info, progress in shown), shown
+        assert any(
+            info.startswith("fetching Buildroot (once): Receiving objects: 100%") and progress == 100
+            for info, progress in shown
+        ), shown

@@ -22,20 +22,48 @@ def ext(name):
 @pytest.fixture
 def tree(skiff_root):
     c = skiff_root / "configs"
-    write_package(c, "base/pre", files={"buildroot/base": "BR2_A=y\nBR2_TARGET_GENERIC_HOSTNAME=\"skiff\"\n",
-                                        "hooks/pre.sh": "#!/bin/sh\necho base-pre\n"})
+    write_package(
+        c,
+        "base/pre",
+        files={
+            "buildroot/base": 'BR2_A=y\nBR2_TARGET_GENERIC_HOSTNAME="skiff"\n',
+            "hooks/pre.sh": "#!/bin/sh\necho base-pre\n",
+        },
+    )
     write_package(c, "base/post", files={"buildroot/post": "BR2_POST=y\n"})
-    write_package(c, "lib/one", files={
-        "buildroot/10-one": "BR2_A=m\nBR2_B=\"SKIFF_CONFIG_ROOT/res\"\n", "kernel/k": "CONFIG_X=y\n",
-        "cflags/a": "# comment\n-O2\n-pipe\n", "root_overlay/etc/one": "1", "buildroot_patches/p/x.patch": "",
-        "users/u": "user1 -1 user1 -1 =pw /home/user1 /bin/sh - User", **ext("ONE"),
-        "hooks/post.sh": "#!/bin/sh\necho one-post \"$@\"\n"})
-    write_package(c, "board/two", deps="lib/one", files={
-        "buildroot/2": "# BR2_A is not set\n", "buildroot/1": "BR2_C=y\n", "kernel/k": "# CONFIG_X is not set\n",
-        "busybox/b": "CONFIG_FEATURE_X=y\n", "uboot/u": "CONFIG_BOOTDELAY=0\n", "cflags/b": "-mcpu=cortex-a72\n",
-        "root_overlay/etc/two": "2", "kernel_patches/1.patch": "", "uboot_patches/1.patch": "",
-        "users/v": "user2 -1 user2 -1 =pw /home/user2 /bin/sh - User\n", **ext("TWO"),
-        "hooks/pre.sh": "#!/bin/sh\necho two-pre\n"})
+    write_package(
+        c,
+        "lib/one",
+        files={
+            "buildroot/10-one": 'BR2_A=m\nBR2_B="SKIFF_CONFIG_ROOT/res"\n',
+            "kernel/k": "CONFIG_X=y\n",
+            "cflags/a": "# comment\n-O2\n-pipe\n",
+            "root_overlay/etc/one": "1",
+            "buildroot_patches/p/x.patch": "",
+            "users/u": "user1 -1 user1 -1 =pw /home/user1 /bin/sh - User",
+            **ext("ONE"),
+            "hooks/post.sh": '#!/bin/sh\necho one-post "$@"\n',
+        },
+    )
+    write_package(
+        c,
+        "board/two",
+        deps="lib/one",
+        files={
+            "buildroot/2": "# BR2_A is not set\n",
+            "buildroot/1": "BR2_C=y\n",
+            "kernel/k": "# CONFIG_X is not set\n",
+            "busybox/b": "CONFIG_FEATURE_X=y\n",
+            "uboot/u": "CONFIG_BOOTDELAY=0\n",
+            "cflags/b": "-mcpu=cortex-a72\n",
+            "root_overlay/etc/two": "2",
+            "kernel_patches/1.patch": "",
+            "uboot_patches/1.patch": "",
+            "users/v": "user2 -1 user2 -1 =pw /home/user2 /bin/sh - User\n",
+            **ext("TWO"),
+            "hooks/pre.sh": "#!/bin/sh\necho two-pre\n",
+        },
+    )
     (skiff_root / "overrides" / "buildroot").mkdir(parents=True)
     (skiff_root / "overrides" / "buildroot" / "mine").write_text("BR2_C=n\n")
     ws = Workspace(skiff_root, "default")
@@ -52,8 +80,14 @@ def merged_for(root, ws, sel="board/two"):
 def test_stack_order(tree):
     root, ws = tree
     stack, _ = merged_for(root, ws)
-    assert [ln.name for ln in stack] == ["base/pre", "lib/one", "board/two", "base/post", "overrides",
-                                       "overrides/workspaces/default"]
+    assert [ln.name for ln in stack] == [
+        "base/pre",
+        "lib/one",
+        "board/two",
+        "base/post",
+        "overrides",
+        "overrides/workspaces/default",
+    ]
 
 
 def test_values_provenance_and_overrides(tree):
@@ -163,5 +197,7 @@ def test_malformed_fragment_line_is_ignored_with_a_note_like_kconfig(tree):
     frag.write_text("# CONFIG_X is not set\nCONFIG_MAC80211_STA_HASH_MAX_SIZE\nCONFIG_Y=y\n")
     _, m = merged_for(root, ws)
     assert m.fragments["kernel"].value("CONFIG_Y") == "y"
-    assert m.notes == [f"ignored {frag}:2: not a Kconfig assignment: 'CONFIG_MAC80211_STA_HASH_MAX_SIZE' "
-                       "(expected SYMBOL=value or '# SYMBOL is not set')"]
+    assert m.notes == [
+        f"ignored {frag}:2: not a Kconfig assignment: 'CONFIG_MAC80211_STA_HASH_MAX_SIZE' "
+        "(expected SYMBOL=value or '# SYMBOL is not set')"
+    ]

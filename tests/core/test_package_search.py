@@ -40,7 +40,7 @@ def test_pi_4_ranks_pi_4_first_then_names_then_descriptions(tmp_path):
     tiers = dict(ranked)
     # boards that only say "pi" or "4" in their description come last
     assert tiers["bananapi/m2"] == DESCRIPTION and tiers["orangepi/zero"] == DESCRIPTION
-    assert "odroid/c4" not in tiers          # "pi" is nowhere in it
+    assert "odroid/c4" not in tiers  # "pi" is nowhere in it
     assert [t for _n, t in ranked] == sorted(t for _n, t in ranked)
 
 

@@ -12,14 +12,22 @@ from skiff_tui.core.packages import discover, env_var_for
 
 def test_metadata_files(tmp_path):
     c = tmp_path / "configs"
-    write_package(c, "pi/4", description="Raspberry Pi 4  \nsecond line ignored", deps="a/b,\n c/d  e/f",
-                  commands="format Format the card\ninstall Install the image", unlisted=True,
-                  files={"metadata/buildtarget": "legal-info\n", "extensions/Makefile": "format:\ninstall:\n"})
+    write_package(
+        c,
+        "pi/4",
+        description="Raspberry Pi 4  \nsecond line ignored",
+        deps="a/b,\n c/d  e/f",
+        commands="format Format the card\ninstall Install the image",
+        unlisted=True,
+        files={"metadata/buildtarget": "legal-info\n", "extensions/Makefile": "format:\ninstall:\n"},
+    )
     pkg = discover(c, env={}).packages["pi/4"]
     assert pkg.description == "Raspberry Pi 4"
     assert pkg.dependencies == ("a/b", "c/d", "e/f")
     assert [(cmd.name, cmd.description) for cmd in pkg.commands] == [
-        ("format", "Format the card"), ("install", "Install the image")]  # last line w/o newline counts
+        ("format", "Format the card"),
+        ("install", "Install the image"),
+    ]  # last line w/o newline counts
     assert pkg.unlisted and pkg.buildtarget == "legal-info" and pkg.defects == []
 
 

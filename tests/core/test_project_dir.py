@@ -79,5 +79,6 @@ def test_cli_init_then_list_from_inside(tmp_path):
     assert r.returncode == 0 and "created a skiff project" in r.stdout
     r = run_skiff("list", "--json", cwd=tmp_path / "p" / "configs", env={"SKIFF_ROOT_DIR": ""})
     import json
+
     data = json.loads(r.stdout)
     assert data["project"] == str((tmp_path / "p").resolve()) and "pi/4" in {p["name"] for p in data["packages"]}

@@ -18,8 +18,10 @@ def graphs(draw):
     """An index whose dependency lists may contain cycles and repeats, plus a selection."""
     deps = {n: draw(st.lists(st.sampled_from(NAMES), max_size=4)) for n in NAMES}
     selection = draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=5, unique=True))
-    packages = {n: Package(name=n, path=__import__("pathlib").Path("/x") / n, source="configs",
-                           dependencies=tuple(d)) for n, d in deps.items()}
+    packages = {
+        n: Package(name=n, path=__import__("pathlib").Path("/x") / n, source="configs", dependencies=tuple(d))
+        for n, d in deps.items()
+    }
     return PackageIndex(packages=packages, roots=[]), deps, selection
 
 
@@ -47,12 +49,12 @@ def test_chain_invariants_or_a_cycle_error(graph):
             assert b in deps[a]  # every printed edge is a real dependency
         return
     names = chain.names
-    assert len(names) == len(set(names))                     # each package once
-    assert set(names) == reachable(deps, selection)          # exactly the closure
+    assert len(names) == len(set(names))  # each package once
+    assert set(names) == reachable(deps, selection)  # exactly the closure
     position = {n: i for i, n in enumerate(names)}
-    for n in names:                                           # after all of its dependencies
+    for n in names:  # after all of its dependencies
         assert all(position[d] < position[n] for d in deps[n] if d != n)
-    assert resolve(index, selection).names == names           # deterministic
+    assert resolve(index, selection).names == names  # deterministic
 
 
 symbols = st.sampled_from(["BR2_A", "BR2_B", "BR2_C", "BR2_D"])

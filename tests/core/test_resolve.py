@@ -43,8 +43,16 @@ def test_invalid_names_are_errors(bad):
 def test_spec_example_pi4_skiff_core(skiffos_like):
     index = discover(skiffos_like, env={})
     chain = resolve(index, "pi/4,skiff/core")
-    assert chain.names == ["skiff/moduleimg", "pi/common", "pi/4x64", "pi/4",
-                           "apps/runc", "apps/containerd", "apps/docker", "skiff/core"]
+    assert chain.names == [
+        "skiff/moduleimg",
+        "pi/common",
+        "pi/4x64",
+        "pi/4",
+        "apps/runc",
+        "apps/containerd",
+        "apps/docker",
+        "skiff/core",
+    ]
     assert chain.pulled_by["apps/docker"] == "skiff/core"
     assert "pi/4" not in chain.pulled_by and chain.notes == []
 
@@ -57,8 +65,7 @@ def test_spec_pine64_phone_dependency_placed_before_dependent(skiffos_like):
 def test_spec_jetson_agx_with_skiff_core_moves_core_before_and_says_so(skiffos_like):
     index = discover(skiffos_like, env={})
     chain = resolve(index, "jetson/agx,skiff/core")
-    assert chain.names == ["jetson/common", "apps/runc", "apps/containerd", "apps/docker", "skiff/core",
-                           "jetson/agx"]
+    assert chain.names == ["jetson/common", "apps/runc", "apps/containerd", "apps/docker", "skiff/core", "jetson/agx"]
     assert chain.notes == ["skiff/core moved before jetson/agx, which depends on it"]
 
 

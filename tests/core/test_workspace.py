@@ -12,8 +12,9 @@ from skiff_tui.core.errors import ReadOnlyError, WorkspaceError
 from skiff_tui.core.workspace import Workspace, list_workspaces, workspace_name
 
 
-@pytest.mark.parametrize("raw,name", [(None, "default"), ("", "default"), ("Pi4-Build", "pi4-build"),
-                                      ("  dev.2 ", "dev.2"), ("a_b", "a_b")])
+@pytest.mark.parametrize(
+    "raw,name", [(None, "default"), ("", "default"), ("Pi4-Build", "pi4-build"), ("  dev.2 ", "dev.2"), ("a_b", "a_b")]
+)
 def test_names_are_lower_cased(raw, name):
     assert workspace_name(raw) == name
 

@@ -122,10 +122,17 @@ def test_unknown_key_policy_suggests_pullPolicy():
     assert p.path == 'images["foo:latest"].pull.policy'
 
 
-@pytest.mark.parametrize("typo, meant", [
-    ("hostnetwork", "hostNetwork"), ("imgae", "image"), ("mount", "mounts"),
-    ("working_dir", "workingDirectory"), ("tmpfs", "tmpFs"), ("cap_add", "capAdd"),
-])
+@pytest.mark.parametrize(
+    "typo, meant",
+    [
+        ("hostnetwork", "hostNetwork"),
+        ("imgae", "image"),
+        ("mount", "mounts"),
+        ("working_dir", "workingDirectory"),
+        ("tmpfs", "tmpFs"),
+        ("cap_add", "capAdd"),
+    ],
+)
 def test_unknown_container_keys_get_the_closest_key(typo, meant):
     text = f"containers:\n  c:\n    image: x\n    {typo}: 1\n"
     p = only(validate_text(text))
@@ -157,20 +164,25 @@ def test_unknown_key_in_auth_and_ports():
         """)
     problems = validate_text(text)
     assert [(p.line, p.path) for p in problems] == [
-        (7, "containers.c.ports[0].protocol"), (12, "users.u.auth.copyRootkeys")]
+        (7, "containers.c.ports[0].protocol"),
+        (12, "users.u.auth.copyRootkeys"),
+    ]
     assert "did you mean 'copyRootKeys'?" in problems[1].message
 
 
-@pytest.mark.parametrize("key, value, words", [
-    ("tty", '"yes please"', "true or false"),
-    ("privileged", "1", "true or false"),
-    ("mounts", "/dev:/dev", "must be a list"),
-    ("entrypoint", "/sbin/init", "must be a list"),
-    ("tmpFs", "[/run]", "must be a map"),
-    ("image", "{name: x}", "must be a string"),
-    ("ports", "8080", "must be a list"),
-    ("capAdd", "[[ALL]]", "entries must be strings"),
-])
+@pytest.mark.parametrize(
+    "key, value, words",
+    [
+        ("tty", '"yes please"', "true or false"),
+        ("privileged", "1", "true or false"),
+        ("mounts", "/dev:/dev", "must be a list"),
+        ("entrypoint", "/sbin/init", "must be a list"),
+        ("tmpFs", "[/run]", "must be a map"),
+        ("image", "{name: x}", "must be a string"),
+        ("ports", "8080", "must be a list"),
+        ("capAdd", "[[ALL]]", "entries must be strings"),
+    ],
+)
 def test_wrong_types_in_a_container(key, value, words):
     image = "" if key == "image" else "    image: x\n"
     text = f"containers:\n  c:\n{image}    {key}: {value}\n"
@@ -205,8 +217,13 @@ def test_wrong_types_in_user_and_image():
         """)
     problems = validate_text(text)
     assert [(p.line, p.path) for p in problems] == [
-        (6, "users.u.containerShell"), (7, "users.u.createContainerUser"), (8, "users.u.auth"),
-        (12, "images.x.build.squash"), (13, "images.x.build.buildArgs"), (14, "images.x.pull")]
+        (6, "users.u.containerShell"),
+        (7, "users.u.createContainerUser"),
+        (8, "users.u.auth"),
+        (12, "images.x.build.squash"),
+        (13, "images.x.build.buildArgs"),
+        (14, "images.x.pull"),
+    ]
     assert all(p.severity == "error" for p in problems)
 
 
@@ -239,7 +256,10 @@ def test_missing_container_image():
     text = "containers:\n  core:\n    tty: true\n  other:\n  third:\n    image: ''\n"
     problems = validate_text(text)
     assert [(p.line, p.column, p.path) for p in problems] == [
-        (2, 3, "containers.core"), (4, 3, "containers.other"), (6, 12, "containers.third.image")]
+        (2, 3, "containers.core"),
+        (4, 3, "containers.other"),
+        (6, 12, "containers.third.image"),
+    ]
     assert "required key 'image'" in problems[0].message
     assert "required key 'image'" in problems[1].message
     assert "must not be empty" in problems[2].message
@@ -265,7 +285,9 @@ def test_user_naming_an_unknown_container():
         """)
     problems = validate_text(text)
     assert [(p.line, p.column, p.path) for p in problems] == [
-        (6, 16, "users.alice.container"), (8, 16, "users.bob.container")]
+        (6, 16, "users.alice.container"),
+        (8, 16, "users.bob.container"),
+    ]
     assert "did you mean 'core'?" in problems[0].message
     assert "core, desktop" in problems[1].message
 
@@ -275,16 +297,19 @@ def test_user_container_check_with_no_containers_at_all():
     assert p.line == 3 and "no containers are defined" in p.message
 
 
-@pytest.mark.parametrize("mount, words", [
-    ("/dev", "not src:dst"),
-    ("/a:/b:ro:extra", "not src:dst"),
-    (":/b", "empty source"),
-    ("/a:", "empty destination"),
-    ("/a:relative", "absolute"),
-    ("/a:/b:readonly", "unknown option 'readonly'"),
-])
+@pytest.mark.parametrize(
+    "mount, words",
+    [
+        ("/dev", "not src:dst"),
+        ("/a:/b:ro:extra", "not src:dst"),
+        (":/b", "empty source"),
+        ("/a:", "empty destination"),
+        ("/a:relative", "absolute"),
+        ("/a:/b:readonly", "unknown option 'readonly'"),
+    ],
+)
 def test_malformed_mounts(mount, words):
-    text = f"containers:\n  c:\n    image: x\n    mounts:\n      - /ok:/ok\n      - \"{mount}\"\n"
+    text = f'containers:\n  c:\n    image: x\n    mounts:\n      - /ok:/ok\n      - "{mount}"\n'
     p = only(validate_text(text))
     assert (p.line, p.column) == (6, 9)
     assert p.path == "containers.c.mounts[1]"
@@ -296,12 +321,17 @@ def test_mount_in_flow_list_has_its_column():
     assert (p.line, p.column, p.path) == (4, 23, "containers.c.mounts[1]")
 
 
-@pytest.mark.parametrize("entry, words", [
-    ("NOEQUALS", "not KEY=VALUE"), ("=value", "not a valid variable name"),
-    ("1ABC=x", "not a valid variable name"), ("MY VAR=x", "not a valid variable name"),
-])
+@pytest.mark.parametrize(
+    "entry, words",
+    [
+        ("NOEQUALS", "not KEY=VALUE"),
+        ("=value", "not a valid variable name"),
+        ("1ABC=x", "not a valid variable name"),
+        ("MY VAR=x", "not a valid variable name"),
+    ],
+)
 def test_env_entries_must_be_key_value(entry, words):
-    text = f"containers:\n  c:\n    image: x\n    env:\n      - A=1\n      - \"{entry}\"\n"
+    text = f'containers:\n  c:\n    image: x\n    env:\n      - A=1\n      - "{entry}"\n'
     p = only(validate_text(text))
     assert (p.line, p.path) == (6, "containers.c.env[1]")
     assert words in p.message
@@ -321,9 +351,12 @@ def test_ports_need_both_ports_as_integers():
         """)
     problems = validate_text(text)
     assert [(p.line, p.path) for p in problems] == [
-        (5, "containers.c.ports[0]"), (6, "containers.c.ports[1]"),
-        (7, "containers.c.ports[2].hostPort"), (8, "containers.c.ports[3].hostPort"),
-        (9, "containers.c.ports[4]")]
+        (5, "containers.c.ports[0]"),
+        (6, "containers.c.ports[1]"),
+        (7, "containers.c.ports[2].hostPort"),
+        (8, "containers.c.ports[3].hostPort"),
+        (9, "containers.c.ports[4]"),
+    ]
     assert "required key 'containerPort'" in problems[0].message
     assert "required key 'hostPort'" in problems[1].message
     assert "integer" in problems[2].message
@@ -376,8 +409,7 @@ def test_problems_are_sorted_by_position():
 def test_validate_is_fast_enough_for_every_keystroke():
     """< 10 ms for a typical file. The best of several runs is taken so that other processes
     on a loaded machine do not decide the result."""
-    big = VALID + "".join(
-        f"  img{i}:\n    pull:\n      pullPolicy: always\n" for i in range(50))
+    big = VALID + "".join(f"  img{i}:\n    pull:\n      pullPolicy: always\n" for i in range(50))
     best = float("inf")
     for _ in range(30):
         start = time.perf_counter()
@@ -389,14 +421,13 @@ def test_validate_is_fast_enough_for_every_keystroke():
 
 # -- outline -----------------------------------------------------------------------------------
 
+
 def test_outline_of_a_valid_file():
     o = outline(VALID)
     assert o.complete
-    assert [(e.name, e.line, e.detail) for e in o.containers] == [
-        ("core", 3, "skiffos/skiff-core-debian:latest")]
+    assert [(e.name, e.line, e.detail) for e in o.containers] == [("core", 3, "skiffos/skiff-core-debian:latest")]
     assert [(e.name, e.line, e.detail) for e in o.users] == [("core", 34, "core")]
-    assert [(e.name, e.line, e.detail) for e in o.images] == [
-        ("skiffos/skiff-core-debian:latest", 46, "pull+build")]
+    assert [(e.name, e.line, e.detail) for e in o.images] == [("skiffos/skiff-core-debian:latest", 46, "pull+build")]
 
 
 def test_outline_of_broken_yaml_reads_what_it_can():
@@ -418,8 +449,7 @@ def test_outline_of_broken_yaml_reads_what_it_can():
     assert validate_text(text)[0].message.startswith("YAML syntax error")
     o = outline(text)
     assert not o.complete
-    assert [(e.name, e.line, e.detail) for e in o.containers] == [
-        ("core", 2, "debian:12"), ("second", 5, "alpine")]
+    assert [(e.name, e.line, e.detail) for e in o.containers] == [("core", 2, "debian:12"), ("second", 5, "alpine")]
     assert [(e.name, e.line, e.detail) for e in o.users] == [("me", 8, "second")]
     assert [(e.name, e.line, e.detail) for e in o.images] == [("debian:12", 11, "build")]
 
@@ -431,6 +461,7 @@ def test_outline_of_garbage_is_empty_not_a_crash():
 
 
 # -- load --------------------------------------------------------------------------------------
+
 
 def test_load_returns_data(tmp_path):
     path = tmp_path / "skiff-core.yaml"
@@ -484,8 +515,7 @@ def test_known_keys_and_closest_key():
 
 def test_pure_python_loader_gives_the_same_answers(monkeypatch):
     """Without libyaml PyYAML falls back to its Python parser: positions must not change."""
-    text = VALID.replace("pullPolicy: ifbuildfails", "policy: ifbuildfails").replace(
-        "- /dev:/dev", "- /dev")
+    text = VALID.replace("pullPolicy: ifbuildfails", "policy: ifbuildfails").replace("- /dev:/dev", "- /dev")
     fast = validate_text(text)
     monkeypatch.setattr(coreyaml, "_Loader", coreyaml.yaml.SafeLoader)
     slow = validate_text(text)

@@ -150,16 +150,22 @@ def kconfig_tree(tmp_path) -> Path:
 
 
 def external_files(name: str = "TINY") -> dict[str, str]:
-    return {"buildroot_ext/external.desc": f"name: {name}\n",
-            "buildroot_ext/Config.in": EXTERNAL_CONFIG_IN,
-            "buildroot_ext/external.mk": ""}
+    return {
+        "buildroot_ext/external.desc": f"name: {name}\n",
+        "buildroot_ext/Config.in": EXTERNAL_CONFIG_IN,
+        "buildroot_ext/external.mk": "",
+    }
 
 
 @pytest.fixture
 def kconfig_root(skiff_root, kconfig_tree, monkeypatch):
     """A skiff tree with one board package (fragment + external) and the tiny Buildroot tree."""
-    write_package(skiff_root / "configs", "tiny/board", description="A tiny board",
-                  files={"buildroot/10-board": "BR2_arm=y\nBR2_JLEVEL=2\n", **external_files()})
+    write_package(
+        skiff_root / "configs",
+        "tiny/board",
+        description="A tiny board",
+        files={"buildroot/10-board": "BR2_arm=y\nBR2_JLEVEL=2\n", **external_files()},
+    )
     monkeypatch.setenv("SKIFF_BUILDROOT_SRC", str(kconfig_tree))
     monkeypatch.setenv("SKIFF_CONFIG", "tiny/board")
     return skiff_root
@@ -192,6 +198,7 @@ def make_app(kconfig_root):
         kwargs.setdefault("root", kconfig_root)
         kwargs.setdefault("env", dict(os.environ))
         return SkiffApp(**kwargs)
+
     return make
 
 

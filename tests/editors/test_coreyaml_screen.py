@@ -47,8 +47,9 @@ images:
 def cy_root(skiff_root, monkeypatch):
     configs = skiff_root / "configs"
     write_package(configs, "skiff/core", description="skiff-core", files={str(LAYER_FILE): SKIFF_CORE_DEFAULT})
-    write_package(configs, "core/debian", description="Debian", deps="skiff/core",
-                  files={str(LAYER_FILE): DEBIAN_DEFAULT})
+    write_package(
+        configs, "core/debian", description="Debian", deps="skiff/core", files={str(LAYER_FILE): DEBIAN_DEFAULT}
+    )
     write_package(configs, "board/x", description="a board", files={"buildroot/1": "BR2_arm=y\n"})
     monkeypatch.setenv("SKIFF_CONFIG", "board/x,core/debian")
     return skiff_root
@@ -62,6 +63,7 @@ def make_cy_app(cy_root):
 
     def make(**kwargs):
         return SkiffApp(root=cy_root, env=dict(os.environ), **kwargs)
+
     return make
 
 
@@ -103,8 +105,14 @@ async def test_starts_from_the_last_package_default_with_outline(make_cy_app, cy
         assert "started from core/debian's default" in str(screen.query_one("#cy-origin").render())
         assert problem_texts(screen) == []
         assert "No problems" in str(screen.query_one("#cy-status").render())
-        assert outline_labels(screen) == ["containers (1)", "debian  → debian:bookworm", "users (1)",
-                                          "core  → debian", "images (1)", "debian:bookworm  → pull"]
+        assert outline_labels(screen) == [
+            "containers (1)",
+            "debian  → debian:bookworm",
+            "users (1)",
+            "core  → debian",
+            "images (1)",
+            "debian:bookworm  → pull",
+        ]
         assert not screen.has_unsaved_changes()
 
 
@@ -132,12 +140,12 @@ async def test_typing_validates_after_a_pause_and_flags_unknown_keys(make_cy_app
         editor = screen.editor
         editor.focus()
         editor.move_cursor((3, 0))
-        screen.debounce = 0.0                          # injected: no waiting on the clock
+        screen.debounce = 0.0  # injected: no waiting on the clock
         editor.insert("    policy: always\n")
         await checked(app, pilot)
         [problem] = problem_texts(screen)
         assert problem.startswith("line 4: unknown container key 'policy'")
-        await pilot.press("ctrl+home", "f8")            # next problem
+        await pilot.press("ctrl+home", "f8")  # next problem
         assert editor.cursor_location[0] == 3
 
 
@@ -145,7 +153,7 @@ async def test_typing_does_not_check_until_the_quiet_period_ends_but_f8_does(mak
     app = make_cy_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_coreyaml(app, pilot)
-        screen.debounce = 3600.0                       # the quiet period never ends in this test
+        screen.debounce = 3600.0  # the quiet period never ends in this test
         editor = screen.editor
         editor.focus()
         editor.move_cursor((3, 0))
@@ -153,7 +161,7 @@ async def test_typing_does_not_check_until_the_quiet_period_ends_but_f8_does(mak
         await checked(app, pilot)
         assert problem_texts(screen) == [] and not screen.checked
         editor.move_cursor((0, 0))
-        await pilot.press("f8")                        # checks the pending text, then jumps
+        await pilot.press("f8")  # checks the pending text, then jumps
         await checked(app, pilot)
         assert screen.checked
         [problem] = problem_texts(screen)
@@ -170,7 +178,7 @@ async def test_save_keeps_the_text_and_comments(make_cy_app, cy_root):
         screen.editor.insert("# my own setup  \n")
         assert screen.has_unsaved_changes()
         await pilot.press("ctrl+s")
-        await checked(app, pilot)                     # saving checks the text first, in a thread
+        await checked(app, pilot)  # saving checks the text first, in a thread
         assert target.read_text() == "# my own setup  \n" + DEBIAN_DEFAULT
         assert not screen.has_unsaved_changes()
         # problems ask first; Cancel writes nothing
@@ -201,18 +209,21 @@ async def test_read_only_shows_but_does_not_save(make_cy_app, cy_root):
         assert "save" not in shown and "next_problem" in shown
         await pilot.press("ctrl+s")
         assert not (cy_root / "overrides" / "workspaces").exists()
-        assert [c.title for c in screen.palette_commands()] == ["skiff-core.yaml: next problem",
-                                                                "skiff-core.yaml: switch layer"]
+        assert [c.title for c in screen.palette_commands()] == [
+            "skiff-core.yaml: next problem",
+            "skiff-core.yaml: switch layer",
+        ]
 
 
 # --- unsaved edits are never lost silently (quit, workspace switch) ---
+
 
 async def edit_then_leave_the_screen(app, pilot) -> CoreYamlScreen:
     screen = await open_coreyaml(app, pilot)
     screen.editor.move_cursor((0, 0))
     screen.editor.insert("# mine\n")
     assert screen.has_unsaved_changes()
-    await pilot.press("alt+1")                   # on another section: the edit is out of sight
+    await pilot.press("alt+1")  # on another section: the edit is out of sight
     await pilot.pause()
     assert app.current_mode == "packages"
     return screen
@@ -228,15 +239,15 @@ async def test_quit_asks_about_unsaved_edits_of_a_hidden_screen(make_cy_app, cy_
         assert isinstance(app.screen, UnsavedChangesModal)
         assert "skiff-core.yaml has unsaved changes" in str(app.screen.query_one("#choice-question").render())
         asking = app.screen
-        await pilot.press("ctrl+q")               # pressed again: still the one question
+        await pilot.press("ctrl+q")  # pressed again: still the one question
         await pilot.pause()
         assert app.screen is asking and len(app.screen_stack) == 2
-        await pilot.press("escape")               # stay: nothing lost, still running
+        await pilot.press("escape")  # stay: nothing lost, still running
         await pilot.pause()
         assert app.is_running and screen.has_unsaved_changes() and not target.exists()
         await pilot.press("ctrl+q")
         await pilot.pause()
-        await pilot.press("s")                    # save, then quit
+        await pilot.press("s")  # save, then quit
         await pilot.pause()
     assert target.read_text().startswith("# mine\n")
     assert app.return_code == 0
@@ -251,18 +262,18 @@ async def test_workspace_switch_asks_first_and_discard_switches(make_cy_app, cy_
         assert app.switch_workspace("other")
         await pilot.pause()
         assert isinstance(app.screen, UnsavedChangesModal)
-        assert app.workspace.name == "default"    # not yet: the question comes first
+        assert app.workspace.name == "default"  # not yet: the question comes first
         await pilot.press("escape")
         await pilot.pause()
         assert app.workspace.name == "default"
         app.switch_workspace("other")
         await pilot.pause()
-        await pilot.press("d")                    # discard
+        await pilot.press("d")  # discard
         await pilot.pause()
         assert app.workspace.name == "other"
         assert not target.exists()
         await app.workers.wait_for_complete()
-        await pilot.press("alt+0")                # the editor was rebuilt for the new workspace
+        await pilot.press("alt+0")  # the editor was rebuilt for the new workspace
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -286,12 +297,13 @@ async def test_resolving_the_stack_happens_off_the_ui_thread(make_cy_app, monkey
         def spy(*args, _real=real, _name=name, **kwargs):
             on_main.append((_name, threading.current_thread() is threading.main_thread()))
             return _real(*args, **kwargs)
+
         monkeypatch.setattr(module, name, spy)
     app = make_cy_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_coreyaml(app, pilot)
         assert screen.editor.text == DEBIAN_DEFAULT and not screen.editor.read_only
-        await pilot.press("alt+9")                     # the editor has the cursor: digits would type
+        await pilot.press("alt+9")  # the editor has the cursor: digits would type
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "The image's hostname now" in str(app.screen.query_one("#ov-host-effective").render())
@@ -318,6 +330,7 @@ async def test_a_huge_file_is_not_checked_while_typing_and_typing_stays_quick(ma
         def counting(*args):
             calls.append(1)
             return real(*args)
+
         screen._check = counting
         editor = screen.editor
         editor.focus()
@@ -326,9 +339,9 @@ async def test_a_huge_file_is_not_checked_while_typing_and_typing_stays_quick(ma
             await pilot.press(ch if ch != " " else "space")
         await checked(app, pilot)
         took = time.monotonic() - started
-        assert calls == []                               # no live check above the limit
+        assert calls == []  # no live check above the limit
         assert "too large to check while typing" in str(screen.query_one("#cy-status").render())
-        assert took / 6 < 10, took                       # was 20-45 s per key on this machine
+        assert took / 6 < 10, took  # was 20-45 s per key on this machine
         await pilot.press("f8")
         assert calls == [1]
 
@@ -338,7 +351,7 @@ async def test_save_onto_a_directory_is_a_one_line_error_and_the_app_stays(make_
     app = make_cy_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_coreyaml(app, pilot)
-        target.mkdir(parents=True)                        # something made a directory of it meanwhile
+        target.mkdir(parents=True)  # something made a directory of it meanwhile
         screen.editor.move_cursor((0, 0))
         screen.editor.insert("# mine\n")
         await pilot.press("ctrl+s")
@@ -353,26 +366,32 @@ async def test_focus_starts_in_the_editor_and_enter_keeps_the_indentation(make_c
     app = make_cy_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_coreyaml(app, pilot)
-        assert app.focused is screen.editor            # typing edits the file, not the layer selector
+        assert app.focused is screen.editor  # typing edits the file, not the layer selector
         editor = screen.editor
         editor.load_text("containers:\n  core:\n    image: x\n")
-        editor.move_cursor((1, 7))                     # after "  core:"
+        editor.move_cursor((1, 7))  # after "  core:"
         await pilot.press("enter")
         await pilot.press(*"mounts:")
         await pilot.press("enter")
         await pilot.press(*"- /a:/a")
         await pilot.press("enter")
         await pilot.press(*"- /b:/b")
-        assert editor.text.splitlines()[:5] == ["containers:", "  core:", "    mounts:", "      - /a:/a",
-                                                "      - /b:/b"]
+        assert editor.text.splitlines()[:5] == [
+            "containers:",
+            "  core:",
+            "    mounts:",
+            "      - /a:/a",
+            "      - /b:/b",
+        ]
 
 
 async def test_long_problem_messages_wrap_instead_of_being_cut(make_cy_app):
     app = make_cy_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_coreyaml(app, pilot)
-        screen.editor.load_text("containers:\n  core:\n    image: x\n"
-                                "    thisisaveryveryverylongunknownkeyname_end: 1\n")
+        screen.editor.load_text(
+            "containers:\n  core:\n    image: x\n    thisisaveryveryverylongunknownkeyname_end: 1\n"
+        )
         screen.validate_now()
         await checked(app, pilot)
         [problem] = problem_texts(screen)

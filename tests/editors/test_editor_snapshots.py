@@ -23,7 +23,7 @@ def _run(*keys: str, before=None):
         await pilot.pause()
         for key in keys:
             await pilot.press(key)
-            for _ in range(3):            # a worker's result may start another (skiff-core.yaml's check)
+            for _ in range(3):  # a worker's result may start another (skiff-core.yaml's check)
                 await app.workers.wait_for_complete()
                 await pilot.pause()
         if before is not None:
@@ -33,6 +33,7 @@ def _run(*keys: str, before=None):
             widget.cursor_blink = False
         app.clear_notifications()
         await pilot.pause()
+
     return run_before
 
 
@@ -41,6 +42,7 @@ def test_kconfig_screen(snap_compare, make_app):
         screen = pilot.app.screen
         screen.jump_to(screen.model.find("BR2_PACKAGE_PYTHON3"))
         await pilot.press("space")
+
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=_run("8", before=open_packages))
 
 
@@ -48,8 +50,12 @@ def test_kconfig_screen(snap_compare, make_app):
 def hostname_app(skiff_root, monkeypatch):
     from skiff_tui.ui.app import SkiffApp
 
-    write_package(skiff_root / "configs", "tiny/board", description="A tiny board",
-                  files={"buildroot/10-board": 'BR2_TARGET_GENERIC_HOSTNAME="board"\n'})
+    write_package(
+        skiff_root / "configs",
+        "tiny/board",
+        description="A tiny board",
+        files={"buildroot/10-board": 'BR2_TARGET_GENERIC_HOSTNAME="board"\n'},
+    )
     monkeypatch.setenv("SKIFF_CONFIG", "tiny/board")
     return SkiffApp(root=skiff_root, env=dict(os.environ))
 
@@ -80,10 +86,10 @@ def coreyaml_app(skiff_root, monkeypatch):
     from skiff_tui.core.coreyaml import LAYER_FILE
     from skiff_tui.ui.app import SkiffApp
 
-    write_package(skiff_root / "configs", "skiff/core", description="skiff-core",
-                  files={str(LAYER_FILE): CORE_DEFAULT})
-    write_package(skiff_root / "configs", "tiny/board", description="A tiny board",
-                  files={"buildroot/10-board": "BR2_arm=y\n"})
+    write_package(skiff_root / "configs", "skiff/core", description="skiff-core", files={str(LAYER_FILE): CORE_DEFAULT})
+    write_package(
+        skiff_root / "configs", "tiny/board", description="A tiny board", files={"buildroot/10-board": "BR2_arm=y\n"}
+    )
     monkeypatch.setenv("SKIFF_CONFIG", "tiny/board,skiff/core")
     return SkiffApp(root=skiff_root, env=dict(os.environ))
 

@@ -28,7 +28,7 @@ def test_a_closed_session_gives_its_tree_to_the_next(kconfig_root):
     assert not first.reused
     kconf = first.model.kconf
     first.model.toggle(first.model.find("BR2_PACKAGE_PYTHON3"))
-    second = opened(kconfig_root)                 # the first still holds its tree: a new parse
+    second = opened(kconfig_root)  # the first still holds its tree: a new parse
     assert not second.reused and second.model.kconf is not kconf
     first.close()
     second.close()
@@ -39,7 +39,7 @@ def test_a_closed_session_gives_its_tree_to_the_next(kconfig_root):
     assert third.model.kconf.syms["BR2_PACKAGE_PYTHON3"].str_value == "n"
     assert third.model.changes() == {} and third.model.kconf.syms["BR2_JLEVEL"].str_value == "2"
     third.close()
-    third.close()                                 # closing twice gives it back once
+    third.close()  # closing twice gives it back once
     assert kconfig_cache.idle_count() == 2
 
 
@@ -60,8 +60,13 @@ def test_other_externals_do_not_share_a_tree(kconfig_root, monkeypatch):
     from skifftest import write_package
 
     from .conftest import external_files
-    write_package(kconfig_root / "configs", "tiny/other", description="another board",
-                  files={"buildroot/10-board": "BR2_arm=y\n", **external_files("OTHER")})
+
+    write_package(
+        kconfig_root / "configs",
+        "tiny/other",
+        description="another board",
+        files={"buildroot/10-board": "BR2_arm=y\n", **external_files("OTHER")},
+    )
     monkeypatch.setenv("SKIFF_CONFIG", "tiny/other")
     other = opened(kconfig_root)
     try:
@@ -78,16 +83,16 @@ def test_the_baseline_is_remembered_per_merged_configuration(kconfig_root):
     baseline = dict(first.model.baseline)
     assert baseline["BR2_JLEVEL"] == "2" and first.model.kconf.syms["BR2_JLEVEL"].str_value == "5"
     first.close()
-    second = opened(kconfig_root)                      # same stack: the baseline is not reloaded
+    second = opened(kconfig_root)  # same stack: the baseline is not reloaded
     assert second.reused and second.model.baseline == baseline
-    second.model.baseline["BR2_JLEVEL"] = "9"          # a session's own copy (save() updates it)
+    second.model.baseline["BR2_JLEVEL"] = "9"  # a session's own copy (save() updates it)
     second.close()
     fragment = kconfig_root / "configs" / "tiny" / "board" / "buildroot" / "10-board"
-    fragment.write_text("BR2_arm=y\nBR2_JLEVEL=3\n")   # another merged configuration
+    fragment.write_text("BR2_arm=y\nBR2_JLEVEL=3\n")  # another merged configuration
     third = opened(kconfig_root)
     try:
         assert third.reused and third.model.baseline["BR2_JLEVEL"] == "3"
-        assert third.model.kconf.syms["BR2_JLEVEL"].str_value == "5"        # the .config still wins
+        assert third.model.kconf.syms["BR2_JLEVEL"].str_value == "5"  # the .config still wins
     finally:
         third.close()
     fourth = opened(kconfig_root)

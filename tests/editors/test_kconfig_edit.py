@@ -16,7 +16,6 @@ from skiff_tui.core.kconfig_edit import KconfigEditError, KconfigLoadError, Kcon
 from skiff_tui.core.workspace import Workspace
 
 
-
 @pytest.fixture
 def read_only_off(monkeypatch):
     monkeypatch.setattr(readonly, "_read_only", False)
@@ -54,8 +53,13 @@ def line_of(text: str, needle: str) -> int:
 # --- tree ------------------------------------------------------------------------------------
 def test_top_menus_title_and_literal_make_variables(model):
     assert model.title() == "Tiny 2026.02.3 Configuration"
-    assert labels(model) == ["Target options  --->", "Build options  --->", "System configuration  --->",
-                             "Target packages  --->", "External options  --->"]
+    assert labels(model) == [
+        "Target options  --->",
+        "Build options  --->",
+        "System configuration  --->",
+        "Target packages  --->",
+        "External options  --->",
+    ]
     # $(TOPDIR) stays literal, for make to expand (kconfiglib would otherwise make it "/dl")
     assert model.kconf.syms["BR2_DL_DIR"].str_value == "$(TOPDIR)/dl"
 
@@ -66,19 +70,29 @@ def test_value_column_choice_menuconfig_and_external(model):
     assert arch.label == "Target Architecture (ARM (little endian))  --->"
     assert labels(model, arch.node) == ["(X) ARM (little endian)", "( ) x86_64"]
     packages = child(model, None, "Target packages").node
-    assert labels(model, packages) == ["[*] Enable WCHAR support", "[*] BusyBox", "[ ] python3  --->", "[ ] libffi",
-                                       "[ ] zlib", "[ ] armonly tool", "< > kmod"]
+    assert labels(model, packages) == [
+        "[*] Enable WCHAR support",
+        "[*] BusyBox",
+        "[ ] python3  --->",
+        "[ ] libffi",
+        "[ ] zlib",
+        "[ ] armonly tool",
+        "< > kmod",
+    ]
     ext = child(model, None, "External options").node
     assert [e.label for e in model.children(ext)][0].startswith("[ ] tiny app (from ")
     build = child(model, None, "Build options").node
-    assert labels(model, build) == ["($(TOPDIR)/dl) Download dir", "(2) Number of jobs to run simultaneously (0 for auto)",
-                                    "(0x8000) Kernel load address"]
+    assert labels(model, build) == [
+        "($(TOPDIR)/dl) Download dir",
+        "(2) Number of jobs to run simultaneously (0 for auto)",
+        "(0x8000) Kernel load address",
+    ]
 
 
 def test_show_all_and_show_name(model):
     packages = child(model, None, "Target packages").node
     python = child(model, packages, "python3")
-    assert not python.expandable                      # its only child (ssl) is hidden while python3 is n
+    assert not python.expandable  # its only child (ssl) is hidden while python3 is n
     model.show_all = True
     python = child(model, packages, "python3")
     assert python.expandable
@@ -98,9 +112,9 @@ def test_show_all_and_show_name(model):
 def test_search_terms_all_must_match_over_name_and_prompt(model):
     names = lambda q: [h.name for h in model.search(q)]
     assert names("python") == ["BR2_PACKAGE_PYTHON3", "BR2_PACKAGE_PYTHON3_SSL"]
-    assert names("python ssl") == ["BR2_PACKAGE_PYTHON3_SSL"]        # both terms must match
-    assert names("PACKAGE_python3$") == ["BR2_PACKAGE_PYTHON3"]       # regex, case-insensitive
-    assert names("download dir") == ["BR2_DL_DIR"]                    # both terms in the prompt
+    assert names("python ssl") == ["BR2_PACKAGE_PYTHON3_SSL"]  # both terms must match
+    assert names("PACKAGE_python3$") == ["BR2_PACKAGE_PYTHON3"]  # regex, case-insensitive
+    assert names("download dir") == ["BR2_DL_DIR"]  # both terms in the prompt
     assert names("^br2_(arm|x86)") == ["BR2_arm", "BR2_x86_64"]
     assert names("nothing-like-this") == []
     assert model.search("   ") == []
@@ -128,12 +142,18 @@ def test_menu_path_and_path_to(model):
 def test_info_of_a_symbol(model, kconfig_tree, kconfig_texts):
     text = model.info(model.find("BR2_PACKAGE_PYTHON3"))
     line = line_of(kconfig_texts["Config.in"], "menuconfig BR2_PACKAGE_PYTHON3")
-    for expected in ("Prompt: python3", "Name: BR2_PACKAGE_PYTHON3", "Type: bool", "Value: n",
-                     "Help:\n  The python language interpreter.",
-                     "Direct dependencies (=y):\n  BR2_USE_WCHAR (=y)",
-                     "Selects:\n  - BR2_PACKAGE_LIBFFI", "Implies:\n  - BR2_PACKAGE_ZLIB",
-                     f"Defined at Config.in:{line}",
-                     "Menu path: (Top) → Target packages"):
+    for expected in (
+        "Prompt: python3",
+        "Name: BR2_PACKAGE_PYTHON3",
+        "Type: bool",
+        "Value: n",
+        "Help:\n  The python language interpreter.",
+        "Direct dependencies (=y):\n  BR2_USE_WCHAR (=y)",
+        "Selects:\n  - BR2_PACKAGE_LIBFFI",
+        "Implies:\n  - BR2_PACKAGE_ZLIB",
+        f"Defined at Config.in:{line}",
+        "Menu path: (Top) → Target packages",
+    ):
         assert expected in text, expected
 
 
@@ -185,24 +205,31 @@ def test_selected_symbol_is_pinned(model):
 
 def test_int_hex_string_validation(model):
     jobs, addr, host = (model.find(n) for n in ("BR2_JLEVEL", "BR2_LOAD_ADDR", "BR2_TARGET_GENERIC_HOSTNAME"))
-    for node, bad, why in ((jobs, "100", "outside the allowed range 0-64"), (jobs, "4x", "not a decimal integer"),
-                           (addr, "zz", "not a hexadecimal number"), (addr, "0x10", "outside the allowed range"),
-                           (host, "a\nb", "line break")):
+    for node, bad, why in (
+        (jobs, "100", "outside the allowed range 0-64"),
+        (jobs, "4x", "not a decimal integer"),
+        (addr, "zz", "not a hexadecimal number"),
+        (addr, "0x10", "outside the allowed range"),
+        (host, "a\nb", "line break"),
+    ):
         with pytest.raises(KconfigEditError, match=why):
             model.set_text(node, bad)
     assert model.set_text(jobs, " 8 ") == "8"
-    assert model.set_text(addr, "2000") == "0x2000"     # 0x is prepended, as menuconfig does
+    assert model.set_text(addr, "2000") == "0x2000"  # 0x is prepended, as menuconfig does
     assert model.set_text(host, 'my "box"') == 'my "box"'
-    assert model.changes() == {"BR2_JLEVEL": "8", "BR2_LOAD_ADDR": "0x2000",
-                               "BR2_TARGET_GENERIC_HOSTNAME": '"my \\"box\\""'}
+    assert model.changes() == {
+        "BR2_JLEVEL": "8",
+        "BR2_LOAD_ADDR": "0x2000",
+        "BR2_TARGET_GENERIC_HOSTNAME": '"my \\"box\\""',
+    }
     with pytest.raises(KconfigEditError, match="not a string, int or hex"):
         model.set_text(model.find("BR2_PACKAGE_BUSYBOX"), "y")
 
 
 def test_changes_hold_only_what_the_user_changed(model):
     assert model.changes() == {} and not model.dirty
-    model.toggle(model.find("BR2_PACKAGE_PYTHON3"))      # selects libffi, implies zlib: not user changes
-    model.toggle(model.find("BR2_x86_64"))               # a choice: old member off, new one on
+    model.toggle(model.find("BR2_PACKAGE_PYTHON3"))  # selects libffi, implies zlib: not user changes
+    model.toggle(model.find("BR2_x86_64"))  # a choice: old member off, new one on
     assert model.kconf.syms["BR2_PACKAGE_LIBFFI"].str_value == "y"
     assert model.changes() == {"BR2_arm": None, "BR2_x86_64": "y", "BR2_PACKAGE_PYTHON3": "y"}
     assert model.dirty and child(model, None, "Target packages").node
@@ -217,7 +244,7 @@ def test_revert_forgets_the_user_value(model):
     model.set_text(jobs, "9")
     model.revert(jobs)
     assert model.changes() == {}
-    assert model.kconf.syms["BR2_JLEVEL"].str_value == "0"   # the Kconfig default, no user value left
+    assert model.kconf.syms["BR2_JLEVEL"].str_value == "0"  # the Kconfig default, no user value left
 
 
 # --- saving ----------------------------------------------------------------------------------
@@ -229,8 +256,8 @@ def test_save_writes_the_delta_fragment(model, skiff_root):
     assert path == skiff_root / "overrides" / "workspaces" / "dev" / "buildroot" / DELTA_NAME
     body = [l for l in path.read_text().splitlines() if not l.startswith("# Changes") and not l.startswith("# Edit")]
     assert body == ['BR2_TARGET_GENERIC_HOSTNAME="skiffy"', "BR2_PACKAGE_PYTHON3=y"]
-    assert not model.dirty and model.save(ws) is None     # nothing new to save
-    model.toggle(model.find("BR2_PACKAGE_PYTHON3"))       # later edits fold into the same file
+    assert not model.dirty and model.save(ws) is None  # nothing new to save
+    model.toggle(model.find("BR2_PACKAGE_PYTHON3"))  # later edits fold into the same file
     model.save(ws)
     assert "# BR2_PACKAGE_PYTHON3 is not set" in path.read_text()
     assert 'BR2_TARGET_GENERIC_HOSTNAME="skiffy"' in path.read_text()
@@ -259,13 +286,17 @@ def test_open_workspace_uses_the_merged_configuration_and_externals(kconfig_root
     session = open_workspace(kconfig_root, dict(os.environ), ws, progress=stages.append)
     try:
         model = session.model
-        assert stages == ["Resolving the package chain", "Parsing Buildroot's Kconfig",
-                          "Computing the merged configuration's values", "Laying out the menu"]
+        assert stages == [
+            "Resolving the package chain",
+            "Parsing Buildroot's Kconfig",
+            "Computing the merged configuration's values",
+            "Laying out the menu",
+        ]
         assert model.kconf.syms["BR2_arm"].str_value == "y" and model.kconf.syms["BR2_JLEVEL"].str_value == "2"
         app = model.find("BR2_PACKAGE_TINY_APP")
         assert model.is_visible(app)
         assert str(kconfig_root / "configs" / "tiny" / "board" / "buildroot_ext") in app.prompt[0]
-        assert tree_snapshot(kconfig_root) == before      # loading writes nothing into the tree
+        assert tree_snapshot(kconfig_root) == before  # loading writes nothing into the tree
         model.toggle(app)
         path = session.save()
     finally:
@@ -293,10 +324,10 @@ def test_open_workspace_prefers_the_config_and_a_newer_delta(kconfig_root, read_
     session = open_workspace(kconfig_root, dict(os.environ), ws)
     try:
         model = session.model
-        assert model.kconf.syms["BR2_JLEVEL"].str_value == "4"          # from .config
-        assert model.kconf.syms["BR2_PACKAGE_ZLIB"].str_value == "y"    # delta saved after it
+        assert model.kconf.syms["BR2_JLEVEL"].str_value == "4"  # from .config
+        assert model.kconf.syms["BR2_PACKAGE_ZLIB"].str_value == "y"  # delta saved after it
         assert model.source == f"{config} + {DELTA_NAME}"
-        assert model.changes() == {}                                     # nothing changed *here*
+        assert model.changes() == {}  # nothing changed *here*
         assert "Differs from the merged configuration (2)" in model.info(model.find("BR2_JLEVEL"))
     finally:
         session.close()
@@ -347,7 +378,9 @@ def test_concurrent_loads_do_not_mix_environments(kconfig_tree, kconfig_texts, t
     def load(name):
         ext = tmp_path / name
         ext.mkdir()
-        (ext / "Config.in").write_text(kconfig_texts["external/Config.in"].replace("EXTERNAL_TINY_PATH", f"EXTERNAL_{name}_PATH"))
+        (ext / "Config.in").write_text(
+            kconfig_texts["external/Config.in"].replace("EXTERNAL_TINY_PATH", f"EXTERNAL_{name}_PATH")
+        )
         try:
             model = KconfigModel.load(kconfig_tree, tmp_path / f"base-{name}", [(name, ext)], baseline_config=None)
             results[name] = model.find("BR2_PACKAGE_TINY_APP").prompt[0]

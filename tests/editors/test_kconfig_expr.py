@@ -18,10 +18,12 @@ def deep_tree(path, count=SELECTORS):
     """LEGACY selected by `count` options, every third one on; THREADS selected by a few."""
     lines = ["config LEGACY\n\tbool\n", "config THREADS\n\tbool\n"]
     for i in range(count):
-        lines.append(f"config OPT_{i}\n\tbool \"option {i}\"\n\tdefault {'y' if i % 3 == 0 else 'n'}\n"
-                     f"\tselect LEGACY if OPT_{(i + 1) % count}\n")
+        lines.append(
+            f'config OPT_{i}\n\tbool "option {i}"\n\tdefault {"y" if i % 3 == 0 else "n"}\n'
+            f"\tselect LEGACY if OPT_{(i + 1) % count}\n"
+        )
         if i % 500 == 0:
-            lines.append(f"config USES_{i}\n\tbool \"uses {i}\"\n\tselect THREADS\n")
+            lines.append(f'config USES_{i}\n\tbool "uses {i}"\n\tselect THREADS\n')
     (path / "Kconfig").write_text("".join(lines))
     return path / "Kconfig"
 
@@ -38,10 +40,10 @@ def test_balanced_keeps_order_and_value_and_is_shallow(tmp_path):
     legacy = kconf.syms["LEGACY"]
     assert depth(legacy.rev_dep) <= 16
     terms = split_expr(legacy.rev_dep, OR)
-    assert [t[1].name for t in terms] == [f"OPT_{i}" for i in range(SELECTORS)]   # definition order
+    assert [t[1].name for t in terms] == [f"OPT_{i}" for i in range(SELECTORS)]  # definition order
     # value: OPT_i selects when OPT_i and OPT_{i+1} are both y; i=3k and 3k+1 are never both y ...
     assert legacy.str_value == "n"
-    kconf.syms["OPT_1"].set_value(2)                      # ... until OPT_0 and OPT_1 are
+    kconf.syms["OPT_1"].set_value(2)  # ... until OPT_0 and OPT_1 are
     assert legacy.str_value == "y"
     assert expr_str(legacy.rev_dep).startswith("(OPT_0 && OPT_1) || (OPT_1 && OPT_2) || ")
 
@@ -49,7 +51,7 @@ def test_balanced_keeps_order_and_value_and_is_shallow(tmp_path):
 def test_rebalanced_values_and_text_match_kconfiglib_on_a_chain_it_can_still_handle(tmp_path):
     path = deep_tree(tmp_path, count=600)
     old = sys.getrecursionlimit()
-    sys.setrecursionlimit(5000)            # plain kconfiglib needs it for a 600-deep chain
+    sys.setrecursionlimit(5000)  # plain kconfiglib needs it for a 600-deep chain
     try:
         plain = kconfiglib.Kconfig(str(path), warn_to_stderr=False)
         plain_text = expr_str(plain.syms["LEGACY"].rev_dep)
@@ -66,7 +68,7 @@ def test_deep_chain_evaluates_from_a_deep_caller(tmp_path):
     path = deep_tree(tmp_path)
     kconf = nested(700, lambda: BalancedKconfig(str(path), warn_to_stderr=False))
     assert nested(700, lambda: kconf.syms["LEGACY"].tri_value) == 0
-    with pytest.raises(RecursionError):       # what kconfiglib alone does with the same file
+    with pytest.raises(RecursionError):  # what kconfiglib alone does with the same file
         nested(700, lambda: kconfiglib.Kconfig(str(path), warn_to_stderr=False))
 
 

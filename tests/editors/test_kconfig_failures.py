@@ -43,13 +43,15 @@ async def test_a_recursion_error_in_the_load_is_one_line_with_capped_details(mak
 
     def broken(*args, **kwargs):
         raise deep_recursion_error()
+
     monkeypatch.setattr(kconfig_screen, "open_workspace", broken)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_kconfig(app, pilot, settled)
         line = text_of(screen, "#kc-error-text")
-        assert line == ("The Kconfig editor could not load: internal error: "
-                        "RecursionError: maximum recursion depth exceeded")
+        assert line == (
+            "The Kconfig editor could not load: internal error: RecursionError: maximum recursion depth exceeded"
+        )
         assert screen.query_one("#kc-details").display
         assert app.failures[-1].what == "Loading Buildroot's Kconfig"
         # details on request: a scrollable view of the traceback, capped
@@ -76,6 +78,7 @@ async def test_a_recursion_error_in_the_load_is_one_line_with_capped_details(mak
 async def test_any_other_exception_in_the_load_and_f2_from_anywhere(make_app, settled, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("the first line\nand a second one")
+
     monkeypatch.setattr(kconfig_screen, "open_workspace", broken)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -83,7 +86,7 @@ async def test_any_other_exception_in_the_load_and_f2_from_anywhere(make_app, se
         assert text_of(screen, "#kc-error-text").endswith("internal error: ValueError: the first line")
         await pilot.press("1")
         await settled(app, pilot)
-        await pilot.press("f2")                      # F2 works on any screen
+        await pilot.press("f2")  # F2 works on any screen
         assert isinstance(app.screen, ErrorDetailsModal)
         assert "and a second one" in str(app.screen.query_one("#error-details").render())
         await pilot.press("escape")
@@ -93,6 +96,7 @@ async def test_any_other_exception_in_the_load_and_f2_from_anywhere(make_app, se
 async def test_a_failure_while_filling_the_tree_is_shown_in_place(make_app, settled, monkeypatch):
     def broken(self, model):
         raise RecursionError("maximum recursion depth exceeded while calling a Python object")
+
     monkeypatch.setattr(KconfigTree, "load", broken)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -109,13 +113,17 @@ async def test_other_workers_failures_reach_the_one_handler(make_app, settled, m
 
     def broken_discover(*args, **kwargs):
         raise KeyError("metadata")
+
     monkeypatch.setattr(packages, "discover", broken_discover)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settled(app, pilot)
         messages = [n.message for n in app._notifications]
-        assert any(m.startswith("Reading the package library and the workspace failed: KeyError: 'metadata'")
-                   and m.endswith("(F2: details)") for m in messages), messages
+        assert any(
+            m.startswith("Reading the package library and the workspace failed: KeyError: 'metadata'")
+            and m.endswith("(F2: details)")
+            for m in messages
+        ), messages
         assert not app.loading and app.is_running
     monkeypatch.setattr(packages, "discover", real_discover)
     monkeypatch.setattr(configure, "plan", lambda *a, **k: 1 / 0)
@@ -125,7 +133,7 @@ async def test_other_workers_failures_reach_the_one_handler(make_app, settled, m
         await pilot.press("3")
         await settled(app, pilot)
         assert app.failures[-1].summary == "ZeroDivisionError: division by zero"
-        assert sum("ZeroDivisionError" in n.message for n in app._notifications) == 1   # reported once
+        assert sum("ZeroDivisionError" in n.message for n in app._notifications) == 1  # reported once
         await pilot.press("f2")
         assert "ZeroDivisionError" in str(app.screen.query_one("#error-details").render())
 
@@ -148,10 +156,11 @@ async def test_malformed_config_lines_are_named_by_file_and_line(make_app, settl
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_kconfig(app, pilot, settled)
-        assert screen.query_one("#kc-body").display           # the rest loaded
+        assert screen.query_one("#kc-body").display  # the rest loaded
         line = text_of(screen, "#kc-problems")
-        assert line.startswith(f"⚠ ignored {config}:3: warning: ignoring malformed line 'this is not kconfig'") \
-            or line.startswith(f"⚠ ignored {config}:3: ignoring malformed line 'this is not kconfig'"), line
+        assert line.startswith(
+            f"⚠ ignored {config}:3: warning: ignoring malformed line 'this is not kconfig'"
+        ) or line.startswith(f"⚠ ignored {config}:3: ignoring malformed line 'this is not kconfig'"), line
         assert line.endswith("(and 1 more line)")
         assert [(p.path, p.line) for p in screen.model.problems] == [(config, 3), (config, 4)]
         assert screen.model.kconf.syms["BR2_JLEVEL"].str_value == "3"
@@ -171,13 +180,15 @@ async def test_a_fragment_value_kconfig_refuses_names_the_fragment(make_app, set
 async def test_an_unreadable_config_is_one_line_with_file_and_line(make_app, settled, kconfig_root):
     config = kconfig_root / "workspaces" / "default" / ".config"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_bytes(b"BR2_arm=y\nBR2_JLEVEL=3\nBR2_TARGET_GENERIC_HOSTNAME=\"\xff\xfe\"\n")
+    config.write_bytes(b'BR2_arm=y\nBR2_JLEVEL=3\nBR2_TARGET_GENERIC_HOSTNAME="\xff\xfe"\n')
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_kconfig(app, pilot, settled)
         text = text_of(screen, "#kc-error-text")
-        assert text == (f"The Kconfig editor could not load: {config}:3: not a text .config "
-                        "(bytes that are not UTF-8) (fix or remove that line (or the file) and reload)"), text
+        assert text == (
+            f"The Kconfig editor could not load: {config}:3: not a text .config "
+            "(bytes that are not UTF-8) (fix or remove that line (or the file) and reload)"
+        ), text
         await pilot.press("1")
         await settled(app, pilot)
         assert app.current_mode == "packages"

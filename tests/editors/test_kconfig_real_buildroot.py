@@ -26,8 +26,10 @@ from skiff_tui.core.packages import discover
 from skiff_tui.core.workspace import Workspace
 
 TREE = os.environ.get("SKIFF_BUILDROOT_SRC", "")
-pytestmark = pytest.mark.skipif(not TREE or not buildroot.is_buildroot_tree(Path(TREE)),
-                                reason="needs real Buildroot 2026.02.3: set SKIFF_BUILDROOT_SRC to its tree")
+pytestmark = pytest.mark.skipif(
+    not TREE or not buildroot.is_buildroot_tree(Path(TREE)),
+    reason="needs real Buildroot 2026.02.3: set SKIFF_BUILDROOT_SRC to its tree",
+)
 
 PI4 = "pi/4,skiff/core"
 # The stack with the most enabled symbols in the library (bench/kconfig.py --find-largest
@@ -46,8 +48,12 @@ def real_root():
     (root / "workspaces").mkdir()
     (root / "configs").symlink_to(REPO / "configs")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKIFF_CONFIG")}
-    env.update(SKIFF_ROOT_DIR=str(root), SKIFF_BUILDROOT_SRC=TREE, SKIFF_CACHE_DIR=str(base / "cache"),
-               SKIFF_NO_INTERACTIVE="1")
+    env.update(
+        SKIFF_ROOT_DIR=str(root),
+        SKIFF_BUILDROOT_SRC=TREE,
+        SKIFF_CACHE_DIR=str(base / "cache"),
+        SKIFF_NO_INTERACTIVE="1",
+    )
     for name, selection in (("pi4", PI4), ("largest", LARGEST)):
         configure(root, env, Workspace(root, name), selection.split(","))
     yield root, env
@@ -83,6 +89,7 @@ def test_rebalanced_tree_gives_byte_identical_values(real_root, tmp_path):
     externals = [(e.name, e.path) for e in plan(root, env, ws).merged.externals]
     outputs = {}
     for name, cls in (("plain", kconfiglib.Kconfig), ("balanced", BalancedKconfig)):
+
         def run(cls=cls, name=name):
             buildroot.write_external_includes(tmp_path / name, externals)
             with buildroot._kconfig_environment(Path(TREE), tmp_path / name, externals):
@@ -90,8 +97,9 @@ def test_rebalanced_tree_gives_byte_identical_values(real_root, tmp_path):
             kconf.load_config(str(ws.dir / ".config"))
             kconf.write_config(str(tmp_path / f"{name}.config"), header="")
             return max(depth(s.rev_dep) for s in kconf.unique_defined_syms)
+
         outputs[name] = in_big_thread(run)
-    assert outputs["plain"] > 800 and outputs["balanced"] < 40      # BR2_LEGACY's chain
+    assert outputs["plain"] > 800 and outputs["balanced"] < 40  # BR2_LEGACY's chain
     assert (tmp_path / "plain.config").read_bytes() == (tmp_path / "balanced.config").read_bytes()
 
 
@@ -187,8 +195,8 @@ def test_kconfig_model_opens_for_every_supported_system(selection, real_root, pa
     merged.write_text(p.merged.buildroot.render())
     model = KconfigModel.from_parsed(parsed_trees[key].kconf, baseline_config=merged)
     assert [e.label for e in model.children()][:2] == ["Target options  --->", "Toolchain  --->"]
-    assert model.problems == []            # kconfiglib took every line of the merged configuration
+    assert model.problems == []  # kconfiglib took every line of the merged configuration
     assert "Selected by" in model.info(model.find("BR2_LEGACY"))
     assert any(h.name == "BR2_PACKAGE_BUSYBOX" for h in model.search("^br2_package_busybox$"))
-    for name, path in externals:           # the externals' menus are in the tree
+    for name, path in externals:  # the externals' menus are in the tree
         assert model.kconf.syms[f"BR2_EXTERNAL_{name}_PATH"].str_value == str(path)

@@ -14,14 +14,20 @@ from skiff_tui.core.configure import configure
 from skiff_tui.core.kconfig_edit import open_workspace
 from skiff_tui.core.workspace import Workspace
 
-pytestmark = [requires_tools("make"),
-              pytest.mark.skipif(not (FIXTURE_BUILDROOT / "Config.in").is_file(), reason="needs tests/fixtures/buildroot_tree")]
+pytestmark = [
+    requires_tools("make"),
+    pytest.mark.skipif(not (FIXTURE_BUILDROOT / "Config.in").is_file(), reason="needs tests/fixtures/buildroot_tree"),
+]
 
 
 @pytest.mark.parametrize("tree", ["fixture", pytest.param("real", marks=[pytest.mark.requires_buildroot])])
 def test_edit_save_configure_round_trip(skiff_root, tree):
-    write_package(skiff_root / "configs", "board/x", description="board",
-                  files={"buildroot/10": 'BR2_TARGET_GENERIC_HOSTNAME="board"\n'})
+    write_package(
+        skiff_root / "configs",
+        "board/x",
+        description="board",
+        files={"buildroot/10": 'BR2_TARGET_GENERIC_HOSTNAME="board"\n'},
+    )
     src = FIXTURE_BUILDROOT if tree == "fixture" else REAL_BUILDROOT
     env = dict(os.environ, SKIFF_BUILDROOT_SRC=str(src), SKIFF_CONFIG="board/x")
     ws = Workspace(skiff_root, "default")
@@ -36,8 +42,11 @@ def test_edit_save_configure_round_trip(skiff_root, tree):
         hostname = model.find("BR2_TARGET_GENERIC_HOSTNAME")
         assert model.kconf.syms["BR2_TARGET_GENERIC_HOSTNAME"].str_value == "board"
         model.set_text(hostname, "edited")
-        toggled = next(h.node for h in model.search("^br2_package_") if model.is_changeable(h.node)
-                       and model.kind(h.node) == "bool" and h.node.item.tri_value == 0)
+        toggled = next(
+            h.node
+            for h in model.search("^br2_package_")
+            if model.is_changeable(h.node) and model.kind(h.node) == "bool" and h.node.item.tri_value == 0
+        )
         name = toggled.item.name
         model.toggle(toggled)
         assert model.changes() == {"BR2_TARGET_GENERIC_HOSTNAME": '"edited"', name: "y"}

@@ -20,8 +20,11 @@ def delta_file(root):
 
 
 def delta_lines(root):
-    return [l for l in delta_file(root).read_text().splitlines() if not l.startswith("# Changes")
-            and not l.startswith("# Edit")]
+    return [
+        l
+        for l in delta_file(root).read_text().splitlines()
+        if not l.startswith("# Changes") and not l.startswith("# Edit")
+    ]
 
 
 async def open_kconfig(app, pilot, settled) -> KconfigScreen:
@@ -48,10 +51,14 @@ async def test_navigate_toggle_and_save_writes_the_delta(make_app, settled, kcon
         tree = screen.query_one(KconfigTree)
         assert tree.has_focus
         assert [str(c.label) for c in tree.root.children] == [
-            "Target options  --->", "Build options  --->", "System configuration  --->",
-            "Target packages  --->", "External options  --->"]
+            "Target options  --->",
+            "Build options  --->",
+            "System configuration  --->",
+            "Target packages  --->",
+            "External options  --->",
+        ]
         assert "values: the merged configuration (no .config yet)" in str(screen.query_one("#kc-header").render())
-        await pilot.press("down", "down", "down", "enter")           # open Target packages
+        await pilot.press("down", "down", "down", "enter")  # open Target packages
         assert cursor_label(screen) == "Target packages  --->"
         await pilot.press("down", "down", "down")
         assert cursor_label(screen) == "[ ] python3  --->"
@@ -81,7 +88,7 @@ async def test_search_jumps_to_symbol_and_turns_show_all_on_for_hidden_ones(make
         await pilot.press("slash")
         assert isinstance(app.screen, KconfigSearchModal)
         modal = app.screen
-        modal.query_one("#kc-search-input").value = "host name"       # both terms must match
+        modal.query_one("#kc-search-input").value = "host name"  # both terms must match
         await pilot.pause()
         assert [h.name for h in modal.hits] == ["BR2_TARGET_GENERIC_HOSTNAME"]
         assert "Menu path: (Top) → System configuration" in str(modal.query_one("#kc-search-info-text").render())
@@ -116,7 +123,7 @@ async def test_int_value_dialog_checks_the_range(make_app, settled, kconfig_root
         await pilot.press("ctrl+u", "7", "enter")
         assert app.screen is screen
         assert cursor_label(screen).startswith("(7) Number of jobs")
-        await pilot.press("C")                                         # show names
+        await pilot.press("C")  # show names
         assert "<BR2_JLEVEL>" in cursor_label(screen)
         await pilot.press("ctrl+s")
         assert delta_lines(kconfig_root) == ["BR2_JLEVEL=7"]
@@ -131,17 +138,17 @@ async def test_unsaved_changes_prompt_on_leave(make_app, settled, kconfig_root):
         assert screen.has_unsaved_changes()
         await pilot.press("escape")
         assert isinstance(app.screen, UnsavedChangesModal)
-        await pilot.press("escape")                                    # stay
+        await pilot.press("escape")  # stay
         assert app.screen is screen and screen.has_unsaved_changes()
-        await pilot.press("escape", "d")                               # discard, then leave
+        await pilot.press("escape", "d")  # discard, then leave
         await settled(app, pilot)
         assert app.current_mode == "packages"
         assert not delta_file(kconfig_root).exists()
-        assert not screen.has_unsaved_changes()                        # reloaded from disk
+        assert not screen.has_unsaved_changes()  # reloaded from disk
         await pilot.press("8")
         await settled(app, pilot)
         screen.jump_to(screen.model.find("BR2_PACKAGE_BUSYBOX"))
-        await pilot.press("space", "escape", "s")                      # save, then leave
+        await pilot.press("space", "escape", "s")  # save, then leave
         await settled(app, pilot)
         assert app.current_mode == "packages"
         assert delta_lines(kconfig_root) == ["# BR2_PACKAGE_BUSYBOX is not set"]
@@ -167,8 +174,9 @@ async def test_read_only_has_no_mutating_bindings_and_writes_nothing(make_app, s
 async def test_kconfig_error_offers_make_menuconfig(make_app, settled, kconfig_tree, monkeypatch):
     (kconfig_tree / "system" / "Config.in").write_text('menu "System configuration"\nconfig BR2_X\n\tbogus\nendmenu\n')
     calls = []
-    monkeypatch.setattr(kconfig_screen, "run_classic_menuconfig",
-                        lambda workspace, env: calls.append(workspace.name) or 0)
+    monkeypatch.setattr(
+        kconfig_screen, "run_classic_menuconfig", lambda workspace, env: calls.append(workspace.name) or 0
+    )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_kconfig(app, pilot, settled)
@@ -180,7 +188,7 @@ async def test_kconfig_error_offers_make_menuconfig(make_app, settled, kconfig_t
         await pilot.pause()
         assert any("cannot run make menuconfig here" in n.message for n in app._notifications)
         assert calls == []
-        monkeypatch.setattr(app, "suspend", contextlib.nullcontext)   # as if there were a terminal
+        monkeypatch.setattr(app, "suspend", contextlib.nullcontext)  # as if there were a terminal
         screen.query_one("#kc-classic").press()
         await settled(app, pilot)
         assert calls == ["default"]

@@ -46,9 +46,19 @@ def test_valid_hostnames(good):
     assert ov.validate_hostname(f" {good} ") == good
 
 
-@pytest.mark.parametrize("bad,why", [("", "empty"), ("-pi", "not a valid"), ("pi-", "not a valid"),
-                                     ("pi_4", "not a valid"), ("a..b", "empty label"), ("x" * 64, "63 at most"),
-                                     ("a." * 127 + "ab", "253 at most"), ("my host", "not a valid")])
+@pytest.mark.parametrize(
+    "bad,why",
+    [
+        ("", "empty"),
+        ("-pi", "not a valid"),
+        ("pi-", "not a valid"),
+        ("pi_4", "not a valid"),
+        ("a..b", "empty label"),
+        ("x" * 64, "63 at most"),
+        ("a." * 127 + "ab", "253 at most"),
+        ("my host", "not a valid"),
+    ],
+)
 def test_invalid_hostnames(bad, why):
     with pytest.raises(ov.OverrideError, match=why):
         ov.validate_hostname(bad)
@@ -99,17 +109,24 @@ def test_wifi_escaping_round_trips(both):
     odd = ov.WifiNetwork(" café;net ", "  pass\\word  ")
     path = ov.write_wifi(mine, odd)
     text = path.read_text()
-    assert "ssid=32;99;97;102;195;169;59;110;101;116;32;" in text     # byte list form
+    assert "ssid=32;99;97;102;195;169;59;110;101;116;32;" in text  # byte list form
     assert "psk=\\s\\spass\\\\word\\s\\s" in text
     [(_, back)] = ov.list_wifi(mine)
     assert (back.ssid, back.psk) == (odd.ssid, odd.psk)
 
 
-@pytest.mark.parametrize("ssid,psk,why", [
-    ("", "12345678", "SSID is empty"), ("x" * 33, "12345678", "33 bytes"), ("é" * 17, "12345678", "34 bytes"),
-    ("net", "short", "5 characters long"), ("net", "x" * 64, "64 hexadecimal"), ("net", "pässword", "printable ASCII"),
-    ("net", "y" * 65, "65 characters"),
-])
+@pytest.mark.parametrize(
+    "ssid,psk,why",
+    [
+        ("", "12345678", "SSID is empty"),
+        ("x" * 33, "12345678", "33 bytes"),
+        ("é" * 17, "12345678", "34 bytes"),
+        ("net", "short", "5 characters long"),
+        ("net", "x" * 64, "64 hexadecimal"),
+        ("net", "pässword", "printable ASCII"),
+        ("net", "y" * 65, "65 characters"),
+    ],
+)
 def test_wifi_validation(both, ssid, psk, why):
     _, mine = both
     with pytest.raises(ov.OverrideError, match=why):
@@ -136,13 +153,19 @@ def test_parse_keys_and_fingerprint():
     assert opts.options == 'from="10.0.0.0/8",no-pty' and opts.line == 'from="10.0.0.0/8",no-pty ' + ED25519
 
 
-@pytest.mark.parametrize("text,why", [
-    ("", "empty"), ("hello world", "no key type"), ("ssh-ed25519", "without its base64"),
-    ("ssh-ed25519 AAAA!!notbase64", "not valid base64"),
-    (ED25519.replace("ssh-ed25519", "ssh-rsa", 1), "does not hold a ssh-rsa key"),
-    ("ssh-ed25519 " + RSA.split()[1], "does not hold a ssh-ed25519 key"),
-    ("ssh-dss AAAAB3NzaC1kc3MAAACBAP", "DSA keys"), ("-----BEGIN OPENSSH PRIVATE KEY-----", "private key"),
-])
+@pytest.mark.parametrize(
+    "text,why",
+    [
+        ("", "empty"),
+        ("hello world", "no key type"),
+        ("ssh-ed25519", "without its base64"),
+        ("ssh-ed25519 AAAA!!notbase64", "not valid base64"),
+        (ED25519.replace("ssh-ed25519", "ssh-rsa", 1), "does not hold a ssh-rsa key"),
+        ("ssh-ed25519 " + RSA.split()[1], "does not hold a ssh-ed25519 key"),
+        ("ssh-dss AAAAB3NzaC1kc3MAAACBAP", "DSA keys"),
+        ("-----BEGIN OPENSSH PRIVATE KEY-----", "private key"),
+    ],
+)
 def test_bad_keys(text, why):
     with pytest.raises(ov.OverrideError, match=why):
         ov.parse_key(text)
@@ -191,7 +214,7 @@ def test_files_stay_inside_their_layer(both, tmp_path):
     assert mode(hook) == 0o755
     os.chmod(path, 0o600)
     ov.write_text_file(all_, "root_overlay/etc/motd", "bye\n")
-    assert mode(path) == 0o600 and path.read_text() == "bye\n"     # the existing mode is kept
+    assert mode(path) == 0o600 and path.read_text() == "bye\n"  # the existing mode is kept
     for bad in ("../configs/x", "/etc/passwd", "", "a/../../b", "workspaces/dev/buildroot/x"):
         with pytest.raises(ov.OverrideError):
             ov.write_text_file(all_, bad, "x")
@@ -214,10 +237,16 @@ def test_syntax_for():
 def test_read_only_refuses_every_write(both):
     all_, mine = both
     readonly.set_read_only(True)
-    calls = [lambda: ov.write_hostname(mine, "x"), lambda: ov.write_wifi(mine, ov.WifiNetwork("n", "12345678")),
-             lambda: ov.add_keys(mine, ED25519), lambda: ov.write_text_file(all_, "a", "b"),
-             lambda: ov.remove_key(mine, ED25519_FP), lambda: ov.delete_wifi(mine, "n"),
-             lambda: ov.ensure_layer(mine), lambda: ov.remove_hostname(mine)]
+    calls = [
+        lambda: ov.write_hostname(mine, "x"),
+        lambda: ov.write_wifi(mine, ov.WifiNetwork("n", "12345678")),
+        lambda: ov.add_keys(mine, ED25519),
+        lambda: ov.write_text_file(all_, "a", "b"),
+        lambda: ov.remove_key(mine, ED25519_FP),
+        lambda: ov.delete_wifi(mine, "n"),
+        lambda: ov.ensure_layer(mine),
+        lambda: ov.remove_hostname(mine),
+    ]
     for call in calls:
         with pytest.raises(ReadOnlyError):
             call()
@@ -241,8 +270,11 @@ def test_coreyaml_place_and_save(skiff_root, ws, both):
     # the chain's last package that ships one
     env = {"SKIFF_CONFIG": "core/alpine"}
     place = cyp.coreyaml_place(skiff_root, env, ws, mine)
-    assert (place.text, place.origin, place.default_owner) == ("# alpine\ncontainers: {}\n", "core/alpine's default",
-                                                               "core/alpine")
+    assert (place.text, place.origin, place.default_owner) == (
+        "# alpine\ncontainers: {}\n",
+        "core/alpine's default",
+        "core/alpine",
+    )
     assert place.target == mine.path / LAYER_FILE
     # a copy in the all-workspaces layer is what the image gets; the workspace layer starts from it
     path = cyp.save_coreyaml(all_, "# fleet  \ncontainers: {}  # keep\n")

@@ -24,8 +24,12 @@ def mode(path) -> int:
 
 @pytest.fixture
 def ov_root(skiff_root, monkeypatch):
-    write_package(skiff_root / "configs", "tiny/board", description="A tiny board",
-                  files={"buildroot/10-board": 'BR2_TARGET_GENERIC_HOSTNAME="board"\n'})
+    write_package(
+        skiff_root / "configs",
+        "tiny/board",
+        description="A tiny board",
+        files={"buildroot/10-board": 'BR2_TARGET_GENERIC_HOSTNAME="board"\n'},
+    )
     monkeypatch.setenv("SKIFF_CONFIG", "tiny/board")
     return skiff_root
 
@@ -38,6 +42,7 @@ def make_ov_app(ov_root):
 
     def make(**kwargs):
         return SkiffApp(root=ov_root, env=dict(os.environ), **kwargs)
+
     return make
 
 
@@ -83,8 +88,11 @@ async def test_hostname_is_written_into_the_chosen_layer(make_ov_app, ov_root):
         assert screen.scope == "all" and field.value == ""
         field.value = "fleet"
         await press(pilot, screen, "#ov-host-save")
-        assert (ov_root / "overrides/buildroot" / ov.HOSTNAME_FRAGMENT).read_text().endswith(
-            'BR2_TARGET_GENERIC_HOSTNAME="fleet"\n')
+        assert (
+            (ov_root / "overrides/buildroot" / ov.HOSTNAME_FRAGMENT)
+            .read_text()
+            .endswith('BR2_TARGET_GENERIC_HOSTNAME="fleet"\n')
+        )
         # the workspace layer still wins
         assert "'my-pi'" in text_of(screen, "#ov-host-effective")
 
@@ -103,15 +111,25 @@ async def test_wifi_network_keyfile(make_ov_app, ov_root):
         screen.query_one("#ov-psk", Input).value = "correct horse battery"
         screen.query_one("#ov-hidden").toggle()
         await press(pilot, screen, "#ov-wifi-save")
-        keyfile = ov_root / "overrides/workspaces/default/root_overlay/etc/NetworkManager/system-connections/Home.nmconnection"
+        keyfile = (
+            ov_root
+            / "overrides/workspaces/default/root_overlay/etc/NetworkManager/system-connections/Home.nmconnection"
+        )
         assert mode(keyfile) == 0o600
         text = keyfile.read_text()
-        for line in ("[wifi]", "ssid=Home", "hidden=true", "key-mgmt=wpa-psk", "psk=correct horse battery",
-                     "[ipv4]", "[ipv6]"):
+        for line in (
+            "[wifi]",
+            "ssid=Home",
+            "hidden=true",
+            "key-mgmt=wpa-psk",
+            "psk=correct horse battery",
+            "[ipv4]",
+            "[ipv6]",
+        ):
             assert line in text.splitlines(), line
         lst = screen.query_one("#ov-wifi-list", OptionList)
         assert lst.option_count == 1 and "Home  (Home.nmconnection, hidden)" in str(lst.get_option_at_index(0).prompt)
-        assert screen.query_one("#ov-psk", Input).value == ""      # not left on screen after saving
+        assert screen.query_one("#ov-psk", Input).value == ""  # not left on screen after saving
         lst.highlighted = 0
         await pilot.pause()
         assert screen.query_one("#ov-psk", Input).value == "correct horse battery"
@@ -128,7 +146,9 @@ async def test_ssh_keys(make_ov_app, ov_root):
         area = screen.query_one("#ov-key-input", TextArea)
         area.text = "ssh-ed25519 AAAAtruncated"
         await press(pilot, screen, "#ov-key-add")
-        assert "not valid base64" in text_of(screen, "#ov-key-error") or "does not hold" in text_of(screen, "#ov-key-error")
+        assert "not valid base64" in text_of(screen, "#ov-key-error") or "does not hold" in text_of(
+            screen, "#ov-key-error"
+        )
         area.text = ED25519 + "\n" + RSA + "\n"
         await press(pilot, screen, "#ov-key-add")
         keys = ov_root / "overrides/workspaces/default/root_overlay/root/.ssh/authorized_keys"
@@ -171,7 +191,7 @@ async def test_file_editor_new_save_and_unsaved_prompt(make_ov_app, ov_root):
         await press(pilot, screen, "#ov-host-save")
         assert editor.text == "a: 1\nb: 2" and screen.has_unsaved_changes()
         editor.focus()
-        await pilot.press("escape", "escape")   # the first one leaves the editor, the second the screen: it asks first
+        await pilot.press("escape", "escape")  # the first one leaves the editor, the second the screen: it asks first
         assert isinstance(app.screen, UnsavedChangesModal)
         await pilot.press("s")
         await pilot.pause()

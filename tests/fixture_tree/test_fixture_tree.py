@@ -23,8 +23,10 @@ from skifftest import requires_tools
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "buildroot_tree"
 pytestmark = requires_tools("make", "cpio")
 
-STAMP_ERROR = re.compile(r"^make(\[\d+\])?: \*\*\* \[package/pkg-generic\.mk:\d+: (?P<dir>.*/build/[^/]+)/"
-                         r"\.stamp_(?P<step>\w+)\] Error (?P<code>\d+)$")
+STAMP_ERROR = re.compile(
+    r"^make(\[\d+\])?: \*\*\* \[package/pkg-generic\.mk:\d+: (?P<dir>.*/build/[^/]+)/"
+    r"\.stamp_(?P<step>\w+)\] Error (?P<code>\d+)$"
+)
 BUILD_TIME = re.compile(r"^\d+\.\d{9}:(start|end  ):(?P<step>.{20}): (?P<pkg>\S+)$")
 
 
@@ -37,8 +39,9 @@ def make_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def make(out: Path, *targets: str, externals=None, defconfig: Path | None = None, env=None, cwd_tree=True,
-         extra=()) -> subprocess.CompletedProcess:
+def make(
+    out: Path, *targets: str, externals=None, defconfig: Path | None = None, env=None, cwd_tree=True, extra=()
+) -> subprocess.CompletedProcess:
     """`make -C <tree> O=<out> ...`, or `make -C <out> ...` through the generated wrapper."""
     argv = ["make", "--no-print-directory", "-C", str(TREE), f"O={out}"] if cwd_tree else ["make", "-C", str(out)]
     if externals is not None:
@@ -46,8 +49,9 @@ def make(out: Path, *targets: str, externals=None, defconfig: Path | None = None
     if defconfig is not None:
         argv.append(f"BR2_DEFCONFIG={defconfig}")
     argv += [*extra, *targets]
-    return subprocess.run(argv, env=make_env(**(env or {})), capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=180)
+    return subprocess.run(
+        argv, env=make_env(**(env or {})), capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=180
+    )
 
 
 def config_values(path: Path) -> dict[str, str | None]:
@@ -70,11 +74,14 @@ def write_external(root: Path, name: str, *, desc: str | None = None, packages: 
         upper = pkg.upper().replace("-", "_")
         pdir = root / "package" / pkg
         pdir.mkdir(parents=True)
-        (pdir / "Config.in").write_text(f'config BR2_PACKAGE_{upper}\n\tbool "{pkg}"\n'
-                                        + (f"\tdepends on {depends}\n" if depends else ""))
-        (pdir / f"{pkg}.mk").write_text(f"{upper}_VERSION = 0.4.2\n{upper}_SITE = https://example.org/{pkg}\n"
-                                        f"{upper}_LICENSE = MIT\n{upper}_DEPENDENCIES = zlib\n"
-                                        "$(eval $(generic-package))\n")
+        (pdir / "Config.in").write_text(
+            f'config BR2_PACKAGE_{upper}\n\tbool "{pkg}"\n' + (f"\tdepends on {depends}\n" if depends else "")
+        )
+        (pdir / f"{pkg}.mk").write_text(
+            f"{upper}_VERSION = 0.4.2\n{upper}_SITE = https://example.org/{pkg}\n"
+            f"{upper}_LICENSE = MIT\n{upper}_DEPENDENCIES = zlib\n"
+            "$(eval $(generic-package))\n"
+        )
         sources.append(f'source "$BR2_EXTERNAL_{name}_PATH/package/{pkg}/Config.in"\n')
     (root / "Config.in").write_text("".join(sources))
     (root / "external.mk").write_text(f"include $(sort $(wildcard $(BR2_EXTERNAL_{name}_PATH)/package/*/*.mk))\n")
@@ -90,13 +97,17 @@ def write_script(path: Path, body: str) -> Path:
 
 # --- configuration -----------------------------------------------------------------------------
 
+
 def test_defconfig_with_external_resolves_full_config(tmp_path):
-    ext = write_external(tmp_path / "ext", "SKIFF_TEST", desc="Skiff test tree",
-                         packages={"skiff-hello": "BR2_USE_MMU"})
+    ext = write_external(
+        tmp_path / "ext", "SKIFF_TEST", desc="Skiff test tree", packages={"skiff-hello": "BR2_USE_MMU"}
+    )
     out = tmp_path / "out"
     frag = tmp_path / "merged_defconfig"
-    frag.write_text("BR2_aarch64=y\nBR2_cortex_a72=y\n# BR2_TARGET_ROOTFS_TAR is not set\n"
-                    'BR2_TARGET_GENERIC_HOSTNAME="skiff"\nBR2_PACKAGE_SKIFF_HELLO=y\n')
+    frag.write_text(
+        "BR2_aarch64=y\nBR2_cortex_a72=y\n# BR2_TARGET_ROOTFS_TAR is not set\n"
+        'BR2_TARGET_GENERIC_HOSTNAME="skiff"\nBR2_PACKAGE_SKIFF_HELLO=y\n'
+    )
     r = make(out, "defconfig", externals=str(ext), defconfig=frag)
     assert r.returncode == 0, r.stderr
     assert f"  GEN     {out}/Makefile" in r.stdout
@@ -122,8 +133,9 @@ def test_defconfig_with_external_resolves_full_config(tmp_path):
     paths = (out / ".br2-external.in.paths").read_text()
     assert f'config BR2_EXTERNAL_SKIFF_TEST_PATH\n\tstring\n\tdefault "{ext}"\n' in paths
     menus = (out / ".br2-external.in.menus").read_text()
-    assert menus.endswith(f'menu "External options"\n\ncomment "Skiff test tree (in {ext})"\n'
-                          f'source "{ext}/Config.in"\n\nendmenu\n')
+    assert menus.endswith(
+        f'menu "External options"\n\ncomment "Skiff test tree (in {ext})"\nsource "{ext}/Config.in"\n\nendmenu\n'
+    )
     for kind in ("toolchains", "jpeg", "openssl", "skeleton", "init", "linux"):
         assert (out / f".br2-external.in.{kind}").read_text().startswith("#\n# Automatically generated file")
     assert "# No toolchain from: Skiff test tree" in (out / ".br2-external.in.toolchains").read_text()
@@ -135,29 +147,43 @@ def test_requested_values_whose_dependencies_are_missing_do_not_stick(tmp_path):
     out = tmp_path / "out"
     frag = tmp_path / "frag"
     # uClibc (the default C library) has no threads and BusyBox init brings no udev.
-    frag.write_text("BR2_x86_64=y\nBR2_PACKAGE_DOCKER_ENGINE=y\nBR2_PACKAGE_NETWORK_MANAGER=y\nBR2_PACKAGE_HTOP=y\n"
-                    "BR2_PACKAGE_KEXEC_LITE=y\n")
+    frag.write_text(
+        "BR2_x86_64=y\nBR2_PACKAGE_DOCKER_ENGINE=y\nBR2_PACKAGE_NETWORK_MANAGER=y\nBR2_PACKAGE_HTOP=y\n"
+        "BR2_PACKAGE_KEXEC_LITE=y\n"
+    )
     assert make(out, "defconfig", defconfig=frag).returncode == 0
     values = config_values(out / ".config")
     assert values["BR2_PACKAGE_HTOP"] == "y" and values["BR2_PACKAGE_NCURSES"] == "y"  # selected
     for sym in ("BR2_PACKAGE_DOCKER_ENGINE", "BR2_PACKAGE_NETWORK_MANAGER", "BR2_PACKAGE_KEXEC_LITE"):
         assert values.get(sym) != "y", sym
     # with glibc and systemd the same requests stick and pull in what they select
-    frag.write_text("BR2_x86_64=y\nBR2_TOOLCHAIN_BUILDROOT_GLIBC=y\nBR2_INIT_SYSTEMD=y\n"
-                    "BR2_PACKAGE_DOCKER_ENGINE=y\nBR2_PACKAGE_NETWORK_MANAGER=y\n")
+    frag.write_text(
+        "BR2_x86_64=y\nBR2_TOOLCHAIN_BUILDROOT_GLIBC=y\nBR2_INIT_SYSTEMD=y\n"
+        "BR2_PACKAGE_DOCKER_ENGINE=y\nBR2_PACKAGE_NETWORK_MANAGER=y\n"
+    )
     assert make(out, "defconfig", defconfig=frag).returncode == 0
     values = config_values(out / ".config")
-    for sym in ("BR2_PACKAGE_DOCKER_ENGINE", "BR2_PACKAGE_CONTAINERD", "BR2_PACKAGE_RUNC", "BR2_PACKAGE_IPTABLES",
-                "BR2_PACKAGE_NETWORK_MANAGER", "BR2_PACKAGE_SYSTEMD", "BR2_PACKAGE_HAS_UDEV", "BR2_PACKAGE_DBUS"):
+    for sym in (
+        "BR2_PACKAGE_DOCKER_ENGINE",
+        "BR2_PACKAGE_CONTAINERD",
+        "BR2_PACKAGE_RUNC",
+        "BR2_PACKAGE_IPTABLES",
+        "BR2_PACKAGE_NETWORK_MANAGER",
+        "BR2_PACKAGE_SYSTEMD",
+        "BR2_PACKAGE_HAS_UDEV",
+        "BR2_PACKAGE_DBUS",
+    ):
         assert values.get(sym) == "y", sym
     assert values["BR2_PACKAGE_PROVIDES_UDEV"] == '"systemd"'
 
 
 def test_savedefconfig_round_trip(tmp_path):
     frag = tmp_path / "frag"
-    frag.write_text("BR2_arm=y\nBR2_cortex_a7=y\nBR2_LINUX_KERNEL=y\nBR2_LINUX_KERNEL_DEFCONFIG=\"bcm2709\"\n"
-                    "BR2_PACKAGE_DROPBEAR=y\n# BR2_PACKAGE_DROPBEAR_SMALL is not set\nBR2_TARGET_ROOTFS_CPIO=y\n"
-                    "BR2_TARGET_ROOTFS_CPIO_LZ4=y\nBR2_CCACHE=y\n")
+    frag.write_text(
+        'BR2_arm=y\nBR2_cortex_a7=y\nBR2_LINUX_KERNEL=y\nBR2_LINUX_KERNEL_DEFCONFIG="bcm2709"\n'
+        "BR2_PACKAGE_DROPBEAR=y\n# BR2_PACKAGE_DROPBEAR_SMALL is not set\nBR2_TARGET_ROOTFS_CPIO=y\n"
+        "BR2_TARGET_ROOTFS_CPIO_LZ4=y\nBR2_CCACHE=y\n"
+    )
     out = tmp_path / "a"
     assert make(out, "defconfig", defconfig=frag).returncode == 0
     saved = tmp_path / "saved_defconfig"
@@ -166,7 +192,7 @@ def test_savedefconfig_round_trip(tmp_path):
     minimal = saved.read_text()
     assert "BR2_DEFCONFIG=" not in minimal and "BR2_arm=y\n" in minimal and "BR2_CCACHE=y\n" in minimal
     assert "BR2_PACKAGE_BUSYBOX" not in minimal  # a default is not repeated
-    assert "BR2_CCACHE_DIR" not in minimal       # nor a default string
+    assert "BR2_CCACHE_DIR" not in minimal  # nor a default string
     # loading the minimal config elsewhere gives the same configuration
     other = tmp_path / "b"
     assert make(other, "defconfig", defconfig=saved).returncode == 0
@@ -186,9 +212,11 @@ def test_olddefconfig_and_simulated_menuconfig(tmp_path):
     assert make(out, "defconfig", defconfig=frag).returncode == 0
     r = make(out, "menuconfig")
     assert r.returncode == 2 and "fixture tree: no interactive menuconfig" in r.stderr
-    r = make(out, "menuconfig",
-             env={"BR_FIXTURE_MENUCONFIG_SET": 'BR2_PACKAGE_HTOP=y BR2_TARGET_GENERIC_HOSTNAME="a b" '
-                                               "BR2_PACKAGE_PYTHON3=y"})
+    r = make(
+        out,
+        "menuconfig",
+        env={"BR_FIXTURE_MENUCONFIG_SET": 'BR2_PACKAGE_HTOP=y BR2_TARGET_GENERIC_HOSTNAME="a b" BR2_PACKAGE_PYTHON3=y'},
+    )
     assert r.returncode == 0, r.stderr
     assert "*** End of the configuration." in r.stdout
     assert "BR2_PACKAGE_PYTHON3 is n, not y" in r.stderr  # needs threads: uClibc has none
@@ -205,25 +233,33 @@ def test_olddefconfig_and_simulated_menuconfig(tmp_path):
 
 # --- br2-external validation -------------------------------------------------------------------
 
+
 def test_duplicate_external_names_are_refused(tmp_path):
     one = write_external(tmp_path / "one", "SKIFF_SAME")
     two = write_external(tmp_path / "two", "SKIFF_SAME")
     out = tmp_path / "out"
     r = make(out, "defconfig", externals=f"{one} {two}")
     assert r.returncode == 2
-    assert re.search(rf"^Makefile:\d+: \*\*\* '{two}': name 'SKIFF_SAME' is already used in '{one}'\.  Stop\.$",
-                     r.stderr, re.M), r.stderr
+    assert re.search(
+        rf"^Makefile:\d+: \*\*\* '{two}': name 'SKIFF_SAME' is already used in '{one}'\.  Stop\.$", r.stderr, re.M
+    ), r.stderr
     assert not (out / ".config").exists()
 
 
-@pytest.mark.parametrize("breakage, message", [
-    ("no-desc", "'{d}': does not have an 'external.desc'. See https://buildroot.org/manual.html#br2-external-converting"),
-    ("no-name", "'{d}/external.desc': does not define the name"),
-    ("bad-name", "'{d}': name 'bad-name' contains invalid chars: '-'"),
-    ("no-mk", "'{d}/external.mk': no such file or directory"),
-    ("no-config", "'{d}/Config.in': no such file or directory"),
-    ("missing", "'{d}': no such file or directory"),
-])
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        (
+            "no-desc",
+            "'{d}': does not have an 'external.desc'. See https://buildroot.org/manual.html#br2-external-converting",
+        ),
+        ("no-name", "'{d}/external.desc': does not define the name"),
+        ("bad-name", "'{d}': name 'bad-name' contains invalid chars: '-'"),
+        ("no-mk", "'{d}/external.mk': no such file or directory"),
+        ("no-config", "'{d}/Config.in': no such file or directory"),
+        ("missing", "'{d}': no such file or directory"),
+    ],
+)
 def test_broken_externals_get_buildroot_messages(tmp_path, breakage, message):
     ext = write_external(tmp_path / "ext", "SKIFF_X")
     if breakage == "no-desc":
@@ -260,12 +296,15 @@ def test_colon_separated_and_emptied_externals(tmp_path):
 
 # --- show-info ---------------------------------------------------------------------------------
 
+
 def test_show_info_lists_enabled_packages_with_recursive_dependencies(tmp_path):
     ext = write_external(tmp_path / "ext", "SKIFF_INFO", packages={"skiff-info": ""})
     out = tmp_path / "out"
     frag = tmp_path / "frag"
-    frag.write_text("BR2_aarch64=y\nBR2_PACKAGE_RSYNC=y\nBR2_PACKAGE_SKIFF_INFO=y\nBR2_TARGET_ROOTFS_CPIO=y\n"
-                    "BR2_TARGET_ROOTFS_CPIO_LZ4=y\n")
+    frag.write_text(
+        "BR2_aarch64=y\nBR2_PACKAGE_RSYNC=y\nBR2_PACKAGE_SKIFF_INFO=y\nBR2_TARGET_ROOTFS_CPIO=y\n"
+        "BR2_TARGET_ROOTFS_CPIO_LZ4=y\n"
+    )
     assert make(out, "defconfig", externals=str(ext), defconfig=frag).returncode == 0
     r = make(out, "show-info", extra=("-s",))
     assert r.returncode == 0, r.stderr
@@ -279,14 +318,28 @@ def test_show_info_lists_enabled_packages_with_recursive_dependencies(tmp_path):
     assert rsync["downloads"][0]["source"] == "rsync-3.4.3.tar.gz"
     assert "rsync" in info["zlib"]["reverse_dependencies"]
     # recursive dependencies are listed too, host ones without install_* flags
-    for name in ("popt", "zlib", "toolchain", "toolchain-buildroot", "host-gcc-final", "host-binutils",
-                 "uclibc", "linux-headers", "skeleton", "host-skeleton", "busybox"):
+    for name in (
+        "popt",
+        "zlib",
+        "toolchain",
+        "toolchain-buildroot",
+        "host-gcc-final",
+        "host-binutils",
+        "uclibc",
+        "linux-headers",
+        "skeleton",
+        "host-skeleton",
+        "busybox",
+    ):
         assert name in info, name
     assert info["host-gcc-final"]["type"] == "host" and "install_target" not in info["host-gcc-final"]
     assert info["toolchain"]["virtual"] is True and "version" not in info["toolchain"]
     assert info["skiff-info"]["package_dir"] == f"{ext}/package/skiff-info"
-    assert info["rootfs-cpio"] == {"type": "rootfs", "image_name": "rootfs.cpio",
-                                   "dependencies": ["host-cpio", "host-lz4", "rootfs-common"]}
+    assert info["rootfs-cpio"] == {
+        "type": "rootfs",
+        "image_name": "rootfs.cpio",
+        "dependencies": ["host-cpio", "host-lz4", "rootfs-common"],
+    }
     assert "host-lz4" in info and "rootfs-tar" in info  # tar is on by default
     # closed under dependencies, and reverse_dependencies mirror dependencies
     assert {d for e in info.values() for d in e["dependencies"]} <= set(info)
@@ -297,6 +350,7 @@ def test_show_info_lists_enabled_packages_with_recursive_dependencies(tmp_path):
 
 
 # --- builds ------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
@@ -309,41 +363,59 @@ def built(tmp_path_factory):
     (overlay_b / "etc").mkdir(parents=True)
     (overlay_b / "etc" / "motd").write_text("from b\n")
     record = tmp / "record"
-    post_build = write_script(tmp / "post-build.sh",
-                              f'echo "post-build $# $1 $2 TARGET_DIR=$TARGET_DIR BINARIES_DIR=$BINARIES_DIR '
-                              f'HOST_DIR=$HOST_DIR BUILD_DIR=$BUILD_DIR STAGING_DIR=$STAGING_DIR BASE_DIR=$BASE_DIR '
-                              f'BR2_CONFIG=$BR2_CONFIG EXT=$BR2_EXTERNAL_SKIFF_BUILD_PATH" >> {record}\n'
-                              'test -f "$1/etc/motd" && echo hook > "$1/etc/post-build-ran"\n')
-    post_image = write_script(tmp / "post-image.sh",
-                              f'echo "post-image $1 $(ls "$1" | tr "\\n" " ")" >> {record}\n')
+    post_build = write_script(
+        tmp / "post-build.sh",
+        f'echo "post-build $# $1 $2 TARGET_DIR=$TARGET_DIR BINARIES_DIR=$BINARIES_DIR '
+        f"HOST_DIR=$HOST_DIR BUILD_DIR=$BUILD_DIR STAGING_DIR=$STAGING_DIR BASE_DIR=$BASE_DIR "
+        f'BR2_CONFIG=$BR2_CONFIG EXT=$BR2_EXTERNAL_SKIFF_BUILD_PATH" >> {record}\n'
+        'test -f "$1/etc/motd" && echo hook > "$1/etc/post-build-ran"\n',
+    )
+    post_image = write_script(tmp / "post-image.sh", f'echo "post-image $1 $(ls "$1" | tr "\\n" " ")" >> {record}\n')
     users = tmp / "users"
     users.write_text("skiff -1 skiff -1 * /home/skiff /bin/sh - Skiff user\n")
     patches = tmp / "patches"
     (patches / "busybox").mkdir(parents=True)
     (patches / "busybox" / "0001-fix-ash.patch").write_text(
-        "--- a/shell/ash.c\n+++ b/shell/ash.c\n@@ -1 +1 @@\n-x\n+y\n")
+        "--- a/shell/ash.c\n+++ b/shell/ash.c\n@@ -1 +1 @@\n-x\n+y\n"
+    )
     kfrag = tmp / "kernel.config"
     kfrag.write_text("CONFIG_USB=y\n# CONFIG_SOUND is not set\n")
     kfrag2 = tmp / "kernel2.config"
     kfrag2.write_text("CONFIG_SOUND=y\n")
     ext = write_external(tmp / "ext", "SKIFF_BUILD", packages={"skiff-init": ""})
     frag = tmp / "frag"
-    frag.write_text("\n".join([
-        "BR2_TOOLCHAIN_EXTERNAL=y", "BR2_aarch64=y", "BR2_cortex_a72=y",
-        "BR2_LINUX_KERNEL=y", 'BR2_LINUX_KERNEL_DEFCONFIG="bcm2711"', "BR2_LINUX_KERNEL_DTS_SUPPORT=y",
-        'BR2_LINUX_KERNEL_INTREE_DTS_NAME="broadcom/bcm2711-rpi-4-b broadcom/bcm2711-rpi-cm4"',
-        f'BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES="{kfrag} {kfrag2}"',
-        "BR2_TARGET_ROOTFS_CPIO=y", "BR2_TARGET_ROOTFS_CPIO_LZ4=y", "BR2_TARGET_ROOTFS_SQUASHFS=y",
-        "BR2_PACKAGE_SKIFF_INIT=y", "BR2_PACKAGE_RPI_FIRMWARE=y", "BR2_PACKAGE_RPI_FIRMWARE_VARIANT_PI4=y",
-        f'BR2_ROOTFS_OVERLAY="{overlay_a} {overlay_b}"', f'BR2_ROOTFS_POST_BUILD_SCRIPT="{post_build}"',
-        f'BR2_ROOTFS_POST_IMAGE_SCRIPT="{post_image}"', f'BR2_ROOTFS_USERS_TABLES="{users}"',
-        f'BR2_GLOBAL_PATCH_DIR="{patches}"', 'BR2_TARGET_GENERIC_HOSTNAME="skiffpi"', ""]))
+    frag.write_text(
+        "\n".join(
+            [
+                "BR2_TOOLCHAIN_EXTERNAL=y",
+                "BR2_aarch64=y",
+                "BR2_cortex_a72=y",
+                "BR2_LINUX_KERNEL=y",
+                'BR2_LINUX_KERNEL_DEFCONFIG="bcm2711"',
+                "BR2_LINUX_KERNEL_DTS_SUPPORT=y",
+                'BR2_LINUX_KERNEL_INTREE_DTS_NAME="broadcom/bcm2711-rpi-4-b broadcom/bcm2711-rpi-cm4"',
+                f'BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES="{kfrag} {kfrag2}"',
+                "BR2_TARGET_ROOTFS_CPIO=y",
+                "BR2_TARGET_ROOTFS_CPIO_LZ4=y",
+                "BR2_TARGET_ROOTFS_SQUASHFS=y",
+                "BR2_PACKAGE_SKIFF_INIT=y",
+                "BR2_PACKAGE_RPI_FIRMWARE=y",
+                "BR2_PACKAGE_RPI_FIRMWARE_VARIANT_PI4=y",
+                f'BR2_ROOTFS_OVERLAY="{overlay_a} {overlay_b}"',
+                f'BR2_ROOTFS_POST_BUILD_SCRIPT="{post_build}"',
+                f'BR2_ROOTFS_POST_IMAGE_SCRIPT="{post_image}"',
+                f'BR2_ROOTFS_USERS_TABLES="{users}"',
+                f'BR2_GLOBAL_PATCH_DIR="{patches}"',
+                'BR2_TARGET_GENERIC_HOSTNAME="skiffpi"',
+                "",
+            ]
+        )
+    )
     out = tmp / "out"
     assert make(out, "defconfig", externals=str(ext), defconfig=frag).returncode == 0
     started = time.monotonic()
     r = make(out)
-    return {"out": out, "run": r, "record": record, "seconds": time.monotonic() - started, "users": users,
-            "ext": ext}
+    return {"out": out, "run": r, "record": record, "seconds": time.monotonic() - started, "users": users, "ext": ext}
 
 
 def test_build_prints_real_format_progress(built):
@@ -358,15 +430,27 @@ def test_build_prints_real_format_progress(built):
     assert re.match(r"^>>> (\S*) (\S*) (.*)$", progress[0])
     assert ">>> linux 6.19.14 Downloading" in lines
     assert ">>> host-skeleton  Extracting" in lines  # no version: two spaces
-    for text in ("Extracting", "Patching", "Configuring", "Building", "Installing to target",
-                 "Installing to images directory"):
+    for text in (
+        "Extracting",
+        "Patching",
+        "Configuring",
+        "Building",
+        "Installing to target",
+        "Installing to images directory",
+    ):
         assert f">>> linux 6.19.14 {text}" in lines, text
     assert ">>> toolchain-external-bootlin 2025.08-1 Installing to staging directory" in lines
     assert ">>> host-fakeroot 1.37.1.2 Installing to host directory" in lines
     # order within a package, and globals after all packages
     ordered = [ln for ln in progress if ln.startswith(">>> busybox ")]
-    assert [ln.split(" ", 3)[3] for ln in ordered] == ["Downloading", "Extracting", "Patching", "Configuring",
-                                                     "Building", "Installing to target"]
+    assert [ln.split(" ", 3)[3] for ln in ordered] == [
+        "Downloading",
+        "Extracting",
+        "Patching",
+        "Configuring",
+        "Building",
+        "Installing to target",
+    ]
     globals_ = [ln for ln in progress if ln.startswith(">>>   ")]
     assert globals_[:2] == [">>>   Finalizing host directory", ">>>   Finalizing target directory"]
     assert ">>>   Generating filesystem image rootfs.cpio" in globals_
@@ -378,8 +462,15 @@ def test_build_prints_real_format_progress(built):
 def test_build_writes_stamps_and_build_time_log(built):
     build = built["out"] / "build"
     for pkg, stamps in {
-        "busybox-1.37.0": ("downloaded", "extracted", "patched", "configured", "built", "target_installed",
-                           "installed"),
+        "busybox-1.37.0": (
+            "downloaded",
+            "extracted",
+            "patched",
+            "configured",
+            "built",
+            "target_installed",
+            "installed",
+        ),
         "linux-6.19.14": ("built", "target_installed", "images_installed", "installed"),
         "toolchain-external-bootlin-2025.08-1": ("staging_installed", "installed"),
         "host-fakeroot-1.37.1.2": ("host_installed", "installed"),
@@ -406,13 +497,23 @@ def test_build_runs_overlays_hooks_and_makes_images(built):
     assert (target / "etc" / "hostname").read_text() == "skiffpi\n"
     assert (target / "usr" / "bin" / "skiff-init").exists()
     record = built["record"].read_text().splitlines()
-    assert record[0] == (f"post-build 1 {target}  TARGET_DIR={target} BINARIES_DIR={images} HOST_DIR={out}/host "
-                         f"BUILD_DIR={out}/build STAGING_DIR={out}/host/aarch64-buildroot-linux-gnu/sysroot "
-                         f"BASE_DIR={out} BR2_CONFIG={out}/.config EXT={built['ext']}")
+    assert record[0] == (
+        f"post-build 1 {target}  TARGET_DIR={target} BINARIES_DIR={images} HOST_DIR={out}/host "
+        f"BUILD_DIR={out}/build STAGING_DIR={out}/host/aarch64-buildroot-linux-gnu/sysroot "
+        f"BASE_DIR={out} BR2_CONFIG={out}/.config EXT={built['ext']}"
+    )
     assert record[1].startswith(f"post-image {images} ")
     listed = record[1].split()
-    for name in ("Image", "bcm2711-rpi-4-b.dtb", "bcm2711-rpi-cm4.dtb", "rootfs.cpio", "rootfs.cpio.lz4",
-                 "rootfs.squashfs", "rootfs.tar", "rpi-firmware"):
+    for name in (
+        "Image",
+        "bcm2711-rpi-4-b.dtb",
+        "bcm2711-rpi-cm4.dtb",
+        "rootfs.cpio",
+        "rootfs.cpio.lz4",
+        "rootfs.squashfs",
+        "rootfs.tar",
+        "rpi-firmware",
+    ):
         assert name in listed, name
     assert (images / "rpi-firmware" / "start4.elf").exists() and (images / "rpi-firmware" / "fixup4.dat").exists()
     assert not (images / "zImage").exists() and not (images / "bzImage").exists()
@@ -425,8 +526,9 @@ def test_build_runs_overlays_hooks_and_makes_images(built):
     assert "CONFIG_USB=y" in kconfig and "CONFIG_SOUND=y" in kconfig and "# CONFIG_SOUND is not set" not in kconfig
     # global patches are applied to the package they name
     stdout = built["run"].stdout
-    assert ("Applying 0001-fix-ash.patch using patch: \npatching file shell/ash.c\n"
-            ">>> busybox 1.37.0 Configuring") in stdout
+    assert (
+        "Applying 0001-fix-ash.patch using patch: \npatching file shell/ash.c\n>>> busybox 1.37.0 Configuring"
+    ) in stdout
 
 
 def test_second_build_skips_stamped_packages_and_rebuild_redoes_one(built):
@@ -459,12 +561,15 @@ def test_build_through_output_makefile_wrapper(built):
     assert r.returncode == 2 and "make: *** No rule to make target 'no-such-target'.  Stop." in r.stderr
 
 
-@pytest.mark.parametrize("step, stamp, code, line", [
-    ("build", "built", 2, 273),           # the line Buildroot 2026.02.3 reports for a compile error
-    ("download", "downloaded", 1, 179),   # ... and for a failed download (shared/data/buildroot-output)
-    ("configure", "configured", 1, 263),
-    ("install", "target_installed", 2, 364),
-])
+@pytest.mark.parametrize(
+    "step, stamp, code, line",
+    [
+        ("build", "built", 2, 273),  # the line Buildroot 2026.02.3 reports for a compile error
+        ("download", "downloaded", 1, 179),  # ... and for a failed download (shared/data/buildroot-output)
+        ("configure", "configured", 1, 263),
+        ("install", "target_installed", 2, 364),
+    ],
+)
 def test_fail_on_demand_ends_like_buildroot(tmp_path, step, stamp, code, line):
     out = tmp_path / "out"
     frag = tmp_path / "frag"
@@ -543,13 +648,21 @@ def test_noise_and_delay_knobs(tmp_path):
     # make -s: no command echoes, as with Buildroot (only ">>>" lines and tools' own output)
     silent = make(out, "busybox-rebuild", extra=("-s",), env={"BR_FIXTURE_NOISE": "20"})
     assert silent.returncode == 0 and count(silent) == 0 and "Entering directory" not in silent.stdout
-    assert [ln for ln in silent.stdout.splitlines() if ln.strip()] == [">>> busybox 1.37.0 Building",
-                                                                    ">>> busybox 1.37.0 Installing to target"]
+    assert [ln for ln in silent.stdout.splitlines() if ln.strip()] == [
+        ">>> busybox 1.37.0 Building",
+        ">>> busybox 1.37.0 Installing to target",
+    ]
     # with a delay per step the build can be stopped midway, leaving no stamp for the step it was in
     assert make(out, "busybox-dirclean").returncode == 0
     env = make_env(BR_FIXTURE_DELAY="1.5")  # a wide window, even on a loaded machine
-    proc = subprocess.Popen(["make", "-C", str(TREE), f"O={out}", "busybox"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        ["make", "-C", str(TREE), f"O={out}", "busybox"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     for line in proc.stdout:
         if line.startswith(">>> busybox 1.37.0 Extracting"):
             break
@@ -567,13 +680,26 @@ def test_uboot_custom_kernel_source_and_clean(tmp_path):
     upatches.mkdir()
     (upatches / "0001-board.patch").write_text("--- a/board/x.c\n+++ b/board/x.c\n@@ -1 +1 @@\n-a\n+b\n")
     frag = tmp_path / "frag"
-    frag.write_text("\n".join([
-        "BR2_TOOLCHAIN_EXTERNAL=y", "BR2_aarch64=y", "BR2_LINUX_KERNEL=y", "BR2_LINUX_KERNEL_CUSTOM_TARBALL=y",
-        'BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION="https://example.org/kernels/linux-6.18.7.tar.gz"',
-        "BR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG=y", "BR2_LINUX_KERNEL_IMAGEGZ=y",
-        "BR2_TARGET_UBOOT=y", 'BR2_TARGET_UBOOT_BOARD_DEFCONFIG="rpi_4"',
-        f'BR2_TARGET_UBOOT_CONFIG_FRAGMENT_FILES="{ufrag}"', f'BR2_TARGET_UBOOT_PATCH="{upatches}"',
-        "BR2_TARGET_UBOOT_FORMAT_DTB=y", "# BR2_TARGET_ROOTFS_TAR is not set", ""]))
+    frag.write_text(
+        "\n".join(
+            [
+                "BR2_TOOLCHAIN_EXTERNAL=y",
+                "BR2_aarch64=y",
+                "BR2_LINUX_KERNEL=y",
+                "BR2_LINUX_KERNEL_CUSTOM_TARBALL=y",
+                'BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION="https://example.org/kernels/linux-6.18.7.tar.gz"',
+                "BR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG=y",
+                "BR2_LINUX_KERNEL_IMAGEGZ=y",
+                "BR2_TARGET_UBOOT=y",
+                'BR2_TARGET_UBOOT_BOARD_DEFCONFIG="rpi_4"',
+                f'BR2_TARGET_UBOOT_CONFIG_FRAGMENT_FILES="{ufrag}"',
+                f'BR2_TARGET_UBOOT_PATCH="{upatches}"',
+                "BR2_TARGET_UBOOT_FORMAT_DTB=y",
+                "# BR2_TARGET_ROOTFS_TAR is not set",
+                "",
+            ]
+        )
+    )
     assert make(out, "defconfig", defconfig=frag).returncode == 0
     info = json.loads(make(out, "show-info", extra=("-s",)).stdout)
     assert info["linux"]["version"] == "custom" and info["linux"]["stamp_dir"] == "build/linux-custom"
@@ -641,13 +767,17 @@ def test_external_go_package_like_skiff_core(tmp_path):
     (ext / "external.desc").write_text("name: SKIFF_GO\n")
     (ext / "external.mk").write_text("include $(sort $(wildcard $(BR2_EXTERNAL_SKIFF_GO_PATH)/package/*/*.mk))\n")
     (ext / "Config.in").write_text('source "$BR2_EXTERNAL_SKIFF_GO_PATH/package/skiff-go/Config.in"\n')
-    (pkg / "Config.in").write_text("config BR2_PACKAGE_SKIFF_GO\n\tbool \"skiff-go\"\n"
-                                   "\tdepends on BR2_PACKAGE_HOST_GO_TARGET_ARCH_SUPPORTS\n"
-                                   "\tdepends on BR2_PACKAGE_HOST_GO_TARGET_CGO_LINKING_SUPPORTS\n"
-                                   "\tdepends on !BR2_TOOLCHAIN_USES_UCLIBC\n\tselect BR2_PACKAGE_DOCKER_ENGINE\n")
-    (pkg / "skiff-go.mk").write_text("SKIFF_GO_VERSION = v1.2.3\n"
-                                     "SKIFF_GO_SITE = $(call github,skiffos,skiff-go,$(SKIFF_GO_VERSION))\n"
-                                     "SKIFF_GO_LICENSE = MIT\n$(eval $(golang-package))\n")
+    (pkg / "Config.in").write_text(
+        'config BR2_PACKAGE_SKIFF_GO\n\tbool "skiff-go"\n'
+        "\tdepends on BR2_PACKAGE_HOST_GO_TARGET_ARCH_SUPPORTS\n"
+        "\tdepends on BR2_PACKAGE_HOST_GO_TARGET_CGO_LINKING_SUPPORTS\n"
+        "\tdepends on !BR2_TOOLCHAIN_USES_UCLIBC\n\tselect BR2_PACKAGE_DOCKER_ENGINE\n"
+    )
+    (pkg / "skiff-go.mk").write_text(
+        "SKIFF_GO_VERSION = v1.2.3\n"
+        "SKIFF_GO_SITE = $(call github,skiffos,skiff-go,$(SKIFF_GO_VERSION))\n"
+        "SKIFF_GO_LICENSE = MIT\n$(eval $(golang-package))\n"
+    )
     out = tmp_path / "out"
     frag = tmp_path / "frag"
     frag.write_text("BR2_x86_64=y\nBR2_TOOLCHAIN_BUILDROOT_GLIBC=y\nBR2_PACKAGE_SKIFF_GO=y\n")
@@ -679,15 +809,18 @@ def test_host_packages_expose_the_machines_own_tools(tmp_path):
 def test_real_filesystem_images_when_the_tools_exist(tmp_path):
     out = tmp_path / "out"
     frag = tmp_path / "frag"
-    frag.write_text("BR2_TOOLCHAIN_EXTERNAL=y\nBR2_x86_64=y\nBR2_TARGET_ROOTFS_SQUASHFS=y\n"
-                    'BR2_TARGET_ROOTFS_EXT2=y\nBR2_TARGET_ROOTFS_EXT2_4=y\nBR2_TARGET_ROOTFS_EXT2_SIZE="8M"\n'
-                    "# BR2_TARGET_ROOTFS_TAR is not set\n")
+    frag.write_text(
+        "BR2_TOOLCHAIN_EXTERNAL=y\nBR2_x86_64=y\nBR2_TARGET_ROOTFS_SQUASHFS=y\n"
+        'BR2_TARGET_ROOTFS_EXT2=y\nBR2_TARGET_ROOTFS_EXT2_4=y\nBR2_TARGET_ROOTFS_EXT2_SIZE="8M"\n'
+        "# BR2_TARGET_ROOTFS_TAR is not set\n"
+    )
     assert make(out, "defconfig", defconfig=frag).returncode == 0
     r = make(out)
     assert r.returncode == 0, r.stderr
     assert (out / "images" / "rootfs.squashfs").read_bytes()[:4] == b"hsqs"
     ext4 = (out / "images" / "rootfs.ext4").read_bytes()
-    assert len(ext4) == 8 * 1024 * 1024 and ext4[1024 + 56:1024 + 58] == b"\x53\xef"  # ext superblock magic
-    listing = subprocess.run(["unsquashfs", "-l", str(out / "images" / "rootfs.squashfs")],
-                             capture_output=True, text=True).stdout
+    assert len(ext4) == 8 * 1024 * 1024 and ext4[1024 + 56 : 1024 + 58] == b"\x53\xef"  # ext superblock magic
+    listing = subprocess.run(
+        ["unsquashfs", "-l", str(out / "images" / "rootfs.squashfs")], capture_output=True, text=True
+    ).stdout
     assert "squashfs-root/bin/busybox" in listing and "squashfs-root/etc/os-release" in listing

@@ -17,8 +17,9 @@ SMALL_IMAGE = 100 * 1024 * 1024
 
 
 def sh(*argv: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(list(argv), capture_output=True, text=True, check=check,
-                          env=dict(os.environ, MTOOLS_SKIP_CHECK="1"), **kw)
+    return subprocess.run(
+        list(argv), capture_output=True, text=True, check=check, env=dict(os.environ, MTOOLS_SKIP_CHECK="1"), **kw
+    )
 
 
 def region_hash(path: str | Path, start: int, size: int) -> str:

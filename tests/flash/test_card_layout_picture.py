@@ -10,15 +10,20 @@ from textual.app import App, ComposeResult
 from skiff_tui.core.flash_layout import Extent, Layout
 from skiff_tui.ui.widgets.card_layout import CardLayoutPicture, areas
 
-GIB = 1024 ** 3
+GIB = 1024**3
 
 
 def test_areas_cover_table_blobs_and_partitions():
     blobs = [Extent("u-boot-sunxi-with-spl.bin", 8192, 600 * 1024)]
-    geo = Layout().geometry(32 * 10 ** 9, blobs)
-    found = {(a.kind, a.label) for a in areas(32 * 10 ** 9, geo.table, geo.parts, blobs)}
-    assert found == {("table", "MBR"), ("blob", "u-boot-sunxi-with-spl.bin"), ("BOOT", "BOOT"),
-                     ("rootfs", "rootfs"), ("persist", "persist")}
+    geo = Layout().geometry(32 * 10**9, blobs)
+    found = {(a.kind, a.label) for a in areas(32 * 10**9, geo.table, geo.parts, blobs)}
+    assert found == {
+        ("table", "MBR"),
+        ("blob", "u-boot-sunxi-with-spl.bin"),
+        ("BOOT", "BOOT"),
+        ("rootfs", "rootfs"),
+        ("persist", "persist"),
+    }
 
 
 async def test_flash_screen_draws_the_format_layout(tmp_path, tools, build_output):
@@ -34,20 +39,21 @@ async def test_flash_screen_draws_the_format_layout(tmp_path, tools, build_outpu
     spl.write_bytes(os.urandom(500_000))
     board = BoardFlash("test/board", [f"{spl}:8K"], boot_active=True)
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
-    screen = FlashScreen(None, False, source=source, rescan_interval=None, layout=SMALL, install_set=install,
-                         board=board)
+    screen = FlashScreen(
+        None, False, source=source, rescan_interval=None, layout=SMALL, install_set=install, board=board
+    )
     app = FlashApp(screen)
     async with app.run_test(size=(130, 60)) as pilot:
         await settle(app, pilot)
         picture = screen.query_one(CardLayoutPicture)
-        assert not picture.display                      # no card chosen: no picture
+        assert not picture.display  # no card chosen: no picture
         await _select(screen, pilot, app, "sdb-card.bin")
         assert picture.display and picture.region.height > 5
         text = str(picture.render())
         assert "Card layout to scale: 100 MiB, MBR table" in text
         for label in ("u-boot-sunxi-with-spl.bin", "BOOT", "rootfs", "persist"):
             assert label in text
-        assert "at byte 8,192" in text                   # the blob's offset in the legend
+        assert "at byte 8,192" in text  # the blob's offset in the legend
 
 
 class PictureApp(App):

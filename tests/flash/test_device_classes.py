@@ -28,7 +28,7 @@ from skiff_tui.core import devices as dv  # noqa: E402
 from skiff_tui.core.devices import DeviceClass  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "udev"
-FLAGS = list(itertools.product((False, True), repeat=4))     # all, unmount, yes, confirm
+FLAGS = list(itertools.product((False, True), repeat=4))  # all, unmount, yes, confirm
 
 
 def _rec(name: str) -> dict:
@@ -37,8 +37,8 @@ def _rec(name: str) -> dict:
 
 def _records() -> dict[str, dict]:
     """One record per case; `mountinfo`/`fstab` ride along as the machine's classification inputs."""
-    sd = _rec("usb-sd-card")                                  # sdb: a USB card, p1..p3 at 8:17..8:19
-    loop = _rec("loop-device")                                # loop0, p1 259:2, p2 259:3
+    sd = _rec("usb-sd-card")  # sdb: a USB card, p1..p3 at 8:17..8:19
+    loop = _rec("loop-device")  # loop0, p1 259:2, p2 259:3
 
     def variant(base: dict, name: str, **extra) -> dict:
         r = copy.deepcopy(base)
@@ -49,16 +49,22 @@ def _records() -> dict[str, dict]:
             p["device_node"] = f"/dev/{p['sys_name']}"
         r.update(extra)
         return r
+
     cases = {
         "system-root": _rec("nvme-system"),
         "system-virtio": _rec("virtio-system"),
         "system-dm-member": variant(sd, "sdf"),
         "system-var-mount": variant(sd, "sdg", mountinfo=["61 29 8:98 / /var/lib/docker rw - ext4 /dev/sdg2 rw"]),
-        "system-fstab-mount": variant(sd, "sdh", mountinfo=["62 29 8:114 / /data rw - ext4 /dev/sdh2 rw"],
-                                      fstab=["LABEL=data /data ext4 defaults 0 2"]),
+        "system-fstab-mount": variant(
+            sd,
+            "sdh",
+            mountinfo=["62 29 8:114 / /data rw - ext4 /dev/sdh2 rw"],
+            fstab=["LABEL=data /data ext4 defaults 0 2"],
+        ),
         # the case of the report: a loop device whose filesystem is one the system needs
-        "system-loop-mounted": variant(loop, "loop5",
-                                       mountinfo=["63 29 259:53 / /usr/local rw - ext4 /dev/loop5p2 rw"]),
+        "system-loop-mounted": variant(
+            loop, "loop5", mountinfo=["63 29 259:53 / /usr/local rw - ext4 /dev/loop5p2 rw"]
+        ),
         "not-a-disk": variant(loop, "zram0"),
         "empty-reader": _rec("empty-reader"),
         "read-only": _rec("write-protected"),
@@ -82,8 +88,14 @@ def _records() -> dict[str, dict]:
     return cases
 
 
-EXPECTED_CLASS = {"system": DeviceClass.REFUSED, "not": DeviceClass.REFUSED, "empty": DeviceClass.OFFERED,
-                  "read": DeviceClass.OFFERED, "hidden": DeviceClass.HIDDEN, "offered": DeviceClass.OFFERED}
+EXPECTED_CLASS = {
+    "system": DeviceClass.REFUSED,
+    "not": DeviceClass.REFUSED,
+    "empty": DeviceClass.OFFERED,
+    "read": DeviceClass.OFFERED,
+    "hidden": DeviceClass.HIDDEN,
+    "offered": DeviceClass.OFFERED,
+}
 
 
 def expected(case: str, all_: bool, unmount: bool, yes: bool, confirm: bool) -> str:
@@ -138,8 +150,11 @@ def test_class_of_each_captured_case(case):
         assert a.reason, "every other case says why it is refused, hidden or blocked, or warns"
 
 
-@pytest.mark.parametrize("flags", FLAGS, ids=lambda f: "+".join(n for n, on in zip(
-    ("all", "unmount", "yes", "confirm"), f, strict=True) if on) or "none")
+@pytest.mark.parametrize(
+    "flags",
+    FLAGS,
+    ids=lambda f: "+".join(n for n, on in zip(("all", "unmount", "yes", "confirm"), f, strict=True) if on) or "none",
+)
 def test_every_captured_class_against_every_flag_combination(captured, capsys, flags):
     names, img = captured
     for case, name in names.items():
@@ -148,7 +163,7 @@ def test_every_captured_class_against_every_flag_combination(captured, capsys, f
         want = expected(case, *flags)
         assert code == 2, (case, err)
         assert err.count("\n") == 1, (case, err)
-        if want == "accepted":     # every rule passed; only the captured-records backstop stopped it
+        if want == "accepted":  # every rule passed; only the captured-records backstop stopped it
             assert "comes from captured device records" in err, (case, err)
         else:
             assert want in err, (case, flags, err)
@@ -177,12 +192,23 @@ def test_unmount_gate_never_lets_a_system_mount_through():
     assert dv.unmountable(info) == [("/dev/sdi1", "/media/me/BOOT")]
 
 
-@pytest.mark.parametrize("mnt,fstab,system", [
-    ("/", "", True), ("/boot/firmware", "", True), ("/var/lib/docker", "", True), ("/home", "", True),
-    ("/usr/local", "", True), ("/media/me/BOOT", "", False), ("/run/media/me/rootfs", "", False),
-    ("/mnt/card", "", False), ("/tmp/pytest-of-root/x", "", False), ("/data", "UUID=1 /data ext4 defaults 0 2", True),
-    ("/mnt/card", "/dev/sdb1 /mnt/card vfat noauto,user 0 0", False), ("/homework", "", False),
-])
+@pytest.mark.parametrize(
+    "mnt,fstab,system",
+    [
+        ("/", "", True),
+        ("/boot/firmware", "", True),
+        ("/var/lib/docker", "", True),
+        ("/home", "", True),
+        ("/usr/local", "", True),
+        ("/media/me/BOOT", "", False),
+        ("/run/media/me/rootfs", "", False),
+        ("/mnt/card", "", False),
+        ("/tmp/pytest-of-root/x", "", False),
+        ("/data", "UUID=1 /data ext4 defaults 0 2", True),
+        ("/mnt/card", "/dev/sdb1 /mnt/card vfat noauto,user 0 0", False),
+        ("/homework", "", False),
+    ],
+)
 def test_what_counts_as_a_system_mount(mnt, fstab, system):
     assert dv.is_system_mount(mnt, dv.parse_fstab(fstab)) is system
 
@@ -231,24 +257,28 @@ def test_every_real_loop_class_against_every_flag_combination(case, tmp_path, mo
             st = os.stat(node).st_rdev
             text += f"999 1 {os.major(st)}:{os.minor(st)} / /usr/local rw - ext4 {node} rw\n"
         mountinfo.write_text(text)
+
     # the live table where skiff may unmount (it re-reads it after umount), a copy plus one line where not
     info_path = str(mountinfo) if case == "loop-system-mount" else "/proc/self/mountinfo"
-    monkeypatch.setattr(dv, "default_source",
-                        lambda: dv.PyudevSource(mountinfo_path=info_path, fstab_path=str(fstab)))
+    monkeypatch.setattr(dv, "default_source", lambda: dv.PyudevSource(mountinfo_path=info_path, fstab_path=str(fstab)))
     try:
         for flags in FLAGS:
             remount()
             code = main(_argv(node, img, *flags, name))
             err = capsys.readouterr().err
-            klass = {"hidden-loop": "hidden-loop", "loop-user-mount": "hidden-loop-mounted",
-                     "loop-system-mount": "system", "loop-fstab-mount": "system"}[case]
+            klass = {
+                "hidden-loop": "hidden-loop",
+                "loop-user-mount": "hidden-loop-mounted",
+                "loop-system-mount": "system",
+                "loop-fstab-mount": "system",
+            }[case]
             want = expected(klass, *flags)
             if want == "accepted":
                 assert code == 0, (flags, err)
                 with open(node, "rb") as dev:
                     assert dev.read(256 * 1024) == img.read_bytes(), "the loop device holds the image"
                 assert not os.path.ismount(mnt), "unmounted with consent"
-                sh("mkfs.ext4", "-q", "-F", node)                # a filesystem again for the next round
+                sh("mkfs.ext4", "-q", "-F", node)  # a filesystem again for the next round
             else:
                 assert code == 2 and want in err, (flags, err)
                 with open(node, "rb") as dev:

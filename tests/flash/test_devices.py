@@ -36,30 +36,40 @@ def test_fixture_records_parse_into_infos(source):
     assert names == ["loop0", "mmcblk0", "nvme0n1", "sdb", "sdc", "sdd", "sde", "vda"]
     sdb = by_name(source, "/dev/sdb")
     assert sdb.size == 62333952 * 512
-    assert (sdb.bus, sdb.removable, sdb.hotplug, sdb.serial, sdb.diskseq) == ("usb", True, True,
-                                                                              "20121112761000000", 23)
+    assert (sdb.bus, sdb.removable, sdb.hotplug, sdb.serial, sdb.diskseq) == (
+        "usb",
+        True,
+        True,
+        "20121112761000000",
+        23,
+    )
     assert sdb.vendor == "Generic-" and sdb.model == "SD MMC"
     assert [(p.number, p.label, p.start) for p in sdb.partitions] == [
-        (1, "BOOT", 2048 * 512), (2, "rootfs", 16779264 * 512), (3, "persist", 20973568 * 512)]
+        (1, "BOOT", 2048 * 512),
+        (2, "rootfs", 16779264 * 512),
+        (3, "persist", 20973568 * 512),
+    ]
     mmc = by_name(source, "mmcblk0")
-    assert (mmc.bus, mmc.removable, mmc.hotplug, mmc.mmc_type, mmc.serial) == ("mmc", False, True, "SD",
-                                                                              "0x5c1a9e21")
+    assert (mmc.bus, mmc.removable, mmc.hotplug, mmc.mmc_type, mmc.serial) == ("mmc", False, True, "SD", "0x5c1a9e21")
     nvme = by_name(source, "nvme0n1")
     assert nvme.partitions[1].mountpoints == ["/"] and nvme.partitions[2].swap
     loop = by_name(source, "loop0")
     assert loop.bus == "loop" and loop.backing_file.endswith("card.img") and len(loop.partitions) == 2
 
 
-@pytest.mark.parametrize("name,verdict,reason", [
-    ("sdb", Verdict.OK, ""),
-    ("mmcblk0", Verdict.OK, ""),
-    ("nvme0n1", Verdict.HIDDEN, "system disk: holds /boot/efi (/dev/nvme0n1p1), / (/dev/nvme0n1p2), swap"),
-    ("vda", Verdict.HIDDEN, "system disk: holds / (/dev/vda)"),
-    ("sdc", Verdict.WARN, "unusually large for an SD card (500 GB)"),
-    ("sdd", Verdict.HIDDEN, "no medium (empty card reader)"),
-    ("sde", Verdict.DISABLED, "read-only (the card's write-protect switch is on?)"),
-    ("loop0", Verdict.HIDDEN, "loop device (for testing)"),
-])
+@pytest.mark.parametrize(
+    "name,verdict,reason",
+    [
+        ("sdb", Verdict.OK, ""),
+        ("mmcblk0", Verdict.OK, ""),
+        ("nvme0n1", Verdict.HIDDEN, "system disk: holds /boot/efi (/dev/nvme0n1p1), / (/dev/nvme0n1p2), swap"),
+        ("vda", Verdict.HIDDEN, "system disk: holds / (/dev/vda)"),
+        ("sdc", Verdict.WARN, "unusually large for an SD card (500 GB)"),
+        ("sdd", Verdict.HIDDEN, "no medium (empty card reader)"),
+        ("sde", Verdict.DISABLED, "read-only (the card's write-protect switch is on?)"),
+        ("loop0", Verdict.HIDDEN, "loop device (for testing)"),
+    ],
+)
 def test_classification_has_a_reason(source, name, verdict, reason):
     a = dv.assess(by_name(source, name), min_size=dv.GIB)
     assert a.verdict is verdict
@@ -95,14 +105,25 @@ def test_too_small_and_show_all(source):
     assert not empty.selectable_with(True)
 
 
-@pytest.mark.parametrize("name,show_all,message", [
-    ("nvme0n1", False, "/dev/nvme0n1 is a system disk: holds /boot/efi (/dev/nvme0n1p1), / (/dev/nvme0n1p2), swap: refusing"),
-    ("nvme0n1", True, "/dev/nvme0n1 is a system disk: holds /boot/efi (/dev/nvme0n1p1), / (/dev/nvme0n1p2), swap: refusing"),
-    ("sde", False, "/dev/sde is read-only: refusing to write it"),
-    ("sde", True, "/dev/sde is read-only: refusing to write it"),
-    ("sdd", False, "/dev/sdd has no medium (empty card reader)"),
-    ("loop0", False, "/dev/loop0 is hidden: loop device"),
-])
+@pytest.mark.parametrize(
+    "name,show_all,message",
+    [
+        (
+            "nvme0n1",
+            False,
+            "/dev/nvme0n1 is a system disk: holds /boot/efi (/dev/nvme0n1p1), / (/dev/nvme0n1p2), swap: refusing",
+        ),
+        (
+            "nvme0n1",
+            True,
+            "/dev/nvme0n1 is a system disk: holds /boot/efi (/dev/nvme0n1p1), / (/dev/nvme0n1p2), swap: refusing",
+        ),
+        ("sde", False, "/dev/sde is read-only: refusing to write it"),
+        ("sde", True, "/dev/sde is read-only: refusing to write it"),
+        ("sdd", False, "/dev/sdd has no medium (empty card reader)"),
+        ("loop0", False, "/dev/loop0 is hidden: loop device"),
+    ],
+)
 def test_check_target_refusals(source, name, show_all, message):
     with pytest.raises(DeviceError) as err:
         dv.check_target(by_name(source, name), show_all=show_all)
@@ -135,12 +156,14 @@ def test_stacked_device_is_system():
 
 
 def test_mountinfo_parsing_escapes_and_anonymous_devices():
-    text = ("36 35 98:0 /mnt1 /mnt/my\\040card rw,noatime master:1 - ext4 /dev/sdb3 rw\n"
-            "40 29 0:45 / /srv rw - btrfs /dev/sdb2 rw\n")
+    text = (
+        "36 35 98:0 /mnt1 /mnt/my\\040card rw,noatime master:1 - ext4 /dev/sdb3 rw\n"
+        "40 29 0:45 / /srv rw - btrfs /dev/sdb2 rw\n"
+    )
     table = dv.MountTable(text)
     assert table.mountpoints((98, 0), "/dev/x") == ["/mnt/my card"]
-    assert table.mountpoints((0, 45), "/dev/sdb2") == ["/srv"]       # matched by source path
-    assert table.mountpoints((0, 45), "/dev/other") == []           # anonymous numbers never match
+    assert table.mountpoints((0, 45), "/dev/sdb2") == ["/srv"]  # matched by source path
+    assert table.mountpoints((0, 45), "/dev/other") == []  # anonymous numbers never match
 
 
 def test_identity_differences(source):
@@ -173,8 +196,15 @@ def test_live_scan_classifies_this_machine():
     infos = live.scan()
     assert infos, "sysfs lists at least one disk"
     root_dev = os.stat("/").st_dev
-    root = next((i for i in infos if i.devnum == (os.major(root_dev), os.minor(root_dev))
-                 or any(p.devnum == (os.major(root_dev), os.minor(root_dev)) for p in i.partitions)), None)
+    root = next(
+        (
+            i
+            for i in infos
+            if i.devnum == (os.major(root_dev), os.minor(root_dev))
+            or any(p.devnum == (os.major(root_dev), os.minor(root_dev)) for p in i.partitions)
+        ),
+        None,
+    )
     if root is None:
         pytest.skip("/ is not on a plain block device here (overlay/dm)")
     a = dv.assess(root)
@@ -203,6 +233,7 @@ async def test_live_monitor_sees_loop_attach(tmp_path):
     def on_change(infos):
         seen.append(infos)
         got.set()
+
     watch = live.watch(asyncio.get_running_loop(), on_change, debounce=0.05)
     try:
         proc = subprocess.run(["losetup", "-f", "--show", str(img)], capture_output=True, text=True)

@@ -47,17 +47,18 @@ def test_board_flash_reads_the_package_variables(tmp_path):
     assert board.package == "vendor/board"
     images = ws.dir / "images"
     assert board.blob_specs == [f"{images}/u-boot sunxi.bin:8192", f"{images}/env.bin:0x100000"]
-    assert (board.table, board.first_start, board.boot_active, board.boot_type) == ("mbr", 4 * 1024 ** 2, True, None)
+    assert (board.table, board.first_start, board.boot_active, board.boot_type) == ("mbr", 4 * 1024**2, True, None)
     layout = board.layout(Layout())
-    assert layout.table == "mbr" and layout.boot_active and layout.first_start == 4 * 1024 ** 2
+    assert layout.table == "mbr" and layout.boot_active and layout.first_start == 4 * 1024**2
     with pytest.raises(FlashError, match="bootloader file not found"):
-        board.blobs()                     # not built yet: the plan says so instead of a bootless card
+        board.blobs()  # not built yet: the plan says so instead of a bootless card
     images.mkdir(parents=True)
     (images / "u-boot sunxi.bin").write_bytes(b"U" * 1000)
     (images / "env.bin").write_bytes(b"E" * 100)
     assert [(b.name, b.offset) for b in board.blobs()] == [("u-boot sunxi.bin", 8192), ("env.bin", 0x100000)]
-    assert board.describe() == ("board package vendor/board: 2 bootloader blob(s), --table mbr, "
-                                "--first-partition-start 4194304, --boot-active")
+    assert board.describe() == (
+        "board package vendor/board: 2 bootloader blob(s), --table mbr, --first-partition-start 4194304, --boot-active"
+    )
 
 
 def test_no_board_package_means_no_options(tmp_path):

@@ -28,10 +28,24 @@ MIB = 1024 * 1024
 # board, image variable, blobs (name, offset, size), table, p1 start, p1 type, p1 bootable
 BOARDS = [
     ("pine64/h64", "PINE64_IMAGE", [("u-boot-sunxi-with-spl.bin", 8192, 700_000)], "dos", MIB, "c", False),
-    ("pine64/rock64", "PINE64_IMAGE", [("idbloader.img", 32768, 150_000), ("u-boot.itb", 8 * MIB, 1_200_000)],
-     "gpt", 16 * MIB, TYPE_BASIC_DATA, False),  # the board asks for p1 at 16 MiB
-    ("odroid/c2", "ODROID_IMAGE", [("u-boot.bin.sd.bin.head", 0, 444), ("u-boot.bin.sd.bin.tail", 512, 1_000_000)],
-     "dos", MIB, "c", True),
+    (
+        "pine64/rock64",
+        "PINE64_IMAGE",
+        [("idbloader.img", 32768, 150_000), ("u-boot.itb", 8 * MIB, 1_200_000)],
+        "gpt",
+        16 * MIB,
+        TYPE_BASIC_DATA,
+        False,
+    ),  # the board asks for p1 at 16 MiB
+    (
+        "odroid/c2",
+        "ODROID_IMAGE",
+        [("u-boot.bin.sd.bin.head", 0, 444), ("u-boot.bin.sd.bin.tail", 512, 1_000_000)],
+        "dos",
+        MIB,
+        "c",
+        True,
+    ),
     ("intel/desktop", "INTEL_DESKTOP_IMAGE", [], "gpt", MIB, TYPE_ESP, False),
     ("beaglebone/black", "BEAGLEBONE_IMAGE", [], "dos", MIB, "c", True),
 ]
@@ -61,11 +75,20 @@ def test_board_buildimage_end_to_end(tools, tree, tmp_path, board, var, blobs, l
         data[name] = os.urandom(size)
         (images / name).write_bytes(data[name])
     img = tmp_path / "board.img"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SKIFF", "MAKE", "MFLAGS")) and not k.endswith(("_SD", "_IMAGE"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SKIFF", "MAKE", "MFLAGS")) and not k.endswith(("_SD", "_IMAGE"))
+    }
     env.update(SKIFF_ROOT_DIR=str(root), SKIFF=str(SKIFF), SKIFF_NO_INTERACTIVE="1", **{var: str(img)})
-    proc = subprocess.run([str(SKIFF), "cmd", board, "buildimage"], env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=120)
+    proc = subprocess.run(
+        [str(SKIFF), "cmd", board, "buildimage"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     table = json.loads(sh("sfdisk", "-J", str(img)).stdout)["partitiontable"]
     assert table["label"] == label

@@ -65,19 +65,31 @@ def test_list_says_why_disks_are_hidden_or_disabled(env, capsys):
     assert data["loop0"]["selectable"] is False and data["loop0"]["reasons"][-1].startswith("too small: 64 MiB")
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["flash", "format", "--device", "/dev/nvme0n1"], "skiff: error: /dev/nvme0n1 is a system disk: holds"),
-    (["flash", "write", "--device", "/dev/sde", "--image", "IMG"], "skiff: error: /dev/sde is read-only: refusing"),
-    (["flash", "install", "--device", "/dev/sdd"], "skiff: error: /dev/sdd has no medium (empty card reader)"),
-    (["flash", "format", "--device", "/dev/sdb"],
-     "skiff: error: refusing to write /dev/sdb without confirmation (run it in a terminal, or pass --yes --confirm sdb)"),
-    (["flash", "format", "--device", "/dev/sdb", "--yes"], "skiff: error: refusing to write /dev/sdb: --yes needs --confirm sdb"),
-    (["flash", "format", "--device", "/dev/sdb", "--yes", "--confirm", "sdc"],
-     "skiff: error: refusing to write /dev/sdb: --yes needs --confirm sdb"),
-    (["flash", "format", "--device", "/dev/sdb", "--yes", "--confirm", "sdb"],
-     "skiff: error: /dev/sdb comes from captured device records (SKIFF_FAKE_DEVICES): not writing a real device node"),
-    (["flash", "format"], "skiff: error: no target given: pass --device (or set PI_SD)"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["flash", "format", "--device", "/dev/nvme0n1"], "skiff: error: /dev/nvme0n1 is a system disk: holds"),
+        (["flash", "write", "--device", "/dev/sde", "--image", "IMG"], "skiff: error: /dev/sde is read-only: refusing"),
+        (["flash", "install", "--device", "/dev/sdd"], "skiff: error: /dev/sdd has no medium (empty card reader)"),
+        (
+            ["flash", "format", "--device", "/dev/sdb"],
+            "skiff: error: refusing to write /dev/sdb without confirmation (run it in a terminal, or pass --yes --confirm sdb)",
+        ),
+        (
+            ["flash", "format", "--device", "/dev/sdb", "--yes"],
+            "skiff: error: refusing to write /dev/sdb: --yes needs --confirm sdb",
+        ),
+        (
+            ["flash", "format", "--device", "/dev/sdb", "--yes", "--confirm", "sdc"],
+            "skiff: error: refusing to write /dev/sdb: --yes needs --confirm sdb",
+        ),
+        (
+            ["flash", "format", "--device", "/dev/sdb", "--yes", "--confirm", "sdb"],
+            "skiff: error: /dev/sdb comes from captured device records (SKIFF_FAKE_DEVICES): not writing a real device node",
+        ),
+        (["flash", "format"], "skiff: error: no target given: pass --device (or set PI_SD)"),
+    ],
+)
 def test_refusals_are_one_line_and_exit_2(env, capsys, argv, message):
     img = env["tmp"] / "x.img"
     img.write_bytes(b"\0" * 4096)
@@ -94,11 +106,13 @@ def test_buildimage_format_install_write_verify_on_files(tools, env, capsys):
     assert code == 0, err
     assert "done: write it to a card" in out
     from skiff_tui.core.flash_bmap import bmap_for_file, parse_bmap
-    bmap = parse_bmap(env["tmp"] / "skiff.img.bmap")            # beside every image buildimage makes
-    assert [(r.first, r.last, r.checksum) for r in bmap.ranges] == \
-        [(r.first, r.last, r.checksum) for r in bmap_for_file(img).ranges]
+
+    bmap = parse_bmap(env["tmp"] / "skiff.img.bmap")  # beside every image buildimage makes
+    assert [(r.first, r.last, r.checksum) for r in bmap.ranges] == [
+        (r.first, r.last, r.checksum) for r in bmap_for_file(img).ranges
+    ]
     boot = skiff_partitions(img)["BOOT"].start
-    assert sh("mtype", "-i", f"{img}@@{boot}", "::/config.txt").stdout == "# pi 4\n"   # last layer of the chain
+    assert sh("mtype", "-i", f"{img}@@{boot}", "::/config.txt").stdout == "# pi 4\n"  # last layer of the chain
     assert sh("mtype", "-i", f"{img}@@{boot}", "::/cmdline.txt").stdout == "console=tty1\n"
 
     card = env["tmp"] / "card.img"
@@ -165,8 +179,9 @@ def test_mounted_card_asks_before_unmounting(env, capsys, monkeypatch, tmp_path)
     (fixtures / "sdb.json").write_text(json.dumps(rec))
     monkeypatch.setenv("SKIFF_FAKE_DEVICES", str(fixtures))
     code, _, err = run(capsys, "flash", "install", "--device", "/dev/sdb")
-    assert code == 2 and err.startswith("skiff: error: /dev/sdb has mounted partitions (/dev/sdb1 on /media/me/BOOT)"
-                                        " (unmount them, or pass --unmount")
+    assert code == 2 and err.startswith(
+        "skiff: error: /dev/sdb has mounted partitions (/dev/sdb1 on /media/me/BOOT) (unmount them, or pass --unmount"
+    )
     monkeypatch.setattr(flash_cmds, "_interactive", lambda: True)
     monkeypatch.setattr("builtins.input", lambda prompt="": "n")
     code, _, err = run(capsys, "flash", "install", "--device", "/dev/sdb")
@@ -177,14 +192,17 @@ def test_cli_default_image_size_matches_the_engine():
     """flash_cmds names the default size without importing the engine at startup."""
     from skiff_tui.cli import flash_cmds
     from skiff_tui.core import flash_plan
-    assert flash_cmds.DEFAULT_IMAGE_GIB * 1024 ** 3 == flash_plan.DEFAULT_IMAGE_SIZE
+
+    assert flash_cmds.DEFAULT_IMAGE_GIB * 1024**3 == flash_plan.DEFAULT_IMAGE_SIZE
     from skiff_tui.core import flash_copy
+
     assert flash_cmds.PROGRESS_PHASES == flash_copy.PROGRESS_PHASES
 
 
 def test_progress_lines_for_a_decompressing_write(tmp_path, monkeypatch, capsys):
     """Not on a terminal: the byte phases print their final line, step titles print once."""
     import lzma
+
     monkeypatch.setenv("SKIFF_NO_INTERACTIVE", "1")
     raw = tmp_path / "a.img"
     raw.write_bytes(b"\0" * (1 << 20) + bytes(range(256)) * 4096)

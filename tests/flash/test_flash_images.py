@@ -52,7 +52,7 @@ def compress(img: Path, fmt: str) -> Path:
 def test_compressed_image_written_and_verified_against_the_decompressed_stream(tmp_path, fmt):
     img = make_image(tmp_path / "card.img")
     packed = compress(img, fmt)
-    disguised = packed.rename(tmp_path / "card.bin")             # the name says nothing: the magic does
+    disguised = packed.rename(tmp_path / "card.bin")  # the name says nothing: the magic does
     assert detect_format(disguised) == fmt
     out = tmp_path / "out.img"
     reports = []
@@ -78,7 +78,7 @@ def test_truncated_or_corrupt_stream_is_one_line(tmp_path, fmt):
     truncated.write_bytes(data[: len(data) // 2])
     corrupt = tmp_path / ("c" + EXT[fmt])
     mid = len(data) // 3
-    corrupt.write_bytes(data[:mid] + bytes(b ^ 0x5A for b in data[mid:mid + 64]) + data[mid + 64:])
+    corrupt.write_bytes(data[:mid] + bytes(b ^ 0x5A for b in data[mid : mid + 64]) + data[mid + 64 :])
     for bad in (truncated, corrupt):
         out = tmp_path / f"out-{bad.stem}.img"
         with pytest.raises(FlashError) as err:
@@ -86,7 +86,7 @@ def test_truncated_or_corrupt_stream_is_one_line(tmp_path, fmt):
         text = str(err.value)
         assert "\n" not in text and str(bad) in text
         assert any(w in text for w in ("corrupt", "truncated")), text
-    if fmt == "xz":          # its footer is checked before anything is written
+    if fmt == "xz":  # its footer is checked before anything is written
         with pytest.raises(FlashError, match="truncated .*nothing was written"):
             flash_plan.plan_write(truncated, flash.open_target(tmp_path / "never.img", create_size=0))
 
@@ -105,7 +105,7 @@ def test_bmap_round_trip_and_own_checksum(tmp_path):
     assert out == tmp_path / "card.img.bmap"
     bmap = parse_bmap(out)
     assert bmap.image_size == img.stat().st_size and bmap.block_size == 4096
-    assert bmap.mapped_bytes == 300 * 1024 + MIB + 8192      # the last range ends at the image's end
+    assert bmap.mapped_bytes == 300 * 1024 + MIB + 8192  # the last range ends at the image's end
     assert [(r.first, r.last) for r in bmap.ranges] == [(0, 74), (2304, 2559), (6142, 6143)]
     tampered = tmp_path / "t.bmap"
     tampered.write_text(out.read_text().replace("<ImageSize>", "<ImageSize> 1", 1))
@@ -161,8 +161,9 @@ def test_bmap_write_touches_only_mapped_ranges_and_checks_them(tmp_path, monkeyp
     other = tmp_path / "other.img"
     other.write_bytes(b"\0" * 4096)
     with pytest.raises(FlashError, match="is for a 25165824-byte image"):
-        flash_plan.plan_write(other, flash.open_target(tmp_path / "y.img", create_size=0),
-                         bmap=tmp_path / "card.img.bmap")
+        flash_plan.plan_write(
+            other, flash.open_target(tmp_path / "y.img", create_size=0), bmap=tmp_path / "card.img.bmap"
+        )
 
 
 def test_bmap_interop_with_bmaptool_both_ways(tmp_path):
@@ -212,8 +213,9 @@ def test_cli_write_compressed_with_bmap_and_file_overwrite_rules(tmp_path, monke
     capsys.readouterr()
     bad = tmp_path / "bad.bmap"
     bad.write_text((tmp_path / "card.img.bmap").read_text().replace("<BlockSize> 4096", "<BlockSize>  4096"))
-    assert main(["flash", "write", "--image", str(packed), "--device", str(tmp_path / "n2.img"),
-                 "--bmap", str(bad)]) == 2
+    assert (
+        main(["flash", "write", "--image", str(packed), "--device", str(tmp_path / "n2.img"), "--bmap", str(bad)]) == 2
+    )
     assert "the bmap's own checksum is wrong" in capsys.readouterr().err
 
 
@@ -223,6 +225,7 @@ def test_on_a_loop_device_unmapped_bytes_keep_the_old_card_and_streams_overwrite
     if os.geteuid() != 0 or shutil.which("losetup") is None:
         pytest.skip("loop devices need root and losetup (CI runs as root)")
     from skiff_tui.core import devices as dv
+
     img = make_image(tmp_path / "card.img")
     write_bmap(img)
     packed = compress(img, "xz")
@@ -242,13 +245,13 @@ def test_on_a_loop_device_unmapped_bytes_keep_the_old_card_and_streams_overwrite
         want = bytearray(b"\xee" * len(data))
         raw = img.read_bytes()
         for off, n, _ in bmap.byte_ranges():
-            want[off:off + n] = raw[off:off + n]
+            want[off : off + n] = raw[off : off + n]
         assert data == bytes(want)
         target = flash.open_target(node, source=source, show_all=True)
         assert flash.execute(flash_plan.plan_write(packed, target, bmap=False), source=source).verified
         with open(node, "rb") as dev:
             data = dev.read()
-        assert data[: len(raw)] == raw and data[len(raw):] == b"\xee" * (len(data) - len(raw))
+        assert data[: len(raw)] == raw and data[len(raw) :] == b"\xee" * (len(data) - len(raw))
     finally:
         subprocess.run(["losetup", "-d", node], check=False)
 
@@ -256,6 +259,7 @@ def test_on_a_loop_device_unmapped_bytes_keep_the_old_card_and_streams_overwrite
 def test_concatenated_xz_streams_with_padding(tmp_path):
     """Two xz streams back to back, then stream padding: one image, as xz -d reads it."""
     import lzma
+
     first, second = os.urandom(300_000), bytes(1 << 20) + os.urandom(5000)
     packed = tmp_path / "two.img.xz"
     packed.write_bytes(lzma.compress(first) + lzma.compress(second) + b"\0" * 8)

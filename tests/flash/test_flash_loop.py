@@ -38,9 +38,10 @@ def loop(tmp_path):
             pytest.skip(f"losetup failed here: {proc.stderr.strip()}")
         attached.append(proc.stdout.strip())
         return attached[-1]
+
     yield attach
     for node in attached:
-        subprocess.run(["partx", "-d", node], capture_output=True, check=False)   # detach keeps them otherwise
+        subprocess.run(["partx", "-d", node], capture_output=True, check=False)  # detach keeps them otherwise
         subprocess.run(["losetup", "-d", node], check=False)
 
 

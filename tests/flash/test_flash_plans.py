@@ -21,7 +21,7 @@ def test_spec_layout_on_a_32gb_card():
     assert parts[2].start == MIB + 10 * GIB and parts[2].end <= 32_000_000_000 - 33 * 512
     script = sfdisk_script(parts)
     assert script.startswith("label: gpt\n") and 'name="persist"' in script and "start=2048, size=16777216" in script
-    script4k = sfdisk_script(parts, 4096)      # 4Kn disks: sfdisk's sectors are 4 KiB
+    script4k = sfdisk_script(parts, 4096)  # 4Kn disks: sfdisk's sectors are 4 KiB
     assert "first-lba: 256" in script4k and "start=256, size=2097152" in script4k
 
 
@@ -50,10 +50,19 @@ def test_blob_checks(tmp_path):
 
 def test_install_set_mapping(build_output):
     s = flash_install_set.collect_install(build_output["images"], build_output["layers"])
-    assert sorted(s.boot) == ["bcm2711-rpi-4-b.dtb", "cmdline.txt", "config.txt", "extra.txt", "overlays",
-                              "rootfs.squashfs", "skiff-init", "start4.elf", "zImage"]
-    assert s.boot["config.txt"].read_text() == "# config from board\n"     # last layer wins
-    assert "common" in str(s.boot["cmdline.txt"])                          # only the first layer has it
+    assert sorted(s.boot) == [
+        "bcm2711-rpi-4-b.dtb",
+        "cmdline.txt",
+        "config.txt",
+        "extra.txt",
+        "overlays",
+        "rootfs.squashfs",
+        "skiff-init",
+        "start4.elf",
+        "zImage",
+    ]
+    assert s.boot["config.txt"].read_text() == "# config from board\n"  # last layer wins
+    assert "common" in str(s.boot["cmdline.txt"])  # only the first layer has it
     assert s.rootfs_dir.name == "rootfs_part" and s.persist_dir.name == "persist_part"
     (build_output["images"] / "zImage").unlink()
     with pytest.raises(FlashError, match="no kernel"):
@@ -89,8 +98,17 @@ def test_buildimage_without_root(tools, build_output, tmp_path):
     assert [p["name"] for p in table["partitions"]] == ["BOOT", "rootfs", "persist"]
     parts = skiff_partitions(img)
     listing = _fat_files(img, parts["BOOT"].start)
-    for name in ("zImage", "config.txt", "cmdline.txt", "start4.elf", "overlays/vc4-kms-v3d.dtbo",
-                 "bcm2711-rpi-4-b.dtb", "rootfs.squashfs", "skiff-init/skiff-init-squashfs", "extra.txt"):
+    for name in (
+        "zImage",
+        "config.txt",
+        "cmdline.txt",
+        "start4.elf",
+        "overlays/vc4-kms-v3d.dtbo",
+        "bcm2711-rpi-4-b.dtb",
+        "rootfs.squashfs",
+        "skiff-init/skiff-init-squashfs",
+        "extra.txt",
+    ):
         assert f"::/{name}" in listing, name
     assert sh("mtype", "-i", f"{img}@@{parts['BOOT'].start}", "::/config.txt").stdout == "# config from board\n"
     assert "Volume in drive : is BOOT" in sh("mdir", "-i", f"{img}@@{parts['BOOT'].start}", "::/").stdout
@@ -99,10 +117,10 @@ def test_buildimage_without_root(tools, build_output, tmp_path):
     for name in ("rootfs", "persist"):
         fsck = sh("e2fsck", "-fn", f"{img}?offset={parts[name].start}", check=False)
         assert fsck.returncode == 0, fsck.stdout + fsck.stderr
-        assert f"{name}:" in fsck.stdout   # the label e2fsck prints is the filesystem's
+        assert f"{name}:" in fsck.stdout  # the label e2fsck prints is the filesystem's
     root = f"{img}?offset={parts['rootfs'].start}"
     assert sh("debugfs", "-R", "cat /etc/hostname", root).stdout == "skiff-test\n"
-    assert "Fast link dest: \"hostname\"" in sh("debugfs", "-R", "stat /etc/motd", root).stdout
+    assert 'Fast link dest: "hostname"' in sh("debugfs", "-R", "stat /etc/motd", root).stdout
     persist = f"{img}?offset={parts['persist'].start}"
     assert sh("debugfs", "-R", "cat /skiff/etc/keep.conf", persist).stdout == "default from build\n"
     assert any("out.img" in s.title for s in plan.steps)
@@ -129,7 +147,7 @@ def test_format_then_install_keeps_persist_byte_identical(tools, build_output, t
 
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
     shutil_persist = install.persist_dir
-    install.persist_dir = None                     # first: no persist_part at all
+    install.persist_dir = None  # first: no persist_part at all
     plan = flash_plan.plan_install(target, install)
     assert any(k.startswith("persist: untouched") for k in plan.keep)
     flash.execute(plan)
@@ -170,8 +188,9 @@ def test_buildimage_with_bootloader_blob(tools, build_output, tmp_path):
     blob.write_bytes(os.urandom(5000))
     img = tmp_path / "b.img"
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
-    plan = flash_plan.plan_buildimage(img, SMALL_IMAGE, SMALL, install=install,
-                                      blobs=[flash_layout.parse_blob(f"{blob}:128K")])
+    plan = flash_plan.plan_buildimage(
+        img, SMALL_IMAGE, SMALL, install=install, blobs=[flash_layout.parse_blob(f"{blob}:128K")]
+    )
     outcome = flash.execute(plan)
     with open(img, "rb") as f:
         f.seek(128 * 1024)

@@ -134,7 +134,7 @@ async def test_write_image_flow_with_typed_confirmation_and_verification(tmp_pat
         result = str(screen.query_one("#result", Static).render())
         assert "reads back exactly what was written" in result and "Next:" in result
         assert str(screen.query_one("#progress-text", Static).render()) == "done"
-        with open(img, "rb") as a, open(card, "rb") as b:   # the mapped part; holes are not written
+        with open(img, "rb") as a, open(card, "rb") as b:  # the mapped part; holes are not written
             a.seek(MIB)
             b.seek(MIB)
             assert a.read(2 * MIB) == b.read(2 * MIB)
@@ -155,7 +155,7 @@ async def test_card_swapped_before_write_is_refused_with_next_steps(tmp_path):
         assert plan is not None
         swapped = json.loads(json.dumps(source.record("sdb")))
         swapped["properties"]["DISKSEQ"] = swapped["attributes"]["diskseq"] = "40"
-        source._records["sdb"] = swapped        # the change arrives without an event (no rescan yet)
+        source._records["sdb"] = swapped  # the change arrives without an event (no rescan yet)
         screen.query_one("#confirm", Input).focus()
         await pilot.press(*"sdb", "enter")
         await settle(app, pilot)
@@ -225,7 +225,7 @@ async def test_swapped_card_event_drops_the_selection(tmp_path):
         assert screen.plan is not None
         swapped = json.loads(json.dumps(source.record("sdb")))
         swapped["properties"]["DISKSEQ"] = swapped["attributes"]["diskseq"] = "41"
-        source.add(swapped)                      # the reader reports a media change
+        source.add(swapped)  # the reader reports a media change
         await settle(app, pilot)
         assert screen.selected is None and screen.plan is None
         assert "changed (diskseq 23 → 41): select it again" in str(screen.query_one("#summary", Static).render())
@@ -250,6 +250,7 @@ async def test_in_the_app_with_nav_bar_and_the_apps_workspace(tmp_path, monkeypa
     def device_target(*args, **kw):
         planned_in.append(threading.get_ident())
         return real_device_target(*args, **kw)
+
     monkeypatch.setattr(flash, "device_target", device_target)
 
     root = tmp_path / "root"
@@ -295,8 +296,9 @@ async def test_format_writes_the_boards_blobs_and_layout(tmp_path, tools, build_
     spl.write_bytes(os.urandom(500_000).replace(b"\0", b"\1"))
     board = BoardFlash("test/board", [f"{spl}:8K"], boot_active=True)
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
-    screen = FlashScreen(None, False, source=source, rescan_interval=None, layout=SMALL, install_set=install,
-                         board=board)
+    screen = FlashScreen(
+        None, False, source=source, rescan_interval=None, layout=SMALL, install_set=install, board=board
+    )
     app = FlashApp(screen)
     async with app.run_test(size=(130, 50)) as pilot:
         await settle(app, pilot)
@@ -349,6 +351,7 @@ async def test_card_settings_step_writes_hostname_and_wifi_into_persist(tmp_path
 
     from skiff_tui.core import flash, flash_install_set, flash_plan
     from skiff_tui.core.flash_layout import skiff_partitions
+
     skiff_img = tmp_path / "skiff.img"
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
     flash.execute(flash_plan.plan_buildimage(skiff_img, SMALL_IMAGE, SMALL, install=install))
@@ -359,7 +362,7 @@ async def test_card_settings_step_writes_hostname_and_wifi_into_persist(tmp_path
         await settle(app, pilot)
         screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
         await settle(app, pilot)
-        screen.query_one("#image", Input).value = str(image(tmp_path))      # no persist in it
+        screen.query_one("#image", Input).value = str(image(tmp_path))  # no persist in it
         screen.query_one("#set-hostname", Input).value = "ui-board"
         screen.query_one("#set-ssid", Input).value = "Home"
         screen.query_one("#set-psk", Input).value = "home-passphrase"

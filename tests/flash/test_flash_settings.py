@@ -59,8 +59,24 @@ def test_write_with_settings_then_read_the_card_back(skiff_image, tmp_path, monk
     monkeypatch.setenv("SKIFF_NO_INTERACTIVE", "1")
     wifi, key = _files(tmp_path)
     out = tmp_path / "card.img"
-    code = main(["flash", "write", "--image", str(skiff_image), "--device", str(out), "--hostname", "pi-kitchen",
-                 "--wifi", "Home:secret-pass", "--wifi-file", str(wifi), "--ssh-key", str(key)])
+    code = main(
+        [
+            "flash",
+            "write",
+            "--image",
+            str(skiff_image),
+            "--device",
+            str(out),
+            "--hostname",
+            "pi-kitchen",
+            "--wifi",
+            "Home:secret-pass",
+            "--wifi-file",
+            str(wifi),
+            "--ssh-key",
+            str(key),
+        ]
+    )
     text = capsys.readouterr()
     assert code == 0, text.err
     assert "persist: hostname pi-kitchen" in text.out and "Wi-Fi 'Home' (passphrase stored 0600)" in text.out
@@ -104,12 +120,15 @@ def _install(tmp_path: Path) -> flash_install_set.InstallSet:
     return flash_install_set.collect_install(images, [])
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"hostname": "bad_name!"}, "--hostname 'bad_name!': "),
-    ({"wifi": ["no-colon"]}, "--wifi: expected SSID:PASSPHRASE"),
-    ({"wifi": ["Home:short"]}, "--wifi (network 'Home'): the passphrase is 5 characters long"),
-    ({"wifi": ["Home:long-enough-1", "Home:long-enough-2"]}, "two Wi-Fi networks would share"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"hostname": "bad_name!"}, "--hostname 'bad_name!': "),
+        ({"wifi": ["no-colon"]}, "--wifi: expected SSID:PASSPHRASE"),
+        ({"wifi": ["Home:short"]}, "--wifi (network 'Home'): the passphrase is 5 characters long"),
+        ({"wifi": ["Home:long-enough-1", "Home:long-enough-2"]}, "two Wi-Fi networks would share"),
+    ],
+)
 def test_bad_settings_are_one_line(kwargs, message):
     args = {"hostname": None, "wifi": [], "wifi_files": [], "ssh_keys": []} | kwargs
     with pytest.raises(FlashError) as err:
@@ -141,6 +160,7 @@ def test_settings_on_a_loop_device_read_back_from_the_device(tools, tmp_path, bu
     if os.geteuid() != 0 or shutil.which("losetup") is None:
         pytest.skip("loop devices need root and losetup (CI runs as root)")
     from skiff_tui.core import devices as dv
+
     backing = tmp_path / "card.bin"
     with open(backing, "wb") as f:
         f.truncate(SMALL_IMAGE)

@@ -20,8 +20,15 @@ from flash_testkit import SMALL, SMALL_IMAGE, region_hash, sh  # noqa: E402
 from skiff_tui.cli import main  # noqa: E402
 from skiff_tui.core import flash, flash_install_set, flash_layout, flash_plan  # noqa: E402
 from skiff_tui.core.devices import MIB  # noqa: E402
-from skiff_tui.core.flash_layout import (TYPE_BASIC_DATA, TYPE_ESP, Extent, FlashError, Layout,  # noqa: E402
-                                         check_extents, skiff_partitions)
+from skiff_tui.core.flash_layout import (
+    TYPE_BASIC_DATA,
+    TYPE_ESP,
+    Extent,
+    FlashError,
+    Layout,  # noqa: E402
+    check_extents,
+    skiff_partitions,
+)
 
 SCALE = ["--layout-scale", str(1 / 128)]
 
@@ -29,7 +36,7 @@ SCALE = ["--layout-scale", str(1 / 128)]
 def _blob(tmp_path: Path, name: str, size: int) -> Path:
     p = tmp_path / "images" / name
     p.parent.mkdir(parents=True, exist_ok=True)
-    data = os.urandom(size).replace(b"\0", b"\1")      # no zero byte: any clobbering shows
+    data = os.urandom(size).replace(b"\0", b"\1")  # no zero byte: any clobbering shows
     p.write_bytes(data)
     return p
 
@@ -50,7 +57,7 @@ def _mbr_entries(img: Path) -> list[tuple[int, int, int, int]]:
     assert sector0[510:512] == b"\x55\xaa", "MBR boot signature"
     out = []
     for i in range(4):
-        e = sector0[446 + 16 * i: 462 + 16 * i]
+        e = sector0[446 + 16 * i : 462 + 16 * i]
         status, ptype = e[0], e[4]
         lba, count = struct.unpack("<II", e[8:16])
         if ptype:
@@ -68,15 +75,16 @@ def _assert_clean_filesystems(img: Path, tmp_path: Path) -> dict:
     for name in ("rootfs", "persist"):
         fsck = sh("e2fsck", "-fn", f"{img}?offset={parts[name].start}", check=False)
         assert fsck.returncode == 0, fsck.stdout + fsck.stderr
-        assert f"{name}:" in fsck.stdout          # the ext4 label is the partition's role
+        assert f"{name}:" in fsck.stdout  # the ext4 label is the partition's role
     return parts
 
 
 def _build(tmp_path, build_output, blobs, layout=SMALL, size=SMALL_IMAGE, name="card.img"):
     img = tmp_path / name
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
-    plan = flash_plan.plan_buildimage(img, size, layout, install=install,
-                                 blobs=[flash_layout.parse_blob(f"{p}:{off}") for p, off in blobs])
+    plan = flash_plan.plan_buildimage(
+        img, size, layout, install=install, blobs=[flash_layout.parse_blob(f"{p}:{off}") for p, off in blobs]
+    )
     outcome = flash.execute(plan)
     return img, plan, outcome
 
@@ -103,8 +111,9 @@ def test_allwinner_blob_at_8k_gets_mbr_and_survives(tools, build_output, tmp_pat
     spl2 = _blob(tmp_path, "u-boot-sunxi-with-spl.bin", 650_000)
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
     install.persist_dir = None
-    flash.execute(flash_plan.plan_install(flash.open_target(img), install,
-                                          blobs=[flash_layout.parse_blob(f"{spl2}:8K")]))
+    flash.execute(
+        flash_plan.plan_install(flash.open_target(img), install, blobs=[flash_layout.parse_blob(f"{spl2}:8K")])
+    )
     assert _raw(img, 8192, 650_000) == spl2.read_bytes()
     assert region_hash(img, parts["persist"].start, parts["persist"].size) == before
     assert _table(img)["partitions"] == table["partitions"]
@@ -118,7 +127,7 @@ def test_rockchip_p1_starts_after_u_boot_itb(tools, build_output, tmp_path):
     table = _table(img)
     assert table["label"] == "gpt", "both blobs lie past the GPT: the Pi's table type stays"
     first = table["partitions"][0]["start"] * 512
-    assert first >= 8 * MIB + 900_000 and first == 9 * MIB       # end of u-boot.itb, 1 MiB aligned
+    assert first >= 8 * MIB + 900_000 and first == 9 * MIB  # end of u-boot.itb, 1 MiB aligned
     assert [p["name"] for p in table["partitions"]] == ["BOOT", "rootfs", "persist"]
     assert _raw(img, 32768, 150_000) == idb.read_bytes()
     assert _raw(img, 8 * MIB, 900_000) == itb.read_bytes()
@@ -135,11 +144,13 @@ def test_amlogic_head_and_tail_keep_the_mbr_entries(tools, build_output, tmp_pat
     assert table["label"] == "dos"
     assert _raw(img, 0, 444) == head.read_bytes(), "boot code area written"
     assert _raw(img, 512, 1_100_000) == tail.read_bytes()
-    entries = _mbr_entries(img)          # the raw entries at 446–510 are the table we made
+    entries = _mbr_entries(img)  # the raw entries at 446–510 are the table we made
     parts = plan.geometry.parts
-    assert entries == [(0, 0x0C, parts[0].start // 512, parts[0].size // 512),
-                       (0, 0x83, parts[1].start // 512, parts[1].size // 512),
-                       (0, 0x83, parts[2].start // 512, parts[2].size // 512)]
+    assert entries == [
+        (0, 0x0C, parts[0].start // 512, parts[0].size // 512),
+        (0, 0x83, parts[1].start // 512, parts[1].size // 512),
+        (0, 0x83, parts[2].start // 512, parts[2].size // 512),
+    ]
     assert parts[0].start == 2 * MIB, "p1 after the tail (ends at 1100512), 1 MiB aligned"
     _assert_clean_filesystems(img, tmp_path)
 
@@ -148,8 +159,9 @@ def test_a_full_sector_at_0_is_refused(tmp_path):
     boot = _blob(tmp_path, "boot.img", 512)
     with pytest.raises(FlashError) as refused:
         SMALL.geometry(SMALL_IMAGE, [flash_layout.parse_blob(f"{boot}:0")])
-    assert refused.value.message == ("bootloader boot.img (512 bytes at byte 0) would overwrite the MBR "
-                                     "partition table (bytes 446–512)")
+    assert refused.value.message == (
+        "bootloader boot.img (512 bytes at byte 0) would overwrite the MBR partition table (bytes 446–512)"
+    )
     assert "first 440 bytes" in refused.value.hint
 
 
@@ -164,10 +176,10 @@ def cli(tmp_path, monkeypatch, build_output):
         monkeypatch.delenv(var, raising=False)
 
     def run(capsys, *argv):
-        code = main(["flash", "buildimage", "--images", str(build_output["images"]), "--size", "100M",
-                     *SCALE, *argv])
+        code = main(["flash", "buildimage", "--images", str(build_output["images"]), "--size", "100M", *SCALE, *argv])
         out = capsys.readouterr()
         return code, out.out, out.err
+
     return run
 
 
@@ -199,7 +211,7 @@ def test_boot_active_sets_the_bootable_flag(tools, cli, capsys, tmp_path):
     assert _mbr_entries(img)[0][0] == 0x80
     assert "type 0x0c, bootable" in out
     assert "bootable" not in sh("sfdisk", "--dump", str(tmp_path / "bbb.img")).stdout.split("\n")[-2]
-    gpt = tmp_path / "gpt-active.img"      # on GPT the same option sets the legacy BIOS bootable attribute
+    gpt = tmp_path / "gpt-active.img"  # on GPT the same option sets the legacy BIOS bootable attribute
     code, out, err = cli(capsys, "--image", str(gpt), "--boot-active")
     assert code == 0, err
     parts = _table(gpt)["partitions"]
@@ -219,13 +231,14 @@ def test_first_partition_start_override(tools, cli, capsys, tmp_path):
 def test_overlapping_blob_is_refused_in_one_line(tools, cli, capsys, tmp_path):
     itb = _blob(tmp_path, "u-boot.itb", 900_000)
     img = tmp_path / "x.img"
-    code, out, err = cli(capsys, "--image", str(img), "--first-partition-start", "4M",
-                         "--bootloader", f"{itb}:8M")
+    code, out, err = cli(capsys, "--image", str(img), "--first-partition-start", "4M", "--bootloader", f"{itb}:8M")
     assert code == 2 and not img.exists(), "refused before anything is written"
     line = err.strip().splitlines()[0]
-    assert line == ("skiff: error: bootloader u-boot.itb (879 KiB, 900000 bytes at byte 8388608) overlaps "
-                    "partition 1 (BOOT, bytes 4194304–71303168) (leave --first-partition-start out, "
-                    "or give one after the blob's end)")
+    assert line == (
+        "skiff: error: bootloader u-boot.itb (879 KiB, 900000 bytes at byte 8388608) overlaps "
+        "partition 1 (BOOT, bytes 4194304–71303168) (leave --first-partition-start out, "
+        "or give one after the blob's end)"
+    )
     spl = _blob(tmp_path, "spl.bin", 30_000)
     code, _, err = cli(capsys, "--image", str(img), "--table", "gpt", "--bootloader", f"{spl}:8K")
     assert code == 2 and "bootloader spl.bin (29 KiB, 30000 bytes at byte 8192) would overwrite the GPT" in err
@@ -247,13 +260,19 @@ def test_table_choice_rules():
     for off in (0, 512, 1024, 8192, 17407):
         assert Layout().choose_table([Extent("x", off, 100)])[0] == "mbr", off
     # Exynos 4412 (ODROID-U3): bl1 at 512 … tzsw at 1080832 (256 KiB): MBR, p1 at 2 MiB
-    g = Layout().geometry(16 * 1024 ** 3, [Extent("bl1", 512, 15360), Extent("bl2", 15872, 14336),
-                                             Extent("u-boot-dtb.bin", 32256, 700_000),
-                                             Extent("tzsw", 1080832, 262144)])
+    g = Layout().geometry(
+        16 * 1024**3,
+        [
+            Extent("bl1", 512, 15360),
+            Extent("bl2", 15872, 14336),
+            Extent("u-boot-dtb.bin", 32256, 700_000),
+            Extent("tzsw", 1080832, 262144),
+        ],
+    )
     assert g.table == "mbr" and g.parts[0].start == 2 * MIB
     # Raspberry Pi: docs/behaviour.md#sd-cards unchanged
     g = Layout().geometry(32_000_000_000)
     assert g.table == "gpt" and g.parts[0].start == MIB and [p.name for p in g.parts] == ["BOOT", "rootfs", "persist"]
     # an MBR cannot address past 2 TiB: the rest is left unused, and the plan says so
-    g = Layout(table="mbr").geometry(3 * 1024 ** 4)
-    assert g.parts[-1].end <= 2 ** 32 * 512 and "reaches 2 TiB" in g.note
+    g = Layout(table="mbr").geometry(3 * 1024**4)
+    assert g.parts[-1].end <= 2**32 * 512 and "reaches 2 TiB" in g.note

@@ -46,7 +46,7 @@ def test_mapped_ranges_skip_holes(tmp_path):
 def test_write_to_file_then_verify_and_catch_a_flipped_byte(tmp_path):
     img = sparse_image(tmp_path / "a.img")
     out = tmp_path / "card.bin"
-    out.write_bytes(b"\xff" * (70 * MIB))      # a used card: old data everywhere
+    out.write_bytes(b"\xff" * (70 * MIB))  # a used card: old data everywhere
     target = flash.open_target(out)
     seen: list[Progress] = []
     plan = flash_plan.plan_write(img, target)
@@ -83,12 +83,15 @@ class FailingWriter(FdWriter):
         self.done += len(data)
 
 
-@pytest.mark.parametrize("code,kind,text", [
-    (errno.EIO, "io", "I/O error writing"),
-    (errno.ENODEV, "unplugged", "disappeared after 64 KiB (unplugged or card removed): it is incomplete"),
-    (errno.EROFS, "write-protected", "is write-protected"),
-    (errno.ENOSPC, "no-space", "no space left on"),
-])
+@pytest.mark.parametrize(
+    "code,kind,text",
+    [
+        (errno.EIO, "io", "I/O error writing"),
+        (errno.ENODEV, "unplugged", "disappeared after 64 KiB (unplugged or card removed): it is incomplete"),
+        (errno.EROFS, "write-protected", "is write-protected"),
+        (errno.ENOSPC, "no-space", "no space left on"),
+    ],
+)
 def test_interrupted_write_is_reported_as_such(tmp_path, code, kind, text):
     img = sparse_image(tmp_path / "a.img")
     out = tmp_path / "card.bin"
@@ -106,6 +109,7 @@ def test_stall_is_reported(monkeypatch):
     try:
         meter.advance(10)
         import time
+
         deadline = time.monotonic() + 3
         while not any(p.stalled for p in seen) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -151,8 +155,9 @@ def test_changed_between_selection_and_write_is_refused(source, tmp_path):
     with pytest.raises(FlashError) as err:
         flash.execute(plan, source=source)
     assert err.value.kind == "changed"
-    assert str(err.value).startswith("/dev/sdb changed since it was selected (size 31914983424 → 15931539456, "
-                                     "diskseq 23 → 31): refusing to write")
+    assert str(err.value).startswith(
+        "/dev/sdb changed since it was selected (size 31914983424 → 15931539456, diskseq 23 → 31): refusing to write"
+    )
 
 
 def test_unplugged_and_mounted_after_selection_are_refused(source, tmp_path):
@@ -210,6 +215,7 @@ class _Tools:
 
     def run(self, argv, **kw):
         import subprocess
+
         self.calls.append(argv[0])
         code = 1 if argv[0] in self.failing else 0
         return subprocess.CompletedProcess(argv, code, "", f"{argv[0]}: failed here" if code else "")
@@ -217,6 +223,7 @@ class _Tools:
 
 def test_eject_mechanisms_in_order_with_clean_fallbacks(tmp_path):
     from skiff_tui.core.flash_eject import eject
+
     info = _card(tmp_path)
     sysfs = tmp_path / "sys"
     delete = sysfs / "block" / "sdz" / "device" / "delete"
@@ -242,6 +249,7 @@ def test_eject_mechanisms_in_order_with_clean_fallbacks(tmp_path):
 
 def test_eject_never_acts_on_a_node_that_is_not_the_disk(tmp_path):
     from skiff_tui.core.flash_eject import eject
+
     tools = _Tools({"udisksctl", "eject"})
     info = _card(tmp_path)
     info.node = str(tmp_path / "plain-file")

@@ -17,13 +17,23 @@ import skiff_tui
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_BUILDROOT = Path(os.environ.get("SKIFF_BUILDROOT_SRC") or "/root/.cache/skiff-test/buildroot-2026.02.3")
-OFFLINE_HINTS = ("Could not find a version", "No matching distribution", "Failed to establish",
-                 "Temporary failure in name resolution", "Network is unreachable", "ConnectionError")
+OFFLINE_HINTS = (
+    "Could not find a version",
+    "No matching distribution",
+    "Failed to establish",
+    "Temporary failure in name resolution",
+    "Network is unreachable",
+    "ConnectionError",
+)
 
 
 def _pip(*args: str, timeout: int = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", *args],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "pip", "--disable-pip-version-check", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _skip_or_fail(what: str, proc: subprocess.CompletedProcess) -> None:
@@ -80,8 +90,11 @@ def _site_package(venv: Path) -> Path:
 
 
 def _state(tree: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(tree)): (p.lstat().st_size, p.lstat().st_mtime_ns)
-            for p in tree.rglob("*") if "__pycache__" not in p.parts}
+    return {
+        str(p.relative_to(tree)): (p.lstat().st_size, p.lstat().st_mtime_ns)
+        for p in tree.rglob("*")
+        if "__pycache__" not in p.parts
+    }
 
 
 @pytest.fixture
@@ -89,20 +102,37 @@ def user(venv, tmp_path):
     """Runs the installed `skiff` in a clean environment (no SKIFF_* from the test run)."""
     home = tmp_path / "home"
     home.mkdir()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SKIFF_", "BR2_")) and k not in ("BUILDROOT_DIR", "VIRTUAL_ENV", "PYTHONPATH")}
-    env.update(HOME=str(home), SKIFF_CACHE_DIR=str(tmp_path / "cache"), SKIFF_NO_INTERACTIVE="1",
-               PATH=f"{venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SKIFF_", "BR2_")) and k not in ("BUILDROOT_DIR", "VIRTUAL_ENV", "PYTHONPATH")
+    }
+    env.update(
+        HOME=str(home),
+        SKIFF_CACHE_DIR=str(tmp_path / "cache"),
+        SKIFF_NO_INTERACTIVE="1",
+        PATH=f"{venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
+    )
 
     def run(*args: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(venv / "bin" / "skiff"), *args], cwd=cwd, env={**env, **extra},
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [str(venv / "bin" / "skiff"), *args],
+            cwd=cwd,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
     return run
 
 
 def _library_links() -> dict[str, str]:
-    return {p.relative_to(REPO / "configs").as_posix(): os.readlink(p)
-            for p in (REPO / "configs").rglob("*") if p.is_symlink()}
+    return {
+        p.relative_to(REPO / "configs").as_posix(): os.readlink(p)
+        for p in (REPO / "configs").rglob("*")
+        if p.is_symlink()
+    }
 
 
 def test_sdist_holds_the_library_with_its_symlinks(sdist):
@@ -127,8 +157,11 @@ def test_wheel_holds_the_library_license_and_containerfile(wheel):
     assert not [n for n in names if n.startswith(("tests/", "bench/", "configs/"))]
     with zipfile.ZipFile(wheel).open("skiff_tui/library.tar") as raw, tarfile.open(fileobj=raw) as tar:
         members = {m.name: m for m in tar.getmembers()}
-    expected = {p.relative_to(REPO / "configs").as_posix() for p in (REPO / "configs").rglob("*")
-                if "__pycache__" not in p.parts}
+    expected = {
+        p.relative_to(REPO / "configs").as_posix()
+        for p in (REPO / "configs").rglob("*")
+        if "__pycache__" not in p.parts
+    }
     assert set(members) == expected
     # modes and symlinks survive (a wheel alone could hold neither the links nor be sure of modes)
     links = {n: m.linkname for n, m in members.items() if m.issym()}
@@ -169,7 +202,7 @@ def test_init_then_configure_keeps_user_data_in_the_project(user, venv, tmp_path
     assert r.returncode == 0, r.stderr
     proj = tmp_path / "proj"
     assert {p.name for p in proj.iterdir()} >= {"configs", "overrides", "workspaces", ".gitignore"}
-    sub = proj / "configs"   # found from a directory below the project too
+    sub = proj / "configs"  # found from a directory below the project too
     r = user("configure", "pi/4", cwd=sub, SKIFF_BUILDROOT_SRC=str(REAL_BUILDROOT))
     assert r.returncode == 0, r.stderr
     config = (proj / "workspaces" / "default" / ".config").read_text()
@@ -197,7 +230,7 @@ def test_project_and_extra_packages_come_before_the_library(user, tmp_path):
     assert packages["pi/4"]["description"] == "my own pi/4"
     assert packages["pi/4"]["path"] == str(mine.parent)
     assert packages["pi/zero"]["description"] == "extra pi/zero"
-    assert "skiff/core" in packages   # the library is still there behind them
+    assert "skiff/core" in packages  # the library is still there behind them
 
 
 def test_unpacked_library_keeps_symlinks(user, tmp_path):

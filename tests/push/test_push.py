@@ -35,7 +35,8 @@ def sshd(tmp_path):
     (d / "sshd_config").write_text(
         f"Port {port}\nListenAddress 127.0.0.1\nHostKey {d / 'host_key'}\nPidFile {d / 'sshd.pid'}\n"
         f"AuthorizedKeysFile {d / 'authorized_keys'}\nStrictModes no\nUsePAM no\nPermitRootLogin yes\n"
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\n")
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+    )
     if os.geteuid() == 0:
         os.makedirs("/run/sshd", exist_ok=True)  # privilege-separation dir sshd insists on
     proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(d / "sshd_config")], stderr=subprocess.PIPE)
@@ -76,16 +77,35 @@ def device(tmp_path):
 
 
 def push_args(sshd, dev):
-    return ["push", sshd["target"], "-p", str(sshd["port"]), "-i", str(sshd["key"]),
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            "--boot-dir", str(dev / "boot"), "--rootfs-dir", str(dev / "rootfs")]
+    return [
+        "push",
+        sshd["target"],
+        "-p",
+        str(sshd["port"]),
+        "-i",
+        str(sshd["key"]),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "--boot-dir",
+        str(dev / "boot"),
+        "--rootfs-dir",
+        str(dev / "rootfs"),
+    ]
 
 
 def test_plan_maps_images_to_boot_and_rootfs(tmp_path):
     images = make_images(tmp_path / "ws")
     got = {(t.dest, t.name) for t in plan_push(images)}
-    assert got == {("boot", "rootfs.cpio.lz4"), ("boot", "Image"), ("boot", "bcm2711-rpi-4-b.dtb"),
-                   ("boot", "start4.elf"), ("boot", "overlays"), ("rootfs", "")}
+    assert got == {
+        ("boot", "rootfs.cpio.lz4"),
+        ("boot", "Image"),
+        ("boot", "bcm2711-rpi-4-b.dtb"),
+        ("boot", "start4.elf"),
+        ("boot", "overlays"),
+        ("rootfs", ""),
+    }
 
 
 def test_plan_refuses_without_build_output(tmp_path):
@@ -159,9 +179,17 @@ def test_dropped_connection_leaves_previous_kernel_intact(skiff_root, sshd, tmp_
 
     threading.Thread(target=cut, daemon=True).start()
     with pytest.raises(PushError, match="the device keeps its previous files"):
-        push_mod.push(ws / "images", sshd["target"], port=sshd["port"], identity=sshd["key"],
-                      ssh_options=["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"],
-                      boot_dir=str(dev / "boot"), rootfs_dir=str(dev / "rootfs"), bwlimit=1000, log=lambda m: None)
+        push_mod.push(
+            ws / "images",
+            sshd["target"],
+            port=sshd["port"],
+            identity=sshd["key"],
+            ssh_options=["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"],
+            boot_dir=str(dev / "boot"),
+            rootfs_dir=str(dev / "rootfs"),
+            bwlimit=1000,
+            log=lambda m: None,
+        )
     assert (dev / "boot" / "Image").read_bytes() == old
     assert (dev / "persist" / "keep").read_text() == "user data"
 

@@ -18,7 +18,7 @@ from skiff_tui.core.workspace import Workspace
 from skiff_tui.ui.screens.build import BuildScreen
 from skiff_tui.ui.screens.push import PushScreen
 
-sshd = push_tests.sshd        # the real sshd on loopback, as a fixture of this module too
+sshd = push_tests.sshd  # the real sshd on loopback, as a fixture of this module too
 
 
 class Host(App):
@@ -58,9 +58,9 @@ async def test_build_screen_p_opens_push_and_reports_failures(tmp_path):
         assert isinstance(app.screen, PushScreen)
         await pilot.press(*"root@127.0.0.1", "enter")
         await until(pilot, lambda: app.screen.outcome == "failed")
-        assert "no build output to push" in result_text(app)       # nothing built yet
+        assert "no build output to push" in result_text(app)  # nothing built yet
         make_images(ws.dir)
-        with __import__("socket").socket() as s:                   # a port nobody listens on
+        with __import__("socket").socket() as s:  # a port nobody listens on
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         app.screen.query_one("#push-port", Input).value = str(port)
@@ -70,7 +70,7 @@ async def test_build_screen_p_opens_push_and_reports_failures(tmp_path):
         assert "check that the device is up" in result_text(app)
         await pilot.press("escape")
         assert isinstance(app.screen, BuildScreen)
-        await pilot.press("p")                                      # the address is remembered
+        await pilot.press("p")  # the address is remembered
         assert app.screen.query_one("#push-target", Input).value == "root@127.0.0.1"
 
 
@@ -83,14 +83,20 @@ async def test_read_only_build_screen_has_no_push(tmp_path):
         assert isinstance(app.screen, BuildScreen)
 
 
-@pytest.mark.skipif(not (os.path.exists(SSHD) and shutil.which("rsync") and shutil.which("ssh")),
-                    reason="needs openssh-server, openssh-client and rsync (CI installs them)")
+@pytest.mark.skipif(
+    not (os.path.exists(SSHD) and shutil.which("rsync") and shutil.which("ssh")),
+    reason="needs openssh-server, openssh-client and rsync (CI installs them)",
+)
 async def test_push_from_the_ui_over_real_ssh(tmp_path, sshd):
     ws = Workspace(tmp_path, "t")
     make_images(ws.dir, kernel=os.urandom(3 << 20))
     dev = device(tmp_path)
-    screen = PushScreen(ws, ssh_options=["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"],
-                        boot_dir=str(dev / "boot"), rootfs_dir=str(dev / "rootfs"))
+    screen = PushScreen(
+        ws,
+        ssh_options=["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"],
+        boot_dir=str(dev / "boot"),
+        rootfs_dir=str(dev / "rootfs"),
+    )
     app = Host(lambda: screen)
     async with app.run_test(size=(120, 40)) as pilot:
         seen = []

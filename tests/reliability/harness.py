@@ -28,14 +28,18 @@ from skifftest import FIXTURE_BUILDROOT, write_package  # noqa: E402
 
 # Two boards that differ in architecture, kernel and fragments: a mix-up shows in every file.
 BOARDS = {
-    "pi/3": {"buildroot/00-arch": "BR2_arm=y\nBR2_cortex_a53=y\n",
-             "kernel/board": "CONFIG_BCM2835=y\n",
-             "root_overlay/etc/board": "pi3\n"},
-    "pi/4": {"buildroot/00-arch": "BR2_aarch64=y\nBR2_cortex_a72=y\n",
-             "buildroot/10-kernel": 'BR2_LINUX_KERNEL=y\nBR2_LINUX_KERNEL_USE_DEFCONFIG=y\n'
-                                    'BR2_LINUX_KERNEL_DEFCONFIG="bcm2711"\n',
-             "kernel/board": "CONFIG_BCM2711=y\n",
-             "root_overlay/etc/board": "pi4\n"},
+    "pi/3": {
+        "buildroot/00-arch": "BR2_arm=y\nBR2_cortex_a53=y\n",
+        "kernel/board": "CONFIG_BCM2835=y\n",
+        "root_overlay/etc/board": "pi3\n",
+    },
+    "pi/4": {
+        "buildroot/00-arch": "BR2_aarch64=y\nBR2_cortex_a72=y\n",
+        "buildroot/10-kernel": "BR2_LINUX_KERNEL=y\nBR2_LINUX_KERNEL_USE_DEFCONFIG=y\n"
+        'BR2_LINUX_KERNEL_DEFCONFIG="bcm2711"\n',
+        "kernel/board": "CONFIG_BCM2711=y\n",
+        "root_overlay/etc/board": "pi4\n",
+    },
 }
 SELECTIONS = {"pi/3": "BR2_arm=y", "pi/4,skiff/core": "BR2_aarch64=y"}
 
@@ -45,16 +49,24 @@ def make_tree(root: Path) -> Path:
         (root / d).mkdir(parents=True, exist_ok=True)
     for name, files in BOARDS.items():
         write_package(root / "configs", name, description=name, files=files)
-    write_package(root / "configs", "skiff/core", description="core",
-                  files={"buildroot/core": "BR2_PACKAGE_HTOP=y\n", "kernel/core": "CONFIG_CGROUPS=y\n"})
+    write_package(
+        root / "configs",
+        "skiff/core",
+        description="core",
+        files={"buildroot/core": "BR2_PACKAGE_HTOP=y\n", "kernel/core": "CONFIG_CGROUPS=y\n"},
+    )
     return root
 
 
 def skiff_env(root: Path, buildroot: Path | None = None, code: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SKIFF_", "BR2_"))}
-    env.update(SKIFF_ROOT_DIR=str(root), SKIFF_CACHE_DIR=str(root.parent / "cache"),
-               SKIFF_BUILDROOT_SRC=str(buildroot or FIXTURE_BUILDROOT), SKIFF_NO_INTERACTIVE="1")
-    if code is not None:   # run another checkout's skiff (the baseline)
+    env.update(
+        SKIFF_ROOT_DIR=str(root),
+        SKIFF_CACHE_DIR=str(root.parent / "cache"),
+        SKIFF_BUILDROOT_SRC=str(buildroot or FIXTURE_BUILDROOT),
+        SKIFF_NO_INTERACTIVE="1",
+    )
+    if code is not None:  # run another checkout's skiff (the baseline)
         env["PYTHONPATH"] = str(code)
     return env
 
@@ -64,8 +76,9 @@ def skiff_argv(*args: str) -> list[str]:
 
 
 def run(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(skiff_argv(*args), env=env, capture_output=True, text=True, timeout=timeout,
-                          cwd=env["SKIFF_ROOT_DIR"])   # not the checkout: `-m` would import it first
+    return subprocess.run(
+        skiff_argv(*args), env=env, capture_output=True, text=True, timeout=timeout, cwd=env["SKIFF_ROOT_DIR"]
+    )  # not the checkout: `-m` would import it first
 
 
 @dataclass
@@ -110,8 +123,9 @@ def temps_in_overlays(root: Path) -> list[str]:
     for top in (root / "configs", root / "overrides"):
         for dirpath, _, files in os.walk(top):
             if "root_overlay" in Path(dirpath).parts:
-                found += [str(Path(dirpath) / f) for f in files
-                          if f.startswith(".") and (".tmp" in f or ".skiff-tmp" in f)]
+                found += [
+                    str(Path(dirpath) / f) for f in files if f.startswith(".") and (".tmp" in f or ".skiff-tmp" in f)
+                ]
     return [f"temp file in an overlay: {f}" for f in found]
 
 
@@ -148,8 +162,9 @@ def kill_after(argv: list[str], env: dict[str, str], delay: float, watch: Path |
     """Start argv, SIGKILL it after `delay` s, or (watch given) as soon as `watch` changes,
     right after a write. Returns the return code (-9 when the kill landed)."""
     before = watch.stat().st_mtime_ns if watch is not None and watch.exists() else None
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=env["SKIFF_ROOT_DIR"])
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=env["SKIFF_ROOT_DIR"]
+    )
     deadline = time.monotonic() + delay
     while proc.poll() is None and time.monotonic() < deadline:
         if watch is not None:
@@ -179,8 +194,9 @@ def keep_going(start: float, budget: float, rounds: int, max_rounds: int) -> boo
     return elapsed < budget or rounds < MIN_ROUNDS
 
 
-def kill_configure_rounds(root: Path, env: dict[str, str], *, seed: int, budget: float,
-                          max_rounds: int = 1000) -> Stats:
+def kill_configure_rounds(
+    root: Path, env: dict[str, str], *, seed: int, budget: float, max_rounds: int = 1000
+) -> Stats:
     """Configure A; kill a configure of B at a random point (or right after .config changes);
     configure a random one of A/B and check the invariants, and that a second configure says
     'up to date' only with that selection's files on disk."""

@@ -11,8 +11,18 @@ from pathlib import Path
 import pytest
 from skifftest import FIXTURE_BUILDROOT, run_skiff, tree_snapshot, write_package
 
-SEPARATORS = {"CR": "\r", "VT": "\x0b", "FF": "\x0c", "FS": "\x1c", "GS": "\x1d", "RS": "\x1e",
-              "NEL": "\x85", "LS": "\u2028", "PS": "\u2029", "NUL": "\0"}
+SEPARATORS = {
+    "CR": "\r",
+    "VT": "\x0b",
+    "FF": "\x0c",
+    "FS": "\x1c",
+    "GS": "\x1d",
+    "RS": "\x1e",
+    "NEL": "\x85",
+    "LS": "\u2028",
+    "PS": "\u2029",
+    "NUL": "\0",
+}
 
 
 @pytest.fixture
@@ -80,7 +90,7 @@ def test_environment_value_with_a_newline(root):
 
 def test_fragment_not_utf8(root):
     frag = pkg(root) / "buildroot" / "10-latin1"
-    frag.write_bytes(b"BR2_aarch64=y\nBR2_TARGET_GENERIC_ISSUE=\"caf\xe9\"\n")
+    frag.write_bytes(b'BR2_aarch64=y\nBR2_TARGET_GENERIC_ISSUE="caf\xe9"\n')
     configure_refused(root, f"{frag}:2:", "UTF-8")
 
 
@@ -98,7 +108,7 @@ def test_symlink_loop_under_configs_still_lists_the_other_packages(root):
     r = run_skiff("list")
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     assert "test/other" in r.stdout and "test/board" in r.stdout
-    assert "loop/a" in r.stdout + r.stderr     # named, not silently dropped
+    assert "loop/a" in r.stdout + r.stderr  # named, not silently dropped
 
 
 def test_dependency_cycle(root):
@@ -141,7 +151,7 @@ def test_unknown_package(root):
 
 def test_huge_value_is_not_echoed_in_full(root):
     frag = pkg(root) / "buildroot" / "10-huge"
-    frag.write_text("BR2_TARGET_GENERIC_ISSUE=\"" + "x" * 5_000_000 + "\u2028\"\n")
+    frag.write_text('BR2_TARGET_GENERIC_ISSUE="' + "x" * 5_000_000 + '\u2028"\n')
     configure_refused(root, str(frag))
     r = run_skiff("configure", "test/board")
     assert len(r.stderr) < 2000
@@ -198,9 +208,11 @@ def test_skiff_core_yaml_with_a_password_is_saved_0600(root):
 def test_secrets_are_masked_for_read_only_views():
     from skiff_tui.core.masking import MASK, mask_secrets
 
-    text = ("[wifi-security]\nkey-mgmt=wpa-psk\npsk=correct horse\n"
-            "users:\n  core:\n    auth:\n      password: hunter2\n"
-            "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\nBBBB\n-----END OPENSSH PRIVATE KEY-----\n")
+    text = (
+        "[wifi-security]\nkey-mgmt=wpa-psk\npsk=correct horse\n"
+        "users:\n  core:\n    auth:\n      password: hunter2\n"
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\nBBBB\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
     masked = mask_secrets(text)
     for secret in ("correct horse", "hunter2", "AAAA", "BBBB"):
         assert secret not in masked
@@ -208,8 +220,16 @@ def test_secrets_are_masked_for_read_only_views():
     assert "key-mgmt=wpa-psk" in masked
 
 
-VERBS = [["list"], ["show", "BR2_aarch64"], ["check"], ["logs", "--list"], ["--help"], ["configure", "--help"],
-         ["list", "--help"], ["configure", "test/board"]]
+VERBS = [
+    ["list"],
+    ["show", "BR2_aarch64"],
+    ["check"],
+    ["logs", "--list"],
+    ["--help"],
+    ["configure", "--help"],
+    ["list", "--help"],
+    ["configure", "test/board"],
+]
 
 
 @pytest.mark.parametrize("verb", VERBS, ids=lambda v: " ".join(v))
@@ -217,16 +237,23 @@ def test_output_into_a_closed_pipe_ends_quietly(root, verb):
     read_end, write_end = os.pipe()
     os.close(read_end)
     env = dict(os.environ, SKIFF_CONFIG="test/board")
-    proc = subprocess.run([sys.executable, "-m", "skiff_tui", *verb], stdout=write_end, stderr=subprocess.PIPE,
-                          env=env, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "skiff_tui", *verb],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+        timeout=120,
+    )
     os.close(write_end)
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
     assert proc.returncode in (0, 141), proc.stderr
 
 
 def test_the_tui_without_a_terminal_refuses_in_one_line(root):
-    r = subprocess.run([sys.executable, "-m", "skiff_tui"], stdin=subprocess.DEVNULL, capture_output=True,
-                       text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "skiff_tui"], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+    )
     one_line_error(r, "needs a terminal")
     assert r.stdout == ""
 

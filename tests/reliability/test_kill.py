@@ -24,14 +24,18 @@ def _report(area: str, stats: harness.Stats) -> None:
 
 def test_killed_configure_never_leaves_a_wrong_up_to_date(tmp_path):
     root = harness.make_tree(tmp_path / "skiff")
-    _report("configure (fixture tree)", harness.kill_configure_rounds(
-        root, harness.skiff_env(root), seed=SEED, budget=20 * SCALE))
+    _report(
+        "configure (fixture tree)",
+        harness.kill_configure_rounds(root, harness.skiff_env(root), seed=SEED, budget=20 * SCALE),
+    )
 
 
 def test_killed_compile_then_compile_builds_the_selected_chain(tmp_path):
     root = harness.make_tree(tmp_path / "skiff")
-    _report("compile (fixture tree)", harness.kill_compile_rounds(
-        root, harness.skiff_env(root), seed=SEED, budget=20 * SCALE))
+    _report(
+        "compile (fixture tree)",
+        harness.kill_compile_rounds(root, harness.skiff_env(root), seed=SEED, budget=20 * SCALE),
+    )
 
 
 def test_killed_saves_leave_old_or_new_files_and_no_temp_files_in_overlays(tmp_path):
@@ -39,13 +43,20 @@ def test_killed_saves_leave_old_or_new_files_and_no_temp_files_in_overlays(tmp_p
     _report("saves", harness.kill_save_rounds(root, harness.skiff_env(root), seed=SEED, budget=10 * SCALE))
 
 
-@pytest.mark.skipif(not REAL_BUILDROOT or not (Path(REAL_BUILDROOT) / "Makefile").exists()
-                    or Path(REAL_BUILDROOT).resolve() == harness.FIXTURE_BUILDROOT.resolve(),
-                    reason="SKIFF_BUILDROOT_SRC does not name a real Buildroot tree")
+@pytest.mark.skipif(
+    not REAL_BUILDROOT
+    or not (Path(REAL_BUILDROOT) / "Makefile").exists()
+    or Path(REAL_BUILDROOT).resolve() == harness.FIXTURE_BUILDROOT.resolve(),
+    reason="SKIFF_BUILDROOT_SRC does not name a real Buildroot tree",
+)
 def test_killed_configure_with_real_buildroot(tmp_path):
     root = harness.make_tree(tmp_path / "skiff")
-    _report("configure (real Buildroot)", harness.kill_configure_rounds(
-        root, harness.skiff_env(root, buildroot=Path(REAL_BUILDROOT)), seed=SEED, budget=40 * SCALE))
+    _report(
+        "configure (real Buildroot)",
+        harness.kill_configure_rounds(
+            root, harness.skiff_env(root, buildroot=Path(REAL_BUILDROOT)), seed=SEED, budget=40 * SCALE
+        ),
+    )
 
 
 def test_orphaned_make_of_a_killed_configure_is_ended_before_configure_proceeds(tmp_path):
@@ -64,8 +75,11 @@ def test_orphaned_make_of_a_killed_configure_is_ended_before_configure_proceeds(
     orphan = subprocess.Popen(["sleep", "300"], start_new_session=True)
     state_path = root / "workspaces" / ".config_default" / "state.json"
     state = json.loads(state_path.read_text())
-    state["configuring"] = {"selection": ["pi/4", "skiff/core"], "pid": 999999,
-                            "make": {"pid": orphan.pid, "start": proc_start_time(orphan.pid)}}
+    state["configuring"] = {
+        "selection": ["pi/4", "skiff/core"],
+        "pid": 999999,
+        "make": {"pid": orphan.pid, "start": proc_start_time(orphan.pid)},
+    }
     state_path.write_text(json.dumps(state))
     r = harness.run(env, "configure", "pi/3")
     assert r.returncode == 0, r.stderr

@@ -26,13 +26,44 @@ from skiff_tui.core.errors import ReadOnlyError
 CORE = Path(core_pkg.__file__).parent
 # Calls that change files, processes or devices: methods whose name says so, and os/shutil/
 # subprocess functions (qualified, so str.replace or list.remove do not count).
-WRITE_METHODS = {"write_text", "write_bytes", "write_if_changed", "unlink", "rmtree", "mkdir",
-                 "symlink_to", "chmod", "open_nofollow", "run_make", "save_state", "touch", "start_build",
-                 "copytree", "copyfile", "copy2"}
-WRITE_QUALIFIED = {("os", n) for n in ("replace", "rename", "remove", "unlink", "rmdir", "makedirs", "chmod",
-                                       "truncate", "killpg", "symlink", "link")} | \
-                  {("shutil", n) for n in ("rmtree", "move", "copy", "copy2", "copyfile", "copytree")} | \
-                  {("subprocess", "Popen")}
+WRITE_METHODS = {
+    "write_text",
+    "write_bytes",
+    "write_if_changed",
+    "unlink",
+    "rmtree",
+    "mkdir",
+    "symlink_to",
+    "chmod",
+    "open_nofollow",
+    "run_make",
+    "save_state",
+    "touch",
+    "start_build",
+    "copytree",
+    "copyfile",
+    "copy2",
+}
+WRITE_QUALIFIED = (
+    {
+        ("os", n)
+        for n in (
+            "replace",
+            "rename",
+            "remove",
+            "unlink",
+            "rmdir",
+            "makedirs",
+            "chmod",
+            "truncate",
+            "killpg",
+            "symlink",
+            "link",
+        )
+    }
+    | {("shutil", n) for n in ("rmtree", "move", "copy", "copy2", "copyfile", "copytree")}
+    | {("subprocess", "Popen")}
+)
 # Functions that write only into a temporary directory they create themselves (so a read-only
 # session may use them), or whose writes are the guarded caller's: name -> why.
 EXEMPT = {
@@ -62,8 +93,10 @@ EXEMPT = {
     "configure.end_orphans": "called by guarded configure only",
     "workspace.WorkspaceLock.release": "releases a lock acquire() (guarded) took",
     "logindex.LogIndex.close": "closes its own descriptor",
-    "paths.library_dir": ("unpacks skiff's own shipped library into the cache (no user data): "
-                          "a read-only viewer needs it to read packages"),
+    "paths.library_dir": (
+        "unpacks skiff's own shipped library into the cache (no user data): "
+        "a read-only viewer needs it to read packages"
+    ),
     "kconfig_cache.take": "an in-memory pool of parsed trees; removes only scratch dirs it made",
     "kconfig_cache.give_back": "an in-memory pool of parsed trees; removes only scratch dirs it made",
     "kconfig_cache.clear": "an in-memory pool of parsed trees; removes only scratch dirs it made",
@@ -73,12 +106,25 @@ EXEMPT = {
 }
 # The flash modules and devices are the flash helper's: flash.execute() guards every plan and
 # open_target() guards creating an image; their internal steps run only inside execute().
-SKIP_MODULES = {"flash", "flash_copy", "flash_layout", "flash_board", "flash_units", "devices",
-                # steps of execute() too: block maps beside images, ejecting, decompressing (a
-                # zstd child reading the image), per-card settings written into persist
-                "flash_bmap", "flash_eject", "flash_image", "flash_settings",
-                # split out of flash: plans, the install set, tool runs and debugfs scripts
-                "flash_plan", "flash_install_set", "flash_tools", "flash_debugfs"}
+SKIP_MODULES = {
+    "flash",
+    "flash_copy",
+    "flash_layout",
+    "flash_board",
+    "flash_units",
+    "devices",
+    # steps of execute() too: block maps beside images, ejecting, decompressing (a
+    # zstd child reading the image), per-card settings written into persist
+    "flash_bmap",
+    "flash_eject",
+    "flash_image",
+    "flash_settings",
+    # split out of flash: plans, the install set, tool runs and debugfs scripts
+    "flash_plan",
+    "flash_install_set",
+    "flash_tools",
+    "flash_debugfs",
+}
 
 
 def _call_name(node: ast.Call) -> str | None:
@@ -153,8 +199,13 @@ def scan(core: Path = CORE) -> tuple[list[str], list[str]]:
             changed = False
             for qual, fn in funcs.items():
                 short = qual.split(".")[-1]
-                if short.startswith("_") and short not in private and not short.startswith("__") \
-                        and _first_write_line(fn, private) is not None and not _decorated(fn):
+                if (
+                    short.startswith("_")
+                    and short not in private
+                    and not short.startswith("__")
+                    and _first_write_line(fn, private) is not None
+                    and not _decorated(fn)
+                ):
                     private.add(short)
                     changed = True
         for qual, fn in funcs.items():
@@ -178,9 +229,11 @@ def scan(core: Path = CORE) -> tuple[list[str], list[str]]:
 
 def test_every_public_engine_writer_is_guarded_before_its_first_write():
     unguarded, guarded = scan()
-    assert not unguarded, ("engine functions that write without a read-only guard first "
-                           f"(decorate them with @readonly.mutating): {unguarded}")
-    assert len(guarded) >= 20, guarded   # the scan found the known writers
+    assert not unguarded, (
+        "engine functions that write without a read-only guard first "
+        f"(decorate them with @readonly.mutating): {unguarded}"
+    )
+    assert len(guarded) >= 20, guarded  # the scan found the known writers
 
 
 def test_the_scan_catches_a_new_unguarded_writer(tmp_path):
@@ -190,7 +243,8 @@ def test_the_scan_catches_a_new_unguarded_writer(tmp_path):
         "def public_writer(p):\n    _helper(p)\n"
         "def late_guard(p):\n    os.replace(p, p)\n    readonly.guard('x')\n"
         "@readonly.mutating('fine')\ndef fine(p):\n    os.unlink(p)\n"
-        "def reader(p):\n    return 'a'.replace('a', 'b')\n")
+        "def reader(p):\n    return 'a'.replace('a', 'b')\n"
+    )
     unguarded, guarded = scan(tmp_path)
     assert sorted(u.split(" ")[0] for u in unguarded) == ["newthing.late_guard", "newthing.public_writer"]
     assert guarded == ["newthing.fine"]
@@ -222,9 +276,13 @@ def test_every_registered_writer_refuses_in_read_only_mode_before_its_body(monke
 
 @pytest.fixture
 def tree(skiff_root, monkeypatch):
-    write_package(skiff_root / "configs", "test/board", description="board",
-                  files={"buildroot/arch": "BR2_aarch64=y\n"},
-                  commands="hello say hello\n")
+    write_package(
+        skiff_root / "configs",
+        "test/board",
+        description="board",
+        files={"buildroot/arch": "BR2_aarch64=y\n"},
+        commands="hello say hello\n",
+    )
     ext = skiff_root / "configs" / "test" / "board" / "extensions"
     ext.mkdir()
     (ext / "Makefile").write_text("hello:\n\ttouch $(SKIFF_ROOT_DIR)/ran-hello\n")
@@ -244,8 +302,16 @@ def test_configure_locked_refuses_before_writing(tree, monkeypatch):
 
 
 @pytest.mark.parametrize("how", ["env", "flag"])
-@pytest.mark.parametrize("verb", [["configure", "test/board"], ["compile"], ["cmd", "test/board", "hello"],
-                                  ["clean", "--yes"], ["br", "savedefconfig"]])
+@pytest.mark.parametrize(
+    "verb",
+    [
+        ["configure", "test/board"],
+        ["compile"],
+        ["cmd", "test/board", "hello"],
+        ["clean", "--yes"],
+        ["br", "savedefconfig"],
+    ],
+)
 def test_cli_verbs_refuse_in_read_only_mode(tree, verb, how):
     env = {"SKIFF_CONFIG": "test/board"}
     args = list(verb)
@@ -287,18 +353,33 @@ def test_logs_list_does_not_rewrite_records_in_read_only_mode(tree):
 
     ws = Workspace(tree, "default")
     ws.logs_dir.mkdir(parents=True)
-    rec = {"id": "20260101-000000-abcd", "workspace": "default", "pid": 999999, "command": ["make"],
-           "target": "all", "chain": ["test/board"], "started": 1.0, "ended": None, "status": "running",
-           "exit_code": None, "package": None, "step": None, "done": 0, "total": None,
-           "log_path": str(ws.logs_dir / "20260101-000000-abcd.log"), "failure": None,
-           "owner_pid": 999999, "owner_start": 1}
+    rec = {
+        "id": "20260101-000000-abcd",
+        "workspace": "default",
+        "pid": 999999,
+        "command": ["make"],
+        "target": "all",
+        "chain": ["test/board"],
+        "started": 1.0,
+        "ended": None,
+        "status": "running",
+        "exit_code": None,
+        "package": None,
+        "step": None,
+        "done": 0,
+        "total": None,
+        "log_path": str(ws.logs_dir / "20260101-000000-abcd.log"),
+        "failure": None,
+        "owner_pid": 999999,
+        "owner_start": 1,
+    }
     path = ws.logs_dir / "20260101-000000-abcd.json"
     path.write_text(json.dumps(rec))
     (ws.logs_dir / "20260101-000000-abcd.log").write_text("log\n")
     before = path.read_bytes()
     r = run_skiff("logs", "--list", env={"SKIFF_READ_ONLY": "1"})
     assert r.returncode == 0, r.stderr
-    assert "interrupted" in r.stdout          # the answer is still right…
-    assert path.read_bytes() == before        # …and nothing was rewritten
+    assert "interrupted" in r.stdout  # the answer is still right…
+    assert path.read_bytes() == before  # …and nothing was rewritten
     r = run_skiff("logs", "--list")
-    assert json.loads(path.read_text())["status"] == "interrupted"   # a writable session settles it
+    assert json.loads(path.read_text())["status"] == "interrupted"  # a writable session settles it

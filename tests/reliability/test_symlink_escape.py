@@ -17,7 +17,7 @@ from skiff_tui.core.delta import save_delta
 from skiff_tui.core.errors import SkiffError, UnsafePathError
 from skiff_tui.core.workspace import Workspace
 
-KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host")
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host"
 
 
 @pytest.fixture
@@ -31,8 +31,9 @@ def outside(tmp_path) -> Path:
 
 @pytest.fixture
 def ws(skiff_root) -> Workspace:
-    write_package(skiff_root / "configs", "test/board", description="board",
-                  files={"buildroot/arch": "BR2_aarch64=y\n"})
+    write_package(
+        skiff_root / "configs", "test/board", description="board", files={"buildroot/arch": "BR2_aarch64=y\n"}
+    )
     return Workspace(skiff_root, "default")
 
 
@@ -54,19 +55,23 @@ WRITERS = {
     "skiff-core.yaml": ("root_overlay", lambda ws: coreyaml_place.save_coreyaml(_layer(ws), "containers: {}\n")),
     "any override file": ("hooks", lambda ws: overrides.write_text_file(_layer(ws), "hooks/pre.sh", "#!/bin/sh\n")),
     "menuconfig delta": ("buildroot", lambda ws: save_delta(ws, {"BR2_PACKAGE_HTOP": "y"})),
-    "global layer hostname": ("../../buildroot", lambda ws: overrides.write_hostname(
-        overrides.layer(ws.root, ws, "all"), "board")),
+    "global layer hostname": (
+        "../../buildroot",
+        lambda ws: overrides.write_hostname(overrides.layer(ws.root, ws, "all"), "board"),
+    ),
 }
 
 
 @pytest.mark.parametrize("name", list(WRITERS))
 def test_override_writer_refuses_a_linked_directory_out_of_the_tree(ws, outside, name):
     rel, write = WRITERS[name]
-    link = _link((ws.overrides_dir / rel).resolve() if rel.startswith("..") else ws.overrides_dir / rel,
-                 outside / ".ssh" if rel.endswith("root") else outside)
+    link = _link(
+        (ws.overrides_dir / rel).resolve() if rel.startswith("..") else ws.overrides_dir / rel,
+        outside / ".ssh" if rel.endswith("root") else outside,
+    )
     before = tree_snapshot(outside)
-    with pytest.raises(SkiffError, match="symbolic link") as err:   # UnsafePathError, or the file
-        write(ws)                                                      # editor's OverrideError
+    with pytest.raises(SkiffError, match="symbolic link") as err:  # UnsafePathError, or the file
+        write(ws)  # editor's OverrideError
     message = str(err.value)
     assert str(link) in message and "\n" not in message
     assert tree_snapshot(outside) == before

@@ -25,9 +25,9 @@ def test_temp_files_are_created_in_the_tree_top_not_beside_the_target(skiff_root
 def test_stale_temps_go_live_ones_stay(tmp_path):
     me = os.getpid()
     live = tmp_path / f".skiff-tmp.{me}-{proc_start_time(me)}.x.abcd1234"
-    reused = tmp_path / f".skiff-tmp.{me}-1.x.abcd1234"          # same pid, another process's start
+    reused = tmp_path / f".skiff-tmp.{me}-1.x.abcd1234"  # same pid, another process's start
     dead = tmp_path / ".skiff-tmp.4194000-5.x.abcd1234"
-    old_style = tmp_path / ".home.nmconnection.k2j4h5g6.tmp"      # what older versions left
+    old_style = tmp_path / ".home.nmconnection.k2j4h5g6.tmp"  # what older versions left
     user_file = tmp_path / "notes.tmp"
     for p in (live, reused, dead, old_style, user_file):
         p.write_text("x")

@@ -10,25 +10,45 @@ from skiff_tui.core import readonly
 
 # name -> (description, dependencies, extra files {relative path: text})
 PACKAGES = {
-    "core/base": ("Common base settings", "", {
-        "buildroot/10-base": 'BR2_TARGET_GENERIC_HOSTNAME="skiff"\nBR2_PACKAGE_BUSYBOX=y\n',
-        "busybox/10-shell": "CONFIG_ASH=y\n",
-    }),
-    "board/alpha": ("Alpha demo board", "core/base", {
-        "buildroot/10-board": 'BR2_aarch64=y\nBR2_TARGET_GENERIC_HOSTNAME="alpha"\n',
-        "kernel/10-kernel": "CONFIG_USB=y\n# CONFIG_SOUND is not set\n",
-        "metadata/commands": "format Format the SD card\ninstall Install the build\n",
-        "extensions/Makefile": "format:\n\t@echo formatting\n",
-    }),
-    "board/beta": ("Beta demo board", "core/base", {
-        "buildroot/10-board": "BR2_arm=y\n",
-    }),
-    "apps/web": ("Web server app", "apps/lib", {
-        "buildroot/20-web": 'BR2_PACKAGE_NGINX=y\nBR2_TARGET_GENERIC_HOSTNAME="web"\n',
-    }),
-    "apps/lib": ("Shared library for apps", "", {
-        "buildroot/10-lib": "BR2_PACKAGE_ZLIB=y\n",
-    }),
+    "core/base": (
+        "Common base settings",
+        "",
+        {
+            "buildroot/10-base": 'BR2_TARGET_GENERIC_HOSTNAME="skiff"\nBR2_PACKAGE_BUSYBOX=y\n',
+            "busybox/10-shell": "CONFIG_ASH=y\n",
+        },
+    ),
+    "board/alpha": (
+        "Alpha demo board",
+        "core/base",
+        {
+            "buildroot/10-board": 'BR2_aarch64=y\nBR2_TARGET_GENERIC_HOSTNAME="alpha"\n',
+            "kernel/10-kernel": "CONFIG_USB=y\n# CONFIG_SOUND is not set\n",
+            "metadata/commands": "format Format the SD card\ninstall Install the build\n",
+            "extensions/Makefile": "format:\n\t@echo formatting\n",
+        },
+    ),
+    "board/beta": (
+        "Beta demo board",
+        "core/base",
+        {
+            "buildroot/10-board": "BR2_arm=y\n",
+        },
+    ),
+    "apps/web": (
+        "Web server app",
+        "apps/lib",
+        {
+            "buildroot/20-web": 'BR2_PACKAGE_NGINX=y\nBR2_TARGET_GENERIC_HOSTNAME="web"\n',
+        },
+    ),
+    "apps/lib": (
+        "Shared library for apps",
+        "",
+        {
+            "buildroot/10-lib": "BR2_PACKAGE_ZLIB=y\n",
+        },
+    ),
     "apps/hidden": ("Hidden helper package", "", {"metadata/unlisted": ""}),
 }
 
@@ -70,8 +90,12 @@ def skiff_root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def skiff_env(skiff_root: Path, tmp_path: Path) -> dict[str, str]:
-    return {"SKIFF_ROOT_DIR": str(skiff_root), "HOME": str(tmp_path / "home"),
-            "SKIFF_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    return {
+        "SKIFF_ROOT_DIR": str(skiff_root),
+        "HOME": str(tmp_path / "home"),
+        "SKIFF_CACHE_DIR": str(tmp_path / "cache"),
+        "PATH": "/usr/bin:/bin",
+    }
 
 
 @pytest.fixture
@@ -82,6 +106,7 @@ def make_app(skiff_root: Path, skiff_env: dict[str, str]):
         kwargs.setdefault("root", skiff_root)
         kwargs.setdefault("env", skiff_env)
         return SkiffApp(**kwargs)
+
     return make
 
 
@@ -157,6 +182,7 @@ def save_selection(skiff_root: Path):
 
     def save(names: list[str], workspace: str = "default", **extra) -> None:
         Workspace(skiff_root, workspace).save_state({"selection": list(names), **extra})
+
     return save
 
 
@@ -169,9 +195,24 @@ def save_build_record(skiff_root: Path):
     def save(workspace: str, status: str, started: float, ended: float) -> None:
         ws = Workspace(skiff_root, workspace)
         ws.logs_dir.mkdir(parents=True, exist_ok=True)
-        rec = BuildRecord(id="20261126-050000-abcd", workspace=workspace, pid=None, command=["make"],
-                          target="all", chain=[], started=started, ended=ended, status=status,
-                          exit_code=0 if status == "succeeded" else 2, package=None, step=None, done=1,
-                          total=1, log_path=str(ws.logs_dir / "20261126-050000-abcd.log"), failure=None)
+        rec = BuildRecord(
+            id="20261126-050000-abcd",
+            workspace=workspace,
+            pid=None,
+            command=["make"],
+            target="all",
+            chain=[],
+            started=started,
+            ended=ended,
+            status=status,
+            exit_code=0 if status == "succeeded" else 2,
+            package=None,
+            step=None,
+            done=1,
+            total=1,
+            log_path=str(ws.logs_dir / "20261126-050000-abcd.log"),
+            failure=None,
+        )
         rec.save()
+
     return save

@@ -14,13 +14,48 @@ from skiff_tui.ui.commands import SkiffCommands
 from skiff_tui.ui.screens import SECTIONS, Section
 from skiff_tui.ui.screens.help import HelpScreen
 
-MUTATING_ACTIONS = {"add", "remove", "move_up", "move_down", "configure", "create", "delete", "run_command",
-                    "start", "cancel", "save", "load_default", "classic_menuconfig", "edit_value", "revert_symbol",
-                    "new_file", "delete_file", "activate", "set_tristate"}
-MUTATING_TITLES = ("Add package", "Remove", "Configure", "Create workspace", "Delete", "Run cmd/", "Move",
-                   "Run highlighted", "Start a build", "Cancel the build", "Kconfig: save", "Kconfig: edit",
-                   "Kconfig: undo", "Kconfig: run make", "Overrides: save", "Overrides: new", "Overrides: delete",
-                   "skiff-core.yaml: save", "skiff-core.yaml: start again")
+MUTATING_ACTIONS = {
+    "add",
+    "remove",
+    "move_up",
+    "move_down",
+    "configure",
+    "create",
+    "delete",
+    "run_command",
+    "start",
+    "cancel",
+    "save",
+    "load_default",
+    "classic_menuconfig",
+    "edit_value",
+    "revert_symbol",
+    "new_file",
+    "delete_file",
+    "activate",
+    "set_tristate",
+}
+MUTATING_TITLES = (
+    "Add package",
+    "Remove",
+    "Configure",
+    "Create workspace",
+    "Delete",
+    "Run cmd/",
+    "Move",
+    "Run highlighted",
+    "Start a build",
+    "Cancel the build",
+    "Kconfig: save",
+    "Kconfig: edit",
+    "Kconfig: undo",
+    "Kconfig: run make",
+    "Overrides: save",
+    "Overrides: new",
+    "Overrides: delete",
+    "skiff-core.yaml: save",
+    "skiff-core.yaml: start again",
+)
 
 
 async def _palette_titles(app, query: str = "") -> list[str]:
@@ -41,8 +76,18 @@ async def test_number_keys_switch_sections_and_missing_ones_keep_their_place(mak
             await pilot.pause()
             assert app.current_mode == section and app.screen.SECTION == section
         nav = str(app.screen.query_one("#nav").render())
-        for title in ("Packages", "Stack", "Values", "Workspaces", "Build", "Logs", "Flash", "Kconfig",
-                      "Overrides", "skiff-core.yaml"):
+        for title in (
+            "Packages",
+            "Stack",
+            "Values",
+            "Workspaces",
+            "Build",
+            "Logs",
+            "Flash",
+            "Kconfig",
+            "Overrides",
+            "skiff-core.yaml",
+        ):
             assert title in nav
 
 
@@ -81,9 +126,15 @@ async def test_palette_offers_context_commands_and_runs_them(make_app, settle, e
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"Add package board/beta")
         hits = app.screen.query_one(CommandList)
-        await wait_until(pilot, lambda: hits.option_count and hits.highlighted is not None
-                         and "Add package board/beta" in str(hits.get_option_at_index(hits.highlighted).prompt),
-                         "the palette's hit")
+        await wait_until(
+            pilot,
+            lambda: (
+                hits.option_count
+                and hits.highlighted is not None
+                and "Add package board/beta" in str(hits.get_option_at_index(hits.highlighted).prompt)
+            ),
+            "the palette's hit",
+        )
         await pilot.press("enter")
         await settle(app, pilot)
         assert engine_selection(skiff_root) == ["board/beta"]
@@ -100,8 +151,9 @@ async def test_palette_lists_package_commands_of_the_chain(make_app, settle, sav
         assert "Run cmd/board/alpha/format" in titles and "Run cmd/board/alpha/install" in titles
 
 
-async def test_read_only_hides_every_mutating_binding_and_palette_command(make_app, settle, save_selection,
-                                                                          engine_selection, skiff_root):
+async def test_read_only_hides_every_mutating_binding_and_palette_command(
+    make_app, settle, save_selection, engine_selection, skiff_root
+):
     save_selection(["board/alpha"])
     app = make_app(read_only=True)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -133,11 +185,15 @@ async def test_read_only_hides_every_mutating_binding_and_palette_command(make_a
             if section.editor and app.section_offered(section):
                 assert "read_only" in inspect.signature(app._screen_class(section)).parameters
                 assert section.title in nav
-        no_read_only_editor = Section("x", "Editor without read-only", "x", "skiff_tui.ui.screens.help",
-                                      "HelpScreen", "test double", editor=True)
+        no_read_only_editor = Section(
+            "x", "Editor without read-only", "x", "skiff_tui.ui.screens.help", "HelpScreen", "test double", editor=True
+        )
         assert not app.section_offered(no_read_only_editor)
-        assert not app.section_offered(Section("y", "Absent", "y", "skiff_tui.ui.screens.absent_module",
-                                               "AbsentScreen", "not installed", editor=True))
+        assert not app.section_offered(
+            Section(
+                "y", "Absent", "y", "skiff_tui.ui.screens.absent_module", "AbsentScreen", "not installed", editor=True
+            )
+        )
 
 
 async def test_unreadable_saved_state_is_a_notification_not_a_traceback(make_app, settle, skiff_root):
@@ -177,8 +233,9 @@ async def test_broken_package_is_a_warning_and_an_error_in_place(make_app, settl
         assert "invalid package name 'not/a/valid/name'" in text
 
 
-async def test_every_binding_of_the_main_screens_has_a_palette_command(make_app, settle, save_selection,
-                                                                      save_build_record):
+async def test_every_binding_of_the_main_screens_has_a_palette_command(
+    make_app, settle, save_selection, save_build_record
+):
     save_selection(["board/alpha"])
     save_build_record("default", "succeeded", 1_700_000_000, 1_700_000_060)  # Logs: something to open
     save_selection(["board/beta"], workspace="other")
@@ -197,7 +254,7 @@ async def test_every_binding_of_the_main_screens_has_a_palette_command(make_app,
                 screen._show_detail("board/alpha")
                 offered |= {c.action for c in app.palette_commands(screen)}
             wanted = {b.action.split("(")[0] for b in [*screen.BINDINGS, *app.BINDINGS]}
-            wanted -= {"leave", "app.pop_screen"}   # escape (back): the palette has "Go to …" for that
+            wanted -= {"leave", "app.pop_screen"}  # escape (back): the palette has "Go to …" for that
             assert wanted <= offered, (type(screen).__name__, wanted - offered)
 
 
@@ -207,8 +264,9 @@ async def test_a_section_whose_screen_is_absent_keeps_its_place_with_a_message(m
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
-        absent = Section("future", "Future", "x", "skiff_tui.ui.screens.absent_module", "FutureScreen",
-                         "a screen written later")
+        absent = Section(
+            "future", "Future", "x", "skiff_tui.ui.screens.absent_module", "FutureScreen", "a screen written later"
+        )
         app.add_mode("future", lambda: app._make_screen(absent))
         app.switch_mode("future")
         await settle(app, pilot)
@@ -235,12 +293,12 @@ async def test_quit_with_a_running_build_asks_and_never_orphans_it(make_app, set
         await pilot.pause()
         assert isinstance(app.screen, ChoiceModal)
         assert "still running" in str(app.screen.query_one("#choice-question").render())
-        await pilot.press("w")                     # keep waiting: the app and the build go on
+        await pilot.press("w")  # keep waiting: the app and the build go on
         await pilot.pause()
         assert app.is_running and run.handle.running()
         await pilot.press("ctrl+q")
         await pilot.pause()
-        await pilot.press("c")                     # cancel the build, then quit
+        await pilot.press("c")  # cancel the build, then quit
         await wait_until(pilot, lambda: not app.is_running, "the app to quit")
     assert not run.handle.running()
     assert engine.load_record(app.workspace, run.build_id).status == "cancelled"
@@ -259,7 +317,7 @@ async def test_escape_on_a_section_screen_never_pops_the_last_screen(make_app, s
             await pilot.press("escape")
             await pilot.pause()
             assert app.is_running and app.screen is bottom
-        await pilot.press("enter")                # Logs: open the build's log, then back
+        await pilot.press("enter")  # Logs: open the build's log, then back
         await pilot.pause()
         assert app.screen is not bottom
         await pilot.press("escape")
@@ -273,17 +331,17 @@ async def test_alt_digit_switches_sections_from_a_text_field_where_digits_type(m
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
-        await pilot.press("slash")                   # the Packages filter has the cursor
+        await pilot.press("slash")  # the Packages filter has the cursor
         assert isinstance(app.focused, Input)
         await pilot.press("2", "c")
-        assert app.current_mode == "packages" and app.focused.value == "2c"   # digits type
+        assert app.current_mode == "packages" and app.focused.value == "2c"  # digits type
         await pilot.press("alt+2")
         await settle(app, pilot)
         assert app.current_mode == "stack"
         await pilot.press("alt+1")
         await settle(app, pilot)
         assert app.current_mode == "packages"
-        await pilot.press("f1")                      # help: every section with both keys
+        await pilot.press("f1")  # help: every section with both keys
         await pilot.pause()
         shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
         assert "2 / alt+2" in shown
@@ -300,8 +358,10 @@ async def test_nav_bar_names_every_section_without_cutting_at_common_widths(make
         text = str(nav.render())
         assert len(text.rstrip()) <= width
         for s in SECTIONS:
-            assert f"{s.key} {s.title if s.mode == 'packages' else (s.short or s.title)}" in text \
-                or f"{s.key} {s.title}" in text, (s.title, text)
+            assert (
+                f"{s.key} {s.title if s.mode == 'packages' else (s.short or s.title)}" in text
+                or f"{s.key} {s.title}" in text
+            ), (s.title, text)
         if width >= 100:
             assert "0 skiff-core.yaml" in text or "0 core.yaml" in text
 

@@ -37,7 +37,7 @@ async def test_build_end_is_told_on_another_screen(make_app, settle, skiff_env):
         ws.dir.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, str(FAKEBUILD), f"O={ws.dir}", "--delay", "0.1", "--fail", "busybox:build"]
         app.build_runs.start(ws, lambda: BuildRequest(argv, chain=["board/alpha"], total=5))
-        await pilot.press("2")                                       # the user is on Stack meanwhile
+        await pilot.press("2")  # the user is on Stack meanwhile
         status = app.screen.query_one("#status")
         await _until(pilot, lambda: "building default" in str(status.render()))
         await _until(pilot, lambda: not app.build_runs.active() and app._notifications)
@@ -52,7 +52,7 @@ async def test_build_end_is_told_on_another_screen(make_app, settle, skiff_env):
 
 
 def test_desktop_notification_dialects():
-    assert dialect({"TERM": "xterm-256color"}) is None           # unknown: nothing written
+    assert dialect({"TERM": "xterm-256color"}) is None  # unknown: nothing written
     assert dialect({"TERM_PROGRAM": "iTerm.app"}) == "osc9"
     assert dialect({"WT_SESSION": "x"}) == "osc9"
     assert dialect({"TERM": "foot"}) == "osc777"
@@ -66,14 +66,15 @@ def test_desktop_notification_dialects():
     assert seq == "\x1bPtmux;\x1b\x1b]9;skiff: done\x07\x1b\\"
 
 
-async def test_tui_build_runs_the_host_tools_check_of_skiff_compile(make_app, settle, skiff_env, tmp_path,
-                                                                     save_selection):
+async def test_tui_build_runs_the_host_tools_check_of_skiff_compile(
+    make_app, settle, skiff_env, tmp_path, save_selection
+):
     """Start on the Build screen checks the host tools first, with skiff compile's message."""
     from skiff_tui.core.buildroot import HOST_TOOLS
 
     bare = tmp_path / "bare-bin"
     bare.mkdir()
-    skiff_env["PATH"] = str(bare)          # a machine without make, gcc, …
+    skiff_env["PATH"] = str(bare)  # a machine without make, gcc, …
     save_selection(["board/alpha"])
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:

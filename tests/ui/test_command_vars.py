@@ -20,8 +20,13 @@ plain:
 
 
 def gamma(skiff_root):
-    write_package(skiff_root / "configs", "board/gamma", description="Gamma board", deps="core/base", files={
-        "metadata/commands": "greet Say hello\nplain Needs nothing\n", "extensions/Makefile": MAKEFILE})
+    write_package(
+        skiff_root / "configs",
+        "board/gamma",
+        description="Gamma board",
+        deps="core/base",
+        files={"metadata/commands": "greet Say hello\nplain Needs nothing\n", "extensions/Makefile": MAKEFILE},
+    )
 
 
 def test_engine_finds_each_needed_variable(skiff_root, skiff_env, fake_buildroot, save_selection):
@@ -35,14 +40,15 @@ def test_engine_finds_each_needed_variable(skiff_root, skiff_env, fake_buildroot
     ws = Workspace(skiff_root, "default")
     needed = needed_variables(skiff_root, skiff_env, ws, index, "board/gamma", "greet")
     assert [(v.name, v.help) for v in needed] == [
-        ("GREET_NAME", "say who to greet as GREET_NAME=someone"), ("GREET_TIMES", "say how often as GREET_TIMES=1")]
-    given = dict(skiff_env, GREET_NAME="x")                 # set in the caller's environment: not asked
+        ("GREET_NAME", "say who to greet as GREET_NAME=someone"),
+        ("GREET_TIMES", "say how often as GREET_TIMES=1"),
+    ]
+    given = dict(skiff_env, GREET_NAME="x")  # set in the caller's environment: not asked
     assert [v.name for v in needed_variables(skiff_root, given, ws, index, "board/gamma", "greet")] == ["GREET_TIMES"]
     assert needed_variables(skiff_root, skiff_env, ws, index, "board/gamma", "plain") == []
 
 
-async def test_form_before_the_command_and_values_kept(make_app, settle, save_selection, skiff_root,
-                                                       fake_buildroot):
+async def test_form_before_the_command_and_values_kept(make_app, settle, save_selection, skiff_root, fake_buildroot):
     gamma(skiff_root)
     save_selection(["board/gamma"])
     app = make_app()
@@ -53,18 +59,18 @@ async def test_form_before_the_command_and_values_kept(make_app, settle, save_se
         screen = app.screen
         lst = screen.query_one("#commands-list", OptionList)
         lst.focus()
-        lst.highlighted = 0                                  # cmd/board/gamma/greet
+        lst.highlighted = 0  # cmd/board/gamma/greet
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, CommandVariablesModal)
         assert "say who to greet as GREET_NAME=someone" in str(app.screen.query(".var-help").first().render())
-        await pilot.press("escape")                          # cancelled: nothing runs
+        await pilot.press("escape")  # cancelled: nothing runs
         await pilot.pause()
         assert any("not run" in n.message for n in app._notifications)
         await pilot.press("enter")
         await settle(app, pilot)
-        await pilot.press(*"world", "enter")                 # next field
-        await pilot.press("enter")                           # GREET_TIMES empty: refused, says which
+        await pilot.press(*"world", "enter")  # next field
+        await pilot.press("enter")  # GREET_TIMES empty: refused, says which
         assert "GREET_TIMES: a value is needed" in str(app.screen.query_one("#vars-error").render())
         await pilot.press("3", "enter")
         await settle(app, pilot)
@@ -79,7 +85,7 @@ async def test_form_before_the_command_and_values_kept(make_app, settle, save_se
         assert isinstance(form, CommandVariablesModal)
         assert [i.value for i in form.query(Input).results()] == ["world", "3"]
         await pilot.press("escape")
-        lst.highlighted = 1                                  # plain: no form, runs at once
+        lst.highlighted = 1  # plain: no form, runs at once
         await pilot.press("enter")
         await settle(app, pilot)
         await pilot.pause(0.3)

@@ -53,4 +53,5 @@ def test_dependency_graph_snapshot(snap_compare, make_app, save_selection):
         await pilot.pause()
         app.clear_notifications()
         await pilot.pause()
+
     assert snap_compare(make_app(), terminal_size=(100, 20), run_before=run_before)

@@ -24,8 +24,8 @@ async def test_open_at_line_starts_at_column_0_of_a_long_line(tmp_path: Path):
         await pilot.pause()
         area = app.screen.query_one(TextArea)
         assert area.cursor_location == (20, 0)
-        assert area.selected_text.startswith("BR2_TARGET_GENERIC_ISSUE=")   # the line is marked
-        assert area.scroll_offset.x == 0                                      # line 1 is not blank
+        assert area.selected_text.startswith("BR2_TARGET_GENERIC_ISSUE=")  # the line is marked
+        assert area.scroll_offset.x == 0  # line 1 is not blank
 
 
 async def test_overrides_starts_in_the_hostname_field_and_tabs_focus_their_first_field(make_app, settle):
@@ -69,7 +69,7 @@ async def test_first_run_hint_on_an_empty_selection_goes_once_something_is_added
         assert hint.display
         shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
         assert "First steps: pick your board" in shown
-        await pilot.press("a")                        # add the highlighted package
+        await pilot.press("a")  # add the highlighted package
         await settle(app, pilot)
         assert app.selection and not hint.display
 

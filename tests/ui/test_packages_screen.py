@@ -61,16 +61,16 @@ async def test_detail_pane_shows_dependencies_needed_by_commands_and_files(make_
         await settle(app, pilot)
         text = _detail_text(app)
         assert "board/alpha" in text and "Alpha demo board" in text
-        assert "core/base" in text                       # depends on
+        assert "core/base" in text  # depends on
         assert "format" in text and "Format the SD card" in text
-        assert "buildroot, kernel, extensions" in text   # layer dirs in the documented order
+        assert "buildroot, kernel, extensions" in text  # layer dirs in the documented order
         files = app.screen.query_one("#files", OptionList)
         prompts = [str(files.get_option_at_index(i).prompt) for i in range(files.option_count)]
         assert "buildroot/10-board" in prompts and "metadata/description" in prompts
         app.screen.query_one("#filter", Input).value = "common base"
         await pilot.pause()
         text = _detail_text(app)
-        assert "board/alpha, board/beta" in text         # needed by (reverse dependencies)
+        assert "board/alpha, board/beta" in text  # needed by (reverse dependencies)
 
 
 async def test_file_of_a_package_opens_read_only(make_app, settle):
@@ -93,8 +93,9 @@ async def test_file_of_a_package_opens_read_only(make_app, settle):
         assert not isinstance(app.screen, FileViewer)
 
 
-async def test_add_and_remove_save_the_selection_through_the_engine(make_app, settle, engine_selection,
-                                                                   skiff_root, visible_packages):
+async def test_add_and_remove_save_the_selection_through_the_engine(
+    make_app, settle, engine_selection, skiff_root, visible_packages
+):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
@@ -135,8 +136,12 @@ async def test_filter_ranks_the_board_people_mean_first(make_app, settle, visibl
     from tests.ui.conftest import write_package
 
     configs = skiff_root / "configs"
-    for name, desc in (("bananapi/m2", "Banana Pi M2 (4x Cortex-A7)"), ("pi/4", "Raspberry Pi 4"),
-                       ("pi/4x32", "Raspberry Pi 4, 32-bit"), ("orangepi/zero", "Orange Pi Zero (4 cores)")):
+    for name, desc in (
+        ("bananapi/m2", "Banana Pi M2 (4x Cortex-A7)"),
+        ("pi/4", "Raspberry Pi 4"),
+        ("pi/4x32", "Raspberry Pi 4, 32-bit"),
+        ("orangepi/zero", "Orange Pi Zero (4 cores)"),
+    ):
         write_package(configs, name, desc, "", {})
     (configs / "pi/4/metadata/aliases").write_text("rpi4\nraspberry pi 4\n")
     app = make_app()

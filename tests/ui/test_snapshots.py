@@ -19,7 +19,7 @@ T_CONF = 1_795_000_000.0
 
 
 def _steady(app) -> None:
-    app.animation_level = "none"      # indeterminate progress bars stand still
+    app.animation_level = "none"  # indeterminate progress bars stand still
     for widget in app.screen.query(Input).results():
         widget.cursor_blink = False
     for widget in app.screen.query(TextArea).results():
@@ -42,6 +42,7 @@ def _run(*keys: str, before=None):
             await pilot.pause()
         _steady(app)
         await pilot.pause()
+
     return run_before
 
 
@@ -55,6 +56,7 @@ def test_packages_screen_filtered(snap_compare, make_app, save_selection):
 
     async def type_filter(pilot):
         await pilot.press("slash", *"board")
+
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=_run(before=type_filter))
 
 
@@ -74,12 +76,13 @@ def test_stack_screen_unknown_package(snap_compare, make_app, save_selection):
 
 
 def test_values_screen(snap_compare, make_app, save_selection, skiff_env):
-    skiff_env["BR2_DL_DIR"] = "/var/cache/skiff-dl"   # else the tmp cache path would show
+    skiff_env["BR2_DL_DIR"] = "/var/cache/skiff-dl"  # else the tmp cache path would show
     save_selection(["board/alpha", "apps/web"])
 
     async def highlight(pilot):
         table = pilot.app.screen.query_one("#values-table", DataTable)
         table.move_cursor(row=0)
+
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=_run("3", before=highlight))
 
 
@@ -119,9 +122,24 @@ def finished_build(skiff_root, save_selection, monkeypatch):
     ws.logs_dir.mkdir(parents=True, exist_ok=True)
     log = ws.logs_dir / "20261126-050000-abcd.log"
     log.write_text(FINISHED_LOG)
-    BuildRecord(id="20261126-050000-abcd", workspace="default", pid=None, command=["make", "all"], target="all",
-                chain=["core/base", "board/alpha"], started=T_CONF, ended=T_CONF + 754, status="succeeded",
-                exit_code=0, package=None, step=None, done=4, total=4, log_path=str(log), failure=None).save()
+    BuildRecord(
+        id="20261126-050000-abcd",
+        workspace="default",
+        pid=None,
+        command=["make", "all"],
+        target="all",
+        chain=["core/base", "board/alpha"],
+        started=T_CONF,
+        ended=T_CONF + 754,
+        status="succeeded",
+        exit_code=0,
+        package=None,
+        step=None,
+        done=4,
+        total=4,
+        log_path=str(log),
+        failure=None,
+    ).save()
     yield ws
     monkeypatch.delenv("TZ")
     time.tzset()

@@ -26,13 +26,18 @@ async def test_chain_marks_dependencies_with_the_package_that_pulled_them(make_a
         await pilot.pause()
         assert app.screen.SECTION == "stack"
         assert _selection_names(app) == ["board/alpha", "apps/web"]
-        assert _chain_rows(app) == [("core/base", "needed by board/alpha"), ("board/alpha", "selected"),
-                                    ("apps/lib", "needed by apps/web"), ("apps/web", "selected")]
+        assert _chain_rows(app) == [
+            ("core/base", "needed by board/alpha"),
+            ("board/alpha", "selected"),
+            ("apps/lib", "needed by apps/web"),
+            ("apps/web", "selected"),
+        ]
         assert "4 packages in the chain, 2 added" in str(app.screen.query_one("#stack-messages").render())
 
 
-async def test_reorder_and_remove_are_saved_by_the_engine(make_app, settle, save_selection, engine_selection,
-                                                          skiff_root):
+async def test_reorder_and_remove_are_saved_by_the_engine(
+    make_app, settle, save_selection, engine_selection, skiff_root
+):
     save_selection(["board/alpha", "apps/web", "board/beta"])
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
@@ -92,7 +97,8 @@ async def test_dependency_cycle_is_shown_in_place(make_app, settle, save_selecti
 
 
 async def test_configure_runs_in_a_worker_and_shows_overrides_and_values_that_did_not_stick(
-        make_app, settle, save_selection, fake_buildroot, skiff_root):
+    make_app, settle, save_selection, fake_buildroot, skiff_root
+):
     from skiff_tui.core.workspace import Workspace
 
     from textual.worker import Worker, WorkerState
@@ -126,8 +132,9 @@ async def test_configure_runs_in_a_worker_and_shows_overrides_and_values_that_di
     assert (skiff_root / "workspaces" / "default" / ".config").is_file()
 
 
-async def test_configure_failures_show_a_modal_and_the_message_in_place(make_app, settle, save_selection,
-                                                                        fake_buildroot, skiff_root):
+async def test_configure_failures_show_a_modal_and_the_message_in_place(
+    make_app, settle, save_selection, fake_buildroot, skiff_root
+):
     from skiff_tui.core.workspace import Workspace
     from skiff_tui.ui.widgets.dialogs import ErrorModal
 
@@ -156,18 +163,26 @@ async def test_configure_failures_show_a_modal_and_the_message_in_place(make_app
     assert not (skiff_root / "workspaces" / "default" / ".config").exists()
 
 
-async def test_package_commands_stream_here_or_take_the_terminal(make_app, settle, save_selection, skiff_root,
-                                                                 fake_buildroot, monkeypatch):
+async def test_package_commands_stream_here_or_take_the_terminal(
+    make_app, settle, save_selection, skiff_root, fake_buildroot, monkeypatch
+):
     from contextlib import nullcontext
 
     from textual.widgets import Log
 
     import skiff_tui.core.commands as engine_commands
 
-    write_package(skiff_root / "configs", "board/gamma", description="Gamma board", deps="core/base", files={
-        "metadata/commands": "buildimage Write a disk image\nformat Format the SD card\n",
-        "extensions/Makefile": "buildimage:\n\t@echo image for $(SKIFF_CURRENT_CONF_NAME)\n\t@echo done\n"
-                               "format:\n\t@echo never here\n"})
+    write_package(
+        skiff_root / "configs",
+        "board/gamma",
+        description="Gamma board",
+        deps="core/base",
+        files={
+            "metadata/commands": "buildimage Write a disk image\nformat Format the SD card\n",
+            "extensions/Makefile": "buildimage:\n\t@echo image for $(SKIFF_CURRENT_CONF_NAME)\n\t@echo done\n"
+            "format:\n\t@echo never here\n",
+        },
+    )
     save_selection(["board/gamma"])
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -186,16 +201,18 @@ async def test_package_commands_stream_here_or_take_the_terminal(make_app, settl
         lst.highlighted = 0
         await pilot.press("enter")
         log = screen.query_one("#command-log", Log)
-        await wait_until(pilot, lambda: "exited" in str(screen.query_one("#command-title").render()),
-                         "the command to finish")
+        await wait_until(
+            pilot, lambda: "exited" in str(screen.query_one("#command-title").render()), "the command to finish"
+        )
         await wait_until(pilot, lambda: len(log.lines) == 2, "the command's output")
         assert list(log.lines) == ["image for board/gamma", "done"]
         assert "exited with 0" in str(screen.query_one("#command-title").render())
         # format: hands over the terminal (suspend) and runs the engine's run_command there
         ran = []
         monkeypatch.setattr(app, "suspend", lambda: nullcontext())
-        monkeypatch.setattr(engine_commands, "run_command",
-                            lambda root, env, ws, index, pkg, cmd: ran.append((pkg, cmd)) or 3)
+        monkeypatch.setattr(
+            engine_commands, "run_command", lambda root, env, ws, index, pkg, cmd: ran.append((pkg, cmd)) or 3
+        )
         lst.highlighted = 1
         await pilot.press("exclamation_mark")
         await pilot.pause()

@@ -15,15 +15,25 @@ import time
 
 def _clean_environ() -> dict[str, str]:
     """The test process's environment without any SKIFF_* or Buildroot settings of the developer."""
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith("SKIFF_") and k not in ("BUILDROOT_DIR", "BR2_DL_DIR", "BR2_CCACHE_DIR")}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SKIFF_") and k not in ("BUILDROOT_DIR", "BR2_DL_DIR", "BR2_CCACHE_DIR")
+    }
 
 
 def run_tui(args: list[str], env: dict[str, str], marker: bytes, timeout: float = 30.0) -> tuple[bytes, int | None]:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
-    proc = subprocess.Popen([sys.executable, "-m", "skiff_tui", *args], stdin=slave, stdout=slave, stderr=slave,
-                            env=env, close_fds=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skiff_tui", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+        start_new_session=True,
+    )
     os.close(slave)
     out = b""
     deadline = time.monotonic() + timeout
@@ -62,7 +72,12 @@ def test_tui_verb_opens_the_workspace_read_only_and_quits_cleanly(skiff_env, sav
 
 def test_bad_workspace_name_is_one_line_not_a_traceback(skiff_env):
     env = {**_clean_environ(), **skiff_env}
-    result = subprocess.run([sys.executable, "-m", "skiff_tui", "tui", "-w", "Bad Name!"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "skiff_tui", "tui", "-w", "Bad Name!"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "invalid workspace name" in result.stderr and "Traceback" not in result.stderr

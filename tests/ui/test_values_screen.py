@@ -30,7 +30,11 @@ async def test_merged_values_with_layer_file_and_line(make_app, settle, save_sel
     async with app.run_test(size=(120, 40)) as pilot:
         await _open(app, pilot, settle)
         assert _row(app, "BR2_TARGET_GENERIC_HOSTNAME") == [
-            "BR2_TARGET_GENERIC_HOSTNAME", '"web"', "apps/web · buildroot/20-web:2", "+2"]
+            "BR2_TARGET_GENERIC_HOSTNAME",
+            '"web"',
+            "apps/web · buildroot/20-web:2",
+            "+2",
+        ]
         assert _row(app, "BR2_PACKAGE_ZLIB")[2] == "apps/lib · buildroot/10-lib:1"
         # engine-generated values name the engine, paths inside the tree are abbreviated
         frag = _row(app, "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES")
@@ -130,8 +134,9 @@ async def test_bad_fragment_line_is_shown_with_its_file_and_line(make_app, settl
         assert "BR2_OK" in _symbols(app)
 
 
-async def test_hidden_values_screen_merges_again_when_shown(make_app, settle, save_selection, engine_selection,
-                                                            skiff_root):
+async def test_hidden_values_screen_merges_again_when_shown(
+    make_app, settle, save_selection, engine_selection, skiff_root
+):
     save_selection(["apps/lib"])
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -148,8 +153,9 @@ async def test_hidden_values_screen_merges_again_when_shown(make_app, settle, sa
 
 
 @requires_buildroot
-async def test_values_screen_and_configure_report_agree_on_what_did_not_stick(make_app, settle, save_selection,
-                                                                               skiff_root, skiff_env):
+async def test_values_screen_and_configure_report_agree_on_what_did_not_stick(
+    make_app, settle, save_selection, skiff_root, skiff_env
+):
     """Against real Buildroot: a choice member another layer replaced (x86_64 by aarch64) and the
     kernel fragment of a stack with no kernel are not failures; an unknown symbol is. The screen
     marks exactly the values the configure report counts."""
@@ -157,11 +163,19 @@ async def test_values_screen_and_configure_report_agree_on_what_did_not_stick(ma
     from skiff_tui.core.workspace import Workspace
 
     configs = skiff_root / "configs"
-    write_package(configs, "arch/default", description="default architecture",
-                  files={"buildroot/10-arch": "BR2_x86_64=y\n"})
-    write_package(configs, "board/nokernel", description="a container board", deps="arch/default", files={
-        "buildroot/10-board": "BR2_aarch64=y\n# BR2_LINUX_KERNEL is not set\nBR2_NO_SUCH_SYMBOL=y\n",
-        "kernel/10-kernel": "CONFIG_USB=y\n"})
+    write_package(
+        configs, "arch/default", description="default architecture", files={"buildroot/10-arch": "BR2_x86_64=y\n"}
+    )
+    write_package(
+        configs,
+        "board/nokernel",
+        description="a container board",
+        deps="arch/default",
+        files={
+            "buildroot/10-board": "BR2_aarch64=y\n# BR2_LINUX_KERNEL is not set\nBR2_NO_SUCH_SYMBOL=y\n",
+            "kernel/10-kernel": "CONFIG_USB=y\n",
+        },
+    )
     skiff_env["SKIFF_BUILDROOT_SRC"] = str(real_buildroot())
     save_selection(["board/nokernel"])
     result = configure(skiff_root, skiff_env, Workspace(skiff_root, "default"))

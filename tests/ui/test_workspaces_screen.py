@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Input, Static
 from skiff_tui.core.workspace import Workspace, list_workspaces
 from skiff_tui.ui.widgets.dialogs import ConfirmModal, PromptModal
 
-T_CONF = 1_795_000_000.0   # 2026-11-18 11:06 UTC
+T_CONF = 1_795_000_000.0  # 2026-11-18 11:06 UTC
 T_BUILD = 1_795_003_600.0  # an hour later
 
 
@@ -32,8 +32,13 @@ async def test_lists_every_workspace_with_chain_and_status(make_app, settle, sav
         await _open(app, pilot, settle)
         rows = _rows(app)
         assert [r[1] for r in rows] == ["beta", "default"]
-        assert rows[1] == ["▶", "default", "board/alpha  +1 dep", "2026-11-18 11:06 UTC",
-                           "succeeded 2026-11-18 12:06 UTC"]
+        assert rows[1] == [
+            "▶",
+            "default",
+            "board/alpha  +1 dep",
+            "2026-11-18 11:06 UTC",
+            "succeeded 2026-11-18 12:06 UTC",
+        ]
         assert rows[0][2:] == ["board/beta", "never", "never"]
 
 

@@ -12,8 +12,15 @@ from skifftest import requires_tools, run_skiff, skip_or_fail
 REPO = Path(__file__).resolve().parents[2]
 KERNEL_DIR = Path(os.environ.get("SKIFF_TEST_KERNEL_DIR", "/opt/skiff-test-kernel"))
 BUSYBOX = shutil.which("busybox") or "/bin/busybox"
-MODULES = ("virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci",
-           "virtio_blk", "virtio-rng")
+MODULES = (
+    "virtio_ring",
+    "virtio",
+    "virtio_pci_modern_dev",
+    "virtio_pci_legacy_dev",
+    "virtio_pci",
+    "virtio_blk",
+    "virtio-rng",
+)
 
 # busybox, lz4 and cpio build the initramfs.
 pytestmark = requires_tools("qemu-system-x86_64", "busybox", "lz4", "cpio")
@@ -23,6 +30,7 @@ pytestmark = requires_tools("qemu-system-x86_64", "busybox", "lz4", "cpio")
 def _test_kernel():
     if not (KERNEL_DIR / "vmlinuz").exists():
         skip_or_fail(f"no test kernel in {KERNEL_DIR}: run .ci/get-test-kernel {KERNEL_DIR} (unpacks Debian's)")
+
 
 INIT = """#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -54,21 +62,27 @@ def build_initramfs(dest: Path, work: Path) -> None:
     init.write_text(INIT.format(modules=" ".join(MODULES)))
     init.chmod(0o755)
     files = subprocess.run(["find", "."], cwd=root, capture_output=True, check=True).stdout
-    cpio = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=root, input=files,
-                          capture_output=True, check=True).stdout
+    cpio = subprocess.run(
+        ["cpio", "-o", "-H", "newc", "--quiet"], cwd=root, input=files, capture_output=True, check=True
+    ).stdout
     # The kernel reads lz4's legacy frame format (-l), as Buildroot's rootfs.cpio.lz4 uses.
     dest.write_bytes(subprocess.run(["lz4", "-l", "-c"], input=cpio, capture_output=True, check=True).stdout)
 
 
 def test_qemu_run_boots_kernel_and_initramfs(skiff_root, tmp_path):
-    shutil.rmtree(skiff_root / "configs")   # the fixture's stand-in library
+    shutil.rmtree(skiff_root / "configs")  # the fixture's stand-in library
     (skiff_root / "configs").symlink_to(REPO / "configs")
     images = skiff_root / "workspaces" / "default" / "images"
     images.mkdir(parents=True)
     shutil.copy(KERNEL_DIR / "vmlinuz", images / "bzImage")
     build_initramfs(images / "rootfs.cpio.lz4", tmp_path)
-    env = {"QEMU_NO_KVM": "1", "QEMU_MEMORY": "256M", "QEMU_CPUS": "1", "QEMU_DISK_SIZE": "64M",
-           "QEMU_EXTRA_ARGS": "-no-reboot"}
+    env = {
+        "QEMU_NO_KVM": "1",
+        "QEMU_MEMORY": "256M",
+        "QEMU_CPUS": "1",
+        "QEMU_DISK_SIZE": "64M",
+        "QEMU_EXTRA_ARGS": "-no-reboot",
+    }
     r = run_skiff("cmd", "virt/qemu", "run", env=env)
     out = r.stdout
     assert "SKIFF-GUEST-UP" in out, (out[-3000:], r.stderr[-2000:])

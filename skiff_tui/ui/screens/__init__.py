@@ -25,7 +25,7 @@ class Section:
     help: str
     # An editor changes files; in read-only mode it is offered only if it takes read_only=.
     editor: bool = False
-    short: str = ""      # the navigation bar's label when the full titles do not fit
+    short: str = ""  # the navigation bar's label when the full titles do not fit
 
     @property
     def alt_key(self) -> str:
@@ -41,25 +41,76 @@ class Section:
 
 _P = "skiff_tui.ui.screens."
 SECTIONS: tuple[Section, ...] = (
-    Section("packages", "Packages", "1", _P + "packages", "PackagesScreen",
-            "browse every package, filter, add or remove it from the selection", short="Pkgs"),
-    Section("stack", "Stack", "2", _P + "stack", "StackScreen",
-            "the selection in order beside the resolved chain; configure"),
-    Section("values", "Values", "3", _P + "values", "ValuesScreen",
-            "merged Buildroot/kernel/busybox/u-boot values with the layer, file and line that set them",
-            short="Vals"),
-    Section("workspaces", "Workspaces", "4", _P + "workspaces", "WorkspacesScreen",
-            "every workspace with its chain and last configure/build; switch, create, delete", short="Wksp"),
-    Section("build", "Build", "5", _P + "build", "BuildScreen", "compile the workspace and follow progress",
-            editor=True),
+    Section(
+        "packages",
+        "Packages",
+        "1",
+        _P + "packages",
+        "PackagesScreen",
+        "browse every package, filter, add or remove it from the selection",
+        short="Pkgs",
+    ),
+    Section(
+        "stack",
+        "Stack",
+        "2",
+        _P + "stack",
+        "StackScreen",
+        "the selection in order beside the resolved chain; configure",
+    ),
+    Section(
+        "values",
+        "Values",
+        "3",
+        _P + "values",
+        "ValuesScreen",
+        "merged Buildroot/kernel/busybox/u-boot values with the layer, file and line that set them",
+        short="Vals",
+    ),
+    Section(
+        "workspaces",
+        "Workspaces",
+        "4",
+        _P + "workspaces",
+        "WorkspacesScreen",
+        "every workspace with its chain and last configure/build; switch, create, delete",
+        short="Wksp",
+    ),
+    Section(
+        "build", "Build", "5", _P + "build", "BuildScreen", "compile the workspace and follow progress", editor=True
+    ),
     Section("logs", "Logs", "6", _P + "logs", "LogsScreen", "browse build logs"),
     Section("flash", "Flash", "7", _P + "flash", "FlashScreen", "write the build to an SD card", editor=True),
-    Section("kconfig", "Kconfig", "8", _P + "kconfig", "KconfigScreen",
-            "menuconfig over the merged configuration; saves a delta fragment", editor=True, short="Kconf"),
-    Section("overrides", "Overrides", "9", _P + "overrides", "OverridesScreen",
-            "hostname, Wi-Fi, SSH keys and files of the override layers", editor=True, short="Ovrd"),
-    Section("coreyaml", "skiff-core.yaml", "0", _P + "coreyaml", "CoreYamlScreen",
-            "edit the user-to-container map", editor=True, short="core.yaml"),
+    Section(
+        "kconfig",
+        "Kconfig",
+        "8",
+        _P + "kconfig",
+        "KconfigScreen",
+        "menuconfig over the merged configuration; saves a delta fragment",
+        editor=True,
+        short="Kconf",
+    ),
+    Section(
+        "overrides",
+        "Overrides",
+        "9",
+        _P + "overrides",
+        "OverridesScreen",
+        "hostname, Wi-Fi, SSH keys and files of the override layers",
+        editor=True,
+        short="Ovrd",
+    ),
+    Section(
+        "coreyaml",
+        "skiff-core.yaml",
+        "0",
+        _P + "coreyaml",
+        "CoreYamlScreen",
+        "edit the user-to-container map",
+        editor=True,
+        short="core.yaml",
+    ),
 )
 SECTION_BY_MODE = {s.mode: s for s in SECTIONS}
 
@@ -85,14 +136,19 @@ class NavBar(Static):
     def render_nav(self, resolve: bool = True) -> None:
         self._resolve = resolve
         app = self.app
-        shown = [s for s in SECTIONS
-                 if (app.section_offered(s, resolve) if hasattr(app, "section_offered") else True)]
+        shown = [s for s in SECTIONS if (app.section_offered(s, resolve) if hasattr(app, "section_offered") else True)]
         width = self.size.width or 200
         for tier in ("title", "medium", "short", "key"):
             labels = [self._label(s, tier) for s in shown]
-            length = sum(1 + (len(f" {s.key} {s.title} ") if s.mode == self.current
-                              else len(s.key) + (len(label) + 1 if label else 0))
-                         for s, label in zip(shown, labels, strict=True))
+            length = sum(
+                1
+                + (
+                    len(f" {s.key} {s.title} ")
+                    if s.mode == self.current
+                    else len(s.key) + (len(label) + 1 if label else 0)
+                )
+                for s, label in zip(shown, labels, strict=True)
+            )
             if length <= width or tier == "key":
                 break
         parts = []
@@ -224,6 +280,7 @@ class EditorScreen(SkiffScreen):
     @property
     def read_only(self) -> bool:
         from ...core import readonly
+
         if self._read_only is not None:
             return self._read_only or readonly.is_read_only()
         return bool(getattr(self.app, "read_only", False) or readonly.is_read_only())
@@ -268,6 +325,7 @@ class EditorScreen(SkiffScreen):
                 self.dismiss()
             elif hasattr(self.app, "action_goto"):
                 self.app.action_goto("packages")
+
         self.confirm_leave(go)
 
     def palette_commands(self):
@@ -303,8 +361,17 @@ class EditorScreen(SkiffScreen):
 
     def action_switch_layer(self) -> None:
         from textual.widgets import Select
+
         self.query_one(".layer-select", Select).value = "all" if self.scope == "workspace" else "workspace"
 
 
-__all__ = ["SECTIONS", "SECTION_BY_MODE", "Section", "SkiffScreen", "EditorScreen", "NavBar", "StatusLine",
-           "compose_chrome"]
+__all__ = [
+    "SECTIONS",
+    "SECTION_BY_MODE",
+    "Section",
+    "SkiffScreen",
+    "EditorScreen",
+    "NavBar",
+    "StatusLine",
+    "compose_chrome",
+]

@@ -39,8 +39,14 @@ class BuildRequest:
     total: int | None = None
 
 
-def compile_request(root: Path, env: dict[str, str], workspace: Workspace, index=None,
-                    log: Callable[[str], None] = lambda m: None, progress=None) -> BuildRequest:
+def compile_request(
+    root: Path,
+    env: dict[str, str],
+    workspace: Workspace,
+    index=None,
+    log: Callable[[str], None] = lambda m: None,
+    progress=None,
+) -> BuildRequest:
     """What `skiff compile` runs (core.compile, the same steps), for the TUI; call it with the
     workspace lock held."""
     from ...core.compile import prepare_compile
@@ -111,13 +117,26 @@ class BuildScreen(Screen):
     def on_worker_state_changed(self, event) -> None:
         forward_worker_error(self, event)
 
-    def __init__(self, workspace: Workspace, read_only: bool = False, start_argv: list[str] | None = None, *,
-                 start_env: dict[str, str] | None = None, chain: list[str] | None = None, target: str = "all",
-                 total: int | None = None, prepare: Callable[[], BuildRequest] | None = None,
-                 root: Path | None = None, env: dict[str, str] | None = None, index=None,
-                 build_id: str | None = None, poll: float = 0.25) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        read_only: bool = False,
+        start_argv: list[str] | None = None,
+        *,
+        start_env: dict[str, str] | None = None,
+        chain: list[str] | None = None,
+        target: str = "all",
+        total: int | None = None,
+        prepare: Callable[[], BuildRequest] | None = None,
+        root: Path | None = None,
+        env: dict[str, str] | None = None,
+        index=None,
+        build_id: str | None = None,
+        poll: float = 0.25,
+    ) -> None:
         super().__init__()
         from ...core import readonly
+
         self.workspace = workspace
         self.read_only = bool(read_only or readonly.is_read_only())
         self._start_argv = start_argv
@@ -133,10 +152,11 @@ class BuildScreen(Screen):
         self._pinned = build_id is not None
         self._had_run = False
         self._last_scan = 0.0
-        self._fetching = None         # git's progress of the first Buildroot fetch, while preparing
+        self._fetching = None  # git's progress of the first Buildroot fetch, while preparing
 
     def compose(self) -> ComposeResult:
         from . import compose_chrome
+
         yield from compose_chrome(self.app, "build")
         with Vertical(id="build-head"):
             yield Static("", id="build-title")
@@ -152,7 +172,7 @@ class BuildScreen(Screen):
         self.set_interval(self._poll_interval, self._tick)
 
     def _tick(self) -> None:
-        if self.is_current:          # a hidden Build screen reads nothing; it catches up when shown
+        if self.is_current:  # a hidden Build screen reads nothing; it catches up when shown
             self._refresh_record()
 
     def on_screen_resume(self) -> None:
@@ -161,17 +181,18 @@ class BuildScreen(Screen):
     # --- bindings ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
         if action in self.MUTATING and self.read_only:
-            return False        # absent from the footer and the keymap
+            return False  # absent from the footer and the keymap
         if action == "cancel" and self._run is None:
-            return None         # shown disabled: nothing of ours to cancel
+            return None  # shown disabled: nothing of ours to cancel
         if action == "start" and self._run is not None:
-            return None         # shown disabled: this workspace's build is running
+            return None  # shown disabled: this workspace's build is running
         return True
 
     @property
     def _run(self):
         """This workspace's build started by this app, while it is active (it outlives the screen)."""
         from ..buildruns import build_runs
+
         return build_runs(self.app).get(self.workspace)
 
     @property
@@ -183,6 +204,7 @@ class BuildScreen(Screen):
         if self.read_only:
             return
         from ..buildruns import build_runs
+
         try:
             build_runs(self.app).start(self.workspace, self._request)
         except SkiffError as exc:
@@ -203,11 +225,15 @@ class BuildScreen(Screen):
                 self.notify("cancelling: SIGINT to the build, then SIGTERM/SIGKILL if it lingers")
                 self._cancel_build(run)
 
-        self.app.push_screen(ChoiceModal("Cancel the running build?", [
-            Choice("keep", "Keep building", "primary", "k"),
-            Choice("cancel", "Cancel the build", "error", "c")],
-            f"{run.describe()}\nBuildroot's stamps keep the finished steps: starting again resumes.",
-            focus="keep"), answered)
+        self.app.push_screen(
+            ChoiceModal(
+                "Cancel the running build?",
+                [Choice("keep", "Keep building", "primary", "k"), Choice("cancel", "Cancel the build", "error", "c")],
+                f"{run.describe()}\nBuildroot's stamps keep the finished steps: starting again resumes.",
+                focus="keep",
+            ),
+            answered,
+        )
 
     def action_push(self) -> None:
         """Send this workspace's build to a running device (what `skiff push` does)."""
@@ -234,15 +260,21 @@ class BuildScreen(Screen):
     # --- engine work (threads) --------------------------------------------------------------
     def _request(self) -> BuildRequest:
         if self._start_argv is not None:
-            return BuildRequest(list(self._start_argv), dict(self._start_env), list(self._chain),
-                                self._target, self._total)
+            return BuildRequest(
+                list(self._start_argv), dict(self._start_env), list(self._chain), self._target, self._total
+            )
         if self._prepare is not None:
             return self._prepare()
         if self._root is not None and self._env is not None:
             app = self.app
-            return compile_request(self._root, self._env, self.workspace, self._index,
-                                   log=lambda m: app.call_from_thread(app.notify, m),
-                                   progress=lambda p: app.call_from_thread(self.show_fetch_progress, p))
+            return compile_request(
+                self._root,
+                self._env,
+                self.workspace,
+                self._index,
+                log=lambda m: app.call_from_thread(app.notify, m),
+                progress=lambda p: app.call_from_thread(self.show_fetch_progress, p),
+            )
         raise SkiffError("this screen was given no build command")
 
     def show_fetch_progress(self, progress) -> None:
@@ -254,24 +286,28 @@ class BuildScreen(Screen):
     @work(thread=True, group="build-cancel", exit_on_error=False, name="Cancelling the build")
     def _cancel_build(self, run) -> None:
         from ..buildruns import build_runs
+
         build_runs(self.app).cancel(run)
 
     # --- showing the record -----------------------------------------------------------------
     def _refresh_record(self, force_scan: bool = False) -> None:
         run = self._run
         ours = run.build_id if run is not None else None
-        if (run is not None) != self._had_run:   # a build of ours began or ended: start/cancel change
+        if (run is not None) != self._had_run:  # a build of ours began or ended: start/cancel change
             self._had_run = run is not None
             self.refresh_bindings()
         if ours is not None and not self._pinned and self._record_id != ours:
-            self._record_id = ours              # follow the build this app started for this workspace
+            self._record_id = ours  # follow the build this app started for this workspace
         rec = None
         if self._record_id is not None:
             rec = engine.load_record(self.workspace, self._record_id)
         now = time.monotonic()
         # Not pinned and not showing a running build: look for a new one now and then.
-        if not self._pinned and (rec is None or rec.status != engine.RUNNING) and (
-                force_scan or now - self._last_scan > 1.0):
+        if (
+            not self._pinned
+            and (rec is None or rec.status != engine.RUNNING)
+            and (force_scan or now - self._last_scan > 1.0)
+        ):
             self._last_scan = now
             builds = engine.list_builds(self.workspace)
             newest = next((b for b in builds if b.status == engine.RUNNING), builds[0] if builds else None)
@@ -290,9 +326,14 @@ class BuildScreen(Screen):
         ro = Text.assemble("  ", (" READ-ONLY ", "reverse")) if self.read_only else ""
         if rec is None:
             preparing = self._run is not None
-            title.update(Text.assemble(("Build", "bold"), f" · workspace {self.workspace.name} · ",
-                                       "preparing (configure, counting packages)…" if preparing else "no builds yet",
-                                       ro))
+            title.update(
+                Text.assemble(
+                    ("Build", "bold"),
+                    f" · workspace {self.workspace.name} · ",
+                    "preparing (configure, counting packages)…" if preparing else "no builds yet",
+                    ro,
+                )
+            )
             fetching = self._fetching if preparing else None
             if fetching is not None:
                 info.update(Text(f"fetching Buildroot (once): {fetching.line()}"))
@@ -311,8 +352,15 @@ class BuildScreen(Screen):
         chain = short_chain(rec.chain)
         colour = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(rec.status, "")
         status = (rec.status, f"bold {colour}".strip())
-        title.update(Text.assemble(("Build", "bold"), f" {rec.id} · ", status,
-                                   f" · workspace {self.workspace.name} · {rec.target} · chain {chain}{who}", ro))
+        title.update(
+            Text.assemble(
+                ("Build", "bold"),
+                f" {rec.id} · ",
+                status,
+                f" · workspace {self.workspace.name} · {rec.target} · chain {chain}{who}",
+                ro,
+            )
+        )
         bar.update(total=rec.total if rec.total else None, progress=rec.done)
         parts = [f"{rec.done}/{rec.total}" if rec.total else f"{rec.done} installed"]
         if rec.status == engine.RUNNING:
@@ -327,9 +375,13 @@ class BuildScreen(Screen):
             failure.update(failure_text(rec.failure))
             failure.add_class("-visible")
         elif rec.status == engine.INTERRUPTED:
-            failure.update(Text.assemble(("Interrupted", "bold yellow"),
-                                         ": the process running this build went away. "
-                                         "Start again to resume (Buildroot's stamps keep finished steps)."))
+            failure.update(
+                Text.assemble(
+                    ("Interrupted", "bold yellow"),
+                    ": the process running this build went away. "
+                    "Start again to resume (Buildroot's stamps keep finished steps).",
+                )
+            )
             failure.add_class("-visible")
         else:
             failure.remove_class("-visible")
@@ -337,15 +389,40 @@ class BuildScreen(Screen):
     def palette_commands(self):
         from ..app import PaletteCommand
 
-        cmds = [PaletteCommand("Start a build", "compile the workspace (what `skiff compile` runs)", self.action_start,
-                               mutating=True, action="start"),
-                PaletteCommand("Cancel the build…", "asks first; SIGINT to the build, then SIGTERM/SIGKILL", self.action_cancel,
-                               mutating=True, action="cancel"),
-                PaletteCommand("Show the latest build", "follow the newest build of this workspace",
-                               self.action_latest, action="latest"),
-                PaletteCommand("Push the build to a device…", "what `skiff push` does: ssh + rsync to its "
-                               "boot mount, used after a reboot", self.action_push, mutating=True, action="push"),
-                PaletteCommand("Chart the build's times", "which packages took the time (build-time.log)",
-                               self.action_times, action="times")]
+        cmds = [
+            PaletteCommand(
+                "Start a build",
+                "compile the workspace (what `skiff compile` runs)",
+                self.action_start,
+                mutating=True,
+                action="start",
+            ),
+            PaletteCommand(
+                "Cancel the build…",
+                "asks first; SIGINT to the build, then SIGTERM/SIGKILL",
+                self.action_cancel,
+                mutating=True,
+                action="cancel",
+            ),
+            PaletteCommand(
+                "Show the latest build",
+                "follow the newest build of this workspace",
+                self.action_latest,
+                action="latest",
+            ),
+            PaletteCommand(
+                "Push the build to a device…",
+                "what `skiff push` does: ssh + rsync to its boot mount, used after a reboot",
+                self.action_push,
+                mutating=True,
+                action="push",
+            ),
+            PaletteCommand(
+                "Chart the build's times",
+                "which packages took the time (build-time.log)",
+                self.action_times,
+                action="times",
+            ),
+        ]
         cmds += [PaletteCommand(t, h, cb, action=a) for t, h, cb, a in self.query_one(LogViewer).palette_entries()]
         return cmds

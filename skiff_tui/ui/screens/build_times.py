@@ -25,10 +25,15 @@ class BuildTimesScreen(Screen):
 
     def compose(self) -> ComposeResult:
         rec = self.record
-        yield Static(Text.assemble(("Build times", "bold"), f" · {rec.id} · {rec.status} · "
-                                   f"workspace {self.workspace.name} · "
-                                   f"{engine.format_duration(rec.duration)} in all"), id="times-title")
+        yield Static(
+            Text.assemble(
+                ("Build times", "bold"),
+                f" · {rec.id} · {rec.status} · "
+                f"workspace {self.workspace.name} · "
+                f"{engine.format_duration(rec.duration)} in all",
+            ),
+            id="times-title",
+        )
         with VerticalScroll(id="times-body"):
-            yield BuildTimeChart(engine.record_durations(self.workspace, rec), limit=self.limit,
-                                 id="times-chart")
+            yield BuildTimeChart(engine.record_durations(self.workspace, rec), limit=self.limit, id="times-chart")
         yield Footer()

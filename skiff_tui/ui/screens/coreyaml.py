@@ -78,8 +78,8 @@ class YamlArea(TextArea):
             indent = line[: len(line) - len(line.lstrip(" "))]
             code = line.split(" #", 1)[0].rstrip()
             if code.endswith(":") and not code.lstrip().startswith("#"):
-                indent += "  "                # skiff-core.yaml files indent by two
-            elif code.lstrip() == "-":         # an empty list item: its content goes under it
+                indent += "  "  # skiff-core.yaml files indent by two
+            elif code.lstrip() == "-":  # an empty list item: its content goes under it
                 indent += "  "
             event.stop()
             event.prevent_default()
@@ -91,7 +91,7 @@ class YamlArea(TextArea):
     def text(self) -> str:
         document = self.document
         if self._drawing and (document.line_count > 1 or document.get_line(0)):
-            return "\n"           # only tested for emptiness while drawing
+            return "\n"  # only tested for emptiness while drawing
         return document.text
 
     @text.setter
@@ -102,6 +102,7 @@ class YamlArea(TextArea):
 @dataclass(frozen=True)
 class Checked:
     """One validation run's result, computed off the UI thread."""
+
     generation: int
     text: str
     problems: list
@@ -110,7 +111,7 @@ class Checked:
 
 class CoreYamlScreen(EditorScreen):
     SECTION = "coreyaml"
-    DEBOUNCE = 0.3   # seconds of quiet typing before validating again (tests pass debounce=0)
+    DEBOUNCE = 0.3  # seconds of quiet typing before validating again (tests pass debounce=0)
     DEFAULT_CSS = """
     CoreYamlScreen #cy-top { height: 3; padding: 0 1; }
     CoreYamlScreen #cy-top Label { padding: 1 1 0 0; }
@@ -138,12 +139,21 @@ class CoreYamlScreen(EditorScreen):
         ("skiff-core.yaml: save", "save", "write the file into the override layer (comments kept)"),
         ("skiff-core.yaml: next problem", "next_problem", "jump to the next line with a problem"),
         ("skiff-core.yaml: switch layer", "switch_layer", "all workspaces / this workspace"),
-        ("skiff-core.yaml: start again from the package default", "load_default",
-         "replace the text with the chain's default (not saved until you save)"),
+        (
+            "skiff-core.yaml: start again from the package default",
+            "load_default",
+            "replace the text with the chain's default (not saved until you save)",
+        ),
     ]
 
-    def __init__(self, *, read_only: bool | None = None, scope: str = "workspace",
-                 debounce: float | None = None, live_limit: int = LIVE_LIMIT) -> None:
+    def __init__(
+        self,
+        *,
+        read_only: bool | None = None,
+        scope: str = "workspace",
+        debounce: float | None = None,
+        live_limit: int = LIVE_LIMIT,
+    ) -> None:
         super().__init__(read_only=read_only)
         self.scope = scope
         self.place: cyp.CoreYamlPlace | None = None
@@ -152,7 +162,7 @@ class CoreYamlScreen(EditorScreen):
         self._timer: Timer | None = None
         self.debounce = self.DEBOUNCE if debounce is None else debounce
         self.live_limit = live_limit
-        self._generation = 0        # bumped per edit: a result for older text is dropped
+        self._generation = 0  # bumped per edit: a result for older text is dropped
         self.checked_generation = -1
         self._after_check: list = []
 
@@ -172,8 +182,13 @@ class CoreYamlScreen(EditorScreen):
         yield from self.compose_top()
         with Horizontal(id="cy-top"):
             yield Label("Save into:")
-            yield Select([("all workspaces (overrides/)", "all"), ("this workspace only", "workspace")],
-                         value=self.scope, allow_blank=False, id="cy-layer", classes="layer-select")
+            yield Select(
+                [("all workspaces (overrides/)", "all"), ("this workspace only", "workspace")],
+                value=self.scope,
+                allow_blank=False,
+                id="cy-layer",
+                classes="layer-select",
+            )
             yield Static("", id="cy-origin", markup=False)
         with Horizontal(id="cy-body"):
             yield YamlArea.code_editor("", language="yaml", id="cy-editor", read_only=self.read_only)
@@ -214,7 +229,7 @@ class CoreYamlScreen(EditorScreen):
         self.app.show_error(exc) if hasattr(self.app, "show_error") else self.notify(str(exc), severity="error")
 
     def _show_place(self, place, scope: str) -> None:
-        if scope != self.scope:      # the layer changed again meanwhile: that load wins
+        if scope != self.scope:  # the layer changed again meanwhile: that load wins
             return
         self.place = place
         self.editor.read_only = self.read_only
@@ -223,13 +238,13 @@ class CoreYamlScreen(EditorScreen):
         # highlighting re-parses the whole document on every key: not for huge files
         self.editor.language = "yaml" if len(text) <= self.live_limit else None
         self.editor.load_text(text)
-        self.saved_text = text      # only the user's edits count as unsaved
+        self.saved_text = text  # only the user's edits count as unsaved
         origin = f"{_shown_path(place.target, self.app.root)}\nstarted from {place.origin}"
         if place.note:
             origin += f"  ·  {place.note}"
         self.query_one("#cy-origin", Static).update(origin)
         if self.is_current and not isinstance(self.focused, TextArea):
-            self.editor.focus()           # typing edits the file (not the "Save into" selector)
+            self.editor.focus()  # typing edits the file (not the "Save into" selector)
         self.validate_now()
 
     # --- validation (in a thread: the UI never waits for it) --------------------------------
@@ -240,13 +255,13 @@ class CoreYamlScreen(EditorScreen):
             self._timer.stop()
         if self.debounce > 0:
             self._timer = self.set_timer(self.debounce, self._debounced)
-        else:                      # no quiet period (tests): check once this change is processed
+        else:  # no quiet period (tests): check once this change is processed
             self._timer = None
             self.call_later(self._debounced)
 
     def _debounced(self) -> None:
         self._timer = None
-        if len(self.editor.document.text) > self.live_limit:   # measured in characters
+        if len(self.editor.document.text) > self.live_limit:  # measured in characters
             self._show_status_too_large()
             return
         self.validate_now()
@@ -284,8 +299,8 @@ class CoreYamlScreen(EditorScreen):
             result: Checked = event.worker.result
             if result.generation != self._generation:
                 if result.text != self.editor.text:
-                    return         # typed meanwhile: the debounce timer checks the new text
-                if self._timer is not None:   # the change was a reload of the text just checked
+                    return  # typed meanwhile: the debounce timer checks the new text
+                if self._timer is not None:  # the change was a reload of the text just checked
                     self._timer.stop()
                     self._timer = None
             self._show_checked(result)
@@ -314,7 +329,9 @@ class CoreYamlScreen(EditorScreen):
         if not self.problems:
             status.update("No problems: skiff-core will read every key.")
         else:
-            status.update(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+            status.update(
+                f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+            )
         self._fill_outline(result.outline)
         pending, self._after_check = self._after_check, []
         for then in pending:
@@ -328,7 +345,7 @@ class CoreYamlScreen(EditorScreen):
             branch = tree.root.add(f"{section} ({len(entries)})", expand=True)
             for entry in entries:
                 label = Text(f"{entry.name}" + (f"  → {entry.detail}" if entry.detail else ""))
-                branch.add_leaf(label, data=entry.line)   # YAML text: never markup
+                branch.add_leaf(label, data=entry.line)  # YAML text: never markup
         if not outline.complete:
             tree.root.add_leaf(Text("(read line by line: the YAML is broken)", style="dim"))
 
@@ -387,9 +404,14 @@ class CoreYamlScreen(EditorScreen):
                     self._write()
 
             first = errors[0]
-            self.app.push_screen(ConfirmModal(
-                f"{len(errors)} problem{'s' if len(errors) != 1 else ''} (first: line {first.line}: {first.message}). "
-                "skiff-core ignores unknown keys and fails on broken YAML. Save anyway?", "Save anyway"), answered)
+            self.app.push_screen(
+                ConfirmModal(
+                    f"{len(errors)} problem{'s' if len(errors) != 1 else ''} (first: line {first.line}: {first.message}). "
+                    "skiff-core ignores unknown keys and fails on broken YAML. Save anyway?",
+                    "Save anyway",
+                ),
+                answered,
+            )
             return
         self._write()
 
@@ -400,10 +422,12 @@ class CoreYamlScreen(EditorScreen):
         except SkiffError as exc:
             self.notify(str(exc), severity="error")
             return False
-        except OSError as exc:   # e.g. a directory where the file should be: one line, the app stays
+        except OSError as exc:  # e.g. a directory where the file should be: one line, the app stays
             where = _shown_path(exc.filename or self.layer.path, self.app.root)
-            self.notify(f"cannot save skiff-core.yaml: {where}: {exc.strerror or exc}; "
-                        "move it aside and save again", severity="error")
+            self.notify(
+                f"cannot save skiff-core.yaml: {where}: {exc.strerror or exc}; move it aside and save again",
+                severity="error",
+            )
             return False
         self.saved_text = text
         self.notify(f"Saved {path}; the next build puts it in the image")

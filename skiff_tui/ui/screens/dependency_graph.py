@@ -21,8 +21,11 @@ class DependencyGraphScreen(Screen):
         self.selection = list(selection)
 
     def compose(self) -> ComposeResult:
-        yield Static("Dependency graph of the selection (each package's dependencies under it, in "
-                     "declared order)", id="graph-title", markup=False)
+        yield Static(
+            "Dependency graph of the selection (each package's dependencies under it, in declared order)",
+            id="graph-title",
+            markup=False,
+        )
         with VerticalScroll(id="graph-body"):
             lines = dependency_lines(self.index, self.selection) if self.index is not None else []
             yield DependencyGraph(lines, id="graph")

@@ -24,8 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import (Button, Checkbox, DataTable, Input, Label, ProgressBar, RadioButton, RadioSet,
-                             Static)
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, RadioButton, RadioSet, Static
 from textual.worker import Worker, WorkerState
 
 from ...core import devices as dv
@@ -36,9 +35,11 @@ from ...core.flash_layout import FlashError, Layout
 from ..widgets.card_layout import CardLayoutPicture
 from . import SkiffScreen
 
-ACTIONS = (("format", "Format + install (erases the card)"),
-           ("install", "Install (update; persist kept)"),
-           ("write", "Write an image file"))
+ACTIONS = (
+    ("format", "Format + install (erases the card)"),
+    ("install", "Install (update; persist kept)"),
+    ("write", "Write an image file"),
+)
 
 NEXT_STEPS = {
     "unplugged": "Re-insert the card and start again: what was written is incomplete.",
@@ -66,6 +67,7 @@ class FlashProgress(Message):
 @dataclass(frozen=True)
 class PlanRequest:
     """What the plan is for, read from the widgets on the UI thread; the plan is built in a thread."""
+
     generation: int
     info: dv.BlockDeviceInfo
     action: str
@@ -103,9 +105,18 @@ class FlashScreen(SkiffScreen):
         Binding("escape", "app.pop_screen", "Back", id="skiff.flash.back", show=False),
     ]
 
-    def __init__(self, workspace=_UNSET, read_only: bool | None = None, *, source: dv.DeviceSource | None = None,
-                 env: dict[str, str] | None = None, layout: Layout = Layout(), rescan_interval: float | None = 2.0,
-                 install_set: flash_install_set.InstallSet | None = None, board=_UNSET) -> None:
+    def __init__(
+        self,
+        workspace=_UNSET,
+        read_only: bool | None = None,
+        *,
+        source: dv.DeviceSource | None = None,
+        env: dict[str, str] | None = None,
+        layout: Layout = Layout(),
+        rescan_interval: float | None = 2.0,
+        install_set: flash_install_set.InstallSet | None = None,
+        board=_UNSET,
+    ) -> None:
         super().__init__()
         # Given explicitly (alone, tests), or None/unset: the app's (the app builds `FlashScreen()`).
         self._workspace = workspace
@@ -115,7 +126,7 @@ class FlashScreen(SkiffScreen):
         self.rescan_interval = rescan_interval
         self._source = source
         self._install_set = install_set
-        self._board_flash = board        # the board package's blobs and layout options (flash_board)
+        self._board_flash = board  # the board package's blobs and layout options (flash_board)
         self.show_all = False
         self.infos: list[dv.BlockDeviceInfo] = []
         self.rows: list[dv.Assessment] = []
@@ -125,7 +136,7 @@ class FlashScreen(SkiffScreen):
         self.error: SkiffError | None = None
         self._watch: dv.Watch | None = None
         self._plan_generation = 0
-        self._plan_pending = False       # a plan worker is running for the current generation
+        self._plan_pending = False  # a plan worker is running for the current generation
 
     def _from_app(self, name: str, default=None):
         try:
@@ -146,15 +157,17 @@ class FlashScreen(SkiffScreen):
         return self._from_app("env") if self._env is None else self._env
 
     def _update_status(self, *args) -> None:
-        if hasattr(self.app, "status_text"):      # alone in a plain App there is no status to show
+        if hasattr(self.app, "status_text"):  # alone in a plain App there is no status to show
             super()._update_status(*args)
 
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         with VerticalScroll(id="flash-body"):
-            yield Label("Flash an SD card" + ("  (read-only: nothing can be written)" if self.read_only else ""),
-                        classes="pane-title")
+            yield Label(
+                "Flash an SD card" + ("  (read-only: nothing can be written)" if self.read_only else ""),
+                classes="pane-title",
+            )
             yield DataTable(id="devices", cursor_type="row", zebra_stripes=True)
             yield Static("", id="hidden-note")
             with Horizontal(id="choices"):
@@ -164,8 +177,10 @@ class FlashScreen(SkiffScreen):
                 with Vertical(id="options"):
                     yield Input(placeholder="image file to write", id="image", value=self._default_image())
                     yield Checkbox("Unmount its mounted partitions (consent)", id="unmount")
-            yield Label("Card settings (optional; written into persist, read by the image at boot; Enter applies):",
-                        id="card-settings-title")
+            yield Label(
+                "Card settings (optional; written into persist, read by the image at boot; Enter applies):",
+                id="card-settings-title",
+            )
             with Horizontal(id="card-settings"):
                 yield Input(placeholder="hostname", id="set-hostname")
                 yield Input(placeholder="Wi-Fi SSID", id="set-ssid")
@@ -198,11 +213,12 @@ class FlashScreen(SkiffScreen):
         table.add_columns("Device", "Size", "Model", "Bus", "Status")
         self.query_one("#image", Input).display = False
         try:
-            self._watch = self.source.watch(asyncio.get_running_loop(),
-                                            lambda infos: self.post_message(DevicesChanged(infos)))
+            self._watch = self.source.watch(
+                asyncio.get_running_loop(), lambda infos: self.post_message(DevicesChanged(infos))
+            )
         except Exception as exc:  # noqa: BLE001 — no netlink: the timer rescan still works
             self.log.warning(f"no live device events: {exc!r}")
-        if self.rescan_interval:   # a hidden Flash screen does not scan (live events still arrive)
+        if self.rescan_interval:  # a hidden Flash screen does not scan (live events still arrive)
             self.set_interval(self.rescan_interval, lambda: self.is_current and self.action_rescan())
         self.action_rescan()
         table.focus()
@@ -221,10 +237,17 @@ class FlashScreen(SkiffScreen):
     def palette_commands(self):
         from ..app import PaletteCommand
 
-        return [PaletteCommand("Flash: show or hide the hidden disks", "system, internal, empty and too small disks, "
-                               "each saying why it is hidden", self.action_toggle_all, action="toggle_all"),
-                PaletteCommand("Flash: rescan devices", "list the block devices again", self.action_rescan,
-                               action="rescan")]
+        return [
+            PaletteCommand(
+                "Flash: show or hide the hidden disks",
+                "system, internal, empty and too small disks, each saying why it is hidden",
+                self.action_toggle_all,
+                action="toggle_all",
+            ),
+            PaletteCommand(
+                "Flash: rescan devices", "list the block devices again", self.action_rescan, action="rescan"
+            ),
+        ]
 
     def action_toggle_all(self) -> None:
         self.show_all = not self.show_all
@@ -248,8 +271,9 @@ class FlashScreen(SkiffScreen):
                 status = Text(a.status + (f": {a.reason}" if a.reason else ""), style=style)
             else:
                 status = Text(f"{a.status}: {a.reason}", style="dim red")
-            table.add_row(Text(i.node), dv.human_size(i.size), Text(i.description), Text(i.bus or "-"), status,
-                          key=i.name)   # device text from sysfs: never markup
+            table.add_row(
+                Text(i.node), dv.human_size(i.size), Text(i.description), Text(i.bus or "-"), status, key=i.name
+            )  # device text from sysfs: never markup
         hidden = [a for a in assessed if a.verdict is dv.Verdict.HIDDEN]
         note = self.query_one("#hidden-note", Static)
         if not self.rows:
@@ -257,14 +281,18 @@ class FlashScreen(SkiffScreen):
         else:
             note.update(Text(self._hidden_text(hidden)) if not self.show_all else "Showing hidden disks ('h' to hide).")
         names = [a.device.name for a in self.rows]
-        if keep in names:      # never auto-select: only keep the user's own choice
+        if keep in names:  # never auto-select: only keep the user's own choice
             table.move_cursor(row=names.index(keep))
             now = self.rows[names.index(keep)]
             diffs = self.selected.device.identity().differences(now.device.identity())
-            if diffs:          # another card in the same reader: the choice was about the old one
+            if diffs:  # another card in the same reader: the choice was about the old one
                 self.selected, self.plan = None, None
-                self._explain(Text(f"The card in {now.device.node} changed ({', '.join(diffs)}): "
-                                   "select it again (Enter).", style="yellow"))
+                self._explain(
+                    Text(
+                        f"The card in {now.device.node} changed ({', '.join(diffs)}): select it again (Enter).",
+                        style="yellow",
+                    )
+                )
                 return
             changed = now.device.all_mounts() != self.selected.device.all_mounts()
             self.selected = now
@@ -335,17 +363,25 @@ class FlashScreen(SkiffScreen):
         if not a.selectable_with(self.show_all):
             self._explain(Text(f"{a.device.node} cannot be used: {a.reason}", style="red"))
             return
+
         def value(wid: str) -> str:
             return self.query_one(wid, Input).value
-        request = PlanRequest(self._plan_generation, a.device, self._action(),
-                              self.query_one("#unmount", Checkbox).value,
-                              self.query_one("#image", Input).value.strip(), self.show_all,
-                              value("#set-hostname").strip(), value("#set-ssid"), value("#set-psk"),
-                              value("#set-key").strip())
+
+        request = PlanRequest(
+            self._plan_generation,
+            a.device,
+            self._action(),
+            self.query_one("#unmount", Checkbox).value,
+            self.query_one("#image", Input).value.strip(),
+            self.show_all,
+            value("#set-hostname").strip(),
+            value("#set-ssid"),
+            value("#set-psk"),
+            value("#set-key").strip(),
+        )
         self._explain(Text(f"Working out what {request.action} would do on {a.device.node}…", style="dim"))
         self._plan_pending = True
-        self.run_worker(partial(self._build_plan, request), thread=True, group="flash-plan",
-                        exit_on_error=False)
+        self.run_worker(partial(self._build_plan, request), thread=True, group="flash-plan", exit_on_error=False)
 
     def _build_plan(self, request: PlanRequest) -> tuple[int, flash_plan.Plan | None, SkiffError | None]:
         """In a thread: the plan, or the engine's refusal (which the summary shows)."""
@@ -357,8 +393,10 @@ class FlashScreen(SkiffScreen):
     @staticmethod
     def _in_screen_terms(exc: SkiffError) -> SkiffError:
         """The engine's hints name CLI flags; here the same consent is a key or a checkbox."""
-        hint = {"all": "press h to show hidden disks, then select it again",
-                "unmount": "tick 'Unmount its mounted partitions' below"}.get(getattr(exc, "needs", ""))
+        hint = {
+            "all": "press h to show hidden disks, then select it again",
+            "unmount": "tick 'Unmount its mounted partitions' below",
+        }.get(getattr(exc, "needs", ""))
         if hint:
             exc.hint = hint
         return exc
@@ -366,7 +404,7 @@ class FlashScreen(SkiffScreen):
     def _plan_ready(self, generation: int, plan: flash_plan.Plan | None, error: SkiffError | None) -> None:
         a = self.selected
         if generation != self._plan_generation or a is None:
-            return                 # the card or the choices changed meanwhile: a newer plan is coming
+            return  # the card or the choices changed meanwhile: a newer plan is coming
         self._plan_pending = False
         if error is not None or plan is None:
             self._explain(Text(str(error), style="red"))
@@ -408,6 +446,7 @@ class FlashScreen(SkiffScreen):
         None without a workspace or a board package with a `format` command. In the worker thread."""
         if self._board_flash is _UNSET:
             from ...core.flash_board import board_flash
+
             root, index, workspace = self._from_app("root"), self._from_app("index"), self.workspace
             if root is None or index is None or workspace is None:
                 self._board_flash = None
@@ -419,14 +458,16 @@ class FlashScreen(SkiffScreen):
     def _settings(request: PlanRequest):
         """The card settings typed in the screen (validated here, in the plan worker)."""
         from ...core.flash_settings import settings_from_args
+
         wifi = [f"{request.wifi_ssid}:{request.wifi_psk}"] if (request.wifi_ssid or request.wifi_psk) else []
         return settings_from_args(request.hostname or None, wifi, [], [request.ssh_key] if request.ssh_key else [])
 
     def _make_plan(self, request: PlanRequest) -> flash_plan.Plan:
         min_size = self.card_layout.min_disk_size() if request.action == "format" else 0
         settings = self._settings(request)
-        target = flash.device_target(request.info, show_all=request.show_all, unmount=request.unmount,
-                                     min_size=min_size)
+        target = flash.device_target(
+            request.info, show_all=request.show_all, unmount=request.unmount, min_size=min_size
+        )
         if request.action in ("format", "install"):
             board = self._board()
             blobs = board.blobs() if board else []
@@ -463,8 +504,9 @@ class FlashScreen(SkiffScreen):
         self.query_one("#result", Static).update("")
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=100, progress=0)
-        self.run_worker(lambda: self._execute(plan), thread=True, group="flash-run", exclusive=True,
-                        exit_on_error=False)
+        self.run_worker(
+            lambda: self._execute(plan), thread=True, group="flash-run", exclusive=True, exit_on_error=False
+        )
 
     def _execute(self, plan: flash_plan.Plan) -> flash.Outcome:
         return flash.execute(plan, progress=lambda p: self.post_message(FlashProgress(p)), source=self.source)
@@ -483,7 +525,7 @@ class FlashScreen(SkiffScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         group = event.worker.group
         if group.startswith("flash-"):
-            event.prevent_default()     # shown here, in place: not also as SkiffScreen's notification
+            event.prevent_default()  # shown here, in place: not also as SkiffScreen's notification
         if group == "flash-plan":
             if event.state == WorkerState.SUCCESS:
                 self._plan_ready(*event.worker.result)
@@ -494,8 +536,9 @@ class FlashScreen(SkiffScreen):
             if event.state == WorkerState.SUCCESS:
                 self.post_message(DevicesChanged(event.worker.result))
             elif event.state == WorkerState.ERROR:
-                self.query_one("#hidden-note", Static).update(Text(f"cannot list disks: {event.worker.error}",
-                                                                    style="red"))
+                self.query_one("#hidden-note", Static).update(
+                    Text(f"cannot list disks: {event.worker.error}", style="red")
+                )
         elif group == "flash-run":
             if event.state == WorkerState.SUCCESS:
                 self.outcome = event.worker.result
@@ -513,8 +556,10 @@ class FlashScreen(SkiffScreen):
         if o.ejected and "remove it now" in o.ejected:
             text.append("\nNext: take the card out, put it in the board and power on.")
         else:
-            text.append(f"\nNext: wait until the reader's light stops, remove {o.plan.target.path}, "
-                        "put it in the board and power on.")
+            text.append(
+                f"\nNext: wait until the reader's light stops, remove {o.plan.target.path}, "
+                "put it in the board and power on."
+            )
         self.query_one("#result", Static).update(text)
         self.notify(f"{o.plan.action} of {o.plan.target.path} finished")
 

@@ -12,11 +12,13 @@ from textual.widgets import Footer, Label, Static
 
 from . import SECTIONS
 
-INTRO = ("skiff composes SkiffOS configuration packages into one Buildroot configuration. "
-         "Pick packages on the Packages screen, check the order and configure on the Stack screen, "
-         "see where every value comes from on the Values screen. Ctrl+P opens the command palette: "
-         "every action is there too. The digit keys switch screens; Alt+digit does it from anywhere, "
-         "also while a text field has the cursor (there digits type).")
+INTRO = (
+    "skiff composes SkiffOS configuration packages into one Buildroot configuration. "
+    "Pick packages on the Packages screen, check the order and configure on the Stack screen, "
+    "see where every value comes from on the Values screen. Ctrl+P opens the command palette: "
+    "every action is there too. The digit keys switch screens; Alt+digit does it from anywhere, "
+    "also while a text field has the cursor (there digits type)."
+)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -55,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
                 continue
             seen.add((binding.action, desc))
             self.key_rows.append((self.app.get_key_display(binding), desc))
-        for key, desc in self.key_rows:     # keys come from the user's keymap: never markup
+        for key, desc in self.key_rows:  # keys come from the user's keymap: never markup
             table.add_row(Text(key), Text(desc))
         return table
 

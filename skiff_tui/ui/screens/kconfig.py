@@ -93,8 +93,11 @@ class KconfigScreen(EditorScreen):
             yield Static("Starting…", id="kc-stage", markup=False)
         with Vertical(id="kc-error", classes="-hidden"):
             yield Static("", id="kc-error-text", markup=False)
-            yield Static("Buildroot's own menuconfig (make menuconfig) can still edit this workspace; "
-                         "its changes are saved as the same delta fragment.", markup=False)
+            yield Static(
+                "Buildroot's own menuconfig (make menuconfig) can still edit this workspace; "
+                "its changes are saved as the same delta fragment.",
+                markup=False,
+            )
             with Horizontal(id="kc-error-buttons"):
                 yield Button("Run make menuconfig in the terminal", id="kc-classic", variant="primary")
                 yield Button("Details", id="kc-details")
@@ -136,6 +139,7 @@ class KconfigScreen(EditorScreen):
         def progress(stage: str) -> None:
             # post, not call_from_thread: the load must not wait for the UI to draw each stage
             self.post_message(self.Stage(stage))
+
         return open_workspace(root, env, workspace, progress=progress)
 
     class Stage(Message):
@@ -148,8 +152,8 @@ class KconfigScreen(EditorScreen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != LOAD_GROUP:
-            return                        # SkiffScreen's handler reports other workers' failures
-        event.prevent_default()           # shown here, in place
+            return  # SkiffScreen's handler reports other workers' failures
+        event.prevent_default()  # shown here, in place
         if event.state == WorkerState.SUCCESS:
             self._loaded(event.worker.result)
         elif event.state == WorkerState.ERROR:
@@ -163,7 +167,7 @@ class KconfigScreen(EditorScreen):
         tree = self.query_one(KconfigTree)
         try:
             tree.load(session.model)
-        except Exception as exc:          # noqa: BLE001 - a failure here must not take the app down
+        except Exception as exc:  # noqa: BLE001 - a failure here must not take the app down
             self.session = None
             tree.unload()
             session.close()
@@ -178,8 +182,9 @@ class KconfigScreen(EditorScreen):
     def _show_problems(self, problems) -> None:
         line = self.query_one("#kc-problems", Static)
         if problems:
-            more = f"  (and {len(problems) - 1} more line{'s' if len(problems) > 2 else ''})" \
-                if len(problems) > 1 else ""
+            more = (
+                f"  (and {len(problems) - 1} more line{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
+            )
             line.update(f"⚠ ignored {problems[0]}{more}")
         line.set_class(not problems, "-hidden")
 
@@ -209,6 +214,7 @@ class KconfigScreen(EditorScreen):
         flags = [f for f, on in (("show-all", model.show_all), ("names", model.show_name)) if on]
         changes = len(model.changes())
         from .overrides import _shown_path
+
         source = _shown_path(model.source, self.app.root) if isinstance(model.source, (str, Path)) else model.source
         parts = [model.title(), f"values: {source}"]
         if flags:
@@ -246,8 +252,12 @@ class KconfigScreen(EditorScreen):
         tree = self.query_one(KconfigTree)
         kind = model.kind(node)
         toggles = kind in ("bool", "tristate") and model.is_changeable(node)
-        if event.how == "select" and tree.cursor_node is not None and tree.cursor_node.allow_expand \
-                and not model.needs_text(node):
+        if (
+            event.how == "select"
+            and tree.cursor_node is not None
+            and tree.cursor_node.allow_expand
+            and not model.needs_text(node)
+        ):
             # Enter opens a menu (and a menuconfig symbol's submenu), as in menuconfig
             tree.populate(tree.cursor_node)
             tree.cursor_node.toggle()
@@ -268,7 +278,7 @@ class KconfigScreen(EditorScreen):
             tree.cursor_node.toggle()
         elif kind in ("bool", "tristate"):
             try:
-                model.toggle(node)      # explains why it cannot change
+                model.toggle(node)  # explains why it cannot change
             except SkiffError as exc:
                 self._report(exc)
 
@@ -304,8 +314,15 @@ class KconfigScreen(EditorScreen):
                 return
             self._after_edit()
 
-        self.app.push_screen(PromptModal(node.prompt[0] if node.prompt else sym.name,
-                                         partial(model.check_text, node), value=sym.str_value, note=note), done)
+        self.app.push_screen(
+            PromptModal(
+                node.prompt[0] if node.prompt else sym.name,
+                partial(model.check_text, node),
+                value=sym.str_value,
+                note=note,
+            ),
+            done,
+        )
 
     def action_revert_symbol(self) -> None:
         model = self.model
@@ -346,8 +363,9 @@ class KconfigScreen(EditorScreen):
                 self._after_edit()
                 self.notify("Show-all is on: the entry you jumped to is hidden")
             if not tree.reveal(menu_node):
-                self.notify("That entry has no place in the menu tree (no prompt); its info is shown",
-                            severity="warning")
+                self.notify(
+                    "That entry has no place in the menu tree (no prompt); its info is shown", severity="warning"
+                )
         tree.focus()
         self._update_info(menu_node)
 
@@ -375,7 +393,7 @@ class KconfigScreen(EditorScreen):
         return bool(self.action_save())
 
     def discard_edits(self) -> None:
-        self.start_loading()     # back to what is on disk
+        self.start_loading()  # back to what is on disk
 
     def action_reload(self) -> None:
         if self.has_unsaved_changes() and not self.read_only:
@@ -414,7 +432,9 @@ class KconfigScreen(EditorScreen):
     def check_action(self, action: str, parameters) -> bool | None:
         if action in self.MUTATING and self.read_only:
             return False
-        if action in ("save", "edit_value", "revert_symbol", "toggle_show_all", "toggle_show_name", "search") \
-                and self.model is None:
-            return None          # shown disabled until the tree is loaded
+        if (
+            action in ("save", "edit_value", "revert_symbol", "toggle_show_all", "toggle_show_name", "search")
+            and self.model is None
+        ):
+            return None  # shown disabled until the tree is loaded
         return True

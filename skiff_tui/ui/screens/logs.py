@@ -18,8 +18,13 @@ from ...core.workspace import Workspace
 from ..widgets.logview import LogViewer
 from .build import failure_text, short_chain
 
-STATUS_STYLE = {"succeeded": "green", "failed": "red", "cancelled": "yellow", "interrupted": "yellow",
-                "running": "cyan"}
+STATUS_STYLE = {
+    "succeeded": "green",
+    "failed": "red",
+    "cancelled": "yellow",
+    "interrupted": "yellow",
+    "running": "cyan",
+}
 
 
 def result_text(rec: engine.BuildRecord) -> str:
@@ -44,8 +49,14 @@ class LogScreen(Screen):
 
     def compose(self) -> ComposeResult:
         rec = self.record
-        yield Static(Text.assemble((rec.id, "bold"), f" · {rec.target} · {short_chain(rec.chain)} · "
-                                   f"{result_text(rec)} · {shown_path(rec.log_path, self.workspace)}"), id="log-title")
+        yield Static(
+            Text.assemble(
+                (rec.id, "bold"),
+                f" · {rec.target} · {short_chain(rec.chain)} · "
+                f"{result_text(rec)} · {shown_path(rec.log_path, self.workspace)}",
+            ),
+            id="log-title",
+        )
         yield LogViewer(rec.log_path, follow=rec.status == engine.RUNNING, id="log-viewer")
         yield Footer()
 
@@ -88,14 +99,21 @@ def open_log_file_dialog(app, base: Path | None = None) -> None:
         if path is not None:
             app.push_screen(LogFileScreen(path))
 
-    app.push_screen(PromptModal("Open a log file", lambda text: log_file(text, base or Path.cwd()),
-                                "path, e.g. workspaces/default/build/build-time.log",
-                                note="Any text file: a build log, dmesg output, a serial capture."), opened)
+    app.push_screen(
+        PromptModal(
+            "Open a log file",
+            lambda text: log_file(text, base or Path.cwd()),
+            "path, e.g. workspaces/default/build/build-time.log",
+            note="Any text file: a build log, dmesg output, a serial capture.",
+        ),
+        opened,
+    )
 
 
 def shown_path(path: str, workspace: Workspace | None = None) -> str:
     """A log's path relative to the skiff tree (workspaces/<ws>/…) when it lies inside it."""
     from ...core import paths
+
     try:
         root = workspace.root if workspace is not None else paths.root_dir()
         return str(Path(path).resolve().relative_to(Path(root).resolve()))
@@ -127,6 +145,7 @@ class LogsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         from . import compose_chrome
+
         yield from compose_chrome(self.app, "logs")
         yield Static(Text.assemble(("Build logs", "bold"), f" · workspace {self.workspace.name}"), id="logs-title")
         with Horizontal(id="logs-body"):
@@ -143,7 +162,7 @@ class LogsScreen(Screen):
         self.query_one(DataTable).focus()
 
     def _tick(self) -> None:
-        if self.is_current:          # hidden: no reading; shown again: refreshed at once
+        if self.is_current:  # hidden: no reading; shown again: refreshed at once
             self.action_refresh()
 
     def on_screen_resume(self) -> None:
@@ -157,9 +176,14 @@ class LogsScreen(Screen):
         for rec in self.records:
             colour = STATUS_STYLE.get(rec.status, "")
             result = result_text(rec)
-            table.add_row(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(rec.started)),
-                          Text(result, style=colour), engine.format_duration(rec.duration), Text(rec.target),
-                          Text(short_chain(rec.chain)), key=rec.id)
+            table.add_row(
+                time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(rec.started)),
+                Text(result, style=colour),
+                engine.format_duration(rec.duration),
+                Text(rec.target),
+                Text(short_chain(rec.chain)),
+                key=rec.id,
+            )
         if self.records:
             table.move_cursor(row=min(keep, len(self.records) - 1))
         self._detail()
@@ -183,10 +207,13 @@ class LogsScreen(Screen):
             detail.update("no builds yet")
             return
         text = Text(rec.id, style="bold")
-        lines = [f"command: {' '.join(rec.command)}",
-                 f"status: {rec.status}" + (f" (exit {rec.exit_code})" if rec.exit_code is not None else ""),
-                 f"packages: {rec.done}/{rec.total if rec.total else '?'}",
-                 f"duration: {engine.format_duration(rec.duration)}", f"log: {shown_path(rec.log_path, self.workspace)}"]
+        lines = [
+            f"command: {' '.join(rec.command)}",
+            f"status: {rec.status}" + (f" (exit {rec.exit_code})" if rec.exit_code is not None else ""),
+            f"packages: {rec.done}/{rec.total if rec.total else '?'}",
+            f"duration: {engine.format_duration(rec.duration)}",
+            f"log: {shown_path(rec.log_path, self.workspace)}",
+        ]
         text.append("\n" + "\n".join(lines))
         if rec.failure:
             text.append("\n\n")
@@ -212,14 +239,25 @@ class LogsScreen(Screen):
         from ..app import PaletteCommand
 
         rec = self._selected()
-        cmds = [PaletteCommand("Refresh the build list", "reread the build records", self.action_refresh,
-                               action="refresh"),
-                PaletteCommand("Open a log file…", "any file in the log viewer (search, copy lines)",
-                               self.action_open_file, action="open_file")]
+        cmds = [
+            PaletteCommand("Refresh the build list", "reread the build records", self.action_refresh, action="refresh"),
+            PaletteCommand(
+                "Open a log file…",
+                "any file in the log viewer (search, copy lines)",
+                self.action_open_file,
+                action="open_file",
+            ),
+        ]
         if rec is not None:
-            cmds.append(PaletteCommand(f"Open the log of build {rec.id}", "in the log viewer", self.action_open,
-                                       action="open"))
-            cmds.append(PaletteCommand(f"Chart the times of build {rec.id}",
-                                       "which packages took the time (build-time.log)", self.action_times,
-                                       action="times"))
+            cmds.append(
+                PaletteCommand(f"Open the log of build {rec.id}", "in the log viewer", self.action_open, action="open")
+            )
+            cmds.append(
+                PaletteCommand(
+                    f"Chart the times of build {rec.id}",
+                    "which packages took the time (build-time.log)",
+                    self.action_times,
+                    action="times",
+                )
+            )
         return cmds

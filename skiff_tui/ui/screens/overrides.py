@@ -12,8 +12,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import (Button, Checkbox, DirectoryTree, Input, Label, OptionList, Select, Static,
-                             TabbedContent, TabPane, TextArea)
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DirectoryTree,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
 from textual.widgets.option_list import Option
 
 from ...core import overrides as ov
@@ -101,8 +112,13 @@ class OverridesScreen(EditorScreen):
         yield from self.compose_top()
         with Horizontal(id="ov-top"):
             yield Label("Save into:")
-            yield Select([("all workspaces (overrides/)", "all"), ("this workspace only", "workspace")],
-                         value=self.scope, allow_blank=False, id="ov-layer", classes="layer-select")
+            yield Select(
+                [("all workspaces (overrides/)", "all"), ("this workspace only", "workspace")],
+                value=self.scope,
+                allow_blank=False,
+                id="ov-layer",
+                classes="layer-select",
+            )
             yield Static("", id="ov-layer-path", markup=False)
         with TabbedContent(id="ov-tabs", initial="hostname"):
             with TabPane("Hostname", id="hostname"):
@@ -116,12 +132,20 @@ class OverridesScreen(EditorScreen):
                         yield Button("Remove from this layer", id="ov-host-remove", disabled=ro)
             with TabPane("Wi-Fi", id="wifi"):
                 with VerticalScroll(classes="ov-form"):
-                    yield Static("NetworkManager keyfiles in root_overlay/etc/NetworkManager/system-connections/ "
-                                 "(mode 0600). Pick one to edit it.", classes="ov-note", markup=False)
+                    yield Static(
+                        "NetworkManager keyfiles in root_overlay/etc/NetworkManager/system-connections/ "
+                        "(mode 0600). Pick one to edit it.",
+                        classes="ov-note",
+                        markup=False,
+                    )
                     yield OptionList(id="ov-wifi-list")
                     yield Input(placeholder="SSID (network name, up to 32 bytes)", id="ov-ssid", disabled=ro)
-                    yield Input(placeholder="passphrase: 8-63 characters, or 64 hex digits", password=True,
-                                id="ov-psk", disabled=ro)
+                    yield Input(
+                        placeholder="passphrase: 8-63 characters, or 64 hex digits",
+                        password=True,
+                        id="ov-psk",
+                        disabled=ro,
+                    )
                     yield Checkbox("Hidden network (does not broadcast its SSID)", id="ov-hidden", disabled=ro)
                     yield Static("", id="ov-wifi-error", classes="ov-error", markup=False)
                     with Horizontal(classes="ov-buttons"):
@@ -130,13 +154,16 @@ class OverridesScreen(EditorScreen):
                         yield Button("Show passphrase", id="ov-psk-show", disabled=ro)
             with TabPane("SSH keys", id="ssh"):
                 with VerticalScroll(classes="ov-form"):
-                    yield Static("Public keys allowed to log in as root "
-                                 "(root_overlay/root/.ssh/authorized_keys, mode 0600).", classes="ov-note",
-                                 markup=False)
+                    yield Static(
+                        "Public keys allowed to log in as root (root_overlay/root/.ssh/authorized_keys, mode 0600).",
+                        classes="ov-note",
+                        markup=False,
+                    )
                     yield OptionList(id="ov-keys")
                     yield TextArea("", id="ov-key-input", read_only=ro, soft_wrap=True)
-                    yield Static("Paste one or more public keys (the .pub file), one per line.",
-                                 classes="ov-note", markup=False)
+                    yield Static(
+                        "Paste one or more public keys (the .pub file), one per line.", classes="ov-note", markup=False
+                    )
                     yield Static("", id="ov-key-error", classes="ov-error", markup=False)
                     with Horizontal(classes="ov-buttons"):
                         yield Button("Add keys", id="ov-key-add", variant="primary", disabled=ro)
@@ -162,7 +189,7 @@ class OverridesScreen(EditorScreen):
     def focus_tab_field(self, tab: str) -> None:
         selector = self.FIRST_FIELD.get(tab, "")
         if tab == "hostname" and self.read_only:
-            return                        # nothing to type: the tab row keeps the focus
+            return  # nothing to type: the tab row keeps the focus
         for widget in self.query(selector):
             if widget.focusable:
                 widget.focus()
@@ -190,9 +217,11 @@ class OverridesScreen(EditorScreen):
         app = self.app
         try:
             effective = ov.effective_hostname(app.root, app.env, app.workspace)
-            note = (f"The image's hostname now: {effective[0]!r}, set by "
-                    f"{effective[1].replace(str(app.root) + '/', '')}" if effective
-                    else "The image's hostname now: Buildroot's default (no layer sets it)")
+            note = (
+                f"The image's hostname now: {effective[0]!r}, set by {effective[1].replace(str(app.root) + '/', '')}"
+                if effective
+                else "The image's hostname now: Buildroot's default (no layer sets it)"
+            )
         except SkiffError as exc:
             note = f"The stack's hostname is unknown here ({exc.message})"
         app.call_from_thread(self.query_one("#ov-host-effective", Static).update, note)
@@ -203,7 +232,8 @@ class OverridesScreen(EditorScreen):
         self._refresh_effective_hostname()
         current = ov.read_hostname(layer)
         self.query_one("#ov-host-layer", Static).update(
-            f"In {layer.label}: {current!r}" if current else f"{layer.label} does not set a hostname")
+            f"In {layer.label}: {current!r}" if current else f"{layer.label} does not set a hostname"
+        )
         self.query_one("#ov-hostname", Input).value = current or ""
         self.query_one("#ov-host-error", Static).update("")
 
@@ -215,8 +245,9 @@ class OverridesScreen(EditorScreen):
             if isinstance(net, ov.OverrideError):
                 lst.add_option(Option(Text(f"{path.name}: {net.message}", style="red"), id=path.stem))
             else:
-                lst.add_option(Option(Text(f"{net.ssid}  ({path.name}{', hidden' if net.hidden else ''})"),
-                                      id=path.stem))
+                lst.add_option(
+                    Option(Text(f"{net.ssid}  ({path.name}{', hidden' if net.hidden else ''})"), id=path.stem)
+                )
         if not self.wifi_entries:
             lst.add_option(Option(Text("no networks in this layer", style="dim"), id="", disabled=True))
 
@@ -289,8 +320,11 @@ class OverridesScreen(EditorScreen):
 
     # --- Wi-Fi --------------------------------------------------------------------------------
     def _wifi_form(self) -> ov.WifiNetwork:
-        return ov.WifiNetwork(self.query_one("#ov-ssid", Input).value, self.query_one("#ov-psk", Input).value,
-                              self.query_one("#ov-hidden", Checkbox).value)
+        return ov.WifiNetwork(
+            self.query_one("#ov-ssid", Input).value,
+            self.query_one("#ov-psk", Input).value,
+            self.query_one("#ov-hidden", Checkbox).value,
+        )
 
     def _save_wifi(self) -> None:
         error = self.query_one("#ov-wifi-error", Static)
@@ -384,8 +418,9 @@ class OverridesScreen(EditorScreen):
         editor.read_only = self.read_only
         self.open_path, self.open_text = path, text
         rel = path.relative_to(self.layer.path)
-        self.query_one("#ov-file-title", Static).update(f"{rel}  ({self.layer.label})"
-                                                       + ("  · read-only" if self.read_only else ""))
+        self.query_one("#ov-file-title", Static).update(
+            f"{rel}  ({self.layer.label})" + ("  · read-only" if self.read_only else "")
+        )
         return True
 
     def _close_file(self) -> None:
@@ -436,10 +471,16 @@ class OverridesScreen(EditorScreen):
             self.action_show_tab("files")
             self.query_one("#ov-editor", TextArea).focus()
 
-        self.confirm_leave(lambda: self.app.push_screen(
-            PromptModal(f"New file in {layer.label}", check,
-                       note="A path inside the layer, e.g. root_overlay/etc/motd or buildroot/60-extra"),
-            create))
+        self.confirm_leave(
+            lambda: self.app.push_screen(
+                PromptModal(
+                    f"New file in {layer.label}",
+                    check,
+                    note="A path inside the layer, e.g. root_overlay/etc/motd or buildroot/60-extra",
+                ),
+                create,
+            )
+        )
 
     def action_delete_file(self) -> None:
         if self.read_only or self.open_path is None:
@@ -475,10 +516,15 @@ class OverridesScreen(EditorScreen):
             self._save_file()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        actions = {"ov-host-save": self._save_hostname, "ov-host-remove": self._remove_hostname,
-                   "ov-wifi-save": self._save_wifi, "ov-wifi-delete": self._delete_wifi,
-                   "ov-key-add": self._add_keys, "ov-key-remove": self._remove_key,
-                   "ov-psk-show": self._toggle_psk}
+        actions = {
+            "ov-host-save": self._save_hostname,
+            "ov-host-remove": self._remove_hostname,
+            "ov-wifi-save": self._save_wifi,
+            "ov-wifi-delete": self._delete_wifi,
+            "ov-key-add": self._add_keys,
+            "ov-key-remove": self._remove_key,
+            "ov-psk-show": self._toggle_psk,
+        }
         action = actions.get(event.button.id or "")
         if action is not None:
             event.stop()

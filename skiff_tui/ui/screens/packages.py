@@ -25,9 +25,11 @@ EXPAND_LIMIT = 300
 
 
 # Shown while the workspace has nothing selected (a first run): what to do first.
-FIRST_RUN = ("First steps: pick your board — press / and type its name (e.g. pi 4), Enter, then a "
-             "to add it; add skiff/core and any apps the same way. Then 2 (Stack) and c configures; "
-             "5 (Build) compiles; 7 (Flash) writes the SD card. ? lists every key.")
+FIRST_RUN = (
+    "First steps: pick your board — press / and type its name (e.g. pi 4), Enter, then a "
+    "to add it; add skiff/core and any apps the same way. Then 2 (Stack) and c configures; "
+    "5 (Build) compiles; 7 (Flash) writes the SD card. ? lists every key."
+)
 
 
 def match_terms(haystacks: dict[str, str], query: str) -> set[str] | None:
@@ -53,7 +55,7 @@ class PackagesScreen(SkiffScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._search = None            # core.package_search.PackageSearch of the index
+        self._search = None  # core.package_search.PackageSearch of the index
         self._needed_by: dict[str, list[str]] = {}
         self._chain: set[str] = set()
         self._pulled_by: dict[str, str] = {}
@@ -65,8 +67,7 @@ class PackagesScreen(SkiffScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         yield Static(FIRST_RUN, id="first-run", markup=False)
-        yield Input(placeholder="Filter packages by name or description (space-separated terms)",
-                    id="filter")
+        yield Input(placeholder="Filter packages by name or description (space-separated terms)", id="filter")
         with Horizontal(id="packages-body"):
             tree: FastTree[str] = FastTree("Packages", id="package-tree")
             tree.show_root = False
@@ -156,7 +157,7 @@ class PackagesScreen(SkiffScreen):
         index = self.app.index
         if index is None or self._search is None:
             return
-        ranked = self._search.names(query)          # best first (core.package_search)
+        ranked = self._search.names(query)  # best first (core.package_search)
         if ranked is None:
             visible = index.listed(include_unlisted=self.show_unlisted)
         else:
@@ -167,8 +168,7 @@ class PackagesScreen(SkiffScreen):
             return
         self._shown = key
         # With a query the best match gets the cursor; namespaces follow their best package.
-        self._build_tree(visible, expand_all=len(visible) <= EXPAND_LIMIT,
-                         prefer=key[0] if ranked and key else None)
+        self._build_tree(visible, expand_all=len(visible) <= EXPAND_LIMIT, prefer=key[0] if ranked and key else None)
 
     def _build_tree(self, packages, expand_all: bool, prefer: str | None = None) -> None:
         tree = self.query_one("#package-tree", FastTree)
@@ -176,7 +176,7 @@ class PackagesScreen(SkiffScreen):
         tree.clear()
         target = None
         groups: dict[str, list] = {}
-        for pkg in packages:          # grouped by namespace, in order of each one's first package
+        for pkg in packages:  # grouped by namespace, in order of each one's first package
             groups.setdefault(pkg.namespace, []).append(pkg)
         with tree.batch():
             for ns, members in groups.items():
@@ -259,12 +259,12 @@ class PackagesScreen(SkiffScreen):
         from rich.console import Group
         from rich.table import Table
 
-        grid = Table.grid(padding=(0, 1))     # long values wrap under their value, not the label
+        grid = Table.grid(padding=(0, 1))  # long values wrap under their value, not the label
         grid.add_column(style="bold", width=12, no_wrap=True)
         grid.add_column()
 
         def row(label: str, value: str, label_style: str = "bold") -> None:
-            grid.add_row(Text(label, style=label_style), Text(value))   # package text: never markup
+            grid.add_row(Text(label, style=label_style), Text(value))  # package text: never markup
 
         if pkg.aliases:
             row("Also known", ", ".join(pkg.aliases))
@@ -337,27 +337,50 @@ class PackagesScreen(SkiffScreen):
         if not self._current or self.read_only:
             return
         if self._current not in self.app.selection and self._current in self._pulled_by:
-            self.notify(f"{self._current} is needed by {self._pulled_by[self._current]}; "
-                        "remove that package instead", severity="warning")
+            self.notify(
+                f"{self._current} is needed by {self._pulled_by[self._current]}; remove that package instead",
+                severity="warning",
+            )
             return
         self.app.remove_package(self._current)
 
     def palette_commands(self):
         from ..app import PaletteCommand
 
-        cmds = [PaletteCommand("Toggle unlisted packages", "show or hide packages marked unlisted",
-                               self.action_toggle_unlisted, action="toggle_unlisted"),
-                PaletteCommand("Filter packages", "focus the filter box", self.action_focus_filter,
-                               action="focus_filter"),
-                PaletteCommand("Show the files of the highlighted package", "open one read-only with enter",
-                               self.action_focus_files, action="focus_files")]
+        cmds = [
+            PaletteCommand(
+                "Toggle unlisted packages",
+                "show or hide packages marked unlisted",
+                self.action_toggle_unlisted,
+                action="toggle_unlisted",
+            ),
+            PaletteCommand("Filter packages", "focus the filter box", self.action_focus_filter, action="focus_filter"),
+            PaletteCommand(
+                "Show the files of the highlighted package",
+                "open one read-only with enter",
+                self.action_focus_files,
+                action="focus_files",
+            ),
+        ]
         if self._current:
             if self._current in self.app.selection:
-                cmds.append(PaletteCommand(f"Remove highlighted package ({self._current})",
-                                           "drop it from the workspace's selection", self.action_remove,
-                                           mutating=True, action="remove"))
+                cmds.append(
+                    PaletteCommand(
+                        f"Remove highlighted package ({self._current})",
+                        "drop it from the workspace's selection",
+                        self.action_remove,
+                        mutating=True,
+                        action="remove",
+                    )
+                )
             else:
-                cmds.append(PaletteCommand(f"Add highlighted package ({self._current})",
-                                           "append it to the workspace's selection", self.action_add,
-                                           mutating=True, action="add"))
+                cmds.append(
+                    PaletteCommand(
+                        f"Add highlighted package ({self._current})",
+                        "append it to the workspace's selection",
+                        self.action_add,
+                        mutating=True,
+                        action="add",
+                    )
+                )
         return cmds

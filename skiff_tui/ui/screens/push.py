@@ -23,24 +23,37 @@ _LAST_TARGET = "skiff_push_target"
 class PushScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "Close", id="skiff.push.close")]
 
-    def __init__(self, workspace: Workspace, *, target: str = "", ssh_options: list[str] | None = None,
-                 boot_dir: str | None = None, rootfs_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        target: str = "",
+        ssh_options: list[str] | None = None,
+        boot_dir: str | None = None,
+        rootfs_dir: str | None = None,
+    ) -> None:
         super().__init__()
         self.workspace = workspace
         self.initial_target = target
         self.ssh_options = list(ssh_options or [])
         self.boot_dir, self.rootfs_dir = boot_dir, rootfs_dir
         self.running = False
-        self.outcome: str | None = None      # "pushed" / "failed" once done
+        self.outcome: str | None = None  # "pushed" / "failed" once done
 
     def compose(self) -> ComposeResult:
         remembered = getattr(self.app, _LAST_TARGET, "") or self.initial_target
         with Vertical(id="push-box"):
-            yield Label(f"Push the build of workspace {self.workspace.name} to a running device", markup=False,
-                        classes="pane-title")
-            yield Static("Kernel, rootfs image, device trees and firmware go to its boot (and rootfs) mount "
-                         "over ssh + rsync; persist is never touched. The device uses them after a reboot.",
-                         classes="push-note", markup=False)
+            yield Label(
+                f"Push the build of workspace {self.workspace.name} to a running device",
+                markup=False,
+                classes="pane-title",
+            )
+            yield Static(
+                "Kernel, rootfs image, device trees and firmware go to its boot (and rootfs) mount "
+                "over ssh + rsync; persist is never touched. The device uses them after a reboot.",
+                classes="push-note",
+                markup=False,
+            )
             yield Input(value=remembered, placeholder="user@host, e.g. root@192.168.1.41", id="push-target")
             with Horizontal(id="push-options"):
                 yield Input(placeholder="ssh port (22)", id="push-port", restrict=r"\d*", max_length=5)
@@ -94,14 +107,20 @@ class PushScreen(ModalScreen[None]):
 
         app = self.app
         try:
-            sent = push(self.workspace.dir / "images", target, port=port, identity=identity,
-                        ssh_options=self.ssh_options, boot_dir=self.boot_dir or DEVICE_BOOT,
-                        rootfs_dir=self.rootfs_dir or DEVICE_ROOTFS,
-                        log=lambda m: app.call_from_thread(self._status, m),
-                        progress=lambda p: app.call_from_thread(self._progress, p))
+            sent = push(
+                self.workspace.dir / "images",
+                target,
+                port=port,
+                identity=identity,
+                ssh_options=self.ssh_options,
+                boot_dir=self.boot_dir or DEVICE_BOOT,
+                rootfs_dir=self.rootfs_dir or DEVICE_ROOTFS,
+                log=lambda m: app.call_from_thread(self._status, m),
+                progress=lambda p: app.call_from_thread(self._progress, p),
+            )
         except SkiffError as exc:
             app.call_from_thread(self._done, None, str(exc))
-        except Exception as exc:   # a bug: one line, never a traceback
+        except Exception as exc:  # a bug: one line, never a traceback
             app.call_from_thread(self._done, None, f"internal error: {type(exc).__name__}: {exc}")
         else:
             app.call_from_thread(self._done, len(sent), None)

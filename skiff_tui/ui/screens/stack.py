@@ -23,7 +23,9 @@ from . import SkiffScreen
 # Package commands that prompt for confirmation or attach a console get the real terminal (the
 # TUI steps aside until they end); every other command runs here with its output in a log pane.
 TERMINAL_COMMANDS = frozenset({"format", "install", "run", "exec", "flashusb"})
-TERMINAL_RULE = "⏎ terminal: format, install, run, exec, flashusb (they prompt or attach a console); others: output below"
+TERMINAL_RULE = (
+    "⏎ terminal: format, install, run, exec, flashusb (they prompt or attach a console); others: output below"
+)
 
 
 def takes_terminal(command: str) -> bool:
@@ -123,13 +125,15 @@ class StackScreen(SkiffScreen):
                 why = Text("selected", style="green")
             else:
                 why = Text(f"needed by {self.chain.pulled_by.get(pkg.name, '?')}", style="cyan")
-            table.add_row(str(i), Text(pkg.name), why, Text(pkg.description), key=pkg.name)   # never markup
+            table.add_row(str(i), Text(pkg.name), why, Text(pkg.description), key=pkg.name)  # never markup
 
     def chain_commands(self) -> list[tuple[str, str, str]]:
         """(package, command, description) of every command of the resolved chain, in chain order."""
         if self.chain is None:
             return []
-        return [(pkg.name, cmd.name, cmd.description or "") for pkg in self.chain.packages for cmd in pkg.runnable_commands]
+        return [
+            (pkg.name, cmd.name, cmd.description or "") for pkg in self.chain.packages for cmd in pkg.runnable_commands
+        ]
 
     def _fill_commands(self) -> None:
         if self.read_only:
@@ -235,7 +239,7 @@ class StackScreen(SkiffScreen):
             return
         if event.worker.group != "configure":
             return super().on_worker_state_changed(event)
-        event.prevent_default()     # shown here (result pane and modal), not reported twice
+        event.prevent_default()  # shown here (result pane and modal), not reported twice
         if event.state == WorkerState.SUCCESS:
             self.result = event.worker.result
             self._show_result(self._render_result(self.result))
@@ -256,8 +260,12 @@ class StackScreen(SkiffScreen):
         if result.skipped:
             t.append("Up to date: no input changed since the last configure.\n", style="bold green")
         else:
-            t.append(f"Configured workspace {self.app.workspace.name}"
-                     + (" (Buildroot defconfig ran)" if result.kconfig_ran else "") + "\n", style="bold green")
+            t.append(
+                f"Configured workspace {self.app.workspace.name}"
+                + (" (Buildroot defconfig ran)" if result.kconfig_ran else "")
+                + "\n",
+                style="bold green",
+            )
         for note in result.notes:
             t.append(f"note: {note}\n", style="yellow")
         overridden = result.overridden
@@ -266,14 +274,15 @@ class StackScreen(SkiffScreen):
             t.append(f"  {final.symbol}", style="bold")
             t.append(f" = {shown(final.value)}  from {describe(final.origin, layer_dirs, root)}  [{kind}]\n")
             for a in earlier:
-                t.append(f"      overrides {shown(a.value)} from {describe(a.origin, layer_dirs, root)}\n",
-                         style="dim")
+                t.append(f"      overrides {shown(a.value)} from {describe(a.origin, layer_dirs, root)}\n", style="dim")
         stuck = result.not_stuck
         t.append(f"\nValues that did not stick ({len(stuck)})\n", style="bold")
         for a, got in stuck:
             gives = got if got is not None else "n / unset (unmet dependency or unknown symbol)"
             t.append(f"  {a.symbol}", style="bold red")
-            t.append(f" requested {shown(a.value)} by {describe(a.origin, layer_dirs, root)}; Buildroot gives {gives}\n")
+            t.append(
+                f" requested {shown(a.value)} by {describe(a.origin, layer_dirs, root)}; Buildroot gives {gives}\n"
+            )
         if result.skipped:
             t.append("  (not re-checked: nothing changed)\n", style="dim")
         return t
@@ -320,8 +329,8 @@ class StackScreen(SkiffScreen):
         self._run_streamed(package, command)
 
     def _flush_lines(self) -> None:
-        lines = self._pending_lines[:]        # the worker thread appends meanwhile: take a prefix
-        del self._pending_lines[:len(lines)]
+        lines = self._pending_lines[:]  # the worker thread appends meanwhile: take a prefix
+        del self._pending_lines[: len(lines)]
         if lines:
             self.query_one("#command-log", Log).write_lines(lines)
 
@@ -331,8 +340,9 @@ class StackScreen(SkiffScreen):
         from ..command_vars import command_env
 
         app = self.app
-        return stream_command(app.root, command_env(app), app.workspace, app.index, package, command,
-                              self._pending_lines.append)
+        return stream_command(
+            app.root, command_env(app), app.workspace, app.index, package, command, self._pending_lines.append
+        )
 
     def _command_ended(self, worker: Worker) -> None:
         self._flush_timer.stop()
@@ -358,15 +368,42 @@ class StackScreen(SkiffScreen):
     def palette_commands(self):
         from ..app import PaletteCommand
 
-        return [PaletteCommand("Show the dependency graph", "each selected package's dependencies as a tree",
-                               self.action_graph, action="graph"),
-                PaletteCommand("Configure now", "merge the chain and run Buildroot defconfig",
-                               self.action_configure, mutating=True, action="configure"),
-                PaletteCommand("Move highlighted package up", "earlier in the selection", self.action_move_up,
-                               mutating=True, action="move_up"),
-                PaletteCommand("Move highlighted package down", "later in the selection",
-                               self.action_move_down, mutating=True, action="move_down"),
-                PaletteCommand("Remove highlighted package from the selection", "",
-                               self.action_remove, mutating=True, action="remove"),
-                PaletteCommand("Run highlighted package command", TERMINAL_RULE, self.action_run_command,
-                               mutating=True, action="run_command")]
+        return [
+            PaletteCommand(
+                "Show the dependency graph",
+                "each selected package's dependencies as a tree",
+                self.action_graph,
+                action="graph",
+            ),
+            PaletteCommand(
+                "Configure now",
+                "merge the chain and run Buildroot defconfig",
+                self.action_configure,
+                mutating=True,
+                action="configure",
+            ),
+            PaletteCommand(
+                "Move highlighted package up",
+                "earlier in the selection",
+                self.action_move_up,
+                mutating=True,
+                action="move_up",
+            ),
+            PaletteCommand(
+                "Move highlighted package down",
+                "later in the selection",
+                self.action_move_down,
+                mutating=True,
+                action="move_down",
+            ),
+            PaletteCommand(
+                "Remove highlighted package from the selection", "", self.action_remove, mutating=True, action="remove"
+            ),
+            PaletteCommand(
+                "Run highlighted package command",
+                TERMINAL_RULE,
+                self.action_run_command,
+                mutating=True,
+                action="run_command",
+            ),
+        ]

@@ -23,10 +23,10 @@ KIND_TITLES = {"buildroot": "Buildroot", "kernel": "Linux kernel", "busybox": "B
 
 @dataclass
 class ValuesModel:
-    merged: object            # core.layers.MergedConfig
-    layer_dirs: dict          # layer name -> Path
-    kconfig: dict             # the workspace's .config after Kconfig ({} before the first configure)
-    not_stuck: dict           # symbol -> what Kconfig made of it, for requested values that did not stick
+    merged: object  # core.layers.MergedConfig
+    layer_dirs: dict  # layer name -> Path
+    kconfig: dict  # the workspace's .config after Kconfig ({} before the first configure)
+    not_stuck: dict  # symbol -> what Kconfig made of it, for requested values that did not stick
 
 
 class ValuesScreen(SkiffScreen):
@@ -88,8 +88,12 @@ class ValuesScreen(SkiffScreen):
         kconfig = buildroot.read_config(app.workspace.dir / ".config")
         # The engine's verdict, so this screen and the configure report always count the same values.
         failed = stick_report(p, kconfig, app.env)[0] if kconfig else []
-        return ValuesModel(merged=p.merged, layer_dirs={l.name: l.path for l in p.stack}, kconfig=kconfig,
-                           not_stuck={a.symbol: got for a, got in failed})
+        return ValuesModel(
+            merged=p.merged,
+            layer_dirs={l.name: l.path for l in p.stack},
+            kconfig=kconfig,
+            not_stuck={a.symbol: got for a, got in failed},
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "values":
@@ -148,7 +152,7 @@ class ValuesScreen(SkiffScreen):
         note = " (red → : what Buildroot's Kconfig made of it)" if kconfig and self.kind == "buildroot" else ""
         message = Text(f"{KIND_TITLES[self.kind]}: {rows} of {total} values shown{note}")
         root = str(self.app.root) + "/"
-        for skipped in getattr(self.model.merged, "notes", []):   # e.g. a malformed line left out
+        for skipped in getattr(self.model.merged, "notes", []):  # e.g. a malformed line left out
             message.append("\nnote: " + skipped.replace(root, ""), style="yellow")
         self.query_one("#values-message", Static).update(message)
         self._show_history()
@@ -196,8 +200,7 @@ class ValuesScreen(SkiffScreen):
         for i, a in enumerate(history, 1):
             last = i == len(history)
             t.append(f"  {i}. {self._abbrev(a.value, None):<24}", style="bold green" if last else "dim")
-            t.append(f" {describe(a.origin, self.model.layer_dirs, self.app.root)}\n",
-                     style="" if last else "dim")
+            t.append(f" {describe(a.origin, self.model.layer_dirs, self.app.root)}\n", style="" if last else "dim")
         if self.kind == "buildroot" and symbol in self.model.not_stuck:
             t.append(f"After Kconfig: {shown(self.model.not_stuck[symbol])} (did not stick)\n", style="bold red")
         body.update(t)
@@ -236,15 +239,26 @@ class ValuesScreen(SkiffScreen):
     def palette_commands(self):
         from ..app import PaletteCommand
 
-        cmds = [PaletteCommand(f"Show {KIND_TITLES[k]} values", f"the merged {k} fragment",
-                               lambda k=k: setattr(self.query_one("#values-kind", Tabs), "active", f"kind-{k}"),
-                               action="next_kind" if k == "kernel" else "prev_kind" if k == "buildroot" else "")
-                for k in KINDS]
-        cmds += [PaletteCommand("Filter values", "by symbol, value or layer", self.action_focus_filter,
-                                action="focus_filter"),
-                 PaletteCommand("Reload values", "merge the layers again", self.action_reload, action="reload")]
+        cmds = [
+            PaletteCommand(
+                f"Show {KIND_TITLES[k]} values",
+                f"the merged {k} fragment",
+                lambda k=k: setattr(self.query_one("#values-kind", Tabs), "active", f"kind-{k}"),
+                action="next_kind" if k == "kernel" else "prev_kind" if k == "buildroot" else "",
+            )
+            for k in KINDS
+        ]
+        cmds += [
+            PaletteCommand(
+                "Filter values", "by symbol, value or layer", self.action_focus_filter, action="focus_filter"
+            ),
+            PaletteCommand("Reload values", "merge the layers again", self.action_reload, action="reload"),
+        ]
         symbol = self._current_symbol()
         if symbol:
-            cmds.append(PaletteCommand(f"Open the file that sets {symbol}", "read-only, at the line",
-                                       self.action_open, action="open"))
+            cmds.append(
+                PaletteCommand(
+                    f"Open the file that sets {symbol}", "read-only, at the line", self.action_open, action="open"
+                )
+            )
         return cmds

@@ -49,10 +49,15 @@ def workspace_info(root, name: str) -> WorkspaceInfo:
         builds = []
     last = builds[0] if builds else None
     return WorkspaceInfo(
-        name=name, selection=list(state.get("selection") or []), chain=list(state.get("chain") or []),
-        configured_at=state.get("configured_at"), build_status=last.status if last else None,
+        name=name,
+        selection=list(state.get("selection") or []),
+        chain=list(state.get("chain") or []),
+        configured_at=state.get("configured_at"),
+        build_status=last.status if last else None,
         build_time=(last.ended or last.started) if last else None,
-        busy=ws.lock().is_held_by_other(), error=error)
+        busy=ws.lock().is_held_by_other(),
+        error=error,
+    )
 
 
 def delete_workspace(ws: Workspace) -> None:
@@ -89,8 +94,12 @@ def create_workspace_dialog(app) -> None:
         if isinstance(screen, WorkspacesScreen):
             screen.load()
 
-    app.push_screen(PromptModal("New workspace name (lower-case letters, digits, '.', '_', '-'):",
-                                validate, placeholder="e.g. pi4-test"), done)
+    app.push_screen(
+        PromptModal(
+            "New workspace name (lower-case letters, digits, '.', '_', '-'):", validate, placeholder="e.g. pi4-test"
+        ),
+        done,
+    )
 
 
 class WorkspacesScreen(SkiffScreen):
@@ -109,8 +118,7 @@ class WorkspacesScreen(SkiffScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
-        yield Label("Workspaces (each is a Buildroot output directory with its own selection)",
-                    classes="pane-title")
+        yield Label("Workspaces (each is a Buildroot output directory with its own selection)", classes="pane-title")
         yield DataTable(id="workspaces-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="workspace-detail")
         yield from self.compose_bottom()
@@ -233,23 +241,41 @@ class WorkspacesScreen(SkiffScreen):
             self.notify(f"Deleted workspace {ws.name}")
             self.load()
 
-        self.app.push_screen(ConfirmModal(
-            f"Delete workspace {ws.name!r}? This removes its build output (workspaces/{ws.name}/) and its "
-            f"saved configuration. Its override layer (overrides/workspaces/{ws.name}/) is kept.",
-            confirm_label="Delete"), done)
+        self.app.push_screen(
+            ConfirmModal(
+                f"Delete workspace {ws.name!r}? This removes its build output (workspaces/{ws.name}/) and its "
+                f"saved configuration. Its override layer (overrides/workspaces/{ws.name}/) is kept.",
+                confirm_label="Delete",
+            ),
+            done,
+        )
 
     def palette_commands(self):
         from ..app import PaletteCommand
 
         info = self._highlighted_info()
-        cmds = [PaletteCommand("Refresh workspaces", "reread every workspace's state", self.action_refresh,
-                               action="refresh"),
-                PaletteCommand("New workspace…", "create one and switch to it", self.action_create,
-                               mutating=True, action="create")]
+        cmds = [
+            PaletteCommand(
+                "Refresh workspaces", "reread every workspace's state", self.action_refresh, action="refresh"
+            ),
+            PaletteCommand(
+                "New workspace…", "create one and switch to it", self.action_create, mutating=True, action="create"
+            ),
+        ]
         if info is not None:
-            cmds.append(PaletteCommand(f"Switch to highlighted workspace ({info.name})", "", self.action_switch,
-                                       action="switch"))
+            cmds.append(
+                PaletteCommand(
+                    f"Switch to highlighted workspace ({info.name})", "", self.action_switch, action="switch"
+                )
+            )
         if info is not None and info.name != self.app.workspace.name:
-            cmds.append(PaletteCommand(f"Delete workspace {info.name}", "remove its build output and saved state",
-                                       self.action_delete, mutating=True, action="delete"))
+            cmds.append(
+                PaletteCommand(
+                    f"Delete workspace {info.name}",
+                    "remove its build output and saved state",
+                    self.action_delete,
+                    mutating=True,
+                    action="delete",
+                )
+            )
         return cmds

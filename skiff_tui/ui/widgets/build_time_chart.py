@@ -40,8 +40,7 @@ class BuildTimeChart(Widget):
     BuildTimeChart { height: auto; padding: 0 1; }
     """
 
-    def __init__(self, durations: dict[str, float] | None = None, *, limit: int = 20,
-                 id: str | None = None) -> None:
+    def __init__(self, durations: dict[str, float] | None = None, *, limit: int = 20, id: str | None = None) -> None:
         super().__init__(id=id)
         self.durations = dict(durations or {})
         self.limit = limit
@@ -56,8 +55,11 @@ class BuildTimeChart(Widget):
 
     def render(self) -> RenderableType:
         if not self.durations:
-            return Text("No package times for this build (Buildroot writes build/build-time.log as "
-                        "packages finish their steps).", style="dim")
+            return Text(
+                "No package times for this build (Buildroot writes build/build-time.log as "
+                "packages finish their steps).",
+                style="dim",
+            )
         shown, rest, more = top(self.durations, self.limit)
         total = sum(self.durations.values())
         width = max(30, self.content_region.width or 80)
@@ -65,8 +67,11 @@ class BuildTimeChart(Widget):
         bar_w = max(5, width - name_w - 8 - 6 - 3)
         longest = shown[0][1] or 1.0
         out = Text()
-        out.append(f"Time per package: {duration_text(total)} over {len(self.durations)} packages "
-                   f"(the {len(shown)} longest)\n", style="bold")
+        out.append(
+            f"Time per package: {duration_text(total)} over {len(self.durations)} packages "
+            f"(the {len(shown)} longest)\n",
+            style="bold",
+        )
         for name, secs in shown:
             out.append(f"{name[:name_w]:<{name_w}} ")
             out.append(f"{bar(secs / longest, bar_w):<{bar_w}}", style="cyan")

@@ -12,21 +12,27 @@ from textual.widget import Widget
 
 from ...core.flash_units import MIB, human_size
 
-GPT_AREA = 34 * 512          # protective MBR + GPT header + entries
+GPT_AREA = 34 * 512  # protective MBR + GPT header + entries
 MBR_AREA = 512
 
-STYLES = {"table": "bold white on grey35", "blob": "bold white on dark_red", "BOOT": "bold white on blue",
-          "rootfs": "bold black on green", "persist": "bold white on dark_magenta", "free": "grey50"}
+STYLES = {
+    "table": "bold white on grey35",
+    "blob": "bold white on dark_red",
+    "BOOT": "bold white on blue",
+    "rootfs": "bold black on green",
+    "persist": "bold white on dark_magenta",
+    "free": "grey50",
+}
 FILL = {"free": "·"}
 
 
 @dataclass(frozen=True)
 class Area:
-    kind: str        # table, blob, BOOT, rootfs, persist, free
+    kind: str  # table, blob, BOOT, rootfs, persist, free
     label: str
     start: int
     end: int
-    priority: int    # what a cell shows when several areas share it (small things win)
+    priority: int  # what a cell shows when several areas share it (small things win)
 
 
 def areas(disk_size: int, table: str, parts, blobs=()) -> list[Area]:

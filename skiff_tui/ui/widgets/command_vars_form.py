@@ -13,10 +13,13 @@ from .dialogs import DIALOG_CSS
 
 
 class CommandVariablesModal(ModalScreen[dict[str, str] | None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="CommandVariablesModal") + """
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="CommandVariablesModal")
+        + """
     CommandVariablesModal .var-help { color: $text-muted; height: auto; }
     CommandVariablesModal Input { margin-bottom: 1; }
     """
+    )
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="skiff.dialog.cancel")]
 
     def __init__(self, title: str, variables: list[tuple[str, str, str]]) -> None:

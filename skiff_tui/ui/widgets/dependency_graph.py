@@ -39,6 +39,7 @@ class DependencyGraph(Widget):
             else:
                 out.append(line.name, style="bold green" if line.selected else "cyan")
             out.append("\n")
-        out.append("bold green: selected  ·  cyan: pulled in as a dependency  ·  (above): drawn earlier",
-                   style="dim italic")
+        out.append(
+            "bold green: selected  ·  cyan: pulled in as a dependency  ·  (above): drawn earlier", style="dim italic"
+        )
         return out

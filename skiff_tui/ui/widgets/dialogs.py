@@ -27,8 +27,10 @@ DIALOG_CSS = """
 
 class ConfirmModal(ModalScreen[bool]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmModal")
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="skiff.dialog.cancel"),
-                Binding("y", "confirm", "Yes", id="skiff.dialog.yes")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="skiff.dialog.cancel"),
+        Binding("y", "confirm", "Yes", id="skiff.dialog.yes"),
+    ]
 
     def __init__(self, question: str, confirm_label: str = "Yes") -> None:
         super().__init__()
@@ -73,8 +75,9 @@ class ChoiceModal(ModalScreen[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceModal")
     BINDINGS = [Binding("escape", "back_out", "Back", id="skiff.dialog.back")]
 
-    def __init__(self, question: str, choices: Sequence[Choice], details: str = "", *,
-                 focus: str | None = None) -> None:
+    def __init__(
+        self, question: str, choices: Sequence[Choice], details: str = "", *, focus: str | None = None
+    ) -> None:
         super().__init__()
         self.question = question
         self.choices = list(choices)
@@ -133,8 +136,9 @@ class PromptModal(ModalScreen[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="PromptModal")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="skiff.dialog.cancel")]
 
-    def __init__(self, question: str, validate: Callable[[str], str], placeholder: str = "", *,
-                 value: str = "", note: str = "") -> None:
+    def __init__(
+        self, question: str, validate: Callable[[str], str], placeholder: str = "", *, value: str = "", note: str = ""
+    ) -> None:
         super().__init__()
         self.question = question
         self.validate = validate
@@ -180,9 +184,12 @@ class PromptModal(ModalScreen[str | None]):
 
 
 class ErrorModal(ModalScreen[None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="ErrorModal") + """
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="ErrorModal")
+        + """
     ErrorModal > Vertical { border: thick $error; }
     """
+    )
     BINDINGS = [Binding("escape,enter", "close", "Close", id="skiff.dialog.close")]
 
     def __init__(self, title: str, message: str) -> None:

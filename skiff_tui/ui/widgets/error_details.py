@@ -33,8 +33,11 @@ class ErrorDetailsModal(ModalScreen[None]):
         f = self.failure
         with Vertical():
             yield Label(f"{f.what} failed", id="error-title", markup=False)
-            note = f"  ({self.earlier} earlier failure{'s' if self.earlier != 1 else ''} in this session)" \
-                if self.earlier else ""
+            note = (
+                f"  ({self.earlier} earlier failure{'s' if self.earlier != 1 else ''} in this session)"
+                if self.earlier
+                else ""
+            )
             yield Static(f.summary + note, id="error-line", markup=False)
             with VerticalScroll(id="error-details-scroll"):
                 yield Static(f.details, id="error-details", markup=False)

@@ -57,8 +57,7 @@ class FileViewer(ModalScreen[None]):
             text = load_text(self.path)
             if self._masked():
                 text = mask_secrets(text)
-            area = TextArea(text, read_only=True, show_line_numbers=True,
-                            soft_wrap=False, id="fileview")
+            area = TextArea(text, read_only=True, show_line_numbers=True, soft_wrap=False, id="fileview")
             area.cursor_blink = False
             yield area
         yield Footer()

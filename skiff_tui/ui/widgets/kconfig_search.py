@@ -46,11 +46,13 @@ class KconfigSearchModal(ModalScreen[object | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Jump to a symbol, choice, menu or comment")
-            yield Static("Space-separated regular expressions, all must match the name or the prompt "
-                         "(case-insensitive); hidden entries are included.", id="kc-search-help")
-            yield Input(value=self.query_text, placeholder="e.g.  python  or  ^br2_package_.*ssl",
-                        id="kc-search-input")
-            yield Static("", id="kc-search-status", markup=False)   # error messages quote the regex
+            yield Static(
+                "Space-separated regular expressions, all must match the name or the prompt "
+                "(case-insensitive); hidden entries are included.",
+                id="kc-search-help",
+            )
+            yield Input(value=self.query_text, placeholder="e.g.  python  or  ^br2_package_.*ssl", id="kc-search-input")
+            yield Static("", id="kc-search-status", markup=False)  # error messages quote the regex
             with Horizontal(id="kc-search-panes"):
                 yield OptionList(id="kc-search-results")
                 with VerticalScroll(id="kc-search-info"):

@@ -36,6 +36,7 @@ class KconfigTree(Tree):
     @dataclass
     class Activated(Message):
         """Space (how='toggle') or Enter (how='select') on a row."""
+
         tree: "KconfigTree"
         menu_node: object
         how: str
@@ -61,7 +62,7 @@ class KconfigTree(Tree):
         self.clear()
         self._filled.clear()
         self.root.data = model.top
-        self.root.set_label(Text(model.title()))   # the mainmenu prompt: never markup
+        self.root.set_label(Text(model.title()))  # the mainmenu prompt: never markup
         self.populate(self.root)
         self.root.expand()
         self.move_cursor_to_line(0)

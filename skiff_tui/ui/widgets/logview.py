@@ -54,13 +54,14 @@ def line_style(text: str) -> Style | None:
     return None
 
 
-def _strip_for(text: str, number: int | None, gutter: int, scroll_x: int, width: int,
-               style: Style | None, base: Style) -> Strip:
+def _strip_for(
+    text: str, number: int | None, gutter: int, scroll_x: int, width: int, style: Style | None, base: Style
+) -> Strip:
     text = text.expandtabs(8)
     segments = []
     if gutter:
         segments.append(Segment(f"{number + 1 if number is not None else '':>{gutter - 1}} ", base + STYLE_GUTTER))
-    body = text[scroll_x:scroll_x + max(0, width - gutter)]
+    body = text[scroll_x : scroll_x + max(0, width - gutter)]
     segments.append(Segment(body, base + style if style else base))
     return Strip(segments).adjust_cell_length(width, base)
 
@@ -104,10 +105,19 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
             self.pattern, self.line, self.error = pattern, line, error
 
     def on_worker_state_changed(self, event) -> None:
-        forward_worker_error(self, event)      # a failed scan says so; the app carries on
+        forward_worker_error(self, event)  # a failed scan says so; the app carries on
 
-    def __init__(self, path=None, *, follow: bool = True, line_numbers: bool = True, poll: float = 0.1,
-                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        path=None,
+        *,
+        follow: bool = True,
+        line_numbers: bool = True,
+        poll: float = 0.1,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.index: LogIndex | None = None
         self.set_reactive(LogView.follow, follow)
@@ -120,11 +130,11 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
         self._cache_start = 0
         self._cache: list[str] = []
         self._cache_generation = -1
-        self._problems = None          # array of line numbers when filtering
+        self._problems = None  # array of line numbers when filtering
         self.match_line: int | None = None
         self.pattern: str | None = None
         self._generation = 0
-        self.first_screen_at: float | None = None   # monotonic time the first lines were painted
+        self.first_screen_at: float | None = None  # monotonic time the first lines were painted
 
     # --- file -------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -247,9 +257,9 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if new_value < old_value and new_value < self.max_scroll_y:
-            self.follow = False            # the user scrolled up: stop following
+            self.follow = False  # the user scrolled up: stop following
         elif self._follow_file and new_value >= self.max_scroll_y and new_value > old_value:
-            self.follow = True             # back at the end: follow again
+            self.follow = True  # back at the end: follow again
 
     def watch_follow(self, value: bool) -> None:
         if value:
@@ -272,6 +282,7 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
         self.follow = False
         if self.problems_only and self._problems is not None:
             import bisect
+
             row = bisect.bisect_left(self._problems, number)
         else:
             row = number
@@ -362,20 +373,23 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
         index = self.index
         if index is None:
             return
-        ignore_case = pattern == pattern.lower()    # smart case
+        ignore_case = pattern == pattern.lower()  # smart case
         try:
             re.compile(pattern)
         except re.error as exc:
             self.post_message(self.SearchResult(pattern, None, f"bad regex: {exc}"))
             return
-        current = self.match_line if self.match_line is not None else (
-            int(self.scroll_y) - 1 if not backwards else int(self.scroll_y) + self.size.height)
+        current = (
+            self.match_line
+            if self.match_line is not None
+            else (int(self.scroll_y) - 1 if not backwards else int(self.scroll_y) + self.size.height)
+        )
         found = None
         if not backwards:
             for number in index.search(pattern, start_line=max(0, current + 1), ignore_case=ignore_case):
                 found = number
                 break
-            if found is None:       # wrap around
+            if found is None:  # wrap around
                 for number in index.search(pattern, 0, ignore_case=ignore_case):
                     found = number
                     break
@@ -454,7 +468,7 @@ class LogViewer(Vertical):
         self._path, self._follow = path, follow
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="logviewer-status", markup=False)   # shows the search regex
+        yield Static("", id="logviewer-status", markup=False)  # shows the search regex
         yield LogView(self._path, follow=self._follow, id="logview")
         yield Input(placeholder="regex (smart case); Enter finds the next match", id="logviewer-search")
 
@@ -468,16 +482,38 @@ class LogViewer(Vertical):
     def palette_entries(self, prefix: str = "Log") -> list[tuple[str, str, object, str]]:
         """(title, help, callback, action) of the viewer's keys, for a screen's command palette."""
         v = self.view
-        return [(f"{prefix}: follow the end", "keep showing new lines as they arrive", v.action_toggle_follow,
-                 "toggle_follow"),
-                (f"{prefix}: jump to the first error", "the first error line of the log", v.action_first_error,
-                 "first_error"),
-                (f"{prefix}: errors and warnings only", "filter the view to problem lines (again: all lines)",
-                 v.action_toggle_problems, "toggle_problems"),
-                (f"{prefix}: search…", "regex, smart case; n / N go to the next / previous match",
-                 self.action_open_search, "open_search"),
-                (f"{prefix}: copy or save lines…", "a range of lines to the clipboard or into a file",
-                 v.action_copy_lines, "copy_lines")]
+        return [
+            (
+                f"{prefix}: follow the end",
+                "keep showing new lines as they arrive",
+                v.action_toggle_follow,
+                "toggle_follow",
+            ),
+            (
+                f"{prefix}: jump to the first error",
+                "the first error line of the log",
+                v.action_first_error,
+                "first_error",
+            ),
+            (
+                f"{prefix}: errors and warnings only",
+                "filter the view to problem lines (again: all lines)",
+                v.action_toggle_problems,
+                "toggle_problems",
+            ),
+            (
+                f"{prefix}: search…",
+                "regex, smart case; n / N go to the next / previous match",
+                self.action_open_search,
+                "open_search",
+            ),
+            (
+                f"{prefix}: copy or save lines…",
+                "a range of lines to the clipboard or into a file",
+                v.action_copy_lines,
+                "copy_lines",
+            ),
+        ]
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self._update_status)
@@ -503,7 +539,7 @@ class LogViewer(Vertical):
         self.query_one("#logviewer-status", Static).update(text)
 
     def check_action(self, action: str, parameters) -> bool | None:
-        if action == "close_search":      # otherwise escape belongs to the screen (e.g. Back)
+        if action == "close_search":  # otherwise escape belongs to the screen (e.g. Back)
             return self.query_one(Input).has_class("-visible")
         return True
 
@@ -545,10 +581,10 @@ class LivePane(_FollowsTail, ScrollView, can_focus=True):
         self._lock = threading.Lock()
         self._lines: deque[str] = deque(maxlen=max_lines)
         self._width = 0
-        self.received = 0           # lines fed
-        self.shown = 0              # lines that reached the pane
-        self.skipped = 0            # lines superseded in the buffer before a flush (flood)
-        self.dropped = 0            # lines that fell out of the pane's window
+        self.received = 0  # lines fed
+        self.shown = 0  # lines that reached the pane
+        self.skipped = 0  # lines superseded in the buffer before a flush (flood)
+        self.dropped = 0  # lines that fell out of the pane's window
         self.follow = True
 
     def on_mount(self) -> None:

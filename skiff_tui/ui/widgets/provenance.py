@@ -19,7 +19,7 @@ def short_path(path: Path | None, layer_dir: Path | None, root: Path | None = No
 
 
 def where(origin, layer_dirs: dict[str, Path], root: Path | None = None) -> str:
-    """"buildroot/10-board:2" for a file origin, "" for values the engine generated."""
+    """ "buildroot/10-board:2" for a file origin, "" for values the engine generated."""
     rel = short_path(origin.path, layer_dirs.get(origin.layer), root)
     if not rel:
         return ""

@@ -26,9 +26,20 @@ def _int(text: str) -> int:
     return int(text, 0)
 
 
-def build(kernel: bytes, ramdisk: bytes, second: bytes, *, base: int, kernel_offset: int,
-          ramdisk_offset: int, second_offset: int, tags_offset: int, page_size: int,
-          cmdline: str, name: str = "") -> bytes:
+def build(
+    kernel: bytes,
+    ramdisk: bytes,
+    second: bytes,
+    *,
+    base: int,
+    kernel_offset: int,
+    ramdisk_offset: int,
+    second_offset: int,
+    tags_offset: int,
+    page_size: int,
+    cmdline: str,
+    name: str = "",
+) -> bytes:
     raw_cmdline = cmdline.encode()
     if len(raw_cmdline) > CMDLINE_MAX:
         raise ValueError(f"kernel command line is {len(raw_cmdline)} bytes; at most {CMDLINE_MAX} fit")
@@ -40,11 +51,16 @@ def build(kernel: bytes, ramdisk: bytes, second: bytes, *, base: int, kernel_off
         digest.update(struct.pack("<I", len(blob)))
     header = HEADER.pack(
         MAGIC,
-        len(kernel), (base + kernel_offset) & 0xFFFFFFFF,
-        len(ramdisk), (base + ramdisk_offset) & 0xFFFFFFFF,
-        len(second), (base + second_offset) & 0xFFFFFFFF,
+        len(kernel),
+        (base + kernel_offset) & 0xFFFFFFFF,
+        len(ramdisk),
+        (base + ramdisk_offset) & 0xFFFFFFFF,
+        len(second),
+        (base + second_offset) & 0xFFFFFFFF,
         (base + tags_offset) & 0xFFFFFFFF,
-        page_size, 0, 0,
+        page_size,
+        0,
+        0,
         name.encode()[:15],
         raw_cmdline[:511],
         digest.digest(),
@@ -67,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--base", type=_int, default=0x10000000)
     p.add_argument("--kernel_offset", type=_int, default=0x00008000)
     p.add_argument("--ramdisk_offset", type=_int, default=0x01000000)
-    p.add_argument("--second_offset", type=_int, default=0x00f00000)
+    p.add_argument("--second_offset", type=_int, default=0x00F00000)
     p.add_argument("--tags_offset", type=_int, default=0x00000100)
     p.add_argument("--pagesize", type=_int, default=2048)
     p.add_argument("-o", "--output", required=True, type=Path)
@@ -77,9 +93,15 @@ def main(argv: list[str] | None = None) -> int:
             args.kernel.read_bytes(),
             args.ramdisk.read_bytes() if args.ramdisk else b"",
             args.second.read_bytes() if args.second else b"",
-            base=args.base, kernel_offset=args.kernel_offset, ramdisk_offset=args.ramdisk_offset,
-            second_offset=args.second_offset, tags_offset=args.tags_offset,
-            page_size=args.pagesize, cmdline=args.cmdline, name=args.board)
+            base=args.base,
+            kernel_offset=args.kernel_offset,
+            ramdisk_offset=args.ramdisk_offset,
+            second_offset=args.second_offset,
+            tags_offset=args.tags_offset,
+            page_size=args.pagesize,
+            cmdline=args.cmdline,
+            name=args.board,
+        )
     except (OSError, ValueError) as exc:
         print(f"mkbootimg: {exc}", file=sys.stderr)
         return 1
