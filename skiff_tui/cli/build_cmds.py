@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from . import output
-from .common import Context, add_workspace_arg, context
+from .common import Context, add_container_arg, add_workspace_arg, context
 
 INTERACTIVE_SUFFIXES = ("menuconfig", "nconfig", "xconfig", "gconfig")
 
@@ -20,12 +20,20 @@ def register(sub) -> None:
 
     p = sub.add_parser("compile", help="build the workspace with Buildroot")
     add_workspace_arg(p)
-    _container_arg(p)
+    add_container_arg(
+        p,
+        "run Buildroot in a podman/docker container with its host tools "
+        "(default engine: podman, else docker; also $SKIFF_CONTAINER)",
+    )
     p.set_defaults(func=cmd_compile)
 
     p = sub.add_parser("br", help="run Buildroot targets in the workspace")
     add_workspace_arg(p)
-    _container_arg(p)
+    add_container_arg(
+        p,
+        "run Buildroot in a podman/docker container with its host tools "
+        "(default engine: podman, else docker; also $SKIFF_CONTAINER)",
+    )
     p.add_argument("targets", nargs="+", metavar="TARGET")
     p.set_defaults(func=cmd_br)
 
@@ -35,45 +43,12 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_clean)
 
 
-def _container_arg(p) -> None:
-    p.add_argument(
-        "--container",
-        nargs="?",
-        const="auto",
-        default=None,
-        choices=("auto", "podman", "docker"),
-        metavar="ENGINE",
-        help="run Buildroot in a podman/docker container with its host tools "
-        "(default engine: podman, else docker; also $SKIFF_CONTAINER)",
-    )
-
-
 def _use_container(ctx: Context, args) -> None:
     """--container is SKIFF_CONTAINER for this run (the TUI's builds read the same variable)."""
     from ..core.container import ENV_VAR
 
     if getattr(args, "container", None):
         ctx.env[ENV_VAR] = args.container
-
-
-def _in_container(ctx: Context, result, argv: list[str], env: dict[str, str], interactive: bool = False) -> list[str]:
-    """argv as is, or wrapped for the build container when SKIFF_CONTAINER asks for one; `env` is
-    the make child's environment (what the container gets of it: core/container.py)."""
-    from ..core import container
-
-    choice = container.requested(ctx.env)
-    if choice is None:
-        return argv
-    return container.wrap(
-        argv,
-        root=ctx.root,
-        env=env,
-        workspace=ctx.workspace,
-        plan=result.plan,
-        choice=choice,
-        interactive=interactive,
-        log=output.info,
-    )
 
 
 def _report(result, workspace, out=sys.stdout) -> None:
@@ -206,13 +181,11 @@ def _run_build(ctx: Context, run) -> int:
 def _run_plain(ctx: Context, result, target: str) -> int:
     """A target that builds nothing (graph-depends, legal-info, source…): run in the terminal,
     no build record, so it never shows up as a build in `skiff logs --list` or the TUI."""
-    from ..core.buildroot import make_env
-    from ..core.configure import command_env, make_argv
+    from ..core.compile import build_run
 
-    env = make_env(command_env(ctx.root, ctx.env, ctx.workspace, result.plan))
-    argv = _in_container(ctx, result, make_argv(result.plan, ctx.workspace, target), env)
-    output.detail("running: " + " ".join(argv))
-    code = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL).returncode
+    run = build_run(ctx.root, ctx.env, ctx.workspace, result, target, log=output.info)
+    output.detail("running: " + " ".join(run.argv))
+    code = subprocess.run(run.argv, env=run.env, stdin=subprocess.DEVNULL).returncode
     if code != 0:
         output.error(f"make {target} failed (exit {code})")
         return 1
@@ -255,15 +228,13 @@ def cmd_br(args) -> int:
 def _interactive(ctx: Context, result, target: str) -> int:
     """menuconfig & co. get the real terminal; afterwards the change is saved as a delta fragment."""
     from ..core import buildroot
-    from ..core.configure import command_env, make_argv
+    from ..core.compile import build_run
     from ..core.delta import config_delta, save_delta
 
     config = ctx.workspace.dir / ".config"
     before = buildroot.read_config(config)
-    env = buildroot.make_env(command_env(ctx.root, ctx.env, ctx.workspace, result.plan))
-    env["TERM"] = ctx.env.get("TERM", "xterm")  # the menu needs a real terminal type
-    argv = _in_container(ctx, result, make_argv(result.plan, ctx.workspace, target), env, interactive=True)
-    code = subprocess.run(argv, env=env).returncode
+    run = build_run(ctx.root, ctx.env, ctx.workspace, result, target, interactive=True, log=output.info)
+    code = subprocess.run(run.argv, env=run.env).returncode
     if code != 0:
         print(f"skiff: {target} exited with {code}; nothing saved", file=sys.stderr)
         return code

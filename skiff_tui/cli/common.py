@@ -14,6 +14,19 @@ from ..core.packages import PackageIndex, discover
 from ..core.workspace import Workspace
 
 
+def add_container_arg(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """--container [ENGINE]: the build runs in the build container (compile, br, tui)."""
+    parser.add_argument(
+        "--container",
+        nargs="?",
+        const="auto",
+        default=None,
+        choices=("auto", "podman", "docker"),
+        metavar="ENGINE",
+        help=help_text,
+    )
+
+
 def add_workspace_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workspace", "-w", default=argparse.SUPPRESS, help="workspace name (default: $SKIFF_WORKSPACE or 'default')"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import add_workspace_arg
+from .common import add_container_arg, add_workspace_arg
 
 
 def register(sub) -> None:
@@ -14,15 +14,7 @@ def register(sub) -> None:
         help="view only: no configure, compile, edit, clean or flash (for SSH forced commands)",
     )
     p.add_argument("--light", action="store_true", help="start with the light theme")
-    p.add_argument(
-        "--container",
-        nargs="?",
-        const="auto",
-        default=None,
-        choices=("auto", "podman", "docker"),
-        metavar="ENGINE",
-        help="builds run Buildroot in a podman/docker container (as compile --container)",
-    )
+    add_container_arg(p, "builds run Buildroot in a podman/docker container (as compile --container)")
     p.set_defaults(func=cmd_tui)
 
 

@@ -32,16 +32,27 @@ def build_run(
     result: ConfigureResult,
     target: str | None,
     *,
+    interactive: bool = False,
     log: Callable[[str], None] = lambda m: None,
 ) -> CompileRun:
     """The make command for `target` (None: Buildroot's default) on a configured workspace,
-    wrapped for the build container when SKIFF_CONTAINER asks for one."""
+    wrapped for the build container when SKIFF_CONTAINER asks for one. `interactive` (menuconfig
+    & co.): the terminal is the user's, so make gets their TERM and the container a tty."""
     argv = make_argv(result.plan, workspace, *([target] if target else []))
     child_env = make_env(command_env(root, env, workspace, result.plan))
+    if interactive:
+        child_env["TERM"] = env.get("TERM", "xterm")  # the menu needs a real terminal type
     choice = container.requested(env)
     if choice is not None:
         argv = container.wrap(
-            argv, root=root, env=child_env, workspace=workspace, plan=result.plan, choice=choice, log=log
+            argv,
+            root=root,
+            env=child_env,
+            workspace=workspace,
+            plan=result.plan,
+            choice=choice,
+            interactive=interactive,
+            log=log,
         )
     return CompileRun(argv, child_env, list(result.chain.names), target or "all")
 
