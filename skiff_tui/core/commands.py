@@ -15,6 +15,14 @@ from .errors import PackageError, SkiffError
 from .packages import PackageIndex, check_name, env_var_for
 from .workspace import Workspace
 
+# Commands that prompt for confirmation or attach a console: a front end gives them the terminal
+# instead of capturing their output.
+TERMINAL_COMMANDS = frozenset({"format", "install", "run", "exec", "flashusb"})
+
+
+def takes_terminal(command: str) -> bool:
+    return command in TERMINAL_COMMANDS
+
 
 def command_argv_env(
     root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex, package: str, command: str

@@ -16,7 +16,7 @@ import time
 import weakref
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable
 
 from rich.text import Text
 from textual import work
@@ -30,19 +30,11 @@ from ..core import paths, readonly
 from ..core.errors import SkiffError
 from ..core.workspace import Workspace, workspace_name
 from .failures import Failure, failure, worker_title
+from .palette import PaletteCommand
 from .screens import SECTION_BY_MODE, SECTIONS, Section, SkiffScreen
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
-
-
-class PaletteCommand(NamedTuple):
-    title: str
-    help: str
-    callback: Callable[[], object]
-    mutating: bool = False
-    discover: bool = True
-    action: str = ""  # the binding action it mirrors (tests check every binding has a command)
 
 
 def save_selection(workspace: Workspace, names: list[str]) -> None:
@@ -708,9 +700,9 @@ class SkiffApp(App[None]):
         return cmds
 
     def _chain_command_entries(self, index) -> list[PaletteCommand]:
+        from ..core.commands import takes_terminal
         from ..core.errors import SkiffError as _E
         from ..core.resolve import resolve
-        from .screens.stack import takes_terminal
 
         try:
             chain = resolve(index, list(self.selection)) if self.selection else None
@@ -741,7 +733,7 @@ class SkiffApp(App[None]):
         ask_then_run(self, package, command, partial(self._run_package_command, package, command))
 
     def _run_package_command(self, package: str, command: str) -> None:
-        from .screens.stack import takes_terminal
+        from ..core.commands import takes_terminal
 
         if not takes_terminal(command):
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
+
+if TYPE_CHECKING:  # screens read the app's state; they never import it at run time
+    from ..app import SkiffApp
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,11 @@ class SkiffScreen(Screen):
     """Base of skiff's own screens: nav bar on top, footer below, engine errors as notifications."""
 
     SECTION = ""
+    if TYPE_CHECKING:
+
+        @property
+        def app(self) -> SkiffApp: ...
+
     # Actions that change files: hidden from the footer and refused in read-only mode.
     MUTATING: frozenset[str] = frozenset()
 
@@ -331,7 +340,7 @@ class EditorScreen(SkiffScreen):
     def palette_commands(self):
         from textual.actions import parse
 
-        from ..app import PaletteCommand
+        from ..palette import PaletteCommand
 
         out = []
         for label, action, help_text in self.PALETTE:

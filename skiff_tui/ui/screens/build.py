@@ -387,7 +387,7 @@ class BuildScreen(Screen):
             failure.remove_class("-visible")
 
     def palette_commands(self):
-        from ..app import PaletteCommand
+        from ..palette import PaletteCommand
 
         cmds = [
             PaletteCommand(

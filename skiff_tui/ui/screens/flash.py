@@ -235,7 +235,7 @@ class FlashScreen(SkiffScreen):
         return self.source.scan()
 
     def palette_commands(self):
-        from ..app import PaletteCommand
+        from ..palette import PaletteCommand
 
         return [
             PaletteCommand(

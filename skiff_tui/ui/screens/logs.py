@@ -85,7 +85,7 @@ class LogFileScreen(Screen):
         self.query_one(LogViewer).view.focus()
 
     def palette_commands(self):
-        from ..app import PaletteCommand
+        from ..palette import PaletteCommand
 
         return [PaletteCommand(t, h, cb, action=a) for t, h, cb, a in self.query_one(LogViewer).palette_entries()]
 
@@ -236,7 +236,7 @@ class LogsScreen(Screen):
         open_log_file_dialog(self.app, self.workspace.root)
 
     def palette_commands(self):
-        from ..app import PaletteCommand
+        from ..palette import PaletteCommand
 
         rec = self._selected()
         cmds = [

@@ -345,7 +345,7 @@ class PackagesScreen(SkiffScreen):
         self.app.remove_package(self._current)
 
     def palette_commands(self):
-        from ..app import PaletteCommand
+        from ..palette import PaletteCommand
 
         cmds = [
             PaletteCommand(

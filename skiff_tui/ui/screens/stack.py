@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Label, Log, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from ...core.commands import takes_terminal
 from ...core.errors import SkiffError
 from ..widgets.provenance import describe, shown
 from . import SkiffScreen
@@ -22,14 +23,9 @@ from . import SkiffScreen
 
 # Package commands that prompt for confirmation or attach a console get the real terminal (the
 # TUI steps aside until they end); every other command runs here with its output in a log pane.
-TERMINAL_COMMANDS = frozenset({"format", "install", "run", "exec", "flashusb"})
 TERMINAL_RULE = (
     "⏎ terminal: format, install, run, exec, flashusb (they prompt or attach a console); others: output below"
 )
-
-
-def takes_terminal(command: str) -> bool:
-    return command in TERMINAL_COMMANDS
 
 
 class StackScreen(SkiffScreen):
@@ -366,7 +362,7 @@ class StackScreen(SkiffScreen):
         self.app.push_screen(DependencyGraphScreen(self.app.index, list(self.app.selection)))
 
     def palette_commands(self):
-        from ..app import PaletteCommand
+        from ..palette import PaletteCommand
 
         return [
             PaletteCommand(

@@ -237,7 +237,7 @@ class ValuesScreen(SkiffScreen):
         self.app.push_screen(FileViewer(origin.path, title=f"{origin.layer}: {rel}", line=origin.line))
 
     def palette_commands(self):
-        from ..app import PaletteCommand
+        from ..palette import PaletteCommand
 
         cmds = [
             PaletteCommand(

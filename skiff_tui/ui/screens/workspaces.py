@@ -251,7 +251,7 @@ class WorkspacesScreen(SkiffScreen):
         )
 
     def palette_commands(self):
-        from ..app import PaletteCommand
+        from ..palette import PaletteCommand
 
         info = self._highlighted_info()
         cmds = [
