@@ -50,6 +50,7 @@ sys.path.insert(0, str(REPO))
 
 from skiff_tui.core import buildroot, kconfig_cache  # noqa: E402
 from skiff_tui.core.configure import configure, plan  # noqa: E402
+from skiff_tui.core.session import Session  # noqa: E402
 from skiff_tui.core.workspace import Workspace  # noqa: E402
 
 STACKS = {"pi4": "pi/4,skiff/core", "largest": "orangepi/zero,skiff/core,apps/podman"}
@@ -102,7 +103,7 @@ def proc_cpu(pid: int) -> float:
 def menuconfig_once(root: Path, env: dict[str, str], workspace: str, limit: int) -> tuple[float, float] | str:
     """(wall, CPU) seconds until menuconfig.py shows its top menu, or the reason it did not."""
     ws = Workspace(root, workspace)
-    p = plan(root, env, ws)
+    p = plan(Session(root, env, ws))
     externals = [(e.name, e.path) for e in p.merged.externals]
     with tempfile.TemporaryDirectory(prefix="bench-menuconfig-") as base:
         buildroot.write_external_includes(Path(base), externals)
@@ -271,7 +272,7 @@ def find_largest(root: Path, env: dict[str, str]) -> list[tuple[int, str]]:
     ws = Workspace(root, "find-largest")
 
     def count(selection: list[str], scratch: Path) -> int:
-        p = plan(root, env, ws, selection, index=index)
+        p = plan(Session(root, env, ws, index), selection)
         parsed, _ = open_parsed(tree, [(e.name, e.path) for e in p.merged.externals])
         try:
             merged = scratch / "merged"
@@ -327,7 +328,7 @@ def main() -> int:
             return 0
         for name, selection in STACKS.items():
             t = time.perf_counter()
-            configure(root, env, Workspace(root, name), selection.split(","))
+            configure(Session(root, env, Workspace(root, name)), selection.split(","))
             print(f"configured {selection} in {time.perf_counter() - t:.1f} s")
         for name, selection in STACKS.items():
             measured, note = bench_menuconfig(root, env, name, args.runs)

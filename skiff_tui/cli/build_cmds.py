@@ -103,16 +103,7 @@ def cmd_configure(args) -> int:
     from ..core.configure import configure
 
     ctx = context(args)
-    result = configure(
-        ctx.root,
-        ctx.env,
-        ctx.workspace,
-        args.selection,
-        index=ctx.index,
-        force=args.force,
-        log=output.info,
-        progress=fetch_progress_bar(),
-    )
+    result = configure(ctx.session, args.selection, force=args.force, log=output.info, progress=fetch_progress_bar())
     if output.verbosity() > output.QUIET:
         _report(result, ctx.workspace)
     return 0
@@ -121,15 +112,7 @@ def cmd_configure(args) -> int:
 def _configured(ctx: Context, lock_held: bool):
     from ..core.configure import configure
 
-    result = configure(
-        ctx.root,
-        ctx.env,
-        ctx.workspace,
-        index=ctx.index,
-        locked=lock_held,
-        log=output.info,
-        progress=fetch_progress_bar(),
-    )
+    result = configure(ctx.session, locked=lock_held, log=output.info, progress=fetch_progress_bar())
     _report_configured(ctx, result)
     return result
 
@@ -142,11 +125,11 @@ def _report_configured(ctx: Context, result) -> None:
 def _run_target(ctx: Context, result, target: str | None) -> int:
     from ..core.compile import build_run
 
-    return _run_build(ctx, build_run(ctx.root, ctx.env, ctx.workspace, result, target, log=output.info))
+    return _run_build(ctx, build_run(ctx.session, result, target, log=output.info))
 
 
 def _run_build(ctx: Context, run) -> int:
-    from ..core.build import run_build
+    from ..core.build import BuildStatus, run_build
 
     output.detail("running: " + " ".join(run.argv))
     record = run_build(
@@ -157,22 +140,22 @@ def _run_build(ctx: Context, run) -> int:
         target=run.target,
         echo=None if output.verbosity() == output.QUIET else sys.stdout,
     )
-    if record.status != "succeeded":
-        failure = record.failure or {}
-        if failure.get("package") or failure.get("step"):
+    if record.status != BuildStatus.SUCCEEDED:
+        failure = record.failure
+        if failure is not None and (failure.package or failure.step):
             where = (
-                f"in {failure['package']} ({failure.get('step') or 'unknown step'})"
-                if failure.get("package")
-                else f"in the {failure['step']}"
+                f"in {failure.package} ({failure.step or 'unknown step'})"
+                if failure.package
+                else f"in the {failure.step}"
             )
             print(f"skiff: {output.paint('build failed', 'error', sys.stderr)} {where}", file=sys.stderr)
-            for line in failure.get("lines", [])[:10]:
+            for line in failure.lines[:10]:
                 print(f"  {line}", file=sys.stderr)
-            if failure.get("hint"):
-                print(f"  {failure['hint']}", file=sys.stderr)
-            for action in failure.get("next_actions", []):
+            if failure.hint:
+                print(f"  {failure.hint}", file=sys.stderr)
+            for action in failure.next_actions:
                 print(f"  next: {action}", file=sys.stderr)
-        how = " by SIGKILL (out of memory, or someone ran kill -9)" if record.status == "killed" else ""
+        how = " by SIGKILL (out of memory, or someone ran kill -9)" if record.status == BuildStatus.KILLED else ""
         print(f"skiff: build {record.status}{how} (log: {record.log_path})", file=sys.stderr)
         return 1
     return 0
@@ -183,7 +166,7 @@ def _run_plain(ctx: Context, result, target: str) -> int:
     no build record, so it never shows up as a build in `skiff logs --list` or the TUI."""
     from ..core.compile import build_run
 
-    run = build_run(ctx.root, ctx.env, ctx.workspace, result, target, log=output.info)
+    run = build_run(ctx.session, result, target, log=output.info)
     output.detail("running: " + " ".join(run.argv))
     code = subprocess.run(run.argv, env=run.env, stdin=subprocess.DEVNULL).returncode
     if code != 0:
@@ -198,9 +181,7 @@ def cmd_compile(args) -> int:
     ctx = context(args)
     _use_container(ctx, args)
     with ctx.workspace.lock():
-        result, run = prepare_compile(
-            ctx.root, ctx.env, ctx.workspace, index=ctx.index, log=output.info, progress=fetch_progress_bar()
-        )
+        result, run = prepare_compile(ctx.session, log=output.info, progress=fetch_progress_bar())
         _report_configured(ctx, result)
         return _run_build(ctx, run)
 
@@ -233,7 +214,7 @@ def _interactive(ctx: Context, result, target: str) -> int:
 
     config = ctx.workspace.dir / ".config"
     before = buildroot.read_config(config)
-    run = build_run(ctx.root, ctx.env, ctx.workspace, result, target, interactive=True, log=output.info)
+    run = build_run(ctx.session, result, target, interactive=True, log=output.info)
     code = subprocess.run(run.argv, env=run.env).returncode
     if code != 0:
         print(f"skiff: {target} exited with {code}; nothing saved", file=sys.stderr)

@@ -17,4 +17,4 @@ def cmd_cmd(args) -> int:
     from ..core.commands import run_command
 
     ctx = context(args)
-    return run_command(ctx.root, ctx.env, ctx.workspace, ctx.index, args.package, args.command)
+    return run_command(ctx.session, args.package, args.command)

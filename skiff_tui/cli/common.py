@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from ..core import paths
 from ..core.packages import PackageIndex, discover
+from ..core.session import Session
 from ..core.workspace import Workspace
+from .output import warning as warn
 
 
 def add_container_arg(parser: argparse.ArgumentParser, help_text: str) -> None:
@@ -33,27 +34,37 @@ def add_workspace_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@dataclass
 class Context:
-    project: Path | None  # None: no project directory (read-only verbs still list the library)
-    env: dict[str, str]
-    workspace_arg: str | None = None
+    """The verb's starting point: the engine session of its workspace (core/session.py), or, with
+    no project directory, only the environment (read-only verbs still list the library)."""
+
+    def __init__(self, env: dict[str, str], session: Session | None, workspace_arg: str | None = None) -> None:
+        self.env = env  # the session's own: a verb's change (--container) is the session's too
+        self.project = session.root if session is not None else None
+        self._session = session
+        self._workspace_arg = workspace_arg
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            # No project directory: root_dir raises the one-line "no project; skiff init" error.
+            self._session = Session.open(paths.root_dir(self.env), self.env, self._workspace_arg, warn=warn)
+        return self._session
 
     @property
     def root(self) -> Path:
-        if self.project is None:
-            return paths.root_dir(self.env)  # raises the one-line "no project; skiff init" error
-        return self.project
+        return self.session.root
 
-    @cached_property
+    @property
     def workspace(self) -> Workspace:
-        return Workspace.from_env(self.root, self.env, self.workspace_arg)
+        return self.session.workspace
 
     @cached_property
     def index(self) -> PackageIndex:
-        index = discover(paths.package_roots(self.project), self.env)
-        from .output import warning as warn
-
+        """The packages (their warnings printed once); without a project, the library's."""
+        if self.project is not None:
+            return self.session.index
+        index = discover(paths.package_roots(None), self.env)
         for warning in index.warnings:
             warn(warning)
         return index
@@ -66,11 +77,9 @@ class Context:
 def context(args: argparse.Namespace, *, need_project: bool = True) -> Context:
     """The verb's starting point. Without a project directory, verbs that only read packages
     (need_project=False) still work on the library; any other stops with a one-line error."""
-    from ..core.configure import with_saved_paths
-
     env = dict(os.environ)
     project = paths.root_dir(env) if need_project else paths.project_dir(env)
-    ctx = Context(project=project, env=env, workspace_arg=getattr(args, "workspace", None))
-    if project is not None:
-        ctx.env = with_saved_paths(ctx.workspace, env)
-    return ctx
+    if project is None:
+        return Context(env, None, getattr(args, "workspace", None))
+    session = Session.open(project, env, getattr(args, "workspace", None), warn=warn)
+    return Context(session.env, session)

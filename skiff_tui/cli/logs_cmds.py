@@ -37,15 +37,15 @@ def _when(ts: float) -> str:
 
 
 def _result(rec) -> str:
-    from ..core.build import FAILED, RUNNING
+    from ..core.build import BuildStatus
 
-    if rec.status == RUNNING:
+    if rec.status == BuildStatus.RUNNING:
         total = f"/{rec.total}" if rec.total else ""
         where = f" {rec.package or ''} {rec.step or ''}".rstrip()
         return f"running {rec.done}{total}{where}"
-    if rec.status == FAILED and rec.failure and rec.failure.get("package"):
-        return f"failed: {rec.failure['package']} ({rec.failure.get('step')})"
-    return rec.status
+    if rec.status == BuildStatus.FAILED and rec.failure and rec.failure.package:
+        return f"failed: {rec.failure.package} ({rec.failure.step})"
+    return str(rec.status)
 
 
 def _table(rows: list[list[str]], out) -> None:
@@ -116,7 +116,8 @@ def cmd_logs(args) -> int:
                     f"no build {args.build!r} in workspace {ws.name!r}", hint="see 'skiff logs --list'"
                 )
         else:
-            chosen = next((r for r in records if r.status == build.RUNNING), records[0] if records else None)
+            running = (r for r in records if r.status == build.BuildStatus.RUNNING)
+            chosen = next(running, records[0] if records else None)
             if chosen is None:
                 raise WorkspaceError(f"no builds in workspace {ws.name!r} yet", hint="start one with 'skiff compile'")
         return _print_log(ws, chosen, follow=args.follow, last=args.lines, out=out)
@@ -129,15 +130,14 @@ def cmd_logs(args) -> int:
 
 def _list_json(ctx, everywhere: bool, out) -> int:
     """--list --json: the build records as they are stored (times in seconds since the epoch)."""
-    import dataclasses
     import json
 
     from ..core import build
 
     if everywhere:
-        rows = [dict(dataclasses.asdict(rec), workspace=name) for name, rec in build.running_builds(ctx.root)]
+        rows = [dict(rec.to_dict(), workspace=name) for name, rec in build.running_builds(ctx.root)]
     else:
-        rows = [dataclasses.asdict(rec) for rec in build.list_builds(ctx.workspace)]
+        rows = [rec.to_dict() for rec in build.list_builds(ctx.workspace)]
     json.dump({"builds": rows}, out, indent=2)
     out.write("\n")
     return 0
@@ -182,23 +182,23 @@ def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
             if data:
                 emit(data)
                 continue
-            if not follow or rec.status != build.RUNNING:
+            if not follow or rec.status != build.BuildStatus.RUNNING:
                 break
             time.sleep(0.2)
             rec = build.load_record(ws, rec.id) or rec
-            if rec.status != build.RUNNING:
+            if rec.status != build.BuildStatus.RUNNING:
                 emit(handle.read())
                 break
     if follow:
         err = sys.stderr
-        if rec.status == build.FAILED and rec.failure:
+        if rec.status == build.BuildStatus.FAILED and rec.failure:
             f = rec.failure
-            err.write(f"skiff: build {rec.id} failed in {f.get('package') or '?'} ({f.get('step') or '?'})\n")
-            if f.get("hint"):
-                err.write(f"  {f['hint']}\n")
-            for action in f.get("next_actions", []):
+            err.write(f"skiff: build {rec.id} failed in {f.package or '?'} ({f.step or '?'})\n")
+            if f.hint:
+                err.write(f"  {f.hint}\n")
+            for action in f.next_actions:
                 err.write(f"  next: {action}\n")
-        elif rec.status != build.RUNNING:
+        elif rec.status != build.BuildStatus.RUNNING:
             err.write(f"skiff: build {rec.id} {rec.status} after {build.format_duration(rec.duration)}\n")
     return 0
 

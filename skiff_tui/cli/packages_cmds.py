@@ -166,7 +166,7 @@ def cmd_show(args) -> int:
     from ..core.configure import plan, stick_report
 
     ctx = context(args)
-    p = plan(ctx.root, ctx.env, ctx.workspace, index=ctx.index)
+    p = plan(ctx.session)
     if args.chain:
         if args.json:
             _dump({"chain": p.chain.names})
@@ -261,7 +261,7 @@ def cmd_check(args) -> int:
         problems += _check_package(ctx, notes)
         selection = _current_selection(ctx)
         if selection:
-            problems += check_buildroot(ctx.root, ctx.env, ctx.workspace, selection, ctx.index, notes)
+            problems += check_buildroot(ctx.session, selection, notes)
         else:
             notes.append("Buildroot checks skipped: no configuration selected (set SKIFF_CONFIG)")
     if args.json:

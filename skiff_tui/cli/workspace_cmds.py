@@ -56,8 +56,8 @@ def register(sub) -> None:
 def _environment(ctx: Context):
     from ..core.configure import command_env, plan
 
-    p = plan(ctx.root, ctx.env, ctx.workspace, index=ctx.index)
-    return p, command_env(ctx.root, ctx.env, ctx.workspace, p)
+    p = plan(ctx.session)
+    return p, command_env(ctx.session, p)
 
 
 def cmd_env(args) -> int:
@@ -132,7 +132,7 @@ def cmd_graph(args) -> int:
         p = result.plan
         from ..core.configure import command_env
 
-        env = dict(command_env(ctx.root, ctx.env, ctx.workspace, p), BR2_GRAPH_OUT=args.format)
+        env = dict(command_env(ctx.session, p), BR2_GRAPH_OUT=args.format)
         if _make(ctx, p, env, "graph-depends") != 0:
             output.error("graph-depends failed (its output is above)")
             return 1
@@ -162,7 +162,7 @@ def cmd_legal_info(args) -> int:
         from .build_cmds import _configured
 
         result = _configured(ctx, lock_held=True)
-        env = command_env(ctx.root, ctx.env, ctx.workspace, result.plan)
+        env = command_env(ctx.session, result.plan)
         if _make(ctx, result.plan, env, "legal-info") != 0:
             output.error("legal-info failed (its output is above; it needs every package's sources)")
             return 1

@@ -22,7 +22,8 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
+from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -30,14 +31,28 @@ from typing import Any, TextIO
 from . import atomic, buildlog, readonly, safepath
 from .errors import BuildrootError, SkiffError
 from .procs import pid_alive, proc_start_time, stop_group
-from .workspace import JsonObject, Workspace
+from .workspace import Workspace
+from .workspace_state import JsonObject
 
 # `make show-info`'s JSON: package name -> Buildroot's fields for it (type, version, stamp_dir, …).
 ShowInfo = dict[str, dict[str, Any]]
 
-RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "running", "succeeded", "failed", "cancelled", "interrupted"
-KILLED = "killed"  # make ended by SIGKILL (the OOM killer, a user's kill -9): not a package failure
-STATUSES = (RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED, KILLED)
+
+class BuildStatus(StrEnum):
+    """A build record's status; its value is what records and --json say."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # its skiff owner is gone (killed, the machine went down)
+    KILLED = "killed"  # make ended by SIGKILL (the OOM killer, a user's kill -9): not a package failure
+
+
+# The members by their short names, as the screens compare with them.
+RUNNING, SUCCEEDED, FAILED = BuildStatus.RUNNING, BuildStatus.SUCCEEDED, BuildStatus.FAILED
+CANCELLED, INTERRUPTED, KILLED = BuildStatus.CANCELLED, BuildStatus.INTERRUPTED, BuildStatus.KILLED
+
 DEFAULT_KEEP = 20
 RECORD_INTERVAL = 0.25  # seconds between progress rewrites of the record
 POLL_INTERVAL = 0.25  # build-time.log / stamps polling while output is quiet
@@ -55,14 +70,14 @@ class BuildRecord:
     chain: list[str]
     started: float
     ended: float | None
-    status: str  # running|succeeded|failed|cancelled|interrupted
+    status: BuildStatus
     exit_code: int | None
     package: str | None
     step: str | None
     done: int
     total: int | None
     log_path: str
-    failure: buildlog.FailureSummary | None  # {package, step, lines, make_error, next_actions, …}
+    failure: buildlog.BuildFailure | None
     # Added beyond the agreed API:
     owner_pid: int | None = None  # the skiff process teeing the output; liveness is judged on it
     owner_start: int | None = None  # its /proc start time (clock ticks), to detect pid reuse
@@ -72,20 +87,32 @@ class BuildRecord:
 
     @property
     def duration(self) -> float | None:
-        end = self.ended if self.ended is not None else (time.time() if self.status == RUNNING else None)
+        end = self.ended if self.ended is not None else (time.time() if self.status == BuildStatus.RUNNING else None)
         return None if end is None else max(0.0, end - self.started)
 
     @property
     def record_path(self) -> Path:
         return Path(self.log_path).with_suffix(".json")
 
+    def to_dict(self) -> JsonObject:
+        """The record as JSON stores it (the field order of the class)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.failure is not None:
+            out["failure"] = self.failure.to_dict()
+        return out
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1, sort_keys=True) + "\n"
+        return json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n"
 
     @classmethod
     def from_dict(cls, data: JsonObject) -> BuildRecord:
+        """A stored record; keys of other versions are dropped. ValueError for an unknown status."""
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        values = {k: v for k, v in data.items() if k in names}
+        values["status"] = BuildStatus(str(values.get("status")))
+        failure = values.get("failure")
+        values["failure"] = buildlog.BuildFailure.from_dict(failure) if isinstance(failure, dict) else None
+        return cls(**values)
 
     def save(self, *, fsync: bool = False) -> None:
         self.updated = time.time()
@@ -119,8 +146,8 @@ def load_record(workspace: Workspace, build_id: str) -> BuildRecord | None:
 
 def _settle(rec: BuildRecord) -> BuildRecord:
     """A `running` record whose owner is gone becomes `interrupted` (and is rewritten so)."""
-    if rec.status == RUNNING and not _is_live(rec):
-        rec.status = INTERRUPTED
+    if rec.status == BuildStatus.RUNNING and not _is_live(rec):
+        rec.status = BuildStatus.INTERRUPTED
         try:
             rec.ended = os.stat(rec.log_path).st_mtime
         except OSError:
@@ -152,7 +179,7 @@ def list_builds(workspace: Workspace) -> list[BuildRecord]:
 
 def current_build(workspace: Workspace) -> BuildRecord | None:
     for rec in list_builds(workspace):
-        if rec.status == RUNNING:
+        if rec.status == BuildStatus.RUNNING:
             return rec
     return None
 
@@ -171,7 +198,7 @@ def running_builds(root: Path) -> list[tuple[str, BuildRecord]]:
 
 def last_successful(workspace: Workspace) -> BuildRecord | None:
     for rec in list_builds(workspace):
-        if rec.status == SUCCEEDED:
+        if rec.status == BuildStatus.SUCCEEDED:
             return rec
     return None
 
@@ -187,7 +214,7 @@ def prune(workspace: Workspace, keep: int | None = None) -> list[str]:
     keep = max(1, keep)
     removed = []
     for rec in list_builds(workspace)[keep:]:
-        if rec.status == RUNNING:
+        if rec.status == BuildStatus.RUNNING:
             continue
         for path in (Path(rec.log_path), rec.record_path):
             try:
@@ -204,7 +231,7 @@ def end_orphaned_builds(workspace: Workspace) -> list[int]:
     such leftovers. Returns their pids."""
     ended = []
     for rec in list_builds(workspace):
-        if rec.status == INTERRUPTED and rec.pid and rec.pid_start and pid_alive(rec.pid, rec.pid_start):
+        if rec.status == BuildStatus.INTERRUPTED and rec.pid and rec.pid_start and pid_alive(rec.pid, rec.pid_start):
             stop_group(rec.pid)
             ended.append(rec.pid)
     return ended
@@ -530,7 +557,7 @@ class BuildHandle:
         with self._lock:
             self._last_write = now
             self._dirty = False
-            if self.record.status == RUNNING or force:
+            if self.record.status == BuildStatus.RUNNING or force:
                 self.record.save(fsync=force)
 
     # -- public --
@@ -541,37 +568,31 @@ class BuildHandle:
             os.close(self._log_fd)
             self._log_fd = -1
         rec = self.record
-        if rec.status != RUNNING:
+        if rec.status != BuildStatus.RUNNING:
             return rec
         with self._lock:
             self._refresh_done()
             rec.exit_code = code
             rec.ended = time.time()
             if self._cancelled.is_set():
-                rec.status = CANCELLED
+                rec.status = BuildStatus.CANCELLED
             elif code == 0:
-                rec.status = SUCCEEDED
+                rec.status = BuildStatus.SUCCEEDED
                 rec.package, rec.step, rec.eta = None, None, 0.0
             elif code == -signal.SIGKILL:
-                rec.status = KILLED
+                rec.status = BuildStatus.KILLED
             else:
-                rec.status = FAILED
-            if rec.status != SUCCEEDED:
+                rec.status = BuildStatus.FAILED
+            if rec.status != BuildStatus.SUCCEEDED:
                 try:
                     summary = buildlog.summarize_log_file(rec.log_path, self._stamp_names or None)
                 except OSError:
                     summary = None
-                if rec.status == FAILED:
-                    rec.failure = summary or {
-                        "package": rec.package,
-                        "step": rec.step,
-                        "lines": [],
-                        "make_error": None,
-                        "next_actions": [],
-                        "failures": [],
-                    }
-                    if rec.failure.get("package"):
-                        rec.package, rec.step = rec.failure["package"], rec.failure["step"]
+                if rec.status == BuildStatus.FAILED:
+                    # No make error in the log: say where the progress lines had got to.
+                    rec.failure = summary or buildlog.BuildFailure(rec.package, rec.step, [], None, [], [])
+                    if rec.failure.package:
+                        rec.package, rec.step = rec.failure.package, rec.failure.step
         self._maybe_save(force=True)
         return rec
 
@@ -651,7 +672,7 @@ def start_build(
         chain=list(chain),
         started=now,
         ended=None,
-        status=RUNNING,
+        status=BuildStatus.RUNNING,
         exit_code=None,
         package=None,
         step=None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -256,18 +256,65 @@ def _top_level_failure(clean: list[str], make_chain: list[str], chain_start: int
     return None, TOP_TARGET_STEPS.get(target, f"filesystem image ({target})")
 
 
-# A failure summary as build records store it (JSON): package, step, lines, make_error, make_chain,
-# next_actions, failures and sometimes hint. Values vary by key; readers pick the keys they show.
-FailureSummary = dict[str, Any]
+@dataclass(frozen=True)
+class FailedStep:
+    package: str | None
+    step: str | None
 
 
-def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None) -> FailureSummary | None:
-    """The failure summary of a build's output, or None if it shows no make error.
+@dataclass
+class BuildFailure:
+    """Where a build failed and what to do next, as build records store it (JSON). It describes
+    the last failure, as Buildroot attributes it; `failures` lists every (package, step) that
+    failed (several with `make -k`). `extra` keeps keys of records another version wrote."""
 
-    Returns {package, step, lines, make_error, make_chain, next_actions, failures} (and `hint` when
-    a download failed for want of a network); `failures` lists
-    every (package, step) that failed (several with `make -k`); the summary itself describes the last
-    one, as Buildroot attributes it."""
+    package: str | None  # None: a failure outside any package (a hook, an image)
+    step: str | None
+    lines: list[str]  # the log lines that look like the error
+    make_error: str | None  # make's own "*** ... Error N" line
+    next_actions: list[str]
+    failures: list[FailedStep]
+    make_chain: list[str] | None = None  # the run of make error lines around it; None: not recorded
+    hint: str | None = None  # e.g. what to do without a network
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            **self.extra,
+            "package": self.package,
+            "step": self.step,
+            "lines": list(self.lines),
+            "make_error": self.make_error,
+            "next_actions": list(self.next_actions),
+            "failures": [{"package": f.package, "step": f.step} for f in self.failures],
+        }
+        if self.make_chain is not None:
+            out["make_chain"] = list(self.make_chain)
+        if self.hint is not None:
+            out["hint"] = self.hint
+        return dict(sorted(out.items()))  # as records are written (sort_keys), so --json matches
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BuildFailure:
+        known = {"package", "step", "lines", "make_error", "next_actions", "failures", "make_chain", "hint"}
+        items = data.get("failures") or []
+        failures = [FailedStep(item.get("package"), item.get("step")) for item in items if isinstance(item, dict)]
+        return cls(
+            package=data.get("package"),
+            step=data.get("step"),
+            lines=list(data.get("lines") or []),
+            make_error=data.get("make_error"),
+            next_actions=list(data.get("next_actions") or []),
+            failures=failures,
+            make_chain=list(data["make_chain"]) if isinstance(data.get("make_chain"), list) else None,
+            hint=data.get("hint"),
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+
+
+def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None) -> BuildFailure | None:
+    """The failure of a build's output (with a `hint` when a download failed for want of a
+    network), or None if it shows no make error."""
     clean = [strip_ansi(ln).rstrip("\r\n") for ln in lines]
     seen: dict[str, str] = {}  # "<name>-<version>" / "<name>" -> name
     progress_at: list[tuple[int, ProgressEvent]] = []
@@ -289,10 +336,10 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
     if last_make_error is None and not stamp_errors:
         return None
 
-    failures = []
+    failures: list[FailedStep] = []
     for _i, match in stamp_errors:
         pkg = package_from_build_dir(match["base"], seen, stamp_dirs)
-        item = {"package": pkg, "step": STAMP_STEPS.get(match["stamp"], match["stamp"])}
+        item = FailedStep(pkg, STAMP_STEPS.get(match["stamp"], match["stamp"]))
         if item not in failures:
             failures.append(item)
 
@@ -351,16 +398,16 @@ def summarize_failure(lines: list[str], stamp_dirs: dict[str, str] | None = None
         error_lines = [ln for ln in clean[max(region_start, chain_start - 5) : chain_start] if ln.strip()]
 
     offline = bool(package) and offline_download(step, clean[region_start:chain_start])
-    return {
-        "package": package,
-        "step": step,
-        "lines": error_lines,
-        "make_error": clean[err_index],
-        "make_chain": make_chain,
-        "next_actions": _next_actions(package, step, offline),
-        "failures": failures,
-        **({"hint": OFFLINE_HINT.format(package=package)} if offline else {}),
-    }
+    return BuildFailure(
+        package=package,
+        step=step,
+        lines=error_lines,
+        make_error=clean[err_index],
+        make_chain=make_chain,
+        next_actions=_next_actions(package, step, offline),
+        failures=failures,
+        hint=OFFLINE_HINT.format(package=package) if offline else None,
+    )
 
 
 def read_tail_lines(path: str | Path, max_bytes: int = 1 << 20) -> list[str]:
@@ -378,5 +425,5 @@ def read_tail_lines(path: str | Path, max_bytes: int = 1 << 20) -> list[str]:
 
 def summarize_log_file(
     path: str | Path, stamp_dirs: dict[str, str] | None = None, max_bytes: int = 4 << 20
-) -> FailureSummary | None:
+) -> BuildFailure | None:
     return summarize_failure(read_tail_lines(path, max_bytes), stamp_dirs)

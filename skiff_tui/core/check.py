@@ -19,7 +19,7 @@ from .packages import Package, PackageIndex
 if TYPE_CHECKING:
     import kconfiglib  # untyped: its objects are Any to mypy
 
-    from .workspace import Workspace
+    from .session import Session
 
 TARGET = re.compile(r"^([A-Za-z0-9_.%/-]+(?:\s+[A-Za-z0-9_.%/-]+)*)\s*::?(?!=)", re.M)
 
@@ -193,15 +193,13 @@ def _requested_matches(sym: kconfiglib.Symbol, requested: str | None) -> bool:
     return got == requested
 
 
-def check_buildroot(
-    root: Path, env: dict[str, str], workspace: Workspace, selection: list[str], index: PackageIndex, notes: list[str]
-) -> list[str]:
+def check_buildroot(session: Session, selection: list[str], notes: list[str]) -> list[str]:
     """Symbols Buildroot does not know and requested values that Kconfig resolution changes."""
     import kconfiglib
 
     from .configure import plan
 
-    p = plan(root, env, workspace, selection, index=index)
+    p = plan(session, selection)
     if p.buildroot_src is None:
         notes.append(
             "Buildroot checks skipped: no Buildroot tree (set SKIFF_BUILDROOT_SRC, or run "

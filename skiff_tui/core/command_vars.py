@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .commands import command_argv_env
-from .packages import PackageIndex
-from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .session import Session
 
 NOT_SET = re.compile(r"\*\*\* (?P<var>[A-Za-z_][A-Za-z0-9_]*) is not set:?\s*(?P<help>.*?)\.?\s+Stop\.")
 PLACEHOLDER = "skiff-placeholder"
@@ -26,17 +27,8 @@ class NeededVariable:
     help: str  # the command's own words: "name the SD card device to format as PI_SD=/dev/sdX"
 
 
-def needed_variables(
-    root: Path,
-    env: dict[str, str],
-    workspace: Workspace,
-    index: PackageIndex,
-    package: str,
-    command: str,
-    *,
-    limit: int = 8,
-) -> list[NeededVariable]:
-    argv, run_env, cwd = command_argv_env(root, env, workspace, index, package, command)
+def needed_variables(session: Session, package: str, command: str, *, limit: int = 8) -> list[NeededVariable]:
+    argv, run_env, cwd = command_argv_env(session, package, command)
     make, rest = argv[0], argv[1:]
     trial = dict(run_env, SKIFF_NO_INTERACTIVE="1")
     found: list[NeededVariable] = []

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import container
 from .buildroot import make_env, require_host_tools
 from .configure import ConfigureResult, build_target, command_env, configure, make_argv
 from .gitprogress import GitProgress
-from .packages import PackageIndex
-from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .session import Session
 
 
 @dataclass
@@ -26,9 +27,7 @@ class CompileRun:
 
 
 def build_run(
-    root: Path,
-    env: dict[str, str],
-    workspace: Workspace,
+    session: Session,
     result: ConfigureResult,
     target: str | None,
     *,
@@ -38,17 +37,17 @@ def build_run(
     """The make command for `target` (None: Buildroot's default) on a configured workspace,
     wrapped for the build container when SKIFF_CONTAINER asks for one. `interactive` (menuconfig
     & co.): the terminal is the user's, so make gets their TERM and the container a tty."""
-    argv = make_argv(result.plan, workspace, *([target] if target else []))
-    child_env = make_env(command_env(root, env, workspace, result.plan))
+    env = session.env
+    argv = make_argv(result.plan, session.workspace, *([target] if target else []))
+    child_env = make_env(command_env(session, result.plan))
     if interactive:
         child_env["TERM"] = env.get("TERM", "xterm")  # the menu needs a real terminal type
     choice = container.requested(env)
     if choice is not None:
         argv = container.wrap(
             argv,
-            root=root,
+            session,
             env=child_env,
-            workspace=workspace,
             plan=result.plan,
             choice=choice,
             interactive=interactive,
@@ -58,16 +57,13 @@ def build_run(
 
 
 def prepare_compile(
-    root: Path,
-    env: dict[str, str],
-    workspace: Workspace,
+    session: Session,
     *,
-    index: PackageIndex | None = None,
     log: Callable[[str], None] = lambda m: None,
     progress: Callable[[GitProgress], None] | None = None,
 ) -> tuple[ConfigureResult, CompileRun]:
     """Everything before `make` of a compile; the caller holds the workspace lock."""
-    if container.requested(env) is None:
-        require_host_tools(env)  # a container brings its own
-    result = configure(root, env, workspace, index=index, locked=True, log=log, progress=progress)
-    return result, build_run(root, env, workspace, result, build_target(result.plan, env), log=log)
+    if container.requested(session.env) is None:
+        require_host_tools(session.env)  # a container brings its own
+    result = configure(session, locked=True, log=log, progress=progress)
+    return result, build_run(session, result, build_target(result.plan, session.env), log=log)

@@ -7,20 +7,24 @@ SkiffOS, which only notices a changed chain or version).
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from . import atomic, buildroot, paths, readonly, safepath
 from .base import Base, choose_base
 from .environment import env_file, skiff_env, version_commit
-from .errors import WorkspaceError
+from .errors import BuildrootError, WorkspaceError
 from .fragments import Assignment, Origin, quote
+from .gitprogress import GitProgress
 from .layers import (
     FRAGMENT_KINDS,
     Layer,
@@ -33,13 +37,16 @@ from .layers import (
     output_files,
 )
 from .procs import pid_alive, proc_start_time, stop_group
-from .packages import PackageIndex, discover, extra_roots
+from .packages import PackageIndex, extra_roots
 from .resolve import Chain, parse_selection, resolve
 from .workspace import Workspace
+from .workspace_state import ABSENT, ConfigureMarker, RunningMake, WorkspaceState
 
-# Key of the saved state present while configure is writing: a run killed at any point leaves
-# it behind, so the next configure redoes everything instead of trusting half-written files.
-CONFIGURING = "configuring"
+if TYPE_CHECKING:
+    from .session import Session
+
+# What a configure that makes a choice (e.g. selection=None: SKIFF_CONFIG, else the saved chain) takes.
+Selection = list[str] | str | None
 DIGEST_ENV = (
     "BR2_DL_DIR",
     "BR2_CCACHE_DIR",
@@ -94,22 +101,22 @@ def with_saved_paths(workspace: Workspace, env: dict[str, str]) -> dict[str, str
     if env.get("SKIFF_EXTRA_CONFIGS_PATH") and env.get("SKIFF_BASE"):
         return env
     try:
-        state = workspace.load_state() or {}
+        state = workspace.load_state() or WorkspaceState()
     except WorkspaceError:
         return env
     out = env
-    roots = state.get("extra_configs_path") or []
+    roots = state.extra_configs_path or []
     if roots and not env.get("SKIFF_EXTRA_CONFIGS_PATH"):
         out = dict(out, SKIFF_EXTRA_CONFIGS_PATH=":".join(roots))
     # The base choice made at configure time (SKIFF_BASE) sticks the same way.
-    if state.get("base_setting") and not env.get("SKIFF_BASE"):
-        out = dict(out, SKIFF_BASE=state["base_setting"])
+    if state.base_setting and not env.get("SKIFF_BASE"):
+        out = dict(out, SKIFF_BASE=state.base_setting)
     return out
 
 
 def saved_selection(workspace: Workspace) -> list[str] | None:
     state = workspace.load_state()
-    return list(state["selection"]) if state and state.get("selection") else None
+    return list(state.selection) if state and state.selection else None
 
 
 @readonly.mutating("saving the selection")
@@ -118,13 +125,13 @@ def save_selection(workspace: Workspace, selection: list[str] | str) -> list[str
     covers the selection, so the next compile reconfigures."""
     names = parse_selection(selection) if isinstance(selection, str) else parse_selection(",".join(selection))
     with workspace.lock("skiff: save selection"):
-        state = workspace.load_state() or {}
-        state["selection"] = names
+        state = workspace.load_state() or WorkspaceState()
+        state.selection = names
         workspace.save_state(state)
     return names
 
 
-def selection_for(workspace: Workspace, env: dict[str, str], selection: list[str] | str | None = None) -> list[str]:
+def selection_for(workspace: Workspace, env: dict[str, str], selection: Selection = None) -> list[str]:
     """Explicit selection, else SKIFF_CONFIG, else the workspace's saved chain (compile resumes)."""
     if isinstance(selection, str):
         selection = parse_selection(selection)
@@ -169,13 +176,11 @@ def _digest(
     return h.hexdigest()
 
 
-def plan(
-    root: Path, env: dict[str, str], workspace: Workspace, selection=None, *, index: PackageIndex | None = None
-) -> Plan:
+def plan(session: Session, selection: Selection = None) -> Plan:
     """Everything configure would write, computed without writing anything."""
+    root, env, workspace = session.root, session.env, session.workspace
+    index = session.index  # first, as a verb reports the packages' warnings before anything else
     selection = selection_for(workspace, env, selection)
-    if index is None:
-        index = discover(paths.package_roots(root), env)
     chain = resolve(index, selection)
     base = choose_base(root, env)
     stack = build_stack(root, index, chain, workspace, base)
@@ -215,10 +220,10 @@ def is_up_to_date(p: Plan, workspace: Workspace) -> bool:
     state = workspace.load_state()
     return bool(
         state
-        and not state.get(CONFIGURING)
-        and state.get("digest") == p.digest
+        and state.configuring is None
+        and state.digest == p.digest
         and (workspace.dir / ".config").exists()
-        and state.get("outputs") == outputs_digest(workspace, p.merged)
+        and state.outputs == outputs_digest(workspace, p.merged)
     )
 
 
@@ -234,10 +239,12 @@ def outputs_digest(workspace: Workspace, merged: MergedConfig) -> str:
     return h.hexdigest()
 
 
-def command_env(root: Path, env: dict[str, str], workspace: Workspace, p: Plan) -> dict[str, str]:
+def command_env(session: Session, p: Plan) -> dict[str, str]:
+    """The environment hooks, package commands and make get: the session's plus skiff's variables."""
+    env = session.env
     return skiff_env(
-        root,
-        workspace,
+        session.root,
+        session.workspace,
         p.chain.names,
         [pkg.path for pkg in p.chain.packages],
         p.buildroot_src,
@@ -258,7 +265,7 @@ def defconfig_path(workspace: Workspace) -> Path:
 
 def make_argv(p: Plan, workspace: Workspace, *targets: str) -> list[str]:
     if p.buildroot_src is None:
-        raise buildroot.BuildrootError(
+        raise BuildrootError(
             "no Buildroot tree to run make in",
             hint="set SKIFF_BUILDROOT_SRC, or run 'skiff configure' to fetch the pinned release",
         )
@@ -278,20 +285,20 @@ def not_stuck(
     layer's default architecture, say) is an override, not a failure: `choices` lists the groups.
     So is a fragment-files symbol whose package is off (no kernel, no kernel fragment).
     """
-    out = []
-    missing = object()
+    out: list[tuple[Assignment, str | None]] = []
     requested = p.merged.buildroot.values()
     member_of = {sym: group for group in choices or [] for sym in group}
     for symbol, history in p.merged.buildroot.history.items():
         final = history[-1]
-        got = config.get(symbol, missing)
+        known = symbol in config  # a symbol Kconfig did not write is missing, not "n"
+        got = config.get(symbol)
         owner = fragment_owner(symbol)
         if owner and config.get(owner) != "y":
             continue
         if final.value is None:
-            if got not in (None, missing, "n"):
+            if got not in (None, "n"):
                 out.append((final, got))
-        elif got is missing or got != final.value:
+        elif not known or got != final.value:
             group = member_of.get(symbol)
             if (
                 final.value == "y"
@@ -299,7 +306,7 @@ def not_stuck(
                 and any(other != symbol and requested.get(other) == "y" and config.get(other) == "y" for other in group)
             ):
                 continue
-            out.append((final, None if got is missing else got))
+            out.append((final, got))
     return out
 
 
@@ -313,10 +320,15 @@ def choice_overrides(p: Plan, config: dict[str, str | None], choices: list[list[
         for loser in chosen:
             if winners and loser not in winners:
                 notes.append(
-                    f"{loser}=y ({requested.final(loser).origin}) is replaced by {winners[0]}=y "
-                    f"({requested.final(winners[0]).origin}) in the same choice"
+                    f"{loser}=y ({_origin(requested.final(loser))}) is replaced by {winners[0]}=y "
+                    f"({_origin(requested.final(winners[0]))}) in the same choice"
                 )
     return notes
+
+
+def _origin(assignment: Assignment | None) -> Origin | None:
+    """Who set a value that has one (a choice member requested y always does)."""
+    return assignment.origin if assignment is not None else None
 
 
 def stick_report(
@@ -337,20 +349,18 @@ def stick_report(
 
 @readonly.mutating("configuring the workspace")
 def configure(
-    root: Path,
-    env: dict[str, str],
-    workspace: Workspace,
-    selection=None,
+    session: Session,
+    selection: Selection = None,
     *,
-    index: PackageIndex | None = None,
     force: bool = False,
     locked: bool = False,
-    log=lambda msg: None,
-    progress=None,
+    log: Callable[[str], None] = lambda msg: None,
+    progress: Callable[[GitProgress], None] | None = None,
 ) -> ConfigureResult:
-    p = plan(root, env, workspace, selection, index=index)
+    env, workspace = session.env, session.workspace
+    p = plan(session, selection)
     # Even when nothing else is to do: a killed save's temp file must not reach the next build.
-    _clean_stale_temps(root, workspace, p)
+    _clean_stale_temps(session.root, workspace, p)
     if not force and is_up_to_date(p, workspace):
         return ConfigureResult(plan=p, skipped=True)
     if p.buildroot_src is None:
@@ -358,30 +368,30 @@ def configure(
         p.digest = _digest(p.selection, p.chain, p.stack, env, p.buildroot_src)
     lock = None if locked else workspace.lock().acquire()
     try:
-        return _write_and_run(root, env, workspace, p, log)
+        return _write_and_run(session, p, log)
     finally:
         if lock:
             lock.release()
 
 
-def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Plan, log) -> ConfigureResult:
+def _write_and_run(session: Session, p: Plan, log: Callable[[str], None]) -> ConfigureResult:
+    root, env, workspace = session.root, session.env, session.workspace
     result = ConfigureResult(plan=p, notes=list(p.chain.notes) + list(p.merged.notes))
     workspace.dir.mkdir(parents=True, exist_ok=True)
     output = workspace.dir / "output"
     if not output.exists() and not output.is_symlink():
         output.symlink_to(".")  # SkiffOS packages reach build output through workspaces/<ws>/output/
     _drop_stray_self_link(workspace)
-    previous = workspace.load_state() or {}
+    previous = workspace.load_state() or WorkspaceState()
     result.notes += end_orphans(workspace, previous)
-    interrupted = previous.get(CONFIGURING)
+    interrupted = previous.configuring
     # Before touching anything: the state says "being configured"; only the final save clears it.
-    marker = {k: v for k, v in previous.items() if k not in ("digest", "kconfig_digest", "outputs", CONFIGURING)}
-    marker[CONFIGURING] = {"selection": p.selection, "pid": os.getpid(), "since": time.time()}
+    running = ConfigureMarker(list(p.selection), os.getpid(), time.time())
+    marker = dataclasses.replace(previous, digest=None, kconfig_digest=None, outputs=None, configuring=running)
     workspace.save_state(marker)
     if interrupted:
         result.notes.append(
-            f"the previous configure ({','.join(interrupted.get('selection', [])) or '?'}) "
-            "was interrupted; everything is redone"
+            f"the previous configure ({','.join(interrupted.selection) or '?'}) was interrupted; everything is redone"
         )
     tree = paths.workspaces_dir(root)
     outputs = output_files(p.merged)
@@ -391,21 +401,21 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
         path = workspace.final_dir / stale
         if path not in outputs and (path.exists() or path.is_symlink()):
             safepath.within(path, tree).unlink()
-    cmd_env = command_env(root, env, workspace, p)
+    cmd_env = command_env(session, p)
     atomic.write_if_changed(p.merged.env_path, env_file(cmd_env), within=tree)
     defconfig_text = p.merged.buildroot.render()
     kdigest = _kconfig_digest(defconfig_text, p)
     if (
         interrupted
-        or previous.get("kconfig_digest") != kdigest
+        or previous.kconfig_digest != kdigest
         or not (workspace.dir / ".config").exists()
-        or previous.get("outputs") != outputs_digest(workspace, p.merged)
+        or previous.outputs != outputs_digest(workspace, p.merged)
     ):
         atomic.write_text(defconfig_path(workspace), defconfig_text, within=tree)
         log(f"skiff: running Buildroot defconfig in {workspace.dir}")
 
         def remember_make(pid: int) -> None:
-            marker[CONFIGURING]["make"] = {"pid": pid, "start": proc_start_time(pid)}
+            running.make = RunningMake(pid, proc_start_time(pid))
             workspace.save_state(marker)
 
         buildroot.run_make(
@@ -417,20 +427,20 @@ def _write_and_run(root: Path, env: dict[str, str], workspace: Workspace, p: Pla
     result.notes += overrides
     _drop_gcc_stamps_if_cflags_changed(workspace, previous, p)
     workspace.save_state(
-        {
-            "selection": p.selection,
-            "chain": p.chain.names,
-            "extra_configs_path": [str(r) for r in extra_roots(env)],
-            "base_setting": env.get("SKIFF_BASE", ""),
-            "digest": p.digest,
-            "kconfig_digest": kdigest,
-            "configured_at": time.time(),
-            "buildroot": str(p.buildroot_src),
-            "version": __version__,
-            "cflags": p.merged.buildroot.value("BR2_TARGET_OPTIMIZATION"),
-            "buildtarget": build_target(p, env),
-            "outputs": outputs_digest(workspace, p.merged),
-        }
+        WorkspaceState(
+            selection=list(p.selection),
+            chain=list(p.chain.names),
+            extra_configs_path=[str(r) for r in extra_roots(env)],
+            base_setting=env.get("SKIFF_BASE", ""),
+            digest=p.digest,
+            kconfig_digest=kdigest,
+            configured_at=time.time(),
+            buildroot=str(p.buildroot_src),
+            version=__version__,
+            cflags=p.merged.buildroot.value("BR2_TARGET_OPTIMIZATION"),
+            buildtarget=build_target(p, env),
+            outputs=outputs_digest(workspace, p.merged),
+        )
     )
     return result
 
@@ -445,17 +455,17 @@ def _clean_stale_temps(root: Path, workspace: Workspace, p: Plan) -> None:
             atomic.clean_stale_temps(layer.path / "root_overlay", recursive=True)
 
 
-def end_orphans(workspace: Workspace, previous: dict) -> list[str]:
+def end_orphans(workspace: Workspace, previous: WorkspaceState) -> list[str]:
     """make processes a killed skiff left running in this workspace (a configure's defconfig, a
     build's make group) would keep writing beside the new run: end them first (the caller holds
     the lock, so no live skiff owns them). Returns notes for the report."""
     from .build import end_orphaned_builds
 
     notes = []
-    make = (previous.get(CONFIGURING) or {}).get("make") or {}
-    if make.get("pid") and make.get("start") and pid_alive(make["pid"], make["start"]):
-        stop_group(make["pid"])
-        notes.append(f"ended make (pid {make['pid']}) left running by an interrupted configure")
+    make = previous.configuring.make if previous.configuring is not None else None
+    if make is not None and make.pid and make.start and pid_alive(make.pid, make.start):
+        stop_group(make.pid)
+        notes.append(f"ended make (pid {make.pid}) left running by an interrupted configure")
     for pid in end_orphaned_builds(workspace):
         notes.append(f"ended make (pid {pid}) left running by an interrupted build")
     return notes
@@ -481,9 +491,9 @@ def _kconfig_digest(defconfig_text: str, p: Plan) -> str:
     return h.hexdigest()
 
 
-def _drop_gcc_stamps_if_cflags_changed(workspace: Workspace, previous: dict, p: Plan) -> None:
+def _drop_gcc_stamps_if_cflags_changed(workspace: Workspace, previous: WorkspaceState, p: Plan) -> None:
     """Changed target cflags need the cross gcc reconfigured; Buildroot's stamps would skip it."""
-    if "cflags" in previous and previous["cflags"] != p.merged.buildroot.value("BR2_TARGET_OPTIMIZATION"):
+    if previous.cflags is not ABSENT and previous.cflags != p.merged.buildroot.value("BR2_TARGET_OPTIMIZATION"):
         for stamp in glob.glob(str(workspace.dir / "build" / "*gcc-*-*" / ".stamp_*")):
             if Path(stamp).name in (".stamp_built", ".stamp_configured", ".stamp_host_installed", ".stamp_installed"):
                 os.unlink(stamp)

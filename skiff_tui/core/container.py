@@ -25,6 +25,7 @@ from .fragments import unquote
 
 if TYPE_CHECKING:
     from .configure import Plan
+    from .session import Session
     from .workspace import Workspace
 
 ENGINES = ("podman", "docker")
@@ -116,8 +117,9 @@ def _outermost(mounts: list[Mount]) -> list[Mount]:
     return sorted(chosen, key=lambda m: str(m.path))
 
 
-def mounts(root: Path, workspace: Workspace, plan: Plan, env: dict[str, str]) -> list[Mount]:
+def mounts(session: Session, plan: Plan) -> list[Mount]:
     """Every directory the build touches, at its own path."""
+    root, workspace, env = session.root, session.workspace, session.env
     found = [Mount(Path(root).resolve())]
     if plan.buildroot_src is not None:
         found.append(Mount(Path(plan.buildroot_src).resolve(), read_only=True))
@@ -186,17 +188,18 @@ def run_argv(
 @readonly.mutating("building in a container")
 def wrap(
     argv: list[str],
+    session: Session,
     *,
-    root: Path,
     env: dict[str, str],
-    workspace: Workspace,
     plan: Plan,
     choice: str,
     interactive: bool = False,
     log: Callable[[str], object] = print,
 ) -> list[str]:
     """The host command that runs `argv` (a make command line) in the build container: the one
-    function the CLI (`--container`) and the TUI's build use."""
+    function the CLI (`--container`) and the TUI's build use. `env` is make's environment (what
+    command_env gave for the session): the variables passed in come from it."""
+    workspace = session.workspace
     engine_path = engine(choice, env.get("PATH"))
     tag = ensure_image(engine_path, log=log)
     Path(workspace.dir).mkdir(parents=True, exist_ok=True)
@@ -204,7 +207,7 @@ def wrap(
         engine_path,
         tag,
         argv,
-        mounts=mounts(root, workspace, plan, env),
+        mounts=mounts(session, plan),
         env=container_env(env, workspace, plan),
         workdir=Path(workspace.dir).resolve(),
         interactive=interactive,

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import atomic, paths, readonly
+from . import atomic, readonly
 from .coreyaml import LAYER_FILE, effective_file
 from .errors import SkiffError, read_user_text
 from .overrides import OverrideError, OverrideLayer
-from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .session import Session
 
 EMPTY = "containers: {}\nusers: {}\nimages: {}\n"
 
@@ -32,19 +35,18 @@ def _read(path: Path) -> str:
     return read_user_text(path, OverrideError, "skiff-core.yaml")
 
 
-def coreyaml_place(root: Path, env: dict[str, str], workspace: Workspace, target_layer: OverrideLayer) -> CoreYamlPlace:
+def coreyaml_place(session: Session, target_layer: OverrideLayer) -> CoreYamlPlace:
     """The layer's own copy if it has one; else what the stack would put in the image (another
     override layer's copy or the chain's default: the last package in the chain shipping one);
     else the skiff/core package's default; else an empty file."""
     from .configure import plan
-    from .packages import discover
 
     target = target_layer.path / LAYER_FILE
     default = owner = None
     effective: tuple[str, Path] | None = None
     note = ""
     try:
-        stack = plan(root, env, workspace).stack
+        stack = plan(session).stack
         names = {lay.path / LAYER_FILE: lay.name for lay in stack}
         found = effective_file([lay.path for lay in stack])
         default = effective_file([lay.path for lay in stack if lay.kind != "override"])
@@ -55,7 +57,7 @@ def coreyaml_place(root: Path, env: dict[str, str], workspace: Workspace, target
     except SkiffError as exc:
         note = f"the workspace's chain is not known ({exc.message}); using skiff/core's default"
         try:
-            pkg = discover(paths.package_roots(root), env).get("skiff/core")
+            pkg = session.index.get("skiff/core")
         except (SkiffError, AttributeError, KeyError):
             pkg = None
         if pkg is not None and (Path(pkg.path) / LAYER_FILE).is_file():

@@ -12,10 +12,13 @@ import argparse
 import shlex
 import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .flash_layout import Blob, FlashError, Layout, parse_blob
 from .flash_units import parse_size
+
+if TYPE_CHECKING:
+    from .session import Session
 
 PROBE = "skiff-flash-probe"
 VARIABLES = ("BOOTLOADER_ARGS", "FLASH_LAYOUT_ARGS")
@@ -81,8 +84,8 @@ def parse_flash_args(package: str, text: str) -> BoardFlash:
 
 def flash_package(workspace, index) -> str | None:
     """The last package of the workspace's chain with a `format` command (the board's)."""
-    state = workspace.load_state() or {}
-    for name in reversed(state.get("chain") or []):
+    state = workspace.load_state()
+    for name in reversed((state.chain if state else None) or []):
         if name in index:
             pkg = index.get(name)
             if pkg.has_extensions and any(c.name == "format" for c in pkg.commands):
@@ -90,15 +93,15 @@ def flash_package(workspace, index) -> str | None:
     return None
 
 
-def board_flash(root: Path, env: dict[str, str], workspace, index) -> BoardFlash | None:
+def board_flash(session: Session) -> BoardFlash | None:
     """The selected board's blobs and layout options, or None when no package of the chain has a
     `format` command (nothing special: the docs/behaviour.md#sd-cards layout, no blobs)."""
     from .commands import command_argv_env
 
-    name = flash_package(workspace, index)
+    name = flash_package(session.workspace, session.index)
     if name is None:
         return None
-    _argv, run_env, cwd = command_argv_env(root, env, workspace, index, name, "format")
+    _argv, run_env, cwd = command_argv_env(session, name, "format")
     recipe = "".join(f"$(info {v}=$({v}))" for v in VARIABLES)
     argv = ["make", "--no-print-directory", "-s", "-C", str(cwd), "--eval", f"{PROBE}: ; {recipe}", PROBE]
     try:

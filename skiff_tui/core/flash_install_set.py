@@ -99,8 +99,8 @@ def workspace_install_set(workspace, env: dict[str, str] | None = None, images: 
     from . import paths
     from .packages import discover
 
-    state = workspace.load_state() or {}
-    chain = state.get("chain") or []
+    state = workspace.load_state()
+    chain = (state.chain if state else None) or []
     dirs: list[Path] = []
     if chain:
         index = discover(paths.package_roots(workspace.root), env)

@@ -28,7 +28,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import kconfiglib
 from kconfiglib import (
@@ -55,6 +55,9 @@ from .delta import delta_path, save_delta
 from .errors import BuildrootError, SkiffError
 from .fragments import quote
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .session import Session as EngineSession  # this module's Session is the editor's
 
 Progress = Callable[[str], None]
 # load_kconfig changes os.environ and the working directory while it parses: one load at a time
@@ -843,9 +846,7 @@ def open_parsed(tree: Path, externals: list[tuple[str, Path]]) -> tuple[kconfig_
     return kconfig_cache.Parsed(kconf, key, kconfig_cache.file_stamps(kconf, tree), base), False
 
 
-def open_workspace(
-    root: Path, env: dict[str, str], workspace: Workspace, *, progress: Progress = lambda stage: None
-) -> Session:
+def open_workspace(engine: EngineSession, *, progress: Progress = lambda stage: None) -> Session:
     """Resolve the workspace's stack, then load Buildroot's Kconfig with its externals, the merged
     configuration as the baseline and the workspace's .config as the current values.
 
@@ -855,7 +856,8 @@ def open_workspace(
     from .configure import plan
 
     progress("Resolving the package chain")
-    p = plan(root, env, workspace)
+    workspace = engine.workspace
+    p = plan(engine)
     if p.buildroot_src is None:
         raise BuildrootError(
             "no Buildroot tree yet", hint="run Configure once (it fetches Buildroot) or set SKIFF_BUILDROOT_SRC"

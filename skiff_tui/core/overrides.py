@@ -27,11 +27,15 @@ import struct
 import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from . import atomic, paths, readonly, safepath
 from .errors import SkiffError
 from .fragments import LINE_BREAKS, parse_lines, quote, unquote
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .session import Session
 
 HOSTNAME_SYMBOL = "BR2_TARGET_GENERIC_HOSTNAME"
 HOSTNAME_FRAGMENT = "50-skiff-hostname"
@@ -589,11 +593,11 @@ def ensure_layer(layer: OverrideLayer) -> Path:
     return layer.path
 
 
-def effective_hostname(root: Path, env: dict[str, str], workspace: Workspace) -> tuple[str, str] | None:
-    """The hostname the whole stack gives this workspace and who set it (None: Buildroot's default)."""
+def effective_hostname(session: Session) -> tuple[str, str] | None:
+    """The hostname the whole stack gives the session's workspace and who set it (None: Buildroot's default)."""
     from .configure import plan
 
-    final = plan(root, env, workspace).merged.buildroot.final(HOSTNAME_SYMBOL)
+    final = plan(session).merged.buildroot.final(HOSTNAME_SYMBOL)
     if final is None or final.value is None:
         return None
     return unquote(final.value), str(final.origin)

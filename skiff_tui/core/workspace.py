@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from . import atomic, paths, readonly, safepath
 from .errors import WorkspaceError
+from .workspace_state import JsonObject, WorkspaceState
 
 NAME = re.compile(r"[a-z0-9_][a-z0-9._-]*\Z")
 STATE_FILE = "state.json"
@@ -30,10 +30,6 @@ def workspace_name(raw: str | None) -> str:
             hint="use lower-case letters, digits, '.', '_' and '-', not starting with '.' or '-'",
         )
     return name
-
-
-# A JSON object as skiff stores it (saved state, lock holder): keys are fixed, values vary.
-JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -74,27 +70,32 @@ class Workspace:
         return paths.workspaces_dir(self.root) / f".lock_{self.name}"
 
     # --- saved state -------------------------------------------------------------------------
-    def load_state(self) -> JsonObject | None:
+    def load_state(self) -> WorkspaceState | None:
+        """The saved state (core/workspace_state.py), None before anything was saved."""
         path = self.final_dir / STATE_FILE
         try:
-            state: JsonObject = json.loads(path.read_text())
-            return state
+            data = json.loads(path.read_text())
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
             raise WorkspaceError(
                 f"saved state is unreadable ({exc}); run 'skiff configure' with SKIFF_CONFIG set", path=path
             ) from exc
+        if data is None:
+            return None  # "null": as good as no file
+        if not isinstance(data, dict):
+            raise WorkspaceError(
+                "saved state is unreadable (not a JSON object); run 'skiff configure' with SKIFF_CONFIG set", path=path
+            )
+        return WorkspaceState.from_dict(data)
 
     @readonly.mutating("saving the workspace state")
-    def save_state(self, state: JsonObject) -> None:
+    def save_state(self, state: WorkspaceState) -> None:
         atomic.write_text(
-            self.final_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n", within=self.tree
+            self.final_dir / STATE_FILE, json.dumps(state.to_dict(), indent=2, sort_keys=True) + "\n", within=self.tree
         )
         # SkiffOS keeps the chain in a plain file; keep it so its scripts and habits still work.
-        atomic.write_text(
-            self.final_dir / "skiff_config", ",".join(state.get("selection", [])) + "\n", within=self.tree
-        )
+        atomic.write_text(self.final_dir / "skiff_config", ",".join(state.selection or []) + "\n", within=self.tree)
 
     def lock(self, command: str | None = None) -> WorkspaceLock:
         return WorkspaceLock(self, command or " ".join(sys.argv))

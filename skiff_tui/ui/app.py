@@ -28,6 +28,7 @@ from textual.widgets import Static
 
 from ..core import paths, readonly
 from ..core.errors import SkiffError
+from ..core.session import Session
 from ..core.workspace import Workspace, workspace_name
 from .failures import Failure, failure, worker_title
 from .palette import PaletteCommand
@@ -131,6 +132,11 @@ class SkiffApp(App[None]):
         if read_only:
             self.sub_title = "read-only"
 
+    @property
+    def session(self) -> Session:
+        """The engine session of the app's state (the index once loaded; else discovered on use)."""
+        return Session(self.root, self.env, self.workspace, self.index)
+
     # --- startup ------------------------------------------------------------------------------
     def on_mount(self) -> None:
         self.apply_user_keymap()
@@ -188,7 +194,7 @@ class SkiffApp(App[None]):
             error = exc
         try:
             state = workspace.load_state()
-            selection = list(state.get("selection") or []) if state else []
+            selection = list(state.selection or []) if state else []
             if not selection:
                 selection = parse_selection(self.env.get("SKIFF_CONFIG", ""))
         except SkiffError as exc:
@@ -758,7 +764,7 @@ class SkiffApp(App[None]):
         try:
             with self.suspend():
                 print(f"skiff: running cmd/{package}/{command} (returns to the TUI when it ends)", flush=True)
-                code = run_command(self.root, command_env(self), self.workspace, self.index, package, command)
+                code = run_command(self.session.with_env(command_env(self)), package, command)
                 # its last lines (an error, a summary) stay readable until the user comes back
                 print(
                     f"\nskiff: cmd/{package}/{command} exited with {code}. Press Enter to return to skiff.", flush=True

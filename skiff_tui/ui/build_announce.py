@@ -22,8 +22,8 @@ def outcome(run: BuildRun) -> tuple[str, str]:
     if rec.status == "succeeded":
         return f"Build {rec.id} in workspace {ws} succeeded after {took}", "information"
     where = ""
-    if rec.failure and rec.failure.get("package"):
-        where = f" in {rec.failure['package']} ({rec.failure.get('step') or 'unknown step'})"
+    if rec.failure and rec.failure.package:
+        where = f" in {rec.failure.package} ({rec.failure.step or 'unknown step'})"
     severity = "error" if rec.status == "failed" else "warning"
     return f"Build {rec.id} in workspace {ws} {rec.status}{where} after {took}", severity
 

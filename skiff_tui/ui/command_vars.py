@@ -27,7 +27,7 @@ def ask_then_run(app, package: str, command: str, run: Callable[[], None]) -> No
         from ..core.command_vars import needed_variables
 
         try:
-            needed = needed_variables(app.root, app.env, app.workspace, app.index, package, command)
+            needed = needed_variables(app.session, package, command)
         except SkiffError:
             needed = []  # running it reports the problem the usual way
         app.call_from_thread(ask, needed)

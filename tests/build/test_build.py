@@ -73,10 +73,10 @@ def test_on_lines_gets_batches_from_reader_thread(ws):
 def test_failure_summary_names_package_and_step(ws):
     rec = build.run_build(ws, fake_argv(ws, "--fail", "busybox:build"), env={}, chain=[], target="all", total=5)
     assert rec.status == "failed" and rec.exit_code == 2
-    assert rec.failure["package"] == "busybox"
-    assert rec.failure["step"] == "build"
-    assert any("error: 'undefined_symbol'" in ln for ln in rec.failure["lines"])
-    assert rec.failure["next_actions"][:2] == ["make br/busybox-dirclean", "make br/busybox-rebuild"]
+    assert rec.failure.package == "busybox"
+    assert rec.failure.step == "build"
+    assert any("error: 'undefined_symbol'" in ln for ln in rec.failure.lines)
+    assert rec.failure.next_actions[:2] == ["make br/busybox-dirclean", "make br/busybox-rebuild"]
     assert rec.done == 3 and (rec.package, rec.step) == ("busybox", "build")
     on_disk = build.list_builds(ws)[0]
     assert on_disk.failure == rec.failure and on_disk.status == "failed"

@@ -30,32 +30,32 @@ def test_failure_summary_of_real_logs(name):
         assert summary is None
         return
     package, step, error_text = expected
-    assert summary["package"] == package
-    assert summary["step"] == step
-    assert summary["make_error"].startswith(("make: ***", "make[1]: ***"))
-    assert ".stamp_" in summary["make_error"]
+    assert summary.package == package
+    assert summary.step == step
+    assert summary.make_error.startswith(("make: ***", "make[1]: ***"))
+    assert ".stamp_" in summary.make_error
     if name.split("-")[1] == "offline":  # no network: say what helps, not dirclean/rebuild
-        assert summary["next_actions"] == [
+        assert summary.next_actions == [
             f"make br/{package}-source (once online)",
             "skiff br source (on a connected machine; copy its download directory here)",
         ]
-        assert "BR2_DL_DIR" in summary["hint"] and package in summary["hint"]
+        assert "BR2_DL_DIR" in summary.hint and package in summary.hint
     else:
-        assert summary["next_actions"][:2] == [f"make br/{package}-dirclean", f"make br/{package}-rebuild"]
-        assert "hint" not in summary
+        assert summary.next_actions[:2] == [f"make br/{package}-dirclean", f"make br/{package}-rebuild"]
+        assert summary.hint is None
     if error_text:
-        assert any(error_text in line for line in summary["lines"]), summary["lines"]
-    assert not any(line.startswith("make: ***") for line in summary["lines"])
-    assert summary["lines"], "some context lines are always shown"
+        assert any(error_text in line for line in summary.lines), summary.lines
+    assert not any(line.startswith("make: ***") for line in summary.lines)
+    assert summary.lines, "some context lines are always shown"
 
 
 def test_compile_error_lines_are_the_compiler_diagnostics():
     summary = buildlog.summarize_log_file(DATA / "D-external-tree-compile-error.log")
-    assert summary["lines"] == [
+    assert summary.lines == [
         "broken.c:2:33: error: ‘undefined_symbol’ undeclared (first use in this function)",
         "broken.c:2:60: error: expected ‘;’ before ‘}’ token",
     ]
-    assert summary["make_chain"] == [
+    assert summary.make_chain == [
         "make[1]: *** [Makefile:3: broken] Error 1",
         "make: *** [package/pkg-generic.mk:273: "
         "/home/user/ws/demo/output/build/host-demo-broken-1.0/.stamp_built] Error 2",
@@ -65,21 +65,21 @@ def test_compile_error_lines_are_the_compiler_diagnostics():
 def test_keep_going_lists_every_failure():
     text = (DATA / "B-offline-keep-going.log").read_text() + (DATA / "C-offline-keep-going-end.log").read_text()
     summary = buildlog.summarize_failure(text.splitlines())
-    assert summary["failures"] == [
-        {"package": "host-python3", "step": "download"},
-        {"package": "linux", "step": "download"},
+    assert summary.failures == [
+        buildlog.FailedStep("host-python3", "download"),
+        buildlog.FailedStep("linux", "download"),
     ]
-    assert summary["package"] == "linux"
+    assert summary.package == "linux"
     # The linux error text must not be borrowed from host-python3's failure above it.
-    assert all("python" not in line.lower() for line in summary["lines"])
+    assert all("python" not in line.lower() for line in summary.lines)
 
 
 def test_stamp_dirs_map_wins_over_guessing():
     lines = ["make: *** [package/pkg-generic.mk:273: /o/build/linux-custom/.stamp_configured] Error 2"]
-    assert buildlog.summarize_failure(lines)["package"] == "linux"
+    assert buildlog.summarize_failure(lines).package == "linux"
     summary = buildlog.summarize_failure(lines, stamp_dirs={"linux-custom": "linux-headers"})
-    assert summary["package"] == "linux-headers"
-    assert summary["step"] == "configure"
+    assert summary.package == "linux-headers"
+    assert summary.step == "configure"
 
 
 def test_failure_without_stamp_uses_last_progress_line():
@@ -89,9 +89,9 @@ def test_failure_without_stamp_uses_last_progress_line():
         "make: *** [Makefile:100: busybox-install] Error 1",
     ]
     summary = buildlog.summarize_failure(lines)
-    assert summary["package"] == "busybox"
-    assert summary["step"] == "install-target"
-    assert summary["lines"] == ["cp: cannot stat 'x': No such file or directory"]
+    assert summary.package == "busybox"
+    assert summary.step == "install-target"
+    assert summary.lines == ["cp: cannot stat 'x': No such file or directory"]
 
 
 def test_target_finalize_failure_is_not_blamed_on_the_last_package():
@@ -102,9 +102,9 @@ def test_target_finalize_failure_is_not_blamed_on_the_last_package():
         "make: *** [Makefile:100: target-finalize] Error 1",
     ]
     summary = buildlog.summarize_failure(lines)
-    assert summary["package"] is None
-    assert summary["step"] == "finalizing the target (overlays, post-build scripts)"
-    assert summary["lines"] == ["cp: cannot stat 'x': No such file or directory"]
+    assert summary.package is None
+    assert summary.step == "finalizing the target (overlays, post-build scripts)"
+    assert summary.lines == ["cp: cannot stat 'x': No such file or directory"]
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_failed_post_build_hook_is_blamed_on_the_hook_not_the_last_package():
         "make: *** [Makefile:23: _all] Error 2",
     ]
     summary = summarize_failure(lines)
-    assert summary["package"] is None
-    assert summary["step"] == "post-build hook of pi/common"
-    assert summary["lines"] == ["mkimage: command not found"]
-    assert summary["next_actions"] == []
+    assert summary.package is None
+    assert summary.step == "post-build hook of pi/common"
+    assert summary.lines == ["mkimage: command not found"]
+    assert summary.next_actions == []

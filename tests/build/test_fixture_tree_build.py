@@ -83,10 +83,10 @@ def test_failure_names_package_and_step(ws):
         ws, [*make_prefix(ws), "all"], env=env_with(BR_FIXTURE_FAIL="busybox:build"), chain=[], target="all"
     )
     assert rec.status == "failed" and rec.exit_code == 2
-    assert (rec.failure["package"], rec.failure["step"]) == ("busybox", "build")
-    assert rec.failure["lines"], "the error block above the make chain is shown"
-    assert rec.failure["make_error"].startswith("make: *** [package/pkg-generic.mk:")
-    assert rec.failure["next_actions"][:2] == ["make br/busybox-dirclean", "make br/busybox-rebuild"]
+    assert (rec.failure.package, rec.failure.step) == ("busybox", "build")
+    assert rec.failure.lines, "the error block above the make chain is shown"
+    assert rec.failure.make_error.startswith("make: *** [package/pkg-generic.mk:")
+    assert rec.failure.next_actions[:2] == ["make br/busybox-dirclean", "make br/busybox-rebuild"]
 
 
 def test_cancel_and_resume(ws):

@@ -333,7 +333,7 @@ async def test_offline_download_failure_says_what_helps(ws):
     sample = HERE / "data" / "A-offline-first-error.log"
     replay = [sys.executable, "-c", f"import sys; sys.stdout.write(open({str(sample)!r}).read()); sys.exit(2)"]
     rec = engine.run_build(ws, replay, env={}, chain=["virt/qemu"], target="all")
-    assert rec.status == "failed" and rec.failure["step"] == "download"
+    assert rec.status == "failed" and rec.failure.step == "download"
     app = Host(lambda: BuildScreen(ws, read_only=True, build_id=rec.id))
     async with app.run_test(size=(140, 40)) as pilot:
         panel = app.screen.query_one("#build-failure")

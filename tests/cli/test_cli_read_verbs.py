@@ -5,6 +5,8 @@ import json
 import pytest
 from skifftest import run_skiff, tree_snapshot, write_package
 
+from skiff_tui.core.session import Session
+
 
 @pytest.fixture
 def root(skiff_root):
@@ -157,7 +159,10 @@ def test_stream_command_hands_lines_to_a_pane_without_a_terminal(root):
     lines = []
     env = {"SKIFF_CONFIG": "pi/4", "PI_SD": "/dev/sdq", "PATH": __import__("os").environ["PATH"]}
     code = stream_command(
-        root, env, Workspace(root, "default"), discover(root / "configs", env), "pi/common", "format", lines.append
+        Session(root, env, Workspace(root, "default"), discover(root / "configs", env)),
+        "pi/common",
+        "format",
+        lines.append,
     )
     assert code == 0 and lines == ["formatting /dev/sdq in default from pi/common chain=pi/common,pi/4"]
 

@@ -21,6 +21,7 @@ from skifftest import run_skiff, write_package
 
 from skiff_tui.core import container
 from skiff_tui.core.buildroot import HOST_TOOLS
+from skiff_tui.core.session import Session
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "buildroot_tree"
@@ -167,15 +168,15 @@ def _plan(root):
     from skiff_tui.core.configure import command_env, configure
     from skiff_tui.core.workspace import Workspace
 
-    ws = Workspace(root, "default")
-    env = dict(os.environ)
-    result = configure(root, env, ws, "my/app")
-    return ws, result.plan, command_env(root, env, ws, result.plan)
+    session = Session(root, dict(os.environ), Workspace(root, "default"))
+    result = configure(session, "my/app")
+    return session, result.plan, command_env(session, result.plan)
 
 
 def test_run_argv_mounts_everything_at_its_own_path(root, tmp_path):
-    ws, plan, env = _plan(root)
-    mounts = container.mounts(root, ws, plan, env)
+    session, plan, env = _plan(root)
+    ws = session.workspace
+    mounts = container.mounts(session, plan)
     by_path = {m.path: m.read_only for m in mounts}
     assert by_path[root.resolve()] is False  # project: workspaces, overrides
     assert by_path[FIXTURE.resolve()] is True  # Buildroot tree, read-only
@@ -235,8 +236,8 @@ def podman_store(tmp_path, monkeypatch):
 
 
 def test_wrap_finds_the_image_and_builds_the_command(root, podman_store):
-    ws, plan, env = _plan(root)
-    argv = container.wrap(["make", "all"], root=root, env=env, workspace=ws, plan=plan, choice="podman")
+    session, plan, env = _plan(root)
+    argv = container.wrap(["make", "all"], session, env=env, plan=plan, choice="podman")
     assert Path(argv[0]).name == "podman" and argv[1] == "run"
     assert argv[-3:] == [container.image_tag(), "make", "all"]
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from skiff_tui.core.session import Session
+
 SKIFFOS = Path(os.environ.get("SKIFFOS_DIR", "/tmp/skiffos"))
 BUILDROOT = Path(os.environ.get("SKIFF_BUILDROOT_SRC", "/root/.cache/skiff-test/buildroot-2026.02.3"))
 
@@ -124,7 +126,7 @@ def test_skiffos_packages_on_skiffos_base_merge_to_skiffos_values(tmp_path, sele
     for d in ("configs", "workspaces"):
         (root / d).mkdir(parents=True)
     env = {"SKIFF_EXTRA_CONFIGS_PATH": str(SKIFFOS / "configs"), "SKIFF_VERSION_COMMIT": "unknown"}
-    p = plan(root, env, Workspace(root, "compat"), selection)
+    p = plan(Session(root, env, Workspace(root, "compat")), selection)
     assert p.base.kind == "skiffos" and p.chain.names == g["chain"]
     skiffos = str(SKIFFOS.resolve())
     for kind, expected in g["values"].items():

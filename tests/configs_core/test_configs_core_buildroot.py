@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from skifftest import REAL_BUILDROOT, requires_buildroot, requires_tools
 
+from skiff_tui.core.session import Session
+
 REPO = Path(__file__).resolve().parents[2]
 OURS = ("base", "skiff", "apps", "util", "core", "virt", "browser")
 PACKAGES = [
@@ -112,6 +114,6 @@ def test_configure_reports_every_requested_value_sticking(selection, tmp_path):
         "SKIFF_BUILDROOT_SRC": TREE,
         "SKIFF_CONFIG": selection,
     }
-    result = configure(root, env, Workspace(root, "default"))
+    result = configure(Session(root, env, Workspace(root, "default")))
     assert result.kconfig_ran
     assert [f"{a.symbol}={a.shown_value} ({a.origin}) -> {got}" for a, got in result.not_stuck] == []

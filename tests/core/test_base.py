@@ -7,7 +7,9 @@ from skiff_tui.core.base import choose_base
 from skiff_tui.core.configure import defconfig_path, plan
 from skiff_tui.core.errors import LayerError
 from skiff_tui.core.fragments import unquote
+from skiff_tui.core.session import Session
 from skiff_tui.core.workspace import Workspace
+from skiff_tui.core.workspace_state import WorkspaceState
 
 # A SkiffOS-shaped base: the same placeholders SkiffOS's configs-base uses, in our own files.
 SKIFFOS_POST = (
@@ -79,7 +81,10 @@ def test_skiffos_base_without_a_skiffos_tree_is_a_one_line_error(sos, tmp_path):
 def test_stack_and_placeholders_with_skiffos_base(sos):
     root, tree = sos
     ws = Workspace(root, "default")
-    p = plan(root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tree / "configs"), "SKIFF_VERSION_COMMIT": "abc123"}, ws, "board/x")
+    p = plan(
+        Session(root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tree / "configs"), "SKIFF_VERSION_COMMIT": "abc123"}, ws),
+        "board/x",
+    )
     assert [ln.name for ln in p.stack][:3] == ["configs-base/pre", "board/x", "configs-base/post"]
     br = p.merged.buildroot
     assert br.value("BR2_TARGET_GENERIC_HOSTNAME") == '"skiffos-abc123"'
@@ -107,7 +112,7 @@ def test_stack_and_placeholders_with_skiffos_base(sos):
 def test_skiff_base_by_choice_keeps_its_own_layers(sos):
     root, tree = sos
     ws = Workspace(root, "default")
-    p = plan(root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tree / "configs"), "SKIFF_BASE": "skiff"}, ws, "board/x")
+    p = plan(Session(root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tree / "configs"), "SKIFF_BASE": "skiff"}, ws), "board/x")
     assert [ln.name for ln in p.stack][:3] == ["base/pre", "board/x", "base/post"]
     assert p.merged.buildroot.value("BR2_SKIFF_BASE") == "y"
 
@@ -123,9 +128,7 @@ def test_skiffs_own_base_lets_a_package_turn_the_cpio_root_off(skiff_root, tmp_p
     base.symlink_to(REPO / "configs" / "base")
     write_package(tmp_path / "extra", "board/squash", files={"buildroot/t": "# BR2_TARGET_ROOTFS_CPIO is not set\n"})
     p = plan(
-        skiff_root,
-        {"SKIFF_EXTRA_CONFIGS_PATH": str(tmp_path / "extra")},
-        Workspace(skiff_root, "default"),
+        Session(skiff_root, {"SKIFF_EXTRA_CONFIGS_PATH": str(tmp_path / "extra")}, Workspace(skiff_root, "default")),
         "board/squash",
     )
     br = p.merged.buildroot
@@ -140,9 +143,17 @@ def test_the_base_choice_is_resumed_like_the_extra_configs_path(sos):
 
     root, tree = sos
     ws = Workspace(root, "default")
-    ws.save_state({"selection": ["board/x"], "extra_configs_path": [str(tree / "configs")], "base_setting": "skiff"})
+    ws.save_state(
+        WorkspaceState.from_dict(
+            {"selection": ["board/x"], "extra_configs_path": [str(tree / "configs")], "base_setting": "skiff"}
+        )
+    )
     env = with_saved_paths(ws, {})
     assert env["SKIFF_BASE"] == "skiff" and choose_base(root, env).kind == "skiff"
     assert with_saved_paths(ws, {"SKIFF_BASE": "auto"})["SKIFF_BASE"] == "auto"  # yours wins
-    ws.save_state({"selection": ["board/x"], "extra_configs_path": [str(tree / "configs")], "base_setting": ""})
+    ws.save_state(
+        WorkspaceState.from_dict(
+            {"selection": ["board/x"], "extra_configs_path": [str(tree / "configs")], "base_setting": ""}
+        )
+    )
     assert "SKIFF_BASE" not in with_saved_paths(ws, {})

@@ -7,6 +7,7 @@ from skifftest import FIXTURE_BUILDROOT, write_package
 
 from skiff_tui.core.compile import prepare_compile
 from skiff_tui.core.errors import BuildrootError
+from skiff_tui.core.session import Session
 from skiff_tui.core.workspace import Workspace
 
 
@@ -21,7 +22,7 @@ def test_missing_host_tools_refuse_before_anything_is_configured(skiff_root, boa
     empty.mkdir()
     ws = Workspace(skiff_root, "default")
     with pytest.raises(BuildrootError, match="host tools missing"):
-        prepare_compile(skiff_root, dict(board, PATH=str(empty)), ws)
+        prepare_compile(Session(skiff_root, dict(board, PATH=str(empty)), ws))
     assert not (ws.dir / ".config").exists() and ws.load_state() is None
 
 
@@ -30,7 +31,7 @@ def test_the_build_command_is_make_in_the_configured_workspace(skiff_root, board
 
     monkeypatch.setattr(compile_mod, "require_host_tools", lambda env: None)  # checked above
     ws = Workspace(skiff_root, "default")
-    result, run = prepare_compile(skiff_root, board, ws)
+    result, run = prepare_compile(Session(skiff_root, board, ws))
     assert (ws.dir / ".config").is_file() and result.chain.names[-1] == "board/x"
     assert run.argv[0] == "make" and f"O={ws.dir}" in " ".join(run.argv)
     assert run.target == "all" and run.chain == result.chain.names

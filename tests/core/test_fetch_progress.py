@@ -12,6 +12,7 @@ import pytest
 
 from skiff_tui.core import buildroot, gitprogress
 from skiff_tui.core.errors import BuildrootError
+from skiff_tui.core.workspace_state import WorkspaceState
 
 
 def mirror(tmp_path: Path, files: int = 40) -> Path:
@@ -98,7 +99,7 @@ async def test_tui_build_shows_the_fetch_progress(tmp_path, monkeypatch):
     if missing_host_tools("/usr/bin:/bin"):
         pytest.skip(f"host tools missing for the build's first check: {missing_host_tools('/usr/bin:/bin')}")
     root = make_tree(tmp_path / "skiff")
-    Workspace(root, "default").save_state({"selection": ["board/alpha"]})
+    Workspace(root, "default").save_state(WorkspaceState.from_dict({"selection": ["board/alpha"]}))
     repo = mirror(tmp_path)
     env = {
         "SKIFF_ROOT_DIR": str(root),

@@ -10,6 +10,7 @@ import pytest
 from skiff_tui.core import readonly
 from skiff_tui.core.errors import ReadOnlyError, WorkspaceError
 from skiff_tui.core.workspace import Workspace, list_workspaces, workspace_name
+from skiff_tui.core.workspace_state import WorkspaceState
 
 
 @pytest.mark.parametrize(
@@ -80,7 +81,7 @@ def test_read_only_refuses_lock_and_state_writes(skiff_root):
         with pytest.raises(ReadOnlyError, match="read-only"):
             ws.lock("skiff compile").acquire()
         with pytest.raises(ReadOnlyError):
-            ws.save_state({"selection": ["a/b"]})
+            ws.save_state(WorkspaceState.from_dict({"selection": ["a/b"]}))
     finally:
         readonly.set_read_only(False)
     assert not ws.final_dir.exists()
@@ -89,8 +90,8 @@ def test_read_only_refuses_lock_and_state_writes(skiff_root):
 def test_state_round_trip_and_listing(skiff_root):
     ws = Workspace(skiff_root, "dev")
     assert ws.load_state() is None
-    ws.save_state({"selection": ["pi/4", "skiff/core"], "chain": ["pi/4"]})
-    assert ws.load_state()["selection"] == ["pi/4", "skiff/core"]
+    ws.save_state(WorkspaceState.from_dict({"selection": ["pi/4", "skiff/core"], "chain": ["pi/4"]}))
+    assert ws.load_state().selection == ["pi/4", "skiff/core"]
     assert (ws.final_dir / "skiff_config").read_text() == "pi/4,skiff/core\n"
     (skiff_root / "workspaces" / "other").mkdir()
     assert list_workspaces(skiff_root) == ["dev", "other"]
@@ -121,12 +122,12 @@ def test_save_selection_validates_and_keeps_the_rest_of_the_state(skiff_root):
     from skiff_tui.core.errors import PackageError
 
     ws = Workspace(skiff_root, "dev")
-    ws.save_state({"selection": ["a/b"], "digest": "x"})
+    ws.save_state(WorkspaceState.from_dict({"selection": ["a/b"], "digest": "x"}))
     assert save_selection(ws, ["pi/4", " skiff/core", "pi/4"]) == ["pi/4", "skiff/core"]
-    assert ws.load_state() == {"selection": ["pi/4", "skiff/core"], "digest": "x"}
+    assert ws.load_state().to_dict() == {"selection": ["pi/4", "skiff/core"], "digest": "x"}
     with pytest.raises(PackageError):
         save_selection(ws, ["bad name"])
-    assert ws.load_state()["selection"] == ["pi/4", "skiff/core"]
+    assert ws.load_state().selection == ["pi/4", "skiff/core"]
 
 
 def test_config_delta_leaves_out_generated_external_symbols():

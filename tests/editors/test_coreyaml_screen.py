@@ -9,6 +9,7 @@ from textual.widgets import OptionList, Tree
 
 from skiff_tui.core.coreyaml import LAYER_FILE
 from skiff_tui.core.workspace import Workspace
+from skiff_tui.core.workspace_state import WorkspaceState
 from skiff_tui.ui.screens.coreyaml import CoreYamlScreen
 from skiff_tui.ui.widgets.dialogs import ConfirmModal, UnsavedChangesModal
 
@@ -254,7 +255,7 @@ async def test_quit_asks_about_unsaved_edits_of_a_hidden_screen(make_cy_app, cy_
 
 
 async def test_workspace_switch_asks_first_and_discard_switches(make_cy_app, cy_root):
-    Workspace(cy_root, "other").save_state({"selection": []})
+    Workspace(cy_root, "other").save_state(WorkspaceState.from_dict({"selection": []}))
     app = make_cy_app()
     target = cy_root / "overrides/workspaces/default" / LAYER_FILE
     async with app.run_test(size=SIZE) as pilot:

@@ -9,6 +9,7 @@ import pytest
 
 from skiff_tui.core import kconfig_cache
 from skiff_tui.core.kconfig_edit import open_workspace
+from skiff_tui.core.session import Session
 from skiff_tui.core.workspace import Workspace
 
 
@@ -20,7 +21,7 @@ def empty_cache():
 
 
 def opened(root):
-    return open_workspace(root, dict(os.environ), Workspace(root, "default"))
+    return open_workspace(Session(root, dict(os.environ), Workspace(root, "default")))
 
 
 def test_a_closed_session_gives_its_tree_to_the_next(kconfig_root):

@@ -14,6 +14,7 @@ from skiff_tui.core.delta import DELTA_NAME, delta_path
 from skiff_tui.core.errors import BuildrootError, ReadOnlyError
 from skiff_tui.core.kconfig_edit import KconfigEditError, KconfigLoadError, KconfigModel, open_workspace
 from skiff_tui.core.workspace import Workspace
+from skiff_tui.core.session import Session
 
 
 @pytest.fixture
@@ -283,7 +284,7 @@ def test_open_workspace_uses_the_merged_configuration_and_externals(kconfig_root
     ws = Workspace(kconfig_root, "default")
     before = tree_snapshot(kconfig_root)
     stages = []
-    session = open_workspace(kconfig_root, dict(os.environ), ws, progress=stages.append)
+    session = open_workspace(Session(kconfig_root, dict(os.environ), ws), progress=stages.append)
     try:
         model = session.model
         assert stages == [
@@ -304,7 +305,7 @@ def test_open_workspace_uses_the_merged_configuration_and_externals(kconfig_root
     assert not session.scratch.exists()
     assert path.read_text().splitlines()[-1] == "BR2_PACKAGE_TINY_APP=y"
     # reopened: the delta is part of the merged configuration now, so nothing is unsaved
-    again = open_workspace(kconfig_root, dict(os.environ), ws)
+    again = open_workspace(Session(kconfig_root, dict(os.environ), ws))
     try:
         assert again.model.kconf.syms["BR2_PACKAGE_TINY_APP"].str_value == "y"
         assert again.model.changes() == {}
@@ -321,7 +322,7 @@ def test_open_workspace_prefers_the_config_and_a_newer_delta(kconfig_root, read_
     delta = delta_path(ws)
     delta.parent.mkdir(parents=True)
     delta.write_text("BR2_PACKAGE_ZLIB=y\n")
-    session = open_workspace(kconfig_root, dict(os.environ), ws)
+    session = open_workspace(Session(kconfig_root, dict(os.environ), ws))
     try:
         model = session.model
         assert model.kconf.syms["BR2_JLEVEL"].str_value == "4"  # from .config
@@ -336,7 +337,7 @@ def test_open_workspace_prefers_the_config_and_a_newer_delta(kconfig_root, read_
 def test_kconfig_error_is_a_buildroot_error_with_file_and_line(kconfig_root, kconfig_tree, read_only_off):
     (kconfig_tree / "system" / "Config.in").write_text('menu "System configuration"\nconfig BR2_X\n\tbogus\nendmenu\n')
     with pytest.raises(BuildrootError) as info:
-        open_workspace(kconfig_root, dict(os.environ), Workspace(kconfig_root, "default"))
+        open_workspace(Session(kconfig_root, dict(os.environ), Workspace(kconfig_root, "default")))
     assert f"{kconfig_tree / 'system' / 'Config.in'}:3" in str(info.value)
     assert isinstance(info.value, KconfigLoadError) and info.value.line == 3
     assert "skiff br menuconfig" in str(info.value)
@@ -346,7 +347,7 @@ def test_open_workspace_without_buildroot(kconfig_root, monkeypatch, read_only_o
     env = dict(os.environ)
     env.pop("SKIFF_BUILDROOT_SRC")
     with pytest.raises(BuildrootError, match="no Buildroot tree yet"):
-        open_workspace(kconfig_root, env, Workspace(kconfig_root, "default"))
+        open_workspace(Session(kconfig_root, env, Workspace(kconfig_root, "default")))
 
 
 @requires_buildroot

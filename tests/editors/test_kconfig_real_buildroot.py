@@ -23,6 +23,7 @@ from skiff_tui.core.delta import DELTA_NAME
 from skiff_tui.core.kconfig_edit import KconfigModel, open_parsed, tree_key
 from skiff_tui.core.kconfig_expr import depth
 from skiff_tui.core.packages import discover
+from skiff_tui.core.session import Session
 from skiff_tui.core.workspace import Workspace
 
 TREE = os.environ.get("SKIFF_BUILDROOT_SRC", "")
@@ -55,7 +56,7 @@ def real_root():
         SKIFF_NO_INTERACTIVE="1",
     )
     for name, selection in (("pi4", PI4), ("largest", LARGEST)):
-        configure(root, env, Workspace(root, name), selection.split(","))
+        configure(Session(root, env, Workspace(root, name)), selection.split(","))
     yield root, env
     kconfig_cache.clear()
     shutil.rmtree(base, ignore_errors=True)
@@ -86,7 +87,7 @@ def test_rebalanced_tree_gives_byte_identical_values(real_root, tmp_path):
 
     root, env = real_root
     ws = Workspace(root, "pi4")
-    externals = [(e.name, e.path) for e in plan(root, env, ws).merged.externals]
+    externals = [(e.name, e.path) for e in plan(Session(root, env, ws)).merged.externals]
     outputs = {}
     for name, cls in (("plain", kconfiglib.Kconfig), ("balanced", BalancedKconfig)):
 
@@ -186,7 +187,7 @@ def parsed_trees():
 @pytest.mark.parametrize("selection", supported_selections())
 def test_kconfig_model_opens_for_every_supported_system(selection, real_root, parsed_trees, tmp_path):
     root, env = real_root
-    p = plan(root, env, Workspace(root, "every-system"), selection.split(","))
+    p = plan(Session(root, env, Workspace(root, "every-system")), selection.split(","))
     externals = [(e.name, e.path) for e in p.merged.externals]
     key = tree_key(Path(TREE), externals)
     if key not in parsed_trees:

@@ -13,6 +13,7 @@ from skiff_tui.core import buildroot
 from skiff_tui.core.configure import configure
 from skiff_tui.core.kconfig_edit import open_workspace
 from skiff_tui.core.workspace import Workspace
+from skiff_tui.core.session import Session
 
 pytestmark = [
     requires_tools("make"),
@@ -31,11 +32,11 @@ def test_edit_save_configure_round_trip(skiff_root, tree):
     src = FIXTURE_BUILDROOT if tree == "fixture" else REAL_BUILDROOT
     env = dict(os.environ, SKIFF_BUILDROOT_SRC=str(src), SKIFF_CONFIG="board/x")
     ws = Workspace(skiff_root, "default")
-    configure(skiff_root, env, ws)
+    configure(Session(skiff_root, env, ws))
     config = ws.dir / ".config"
     assert buildroot.read_config(config)["BR2_TARGET_GENERIC_HOSTNAME"] == '"board"'
 
-    session = open_workspace(skiff_root, env, ws)
+    session = open_workspace(Session(skiff_root, env, ws))
     try:
         model = session.model
         assert model.source == str(config)
@@ -55,10 +56,10 @@ def test_edit_save_configure_round_trip(skiff_root, tree):
         session.close()
     assert path.parent == ws.overrides_dir / "buildroot"
 
-    configure(skiff_root, env, ws)
+    configure(Session(skiff_root, env, ws))
     values = buildroot.read_config(config)
     assert values["BR2_TARGET_GENERIC_HOSTNAME"] == '"edited"' and values[name] == "y"
-    again = open_workspace(skiff_root, env, ws)
+    again = open_workspace(Session(skiff_root, env, ws))
     try:
         assert again.model.changes() == {} and not again.model.dirty
         assert again.model.kconf.syms[name].str_value == "y"

@@ -15,6 +15,7 @@ from skiff_tui.core import overrides as ov
 from skiff_tui.core import readonly
 from skiff_tui.core.errors import ReadOnlyError
 from skiff_tui.core.fragments import read_fragment
+from skiff_tui.core.session import Session
 from skiff_tui.core.workspace import Workspace
 
 
@@ -67,15 +68,15 @@ def test_invalid_hostnames(bad, why):
 def test_hostname_fragment_is_merged_last(skiff_root, ws, both, monkeypatch):
     write_package(skiff_root / "configs", "board/x", files={"buildroot/10": 'BR2_TARGET_GENERIC_HOSTNAME="board"\n'})
     env = {"SKIFF_CONFIG": "board/x"}
-    assert ov.effective_hostname(skiff_root, env, ws)[0] == "board"
+    assert ov.effective_hostname(Session(skiff_root, env, ws))[0] == "board"
     all_, mine = both
     path = ov.write_hostname(all_, "everywhere")
     assert path == skiff_root / "overrides" / "buildroot" / ov.HOSTNAME_FRAGMENT
     assert [a.text for a in read_fragment(path, layer="overrides")] == ['BR2_TARGET_GENERIC_HOSTNAME="everywhere"']
     assert mode(path) == 0o644
-    assert ov.effective_hostname(skiff_root, env, ws) == ("everywhere", f"overrides ({path}:2)")
+    assert ov.effective_hostname(Session(skiff_root, env, ws)) == ("everywhere", f"overrides ({path}:2)")
     ov.write_hostname(mine, "only-dev")
-    assert ov.effective_hostname(skiff_root, env, ws)[0] == "only-dev"
+    assert ov.effective_hostname(Session(skiff_root, env, ws))[0] == "only-dev"
     assert ov.read_hostname(mine) == "only-dev" and ov.read_hostname(all_) == "everywhere"
     assert ov.remove_hostname(mine) and ov.read_hostname(mine) is None
     with pytest.raises(ov.OverrideError):
@@ -260,16 +261,16 @@ def test_coreyaml_place_and_save(skiff_root, ws, both):
     all_, mine = both
     configs = skiff_root / "configs"
     # nothing ships one: an empty skeleton
-    empty = cyp.coreyaml_place(skiff_root, {}, ws, mine)
+    empty = cyp.coreyaml_place(Session(skiff_root, {}, ws), mine)
     assert empty.default is None and "empty file" in empty.origin and "the workspace's chain is not known" in empty.note
     write_package(configs, "skiff/core", files={str(LAYER_FILE): "# skiff\ncontainers: {}\n"})
     write_package(configs, "core/alpine", deps="skiff/core", files={str(LAYER_FILE): "# alpine\ncontainers: {}\n"})
     # no chain selected: skiff/core's default
-    place = cyp.coreyaml_place(skiff_root, {}, ws, mine)
+    place = cyp.coreyaml_place(Session(skiff_root, {}, ws), mine)
     assert place.text.startswith("# skiff") and place.default_owner == "skiff/core"
     # the chain's last package that ships one
     env = {"SKIFF_CONFIG": "core/alpine"}
-    place = cyp.coreyaml_place(skiff_root, env, ws, mine)
+    place = cyp.coreyaml_place(Session(skiff_root, env, ws), mine)
     assert (place.text, place.origin, place.default_owner) == (
         "# alpine\ncontainers: {}\n",
         "core/alpine's default",
@@ -279,7 +280,7 @@ def test_coreyaml_place_and_save(skiff_root, ws, both):
     # a copy in the all-workspaces layer is what the image gets; the workspace layer starts from it
     path = cyp.save_coreyaml(all_, "# fleet  \ncontainers: {}  # keep\n")
     assert path.read_text() == "# fleet  \ncontainers: {}  # keep\n" and mode(path) == 0o644
-    place = cyp.coreyaml_place(skiff_root, env, ws, mine)
+    place = cyp.coreyaml_place(Session(skiff_root, env, ws), mine)
     assert place.text.startswith("# fleet") and place.origin == "the copy in overrides"
     assert place.default_owner == "core/alpine"
     readonly.set_read_only(True)

@@ -13,6 +13,7 @@ from skiff_tui.core.flash_board import board_flash, parse_flash_args
 from skiff_tui.core.flash_layout import FlashError, Layout
 from skiff_tui.core.packages import discover
 from skiff_tui.core.workspace import Workspace
+from skiff_tui.core.session import Session
 
 MAKEFILE = """\
 SKIFF_IMAGES ?= $(or $(BUILDROOT_DIR),$(SKIFF_BUILDROOT_DIR))/images
@@ -43,7 +44,7 @@ def _tree(tmp_path, makefile: str | None):
 @requires_tools("make")
 def test_board_flash_reads_the_package_variables(tmp_path):
     root, env, ws, index = _tree(tmp_path, MAKEFILE)
-    board = board_flash(root, env, ws, index)
+    board = board_flash(Session(root, env, ws, index))
     assert board.package == "vendor/board"
     images = ws.dir / "images"
     assert board.blob_specs == [f"{images}/u-boot sunxi.bin:8192", f"{images}/env.bin:0x100000"]
@@ -63,7 +64,7 @@ def test_board_flash_reads_the_package_variables(tmp_path):
 
 def test_no_board_package_means_no_options(tmp_path):
     root, env, ws, index = _tree(tmp_path, None)
-    assert board_flash(root, env, ws, index) is None
+    assert board_flash(Session(root, env, ws, index)) is None
 
 
 def test_parse_flash_args_refuses_unknown_options():

@@ -22,6 +22,7 @@ from skifftest import FIXTURE_BUILDROOT, run_skiff, tree_snapshot, write_package
 import skiff_tui.core as core_pkg
 from skiff_tui.core import readonly
 from skiff_tui.core.errors import ReadOnlyError
+from skiff_tui.core.session import Session
 
 CORE = Path(core_pkg.__file__).parent
 # Calls that change files, processes or devices: methods whose name says so, and os/shutil/
@@ -297,7 +298,7 @@ def test_configure_locked_refuses_before_writing(tree, monkeypatch):
     monkeypatch.setenv("SKIFF_READ_ONLY", "1")
     before = tree_snapshot(tree)
     with pytest.raises(ReadOnlyError):
-        configure(tree, dict(os.environ), Workspace(tree, "default"), "test/board", locked=True)
+        configure(Session(tree, dict(os.environ), Workspace(tree, "default")), "test/board", locked=True)
     assert tree_snapshot(tree) == before
 
 

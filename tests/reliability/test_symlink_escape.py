@@ -16,6 +16,7 @@ from skiff_tui.core import coreyaml_place, overrides
 from skiff_tui.core.delta import save_delta
 from skiff_tui.core.errors import SkiffError, UnsafePathError
 from skiff_tui.core.workspace import Workspace
+from skiff_tui.core.workspace_state import WorkspaceState
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host"
 
@@ -136,7 +137,7 @@ def test_state_file_linked_out_is_refused(ws, outside):
     ws.final_dir.mkdir(parents=True)
     _link(ws.final_dir / "state.json", outside / "victim")
     with pytest.raises(UnsafePathError):
-        ws.save_state({"selection": ["test/board"]})
+        ws.save_state(WorkspaceState.from_dict({"selection": ["test/board"]}))
     assert (outside / "victim").read_text() == "do not truncate\n"
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from skiff_tui.core import readonly
+from skiff_tui.core.workspace_state import WorkspaceState
 
 # name -> (description, dependencies, extra files {relative path: text})
 PACKAGES = {
@@ -181,7 +182,7 @@ def save_selection(skiff_root: Path):
     from skiff_tui.core.workspace import Workspace
 
     def save(names: list[str], workspace: str = "default", **extra) -> None:
-        Workspace(skiff_root, workspace).save_state({"selection": list(names), **extra})
+        Workspace(skiff_root, workspace).save_state(WorkspaceState.from_dict({"selection": list(names), **extra}))
 
     return save
 

@@ -7,6 +7,7 @@ from textual.widgets import Input, Log, OptionList
 
 from skifftest import write_package
 from skiff_tui.ui.widgets.command_vars_form import CommandVariablesModal
+from skiff_tui.core.session import Session
 
 MAKEFILE = """\
 skiff_need = $(if $(strip $($(1))),,$(error $(1) is not set: $(2)))
@@ -38,14 +39,16 @@ def test_engine_finds_each_needed_variable(skiff_root, skiff_env, fake_buildroot
     save_selection(["board/gamma"])
     index = discover(skiff_root / "configs", skiff_env)
     ws = Workspace(skiff_root, "default")
-    needed = needed_variables(skiff_root, skiff_env, ws, index, "board/gamma", "greet")
+    needed = needed_variables(Session(skiff_root, skiff_env, ws, index), "board/gamma", "greet")
     assert [(v.name, v.help) for v in needed] == [
         ("GREET_NAME", "say who to greet as GREET_NAME=someone"),
         ("GREET_TIMES", "say how often as GREET_TIMES=1"),
     ]
     given = dict(skiff_env, GREET_NAME="x")  # set in the caller's environment: not asked
-    assert [v.name for v in needed_variables(skiff_root, given, ws, index, "board/gamma", "greet")] == ["GREET_TIMES"]
-    assert needed_variables(skiff_root, skiff_env, ws, index, "board/gamma", "plain") == []
+    assert [v.name for v in needed_variables(Session(skiff_root, given, ws, index), "board/gamma", "greet")] == [
+        "GREET_TIMES"
+    ]
+    assert needed_variables(Session(skiff_root, skiff_env, ws, index), "board/gamma", "plain") == []
 
 
 async def test_form_before_the_command_and_values_kept(make_app, settle, save_selection, skiff_root, fake_buildroot):

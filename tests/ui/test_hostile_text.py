@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from skifftest import write_package
 
 from skiff_tui.core import readonly
+from skiff_tui.core.workspace_state import WorkspaceState
 
 SIZE = (220, 60)
 PKG = "aaa/hostile"  # sorts first: the Packages screen highlights it on start
@@ -105,10 +106,11 @@ def make_tree(root: Path, h: Hostile) -> dict[str, str]:
     )
     from skiff_tui.core import overrides as ov
     from skiff_tui.core.build import BuildRecord
+    from skiff_tui.core.buildlog import BuildFailure
     from skiff_tui.core.workspace import Workspace
 
     ws = Workspace(root, "default")
-    ws.save_state({"selection": [PKG]})
+    ws.save_state(WorkspaceState.from_dict({"selection": [PKG]}))
     layer = ov.layer(root, ws, "workspace")
     (layer.path / "root_overlay").mkdir(parents=True, exist_ok=True)
     (layer.path / "root_overlay" / h.filename).write_text("x\n")
@@ -135,7 +137,9 @@ def make_tree(root: Path, h: Hostile) -> dict[str, str]:
         done=0,
         total=1,
         log_path=str(log),
-        failure={"package": PKG, "step": "build", "lines": [h.log], "make_error": h.log, "next_actions": [h.log]},
+        failure=BuildFailure.from_dict(
+            {"package": PKG, "step": "build", "lines": [h.log], "make_error": h.log, "next_actions": [h.log]}
+        ),
     ).save()
     return {
         "SKIFF_ROOT_DIR": str(root),
@@ -235,7 +239,7 @@ def test_workspaces_screen_with_a_hand_edited_selection(h: Hostile):
     async def check(app, pilot):
         from skiff_tui.core.workspace import Workspace
 
-        Workspace(app.root, "other").save_state({"selection": [h.description]})
+        Workspace(app.root, "other").save_state(WorkspaceState.from_dict({"selection": [h.description]}))
         await app.screen.run_action("refresh")
         await settle(app, pilot)
         assert h.description in screen_text(app)

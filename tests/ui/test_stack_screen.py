@@ -128,7 +128,7 @@ async def test_configure_runs_in_a_worker_and_shows_overrides_and_values_that_di
         assert "BR2_PACKAGE_NGINX requested y by apps/web (buildroot/20-web:1); Buildroot gives n / unset" in body
         assert str(skiff_root) not in body  # paths are shown relative to their layer
     state = Workspace(skiff_root, "default").load_state()
-    assert state["chain"] == ["core/base", "board/alpha", "apps/lib", "apps/web"]
+    assert state.chain == ["core/base", "board/alpha", "apps/lib", "apps/web"]
     assert (skiff_root / "workspaces" / "default" / ".config").is_file()
 
 

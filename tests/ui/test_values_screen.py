@@ -6,6 +6,7 @@ from textual.widgets import DataTable, Input, Static
 
 from skifftest import real_buildroot, requires_buildroot, write_package
 from skiff_tui.ui.widgets.fileview import FileViewer
+from skiff_tui.core.session import Session
 
 
 def _symbols(app) -> list[str]:
@@ -178,7 +179,7 @@ async def test_values_screen_and_configure_report_agree_on_what_did_not_stick(
     )
     skiff_env["SKIFF_BUILDROOT_SRC"] = str(real_buildroot())
     save_selection(["board/nokernel"])
-    result = configure(skiff_root, skiff_env, Workspace(skiff_root, "default"))
+    result = configure(Session(skiff_root, skiff_env, Workspace(skiff_root, "default")))
     assert [a.symbol for a, _ in result.not_stuck] == ["BR2_NO_SUCH_SYMBOL"]
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:

@@ -74,7 +74,7 @@ async def test_create_checks_the_name_then_creates_and_switches(make_app, settle
         assert app.workspace.name == "pi4-test"  # lower-cased by the engine's rule
         assert "pi4-test" in list_workspaces(skiff_root)
         assert engine_selection(skiff_root, "pi4-test") is None  # empty selection saved
-        assert Workspace(skiff_root, "pi4-test").load_state()["selection"] == []
+        assert Workspace(skiff_root, "pi4-test").load_state().selection == []
         assert "pi4-test" in [r[1] for r in _rows(app)]
 
 

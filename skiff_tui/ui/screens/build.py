@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
 from ...core import build as engine
+from ...core.buildlog import BuildFailure
 from ...core.errors import SkiffError
 from ...core.workspace import Workspace
 from ..failures import forward_worker_error
@@ -51,8 +52,9 @@ def compile_request(
     workspace lock held."""
     from ...core.compile import prepare_compile
     from ...core.configure import make_argv
+    from ...core.session import Session
 
-    result, run = prepare_compile(root, env, workspace, index=index, log=log, progress=progress)
+    result, run = prepare_compile(Session(root, env, workspace, index), log=log, progress=progress)
     total = None
     try:
         log("counting packages (make show-info, cached per .config)…")
@@ -68,27 +70,27 @@ def short_chain(chain: list[str], limit: int = 40) -> str:
     return text if len(text) <= limit else f"{chain[0]},…,{chain[-1]} ({len(chain)})"
 
 
-def failure_text(failure: dict) -> Text:
+def failure_text(failure: BuildFailure) -> Text:
     """The failure panel: package, step, the log lines around the error and what to do next, as
     plain Text (package names and log lines are shown as they are, never as markup)."""
-    pkg = failure.get("package") or "unknown package"
-    step = failure.get("step") or "unknown step"
+    pkg = failure.package or "unknown package"
+    step = failure.step or "unknown step"
     out = Text.assemble((f"Build failed in {pkg}", "bold red"), " during ", (step, "bold"))
-    for line in failure.get("lines", [])[:12]:
+    for line in failure.lines[:12]:
         out.append(f"\n  {line}")
-    if failure.get("make_error"):
+    if failure.make_error:
         out.append("\n")
-        out.append(failure["make_error"], style="dim")
-    actions = failure.get("next_actions") or []
-    if failure.get("hint"):
-        out.append(f"\n{failure['hint']}", style="yellow")
+        out.append(failure.make_error, style="dim")
+    actions = failure.next_actions
+    if failure.hint:
+        out.append(f"\n{failure.hint}", style="yellow")
     if actions:
         out.append("\nNext: ")
         for i, action in enumerate(actions):
             out.append(("   " if i else "") + action, style="bold")
-    others = [f for f in failure.get("failures", []) if f.get("package") != failure.get("package")]
+    others = [f for f in failure.failures if f.package != failure.package]
     if others:
-        out.append("\nAlso failed: " + ", ".join(f"{f['package']} ({f['step']})" for f in others))
+        out.append("\nAlso failed: " + ", ".join(f"{f.package} ({f.step})" for f in others))
     return out
 
 

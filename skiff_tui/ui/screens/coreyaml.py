@@ -218,7 +218,7 @@ class CoreYamlScreen(EditorScreen):
     def _load_place(self, scope: str) -> None:
         app = self.app
         try:
-            place = cyp.coreyaml_place(app.root, app.env, app.workspace, ov.layer(app.root, app.workspace, scope))
+            place = cyp.coreyaml_place(app.session, ov.layer(app.root, app.workspace, scope))
         except SkiffError as exc:
             app.call_from_thread(self._place_failed, exc)
             return

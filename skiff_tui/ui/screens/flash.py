@@ -446,12 +446,13 @@ class FlashScreen(SkiffScreen):
         None without a workspace or a board package with a `format` command. In the worker thread."""
         if self._board_flash is _UNSET:
             from ...core.flash_board import board_flash
+            from ...core.session import Session
 
             root, index, workspace = self._from_app("root"), self._from_app("index"), self.workspace
             if root is None or index is None or workspace is None:
                 self._board_flash = None
             else:
-                self._board_flash = board_flash(root, self.env or {}, workspace, index)
+                self._board_flash = board_flash(Session(root, self.env or {}, workspace, index))
         return self._board_flash
 
     @staticmethod

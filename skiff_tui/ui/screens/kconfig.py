@@ -132,15 +132,15 @@ class KconfigScreen(EditorScreen):
             self.session = None
         self._show("kc-loading")
         self.query_one("#kc-stage", Static).update("Starting…")
-        self._load(self.app.root, dict(self.app.env), self.app.workspace)
+        self._load(self.app.session.with_env(dict(self.app.env)))
 
     @work(thread=True, exclusive=True, group=LOAD_GROUP, exit_on_error=False, name=LOAD_WHAT)
-    def _load(self, root, env, workspace) -> Session:
+    def _load(self, engine) -> Session:
         def progress(stage: str) -> None:
             # post, not call_from_thread: the load must not wait for the UI to draw each stage
             self.post_message(self.Stage(stage))
 
-        return open_workspace(root, env, workspace, progress=progress)
+        return open_workspace(engine, progress=progress)
 
     class Stage(Message):
         def __init__(self, text: str) -> None:

@@ -28,8 +28,8 @@ STATUS_STYLE = {
 
 
 def result_text(rec: engine.BuildRecord) -> str:
-    if rec.status == engine.FAILED and rec.failure and rec.failure.get("package"):
-        return f"failed: {rec.failure['package']} ({rec.failure.get('step')})"
+    if rec.status == engine.FAILED and rec.failure and rec.failure.package:
+        return f"failed: {rec.failure.package} ({rec.failure.step})"
     if rec.status == engine.RUNNING:
         return f"running {rec.done}/{rec.total}" if rec.total else "running"
     return rec.status

@@ -216,7 +216,7 @@ class OverridesScreen(EditorScreen):
         """What the whole stack sets (resolving it reads every package: in a thread)."""
         app = self.app
         try:
-            effective = ov.effective_hostname(app.root, app.env, app.workspace)
+            effective = ov.effective_hostname(app.session)
             note = (
                 f"The image's hostname now: {effective[0]!r}, set by {effective[1].replace(str(app.root) + '/', '')}"
                 if effective

@@ -223,7 +223,7 @@ class StackScreen(SkiffScreen):
         def log(message: str) -> None:
             app.call_from_thread(self._progress, message)
 
-        return configure(app.root, app.env, app.workspace, selection, index=app.index, log=log)
+        return configure(app.session, selection, log=log)
 
     def _progress(self, message: str) -> None:
         self._show_result(Text(f"Configuring…\n{message}", style="bold"))
@@ -336,9 +336,7 @@ class StackScreen(SkiffScreen):
         from ..command_vars import command_env
 
         app = self.app
-        return stream_command(
-            app.root, command_env(app), app.workspace, app.index, package, command, self._pending_lines.append
-        )
+        return stream_command(app.session.with_env(command_env(app)), package, command, self._pending_lines.append)
 
     def _command_ended(self, worker: Worker) -> None:
         self._flush_timer.stop()

@@ -84,7 +84,7 @@ class ValuesScreen(SkiffScreen):
         from ...core.configure import plan, stick_report
 
         app = self.app
-        p = plan(app.root, app.env, app.workspace, selection, index=app.index)
+        p = plan(app.session, selection)
         kconfig = buildroot.read_config(app.workspace.dir / ".config")
         # The engine's verdict, so this screen and the configure report always count the same values.
         failed = stick_report(p, kconfig, app.env)[0] if kconfig else []

@@ -36,13 +36,14 @@ class WorkspaceInfo:
 def workspace_info(root, name: str) -> WorkspaceInfo:
     """Everything the table shows about one workspace, read through the engine."""
     from ...core.build import list_builds
+    from ...core.workspace_state import WorkspaceState
 
     ws = Workspace(root, name)
     error = None
     try:
-        state = ws.load_state() or {}
+        state = ws.load_state() or WorkspaceState()
     except SkiffError as exc:
-        state, error = {}, str(exc)
+        state, error = WorkspaceState(), str(exc)
     try:
         builds = list_builds(ws)
     except (OSError, SkiffError):
@@ -50,9 +51,9 @@ def workspace_info(root, name: str) -> WorkspaceInfo:
     last = builds[0] if builds else None
     return WorkspaceInfo(
         name=name,
-        selection=list(state.get("selection") or []),
-        chain=list(state.get("chain") or []),
-        configured_at=state.get("configured_at"),
+        selection=list(state.selection or []),
+        chain=list(state.chain or []),
+        configured_at=state.configured_at,
         build_status=last.status if last else None,
         build_time=(last.ended or last.started) if last else None,
         busy=ws.lock().is_held_by_other(),
@@ -67,6 +68,7 @@ def delete_workspace(ws: Workspace) -> None:
 
 def create_workspace_dialog(app) -> None:
     """Ask for a name (checked by the engine's workspace_name), create it and switch to it."""
+    from ...core.workspace_state import WorkspaceState
     from ..widgets.dialogs import PromptModal
 
     if app.read_only:
@@ -85,7 +87,7 @@ def create_workspace_dialog(app) -> None:
         if not name:
             return
         try:
-            Workspace(app.root, name).save_state({"selection": [], "created_at": time.time()})
+            Workspace(app.root, name).save_state(WorkspaceState(selection=[], created_at=time.time()))
         except SkiffError as exc:
             app.show_error(exc)
             return
