@@ -1,4 +1,5 @@
-"""Buildroot: locate or obtain the pinned release, build make invocations, load its Kconfig (docs/behaviour.md#buildroot)."""
+"""Buildroot: locate or obtain the pinned release, build make invocations, load its Kconfig
+(docs/behaviour.md#buildroot)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,20 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import paths, readonly
 from .environment import tool_path
 from .errors import BuildrootError
 from .errors import excerpt as safe_excerpt
+
+if TYPE_CHECKING:
+    import kconfiglib  # untyped: its objects are Any to mypy
+
+    from .gitprogress import GitProgress
 
 VERSION = "2026.02.3"
 COMMIT = "679b9ead7620bbf193620d1ebf56f53c1764d37a"
@@ -76,7 +84,12 @@ def locate(env: dict[str, str]) -> Path | None:
     return None
 
 
-def obtain(env: dict[str, str], *, log=print, progress=None) -> Path:
+def obtain(
+    env: dict[str, str],
+    *,
+    log: Callable[[str], None] = print,
+    progress: Callable[[GitProgress], None] | None = None,
+) -> Path:
     """Clone the pinned release into the cache, verify the commit, then move it into place atomically.
 
     `progress` gets git's progress (core.gitprogress.GitProgress) as the clone goes; without it,
@@ -115,11 +128,11 @@ def obtain(env: dict[str, str], *, log=print, progress=None) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _progress_to_log(log):
+def _progress_to_log(log: Callable[[str], None]) -> Callable[[GitProgress], None]:
     """git's progress as a few log lines: each phase once, the download every 25 %."""
     said: set[tuple[str, int]] = set()
 
-    def report(p) -> None:
+    def report(p: GitProgress) -> None:
         step = p.percent // 25 * 25 if p.phase == "Receiving objects" else (0 if p.percent < 100 else 100)
         if (p.phase, step) not in said:
             said.add((p.phase, step))
@@ -161,7 +174,7 @@ def make_argv(
     ]
 
 
-def run_make(argv: list[str], env: dict[str, str], *, what: str, on_start=None) -> str:
+def run_make(argv: list[str], env: dict[str, str], *, what: str, on_start: Callable[[int], None] | None = None) -> str:
     """Run make to completion in its own process group; `on_start(pid)` runs once it started, so
     the caller can record the pid and a later skiff can end it if this one is killed."""
     from .procs import describe_exit
@@ -189,7 +202,7 @@ def run_make(argv: list[str], env: dict[str, str], *, what: str, on_start=None) 
         proc.wait()
         raise
     if proc.returncode != 0:
-        tail = [safe_excerpt(l) for l in output.splitlines() if l.strip()][-3:]
+        tail = [safe_excerpt(line) for line in output.splitlines() if line.strip()][-3:]
         if proc.returncode < 0:
             raise BuildrootError(f"{what} was {describe_exit(proc.returncode)}: {' | '.join(tail)}")
         raise BuildrootError(f"{what} failed ({describe_exit(proc.returncode)}): {' | '.join(tail)}")
@@ -265,7 +278,7 @@ def host_gcc_version() -> str:
 
 
 @contextmanager
-def _kconfig_environment(tree: Path, base_dir: Path, externals: list[tuple[str, Path]]):
+def _kconfig_environment(tree: Path, base_dir: Path, externals: list[tuple[str, Path]]) -> Iterator[None]:
     saved = dict(os.environ)
     os.environ.update(
         {
@@ -290,7 +303,7 @@ def _kconfig_environment(tree: Path, base_dir: Path, externals: list[tuple[str, 
 
 
 @contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     """No automatic garbage collection while kconfiglib builds a tree: it allocates about a million
     objects and no garbage, and each full collection would walk every live object of the process
     (in the TUI, with a tree already kept for reuse, this made the parse 2-3x slower)."""
@@ -305,7 +318,9 @@ def gc_paused():
             gc.enable()
 
 
-def load_kconfig(tree: Path, base_dir: Path, externals: list[tuple[str, Path]], config: Path | None = None):
+def load_kconfig(
+    tree: Path, base_dir: Path, externals: list[tuple[str, Path]], config: Path | None = None
+) -> kconfiglib.Kconfig:
     """kconfiglib.Kconfig for Buildroot's Config.in plus the externals; loads `config` if given.
 
     Not thread-safe (it touches os.environ); call it from one worker and use the result there.
@@ -328,7 +343,7 @@ def load_kconfig(tree: Path, base_dir: Path, externals: list[tuple[str, Path]], 
             raise BuildrootError(
                 f"Buildroot's Kconfig could not be loaded: {first}",
                 hint="use 'skiff br menuconfig' (Buildroot's own tool) instead",
-            )
+            ) from exc
     return kconf
 
 
@@ -346,7 +361,8 @@ def choice_groups(tree: Path, externals: list[tuple[str, Path]], env: dict[str, 
         saved = json.loads(cache.read_text())
         # valid only while every Kconfig file it was parsed from is unchanged
         if all(os.stat(f).st_mtime_ns == m for f, m in saved["files"].items()):
-            return saved["groups"]
+            groups: list[list[str]] = saved["groups"]
+            return groups
     except (OSError, ValueError, KeyError, TypeError):
         pass
     with tempfile.TemporaryDirectory(prefix="skiff-choices-") as tmp:
@@ -358,7 +374,7 @@ def choice_groups(tree: Path, externals: list[tuple[str, Path]], env: dict[str, 
                 files[path] = os.stat(path).st_mtime_ns
             except OSError:
                 pass  # a generated include in the temp dir
-    groups = [[sym.name for sym in choice.syms] for choice in kconf.unique_choices]
+    groups = [[str(sym.name) for sym in choice.syms] for choice in kconf.unique_choices]
     from . import atomic
 
     atomic.write_text(cache, json.dumps({"groups": groups, "files": files}), within=None, fsync=False)

@@ -36,8 +36,8 @@ from .layers import (
     merge,
     output_files,
 )
-from .procs import pid_alive, proc_start_time, stop_group
 from .packages import PackageIndex, extra_roots
+from .procs import pid_alive, proc_start_time, stop_group
 from .resolve import Chain, parse_selection, resolve
 from .workspace import Workspace
 from .workspace_state import ABSENT, ConfigureMarker, RunningMake, WorkspaceState
@@ -97,7 +97,8 @@ class ConfigureResult:
 
 def with_saved_paths(workspace: Workspace, env: dict[str, str]) -> dict[str, str]:
     """env, plus the workspace's saved SKIFF_EXTRA_CONFIGS_PATH and SKIFF_BASE where unset, so
-    `compile` (and show, cmd, the TUI) resume with the package roots and base configure used (docs/behaviour.md#resolution)."""
+    `compile` (and show, cmd, the TUI) resume with the package roots and base configure used
+    (docs/behaviour.md#resolution)."""
     if env.get("SKIFF_EXTRA_CONFIGS_PATH") and env.get("SKIFF_BASE"):
         return env
     try:
@@ -157,7 +158,7 @@ def _digest(
                 "version": __version__,
                 "selection": selection,
                 "chain": chain.names,
-                "layers": [[l.name, str(l.path)] for l in stack],
+                "layers": [[layer.name, str(layer.path)] for layer in stack],
                 "env": {k: env.get(k, "") for k in DIGEST_ENV},
                 "buildroot": str(buildroot_src or ""),
             }

@@ -82,6 +82,33 @@ def test_failure_summary_names_package_and_step(ws):
     assert on_disk.failure == rec.failure and on_disk.status == "failed"
 
 
+def test_a_record_reads_and_writes_back_the_same_bytes(ws):
+    rec = build.run_build(ws, fake_argv(ws, "--fail", "busybox:build"), env={}, chain=[], target="all", total=5)
+    text = rec.record_path.read_text()
+    loaded = build.load_record(ws, rec.id)
+    assert loaded.status is build.BuildStatus.FAILED and isinstance(loaded.failure, build.buildlog.BuildFailure)
+    assert loaded.to_json() == text
+    stored = json.loads(text)
+    assert stored["status"] == "failed" and list(stored["failure"]) == sorted(stored["failure"])
+    assert "hint" not in stored["failure"] and stored["failure"]["make_chain"]
+
+
+def test_a_failure_without_a_make_error_says_where_progress_had_got_to(ws):
+    quiet = [sys.executable, "-c", "print('>>> busybox 1.37.0 Building'); raise SystemExit(1)"]
+    rec = build.run_build(ws, quiet, env={}, chain=[], target="all")
+    assert rec.status == build.BuildStatus.FAILED
+    assert (rec.failure.package, rec.failure.step, rec.failure.make_error) == ("busybox", "build", None)
+    # stored with the keys such a failure always had (no make chain: there was no make error)
+    assert sorted(json.loads(rec.record_path.read_text())["failure"]) == [
+        "failures",
+        "lines",
+        "make_error",
+        "next_actions",
+        "package",
+        "step",
+    ]
+
+
 def test_cancel_then_resume(ws):
     handle = build.start_build(ws, fake_argv(ws, "--delay", "0.15"), env={}, chain=[], target="all", total=5)
     wait_for(lambda: build.load_record(ws, handle.record.id).done >= 1)
