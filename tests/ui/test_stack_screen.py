@@ -210,9 +210,7 @@ async def test_package_commands_stream_here_or_take_the_terminal(
         # format: hands over the terminal (suspend) and runs the engine's run_command there
         ran = []
         monkeypatch.setattr(app, "suspend", lambda: nullcontext())
-        monkeypatch.setattr(
-            engine_commands, "run_command", lambda root, env, ws, index, pkg, cmd: ran.append((pkg, cmd)) or 3
-        )
+        monkeypatch.setattr(engine_commands, "run_command", lambda session, pkg, cmd: ran.append((pkg, cmd)) or 3)
         lst.highlighted = 1
         await pilot.press("exclamation_mark")
         await pilot.pause()
