@@ -45,7 +45,8 @@ from .workspace_state import ABSENT, ConfigureMarker, RunningMake, WorkspaceStat
 if TYPE_CHECKING:
     from .session import Session
 
-# What a configure that makes a choice (e.g. selection=None: SKIFF_CONFIG, else the saved chain) takes.
+# A selection as callers give it: names, one comma-separated string, or None (SKIFF_CONFIG, else
+# the workspace's saved chain).
 Selection = list[str] | str | None
 DIGEST_ENV = (
     "BR2_DL_DIR",
