@@ -7,12 +7,15 @@ import os
 import sys
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core import paths
 from ..core.packages import PackageIndex, discover
-from ..core.session import Session
 from ..core.workspace import Workspace
 from .output import warning as warn
+
+if TYPE_CHECKING:
+    from ..core.session import Session  # imported when a verb runs: it brings configure along
 
 
 def add_container_arg(parser: argparse.ArgumentParser, help_text: str) -> None:
@@ -47,6 +50,8 @@ class Context:
     @property
     def session(self) -> Session:
         if self._session is None:
+            from ..core.session import Session
+
             # No project directory: root_dir raises the one-line "no project; skiff init" error.
             self._session = Session.open(paths.root_dir(self.env), self.env, self._workspace_arg, warn=warn)
         return self._session
@@ -77,6 +82,8 @@ class Context:
 def context(args: argparse.Namespace, *, need_project: bool = True) -> Context:
     """The verb's starting point. Without a project directory, verbs that only read packages
     (need_project=False) still work on the library; any other stops with a one-line error."""
+    from ..core.session import Session
+
     env = dict(os.environ)
     project = paths.root_dir(env) if need_project else paths.project_dir(env)
     if project is None:

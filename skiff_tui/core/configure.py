@@ -24,7 +24,6 @@ from .base import Base, choose_base
 from .environment import env_file, skiff_env, version_commit
 from .errors import BuildrootError, WorkspaceError
 from .fragments import Assignment, Origin, quote
-from .gitprogress import GitProgress
 from .layers import (
     FRAGMENT_KINDS,
     Layer,
@@ -43,6 +42,7 @@ from .workspace import Workspace
 from .workspace_state import ABSENT, ConfigureMarker, RunningMake, WorkspaceState
 
 if TYPE_CHECKING:
+    from .gitprogress import GitProgress
     from .session import Session
 
 # A selection as callers give it: names, one comma-separated string, or None (SKIFF_CONFIG, else
