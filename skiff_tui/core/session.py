@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from . import paths
-from .configure import with_saved_paths
+from .errors import WorkspaceError
 from .packages import PackageIndex, discover
 from .workspace import Workspace
+from .workspace_state import WorkspaceState
 
 
 class Session:
@@ -76,3 +77,23 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session(root={str(self.root)!r}, workspace={self.workspace.name!r})"
+
+
+def with_saved_paths(workspace: Workspace, env: dict[str, str]) -> dict[str, str]:
+    """env, plus the workspace's saved SKIFF_EXTRA_CONFIGS_PATH and SKIFF_BASE where unset, so
+    `compile` (and show, cmd, the TUI) resume with the package roots and base configure used
+    (docs/behaviour.md#resolution)."""
+    if env.get("SKIFF_EXTRA_CONFIGS_PATH") and env.get("SKIFF_BASE"):
+        return env
+    try:
+        state = workspace.load_state() or WorkspaceState()
+    except WorkspaceError:
+        return env
+    out = env
+    roots = state.extra_configs_path or []
+    if roots and not env.get("SKIFF_EXTRA_CONFIGS_PATH"):
+        out = dict(out, SKIFF_EXTRA_CONFIGS_PATH=":".join(roots))
+    # The base choice made at configure time (SKIFF_BASE) sticks the same way.
+    if state.base_setting and not env.get("SKIFF_BASE"):
+        out = dict(out, SKIFF_BASE=state.base_setting)
+    return out

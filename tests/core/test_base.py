@@ -139,7 +139,7 @@ def test_skiffs_own_base_lets_a_package_turn_the_cpio_root_off(skiff_root, tmp_p
 
 
 def test_the_base_choice_is_resumed_like_the_extra_configs_path(sos):
-    from skiff_tui.core.configure import with_saved_paths
+    from skiff_tui.core.session import with_saved_paths
 
     root, tree = sos
     ws = Workspace(root, "default")
