@@ -14,7 +14,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from ..core.flash_layout import FlashError, Layout
+from ..core.errors import FlashError
+from ..core.flash_layout import Layout
 from .common import add_workspace_arg, context
 
 if TYPE_CHECKING:  # the engine (asyncio, udev glue) loads only when a flash verb runs
@@ -311,15 +312,15 @@ def _confirm(plan: flash_plan.Plan, args) -> None:
 
 def _open_device(args, *, min_size: int = 0, create_size: int | None = None) -> flash_plan.Target:
     from ..core import flash
-    from ..core.devices import DeviceError
+    from ..core.devices import MountedDeviceError
 
     path = _need(args.device, "--device", "PI_SD")
     try:
         return flash.open_target(
             path, show_all=args.all, unmount=args.unmount, min_size=min_size, create_size=create_size
         )
-    except DeviceError as exc:
-        if "mounted partitions" not in str(exc) or not _interactive():
+    except MountedDeviceError as exc:
+        if not _interactive():
             raise
         answer = input(f"{exc.message}. Unmount them? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):

@@ -14,7 +14,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .flash_layout import Blob, FlashError, Layout, parse_blob
+from .errors import FlashError
+from .flash_layout import Blob, Layout, parse_blob
 from .flash_units import parse_size
 
 PROBE = "skiff-flash-probe"

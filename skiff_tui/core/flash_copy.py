@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Callable
 
 from .devices import human_size
-from .flash_bmap import Bmap
+from .errors import FlashError, FlashErrorKind
+from .flash_bmap import Bmap, mapped_ranges
 from .flash_image import RangeChecker, RangeReader, StreamReader, check_stream_end, detect_format, read_exact
-from .flash_layout import FlashError
 
 CHUNK = 8 * 1024 * 1024
 ALIGN = 4096
@@ -133,34 +133,6 @@ class Meter:
             self.callback(self._snapshot())
 
 
-def mapped_ranges(fd: int, size: int) -> list[tuple[int, int]]:
-    """(offset, length) of the data in a file, aligned to 4 KiB and merged; the whole file when
-    the filesystem cannot tell holes apart."""
-    ranges: list[tuple[int, int]] = []
-    pos = 0
-    try:
-        while pos < size:
-            try:
-                start = os.lseek(fd, pos, os.SEEK_DATA)
-            except OSError as exc:
-                if exc.errno == errno.ENXIO:
-                    break  # no more data
-                raise
-            end = os.lseek(fd, start, os.SEEK_HOLE)
-            a, b = start // ALIGN * ALIGN, min(size, -(-end // ALIGN) * ALIGN)
-            if ranges and a <= ranges[-1][0] + ranges[-1][1]:
-                prev = ranges.pop()
-                a = prev[0]
-                b = max(b, prev[0] + prev[1])
-            ranges.append((a, b - a))
-            pos = end
-    except OSError as exc:
-        if exc.errno in (errno.EINVAL, errno.EOPNOTSUPP):
-            return [(0, size)] if size else []
-        raise
-    return ranges
-
-
 def _chunks(ranges, chunk: int):
     for offset, length in ranges:
         end = offset + length
@@ -183,35 +155,35 @@ def classify_os_error(exc: OSError, target: str, offset: int | None = None, done
     if code in (errno.ENODEV, errno.ENXIO, getattr(errno, "ENOMEDIUM", -1)) or (code == errno.EIO and gone):
         return FlashError(
             f"{target} disappeared{where} (unplugged or card removed): it is incomplete",
-            kind="unplugged",
+            kind=FlashErrorKind.UNPLUGGED,
             hint="re-insert it and write again",
         )
     if code in (errno.EROFS, errno.EPERM, errno.EACCES):
         return FlashError(
             f"{target} is write-protected ({os.strerror(code)}){where}",
-            kind="write-protected",
+            kind=FlashErrorKind.WRITE_PROTECTED,
             hint="slide the card's lock switch to unlocked, re-insert it and retry",
         )
     if code in (errno.ENOSPC, errno.EFBIG):
         return FlashError(
             f"no space left on {target}{where}: the image is larger than the target",
-            kind="no-space",
+            kind=FlashErrorKind.NO_SPACE,
             hint="use a larger card",
         )
     if code == errno.EBUSY:
         return FlashError(
             f"{target} is in use (a partition is mounted or another program holds it)",
-            kind="busy",
+            kind=FlashErrorKind.BUSY,
             hint="unmount its partitions and close other programs using it",
         )
     if code == errno.EIO:
         at = f" at offset {offset}" if offset is not None else ""
         return FlashError(
             f"I/O error writing {target}{at}{where}: the card or reader failed",
-            kind="io",
+            kind=FlashErrorKind.IO,
             hint="try another card or reader",
         )
-    return FlashError(f"{target}: {os.strerror(code) if code else exc}{where}", kind="error")
+    return FlashError(f"{target}: {os.strerror(code) if code else exc}{where}")
 
 
 class FdWriter:
@@ -387,7 +359,7 @@ def copy_image(
     if target_size is not None and src.size is not None and src.size > target_size:
         raise FlashError(
             f"the image ({human_size(src.size)}) is larger than {target} ({human_size(target_size)})",
-            kind="no-space",
+            kind=FlashErrorKind.NO_SPACE,
             hint="use a larger card or a smaller image",
         )
     result = CopyResult(src.size or 0, list(src.ranges or []))
@@ -419,7 +391,7 @@ def copy_image(
             try:
                 item = reader.get()
             except OSError as exc:
-                raise FlashError(f"cannot read the image {image}: {exc.strerror or exc}", kind="error") from None
+                raise FlashError(f"cannot read the image {image}: {exc.strerror or exc}") from None
             if item is None:
                 break
             if item[0] == "skip":
@@ -427,12 +399,12 @@ def copy_image(
                 continue
             off, n, buf, data, digest, advance = item
             if len(data) < n:
-                raise FlashError(f"{image} shrank while being written", kind="error")
+                raise FlashError(f"{image} shrank while being written")
             if target_size is not None and off + n > target_size:
                 raise FlashError(
                     f"the decompressed image is larger than {target} ({human_size(target_size)}): "
                     "the card is incomplete",
-                    kind="no-space",
+                    kind=FlashErrorKind.NO_SPACE,
                     hint="use a larger card",
                 )
             if checker:
@@ -454,7 +426,7 @@ def copy_image(
             if src.bmap and reader.size != src.bmap.image_size:
                 raise FlashError(
                     f"{image} decompresses to {reader.size} bytes, its bmap {src.bmap.path} says {src.bmap.image_size}",
-                    kind="image",
+                    kind=FlashErrorKind.IMAGE,
                     hint="the bmap belongs to another image; use the right one or --no-bmap",
                 )
             if not src.ranges:
@@ -576,7 +548,7 @@ class _Verifier:
             raise FlashError(
                 f"verification failed: {len(bad)} chunk(s) of {self.target} differ from the image, first at "
                 f"byte offset {first[0]} ({human_size(first[1])})",
-                kind="verify",
+                kind=FlashErrorKind.VERIFY,
                 hint="the card may be failing or counterfeit; write again or use another card",
             )
         return time.monotonic() - self.started

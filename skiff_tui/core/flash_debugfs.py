@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from .flash_layout import FlashError
+from .errors import FlashError
 from .flash_tools import classify_output, run_tool
 
 

@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .flash_layout import FlashError
+from .errors import FlashError, FlashErrorKind
 
 MAGIC = (("xz", b"\xfd7zXZ\x00"), ("gzip", b"\x1f\x8b"), ("zstd", b"\x28\xb5\x2f\xfd"), ("bzip2", b"BZh"))
 UNSUPPORTED = (
@@ -249,7 +249,7 @@ def stream_error(path, fmt: str, exc: BaseException | str) -> FlashError:
         why = "the stream ends early (truncated download?)"
     return FlashError(
         f"cannot read the image {path}: {fmt} data is corrupt or truncated: {why}",
-        kind="image",
+        kind=FlashErrorKind.IMAGE,
         hint="download the image again",
     )
 
@@ -498,7 +498,7 @@ class RangeChecker:
             raise FlashError(
                 f"{self.image} does not match its bmap {self.bmap.path}: blocks {r.first}-{r.last} "
                 f"(byte {start}) have another {self.bmap.checksum_type}: the card is incomplete",
-                kind="image",
+                kind=FlashErrorKind.IMAGE,
                 hint="the image or the bmap is damaged, or they belong to different images; download both again",
             )
         self.checked += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .flash_layout import FlashError
+from .errors import FlashError
 
 KERNELS = ("Image", "zImage", "bzImage")
 ROOTFS_IMAGES = ("rootfs.cpio.lz4", "rootfs.squashfs")

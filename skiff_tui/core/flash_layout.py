@@ -19,8 +19,8 @@ import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .errors import FlashError, FlashErrorKind
 from .flash_units import GIB, MIB, SECTOR, human_size, parse_size
-from .errors import SkiffError
 
 ALIGN = MIB  # every partition starts on a 1 MiB boundary
 GPT_TAIL = 33 * SECTOR  # backup GPT: 32 sectors of entries + the header
@@ -35,14 +35,6 @@ GPT_HEADER_AREA = (SECTOR, 34 * SECTOR)  # primary header + entries: raw blobs m
 MBR_BOOT_CODE = 440  # boot code; 440–446 disk signature (a blob may overwrite it)
 MBR_TABLE_AREA = (446, SECTOR)  # the four partition entries and the 0x55AA signature
 MBR_LIMIT = 2**32 * SECTOR  # an MBR entry cannot reach past 2 TiB (512-byte sectors)
-
-
-class FlashError(SkiffError):
-    """A flash step that cannot go ahead or failed: layout, tools, copy, verification."""
-
-    def __init__(self, message: str, *, kind: str = "error", **kw) -> None:
-        super().__init__(message, **kw)
-        self.kind = kind  # error, unplugged, write-protected, no-space, stalled, io, changed, verify
 
 
 @dataclass(frozen=True)
@@ -221,7 +213,7 @@ class Layout:
                     f"{human_size(self.min_disk_size(start))} needed (BOOT {human_size(self.boot)}, rootfs "
                     f"{human_size(self.rootfs)}, persist ≥ {human_size(self.persist_min)}, shrunk at most "
                     f"to {self.min_factor:.1%})",
-                    kind="no-space",
+                    kind=FlashErrorKind.NO_SPACE,
                     hint="use a larger card",
                 )
             boot = max(ALIGN, int(self.boot * factor) // ALIGN * ALIGN)
@@ -250,7 +242,8 @@ def check_extents(blobs, parts: list[Part], disk_size: int, table: str | None) -
             raise FlashError(f"bootloader {e.name} at byte {e.offset} is empty")
         if e.end > disk_size:
             raise FlashError(
-                f"bootloader {e.describe()} runs past the end of the target ({human_size(disk_size)})", kind="no-space"
+                f"bootloader {e.describe()} runs past the end of the target ({human_size(disk_size)})",
+                kind=FlashErrorKind.NO_SPACE,
             )
         if table == "gpt" and e.offset < GPT_HEADER_AREA[1] and e.end > MBR_BOOT_CODE:
             raise FlashError(
