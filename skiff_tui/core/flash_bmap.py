@@ -62,15 +62,16 @@ class Bmap:
     def mapped_bytes(self) -> int:
         return sum(n for _, n, _ in self.byte_ranges())
 
-    def new_hash(self):
+    def new_hash(self) -> hashlib._Hash:
         return hashlib.new(self.checksum_type)
 
 
 def _int(root: ET.Element, tag: str, where: str) -> int:
     node = root.find(tag)
-    if node is None or not (node.text or "").strip().isdigit():
+    text = (node.text or "").strip() if node is not None else ""
+    if not text.isdigit():
         raise FlashError(f"{where}: <{tag}> missing or not a number", hint="is this a bmaptool .bmap file?")
-    return int(node.text.strip())
+    return int(text)
 
 
 def parse_bmap(path: str | Path) -> Bmap:

@@ -13,10 +13,15 @@ import shlex
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import FlashError
 from .flash_layout import Blob, Layout, parse_blob
 from .flash_units import parse_size
+
+if TYPE_CHECKING:
+    from .packages import PackageIndex
+    from .workspace import Workspace
 
 PROBE = "skiff-flash-probe"
 VARIABLES = ("BOOTLOADER_ARGS", "FLASH_LAYOUT_ARGS")
@@ -80,18 +85,19 @@ def parse_flash_args(package: str, text: str) -> BoardFlash:
     )
 
 
-def flash_package(workspace, index) -> str | None:
+def flash_package(workspace: Workspace, index: PackageIndex) -> str | None:
     """The last package of the workspace's chain with a `format` command (the board's)."""
     state = workspace.load_state() or {}
-    for name in reversed(state.get("chain") or []):
-        if name in index:
+    chain = state.get("chain")
+    for name in reversed(chain if isinstance(chain, list) else []):
+        if isinstance(name, str) and name in index:
             pkg = index.get(name)
             if pkg.has_extensions and any(c.name == "format" for c in pkg.commands):
                 return name
     return None
 
 
-def board_flash(root: Path, env: dict[str, str], workspace, index) -> BoardFlash | None:
+def board_flash(root: Path, env: dict[str, str], workspace: Workspace, index: PackageIndex) -> BoardFlash | None:
     """The selected board's blobs and layout options, or None when no package of the chain has a
     `format` command (nothing special: the docs/behaviour.md#sd-cards layout, no blobs)."""
     from .commands import command_argv_env

@@ -51,8 +51,8 @@ def run_tool(
     what: str,
     input: str | None = None,
     env: dict[str, str] | None = None,
-    ok_codes=(0,),
-) -> subprocess.CompletedProcess:
+    ok_codes: tuple[int, ...] = (0,),
+) -> subprocess.CompletedProcess[str]:
     if shutil.which(argv[0]) is None:
         pkg = TOOL_PACKAGES.get(argv[0])
         raise FlashError(f"{argv[0]} is not installed", hint=f"install the '{pkg}' package" if pkg else None)
