@@ -4,9 +4,9 @@ A `Plan` (flash_plan) is built first and says what will be erased and what kept;
 the target until `execute(plan)`. For a block device, `execute` re-identifies the disk (path,
 size, serial, diskseq) right before writing and refuses if it changed, re-checks the safety
 rules, unmounts only with consent, probes for exclusive use (O_EXCL) and holds the
-udev-convention flock while the table and filesystems are made. Everything is done at byte offsets on the whole target with real
-tools (sfdisk, mkfs.vfat --offset, mkfs.ext4 -E offset=, mtools, debugfs), so image files and
-disks go through the same code and no mount is needed.
+udev-convention flock while the table and filesystems are made. Everything is done at byte
+offsets on the whole target with real tools (sfdisk, mkfs.vfat --offset, mkfs.ext4 -E offset=,
+mtools, debugfs), so image files and disks go through the same code and no mount is needed.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import devices as dv
 from .devices import BlockDeviceInfo
+from .errors import FlashError, FlashErrorKind
 from .flash_copy import (
     CopyResult,
     FdWriter,
@@ -35,7 +36,6 @@ from .flash_copy import (
     verify_target,
 )
 from .flash_debugfs import debugfs_copy
-from .errors import FlashError, FlashErrorKind
 from .flash_layout import Blob, Part
 from .flash_plan import Plan, Target
 from .flash_tools import run_tool
@@ -231,7 +231,7 @@ class Run:
         name = self.target.name
         sep = "p" if name[-1].isdigit() else ""
         wanted = [f"/sys/class/block/{name}/{name}{sep}{i}" for i in range(1, count + 1)]
-        for attempt in range(2):
+        for _attempt in range(2):
             self.tool(["partx", "-u", self.target.path], "partx -u", ok_codes=(0, 1))
             deadline = time.monotonic() + timeout / 2
             while time.monotonic() < deadline:

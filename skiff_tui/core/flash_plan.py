@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .flash_settings import CardSettings
 
 DEFAULT_IMAGE_SIZE = 12 * 1024**3  # SkiffOS's buildimage allocates 12G sparse
+DEFAULT_LAYOUT = Layout()  # frozen: one shared default is safe
 MTOOLS_ENV = {"MTOOLS_SKIP_CHECK": "1", "MTOOLS_NO_VFAT": "0"}
 # Which bmap a write or verify uses: None the one beside the image if any, False none, a path that one.
 BmapChoice = str | Path | Literal[False] | None
@@ -168,7 +169,7 @@ def _existing_contents(target: Target) -> str:
 
 def plan_format(
     target: Target,
-    layout: Layout = Layout(),
+    layout: Layout = DEFAULT_LAYOUT,
     *,
     install: InstallSet | None = None,
     blobs: Sequence[Blob] = (),
@@ -419,7 +420,7 @@ def plan_install(
 def plan_buildimage(
     image: str | Path,
     size: int = DEFAULT_IMAGE_SIZE,
-    layout: Layout = Layout(),
+    layout: Layout = DEFAULT_LAYOUT,
     *,
     install: InstallSet,
     blobs: Sequence[Blob] = (),
