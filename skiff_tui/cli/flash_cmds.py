@@ -14,21 +14,28 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from ..core.flash_layout import FlashError, Layout
+from ..core.errors import FlashError
+from ..core.flash_layout import Layout
 from .common import add_workspace_arg, context
 
 if TYPE_CHECKING:  # the engine (asyncio, udev glue) loads only when a flash verb runs
     from ..core import flash_install_set, flash_layout, flash_plan
     from ..core.flash_copy import Progress
+    from ..core.flash_settings import CardSettings
 
 PROGRESS_PHASES = ("write", "verify", "finishing writes (flush)")  # == flash_copy.PROGRESS_PHASES
 DEFAULT_IMAGE_GIB = 12  # == flash_plan.DEFAULT_IMAGE_SIZE (a test keeps them equal)
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("flash", help="list SD cards, format/install them, build and write images")
     verbs = p.add_subparsers(dest="flash_verb", metavar="SUBVERB")
-    p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
+
+    def show_help(args: argparse.Namespace) -> int:
+        p.print_help()
+        return 0
+
+    p.set_defaults(func=show_help)
 
     v = verbs.add_parser("list", help="disks you can flash, and why others are hidden or disabled")
     v.add_argument(
@@ -120,7 +127,7 @@ def _settings_args(v: argparse.ArgumentParser) -> None:
     )
 
 
-def _settings(args):
+def _settings(args: argparse.Namespace) -> CardSettings | None:
     from ..core.flash_settings import settings_from_args
 
     return settings_from_args(args.hostname, args.wifi, args.wifi_file, args.ssh_key)
@@ -136,7 +143,7 @@ def _bmap_args(v: argparse.ArgumentParser) -> None:
     g.add_argument("--no-bmap", action="store_true", help="ignore a bmap beside the image")
 
 
-def _bmap_choice(args):
+def _bmap_choice(args: argparse.Namespace) -> flash_plan.BmapChoice:
     return False if args.no_bmap else (args.bmap or None)
 
 
@@ -206,7 +213,7 @@ def _layout_arg(v: argparse.ArgumentParser, table: bool = False) -> None:
     )
 
 
-def _layout(args) -> Layout:
+def _layout(args: argparse.Namespace) -> Layout:
     scale = getattr(args, "layout_scale", None)
     layout = Layout().scaled(scale) if scale else Layout()
     start = getattr(args, "first_partition_start", None)
@@ -222,7 +229,7 @@ def _layout(args) -> Layout:
     )
 
 
-def _need(value, flag: str, env: str) -> str:
+def _need(value: str | None, flag: str, env: str) -> str:
     if not value:
         raise FlashError(f"no target given: pass {flag} (or set {env})")
     return value
@@ -233,7 +240,7 @@ def _interactive() -> bool:
 
 
 # --- list ---------------------------------------------------------------------------------------
-def cmd_list(args) -> int:
+def cmd_list(args: argparse.Namespace) -> int:
     from ..core import devices as dv
 
     source = dv.default_source()
@@ -281,7 +288,7 @@ def cmd_list(args) -> int:
 
 
 # --- confirmation -------------------------------------------------------------------------------
-def _confirm(plan: flash_plan.Plan, args) -> None:
+def _confirm(plan: flash_plan.Plan, args: argparse.Namespace) -> None:
     """Print the plan; for a device, the name typed back (or --yes --confirm NAME) is required."""
     if getattr(args, "no_eject", False):
         plan.eject = False
@@ -309,17 +316,17 @@ def _confirm(plan: flash_plan.Plan, args) -> None:
         raise FlashError(f"{typed.strip()!r} is not {name}: nothing was written to {target.path}")
 
 
-def _open_device(args, *, min_size: int = 0, create_size: int | None = None) -> flash_plan.Target:
+def _open_device(args: argparse.Namespace, *, min_size: int = 0, create_size: int | None = None) -> flash_plan.Target:
     from ..core import flash
-    from ..core.devices import DeviceError
+    from ..core.devices import MountedDeviceError
 
     path = _need(args.device, "--device", "PI_SD")
     try:
         return flash.open_target(
             path, show_all=args.all, unmount=args.unmount, min_size=min_size, create_size=create_size
         )
-    except DeviceError as exc:
-        if "mounted partitions" not in str(exc) or not _interactive():
+    except MountedDeviceError as exc:
+        if not _interactive():
             raise
         answer = input(f"{exc.message}. Unmount them? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):
@@ -328,14 +335,14 @@ def _open_device(args, *, min_size: int = 0, create_size: int | None = None) -> 
         return flash.open_target(path, show_all=args.all, unmount=True, min_size=min_size)
 
 
-def _install_set(args) -> flash_install_set.InstallSet:
+def _install_set(args: argparse.Namespace) -> flash_install_set.InstallSet:
     from ..core import flash_install_set
 
     ctx = context(args)
     return flash_install_set.workspace_install_set(ctx.workspace, ctx.env, args.images)
 
 
-def _blobs(args) -> list[flash_layout.Blob]:
+def _blobs(args: argparse.Namespace) -> list[flash_layout.Blob]:
     from ..core import flash_layout
 
     return [flash_layout.parse_blob(spec) for spec in args.bootloader]
@@ -346,7 +353,7 @@ class _Printer:
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
-        self.last_phase = None
+        self.last_phase: str | None = None
 
     def __call__(self, p: Progress) -> None:
         if p.phase in PROGRESS_PHASES or p.phase.startswith("write (decompressing"):
@@ -362,9 +369,10 @@ class _Printer:
         self.last_phase = p.phase
 
 
-def _run(plan: flash_plan.Plan, args=None) -> int:
+def _run(plan: flash_plan.Plan, args: argparse.Namespace | None = None) -> int:
     """Execute the plan; one that copies the workspace's build output holds the workspace lock,
-    so a compile can't rewrite images/ mid-copy (docs/behaviour.md#workspaces: flashing from a workspace modifies it)."""
+    so a compile can't rewrite images/ mid-copy (docs/behaviour.md#workspaces: flashing from a
+    workspace modifies it)."""
     from ..core import flash
 
     if args is not None and getattr(args, "images", None) is None:
@@ -384,14 +392,17 @@ def _next_steps(plan: flash_plan.Plan) -> str:
     if plan.target.is_device:
         if plan.eject:
             return "done: put the card in the board and power on."
-        return f"done: {plan.target.path} can be removed once your desktop shows no activity; put it in the board and power on."
+        return (
+            f"done: {plan.target.path} can be removed once your desktop shows no activity; "
+            "put it in the board and power on."
+        )
     if plan.action == "buildimage":
         return f"done: write it to a card with 'skiff flash write --image {plan.target.path} --device /dev/sdX'."
     return f"done: {plan.target.path}"
 
 
 # --- verbs --------------------------------------------------------------------------------------
-def cmd_format(args) -> int:
+def cmd_format(args: argparse.Namespace) -> int:
     from ..core import flash, flash_plan
 
     layout = _layout(args)
@@ -409,7 +420,7 @@ def cmd_format(args) -> int:
     return _run(plan, args if install else None)
 
 
-def cmd_install(args) -> int:
+def cmd_install(args: argparse.Namespace) -> int:
     from ..core import flash_plan
 
     target = _open_device(args)
@@ -418,7 +429,7 @@ def cmd_install(args) -> int:
     return _run(plan, args)
 
 
-def cmd_buildimage(args) -> int:
+def cmd_buildimage(args: argparse.Namespace) -> int:
     from ..core import flash_plan, flash_units
 
     image = _need(args.image, "--image", "PI_IMAGE")
@@ -433,7 +444,7 @@ def cmd_buildimage(args) -> int:
     return _run(plan, args)
 
 
-def cmd_write(args) -> int:
+def cmd_write(args: argparse.Namespace) -> int:
     from ..core import flash, flash_plan
 
     image = _need(args.image, "--image", "PI_IMAGE")
@@ -455,7 +466,7 @@ def cmd_write(args) -> int:
     return _run(plan)
 
 
-def cmd_verify(args) -> int:
+def cmd_verify(args: argparse.Namespace) -> int:
     from ..core import flash, flash_plan
 
     image = _need(args.image, "--image", "PI_IMAGE")

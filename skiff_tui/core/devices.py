@@ -1,7 +1,7 @@
 """Block devices: discovery through udev, and the safety classification of docs/behaviour.md#sd-cards.
 
 Everything the rest of skiff knows about a disk is a `BlockDeviceInfo`. Two sources produce them
-from the same *record* shape (a plain dict, what `capture_record` writes as JSON):
+from the same *record* shape (`DiskRecord`, a JSON object: what `capture_record` writes):
 
 - `PyudevSource` reads the live system: pyudev (sysfs attributes, udev properties when udevd
   runs, the ancestors walk for bus/hotplug), `/proc/self/mountinfo`, `/proc/swaps`, holders;
@@ -24,12 +24,18 @@ import json
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Any, Protocol, TypedDict
 
 from .errors import SkiffError
-from .flash_units import GIB, MIB, SECTOR, human_size  # noqa: F401  (re-exported)
+
+# sizes re-exported: callers that speak about disks take them from here
+from .flash_units import GIB as GIB
+from .flash_units import MIB as MIB
+from .flash_units import SECTOR
+from .flash_units import human_size as human_size
 
 LARGE_DISK = 128 * 1000**3  # "unusually large" for an SD card (> 128 GB)
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/boot/firmware", "/efi", "/usr", "/var", "/home")
@@ -102,12 +108,10 @@ class BlockDeviceInfo:
             out += [(part.node, m) for m in part.mountpoints]
         return out
 
-    def identity(self) -> "DeviceIdentity":
+    def identity(self) -> DeviceIdentity:
         return DeviceIdentity(self.node, self.size, self.serial, self.diskseq, self.devnum)
 
-    def to_json(self) -> dict:
-        from dataclasses import asdict
-
+    def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["devnum"] = list(self.devnum)
         return data
@@ -123,7 +127,7 @@ class DeviceIdentity:
     diskseq: int | None
     devnum: tuple[int, int]
 
-    def differences(self, other: "DeviceIdentity") -> list[str]:
+    def differences(self, other: DeviceIdentity) -> list[str]:
         diffs = []
         for name in ("node", "size", "serial", "diskseq", "devnum"):
             a, b = getattr(self, name), getattr(other, name)
@@ -335,15 +339,55 @@ def unmountable(info: BlockDeviceInfo) -> list[tuple[str, str]]:
 
 
 # --- records → info -----------------------------------------------------------------------------
-def _int(value, default: int = 0) -> int:
+class AncestorRecord(TypedDict, total=False):
+    """A parent device (USB device, MMC host, PCI controller…) of a disk."""
+
+    subsystem: str
+    sys_name: str
+    driver: str | None
+    device_type: str | None
+    attributes: dict[str, str]
+
+
+class _Named(TypedDict):
+    sys_name: str  # kernel name: sdb, sdb1
+
+
+class PartitionRecord(_Named, total=False):
+    """A partition as udev sees it; captured fixtures may leave any key but the name out."""
+
+    device_node: str | None
+    devnum: list[int]  # [major, minor]
+    properties: dict[str, str]  # udev properties (ID_FS_TYPE, …; few when udevd does not run)
+    attributes: dict[str, str]  # sysfs attributes, by path under the device's directory
+    holders: list[str]
+
+
+class DiskRecord(PartitionRecord, total=False):
+    """A whole disk: what `capture_record` writes and tests/fixtures/udev/*.json hold."""
+
+    sys_path: str
+    ancestors: list[AncestorRecord]
+    partitions: list[PartitionRecord]
+
+
+def _int(value: object, default: int = 0) -> int:
     try:
         return int(str(value).strip())
     except (TypeError, ValueError):
         return default
 
 
-def _clean(value) -> str:
-    return str(value or "").strip().replace("_", " ") if value is not None else ""
+def _clean(value: str | None) -> str:
+    return value.strip().replace("_", " ") if value else ""
+
+
+def _devnum(record: PartitionRecord) -> tuple[int, int]:
+    pair = record.get("devnum")
+    if pair and len(pair) == 2:
+        return pair[0], pair[1]
+    props = record.get("properties", {})
+    return _int(props.get("MAJOR")), _int(props.get("MINOR"))
 
 
 def parse_mountinfo(text: str) -> list[tuple[tuple[int, int], str, str, str]]:
@@ -395,7 +439,7 @@ class MountTable:
         return node in self.swaps
 
 
-def _bus(record: dict) -> str:
+def _bus(record: DiskRecord) -> str:
     props = record.get("properties", {})
     if record.get("sys_name", "").startswith("loop"):
         return "loop"
@@ -408,30 +452,30 @@ def _bus(record: dict) -> str:
     return ""
 
 
-def _usb_device(record: dict) -> dict:
+def _usb_device(record: DiskRecord) -> dict[str, str]:
     for anc in record.get("ancestors", []):
         if anc.get("subsystem") == "usb" and anc.get("device_type") == "usb_device":
             return anc.get("attributes", {})
     return {}
 
 
-def info_from_record(record: dict, mounts: MountTable) -> BlockDeviceInfo:
+def info_from_record(record: DiskRecord, mounts: MountTable) -> BlockDeviceInfo:
     props = record.get("properties", {})
     attrs = record.get("attributes", {})
     name = record["sys_name"]
     node = record.get("device_node") or f"/dev/{name}"
-    devnum = tuple(record.get("devnum") or (_int(props.get("MAJOR")), _int(props.get("MINOR"))))
+    devnum = _devnum(record)
     usb = _usb_device(record)
     subsystems = {a.get("subsystem") for a in record.get("ancestors", [])}
     serial = (
         props.get("ID_SERIAL_SHORT") or attrs.get("device/serial") or attrs.get("serial") or usb.get("serial") or ""
     ).strip()
     diskseq = props.get("DISKSEQ") or attrs.get("diskseq")
-    partitions = []
+    partitions: list[PartitionInfo] = []
     for p in sorted(record.get("partitions", []), key=lambda p: _int(p.get("attributes", {}).get("partition"))):
         pa, pp = p.get("attributes", {}), p.get("properties", {})
         pnode = p.get("device_node") or f"/dev/{p['sys_name']}"
-        pdev = tuple(p.get("devnum") or (_int(pp.get("MAJOR")), _int(pp.get("MINOR"))))
+        pdev = _devnum(p)
         partitions.append(
             PartitionInfo(
                 name=p["sys_name"],
@@ -475,14 +519,15 @@ def info_from_record(record: dict, mounts: MountTable) -> BlockDeviceInfo:
 
 
 # --- sources -----------------------------------------------------------------------------------
+DevicesCallback = Callable[[list[BlockDeviceInfo]], None]  # the disks after a change
+
+
 class DeviceSource(Protocol):
     def scan(self) -> list[BlockDeviceInfo]: ...
 
     def get(self, name_or_node: str) -> BlockDeviceInfo | None: ...
 
-    def watch(
-        self, loop: asyncio.AbstractEventLoop, callback: Callable[[list[BlockDeviceInfo]], None], debounce: float = 0.3
-    ) -> "Watch": ...
+    def watch(self, loop: asyncio.AbstractEventLoop, callback: DevicesCallback, debounce: float = 0.3) -> Watch: ...
 
 
 def _match(info: BlockDeviceInfo, name_or_node: str) -> bool:
@@ -496,10 +541,10 @@ class Watch:
     """A live subscription; `close()` stops it."""
 
     def __init__(self, close: Callable[[], None]) -> None:
-        self._close = close
+        self._close: Callable[[], None] | None = close
 
     def close(self) -> None:
-        if self._close:
+        if self._close is not None:
             self._close()
             self._close = None
 
@@ -524,8 +569,39 @@ PART_ATTRS = ("partition", "start", "size", "ro")
 ANCESTOR_ATTRS = ("idVendor", "idProduct", "manufacturer", "product", "serial", "type", "name")
 
 
-def _attrs(device, names) -> dict:
-    out = {}
+class _UdevAttributes(Protocol):
+    def get(self, key: str) -> object: ...  # bytes, or None when absent
+
+
+class _UdevDevice(Protocol):
+    """What skiff reads from a pyudev.Device (pyudev has no type information)."""
+
+    @property
+    def sys_name(self) -> str: ...
+    @property
+    def sys_path(self) -> str: ...
+    @property
+    def device_node(self) -> str | None: ...
+    @property
+    def device_number(self) -> int: ...
+    @property
+    def device_type(self) -> str | None: ...
+    @property
+    def subsystem(self) -> str | None: ...
+    @property
+    def driver(self) -> str | None: ...
+    @property
+    def properties(self) -> Mapping[str, str]: ...
+    @property
+    def attributes(self) -> _UdevAttributes: ...
+    @property
+    def ancestors(self) -> Iterable[_UdevDevice]: ...
+    @property
+    def children(self) -> Iterable[_UdevDevice]: ...
+
+
+def _attrs(device: _UdevDevice, names: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
     for key in names:
         try:
             value = device.attributes.get(key)
@@ -543,43 +619,42 @@ def _sysfs_list(sys_path: str, sub: str) -> list[str]:
         return []
 
 
-def capture_record(device) -> dict:
+def capture_record(device: _UdevDevice) -> DiskRecord:
     """The JSON-able record of one pyudev disk; fixtures under tests/fixtures/udev have this shape."""
-    record = {
+    partitions: list[PartitionRecord] = [
+        {
+            "sys_name": child.sys_name,
+            "device_node": child.device_node,
+            "devnum": [os.major(child.device_number), os.minor(child.device_number)],
+            "properties": dict(child.properties),
+            "attributes": _attrs(child, PART_ATTRS),
+            "holders": _sysfs_list(child.sys_path, "holders"),
+        }
+        for child in device.children
+        if child.subsystem == "block" and child.device_type == "partition"
+    ]
+    ancestors: list[AncestorRecord] = [
+        {
+            "subsystem": a.subsystem,
+            "sys_name": a.sys_name,
+            "driver": a.driver,
+            "device_type": a.device_type,
+            "attributes": _attrs(a, ANCESTOR_ATTRS),
+        }
+        for a in device.ancestors
+        if a.subsystem
+    ]
+    return {
         "sys_name": device.sys_name,
         "sys_path": device.sys_path,
         "device_node": device.device_node,
         "devnum": [os.major(device.device_number), os.minor(device.device_number)],
         "properties": dict(device.properties),
         "attributes": _attrs(device, ATTRS),
-        "ancestors": [
-            {
-                "subsystem": a.subsystem,
-                "sys_name": a.sys_name,
-                "driver": a.driver,
-                "device_type": a.device_type,
-                "attributes": _attrs(a, ANCESTOR_ATTRS),
-            }
-            for a in device.ancestors
-            if a.subsystem
-        ],
+        "ancestors": ancestors,
         "holders": _sysfs_list(device.sys_path, "holders"),
-        "partitions": [],
+        "partitions": partitions,
     }
-    for child in device.children:
-        if child.subsystem != "block" or child.device_type != "partition":
-            continue
-        record["partitions"].append(
-            {
-                "sys_name": child.sys_name,
-                "device_node": child.device_node,
-                "devnum": [os.major(child.device_number), os.minor(child.device_number)],
-                "properties": dict(child.properties),
-                "attributes": _attrs(child, PART_ATTRS),
-                "holders": _sysfs_list(child.sys_path, "holders"),
-            }
-        )
-    return record
 
 
 def _read(path: str) -> str:
@@ -608,7 +683,7 @@ class PyudevSource:
     def _mounts(self) -> MountTable:
         return MountTable(_read(self.mountinfo_path), _read(self.swaps_path), _read(self.fstab_path))
 
-    def records(self) -> list[dict]:
+    def records(self) -> list[DiskRecord]:
         return [capture_record(d) for d in self.context.list_devices(subsystem="block", DEVTYPE="disk")]
 
     def scan(self) -> list[BlockDeviceInfo]:
@@ -625,7 +700,7 @@ class PyudevSource:
             return None
         return info_from_record(capture_record(device), self._mounts())
 
-    def watch(self, loop, callback, debounce: float = 0.3) -> Watch:
+    def watch(self, loop: asyncio.AbstractEventLoop, callback: DevicesCallback, debounce: float = 0.3) -> Watch:
         """Kernel uevents (udevd may not run) → debounce → one idempotent full rescan."""
         monitor = self._pyudev.Monitor.from_netlink(self.context, source="kernel")
         monitor.filter_by("block")
@@ -662,17 +737,22 @@ class FakeDeviceSource:
 
     fake = True
 
-    def __init__(self, records: Iterable[dict] = (), mountinfo: str = "", swaps: str = "", fstab: str = "") -> None:
-        self._records: dict[str, dict] = {}
+    def __init__(
+        self, records: Iterable[DiskRecord] = (), mountinfo: str = "", swaps: str = "", fstab: str = ""
+    ) -> None:
+        self._records: dict[str, DiskRecord] = {}
         self.mountinfo, self.swaps, self.fstab = mountinfo, swaps, fstab
-        self._watchers: list[Callable[[list[BlockDeviceInfo]], None]] = []
+        self._watchers: list[DevicesCallback] = []
         for record in records:
             self._records[record["sys_name"]] = record
 
     @classmethod
-    def from_files(cls, paths: Iterable[str | Path]) -> "FakeDeviceSource":
+    def from_files(cls, paths: Iterable[str | Path]) -> FakeDeviceSource:
         """Fixture files hold one record, plus optional `mountinfo`/`swaps`/`fstab` lines of that machine."""
-        records, mountinfo, swaps, fstab = [], [], [], []
+        records: list[DiskRecord] = []
+        mountinfo: list[str] = []
+        swaps: list[str] = []
+        fstab: list[str] = []
         for path in paths:
             data = json.loads(Path(path).read_text())
             mountinfo += data.pop("mountinfo", [])
@@ -691,7 +771,7 @@ class FakeDeviceSource:
     def get(self, name_or_node: str) -> BlockDeviceInfo | None:
         return next((i for i in self.scan() if _match(i, name_or_node)), None)
 
-    def record(self, name: str) -> dict:
+    def record(self, name: str) -> DiskRecord:
         return self._records[name]
 
     def _notify(self) -> None:
@@ -699,7 +779,7 @@ class FakeDeviceSource:
         for watcher in list(self._watchers):
             watcher(infos)
 
-    def add(self, record: dict) -> None:
+    def add(self, record: DiskRecord) -> None:
         self._records[record["sys_name"]] = record
         self._notify()
 
@@ -707,8 +787,8 @@ class FakeDeviceSource:
         self._records.pop(name, None)
         self._notify()
 
-    def watch(self, loop, callback, debounce: float = 0.0) -> Watch:
-        def deliver(infos):
+    def watch(self, loop: asyncio.AbstractEventLoop, callback: DevicesCallback, debounce: float = 0.0) -> Watch:
+        def deliver(infos: list[BlockDeviceInfo]) -> None:
             loop.call_soon(callback, infos)
 
         self._watchers.append(deliver)

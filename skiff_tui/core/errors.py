@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from pathlib import Path
 
 # Longest user text an error message repeats (a 50 MB value would otherwise be echoed in full).
@@ -71,6 +72,37 @@ class ReadOnlyError(SkiffError):
 
 class UnsafePathError(SkiffError):
     """A write would follow a symbolic link out of the tree it belongs to."""
+
+
+class FlashErrorKind(StrEnum):
+    """What went wrong with a flash target, so callers can say what to do next; the values are
+    the words the CLI and the Flash screen have always used."""
+
+    ERROR = "error"  # anything else: the message says what
+    UNPLUGGED = "unplugged"  # the card went away (before or during the write)
+    WRITE_PROTECTED = "write-protected"  # lock switch, read-only medium
+    NO_SPACE = "no-space"  # the image or layout does not fit
+    BUSY = "busy"  # mounted, or held by another program
+    IO = "io"  # the card or reader failed
+    CHANGED = "changed"  # a different card than the one selected
+    VERIFY = "verify"  # read-back differs from what was written
+    IMAGE = "image"  # the image (or its bmap) is damaged or does not match
+
+
+class FlashError(SkiffError):
+    """A flash step that cannot go ahead or failed: layout, tools, copy, verification."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: FlashErrorKind = FlashErrorKind.ERROR,
+        path: str | Path | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, path=path, line=line, hint=hint)
+        self.kind = kind
 
 
 def read_user_text(path: Path, error: type[SkiffError], what: str) -> str:

@@ -4,9 +4,9 @@ A `Plan` (flash_plan) is built first and says what will be erased and what kept;
 the target until `execute(plan)`. For a block device, `execute` re-identifies the disk (path,
 size, serial, diskseq) right before writing and refuses if it changed, re-checks the safety
 rules, unmounts only with consent, probes for exclusive use (O_EXCL) and holds the
-udev-convention flock while the table and filesystems are made. Everything is done at byte offsets on the whole target with real
-tools (sfdisk, mkfs.vfat --offset, mkfs.ext4 -E offset=, mtools, debugfs), so image files and
-disks go through the same code and no mount is needed.
+udev-convention flock while the table and filesystems are made. Everything is done at byte
+offsets on the whole target with real tools (sfdisk, mkfs.vfat --offset, mkfs.ext4 -E offset=,
+mtools, debugfs), so image files and disks go through the same code and no mount is needed.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ import fcntl
 import os
 import stat
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import devices as dv
-from .devices import BlockDeviceInfo, human_size
+from .devices import BlockDeviceInfo
+from .errors import FlashError, FlashErrorKind
 from .flash_copy import (
     CopyResult,
     FdWriter,
@@ -34,9 +36,10 @@ from .flash_copy import (
     verify_target,
 )
 from .flash_debugfs import debugfs_copy
-from .flash_layout import Blob, FlashError, Part
+from .flash_layout import Blob, Part
 from .flash_plan import Plan, Target
 from .flash_tools import run_tool
+from .flash_units import human_size
 
 __all__ = ["open_target", "device_target", "check_file_overwrite", "execute", "Outcome", "Run"]
 
@@ -83,7 +86,7 @@ def open_target(
         if min_size and size < min_size:
             raise FlashError(
                 f"{path} is too small: {human_size(size)}, at least {human_size(min_size)} needed",
-                kind="no-space",
+                kind=FlashErrorKind.NO_SPACE,
                 hint="use --size to make it larger",
             )
         return Target(path, "image", size)
@@ -94,7 +97,7 @@ def open_target(
     if info is None:
         if _is_partition(path):
             raise FlashError(f"{path} is a partition; give the whole disk", hint="e.g. /dev/sdb, not /dev/sdb1")
-        raise FlashError(f"{path}: no such disk (unplugged?)", kind="unplugged")
+        raise FlashError(f"{path}: no such disk (unplugged?)", kind=FlashErrorKind.UNPLUGGED)
     return device_target(info, show_all=show_all, unmount=unmount, min_size=min_size)
 
 
@@ -104,7 +107,7 @@ def check_file_overwrite(path: str | Path, force: bool = False) -> None:
     path = str(path)
     if force or not os.path.isfile(path):
         return
-    from .flash_copy import mapped_ranges
+    from .flash_bmap import mapped_ranges
 
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
@@ -139,18 +142,34 @@ class Outcome:
     ejected: str | None = None  # how the card was powered off / ejected (or why not)
 
 
-class Run:
-    """What steps get: tools, raw writes and copies aimed at the plan's target, progress."""
+WriterFactory = Callable[[int], FdWriter]  # an open fd -> its writer (tests: one that fails)
 
-    def __init__(self, plan: Plan, progress: ProgressFn | None, writer_factory, workdir: Path) -> None:
+
+class Run:
+    """What steps get (flash_plan.Run): tools, raw writes and copies aimed at the plan's target, progress."""
+
+    def __init__(
+        self, plan: Plan, progress: ProgressFn | None, writer_factory: WriterFactory | None, workdir: Path
+    ) -> None:
         self.plan, self.target = plan, plan.target
         self.progress = progress
-        self.writer_factory = writer_factory or FdWriter
+        self.writer_factory: WriterFactory = writer_factory or FdWriter
         self.workdir = workdir
         self.outcome = Outcome(plan)
 
-    def tool(self, argv, what: str, **kw) -> subprocess.CompletedProcess:
-        return run_tool(argv, target=self.target.path, what=what, **kw)
+    def note(self, message: str) -> None:
+        self.outcome.messages.append(message)
+
+    def tool(
+        self,
+        argv: list[str],
+        what: str,
+        *,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        ok_codes: tuple[int, ...] = (0,),
+    ) -> subprocess.CompletedProcess[str]:
+        return run_tool(argv, target=self.target.path, what=what, input=input, env=env, ok_codes=ok_codes)
 
     def _open_write(self, direct: bool = False) -> int:
         flags = os.O_WRONLY | os.O_CLOEXEC
@@ -196,7 +215,7 @@ class Run:
                 raise FlashError(
                     f"verification failed: {blob.path.name} at byte {blob.offset} of "
                     f"{self.target.path} reads back differently",
-                    kind="verify",
+                    kind=FlashErrorKind.VERIFY,
                 )
         finally:
             os.close(fd)
@@ -212,7 +231,7 @@ class Run:
         name = self.target.name
         sep = "p" if name[-1].isdigit() else ""
         wanted = [f"/sys/class/block/{name}/{name}{sep}{i}" for i in range(1, count + 1)]
-        for attempt in range(2):
+        for _attempt in range(2):
             self.tool(["partx", "-u", self.target.path], "partx -u", ok_codes=(0, 1))
             deadline = time.monotonic() + timeout / 2
             while time.monotonic() < deadline:
@@ -261,7 +280,7 @@ class Run:
             os.close(fd)
         self.outcome.copy = result
         how = f", decompressed from {src.format}" if src.compressed else ""
-        how += f", {src.bmap.path.name} checked" if src.bmap else ""
+        how += f", {src.bmap.name} checked" if src.bmap else ""
         self.outcome.messages.append(
             f"wrote {human_size(result.written)} of a {human_size(result.image_size)} image in "
             f"{result.seconds:.1f} s{how}"
@@ -286,14 +305,14 @@ def reidentify(target: Target, source: dv.DeviceSource, min_size: int = 0) -> Bl
     if now is None:
         raise FlashError(
             f"{target.path} is gone (unplugged?): nothing was written",
-            kind="unplugged",
+            kind=FlashErrorKind.UNPLUGGED,
             hint="re-insert it and select it again",
         )
     diffs = target.identity.differences(now.identity()) if target.identity else []
     if diffs:
         raise FlashError(
             f"{target.path} changed since it was selected ({', '.join(diffs)}): refusing to write",
-            kind="changed",
+            kind=FlashErrorKind.CHANGED,
             hint="a different card was inserted? select the device again",
         )
     dv.check_target(now, show_all=target.show_all, min_size=min_size, allow_mounted=target.unmount)
@@ -307,7 +326,7 @@ def _unmount(info: BlockDeviceInfo, source: dv.DeviceSource) -> None:
     if again and again.all_mounts():
         raise FlashError(
             f"{info.node} is still mounted ({', '.join(m for _, m in again.all_mounts())})",
-            kind="busy",
+            kind=FlashErrorKind.BUSY,
             hint="an automounter may have remounted it; unmount it and retry",
         )
 
@@ -317,7 +336,7 @@ def execute(
     *,
     progress: ProgressFn | None = None,
     source: dv.DeviceSource | None = None,
-    writer_factory=None,
+    writer_factory: WriterFactory | None = None,
     workdir: Path | None = None,
 ) -> Outcome:
     """Run the plan's steps. For a device: re-identify, unmount with consent, probe O_EXCL, flock."""
@@ -339,7 +358,6 @@ def execute(
                     raise FlashError(
                         f"{target.path} comes from captured device records (SKIFF_FAKE_DEVICES): "
                         "not writing a real device node",
-                        kind="error",
                     )
                 if info.all_mounts():
                     _unmount(info, source)
@@ -353,7 +371,7 @@ def execute(
                 except BlockingIOError:
                     raise FlashError(
                         f"{target.path} is locked by another program (udisks, another skiff?)",
-                        kind="busy",
+                        kind=FlashErrorKind.BUSY,
                         hint="wait for it to finish",
                     ) from None
             total = len(plan.steps)

@@ -1,4 +1,5 @@
-"""Block maps in bmaptool's XML format (version 2.0): read, check and write.
+"""Block maps in bmaptool's XML format (version 2.0): read, check and write; and the mapped
+ranges of a sparse file (SEEK_DATA/SEEK_HOLE), which a bmap records and a write copies.
 
 A bmap lists the blocks of an image that hold data, with a SHA-256 per range, and a checksum of
 the bmap file itself (computed with that value written as 64 zeros). Writing only the mapped
@@ -12,6 +13,7 @@ at most be refused. Sizes are bounded before anything is allocated from them.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -19,10 +21,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .flash_layout import FlashError
+from .errors import FlashError
 
 CHECKSUMS = {"sha256": 64, "sha1": 40}
 MAX_BMAP_BYTES = 64 * 1024 * 1024  # a bmap of a 2 TB image with a range per block is far below
+HOLE_ALIGN = 4096  # mapped ranges are whole pages: the unit filesystems allocate in
 
 
 @dataclass
@@ -51,18 +54,24 @@ class Bmap:
         return [(*r.byte_range(self.block_size, self.image_size), r.checksum) for r in self.ranges]
 
     @property
+    def name(self) -> str:
+        """The bmap file's name (one computed from an image has no file yet)."""
+        return self.path.name if self.path else "computed block map"
+
+    @property
     def mapped_bytes(self) -> int:
         return sum(n for _, n, _ in self.byte_ranges())
 
-    def new_hash(self):
+    def new_hash(self) -> hashlib._Hash:
         return hashlib.new(self.checksum_type)
 
 
 def _int(root: ET.Element, tag: str, where: str) -> int:
     node = root.find(tag)
-    if node is None or not (node.text or "").strip().isdigit():
+    text = (node.text or "").strip() if node is not None else ""
+    if not text.isdigit():
         raise FlashError(f"{where}: <{tag}> missing or not a number", hint="is this a bmaptool .bmap file?")
-    return int(node.text.strip())
+    return int(text)
 
 
 def parse_bmap(path: str | Path) -> Bmap:
@@ -159,10 +168,36 @@ def find_bmap(image: str | Path) -> Path | None:
 
 
 # --- writing ----------------------------------------------------------------------------------
+def mapped_ranges(fd: int, size: int) -> list[tuple[int, int]]:
+    """(offset, length) of the data in a file, aligned to 4 KiB and merged; the whole file when
+    the filesystem cannot tell holes apart."""
+    ranges: list[tuple[int, int]] = []
+    pos = 0
+    try:
+        while pos < size:
+            try:
+                start = os.lseek(fd, pos, os.SEEK_DATA)
+            except OSError as exc:
+                if exc.errno == errno.ENXIO:
+                    break  # no more data
+                raise
+            end = os.lseek(fd, start, os.SEEK_HOLE)
+            a, b = start // HOLE_ALIGN * HOLE_ALIGN, min(size, -(-end // HOLE_ALIGN) * HOLE_ALIGN)
+            if ranges and a <= ranges[-1][0] + ranges[-1][1]:
+                prev = ranges.pop()
+                a = prev[0]
+                b = max(b, prev[0] + prev[1])
+            ranges.append((a, b - a))
+            pos = end
+    except OSError as exc:
+        if exc.errno in (errno.EINVAL, errno.EOPNOTSUPP):
+            return [(0, size)] if size else []
+        raise
+    return ranges
+
+
 def bmap_for_file(image: str | Path, block_size: int = 4096) -> Bmap:
     """The bmap of a sparse file, from SEEK_DATA/SEEK_HOLE, with each range's SHA-256."""
-    from .flash_copy import mapped_ranges
-
     fd = os.open(image, os.O_RDONLY | os.O_CLOEXEC)
     try:
         size = os.fstat(fd).st_size

@@ -14,11 +14,14 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .flash_layout import Blob, FlashError, Layout, parse_blob
+from .errors import FlashError
+from .flash_layout import Blob, Layout, parse_blob
 from .flash_units import parse_size
 
 if TYPE_CHECKING:
+    from .packages import PackageIndex
     from .session import Session
+    from .workspace import Workspace
 
 PROBE = "skiff-flash-probe"
 VARIABLES = ("BOOTLOADER_ARGS", "FLASH_LAYOUT_ARGS")
@@ -82,7 +85,7 @@ def parse_flash_args(package: str, text: str) -> BoardFlash:
     )
 
 
-def flash_package(workspace, index) -> str | None:
+def flash_package(workspace: Workspace, index: PackageIndex) -> str | None:
     """The last package of the workspace's chain with a `format` command (the board's)."""
     state = workspace.load_state()
     for name in reversed((state.chain if state else None) or []):

@@ -16,14 +16,23 @@ import stat
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from .devices import human_size
-from .flash_bmap import Bmap
-from .flash_image import RangeChecker, RangeReader, StreamReader, check_stream_end, detect_format, read_exact
-from .flash_layout import FlashError
+from .errors import FlashError, FlashErrorKind
+from .flash_bmap import Bmap, mapped_ranges
+from .flash_image import (
+    RangeChecker,
+    RangeReader,
+    Skipped,
+    StreamReader,
+    check_stream_end,
+    detect_format,
+    read_exact,
+)
+from .flash_units import human_size
 
 CHUNK = 8 * 1024 * 1024
 ALIGN = 4096
@@ -81,17 +90,18 @@ class Meter:
         self._last_report = 0.0
         self.interval, self.stall_after = interval, stall_after
         self.stalled = False
+        self._last_done: int | None = None  # `done` at the last report
         self._stop = threading.Event()
-        self._thread = None
+        self._thread: threading.Thread | None = None
         if callback is not None and stall_after:
             self._thread = threading.Thread(target=self._watch, daemon=True)
             self._thread.start()
 
-    def _snapshot(self, **kw) -> Progress:
+    def _snapshot(self, *, stalled: bool = False, message: str = "") -> Progress:
         elapsed = max(time.monotonic() - self.started, 1e-9)
         speed = self.done / elapsed
         eta = (self.total - self.done) / speed if speed > 0 else None
-        return Progress(self.phase, self.done, self.total, speed, eta, **kw)
+        return Progress(self.phase, self.done, self.total, speed, eta, stalled, message)
 
     def advance(self, n: int) -> None:
         if n <= 0:
@@ -113,11 +123,14 @@ class Meter:
             self.callback(self._snapshot())
 
     def _watch(self) -> None:
+        callback = self.callback
+        if callback is None:
+            return
         while not self._stop.wait(min(1.0, self.stall_after / 2)):
             idle = time.monotonic() - self.last_advance
             if idle >= self.stall_after and not self.stalled:
                 self.stalled = True
-                self.callback(
+                callback(
                     self._snapshot(
                         stalled=True,
                         message=(
@@ -129,39 +142,11 @@ class Meter:
 
     def close(self) -> None:
         self._stop.set()
-        if self.callback and getattr(self, "_last_done", None) != self.done:
+        if self.callback and self._last_done != self.done:
             self.callback(self._snapshot())
 
 
-def mapped_ranges(fd: int, size: int) -> list[tuple[int, int]]:
-    """(offset, length) of the data in a file, aligned to 4 KiB and merged; the whole file when
-    the filesystem cannot tell holes apart."""
-    ranges: list[tuple[int, int]] = []
-    pos = 0
-    try:
-        while pos < size:
-            try:
-                start = os.lseek(fd, pos, os.SEEK_DATA)
-            except OSError as exc:
-                if exc.errno == errno.ENXIO:
-                    break  # no more data
-                raise
-            end = os.lseek(fd, start, os.SEEK_HOLE)
-            a, b = start // ALIGN * ALIGN, min(size, -(-end // ALIGN) * ALIGN)
-            if ranges and a <= ranges[-1][0] + ranges[-1][1]:
-                prev = ranges.pop()
-                a = prev[0]
-                b = max(b, prev[0] + prev[1])
-            ranges.append((a, b - a))
-            pos = end
-    except OSError as exc:
-        if exc.errno in (errno.EINVAL, errno.EOPNOTSUPP):
-            return [(0, size)] if size else []
-        raise
-    return ranges
-
-
-def _chunks(ranges, chunk: int):
+def _chunks(ranges: Iterable[tuple[int, int]], chunk: int) -> Iterator[tuple[int, int]]:
     for offset, length in ranges:
         end = offset + length
         while offset < end:
@@ -183,35 +168,35 @@ def classify_os_error(exc: OSError, target: str, offset: int | None = None, done
     if code in (errno.ENODEV, errno.ENXIO, getattr(errno, "ENOMEDIUM", -1)) or (code == errno.EIO and gone):
         return FlashError(
             f"{target} disappeared{where} (unplugged or card removed): it is incomplete",
-            kind="unplugged",
+            kind=FlashErrorKind.UNPLUGGED,
             hint="re-insert it and write again",
         )
     if code in (errno.EROFS, errno.EPERM, errno.EACCES):
         return FlashError(
             f"{target} is write-protected ({os.strerror(code)}){where}",
-            kind="write-protected",
+            kind=FlashErrorKind.WRITE_PROTECTED,
             hint="slide the card's lock switch to unlocked, re-insert it and retry",
         )
     if code in (errno.ENOSPC, errno.EFBIG):
         return FlashError(
             f"no space left on {target}{where}: the image is larger than the target",
-            kind="no-space",
+            kind=FlashErrorKind.NO_SPACE,
             hint="use a larger card",
         )
     if code == errno.EBUSY:
         return FlashError(
             f"{target} is in use (a partition is mounted or another program holds it)",
-            kind="busy",
+            kind=FlashErrorKind.BUSY,
             hint="unmount its partitions and close other programs using it",
         )
     if code == errno.EIO:
         at = f" at offset {offset}" if offset is not None else ""
         return FlashError(
             f"I/O error writing {target}{at}{where}: the card or reader failed",
-            kind="io",
+            kind=FlashErrorKind.IO,
             hint="try another card or reader",
         )
-    return FlashError(f"{target}: {os.strerror(code) if code else exc}{where}", kind="error")
+    return FlashError(f"{target}: {os.strerror(code) if code else exc}{where}")
 
 
 class FdWriter:
@@ -220,7 +205,7 @@ class FdWriter:
     def __init__(self, fd: int) -> None:
         self.fd = fd
 
-    def pwrite(self, data, offset: int) -> None:
+    def pwrite(self, data: bytes | memoryview, offset: int) -> None:
         view = memoryview(data)
         while view:
             n = os.pwrite(self.fd, view, offset)
@@ -283,16 +268,15 @@ class ImageSource:
     def mapped(self) -> int | None:
         return sum(n for _, n in self.ranges) if self.ranges is not None else None
 
-    def reader(self, chunk: int = CHUNK, *, skip_zeros: bool = False):
+    def reader(self, chunk: int = CHUNK, *, skip_zeros: bool = False) -> RangeReader | StreamReader:
         if not self.compressed:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
             try:
                 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
             except OSError:
                 pass
-            reader = RangeReader(self.path, fd, list(_chunks(self.ranges, chunk)), chunk)
-            reader.own_fd = fd
-            return reader
+            # a raw image's ranges are always known (open_image: the bmap's or the file's)
+            return RangeReader(self.path, fd, list(_chunks(self.ranges or [], chunk)), chunk, owns_fd=True)
         return StreamReader(self.path, self.format, chunk, ranges=self.ranges, skip_zeros=skip_zeros)
 
 
@@ -322,7 +306,9 @@ def open_image(image: str | Path, bmap: Bmap | None = None) -> ImageSource:
     return ImageSource(path, fmt, file_size, bmap, file_size, ranges)
 
 
-def image_digests(image: str | Path, ranges=None, chunk: int = CHUNK, bmap: Bmap | None = None) -> CopyResult:
+def image_digests(
+    image: str | Path, ranges: list[tuple[int, int]] | None = None, chunk: int = CHUNK, bmap: Bmap | None = None
+) -> CopyResult:
     """Per-chunk digests of what a write of `image` puts on the target (for `verify` alone)."""
     src = open_image(image, bmap)
     if ranges is not None and not src.compressed:
@@ -336,7 +322,7 @@ def image_digests(image: str | Path, ranges=None, chunk: int = CHUNK, bmap: Bmap
             item = reader.get()
             if item is None:
                 break
-            if item[0] == "skip":
+            if isinstance(item, Skipped):
                 continue
             off, n, buf, data, digest, _ = item
             if checker:
@@ -345,19 +331,11 @@ def image_digests(image: str | Path, ranges=None, chunk: int = CHUNK, bmap: Bmap
             reader.release(buf)
     finally:
         reader.close()
-        _close_own(reader)
-    if src.compressed:
+    if isinstance(reader, StreamReader):  # a stream's size is known once it is decompressed
         result.image_size = reader.size
         if src.ranges is None:
             result.ranges = [(o, n) for o, n, _ in result.digests]
     return result
-
-
-def _close_own(reader) -> None:
-    fd = getattr(reader, "own_fd", None)
-    if fd is not None:
-        os.close(fd)
-        reader.own_fd = None
 
 
 def copy_image(
@@ -368,7 +346,7 @@ def copy_image(
     progress: ProgressFn | None = None,
     chunk: int = CHUNK,
     target_size: int | None = None,
-    extra: list[tuple[int, bytes]] = (),
+    extra: Sequence[tuple[int, bytes]] = (),
     verify: bool = False,
     segment: int = 64 * 1024 * 1024,
     bmap: Bmap | None = None,
@@ -387,11 +365,11 @@ def copy_image(
     if target_size is not None and src.size is not None and src.size > target_size:
         raise FlashError(
             f"the image ({human_size(src.size)}) is larger than {target} ({human_size(target_size)})",
-            kind="no-space",
+            kind=FlashErrorKind.NO_SPACE,
             hint="use a larger card or a smaller image",
         )
     result = CopyResult(src.size or 0, list(src.ranges or []))
-    total = (src.file_size if src.compressed else src.mapped) + sum(len(b) for _, b in extra)
+    total = (src.file_size if src.compressed else src.mapped or 0) + sum(len(b) for _, b in extra)
     meter = Meter(progress, "write" if not src.compressed else f"write (decompressing {src.format})", total)
     reader = src.reader(chunk, skip_zeros=skip_zeros)
     checker = RangeChecker(src.bmap, image) if src.bmap else None
@@ -400,16 +378,12 @@ def copy_image(
     verifier = _Verifier(target, progress, src.mapped or 0) if verify else None
     # a helper thread makes finished segments durable and hands them to the verifier, so the
     # writer never waits for a flush before the end
-    syncer = None
-    if verifier:
-        from concurrent.futures import ThreadPoolExecutor
-
-        syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skiff-sync")
-    sync_futures: list = []
+    syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="skiff-sync") if verifier else None
+    sync_futures: list[Future[None]] = []
     segment_chunks: list[tuple[int, int, bytes]] = []
     segment_bytes = 0
 
-    def sync_then_verify(chunks) -> None:
+    def sync_then_verify(verifier: _Verifier, chunks: list[tuple[int, int, bytes]]) -> None:
         writer.datasync()
         verifier.submit(chunks)
 
@@ -419,20 +393,20 @@ def copy_image(
             try:
                 item = reader.get()
             except OSError as exc:
-                raise FlashError(f"cannot read the image {image}: {exc.strerror or exc}", kind="error") from None
+                raise FlashError(f"cannot read the image {image}: {exc.strerror or exc}") from None
             if item is None:
                 break
-            if item[0] == "skip":
-                meter.advance(item[3])
+            if isinstance(item, Skipped):
+                meter.advance(item.advance)
                 continue
             off, n, buf, data, digest, advance = item
             if len(data) < n:
-                raise FlashError(f"{image} shrank while being written", kind="error")
+                raise FlashError(f"{image} shrank while being written")
             if target_size is not None and off + n > target_size:
                 raise FlashError(
                     f"the decompressed image is larger than {target} ({human_size(target_size)}): "
                     "the card is incomplete",
-                    kind="no-space",
+                    kind=FlashErrorKind.NO_SPACE,
                     hint="use a larger card",
                 )
             if checker:
@@ -443,18 +417,18 @@ def copy_image(
             result.digests.append((off, n, digest))
             result.written += n
             meter.advance(advance)
-            if verifier:
+            if verifier and syncer:
                 segment_chunks.append((off, n, digest))
                 segment_bytes += n
                 if segment_bytes >= segment:
-                    sync_futures.append(syncer.submit(sync_then_verify, segment_chunks))
+                    sync_futures.append(syncer.submit(sync_then_verify, verifier, segment_chunks))
                     segment_chunks, segment_bytes = [], 0
-        if src.compressed:
+        if isinstance(reader, StreamReader):  # a stream's size is known once it is decompressed
             result.image_size = reader.size
             if src.bmap and reader.size != src.bmap.image_size:
                 raise FlashError(
                     f"{image} decompresses to {reader.size} bytes, its bmap {src.bmap.path} says {src.bmap.image_size}",
-                    kind="image",
+                    kind=FlashErrorKind.IMAGE,
                     hint="the bmap belongs to another image; use the right one or --no-bmap",
                 )
             if not src.ranges:
@@ -471,7 +445,6 @@ def copy_image(
         raise classify_os_error(exc, target, off, result.written) from None
     finally:
         reader.close()
-        _close_own(reader)
         meter.close()
         if syncer:
             syncer.shutdown(wait=True, cancel_futures=True)
@@ -529,13 +502,12 @@ class _Verifier:
     and SSDs answer faster with a queue) and compares their SHA-256 with what was written."""
 
     def __init__(self, target: str, progress: ProgressFn | None, total: int, workers: int = 4) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         self.target = target
         self.fd_direct = _open_for_verify(target)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="skiff-verify")
+        self.closed = False
         self.local = threading.local()
-        self.futures: list = []
+        self.futures: list[tuple[tuple[int, int], Future[bool]]] = []
         self.meter = Meter(progress, "verify", total)
         self.lock = threading.Lock()
         self.started = time.monotonic()
@@ -546,11 +518,11 @@ class _Verifier:
             self.meter.advance(n)
         return ok
 
-    def submit(self, chunks) -> None:
+    def submit(self, chunks: Iterable[tuple[int, int, bytes]]) -> None:
         for off, n, digest in chunks:
             self.futures.append(((off, n), self.pool.submit(self._one, off, n, digest)))
 
-    def finish(self, extra: list[tuple[int, bytes]] = ()) -> float:
+    def finish(self, extra: Sequence[tuple[int, bytes]] = ()) -> float:
         bad: list[tuple[int, int]] = []
         try:
             for (off, n), fut in self.futures:
@@ -576,21 +548,21 @@ class _Verifier:
             raise FlashError(
                 f"verification failed: {len(bad)} chunk(s) of {self.target} differ from the image, first at "
                 f"byte offset {first[0]} ({human_size(first[1])})",
-                kind="verify",
+                kind=FlashErrorKind.VERIFY,
                 hint="the card may be failing or counterfeit; write again or use another card",
             )
         return time.monotonic() - self.started
 
     def close(self) -> None:
-        if self.pool is not None:
+        if not self.closed:
+            self.closed = True
             self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
             os.close(self.fd_direct[0])
             self.meter.close()
 
 
 def verify_target(
-    target: str, expected: CopyResult, *, progress: ProgressFn | None = None, extra: list[tuple[int, bytes]] = ()
+    target: str, expected: CopyResult, *, progress: ProgressFn | None = None, extra: Sequence[tuple[int, bytes]] = ()
 ) -> CopyResult:
     """Read back every digested chunk of `expected` from `target` and compare."""
     verifier = _Verifier(target, progress, sum(n for _, n, _ in expected.digests) + sum(len(b) for _, b in extra))

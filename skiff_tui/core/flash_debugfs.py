@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
-from .flash_layout import FlashError
+from .errors import FlashError
 from .flash_tools import classify_output, run_tool
 
 
@@ -17,7 +18,7 @@ def _quote(path: str) -> str:
     return f'"{path}"' if any(c.isspace() for c in path) else path
 
 
-def _walk(src: Path):
+def _walk(src: Path) -> Iterator[tuple[str, list[str], list[str]]]:
     """(relative dir, [subdirs], [files and symlinks]) top-down, sorted; symlinks to dirs are files."""
     for root, dirs, files in os.walk(src):
         dirs.sort()
@@ -44,12 +45,11 @@ def debugfs_listing(target: str, offset: int, dirs: list[str], workdir: Path) ->
             out[current] = None
         elif current is not None and line.startswith("/"):
             fields = line.split("/")
+            names = out[current]
+            if names is None:
+                names = out[current] = set()
             if len(fields) >= 6 and fields[5] not in (".", ".."):
-                if out[current] is None:
-                    out[current] = set()
-                out[current].add(fields[5])
-            elif out[current] is None:
-                out[current] = set()
+                names.add(fields[5])
     return out
 
 

@@ -18,8 +18,11 @@ from pathlib import Path
 
 from .devices import BlockDeviceInfo
 
+# subprocess.run, or a test's stand-in that answers like it
+RunFn = Callable[..., subprocess.CompletedProcess[str]]
 
-def _tool(argv: list[str], run: Callable) -> str | None:
+
+def _tool(argv: list[str], run: RunFn) -> str | None:
     """None when it worked, else why not (one line)."""
     try:
         proc = run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
@@ -45,8 +48,8 @@ def eject(
     info: BlockDeviceInfo,
     *,
     sysfs: str | Path = "/sys",
-    which: Callable = shutil.which,
-    run: Callable = subprocess.run,
+    which: Callable[[str], str | None] = shutil.which,
+    run: RunFn = subprocess.run,
     check_node: bool = True,
 ) -> str:
     """Power off / eject `info`; returns the sentence for the user naming the mechanism used."""
@@ -54,7 +57,7 @@ def eject(
         return f"{info.node} is a loop device: nothing to eject"
     if check_node and not _same_device(info):
         return f"{info.node} is not the block device it was: nothing ejected"
-    tried = []
+    tried: list[str] = []
     if which("udisksctl"):
         why = _tool(["udisksctl", "power-off", "--no-user-interaction", "-b", info.node], run)
         if why is None:

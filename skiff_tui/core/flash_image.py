@@ -1,7 +1,8 @@
 """What an image file holds: raw or compressed (by its magic bytes, never its name), and the
 chunks to write from it, hashed, in order.
 
-Two readers hand the copy loop the same items, `(offset, length, buffer, data, sha256, advance)`:
+Two readers hand the copy loop the same items: a `Chunk` to write (offset, length, buffer, data,
+sha256, advance) or, from a stream, `Skipped` bytes that only move the progress bar:
 
 - `RangeReader` reads the mapped ranges of a raw image (from the file's holes, or from a bmap)
   ahead of the writer with O_DIRECT where possible;
@@ -28,11 +29,15 @@ import shutil
 import subprocess
 import threading
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from mmap import mmap
 from pathlib import Path
+from typing import IO, NamedTuple, Protocol
 
-from .flash_layout import FlashError
+from .errors import FlashError, FlashErrorKind
+from .flash_bmap import Bmap
 
 MAGIC = (("xz", b"\xfd7zXZ\x00"), ("gzip", b"\x1f\x8b"), ("zstd", b"\x28\xb5\x2f\xfd"), ("bzip2", b"BZh"))
 UNSUPPORTED = (
@@ -42,6 +47,37 @@ UNSUPPORTED = (
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
 )
 ALIGN = 4096
+
+
+class Chunk(NamedTuple):
+    """Image bytes to write: `data` (a view into `buf`) at byte `offset`, with its SHA-256;
+    `buf` goes back to the reader (`release`) once written."""
+
+    offset: int
+    length: int
+    buf: mmap
+    data: memoryview
+    digest: bytes
+    advance: int
+
+
+class Skipped(NamedTuple):
+    """Decompressed bytes that are not written (outside the bmap, all zeros for a file target)."""
+
+    offset: int
+    length: int
+    advance: int
+
+
+class _Hashing(NamedTuple):
+    """A chunk whose SHA-256 is still being computed by the reader's pool."""
+
+    offset: int
+    length: int
+    buf: mmap
+    data: memoryview
+    digest: Future[bytes]
+    advance: int
 
 
 def detect_format(path: str | Path) -> str:
@@ -80,13 +116,11 @@ def check_stream_end(path: str | Path, fmt: str) -> None:
             )
 
 
-def _aligned(size: int):
-    import mmap
-
-    return mmap.mmap(-1, size)
+def _aligned(size: int) -> mmap:
+    return mmap(-1, size)
 
 
-def read_exact(fd: int, buf, n: int, offset: int) -> memoryview:
+def read_exact(fd: int, buf: mmap, n: int, offset: int) -> memoryview:
     view = memoryview(buf)[:n]
     got = 0
     while got < n:
@@ -104,22 +138,32 @@ class RangeReader(threading.Thread):
     release the GIL); a few page-aligned buffers circulate. Items come out in order."""
 
     def __init__(
-        self, path: str | Path, fd: int, chunks: list[tuple[int, int]], chunk: int, depth: int = 4, workers: int = 2
+        self,
+        path: str | Path,
+        fd: int,
+        chunks: list[tuple[int, int]],
+        chunk: int,
+        depth: int = 4,
+        workers: int = 2,
+        *,
+        owns_fd: bool = False,
     ) -> None:
         super().__init__(daemon=True)
         self.fd, self.chunks = fd, chunks
+        self.owns_fd = owns_fd  # close `fd` with the reader
+        self.direct_fd: int | None
         try:
             self.direct_fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_DIRECT)
         except OSError:
             self.direct_fd = None
-        self.free: queue.Queue = queue.Queue()
-        self.ready: queue.Queue = queue.Queue()
+        self.free: queue.Queue[mmap | None] = queue.Queue()
+        self.ready: queue.Queue[Future[Chunk] | BaseException | None] = queue.Queue()
         for _ in range(depth):
             self.free.put(_aligned(chunk))
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="skiff-read")
         self.stop = threading.Event()
 
-    def _read(self, buf, off: int, n: int):
+    def _read(self, buf: mmap, off: int, n: int) -> Chunk:
         data = None
         if self.direct_fd is not None:
             try:
@@ -129,31 +173,28 @@ class RangeReader(threading.Thread):
                     raise
         if data is None:
             data = read_exact(self.fd, buf, n, off)
-        return off, n, buf, data, hashlib.sha256(data).digest(), n
+        return Chunk(off, n, buf, data, hashlib.sha256(data).digest(), n)
 
     def run(self) -> None:
         try:
             for off, n in self.chunks:
                 buf = self.free.get()
-                if self.stop.is_set():
+                if self.stop.is_set() or buf is None:
                     return
                 self.ready.put(self.pool.submit(self._read, buf, off, n))
             self.ready.put(None)
         except BaseException as exc:  # noqa: BLE001 — handed to the writer thread
             self.ready.put(exc)
 
-    def get(self):
+    def get(self) -> Chunk | None:
         """The next item, None at the end; read errors are raised here."""
         item = self.ready.get()
-        if item is None or isinstance(item, BaseException):
-            if isinstance(item, BaseException):
-                raise item
-            return None
-        return item.result()
+        if isinstance(item, BaseException):
+            raise item
+        return None if item is None else item.result()
 
-    def release(self, buf) -> None:
-        if buf is not None:
-            self.free.put(buf)
+    def release(self, buf: mmap) -> None:
+        self.free.put(buf)
 
     def close(self) -> None:
         self.stop.set()
@@ -163,16 +204,25 @@ class RangeReader(threading.Thread):
         if self.direct_fd is not None:
             os.close(self.direct_fd)
             self.direct_fd = None
+        if self.owns_fd:
+            os.close(self.fd)
+            self.owns_fd = False
+
+
+class _Decompressed(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
 class _Stream:
     """A decompressed byte stream and where it is in the compressed file."""
 
-    reader: object
-    position: callable
-    raw: object
-    proc: subprocess.Popen | None = None
+    reader: _Decompressed
+    position: Callable[[], int]
+    raw: IO[bytes]
+    proc: subprocess.Popen[bytes] | None = None
 
 
 def open_stream(path: str | Path, fmt: str) -> _Stream:
@@ -188,9 +238,15 @@ def open_stream(path: str | Path, fmt: str) -> _Stream:
         # the child reads through our open file description: its offset is our progress
         proc = subprocess.Popen([tool, "-d", "-c", "-q"], stdin=raw, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         fd = raw.fileno()
+        if proc.stdout is None:  # never with stdout=PIPE; says so to the type checker
+            raise FlashError(f"zstd gave no output pipe for {path}")
         return _Stream(proc.stdout, lambda: os.lseek(fd, 0, os.SEEK_CUR), raw, proc)
-    opener = {"xz": _XzReader, "bzip2": bz2.BZ2File, "gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb")}[fmt]
-    return _Stream(opener(raw), raw.tell, raw)
+    openers: dict[str, Callable[[IO[bytes]], _Decompressed]] = {
+        "xz": _XzReader,
+        "bzip2": bz2.BZ2File,
+        "gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb"),
+    }
+    return _Stream(openers[fmt](raw), raw.tell, raw)
 
 
 class _XzReader:
@@ -201,7 +257,7 @@ class _XzReader:
 
     READ = 1024 * 1024
 
-    def __init__(self, raw) -> None:
+    def __init__(self, raw: IO[bytes]) -> None:
         self.raw = raw
         self.dec = lzma.LZMADecompressor()
         self.streams = 0
@@ -243,13 +299,13 @@ class _XzReader:
 STREAM_ERRORS = (EOFError, lzma.LZMAError, zlib.error, gzip.BadGzipFile, OSError)
 
 
-def stream_error(path, fmt: str, exc: BaseException | str) -> FlashError:
+def stream_error(path: str | Path, fmt: str, exc: BaseException | str) -> FlashError:
     why = str(exc) or type(exc).__name__
     if isinstance(exc, EOFError) or "ended before" in why:
         why = "the stream ends early (truncated download?)"
     return FlashError(
         f"cannot read the image {path}: {fmt} data is corrupt or truncated: {why}",
-        kind="image",
+        kind=FlashErrorKind.IMAGE,
         hint="download the image again",
     )
 
@@ -273,8 +329,8 @@ class StreamReader(threading.Thread):
         self.ranges = ranges
         self.skip_zeros = skip_zeros
         self.stream = open_stream(path, fmt)
-        self.free: queue.Queue = queue.Queue()
-        self.ready: queue.Queue = queue.Queue()
+        self.free: queue.Queue[mmap | None] = queue.Queue()
+        self.ready: queue.Queue[_Hashing | Skipped | BaseException | None] = queue.Queue()
         for _ in range(depth):
             self.free.put(_aligned(chunk))
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="skiff-hash")
@@ -286,6 +342,7 @@ class StreamReader(threading.Thread):
         self._pending = 0
         self._budget = threading.Condition()
         self._pieces_out: dict[int, int] = {}  # id of a piece buffer handed out → its length
+        self._range = 0  # index of the first bmap range not yet handed out
 
     def _advance(self) -> int:
         try:
@@ -295,7 +352,7 @@ class StreamReader(threading.Thread):
         step, self._consumed = max(0, pos - self._consumed), max(pos, self._consumed)
         return step
 
-    def _fill(self, buf) -> int:
+    def _fill(self, buf: mmap) -> int:
         view = memoryview(buf)
         got = 0
         while got < len(view):
@@ -310,7 +367,7 @@ class StreamReader(threading.Thread):
         """(offset within buffer, length) of what to write from decompressed bytes [start, start+n)."""
         if self.ranges is None:
             return [(0, n)]
-        out = []
+        out: list[tuple[int, int]] = []
         end = start + n
         while self._range < len(self.ranges):
             off, length = self.ranges[self._range]
@@ -327,7 +384,7 @@ class StreamReader(threading.Thread):
 
     ZERO_BLOCK = 64 * 1024
 
-    def _nonzero_runs(self, view, n: int) -> list[tuple[int, int]]:
+    def _nonzero_runs(self, view: memoryview, n: int) -> list[tuple[int, int]]:
         """The parts of a chunk that are not all zeros, in 64 KiB blocks (a file target is holes)."""
         if view == self._zeros[:n]:
             return []
@@ -344,7 +401,7 @@ class StreamReader(threading.Thread):
         return runs
 
     @staticmethod
-    def _hash(data) -> bytes:
+    def _hash(data: memoryview) -> bytes:
         return hashlib.sha256(data).digest()
 
     def run(self) -> None:
@@ -359,17 +416,17 @@ class StreamReader(threading.Thread):
                 advance = self._advance()
                 if n == 0:
                     self.free.put(buf)
-                    self.ready.put(("skip", pos, 0, advance))  # the stream's last bytes read
+                    self.ready.put(Skipped(pos, 0, advance))  # the stream's last bytes read
                     break
                 view = memoryview(buf)[:n]
                 pieces = self._pieces(pos, n)
                 if self.skip_zeros and pieces == [(0, n)]:
                     pieces = self._nonzero_runs(view, n)
                 if not pieces:
-                    self.ready.put(("skip", pos, n, advance))
+                    self.ready.put(Skipped(pos, n, advance))
                     self.free.put(buf)
                 elif pieces == [(0, n)]:
-                    self.ready.put((pos, n, buf, view, self.pool.submit(self._hash, view), advance))
+                    self.ready.put(_Hashing(pos, n, buf, view, self.pool.submit(self._hash, view), advance))
                 else:
                     # Parts of a chunk (a bmap's ranges) are copied out, so decompression runs on
                     # through the holes while the card is busy with data (up to `ahead` bytes).
@@ -380,7 +437,7 @@ class StreamReader(threading.Thread):
                         piece[:length] = view[rel : rel + length]
                         data = memoryview(piece)[:length]
                         self.ready.put(
-                            (
+                            _Hashing(
                                 pos + rel,
                                 length,
                                 piece,
@@ -403,23 +460,20 @@ class StreamReader(threading.Thread):
         proc = self.stream.proc
         if proc is None:
             return
-        err = proc.stderr.read().decode(errors="replace").strip()
+        err = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
         if proc.wait() != 0:
             raise OSError(err.splitlines()[-1] if err else f"zstd exited with {proc.returncode}")
 
-    def get(self):
-        while True:
-            item = self.ready.get()
-            if item is None:
-                return None
-            if isinstance(item, BaseException):
-                raise item
-            if item[0] == "skip":
-                return ("skip", *item[1:])
-            off, n, buf, data, fut, advance = item
-            return off, n, buf, data, fut.result(), advance
+    def get(self) -> Chunk | Skipped | None:
+        """The next item, None at the end; read and decompression errors are raised here."""
+        item = self.ready.get()
+        if item is None or isinstance(item, Skipped):
+            return item
+        if isinstance(item, BaseException):
+            raise item
+        return Chunk(item.offset, item.length, item.buf, item.data, item.digest.result(), item.advance)
 
-    def _piece(self, length: int):
+    def _piece(self, length: int) -> mmap | None:
         """A page-aligned buffer for one piece, once fewer than `ahead` bytes wait to be written."""
         with self._budget:
             while self._pending + length > self.ahead and self._pending and not self.stop.is_set():
@@ -431,9 +485,7 @@ class StreamReader(threading.Thread):
         self._pieces_out[id(piece)] = length
         return piece
 
-    def release(self, buf) -> None:
-        if buf is None:
-            return
+    def release(self, buf: mmap) -> None:
         length = self._pieces_out.pop(id(buf), None)
         if length is not None:
             with self._budget:
@@ -465,14 +517,14 @@ class RangeChecker:
     """Checks the data handed to the writer against the bmap's per-range checksums, in order.
     A piece that is a whole range reuses the piece's own SHA-256 (no second pass over it)."""
 
-    def __init__(self, bmap, image) -> None:
+    def __init__(self, bmap: Bmap, image: str | Path) -> None:
         self.bmap, self.image = bmap, image
         self.ranges = bmap.byte_ranges()
         self.index = 0
-        self.hash = None
+        self.hash: hashlib._Hash | None = None
         self.checked = 0
 
-    def feed(self, off: int, data, digest: bytes) -> None:
+    def feed(self, off: int, data: memoryview, digest: bytes) -> None:
         while self.index < len(self.ranges) and off >= sum(self.ranges[self.index][:2]):
             self.index += 1
             self.hash = None
@@ -498,7 +550,7 @@ class RangeChecker:
             raise FlashError(
                 f"{self.image} does not match its bmap {self.bmap.path}: blocks {r.first}-{r.last} "
                 f"(byte {start}) have another {self.bmap.checksum_type}: the card is incomplete",
-                kind="image",
+                kind=FlashErrorKind.IMAGE,
                 hint="the image or the bmap is damaged, or they belong to different images; download both again",
             )
         self.checked += 1

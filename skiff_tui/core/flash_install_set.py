@@ -6,10 +6,15 @@ skiff-init go onto BOOT; rootfs_part/ into rootfs and persist_part/ into persist
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .flash_layout import FlashError
+from .errors import FlashError
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 KERNELS = ("Image", "zImage", "bzImage")
 ROOTFS_IMAGES = ("rootfs.cpio.lz4", "rootfs.squashfs")
@@ -58,7 +63,7 @@ def find_resources(package_dirs: list[Path]) -> dict[str, Path]:
     return found
 
 
-def collect_install(images: str | Path, package_dirs: list[Path] = ()) -> InstallSet:
+def collect_install(images: str | Path, package_dirs: Sequence[Path] = ()) -> InstallSet:
     """The docs/behaviour.md#sd-cards mapping of build outputs onto the three partitions. Later entries win on a name
     clash, in SkiffOS's order: kernel, firmware, config/cmdline, boot_part, dtbs, rootfs images,
     skiff-init."""
@@ -94,17 +99,17 @@ def collect_install(images: str | Path, package_dirs: list[Path] = ()) -> Instal
     return s
 
 
-def workspace_install_set(workspace, env: dict[str, str] | None = None, images: str | Path | None = None) -> InstallSet:
+def workspace_install_set(
+    workspace: Workspace, env: dict[str, str] | None = None, images: str | Path | None = None
+) -> InstallSet:
     """From a configured workspace: `images/` under its output dir, resources from its chain."""
     from . import paths
     from .packages import discover
 
     state = workspace.load_state()
-    chain = (state.chain if state else None) or []
+    names = (state.chain if state else None) or []
     dirs: list[Path] = []
-    if chain:
+    if names:
         index = discover(paths.package_roots(workspace.root), env)
-        for name in chain:
-            if name in index:
-                dirs.append(index.get(name).path)
+        dirs = [index.get(name).path for name in names if name in index]
     return collect_install(images or workspace.dir / "images", dirs)

@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .errors import FlashError, FlashErrorKind
 from .flash_units import GIB, MIB, SECTOR, human_size, parse_size
-from .errors import SkiffError
 
 ALIGN = MIB  # every partition starts on a 1 MiB boundary
 GPT_TAIL = 33 * SECTOR  # backup GPT: 32 sectors of entries + the header
@@ -35,14 +36,6 @@ GPT_HEADER_AREA = (SECTOR, 34 * SECTOR)  # primary header + entries: raw blobs m
 MBR_BOOT_CODE = 440  # boot code; 440–446 disk signature (a blob may overwrite it)
 MBR_TABLE_AREA = (446, SECTOR)  # the four partition entries and the 0x55AA signature
 MBR_LIMIT = 2**32 * SECTOR  # an MBR entry cannot reach past 2 TiB (512-byte sectors)
-
-
-class FlashError(SkiffError):
-    """A flash step that cannot go ahead or failed: layout, tools, copy, verification."""
-
-    def __init__(self, message: str, *, kind: str = "error", **kw) -> None:
-        super().__init__(message, **kw)
-        self.kind = kind  # error, unplugged, write-protected, no-space, stalled, io, changed, verify
 
 
 @dataclass(frozen=True)
@@ -88,7 +81,7 @@ def _round_up(n: int, align: int) -> int:
     return -(-n // align) * align
 
 
-def _extents(blobs) -> list[Extent]:
+def _extents(blobs: Sequence[Blob | Extent]) -> list[Extent]:
     return [b if isinstance(b, Extent) else Extent(b.name, b.offset, b.size) for b in blobs]
 
 
@@ -139,7 +132,7 @@ class Layout:
         if self.boot_type not in BOOT_TYPES:
             raise FlashError(f"unknown boot partition type {self.boot_type!r}", hint="use fat32 or esp")
 
-    def scaled(self, factor: float) -> "Layout":
+    def scaled(self, factor: float) -> Layout:
         """Same proportions, smaller: tests use this to work on megabyte-sized images."""
 
         def s(n: int) -> int:
@@ -147,8 +140,22 @@ class Layout:
 
         return replace(self, boot=s(self.boot), rootfs=s(self.rootfs), persist_min=s(self.persist_min))
 
-    def with_options(self, **kw) -> "Layout":
-        return replace(self, **{k: v for k, v in kw.items() if v is not None})
+    def with_options(
+        self,
+        *,
+        table: str | None = None,
+        first_start: int | None = None,
+        boot_type: str | None = None,
+        boot_active: bool | None = None,
+    ) -> Layout:
+        """This layout with the options that are given (not None) replaced."""
+        return replace(
+            self,
+            table=self.table if table is None else table,
+            first_start=self.first_start if first_start is None else first_start,
+            boot_type=self.boot_type if boot_type is None else boot_type,
+            boot_active=self.boot_active if boot_active is None else boot_active,
+        )
 
     @property
     def nominal(self) -> int:
@@ -158,7 +165,7 @@ class Layout:
         return first_start + int(self.nominal * self.min_factor) + ALIGN
 
     # -- where things go --------------------------------------------------------------------------
-    def choose_table(self, blobs=()) -> tuple[str, str]:
+    def choose_table(self, blobs: Sequence[Blob | Extent] = ()) -> tuple[str, str]:
         """(gpt|mbr, why). A blob in the GPT's sectors (or in the MBR boot code, like Amlogic's
         head at byte 0) needs an MBR table; an explicit `table` wins, checked by `check_extents`."""
         exts = _extents(blobs)
@@ -170,7 +177,7 @@ class Layout:
             return "mbr", (f"chosen because {e.describe()} lies where a GPT would be (bytes 0–{GPT_HEADER_AREA[1]})")
         return "gpt", "no boot blob below byte 17408" if exts else "the default"
 
-    def first_partition_start(self, blobs=(), sector: int = SECTOR) -> tuple[int, str]:
+    def first_partition_start(self, blobs: Sequence[Blob | Extent] = (), sector: int = SECTOR) -> tuple[int, str]:
         exts = _extents(blobs)
         if self.first_start is not None:
             start = self.first_start
@@ -183,7 +190,7 @@ class Layout:
         start = _round_up(last.end, ALIGN)
         return start, f"p1 starts at {human_size(start)}: after {last.name}, which ends at byte {last.end}"
 
-    def geometry(self, disk_size: int, blobs=(), sector: int = SECTOR) -> Geometry:
+    def geometry(self, disk_size: int, blobs: Sequence[Blob | Extent] = (), sector: int = SECTOR) -> Geometry:
         """The table and partitions for a disk of `disk_size` bytes holding `blobs`."""
         exts = _extents(blobs)
         table, why_table = self.choose_table(exts)
@@ -196,7 +203,7 @@ class Layout:
         check_extents(exts, parts, disk_size, table)
         return Geometry(table, parts, note, reasons)
 
-    def fit(self, disk_size: int, blobs=()) -> tuple[list[Part], str]:
+    def fit(self, disk_size: int, blobs: Sequence[Blob | Extent] = ()) -> tuple[list[Part], str]:
         """Partitions for a disk of `disk_size` bytes and a note ('' when the default sizes fit)."""
         g = self.geometry(disk_size, blobs)
         return g.parts, g.note
@@ -221,7 +228,7 @@ class Layout:
                     f"{human_size(self.min_disk_size(start))} needed (BOOT {human_size(self.boot)}, rootfs "
                     f"{human_size(self.rootfs)}, persist ≥ {human_size(self.persist_min)}, shrunk at most "
                     f"to {self.min_factor:.1%})",
-                    kind="no-space",
+                    kind=FlashErrorKind.NO_SPACE,
                     hint="use a larger card",
                 )
             boot = max(ALIGN, int(self.boot * factor) // ALIGN * ALIGN)
@@ -241,7 +248,7 @@ class Layout:
         return parts, "; ".join(notes)
 
 
-def check_extents(blobs, parts: list[Part], disk_size: int, table: str | None) -> None:
+def check_extents(blobs: Sequence[Blob | Extent], parts: list[Part], disk_size: int, table: str | None) -> None:
     """Refuse, in one line naming the blob (offset, size) and what it would hit, any raw blob that
     overlaps the partition table, a partition, another blob or the end of the target."""
     exts = _extents(blobs)
@@ -250,7 +257,8 @@ def check_extents(blobs, parts: list[Part], disk_size: int, table: str | None) -
             raise FlashError(f"bootloader {e.name} at byte {e.offset} is empty")
         if e.end > disk_size:
             raise FlashError(
-                f"bootloader {e.describe()} runs past the end of the target ({human_size(disk_size)})", kind="no-space"
+                f"bootloader {e.describe()} runs past the end of the target ({human_size(disk_size)})",
+                kind=FlashErrorKind.NO_SPACE,
             )
         if table == "gpt" and e.offset < GPT_HEADER_AREA[1] and e.end > MBR_BOOT_CODE:
             raise FlashError(

@@ -6,19 +6,20 @@ only inside `flash.execute(plan)`.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from .devices import BlockDeviceInfo, DeviceIdentity
+from .errors import FlashError, FlashErrorKind
 from .flash_bmap import find_bmap, parse_bmap
-from .flash_copy import ImageSource, image_digests, open_image
+from .flash_copy import CopyResult, ImageSource, image_digests, open_image
 from .flash_install_set import InstallSet
 from .flash_layout import (
     GPT_TAIL,
     Blob,
-    FlashError,
     Geometry,
     Layout,
     Part,
@@ -30,10 +31,13 @@ from .flash_layout import (
 from .flash_units import human_size
 
 if TYPE_CHECKING:
-    from .flash import Run
+    from .flash_settings import CardSettings
 
 DEFAULT_IMAGE_SIZE = 12 * 1024**3  # SkiffOS's buildimage allocates 12G sparse
+DEFAULT_LAYOUT = Layout()  # frozen: one shared default is safe
 MTOOLS_ENV = {"MTOOLS_SKIP_CHECK": "1", "MTOOLS_NO_VFAT": "0"}
+# Which bmap a write or verify uses: None the one beside the image if any, False none, a path that one.
+BmapChoice = str | Path | Literal[False] | None
 
 
 # --- what a plan is for -------------------------------------------------------------------------
@@ -74,6 +78,43 @@ class Target:
 
 
 # --- plans --------------------------------------------------------------------------------------
+class Run(Protocol):
+    """What a step gets while `flash.execute(plan)` runs it: tools, raw writes and copies aimed at
+    the plan's target, a scratch directory, and a place for what the user is told afterwards.
+    Declared here, next to the steps that use it, so plans need nothing from the executor."""
+
+    @property
+    def target(self) -> Target: ...
+
+    @property
+    def workdir(self) -> Path: ...
+
+    def tool(
+        self,
+        argv: list[str],
+        what: str,
+        *,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        ok_codes: tuple[int, ...] = (0,),
+    ) -> subprocess.CompletedProcess[str]: ...
+
+    def zero(self, offset: int, length: int) -> None: ...
+
+    def write_blob(self, blob: Blob) -> None: ...
+
+    def tell_kernel(self, count: int, timeout: float = 3.0) -> None: ...
+
+    def debugfs(self, part: Part, src: Path, *, overwrite: bool) -> None: ...
+
+    def copy(self, src: ImageSource | Path, verify: bool = False) -> CopyResult: ...
+
+    def verify(self, expected: CopyResult) -> None: ...
+
+    def note(self, message: str) -> None:
+        """A line for the outcome's messages (what was written, read back, kept)."""
+
+
 @dataclass
 class Step:
     title: str
@@ -114,11 +155,11 @@ class Plan:
 
 def _existing_contents(target: Target) -> str:
     if target.info and target.info.partitions:
-        parts = ", ".join(
+        listed = ", ".join(
             f"{p.name}" + (f" {p.fstype}" if p.fstype else "") + (f" '{p.label}'" if p.label else "")
             for p in target.info.partitions
         )
-        return f"{len(target.info.partitions)} partition(s): {parts}"
+        return f"{len(target.info.partitions)} partition(s): {listed}"
     try:
         parts = skiff_partitions(target.path)
         return "skiff layout: " + ", ".join(f"{p.label or p.number} {human_size(p.size)}" for p in parts.values())
@@ -128,12 +169,12 @@ def _existing_contents(target: Target) -> str:
 
 def plan_format(
     target: Target,
-    layout: Layout = Layout(),
+    layout: Layout = DEFAULT_LAYOUT,
     *,
     install: InstallSet | None = None,
-    blobs: list[Blob] = (),
+    blobs: Sequence[Blob] = (),
     populate: bool = False,
-    settings=None,
+    settings: CardSettings | None = None,
 ) -> Plan:
     """Partition table (GPT, or MBR for boards whose blobs sit where a GPT would) + BOOT/rootfs/
     persist; with `install`, then the install steps; the raw blobs last, each read back.
@@ -215,7 +256,7 @@ def plan_format(
         )
     )
 
-    def mkfs_ext4(part: Part, src: Path | None):
+    def mkfs_ext4(part: Part, src: Path | None) -> Callable[[Run], None]:
         def run_mkfs(run: Run) -> None:
             argv = ["mkfs.ext4", "-F", "-q", "-L", part.label, "-O", "^64bit", "-E", f"offset={part.start}{nodiscard}"]
             if src is not None:
@@ -262,7 +303,7 @@ def _install_steps(
     if install.boot_bytes() > boot.size:
         raise FlashError(
             f"the boot files ({human_size(install.boot_bytes())}) do not fit in BOOT ({human_size(boot.size)})",
-            kind="no-space",
+            kind=FlashErrorKind.NO_SPACE,
         )
 
     def copy_boot(run: Run) -> None:
@@ -279,7 +320,7 @@ def _install_steps(
         plan.steps.append(
             Step(
                 f"copy {install.rootfs_dir.name}/ into rootfs (debugfs)",
-                lambda run: run.debugfs(parts["rootfs"], install.rootfs_dir, overwrite=True),
+                _debugfs_copy(parts["rootfs"], install.rootfs_dir, overwrite=True),
                 needs_lock=False,
             )
         )
@@ -287,7 +328,7 @@ def _install_steps(
         plan.steps.append(
             Step(
                 f"add absent files of {install.persist_dir.name}/ to persist (debugfs)",
-                lambda run: run.debugfs(parts["persist"], install.persist_dir, overwrite=False),
+                _debugfs_copy(parts["persist"], install.persist_dir, overwrite=False),
                 needs_lock=False,
             )
         )
@@ -299,7 +340,14 @@ def _install_steps(
     plan.steps.append(Step("check rootfs and persist (e2fsck -fn)", fsck, needs_lock=False))
 
 
-def _settings_step(plan: Plan, settings, persist: Part | None) -> None:
+def _debugfs_copy(part: Part, src: Path, *, overwrite: bool) -> Callable[[Run], None]:
+    def copy(run: Run) -> None:
+        run.debugfs(part, src, overwrite=overwrite)
+
+    return copy
+
+
+def _settings_step(plan: Plan, settings: CardSettings | None, persist: Part | None) -> None:
     """Hostname, Wi-Fi and SSH keys into persist (flash_settings); `persist` None: found on the
     target once the image is on it (a compressed image's table is unknown until then)."""
     if not settings:
@@ -317,11 +365,10 @@ def _settings_step(plan: Plan, settings, persist: Part | None) -> None:
                 raise FlashError(
                     f"the image on {run.target.path} has no persist partition: the card settings "
                     "(hostname, Wi-Fi, SSH keys) could not be written",
-                    kind="error",
                     hint="write a skiff image, or leave the settings out",
                 ) from None
         written = apply(run.target.path, part.start, settings, run.workdir)
-        run.outcome.messages.append(f"card settings written into persist: {', '.join(written)}")
+        run.note(f"card settings written into persist: {', '.join(written)}")
 
     plan.steps.append(
         Step("write the card settings into persist (debugfs; Wi-Fi files 0600)", apply_settings, needs_lock=False)
@@ -332,7 +379,7 @@ def _blob_steps(plan: Plan, blobs: list[Blob]) -> None:
     """Raw blobs go last (after the table and filesystems, which would wipe them), each read back."""
     for b in blobs:
 
-        def write_blob(run: Run, b=b) -> None:
+        def write_blob(run: Run, b: Blob = b) -> None:
             run.write_blob(b)
 
         plan.steps.append(
@@ -341,7 +388,9 @@ def _blob_steps(plan: Plan, blobs: list[Blob]) -> None:
         plan.written.append(f"bootloader {b.describe()}")
 
 
-def plan_install(target: Target, install: InstallSet, *, blobs: list[Blob] = (), settings=None) -> Plan:
+def plan_install(
+    target: Target, install: InstallSet, *, blobs: Sequence[Blob] = (), settings: CardSettings | None = None
+) -> Plan:
     parts = skiff_partitions(target.path)
     table, all_parts = read_layout(target.path)
     check_blobs(list(blobs), all_parts, target.size, table)
@@ -371,10 +420,10 @@ def plan_install(target: Target, install: InstallSet, *, blobs: list[Blob] = (),
 def plan_buildimage(
     image: str | Path,
     size: int = DEFAULT_IMAGE_SIZE,
-    layout: Layout = Layout(),
+    layout: Layout = DEFAULT_LAYOUT,
     *,
     install: InstallSet,
-    blobs: list[Blob] = (),
+    blobs: Sequence[Blob] = (),
 ) -> Plan:
     path = Path(image)
     if path.exists() and not path.is_file():
@@ -400,7 +449,7 @@ def plan_buildimage(
         from .flash_bmap import write_bmap
 
         out = write_bmap(path)
-        run.outcome.messages.append(f"block map {out.name} written beside the image (for bmaptool and skiff)")
+        run.note(f"block map {out.name} written beside the image (for bmaptool and skiff)")
 
     plan.steps.append(
         Step(f"write the block map {path.name}.bmap (mapped ranges and their SHA-256)", bmap, needs_lock=False)
@@ -409,7 +458,7 @@ def plan_buildimage(
     return plan
 
 
-def image_source(image: str | Path, bmap: str | Path | bool | None = None) -> ImageSource:
+def image_source(image: str | Path, bmap: BmapChoice = None) -> ImageSource:
     """The image to write and how: its format by magic bytes, and a bmap (`None`: the one beside
     the image if any, `False`: none, a path: that one, checked against its own checksum)."""
     image = Path(image)
@@ -436,7 +485,7 @@ def _describe_source(src: ImageSource) -> str:
     )
     if src.bmap:
         text += (
-            f"; bmap {src.bmap.path.name}: {human_size(src.bmap.mapped_bytes)} mapped in "
+            f"; bmap {src.bmap.name}: {human_size(src.bmap.mapped_bytes)} mapped in "
             f"{len(src.bmap.ranges)} range(s), each checked against its SHA-256"
         )
     elif src.compressed:
@@ -450,10 +499,10 @@ def plan_write(
     image: str | Path,
     target: Target,
     *,
-    blobs: list[Blob] = (),
+    blobs: Sequence[Blob] = (),
     verify: bool = True,
-    bmap: str | Path | bool | None = None,
-    settings=None,
+    bmap: BmapChoice = None,
+    settings: CardSettings | None = None,
 ) -> Plan:
     src = image_source(image, bmap)
     image = src.path
@@ -461,10 +510,11 @@ def plan_write(
     if size is not None and size > target.size and target.is_device:
         raise FlashError(
             f"the image ({human_size(size)}) is larger than {target.path} ({human_size(target.size)})",
-            kind="no-space",
+            kind=FlashErrorKind.NO_SPACE,
             hint="use a larger card",
         )
-    table, parts = None, []
+    table: str | None = None
+    parts: list[Part] = []
     if blobs and not src.compressed:  # the image's table matters only where blobs could land
         try:
             table, parts = read_layout(image)
@@ -482,10 +532,9 @@ def plan_write(
         min_size=size or 0,
     )
     plan.notes.append(_describe_source(src))
-    state: dict = {}
 
     def write(run: Run) -> None:
-        state["result"] = run.copy(src, verify=verify)
+        run.copy(src, verify=verify)
 
     what = "mapped blocks only" if (src.bmap or not src.compressed) else "every block"
     plan.steps.append(
@@ -517,7 +566,7 @@ def plan_write(
     return plan
 
 
-def plan_verify(image: str | Path, target: Target, *, bmap: str | Path | bool | None = None) -> Plan:
+def plan_verify(image: str | Path, target: Target, *, bmap: BmapChoice = None) -> Plan:
     src = image_source(image, bmap)
     plan = Plan("verify", target, erase=[], keep=[f"{target.path} is only read"], writes=False)
     plan.notes.append(_describe_source(src))

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .flash_layout import FlashError
+from .errors import FlashError
 from .overrides import (
     OverrideError,
     WifiNetwork,

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 
-from .flash_layout import FlashError
+from .errors import FlashError, FlashErrorKind
 
 TOOL_PACKAGES = {
     "sfdisk": "fdisk",
@@ -27,19 +27,21 @@ def classify_output(text: str, target: str, what: str) -> FlashError:
     if "read-only" in low or "operation not permitted" in low or "write-protect" in low:
         return FlashError(
             f"{target} is write-protected ({what} failed)",
-            kind="write-protected",
+            kind=FlashErrorKind.WRITE_PROTECTED,
             hint="slide the card's lock switch to unlocked, re-insert it and retry",
         )
     if "no space left" in low:
-        return FlashError(f"no space left on {target} ({what})", kind="no-space")
+        return FlashError(f"no space left on {target} ({what})", kind=FlashErrorKind.NO_SPACE)
     if "no such device" in low or "no medium" in low:
         return FlashError(
-            f"{target} disappeared during {what} (unplugged?)", kind="unplugged", hint="re-insert it and start again"
+            f"{target} disappeared during {what} (unplugged?)",
+            kind=FlashErrorKind.UNPLUGGED,
+            hint="re-insert it and start again",
         )
     if "is mounted" in low or "busy" in low:
-        return FlashError(f"{target} is in use ({what})", kind="busy", hint="unmount its partitions")
+        return FlashError(f"{target} is in use ({what})", kind=FlashErrorKind.BUSY, hint="unmount its partitions")
     last = [ln for ln in text.strip().splitlines() if ln.strip()]
-    return FlashError(f"{what} failed on {target}: {last[-1] if last else 'no message'}", kind="error")
+    return FlashError(f"{what} failed on {target}: {last[-1] if last else 'no message'}")
 
 
 def run_tool(
@@ -49,8 +51,8 @@ def run_tool(
     what: str,
     input: str | None = None,
     env: dict[str, str] | None = None,
-    ok_codes=(0,),
-) -> subprocess.CompletedProcess:
+    ok_codes: tuple[int, ...] = (0,),
+) -> subprocess.CompletedProcess[str]:
     if shutil.which(argv[0]) is None:
         pkg = TOOL_PACKAGES.get(argv[0])
         raise FlashError(f"{argv[0]} is not installed", hint=f"install the '{pkg}' package" if pkg else None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .errors import FlashError
+
 SECTOR = 512
 KIB = 1024
 MIB = 1024**2
@@ -30,8 +32,6 @@ _UNITS = {
 
 def parse_size(text: str) -> int:
     """`12G`, `512MiB`, `8192`, `0x2000`, `16s` (sectors)."""
-    from .flash_layout import FlashError  # flash_layout imports this module
-
     value = text.strip()
     if value.lower().startswith("0x"):
         return int(value, 16)

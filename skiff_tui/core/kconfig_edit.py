@@ -26,10 +26,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, NamedTuple
 
+# kconfiglib has no type information: Kconfig, MenuNode, Symbol and Choice name its objects for
+# the reader (they are Any to the type checker); text taken from them is typed where it is read.
 import kconfiglib
 from kconfiglib import (
     AND,
@@ -40,10 +43,12 @@ from kconfiglib import (
     MENU,
     OR,
     STRING,
-    TRISTATE,
     TRI_TO_STR,
+    TRISTATE,
     TYPE_TO_STR,
     Choice,
+    Kconfig,
+    MenuNode,
     Symbol,
     expr_str,
     expr_value,
@@ -53,7 +58,7 @@ from kconfiglib import (
 from . import atomic, buildroot, kconfig_cache, readonly
 from .delta import delta_path, save_delta
 from .errors import BuildrootError, SkiffError
-from .fragments import quote
+from .fragments import MergedFragment, quote
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -84,7 +89,7 @@ class LoadProblem:
 
 
 # Where line N of the merged defconfig came from: (fragment file, line), or None.
-OriginOf = Callable[[int], "tuple[Path | None, int | None] | None"]
+OriginOf = Callable[[int], tuple[Path | None, int | None] | None]
 
 
 class KconfigEditError(SkiffError):
@@ -125,18 +130,37 @@ def delta_value(sym: Symbol) -> str | None:
     return sym.str_value or None
 
 
-def _prompt(node) -> str:
-    return node.prompt[0] if node.prompt else ""
+def _prompt(node: MenuNode) -> str:
+    text: str = node.prompt[0] if node.prompt else ""
+    return text
 
 
-def _sc_name(sc) -> str:
-    return sc.name or ""
+def _sc_name(sc: Symbol | Choice) -> str:
+    name: str | None = sc.name
+    return name or ""
+
+
+def _value_text(sc: Symbol | Choice) -> str:
+    text: str = sc.str_value
+    return text
+
+
+def _type_name(sc: Symbol | Choice) -> str:
+    name: str = TYPE_TO_STR[sc.orig_type]
+    return name
+
+
+class _Baseline(NamedTuple):
+    """The values and load problems of one merged defconfig, kept with its parsed tree."""
+
+    values: dict[str, str | None]
+    problems: list[LoadProblem]
 
 
 class KconfigModel:
     """Menu tree, values, edits and the delta against the merged configuration."""
 
-    def __init__(self, kconf, baseline: dict[str, str | None], *, source: str = "") -> None:
+    def __init__(self, kconf: Kconfig, baseline: dict[str, str | None], *, source: str = "") -> None:
         self.kconf = kconf
         self.problems: list[LoadProblem] = []  # lines of the loaded files kconfiglib ignored
         self.baseline = baseline
@@ -160,7 +184,7 @@ class KconfigModel:
         overlay: Path | None = None,
         progress: Progress = lambda stage: None,
         origin_of: OriginOf | None = None,
-    ) -> "KconfigModel":
+    ) -> KconfigModel:
         """Parse `tree`'s Config.in, take the baseline from `baseline_config` (the merged
         defconfig), then load `config` (the workspace's .config) if it exists and `overlay` (a
         saved delta) if that is newer than `config`."""
@@ -178,15 +202,15 @@ class KconfigModel:
     @classmethod
     def from_parsed(
         cls,
-        kconf,
+        kconf: Kconfig,
         *,
         baseline_config: Path | None,
         config: Path | None = None,
         overlay: Path | None = None,
         progress: Progress = lambda stage: None,
         origin_of: OriginOf | None = None,
-        baselines: dict | None = None,
-    ) -> "KconfigModel":
+        baselines: dict[str, object] | None = None,
+    ) -> KconfigModel:
         """Load the values into an already parsed tree (every earlier value is replaced), then
         evaluate every value once, here, so the UI thread only reads cached ones.
 
@@ -204,29 +228,41 @@ class KconfigModel:
             )
 
     @classmethod
-    def _from_parsed(cls, kconf, *, baseline_config, config, overlay, progress, origin_of, baselines) -> "KconfigModel":
+    def _from_parsed(
+        cls,
+        kconf: Kconfig,
+        *,
+        baseline_config: Path | None,
+        config: Path | None,
+        overlay: Path | None,
+        progress: Progress,
+        origin_of: OriginOf | None,
+        baselines: dict[str, object] | None,
+    ) -> KconfigModel:
         progress("Computing the merged configuration's values")
-        has_config = config is not None and config.is_file()
+        loaded = config if config is not None and config.is_file() else None
         key = _text_digest(baseline_config) if baselines is not None and baseline_config is not None else None
-        if key is not None and key in baselines and has_config:
-            baseline, problems = dict(baselines[key][0]), list(baselines[key][1])
+        kept = baselines.get(key) if baselines is not None and key is not None else None
+        problems: list[LoadProblem]
+        if isinstance(kept, _Baseline) and loaded is not None:
+            baseline, problems = dict(kept.values), list(kept.problems)
         else:
-            problems: list[LoadProblem] = []
+            problems = []
             if baseline_config is not None:
                 problems += _load_values(kconf, baseline_config, replace=True, origin_of=origin_of)
             else:
                 _reset_values(kconf)
             baseline = {sym.name: delta_value(sym) for sym in kconf.unique_defined_syms}
-            if key is not None:
+            if baselines is not None and key is not None:
                 while len(baselines) >= BASELINES_KEPT:
                     baselines.pop(next(iter(baselines)))
-                baselines[key] = (dict(baseline), list(problems))
+                baselines[key] = _Baseline(dict(baseline), list(problems))
         source = "the merged configuration (no .config yet)" if baseline_config else "Kconfig defaults"
-        if has_config:
+        if loaded is not None:
             progress("Loading the workspace's .config")
-            problems += _load_values(kconf, config, replace=True)
-            source = str(config)
-            if overlay is not None and overlay.is_file() and overlay.stat().st_mtime > config.stat().st_mtime:
+            problems += _load_values(kconf, loaded, replace=True)
+            source = str(loaded)
+            if overlay is not None and overlay.is_file() and overlay.stat().st_mtime > loaded.stat().st_mtime:
                 problems += _load_values(kconf, overlay, replace=False)
                 source += f" + {overlay.name}"
         model = cls(kconf, baseline, source=source)
@@ -246,25 +282,25 @@ class KconfigModel:
 
     # --- titles and labels -----------------------------------------------------------------
     @property
-    def top(self):
+    def top(self) -> MenuNode:
         return self.kconf.top_node
 
     def title(self) -> str:
-        text = self.kconf.mainmenu_text or "Configuration"
+        text: str = self.kconf.mainmenu_text or "Configuration"
 
-        def sub(match: re.Match) -> str:
+        def sub(match: re.Match[str]) -> str:
             sym = self.kconf.syms.get(match.group(1))
-            return sym.str_value if sym is not None and sym.str_value else match.group(0)
+            return _value_text(sym) if sym is not None and sym.str_value else match.group(0)
 
         return re.sub(r"\$([A-Za-z0-9_]+)", sub, text)
 
     @staticmethod
-    def is_visible(node) -> bool:
+    def is_visible(node: MenuNode) -> bool:
         if not node.prompt or not expr_value(node.prompt[1]):
             return False
         return not (node.item is MENU and not expr_value(node.visibility))
 
-    def _shown(self, node) -> bool:
+    def _shown(self, node: MenuNode) -> bool:
         if not node.prompt:
             return False
         if self.show_all or self.is_visible(node):
@@ -272,7 +308,7 @@ class KconfigModel:
         # an invisible symbol is still listed when something under it is visible
         return node.list is not None and isinstance(node.item, Symbol) and bool(self._shown_children(node))
 
-    def _shown_children(self, node) -> list:
+    def _shown_children(self, node: MenuNode) -> list[MenuNode]:
         out = []
         child = node.list
         while child is not None:
@@ -281,19 +317,19 @@ class KconfigModel:
             child = child.next
         return out
 
-    def children(self, node=None) -> list[Entry]:
+    def children(self, node: MenuNode | None = None) -> list[Entry]:
         """The rows under `node` (the top menu if None), honouring show-all."""
         node = self.top if node is None else node
         return [self.entry(child) for child in self._shown_children(node)]
 
-    def entry(self, node) -> Entry:
+    def entry(self, node: MenuNode) -> Entry:
         item = node.item
         changed = (isinstance(item, Symbol) and item in self._touched) or (
             isinstance(item, Choice) and any(s in self._touched for s in item.syms)
         )
         return Entry(node, self.label(node), bool(self._shown_children(node)), self.is_visible(node), changed)
 
-    def value_str(self, node) -> str:
+    def value_str(self, node: MenuNode) -> str:
         """The value column: [*] [ ] <M> {*} -*- (X) ( ) (text), as in menuconfig."""
         item = node.item
         if not isinstance(item, (Symbol, Choice)):
@@ -314,7 +350,7 @@ class KconfigModel:
             return "{*}" if tri == 2 else "{M}"
         return {2: "<*>", 1: "<M>", 0: "< >"}[tri]
 
-    def label(self, node) -> str:
+    def label(self, node: MenuNode) -> str:
         item = node.item
         prompt = _prompt(node)
         if item is COMMENT:
@@ -335,7 +371,7 @@ class KconfigModel:
 
     # --- editing ---------------------------------------------------------------------------
     @staticmethod
-    def kind(node) -> str:
+    def kind(node: MenuNode) -> str:
         item = node.item
         if item is MENU:
             return "menu"
@@ -343,9 +379,9 @@ class KconfigModel:
             return "comment"
         if isinstance(item, Choice):
             return "choice"
-        return TYPE_TO_STR[item.orig_type]
+        return _type_name(item)
 
-    def is_changeable(self, node) -> bool:
+    def is_changeable(self, node: MenuNode) -> bool:
         item = node.item
         if not isinstance(item, Symbol) or not self.is_visible(node):
             return False
@@ -355,10 +391,10 @@ class KconfigModel:
             return 2 in item.assignable or item.choice.selection is item
         return len(item.assignable) > 1
 
-    def needs_text(self, node) -> bool:
+    def needs_text(self, node: MenuNode) -> bool:
         return isinstance(node.item, Symbol) and node.item.orig_type in (STRING, INT, HEX)
 
-    def _check_editable(self, node) -> Symbol:
+    def _check_editable(self, node: MenuNode) -> Symbol:
         readonly.guard("changing a Kconfig option")
         item = node.item
         if not isinstance(item, Symbol):
@@ -380,12 +416,12 @@ class KconfigModel:
         else:
             self._touched.add(sym)
 
-    def toggle(self, node) -> str:
+    def toggle(self, node: MenuNode) -> str:
         """Space on a bool/tristate: the next assignable value (n → m → y → n); on a choice
         member: select it. Returns the new value text."""
         sym = self._check_editable(node)
         if sym.orig_type not in (BOOL, TRISTATE):
-            raise KconfigEditError(f"{sym.name} is a {TYPE_TO_STR[sym.orig_type]}; enter a value instead")
+            raise KconfigEditError(f"{sym.name} is a {_type_name(sym)}; enter a value instead")
         if sym.choice is not None and sym.choice.tri_value == 2:
             sym.set_value(2)
         else:
@@ -394,20 +430,20 @@ class KconfigModel:
             later = [v for v in values if v > current]
             sym.set_value(later[0] if later else values[0])
         self._mark(sym)
-        return sym.str_value
+        return _value_text(sym)
 
-    def set_tristate(self, node, value: str) -> str:
+    def set_tristate(self, node: MenuNode, value: str) -> str:
         """n / m / y keys: set directly if assignable now."""
         sym = self._check_editable(node)
         if sym.orig_type not in (BOOL, TRISTATE):
-            raise KconfigEditError(f"{sym.name} is a {TYPE_TO_STR[sym.orig_type]}; enter a value instead")
+            raise KconfigEditError(f"{sym.name} is a {_type_name(sym)}; enter a value instead")
         tri = {"n": 0, "m": 1, "y": 2}[value]
         if tri not in sym.assignable:
             allowed = "/".join(TRI_TO_STR[v] for v in sym.assignable)
             raise KconfigEditError(f"{sym.name} cannot be {value} now (possible: {allowed}){self._why_fixed(sym)}")
         sym.set_value(tri)
         self._mark(sym)
-        return sym.str_value
+        return _value_text(sym)
 
     def active_range(self, sym: Symbol) -> tuple[int, int] | None:
         base = 16 if sym.orig_type == HEX else 10
@@ -427,7 +463,7 @@ class KconfigModel:
             return f"0x{rng[0]:x}-0x{rng[1]:x}"
         return f"{rng[0]}-{rng[1]}"
 
-    def check_text(self, node, text: str) -> str:
+    def check_text(self, node: MenuNode, text: str) -> str:
         """The value `text` would be stored as, or KconfigEditError saying why it is refused."""
         sym = node.item
         if not isinstance(sym, Symbol) or sym.orig_type not in (STRING, INT, HEX):
@@ -452,15 +488,15 @@ class KconfigModel:
             raise KconfigEditError(f"{sym.name}: {text} is outside the allowed range {self.range_text(sym)}")
         return text
 
-    def set_text(self, node, text: str) -> str:
+    def set_text(self, node: MenuNode, text: str) -> str:
         sym = self._check_editable(node)
         value = self.check_text(node, text)
         if not sym.set_value(value):
             raise KconfigEditError(f"{sym.name}: Kconfig refused {value!r}")
         self._mark(sym)
-        return sym.str_value
+        return _value_text(sym)
 
-    def revert(self, node) -> None:
+    def revert(self, node: MenuNode) -> None:
         """Forget the user's value for this symbol (back to what the merged configuration gives)."""
         readonly.guard("changing a Kconfig option")
         sym = node.item
@@ -471,7 +507,7 @@ class KconfigModel:
     # --- what changed ----------------------------------------------------------------------
     def changes(self) -> dict[str, str | None]:
         """Symbols the user changed whose value now differs from the merged configuration."""
-        out = {}
+        out: dict[str, str | None] = {}
         for sym in sorted(self._touched, key=lambda s: self._order.get(s, 1 << 30)):
             value = delta_value(sym)
             if value != self.baseline.get(sym.name, "<absent>"):
@@ -508,15 +544,15 @@ class KconfigModel:
     def search(self, query: str, limit: int | None = None) -> list[SearchHit]:
         """Every symbol, choice, menu and comment (hidden ones too) whose name or prompt matches
         every space-separated regex term of `query` (case-insensitive)."""
-        terms = []
+        terms: list[re.Pattern[str]] = []
         for term in query.split():
             try:
                 terms.append(re.compile(term, re.IGNORECASE))
             except re.error as exc:
-                raise KconfigEditError(f"bad regular expression {term!r}: {exc}")
+                raise KconfigEditError(f"bad regular expression {term!r}: {exc}") from None
         if not terms:
             return []
-        hits = []
+        hits: list[SearchHit] = []
         for node, name, prompt in self._index():
             if all(t.search(name) or t.search(prompt) for t in terms):
                 hits.append(SearchHit(node, name, prompt, self.is_visible(node)))
@@ -524,14 +560,14 @@ class KconfigModel:
                     break
         return hits
 
-    def find(self, name: str):
+    def find(self, name: str) -> MenuNode | None:
         """The first menu node of the symbol called `name` (None if unknown)."""
         sym = self.kconf.syms.get(name)
         if sym is None or not sym.nodes:
             return None
         return sym.nodes[0]
 
-    def path_to(self, node) -> list:
+    def path_to(self, node: MenuNode) -> list[MenuNode]:
         """The menu nodes from the top (exclusive) down to `node`'s parent, to expand a tree."""
         chain = []
         parent = node.parent
@@ -540,24 +576,26 @@ class KconfigModel:
             parent = parent.parent
         return list(reversed(chain))
 
-    def menu_path(self, node) -> str:
+    def menu_path(self, node: MenuNode) -> str:
         parts = ["(Top)"] + [_prompt(n) or _sc_name(n.item) for n in self.path_to(node)]
         return " → ".join(parts)
 
     # --- info ------------------------------------------------------------------------------
-    def _expr(self, expr) -> str:
-        def fmt(sc) -> str:
+    def _expr(self, expr: object) -> str:
+        def fmt(sc: Symbol | Choice) -> str:
             if isinstance(sc, Symbol) and sc.is_constant:
-                return kconfiglib.standard_sc_expr_str(sc)
+                constant: str = kconfiglib.standard_sc_expr_str(sc)
+                return constant
             value = sc.str_value if isinstance(sc, Symbol) else TRI_TO_STR[sc.tri_value]
             return f"{_sc_name(sc) or '<choice>'} (={value})"
 
-        return expr_str(expr, fmt)
+        text: str = expr_str(expr, fmt)
+        return text
 
-    def _terms(self, expr, op) -> list[str]:
+    def _terms(self, expr: object, op: int) -> list[str]:
         return [self._expr(term) for term in split_expr(expr, op)]
 
-    def info(self, node) -> str:
+    def info(self, node: MenuNode) -> str:
         """Everything known about an entry, as plain text for the info pane."""
         item = node.item
         lines: list[str] = []
@@ -580,7 +618,7 @@ class KconfigModel:
         for extra in prompts[1:]:
             lines.append(f"Prompt: {extra}")
         lines.append(f"Name: {sc.name}" if sc.name else "Name: (unnamed choice)")
-        lines.append(f"Type: {TYPE_TO_STR[sc.orig_type]}")
+        lines.append(f"Type: {_type_name(sc)}")
         if isinstance(sc, Symbol):
             lines.append(f"Value: {sc.str_value}")
             base = self.baseline.get(sc.name, "<absent>")
@@ -602,7 +640,7 @@ class KconfigModel:
             lines.append("")
             lines.append("Help:")
             for text in helps:
-                lines += [f"  {l}" if l else "" for l in text.rstrip().splitlines()]
+                lines += [f"  {line}" if line else "" for line in text.rstrip().splitlines()]
 
         if sc.direct_dep is not self.kconf.y:
             lines += ["", f"Direct dependencies (={TRI_TO_STR[expr_value(sc.direct_dep)]}):"]
@@ -619,7 +657,7 @@ class KconfigModel:
             for title, expr in (("Selected by", sc.rev_dep), ("Implied by", sc.weak_rev_dep)):
                 if expr is self.kconf.n:
                     continue
-                groups = {2: [], 1: [], 0: []}
+                groups: dict[int, list[str]] = {2: [], 1: [], 0: []}
                 for term in split_expr(expr, OR):
                     groups[expr_value(term)].append(self._expr(term))
                 lines.append("")
@@ -650,10 +688,10 @@ class KconfigModel:
         except ValueError:
             return str(path)
 
-    def defined_at(self, node) -> tuple[Path, int]:
+    def defined_at(self, node: MenuNode) -> tuple[Path, int]:
         return self.source_file(node.filename), node.linenr
 
-    def _where(self, node) -> list[str]:
+    def _where(self, node: MenuNode) -> list[str]:
         lines = ["", f"Defined at {self.shown_file(node.filename)}:{node.linenr}"]
         for filename, linenr in reversed(node.include_path):
             lines.append(f"  included from {self.shown_file(filename)}:{linenr}")
@@ -682,7 +720,7 @@ def _shown(value: str | None) -> str:
 
 
 # --- parsing and loading values -------------------------------------------------------------
-def parse(tree: Path, base_dir: Path, externals: list[tuple[str, Path]]):
+def parse(tree: Path, base_dir: Path, externals: list[tuple[str, Path]]) -> Kconfig:
     """Buildroot's Kconfig with the externals (no values loaded); errors name file and line."""
     try:
         with _LOAD_LOCK:
@@ -692,9 +730,9 @@ def parse(tree: Path, base_dir: Path, externals: list[tuple[str, Path]]):
     except OSError as exc:
         raise KconfigLoadError(
             f"Buildroot's Kconfig could not be read: {exc.strerror or exc}",
-            path=getattr(exc, "filename", None) or tree / "Config.in",
+            path=exc.filename or tree / "Config.in",
             hint="use 'skiff br menuconfig' (Buildroot's own tool) instead",
-        )
+        ) from None
 
 
 BASELINES_KEPT = 4
@@ -710,12 +748,12 @@ _WARNING = re.compile(r"(?P<file>.+?):(?P<line>\d+): warning: (?P<msg>.*)", re.S
 _INVALID_FOR = re.compile(r"invalid for (?P<sym>[A-Za-z0-9_]+)")
 
 
-def _reset_values(kconf) -> None:
+def _reset_values(kconf: Kconfig) -> None:
     kconf.unset_values()
     kconf.missing_syms = []
 
 
-def _load_values(kconf, path: Path, *, replace: bool, origin_of: OriginOf | None = None) -> list[LoadProblem]:
+def _load_values(kconf: Kconfig, path: Path, *, replace: bool, origin_of: OriginOf | None = None) -> list[LoadProblem]:
     """kconf.load_config(path), with what kconfiglib ignored (it only warns) returned as problems
     and what it cannot read at all raised as a one-line error naming the file and line."""
     before = len(kconf.warnings)
@@ -743,7 +781,7 @@ def _load_values(kconf, path: Path, *, replace: bool, origin_of: OriginOf | None
                 hint="fix or remove that line (or the file) and reload",
             ) from None
         raise KconfigLoadError(str(exc).strip().splitlines()[0], path=path) from None
-    warnings = kconf.warnings[before:]
+    warnings: list[str] = kconf.warnings[before:]
     del kconf.warnings[before:]  # a reused tree must not collect every session's warnings
     return [_problem(text, path, origin_of) for text in warnings]
 
@@ -761,8 +799,10 @@ def _problem(text: str, path: Path, origin_of: OriginOf | None) -> LoadProblem:
         line = _assignment_line(path, sym["sym"]) if sym else None
     if origin_of is not None and where == path and line is not None:
         origin = origin_of(line)
-        if origin is not None and origin[0] is not None:
-            where, line = origin
+        if origin is not None:
+            origin_path, origin_line = origin
+            if origin_path is not None:
+                where, line = origin_path, origin_line
     return LoadProblem(where, line, message)
 
 
@@ -820,7 +860,7 @@ def _host_facts() -> tuple[str, str]:
     return os.uname().machine, buildroot.host_gcc_version()
 
 
-def tree_key(tree: Path, externals: list[tuple[str, Path]]) -> tuple:
+def tree_key(tree: Path, externals: list[tuple[str, Path]]) -> tuple[object, ...]:
     """What a parse depends on besides the Kconfig files themselves (see kconfig_cache)."""
     return (
         str(tree),
@@ -890,11 +930,11 @@ def open_workspace(engine: EngineSession, *, progress: Progress = lambda stage: 
     return session
 
 
-def merged_origins(fragment) -> OriginOf:
+def merged_origins(fragment: MergedFragment) -> OriginOf:
     """Line N of fragment.render() -> the fragment file and line its assignment came from."""
     finals = [entries[-1] for entries in fragment.history.values()]
 
-    def origin_of(line: int):
+    def origin_of(line: int) -> tuple[Path | None, int | None] | None:
         index = line - 2  # render() starts with one header line
         if 0 <= index < len(finals):
             origin = finals[index].origin

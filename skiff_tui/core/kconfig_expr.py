@@ -22,14 +22,19 @@ from kconfiglib import OR
 # Chains up to this many terms keep kconfiglib's own shape (and identity): they cost nothing.
 SHORT_CHAIN = 8
 
+# kconfiglib's expressions (the library has no type information): a Symbol or Choice, or a
+# plain tuple (operator, operand, ...) whose operator is one of its small int constants (OR, AND,
+# ...). `type(x) is tuple` tells them apart (and narrows the type) as fast as kconfiglib itself.
+Expr = object
 
-def chain_terms(expr, op) -> list:
+
+def chain_terms(expr: Expr, op: int) -> list[Expr]:
     """The operands of a chain of `op` (any shape), left to right, without recursion."""
-    terms = []
+    terms: list[Expr] = []
     stack = [expr]
     while stack:
         item = stack.pop()
-        if item.__class__ is tuple and item[0] is op:
+        if type(item) is tuple and item[0] is op:
             stack.append(item[2])
             stack.append(item[1])
         else:
@@ -37,10 +42,10 @@ def chain_terms(expr, op) -> list:
     return terms
 
 
-def balanced(expr, op=OR):
+def balanced(expr: Expr, op: int = OR) -> Expr:
     """`expr` with its top-level chain of `op` regrouped as a balanced tree; the same object when
     the chain is short."""
-    if expr.__class__ is not tuple or expr[0] is not op:
+    if type(expr) is not tuple or expr[0] is not op:
         return expr
     terms = chain_terms(expr, op)
     if len(terms) <= SHORT_CHAIN:
@@ -48,14 +53,14 @@ def balanced(expr, op=OR):
     return _build(op, terms, 0, len(terms))
 
 
-def _build(op, terms, lo, hi):
+def _build(op: int, terms: list[Expr], lo: int, hi: int) -> Expr:
     if hi - lo == 1:
         return terms[lo]
     mid = (lo + hi) // 2
     return (op, _build(op, terms, lo, mid), _build(op, terms, mid, hi))
 
 
-def rebalance(kconf) -> None:
+def rebalance(kconf: kconfiglib.Kconfig) -> None:
     """Rebalance, in place, the accumulated chains of every symbol and choice of a parsed Kconfig:
     reverse dependencies (select), weak ones (imply) and direct dependencies (one per definition)."""
     for sym in kconf.unique_defined_syms:
@@ -66,22 +71,22 @@ def rebalance(kconf) -> None:
         choice.direct_dep = balanced(choice.direct_dep)
 
 
-def depth(expr) -> int:
+def depth(expr: Expr) -> int:
     """How deeply `expr` nests (a symbol is 1), without recursion."""
     best = 0
     stack = [(expr, 1)]
     while stack:
         item, level = stack.pop()
         best = max(best, level)
-        if item.__class__ is tuple:
+        if type(item) is tuple:
             stack.extend((sub, level + 1) for sub in item[1:])
     return best
 
 
-class BalancedKconfig(kconfiglib.Kconfig):
+class BalancedKconfig(kconfiglib.Kconfig):  # type: ignore[misc]  # kconfiglib has no types: Kconfig is Any
     """kconfiglib.Kconfig whose accumulated chains are rebalanced as soon as parsing has built
     them, before kconfiglib itself walks them recursively (dependency sets, loop check)."""
 
-    def _build_dep(self):
+    def _build_dep(self) -> None:
         rebalance(self)
         super()._build_dep()

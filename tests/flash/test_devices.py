@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from skifftest import need_tools
 
 from skiff_tui.core import devices as dv

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from skifftest import requires_tools
 
 from skiff_tui.core import paths
+from skiff_tui.core.errors import FlashError
 from skiff_tui.core.flash_board import board_flash, parse_flash_args
-from skiff_tui.core.flash_layout import FlashError, Layout
+from skiff_tui.core.flash_layout import Layout
 from skiff_tui.core.packages import discover
-from skiff_tui.core.workspace import Workspace
 from skiff_tui.core.session import Session
+from skiff_tui.core.workspace import Workspace
 
 MAKEFILE = """\
 SKIFF_IMAGES ?= $(or $(BUILDROOT_DIR),$(SKIFF_BUILDROOT_DIR))/images

@@ -71,7 +71,7 @@ def tree(tmp_path):
 def test_board_buildimage_end_to_end(tools, tree, tmp_path, board, var, blobs, label, p1, p1type, active):
     root, images = tree
     data = {}
-    for name, offset, size in blobs:
+    for name, _offset, size in blobs:
         data[name] = os.urandom(size)
         (images / name).write_bytes(data[name])
     img = tmp_path / "board.img"

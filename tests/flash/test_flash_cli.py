@@ -73,7 +73,8 @@ def test_list_says_why_disks_are_hidden_or_disabled(env, capsys):
         (["flash", "install", "--device", "/dev/sdd"], "skiff: error: /dev/sdd has no medium (empty card reader)"),
         (
             ["flash", "format", "--device", "/dev/sdb"],
-            "skiff: error: refusing to write /dev/sdb without confirmation (run it in a terminal, or pass --yes --confirm sdb)",
+            "skiff: error: refusing to write /dev/sdb without confirmation "
+            "(run it in a terminal, or pass --yes --confirm sdb)",
         ),
         (
             ["flash", "format", "--device", "/dev/sdb", "--yes"],
@@ -85,7 +86,8 @@ def test_list_says_why_disks_are_hidden_or_disabled(env, capsys):
         ),
         (
             ["flash", "format", "--device", "/dev/sdb", "--yes", "--confirm", "sdb"],
-            "skiff: error: /dev/sdb comes from captured device records (SKIFF_FAKE_DEVICES): not writing a real device node",
+            "skiff: error: /dev/sdb comes from captured device records (SKIFF_FAKE_DEVICES): "
+            "not writing a real device node",
         ),
         (["flash", "format"], "skiff: error: no target given: pass --device (or set PI_SD)"),
     ],

@@ -16,9 +16,9 @@ from flash_testkit import sh  # noqa: E402
 
 from skiff_tui.cli import main  # noqa: E402
 from skiff_tui.core import flash, flash_plan  # noqa: E402
+from skiff_tui.core.errors import FlashError  # noqa: E402
 from skiff_tui.core.flash_bmap import bmap_for_file, bmap_text, find_bmap, parse_bmap, write_bmap  # noqa: E402
 from skiff_tui.core.flash_image import detect_format  # noqa: E402
-from skiff_tui.core.flash_layout import FlashError  # noqa: E402
 
 MIB = 1024 * 1024
 TOOLS = {"xz": ["xz", "-k", "-T1"], "gzip": ["gzip", "-k"], "bzip2": ["bzip2", "-k"], "zstd": ["zstd", "-q", "-k"]}

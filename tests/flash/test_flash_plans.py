@@ -10,7 +10,8 @@ from flash_testkit import SMALL, SMALL_IMAGE, region_hash, sh
 
 from skiff_tui.core import flash, flash_install_set, flash_layout, flash_plan, flash_units
 from skiff_tui.core.devices import GIB, MIB
-from skiff_tui.core.flash_layout import FlashError, Layout, sfdisk_script, skiff_partitions
+from skiff_tui.core.errors import FlashError
+from skiff_tui.core.flash_layout import Layout, sfdisk_script, skiff_partitions
 
 
 def test_spec_layout_on_a_32gb_card():

@@ -19,7 +19,8 @@ from flash_testkit import SMALL, SMALL_IMAGE, sh  # noqa: E402
 
 from skiff_tui.cli import main  # noqa: E402
 from skiff_tui.core import flash, flash_install_set, flash_plan  # noqa: E402
-from skiff_tui.core.flash_layout import FlashError, skiff_partitions  # noqa: E402
+from skiff_tui.core.errors import FlashError  # noqa: E402
+from skiff_tui.core.flash_layout import skiff_partitions  # noqa: E402
 from skiff_tui.core.flash_settings import CardSettings, parse_wifi, settings_from_args  # noqa: E402
 
 

@@ -13,8 +13,9 @@ import pytest
 from skiff_tui.core import devices as dv
 from skiff_tui.core import flash, flash_plan
 from skiff_tui.core.devices import DeviceError, FakeDeviceSource
-from skiff_tui.core.flash_copy import FdWriter, Meter, Progress, mapped_ranges
-from skiff_tui.core.flash_layout import FlashError
+from skiff_tui.core.errors import FlashError
+from skiff_tui.core.flash_bmap import mapped_ranges
+from skiff_tui.core.flash_copy import FdWriter, Meter, Progress
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "udev"
 MIB = dv.MIB

@@ -31,7 +31,8 @@ from ...core import devices as dv
 from ...core import flash, flash_install_set, flash_plan
 from ...core.errors import SkiffError
 from ...core.flash_copy import PROGRESS_PHASES, Progress
-from ...core.flash_layout import FlashError, Layout
+from ...core.errors import FlashError, FlashErrorKind
+from ...core.flash_layout import Layout
 from ..widgets.card_layout import CardLayoutPicture
 from . import SkiffScreen
 
@@ -42,13 +43,13 @@ ACTIONS = (
 )
 
 NEXT_STEPS = {
-    "unplugged": "Re-insert the card and start again: what was written is incomplete.",
-    "write-protected": "Slide the card's lock switch to unlocked, re-insert it and start again.",
-    "no-space": "Use a larger card, or a smaller image.",
-    "changed": "A different card is in the reader now: select it again from the list.",
-    "verify": "The card did not read back what was written: write again, or try another card.",
-    "busy": "Unmount the card's partitions (or tick 'unmount') and close programs using it.",
-    "io": "The card or reader failed: try another reader or card.",
+    FlashErrorKind.UNPLUGGED: "Re-insert the card and start again: what was written is incomplete.",
+    FlashErrorKind.WRITE_PROTECTED: "Slide the card's lock switch to unlocked, re-insert it and start again.",
+    FlashErrorKind.NO_SPACE: "Use a larger card, or a smaller image.",
+    FlashErrorKind.CHANGED: "A different card is in the reader now: select it again from the list.",
+    FlashErrorKind.VERIFY: "The card did not read back what was written: write again, or try another card.",
+    FlashErrorKind.BUSY: "Unmount the card's partitions (or tick 'unmount') and close programs using it.",
+    FlashErrorKind.IO: "The card or reader failed: try another reader or card.",
 }
 
 
@@ -566,8 +567,10 @@ class FlashScreen(SkiffScreen):
 
     def _show_failure(self, error: BaseException | None) -> None:
         self.error = error if isinstance(error, SkiffError) else None
-        kind = getattr(error, "kind", "error")
-        text = Text(("Verification failed: " if kind == "verify" else "Failed: ") + str(error), style="bold red")
+        kind = error.kind if isinstance(error, FlashError) else FlashErrorKind.ERROR
+        text = Text(
+            ("Verification failed: " if kind is FlashErrorKind.VERIFY else "Failed: ") + str(error), style="bold red"
+        )
         if kind in NEXT_STEPS:
             text.append(f"\nNext: {NEXT_STEPS[kind]}")
         self.query_one("#result", Static).update(text)
