@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.errors import SkiffError
-from ...core.kconfig_edit import KconfigModel
+from ...core.kconfig_edit import KconfigModel, SearchHit
 
 # Rows built per keystroke: a few screens of results (building an OptionList row costs about
 # 0.2 ms, so 400 rows took most of a search's time); the status line says to narrow the query.
@@ -41,7 +41,7 @@ class KconfigSearchModal(ModalScreen[object | None]):
         super().__init__()
         self.model = model
         self.query_text = query
-        self.hits = []
+        self.hits: list[SearchHit] = []
 
     def compose(self) -> ComposeResult:
         with Vertical():
