@@ -154,7 +154,7 @@ class KconfigScreen(EditorScreen):
         if event.worker.group != LOAD_GROUP:
             return  # SkiffScreen's handler reports other workers' failures
         event.prevent_default()  # shown here, in place
-        if event.state == WorkerState.SUCCESS:
+        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Session):
             self._loaded(event.worker.result)
         elif event.state == WorkerState.ERROR:
             self._failed(event.worker.error)
@@ -248,6 +248,8 @@ class KconfigScreen(EditorScreen):
 
     def on_kconfig_tree_activated(self, event: KconfigTree.Activated) -> None:
         model = self.model
+        if model is None:
+            return
         node = event.menu_node
         tree = self.query_one(KconfigTree)
         kind = model.kind(node)
@@ -295,7 +297,7 @@ class KconfigScreen(EditorScreen):
     def action_edit_value(self) -> None:
         model = self.model
         node = self.query_one(KconfigTree).current if model else None
-        if node is None or not model.needs_text(node):
+        if model is None or node is None or not model.needs_text(node):
             return
         if not model.is_changeable(node):
             self.notify(f"{node.item.name} cannot be changed now (its prompt is hidden)", severity="warning")
@@ -327,7 +329,7 @@ class KconfigScreen(EditorScreen):
     def action_revert_symbol(self) -> None:
         model = self.model
         node = self.query_one(KconfigTree).current if model else None
-        if node is None:
+        if model is None or node is None:
             return
         try:
             model.revert(node)
