@@ -15,6 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
+from ..widgets.datatable import RedrawingDataTable
 from ..widgets.provenance import describe, shown, where
 from . import SkiffScreen
 
@@ -56,7 +57,7 @@ class ValuesScreen(SkiffScreen):
             yield Tabs(*[Tab(KIND_TITLES[k], id=f"kind-{k}") for k in KINDS], id="values-kind")
             yield Input(placeholder="Filter by symbol, value or layer", id="values-filter")
         yield Static("", id="values-message")
-        yield DataTable(id="values-table", cursor_type="row", zebra_stripes=True)
+        yield RedrawingDataTable(id="values-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="values-history"):
             yield Static("", id="history-body")
         yield from self.compose_bottom()
