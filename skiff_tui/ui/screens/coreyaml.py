@@ -112,21 +112,6 @@ class Checked:
 class CoreYamlScreen(EditorScreen):
     SECTION = "coreyaml"
     DEBOUNCE = 0.3  # seconds of quiet typing before validating again (tests pass debounce=0)
-    DEFAULT_CSS = """
-    CoreYamlScreen #cy-top { height: 3; padding: 0 1; }
-    CoreYamlScreen #cy-top Label { padding: 1 1 0 0; }
-    CoreYamlScreen #cy-layer { width: 36; }
-    CoreYamlScreen #cy-origin { padding: 0 0 0 2; color: $text-muted; height: 3; }
-    CoreYamlScreen #cy-body { height: 1fr; }
-    CoreYamlScreen #cy-editor { width: 3fr; }
-    CoreYamlScreen #cy-side { width: 2fr; min-width: 30; }
-    CoreYamlScreen .cy-title { padding: 0 1; text-style: bold; }
-    CoreYamlScreen #cy-status { height: auto; padding: 0 1; }
-    CoreYamlScreen #cy-status.-error { color: $error; }
-    CoreYamlScreen #cy-status.-ok { color: $success; }
-    CoreYamlScreen #cy-problems { height: 1fr; border: round $error 50%; }
-    CoreYamlScreen #cy-outline { height: 1fr; border: round $primary 50%; }
-    """
     MUTATING = frozenset({"save", "load_default"})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="skiff.coreyaml.save"),

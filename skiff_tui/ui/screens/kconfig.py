@@ -32,22 +32,6 @@ LOAD_WHAT = "Loading Buildroot's Kconfig"
 
 class KconfigScreen(EditorScreen):
     SECTION = "kconfig"
-    DEFAULT_CSS = """
-    KconfigScreen #kc-loading { height: 1fr; align: center middle; }
-    KconfigScreen #kc-stage { width: 100%; content-align: center middle; color: $text-muted; }
-    KconfigScreen #kc-error { height: 1fr; padding: 1 2; }
-    KconfigScreen #kc-error-text { color: $error; height: auto; margin-bottom: 1; }
-    KconfigScreen #kc-error-buttons { height: auto; }
-    KconfigScreen #kc-error-buttons Button { margin-right: 2; }
-    KconfigScreen #kc-body { height: 1fr; }
-    KconfigScreen #kc-left { width: 3fr; }
-    KconfigScreen #kc-header { height: auto; padding: 0 1; background: $boost; }
-    KconfigScreen #kc-problems { height: auto; padding: 0 1; color: $error; }
-    KconfigScreen #kc-tree { height: 1fr; border: round $primary 50%; }
-    KconfigScreen #kc-tree:focus { border: round $primary; }
-    KconfigScreen #kc-info { width: 2fr; border: round $secondary 50%; padding: 0 1; }
-    KconfigScreen .-hidden { display: none; }
-    """
     MUTATING = frozenset({"save", "classic_menuconfig", "edit_value", "revert_symbol"})
     BINDINGS = [
         Binding("slash", "search", "Search", id="skiff.kconfig.search"),

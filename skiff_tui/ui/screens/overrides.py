@@ -47,29 +47,6 @@ def _shown_path(path: str | Path, root: Path) -> str:
 
 class OverridesScreen(EditorScreen):
     SECTION = "overrides"
-    DEFAULT_CSS = """
-    OverridesScreen #ov-top { height: 3; padding: 0 1; }
-    OverridesScreen #ov-top Label { padding: 1 1 0 0; }
-    OverridesScreen #ov-layer { width: 40; }
-    OverridesScreen #ov-layer-path { padding: 1 0 0 2; color: $text-muted; }
-    OverridesScreen TabbedContent { height: 1fr; }
-    OverridesScreen TabPane { padding: 0 1; }
-    OverridesScreen .ov-note { color: $text-muted; height: auto; }
-    OverridesScreen .ov-error { color: $error; height: auto; }
-    OverridesScreen .ov-buttons { height: auto; margin-top: 1; }
-    OverridesScreen .ov-buttons Button { margin-right: 2; }
-    OverridesScreen .ov-form Input { width: 60; }
-    OverridesScreen #ov-wifi-list, OverridesScreen #ov-keys { height: 8; border: round $primary 50%; }
-    OverridesScreen #ov-key-input { height: 6; }
-    OverridesScreen #ov-files-body { height: 1fr; }
-    OverridesScreen #ov-files-left { width: 1fr; min-width: 28; }
-    OverridesScreen #ov-files { height: 1fr; border: round $primary 50%; }
-    OverridesScreen #ov-files:focus { border: round $primary; }
-    OverridesScreen #ov-files-right { width: 2fr; }
-    OverridesScreen #ov-file-title { height: 1; padding: 0 1; background: $boost; }
-    OverridesScreen #ov-editor { height: 1fr; }
-    OverridesScreen .-hidden { display: none; }
-    """
     MUTATING = frozenset({"save", "new_file", "delete_file"})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="skiff.overrides.save"),
