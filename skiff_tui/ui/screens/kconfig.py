@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from ...core.errors import SkiffError
 from ...core.kconfig_edit import KconfigLoadError, KconfigModel, Session, open_workspace, run_classic_menuconfig
 from ..widgets.dialogs import PromptModal
+from ..widgets.kconfig_info import KconfigInfo
 from ..widgets.kconfig_search import KconfigSearchModal
 from ..widgets.kconfig_tree import KconfigTree
 from . import EditorScreen
@@ -92,7 +93,7 @@ class KconfigScreen(EditorScreen):
                 yield Static("", id="kc-problems", markup=False, classes="-hidden")
                 yield KconfigTree(id="kc-tree", read_only=self.read_only)
             with VerticalScroll(id="kc-info"):
-                yield Static("", id="kc-info-text", markup=False)
+                yield KconfigInfo(id="kc-info-text")
         yield from self.compose_bottom()
 
     def on_mount(self) -> None:
@@ -214,7 +215,7 @@ class KconfigScreen(EditorScreen):
             return
         node = menu_node if menu_node is not None else self.query_one(KconfigTree).current
         text = model.info(node) if node is not None else ""
-        self.query_one("#kc-info-text", Static).update(text)
+        self.query_one("#kc-info-text", KconfigInfo).show(text)
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         if event.node.data is not None and event.node.tree is self.query_one(KconfigTree):
