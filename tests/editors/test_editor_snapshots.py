@@ -31,6 +31,10 @@ def _run(*keys: str, before=None):
             await pilot.pause()
         for widget in [*app.screen.query(Input).results(), *app.screen.query(TextArea).results()]:
             widget.cursor_blink = False
+        for area in app.screen.query(TextArea).results():
+            # TextArea caches drawn lines under a key that leaves out focus once blinking is off: a
+            # line drawn in the blink's dark phase would be reused without the cursor. Draw afresh.
+            area.notify_style_update()
         app.clear_notifications()
         await pilot.pause()
 

@@ -98,15 +98,6 @@ class BuildScreen(Screen):
     """The Build section. `start_argv` (with start_env/chain/target/total) or `prepare` say what
     Start runs; otherwise, given `root`/`env`, it runs what `skiff compile` runs."""
 
-    DEFAULT_CSS = """
-    BuildScreen #build-head { height: auto; padding: 0 1; }
-    BuildScreen #build-title { height: 1; }
-    BuildScreen #build-bar-row { height: 1; }
-    BuildScreen #build-progress { width: 40; }
-    BuildScreen #build-info { height: 1; width: 1fr; padding-left: 1; }
-    BuildScreen #build-failure { height: auto; max-height: 16; border: round $error; padding: 0 1; display: none; }
-    BuildScreen #build-failure.-visible { display: block; }
-    """
     BINDINGS = [
         Binding("s", "start", "Start", id="skiff.build.start"),
         Binding("x", "cancel", "Cancel", id="skiff.build.cancel"),

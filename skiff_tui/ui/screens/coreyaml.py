@@ -41,7 +41,7 @@ class _FrameHeight(WrappedDocument):
     def height(self) -> int:
         if self.frame_height is not None:
             return self.frame_height
-        return WrappedDocument.height.fget(self)
+        return super().height
 
 
 class YamlArea(TextArea):
@@ -112,21 +112,6 @@ class Checked:
 class CoreYamlScreen(EditorScreen):
     SECTION = "coreyaml"
     DEBOUNCE = 0.3  # seconds of quiet typing before validating again (tests pass debounce=0)
-    DEFAULT_CSS = """
-    CoreYamlScreen #cy-top { height: 3; padding: 0 1; }
-    CoreYamlScreen #cy-top Label { padding: 1 1 0 0; }
-    CoreYamlScreen #cy-layer { width: 36; }
-    CoreYamlScreen #cy-origin { padding: 0 0 0 2; color: $text-muted; height: 3; }
-    CoreYamlScreen #cy-body { height: 1fr; }
-    CoreYamlScreen #cy-editor { width: 3fr; }
-    CoreYamlScreen #cy-side { width: 2fr; min-width: 30; }
-    CoreYamlScreen .cy-title { padding: 0 1; text-style: bold; }
-    CoreYamlScreen #cy-status { height: auto; padding: 0 1; }
-    CoreYamlScreen #cy-status.-error { color: $error; }
-    CoreYamlScreen #cy-status.-ok { color: $success; }
-    CoreYamlScreen #cy-problems { height: 1fr; border: round $error 50%; }
-    CoreYamlScreen #cy-outline { height: 1fr; border: round $primary 50%; }
-    """
     MUTATING = frozenset({"save", "load_default"})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="skiff.coreyaml.save"),
@@ -167,7 +152,7 @@ class CoreYamlScreen(EditorScreen):
         self._after_check: list = []
 
     @property
-    def layer(self) -> ov.OverrideLayer:
+    def override_layer(self) -> ov.OverrideLayer:
         return ov.layer(self.app.root, self.app.workspace, self.scope)
 
     @property
@@ -197,7 +182,7 @@ class CoreYamlScreen(EditorScreen):
                 yield Label("Problems", classes="cy-title")
                 yield OptionList(id="cy-problems")
                 yield Label("Outline", classes="cy-title")
-                tree = Tree("skiff-core.yaml", id="cy-outline")
+                tree: Tree[int | None] = Tree("skiff-core.yaml", id="cy-outline")  # data: an entry's line
                 tree.show_root = False
                 yield tree
         yield from self.compose_bottom()
@@ -295,8 +280,8 @@ class CoreYamlScreen(EditorScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "coreyaml-check":
             return super().on_worker_state_changed(event)
-        if event.state == WorkerState.SUCCESS:
-            result: Checked = event.worker.result
+        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Checked):
+            result = event.worker.result
             if result.generation != self._generation:
                 if result.text != self.editor.text:
                     return  # typed meanwhile: the debounce timer checks the new text
@@ -357,7 +342,7 @@ class CoreYamlScreen(EditorScreen):
 
     @on(OptionList.OptionSelected, "#cy-problems")
     def _problem_selected(self, event: OptionList.OptionSelected) -> None:
-        p = self.problems[int(event.option.id)]
+        p = self.problems[event.option_index]
         self.goto_line(p.line, p.column)
 
     @on(Tree.NodeSelected, "#cy-outline")
@@ -418,12 +403,12 @@ class CoreYamlScreen(EditorScreen):
     def _write(self) -> bool:
         text = self.editor.text
         try:
-            path = cyp.save_coreyaml(self.layer, text)
+            path = cyp.save_coreyaml(self.override_layer, text)
         except SkiffError as exc:
             self.notify(str(exc), severity="error")
             return False
         except OSError as exc:  # e.g. a directory where the file should be: one line, the app stays
-            where = _shown_path(exc.filename or self.layer.path, self.app.root)
+            where = _shown_path(exc.filename or self.override_layer.path, self.app.root)
             self.notify(
                 f"cannot save skiff-core.yaml: {where}: {exc.strerror or exc}; move it aside and save again",
                 severity="error",

@@ -86,20 +86,6 @@ _UNSET = object()
 
 class FlashScreen(SkiffScreen):
     SECTION = "flash"
-    DEFAULT_CSS = """
-    FlashScreen #flash-body { height: 1fr; }
-    FlashScreen #devices { height: 10; }
-    FlashScreen #hidden-note { color: $text-muted; height: auto; }
-    FlashScreen #choices { height: auto; }
-    FlashScreen #action { width: 44; }
-    FlashScreen #options { width: 1fr; height: auto; }
-    FlashScreen #card-settings { height: auto; }
-    FlashScreen #card-settings Input { width: 1fr; }
-    FlashScreen #summary { height: auto; border: round $primary; padding: 0 1; }
-    FlashScreen #confirm-row { height: auto; }
-    FlashScreen #confirm { width: 1fr; }
-    FlashScreen #progress-text, FlashScreen #result { height: auto; }
-    """
     BINDINGS = [
         Binding("h", "toggle_all", "Show hidden", id="skiff.flash.show_all"),
         Binding("r", "rescan", "Rescan", id="skiff.flash.rescan"),

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from ...core.errors import SkiffError
 from ...core.kconfig_edit import KconfigLoadError, KconfigModel, Session, open_workspace, run_classic_menuconfig
 from ..widgets.dialogs import PromptModal
+from ..widgets.kconfig_info import KconfigInfo
 from ..widgets.kconfig_search import KconfigSearchModal
 from ..widgets.kconfig_tree import KconfigTree
 from . import EditorScreen
@@ -32,22 +33,6 @@ LOAD_WHAT = "Loading Buildroot's Kconfig"
 
 class KconfigScreen(EditorScreen):
     SECTION = "kconfig"
-    DEFAULT_CSS = """
-    KconfigScreen #kc-loading { height: 1fr; align: center middle; }
-    KconfigScreen #kc-stage { width: 100%; content-align: center middle; color: $text-muted; }
-    KconfigScreen #kc-error { height: 1fr; padding: 1 2; }
-    KconfigScreen #kc-error-text { color: $error; height: auto; margin-bottom: 1; }
-    KconfigScreen #kc-error-buttons { height: auto; }
-    KconfigScreen #kc-error-buttons Button { margin-right: 2; }
-    KconfigScreen #kc-body { height: 1fr; }
-    KconfigScreen #kc-left { width: 3fr; }
-    KconfigScreen #kc-header { height: auto; padding: 0 1; background: $boost; }
-    KconfigScreen #kc-problems { height: auto; padding: 0 1; color: $error; }
-    KconfigScreen #kc-tree { height: 1fr; border: round $primary 50%; }
-    KconfigScreen #kc-tree:focus { border: round $primary; }
-    KconfigScreen #kc-info { width: 2fr; border: round $secondary 50%; padding: 0 1; }
-    KconfigScreen .-hidden { display: none; }
-    """
     MUTATING = frozenset({"save", "classic_menuconfig", "edit_value", "revert_symbol"})
     BINDINGS = [
         Binding("slash", "search", "Search", id="skiff.kconfig.search"),
@@ -108,7 +93,7 @@ class KconfigScreen(EditorScreen):
                 yield Static("", id="kc-problems", markup=False, classes="-hidden")
                 yield KconfigTree(id="kc-tree", read_only=self.read_only)
             with VerticalScroll(id="kc-info"):
-                yield Static("", id="kc-info-text", markup=False)
+                yield KconfigInfo(id="kc-info-text")
         yield from self.compose_bottom()
 
     def on_mount(self) -> None:
@@ -154,7 +139,7 @@ class KconfigScreen(EditorScreen):
         if event.worker.group != LOAD_GROUP:
             return  # SkiffScreen's handler reports other workers' failures
         event.prevent_default()  # shown here, in place
-        if event.state == WorkerState.SUCCESS:
+        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Session):
             self._loaded(event.worker.result)
         elif event.state == WorkerState.ERROR:
             self._failed(event.worker.error)
@@ -230,7 +215,7 @@ class KconfigScreen(EditorScreen):
             return
         node = menu_node if menu_node is not None else self.query_one(KconfigTree).current
         text = model.info(node) if node is not None else ""
-        self.query_one("#kc-info-text", Static).update(text)
+        self.query_one("#kc-info-text", KconfigInfo).show(text)
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         if event.node.data is not None and event.node.tree is self.query_one(KconfigTree):
@@ -248,6 +233,8 @@ class KconfigScreen(EditorScreen):
 
     def on_kconfig_tree_activated(self, event: KconfigTree.Activated) -> None:
         model = self.model
+        if model is None:
+            return
         node = event.menu_node
         tree = self.query_one(KconfigTree)
         kind = model.kind(node)
@@ -295,7 +282,7 @@ class KconfigScreen(EditorScreen):
     def action_edit_value(self) -> None:
         model = self.model
         node = self.query_one(KconfigTree).current if model else None
-        if node is None or not model.needs_text(node):
+        if model is None or node is None or not model.needs_text(node):
             return
         if not model.is_changeable(node):
             self.notify(f"{node.item.name} cannot be changed now (its prompt is hidden)", severity="warning")
@@ -327,7 +314,7 @@ class KconfigScreen(EditorScreen):
     def action_revert_symbol(self) -> None:
         model = self.model
         node = self.query_one(KconfigTree).current if model else None
-        if node is None:
+        if model is None or node is None:
             return
         try:
             model.revert(node)

@@ -40,8 +40,6 @@ class LogScreen(Screen):
 
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="skiff.log.back")]
 
-    DEFAULT_CSS = "LogScreen #log-title { padding: 0 1; }"
-
     def __init__(self, record: engine.BuildRecord, workspace: Workspace | None = None) -> None:
         super().__init__()
         self.record = record
@@ -124,12 +122,6 @@ def shown_path(path: str, workspace: Workspace | None = None) -> str:
 class LogsScreen(Screen):
     """The Logs section."""
 
-    DEFAULT_CSS = """
-    LogsScreen #logs-title { padding: 0 1; }
-    LogsScreen #logs-body { height: 1fr; }
-    LogsScreen DataTable { width: 3fr; }
-    LogsScreen #logs-detail { width: 2fr; padding: 0 1; border-left: solid $panel; }
-    """
     BINDINGS = [
         Binding("enter", "open", "Open log", id="skiff.logs.open"),
         Binding("r", "refresh", "Refresh", id="skiff.logs.refresh"),

@@ -37,7 +37,7 @@ from . import EditorScreen
 TABS = ("hostname", "wifi", "ssh", "files")
 
 
-def _shown_path(path: Path, root: Path) -> str:
+def _shown_path(path: str | Path, root: Path) -> str:
     """A path inside the skiff tree relative to it (shorter, and what the user knows), else absolute."""
     try:
         return str(Path(path).relative_to(root))
@@ -47,29 +47,6 @@ def _shown_path(path: Path, root: Path) -> str:
 
 class OverridesScreen(EditorScreen):
     SECTION = "overrides"
-    DEFAULT_CSS = """
-    OverridesScreen #ov-top { height: 3; padding: 0 1; }
-    OverridesScreen #ov-top Label { padding: 1 1 0 0; }
-    OverridesScreen #ov-layer { width: 40; }
-    OverridesScreen #ov-layer-path { padding: 1 0 0 2; color: $text-muted; }
-    OverridesScreen TabbedContent { height: 1fr; }
-    OverridesScreen TabPane { padding: 0 1; }
-    OverridesScreen .ov-note { color: $text-muted; height: auto; }
-    OverridesScreen .ov-error { color: $error; height: auto; }
-    OverridesScreen .ov-buttons { height: auto; margin-top: 1; }
-    OverridesScreen .ov-buttons Button { margin-right: 2; }
-    OverridesScreen .ov-form Input { width: 60; }
-    OverridesScreen #ov-wifi-list, OverridesScreen #ov-keys { height: 8; border: round $primary 50%; }
-    OverridesScreen #ov-key-input { height: 6; }
-    OverridesScreen #ov-files-body { height: 1fr; }
-    OverridesScreen #ov-files-left { width: 1fr; min-width: 28; }
-    OverridesScreen #ov-files { height: 1fr; border: round $primary 50%; }
-    OverridesScreen #ov-files:focus { border: round $primary; }
-    OverridesScreen #ov-files-right { width: 2fr; }
-    OverridesScreen #ov-file-title { height: 1; padding: 0 1; background: $boost; }
-    OverridesScreen #ov-editor { height: 1fr; }
-    OverridesScreen .-hidden { display: none; }
-    """
     MUTATING = frozenset({"save", "new_file", "delete_file"})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="skiff.overrides.save"),
@@ -98,7 +75,7 @@ class OverridesScreen(EditorScreen):
 
     # --- state --------------------------------------------------------------------------------
     @property
-    def layer(self) -> ov.OverrideLayer:
+    def override_layer(self) -> ov.OverrideLayer:
         return ov.layer(self.app.root, self.app.workspace, self.scope)
 
     def has_unsaved_changes(self) -> bool:
@@ -204,7 +181,7 @@ class OverridesScreen(EditorScreen):
 
     # --- per-layer contents -------------------------------------------------------------------
     def refresh_layer(self) -> None:
-        layer = self.layer
+        layer = self.override_layer
         self.query_one("#ov-layer-path", Static).update(_shown_path(layer.path, self.app.root) + "/")
         self._refresh_hostname()
         self._refresh_wifi()
@@ -227,7 +204,7 @@ class OverridesScreen(EditorScreen):
         app.call_from_thread(self.query_one("#ov-host-effective", Static).update, note)
 
     def _refresh_hostname(self) -> None:
-        layer = self.layer
+        layer = self.override_layer
         self.query_one("#ov-host-effective", Static).update("The image's hostname now: reading the stack…")
         self._refresh_effective_hostname()
         current = ov.read_hostname(layer)
@@ -240,7 +217,7 @@ class OverridesScreen(EditorScreen):
     def _refresh_wifi(self) -> None:
         lst = self.query_one("#ov-wifi-list", OptionList)
         lst.clear_options()
-        self.wifi_entries = ov.list_wifi(self.layer)
+        self.wifi_entries = ov.list_wifi(self.override_layer)
         for path, net in self.wifi_entries:
             if isinstance(net, ov.OverrideError):
                 lst.add_option(Option(Text(f"{path.name}: {net.message}", style="red"), id=path.stem))
@@ -254,7 +231,7 @@ class OverridesScreen(EditorScreen):
     def _refresh_keys(self) -> None:
         lst = self.query_one("#ov-keys", OptionList)
         lst.clear_options()
-        self.keys = ov.read_keys(self.layer)
+        self.keys = ov.read_keys(self.override_layer)
         for key in self.keys:
             lst.add_option(Option(Text(f"{key.type}  {key.fingerprint}  {key.comment}"), id=key.fingerprint))
         if not self.keys:
@@ -263,7 +240,7 @@ class OverridesScreen(EditorScreen):
     def _refresh_files(self, *, close: bool = False) -> None:
         """Show the layer's files (after a write, a new layer directory appears); `close` also
         closes the open file (on a layer switch, after the unsaved-changes question)."""
-        layer = self.layer
+        layer = self.override_layer
         left = self.query_one("#ov-files-left", Vertical)
         empty = self.query_one("#ov-files-empty", Static)
         trees = list(left.query(LayerFileTree))
@@ -301,7 +278,7 @@ class OverridesScreen(EditorScreen):
     def _save_hostname(self) -> None:
         error = self.query_one("#ov-host-error", Static)
         try:
-            path = ov.write_hostname(self.layer, self.query_one("#ov-hostname", Input).value)
+            path = ov.write_hostname(self.override_layer, self.query_one("#ov-hostname", Input).value)
         except SkiffError as exc:
             error.update(exc.message)
             return
@@ -311,7 +288,7 @@ class OverridesScreen(EditorScreen):
 
     def _remove_hostname(self) -> None:
         try:
-            removed = ov.remove_hostname(self.layer)
+            removed = ov.remove_hostname(self.override_layer)
         except SkiffError as exc:
             self.query_one("#ov-host-error", Static).update(exc.message)
             return
@@ -329,7 +306,7 @@ class OverridesScreen(EditorScreen):
     def _save_wifi(self) -> None:
         error = self.query_one("#ov-wifi-error", Static)
         try:
-            path = ov.write_wifi(self.layer, self._wifi_form())
+            path = ov.write_wifi(self.override_layer, self._wifi_form())
         except SkiffError as exc:
             error.update(exc.message)
             return
@@ -355,7 +332,7 @@ class OverridesScreen(EditorScreen):
         if not name:
             return
         try:
-            ov.delete_wifi(self.layer, name)
+            ov.delete_wifi(self.override_layer, name)
         except SkiffError as exc:
             self.query_one("#ov-wifi-error", Static).update(exc.message)
             return
@@ -367,7 +344,7 @@ class OverridesScreen(EditorScreen):
         area = self.query_one("#ov-key-input", TextArea)
         error = self.query_one("#ov-key-error", Static)
         try:
-            added, dupes = ov.add_keys(self.layer, area.text)
+            added, dupes = ov.add_keys(self.override_layer, area.text)
         except SkiffError as exc:
             error.update(exc.message)
             return
@@ -388,7 +365,7 @@ class OverridesScreen(EditorScreen):
         if not fingerprint:
             return
         try:
-            ov.remove_key(self.layer, fingerprint)
+            ov.remove_key(self.override_layer, fingerprint)
         except SkiffError as exc:
             self.query_one("#ov-key-error", Static).update(exc.message)
             return
@@ -405,7 +382,7 @@ class OverridesScreen(EditorScreen):
 
     def open_file(self, path: Path) -> bool:
         try:
-            text = ov.read_text_file(self.layer, path)
+            text = ov.read_text_file(self.override_layer, path)
         except SkiffError as exc:
             self.notify(str(exc), severity="error")
             return False
@@ -417,9 +394,9 @@ class OverridesScreen(EditorScreen):
         editor.load_text(mask_secrets(text) if self.read_only else text)
         editor.read_only = self.read_only
         self.open_path, self.open_text = path, text
-        rel = path.relative_to(self.layer.path)
+        rel = path.relative_to(self.override_layer.path)
         self.query_one("#ov-file-title", Static).update(
-            f"{rel}  ({self.layer.label})" + ("  · read-only" if self.read_only else "")
+            f"{rel}  ({self.override_layer.label})" + ("  · read-only" if self.read_only else "")
         )
         return True
 
@@ -436,7 +413,7 @@ class OverridesScreen(EditorScreen):
             return False
         text = self.query_one("#ov-editor", TextArea).text
         try:
-            path = ov.write_text_file(self.layer, self.open_path, text)
+            path = ov.write_text_file(self.override_layer, self.open_path, text)
         except SkiffError as exc:
             self.notify(str(exc), severity="error")
             return False
@@ -447,7 +424,7 @@ class OverridesScreen(EditorScreen):
     def action_new_file(self) -> None:
         if self.read_only:
             return
-        layer = self.layer
+        layer = self.override_layer
 
         def check(raw: str) -> str:
             raw = raw.strip()
@@ -492,7 +469,7 @@ class OverridesScreen(EditorScreen):
             if not yes:
                 return
             try:
-                ov.delete_file(self.layer, path)
+                ov.delete_file(self.override_layer, path)
             except SkiffError as exc:
                 self.notify(str(exc), severity="error")
                 return

@@ -4,6 +4,8 @@ match first, see core.package_search), a detail pane
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +18,9 @@ from rich.text import Text
 from ...core.errors import SkiffError
 from ..widgets.fasttree import FastTree
 from . import SkiffScreen
+
+if TYPE_CHECKING:
+    from ...core.package_search import PackageSearch
 
 MAX_FILES = 400
 MARK_SELECTED = "●"
@@ -55,7 +60,7 @@ class PackagesScreen(SkiffScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._search = None  # core.package_search.PackageSearch of the index
+        self._search: PackageSearch | None = None  # over the index's packages
         self._needed_by: dict[str, list[str]] = {}
         self._chain: set[str] = set()
         self._pulled_by: dict[str, str] = {}
@@ -69,7 +74,7 @@ class PackagesScreen(SkiffScreen):
         yield Static(FIRST_RUN, id="first-run", markup=False)
         yield Input(placeholder="Filter packages by name or description (space-separated terms)", id="filter")
         with Horizontal(id="packages-body"):
-            tree: FastTree[str] = FastTree("Packages", id="package-tree")
+            tree: FastTree[str | None] = FastTree("Packages", id="package-tree")
             tree.show_root = False
             tree.guide_depth = 2
             yield tree
@@ -185,7 +190,7 @@ class PackagesScreen(SkiffScreen):
                     leaf = ns_node.add_leaf(self._label(pkg), data=pkg.name)
                     if pkg.name == keep or target is None and keep is None:
                         target = leaf
-        if target is not None and not expand_all:
+        if target is not None and target.parent is not None and not expand_all:
             target.parent.expand()
         if target is None and packages:
             target = tree.root.children[0].children[0] if tree.root.children else None
@@ -311,8 +316,7 @@ class PackagesScreen(SkiffScreen):
     def _open_file(self, event: OptionList.OptionSelected) -> None:
         from ..widgets.fileview import FileViewer
 
-        index = int(event.option.id)
-        path = self._file_paths[index]
+        path = self._file_paths[event.option_index]
         self.app.push_screen(FileViewer(path, title=f"{self._current}/{event.option.prompt}"))
 
     # --- actions ------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ symbol or layer, the chain of assignments of a symbol, open the file that set it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -13,8 +15,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
+from ..widgets.datatable import RedrawingDataTable
 from ..widgets.provenance import describe, shown, where
 from . import SkiffScreen
+
+if TYPE_CHECKING:
+    from ...core.layers import MergedConfig
 
 KINDS = ("buildroot", "kernel", "busybox", "uboot")
 MAX_VALUE = 28
@@ -23,10 +29,10 @@ KIND_TITLES = {"buildroot": "Buildroot", "kernel": "Linux kernel", "busybox": "B
 
 @dataclass
 class ValuesModel:
-    merged: object  # core.layers.MergedConfig
-    layer_dirs: dict  # layer name -> Path
-    kconfig: dict  # the workspace's .config after Kconfig ({} before the first configure)
-    not_stuck: dict  # symbol -> what Kconfig made of it, for requested values that did not stick
+    merged: MergedConfig
+    layer_dirs: dict[str, Path]  # layer name -> its directory
+    kconfig: dict[str, str | None]  # the workspace's .config after Kconfig ({} before the first configure)
+    not_stuck: dict[str, str | None]  # symbol -> what Kconfig made of it, for requested values that did not stick
 
 
 class ValuesScreen(SkiffScreen):
@@ -51,7 +57,7 @@ class ValuesScreen(SkiffScreen):
             yield Tabs(*[Tab(KIND_TITLES[k], id=f"kind-{k}") for k in KINDS], id="values-kind")
             yield Input(placeholder="Filter by symbol, value or layer", id="values-filter")
         yield Static("", id="values-message")
-        yield DataTable(id="values-table", cursor_type="row", zebra_stripes=True)
+        yield RedrawingDataTable(id="values-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="values-history"):
             yield Static("", id="history-body")
         yield from self.compose_bottom()

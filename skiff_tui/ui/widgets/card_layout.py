@@ -65,15 +65,15 @@ def _bar(items: list[Area], start: int, end: int, width: int) -> Text:
     text = Text()
     i = 0
     while i < width:
-        item = cells[i]
+        shown = cells[i]
         j = i
-        while j < width and cells[j] is item:
+        while j < width and cells[j] is shown:
             j += 1
         run = j - i
-        kind = item.kind if item else "free"
-        label = (item.label if item else "")[:run]
-        if item is not None and len(item.label) + 2 <= run:
-            label = f" {item.label} "
+        kind = shown.kind if shown else "free"
+        label = (shown.label if shown else "")[:run]
+        if shown is not None and len(shown.label) + 2 <= run:
+            label = f" {shown.label} "
         body = label.center(run, FILL.get(kind, " ")) if kind != "free" else FILL["free"] * run
         text.append(body, style=STYLES[kind])
         i = j

@@ -8,13 +8,16 @@ every label by rendering it; a filter that rebuilds a 1,000-node tree per keystr
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import TypeVar
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Tree
 
+NodeData = TypeVar("NodeData")
 
-class FastTree(Tree):
+
+class FastTree(Tree[NodeData]):
     _batching = False
 
     @contextmanager

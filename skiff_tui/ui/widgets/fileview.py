@@ -76,6 +76,3 @@ class FileViewer(ModalScreen[None]):
             # beginning of the line, not scrolled sideways to its end
             area.selection = Selection((row, len(area.document.get_line(row))), (row, 0))
             area.scroll_to(x=0, y=max(0, row - 3), animate=False)
-
-    def action_dismiss(self) -> None:
-        self.dismiss(None)

@@ -12,7 +12,8 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.errors import SkiffError
-from ...core.kconfig_edit import KconfigModel
+from ...core.kconfig_edit import KconfigModel, SearchHit
+from .kconfig_info import KconfigInfo
 
 # Rows built per keystroke: a few screens of results (building an OptionList row costs about
 # 0.2 ms, so 400 rows took most of a search's time); the status line says to narrow the query.
@@ -41,7 +42,7 @@ class KconfigSearchModal(ModalScreen[object | None]):
         super().__init__()
         self.model = model
         self.query_text = query
-        self.hits = []
+        self.hits: list[SearchHit] = []
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -56,7 +57,7 @@ class KconfigSearchModal(ModalScreen[object | None]):
             with Horizontal(id="kc-search-panes"):
                 yield OptionList(id="kc-search-results")
                 with VerticalScroll(id="kc-search-info"):
-                    yield Static("", id="kc-search-info-text", markup=False)
+                    yield KconfigInfo(id="kc-search-info-text")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -94,12 +95,12 @@ class KconfigSearchModal(ModalScreen[object | None]):
             results.highlighted = 0
             self._show_info(0)
         else:
-            self.query_one("#kc-search-info-text", Static).update("")
+            self.query_one("#kc-search-info-text", KconfigInfo).show("")
 
     def _show_info(self, index: int | None) -> None:
         if index is None or index >= len(self.hits):
             return
-        self.query_one("#kc-search-info-text", Static).update(self.model.info(self.hits[index].node))
+        self.query_one("#kc-search-info-text", KconfigInfo).show(self.model.info(self.hits[index].node))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

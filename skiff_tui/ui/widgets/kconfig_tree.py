@@ -105,7 +105,7 @@ class KconfigTree(Tree):
             self.reveal(current, quiet=True)
 
     def _sync(self, tnode: TreeNode) -> None:
-        if tnode.id not in self._filled:
+        if tnode.id not in self._filled or self.model is None:
             return
         entries = self.model.children(tnode.data)
         children = list(tnode.children)

@@ -63,7 +63,7 @@ class CopyLinesModal(ModalScreen[str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
             self.dismiss(None)
-        else:
+        elif event.button.id in ("save", "copy"):
             self._do(event.button.id)
 
     def action_cancel(self) -> None:

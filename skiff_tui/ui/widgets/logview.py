@@ -16,6 +16,8 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from typing import Protocol
 
 from rich.segment import Segment
 from rich.style import Style
@@ -66,13 +68,28 @@ def _strip_for(
     return Strip(segments).adjust_cell_length(width, base)
 
 
+class _TailView(Protocol):
+    """What `_FollowsTail` needs of the scroll view it is mixed into."""
+
+    follow: bool
+
+    def scroll_end(self, *, animate: bool = ..., immediate: bool = ..., x_axis: bool = ...) -> None: ...
+
+    def call_after_refresh(self, callback: Callable[[], object]) -> bool: ...
+
+
 class _FollowsTail:
     """Scrolling to the last line for views that follow a growing log (`self.follow`)."""
 
-    def _to_end(self) -> None:
+    def _to_end(self: _TailView) -> None:
         self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+        def again() -> None:
+            if self.follow:
+                self.scroll_end(animate=False, immediate=True, x_axis=False)
+
         # the first layout may not have happened yet: once more after it
-        self.call_after_refresh(lambda: self.follow and self.scroll_end(animate=False, immediate=True, x_axis=False))
+        self.call_after_refresh(again)
 
 
 class LogView(_FollowsTail, ScrollView, can_focus=True):
@@ -211,12 +228,12 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
             return problems[row]
         return row
 
-    def _text(self, number: int) -> str:
+    def _text(self, index: LogIndex, number: int) -> str:
         start = self._cache_start
         if not (start <= number < start + len(self._cache)):
             height = max(1, self.size.height)
             first = max(0, number - height)
-            self._cache = self.index.lines(first, height * 3)
+            self._cache = index.lines(first, height * 3)
             self._cache_start = start = first
         i = number - start
         return self._cache[i] if 0 <= i < len(self._cache) else ""
@@ -232,7 +249,7 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
         number = self._line_number(row) if row < self.virtual_size.height else None
         if number is None or number >= index.line_count:
             return Strip.blank(width, base)
-        text = self._text(number)
+        text = self._text(index, number)
         if len(text) > self._width:
             self._width = len(text)
             self.call_later(self._refresh_width)
@@ -427,7 +444,7 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
         from .logcopy import CopyLinesModal
 
         shown = self.shown_range()
-        if shown is None:
+        if shown is None or self.index is None:
             self.notify("no lines to copy", severity="warning")
             return
         first, last = (self.match_line, self.match_line) if self.match_line is not None else shown
