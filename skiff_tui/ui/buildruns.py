@@ -1,9 +1,9 @@
 """Builds started by this TUI process, owned by the app rather than by a screen.
 
-A Build screen is rebuilt on a workspace switch (its workspace is fixed at construction), so a
-build must not live in the screen: it runs here in its own thread, holding its workspace's lock,
-until it ends. A new Build screen for that workspace finds it again (`BuildRuns.get`); quitting
-asks about every build still running (`BuildRuns.active`).
+The Build screen follows the app's workspace, so a build must not live in the screen: it runs here
+in its own thread, holding its workspace's lock, until it ends, whichever workspace is shown. The
+Build screen finds the build of the workspace it shows (`BuildRuns.get`); quitting asks about every
+build still running (`BuildRuns.active`).
 """
 
 from __future__ import annotations
@@ -134,19 +134,3 @@ class BuildRuns:
             self.cancel(run, grace)
         for run in runs:
             run.finished.wait(wait)
-
-
-def build_runs(app) -> BuildRuns:
-    """The app's BuildRuns (SkiffApp makes one; any other host app gets one on first use)."""
-    runs = getattr(app, "build_runs", None)
-    if runs is None:
-
-        def notify(message: str, **kwargs) -> None:
-            try:
-                app.call_from_thread(app.notify, message, **kwargs)
-            except Exception:  # the app is gone (quitting): nobody to tell
-                pass
-
-        runs = BuildRuns(notify)
-        app.build_runs = runs
-    return runs

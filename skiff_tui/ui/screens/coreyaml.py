@@ -24,6 +24,7 @@ from ...core import overrides as ov
 from ...core.errors import SkiffError
 from ...core.masking import mask_secrets
 from .overrides import _shown_path
+from .. import messages as msg
 from . import EditorScreen
 
 
@@ -226,7 +227,7 @@ class CoreYamlScreen(EditorScreen):
 
     def _place_failed(self, exc: SkiffError) -> None:
         self.query_one("#cy-origin", Static).update(f"cannot open skiff-core.yaml: {exc}")
-        self.app.show_error(exc) if hasattr(self.app, "show_error") else self.notify(str(exc), severity="error")
+        self.post_message(msg.ShowError(exc))
 
     def _show_place(self, place, scope: str) -> None:
         if scope != self.scope:  # the layer changed again meanwhile: that load wins
@@ -305,7 +306,8 @@ class CoreYamlScreen(EditorScreen):
                     self._timer = None
             self._show_checked(result)
         elif event.state == WorkerState.ERROR:
-            self.app.show_error(event.worker.error)
+            if event.worker.error is not None:
+                self.post_message(msg.ShowError(event.worker.error))
 
     def _show_checked(self, result: Checked) -> None:
         self.checked_generation = self._generation

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from ...core.errors import SkiffError
 from ..widgets.fasttree import FastTree
+from .. import messages as msg
 from . import SkiffScreen
 
 MAX_FILES = 400
@@ -331,7 +332,7 @@ class PackagesScreen(SkiffScreen):
 
     def action_add(self) -> None:
         if self._current and not self.read_only:
-            self.app.add_package(self._current)
+            self.post_message(msg.AddPackage(self._current))
 
     def action_remove(self) -> None:
         if not self._current or self.read_only:
@@ -342,7 +343,7 @@ class PackagesScreen(SkiffScreen):
                 severity="warning",
             )
             return
-        self.app.remove_package(self._current)
+        self.post_message(msg.RemovePackage(self._current))
 
     def palette_commands(self):
         from ..palette import PaletteCommand

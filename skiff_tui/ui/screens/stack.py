@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from ...core.commands import takes_terminal
 from ...core.errors import SkiffError
 from ..widgets.provenance import describe, shown
+from .. import messages as msg
 from . import SkiffScreen
 
 
@@ -42,6 +43,7 @@ class StackScreen(SkiffScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        self._want_highlight: int | None = None
         self.chain = None
         self.error: SkiffError | None = None
         self.result = None
@@ -98,7 +100,8 @@ class StackScreen(SkiffScreen):
 
     def _fill_selection(self, selection: list[str], index) -> None:
         lst = self.query_one("#selection-list", OptionList)
-        keep = lst.highlighted
+        keep = lst.highlighted if self._want_highlight is None else self._want_highlight
+        self._want_highlight = None
         lst.clear_options()
         for i, name in enumerate(selection, 1):
             label = Text(f"{i:>2}. ")
@@ -185,8 +188,8 @@ class StackScreen(SkiffScreen):
         if not 0 <= j < len(selection):
             return
         selection[i], selection[j] = selection[j], selection[i]
-        if self.app.set_selection(selection):
-            self.query_one("#selection-list", OptionList).highlighted = j
+        self._want_highlight = j  # the moved package stays highlighted once the app saved it
+        self.post_message(msg.SetSelection(tuple(selection)))
 
     def action_move_up(self) -> None:
         self._move(-1)
@@ -197,13 +200,13 @@ class StackScreen(SkiffScreen):
     def action_remove(self) -> None:
         name = self._highlighted_name()
         if name is not None and not self.read_only:
-            self.app.remove_package(name)
+            self.post_message(msg.RemovePackage(name))
 
     def action_configure(self) -> None:
         if self.read_only:
             return
         if self.error is not None:
-            self.app.show_error(self.error)
+            self.post_message(msg.ShowError(self.error))
             return
         if not self.app.selection:
             self.notify("Nothing to configure: select packages first", severity="warning")
@@ -243,7 +246,7 @@ class StackScreen(SkiffScreen):
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             self._show_result(Text(f"Configure failed: {error}", style="bold red"))
-            self.app.show_error(error, modal=True)
+            self.post_message(msg.ShowError(error, modal=True))
 
     def _show_result(self, text) -> None:
         self.query_one("#configure-result").remove_class("-hidden")
@@ -306,7 +309,7 @@ class StackScreen(SkiffScreen):
         if chosen is None:
             self.notify("Highlight a command in 'Package commands' first", severity="warning")
             return
-        self.app.run_package_command(*chosen)
+        self.post_message(msg.RunPackageCommand(*chosen))
 
     def stream_command(self, package: str, command: str) -> None:
         """Run a command without the terminal, its output in the log pane (one at a time)."""
@@ -353,7 +356,7 @@ class StackScreen(SkiffScreen):
             error = worker.error
             message = str(error) if isinstance(error, SkiffError) else f"cannot run cmd/{name}: {error}"
             title.update(Text(f"cmd/{name}: {message}", style="bold red"))
-            self.app.show_error(error if isinstance(error, SkiffError) else SkiffError(message))
+            self.post_message(msg.ShowError(error if isinstance(error, SkiffError) else SkiffError(message)))
 
     def action_graph(self) -> None:
         """The selection's dependency graph, drawn as a tree."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -14,7 +15,11 @@ from textual.worker import Worker, WorkerState
 
 from ...core.errors import SkiffError, WorkspaceError
 from ...core.workspace import Workspace, list_workspaces, workspace_name
+from .. import messages as msg
 from . import SkiffScreen
+
+if TYPE_CHECKING:
+    from ..host import SkiffHost
 
 
 def when(ts: float | None) -> str:
@@ -65,7 +70,7 @@ def delete_workspace(ws: Workspace) -> None:
     ws.delete(f"skiff tui: delete workspace {ws.name}")
 
 
-def create_workspace_dialog(app) -> None:
+def create_workspace_dialog(app: SkiffHost) -> None:
     """Ask for a name (checked by the engine's workspace_name), create it and switch to it."""
     from ..widgets.dialogs import PromptModal
 
@@ -87,9 +92,9 @@ def create_workspace_dialog(app) -> None:
         try:
             Workspace(app.root, name).save_state({"selection": [], "created_at": time.time()})
         except SkiffError as exc:
-            app.show_error(exc)
+            app.post_message(msg.ShowError(exc))
             return
-        app.switch_workspace(name)
+        app.post_message(msg.SwitchWorkspace(name))
         screen = app.screen
         if isinstance(screen, WorkspacesScreen):
             screen.load()
@@ -211,7 +216,7 @@ class WorkspacesScreen(SkiffScreen):
     def action_switch(self) -> None:
         info = self._highlighted_info()
         if info is not None:
-            self.app.switch_workspace(info.name)
+            self.post_message(msg.SwitchWorkspace(info.name))
 
     def action_refresh(self) -> None:
         self.load()
@@ -236,7 +241,7 @@ class WorkspacesScreen(SkiffScreen):
             try:
                 delete_workspace(ws)
             except SkiffError as exc:
-                self.app.show_error(exc)
+                self.post_message(msg.ShowError(exc))
                 return
             self.notify(f"Deleted workspace {ws.name}")
             self.load()
