@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
@@ -31,10 +31,15 @@ from ..core.workspace import Workspace, workspace_name
 from . import messages as msg
 from .failures import Failure, failure, worker_title
 from .host import SkiffHost
-from .palette import PaletteCommand
+from .palette import PaletteCommand, binding_commands
 from .screens import SECTION_BY_MODE, SECTIONS, EditorScreen, Section, SkiffScreen
 
 DARK_THEME = "textual-dark"
+# The palette's help line of each "Go to …" entry: what the section is for.
+SECTION_HELP = {
+    **{f"skiff.goto.{s.mode}": s.help for s in SECTIONS},
+    **{f"skiff.goto_anywhere.{s.mode}": s.help for s in SECTIONS},
+}
 LIGHT_THEME = "textual-light"
 
 
@@ -77,15 +82,23 @@ def _skiff_commands():
 class SkiffApp(SkiffHost):
     CSS_PATH = "skiff.tcss"
     TITLE = "skiff"
-    COMMANDS = App.COMMANDS | {_skiff_commands}
+    COMMANDS = {_skiff_commands}  # the one palette source: Textual's own commands are not offered
     COMMAND_PALETTE_BINDING = "ctrl+p"
     DEFAULT_MODE = "packages"  # the first frame is the Packages screen, no blank default screen
     BINDINGS = [
-        *[Binding(s.key, f"goto('{s.mode}')", s.title, id=f"skiff.goto.{s.mode}", show=False) for s in SECTIONS],
+        *[
+            Binding(s.key, f"goto('{s.mode}')", f"Go to {s.title}", id=f"skiff.goto.{s.mode}", show=False)
+            for s in SECTIONS
+        ],
         # the same from anywhere: digits type into a focused text field, alt+digit never does
         *[
             Binding(
-                s.alt_key, f"goto('{s.mode}')", s.title, id=f"skiff.goto_anywhere.{s.mode}", show=False, priority=True
+                s.alt_key,
+                f"goto('{s.mode}')",
+                f"Go to {s.title}",
+                id=f"skiff.goto_anywhere.{s.mode}",
+                show=False,
+                priority=True,
             )
             for s in SECTIONS
         ],
@@ -528,52 +541,50 @@ class SkiffApp(SkiffHost):
 
         create_workspace_dialog(self)
 
-    def get_system_commands(self, screen: Screen):
-        """Textual's own palette entries, less those skiff offers itself: its Quit (ours asks about
-        running builds), Theme (ours above, next to the dark/light toggle) and Keys (our Help)."""
-        for command in super().get_system_commands(screen):
-            if command.title not in ("Quit", "Theme", "Keys"):
-                yield command
+    def palette_commands(self, screen: Screen[object]) -> list[PaletteCommand]:
+        """Every command the palette offers on `screen` right now (ui/palette.py): its active
+        bindings, then the commands with no key; one entry per title, none that writes in a
+        read-only session."""
+        group = screen.palette_group if isinstance(screen, SkiffScreen) else getattr(screen, "PALETTE_GROUP", "")
+        cmds = binding_commands(self, screen, group, SECTION_HELP)
+        cmds += self._extra_commands()
+        if isinstance(screen, SkiffScreen):
+            try:
+                cmds += screen.palette_extras()
+            except Exception as exc:  # a screen not composed yet offers nothing more
+                self.log.error(f"palette of {type(screen).__name__}: {exc!r}")
+        if self.read_only:
+            cmds = [c for c in cmds if not c.mutating]
+        unique: dict[str, PaletteCommand] = {}
+        for cmd in cmds:
+            unique.setdefault(cmd.title, cmd)
+        return list(unique.values())
 
-    def palette_commands(self, screen: Screen) -> list[PaletteCommand]:
-        """Every command the palette offers right now; mutating ones vanish in read-only mode."""
-        cmds: list[PaletteCommand] = []
-        for s in SECTIONS:
-            if self.section_offered(s):
-                cmds.append(
-                    PaletteCommand(f"Go to {s.title}", s.help, partial(self.action_goto, s.mode), action="goto")
-                )
-        cmds.append(
-            PaletteCommand(
-                "Help: keys and screens", "every binding of this screen and the app", self.action_help, action="help"
-            )
-        )
-        cmds.append(
-            PaletteCommand(
-                "Theme: toggle dark/light",
-                "switch between skiff's dark and light themes",
-                self.action_toggle_theme,
-                action="toggle_theme",
-            )
-        )
-        cmds.append(
+    def _extra_commands(self) -> list[PaletteCommand]:
+        """The app's commands with no key: themes, reload, workspaces, packages, package commands."""
+        cmds = [
             PaletteCommand(
                 "Theme: choose…",
                 "pick any installed theme (remembered for next time)",
                 self.action_change_theme,
                 action="change_theme",
-            )
-        )
-        cmds.append(PaletteCommand("Quit skiff", "leave the TUI", self.action_quit, action="quit"))
-        cmds.append(
+            ),
+            PaletteCommand("Reload packages", "discover packages and reread the workspace", self.reload),
             PaletteCommand(
-                "Show details of the last error",
-                self.failures[-1].line if self.failures else "nothing has failed in this session",
-                self.action_error_details,
-                action="error_details",
-            )
-        )
-        cmds.append(PaletteCommand("Reload packages", "discover packages and reread the workspace", self.reload))
+                "Configure workspace",
+                "merge the selected packages and run Kconfig (on the Stack screen)",
+                self.action_configure,
+                mutating=True,
+                action="configure",
+            ),
+            PaletteCommand(
+                "Create workspace…",
+                "a new, empty workspace",
+                self.action_create_workspace,
+                mutating=True,
+                action="create",
+            ),
+        ]
         from ..core.workspace import list_workspaces
 
         for name in list_workspaces(self.root):
@@ -586,24 +597,6 @@ class SkiffApp(SkiffHost):
                         discover=False,
                     )
                 )
-        cmds.append(
-            PaletteCommand(
-                "Configure workspace",
-                "merge the selected packages and run Kconfig",
-                self.action_configure,
-                mutating=True,
-                action="configure",
-            )
-        )
-        cmds.append(
-            PaletteCommand(
-                "Create workspace…",
-                "a new, empty workspace",
-                self.action_create_workspace,
-                mutating=True,
-                action="create",
-            )
-        )
         index = self.index
         if index is not None:
             for pkg in index.listed(include_unlisted=True):
@@ -628,13 +621,6 @@ class SkiffApp(SkiffHost):
                         )
                     )
             cmds += self._chain_command_entries(index)
-        if hasattr(screen, "palette_commands"):  # Build, Logs, Flash too (not SkiffScreens)
-            try:
-                cmds += screen.palette_commands()
-            except Exception as exc:  # a screen not composed yet offers nothing
-                self.log.error(f"palette of {type(screen).__name__}: {exc!r}")
-        if self.read_only:
-            cmds = [c for c in cmds if not c.mutating]
         return cmds
 
     def _chain_command_entries(self, index) -> list[PaletteCommand]:

@@ -18,9 +18,12 @@ from ..core.errors import SkiffError
 from ..core.workspace import Workspace
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from ..core.packages import PackageIndex
     from .buildruns import BuildRuns
     from .failures import Failure
+    from .palette import PaletteCommand
 
 
 class SkiffHost(App[None]):
@@ -38,6 +41,10 @@ class SkiffHost(App[None]):
     load_error: SkiffError | None
     failures: list[Failure]
     build_runs: BuildRuns
+
+    def palette_commands(self, screen: Screen[object]) -> list[PaletteCommand]:
+        """Every command the palette offers on `screen` right now (SkiffApp builds them)."""
+        return []
 
     def status_text(self) -> Text:
         """The status line under the navigation bar: workspace, selection, read-only, builds."""

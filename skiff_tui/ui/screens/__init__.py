@@ -20,6 +20,7 @@ from .. import messages as msg
 
 if TYPE_CHECKING:  # screens read the app's state (host.py); they never import app.py
     from ..host import SkiffHost
+    from ..palette import PaletteCommand
 
 
 @dataclass(frozen=True)
@@ -264,8 +265,15 @@ class SkiffScreen(Screen):
             return False
         return True
 
-    # Commands this screen adds to the palette in its current context: (title, help, callback).
-    def palette_commands(self):
+    @property
+    def palette_group(self) -> str:
+        """What the palette puts before the titles of this screen's bindings ("Build: Start")."""
+        section = SECTION_BY_MODE.get(self.SECTION)
+        return section.title if section is not None else ""
+
+    def palette_extras(self) -> list[PaletteCommand]:
+        """Commands with no key of their own that this screen adds to the palette (ui/palette.py);
+        its bindings are there already."""
         return []
 
     # --- screens that follow app state but only work while shown --------------------------------
@@ -294,11 +302,8 @@ class SkiffScreen(Screen):
 
 class EditorScreen(SkiffScreen):
     """Base of the screens that edit files (Kconfig, Overrides, skiff-core.yaml): read-only from
-    the app (or forced), a (label, action, help) PALETTE whose mutating entries vanish in
-    read-only mode, escape = leave (asking about unsaved changes), a layer selector."""
-
-    # (label, action, help); action may carry arguments like Textual actions: "show_tab('wifi')"
-    PALETTE: list[tuple[str, str, str]] = []
+    the app (or forced), writing actions (MUTATING) absent in read-only mode, escape = leave
+    (asking about unsaved changes), a layer selector."""
 
     def __init__(self, *, read_only: bool | None = None) -> None:
         super().__init__()
@@ -354,21 +359,6 @@ class EditorScreen(SkiffScreen):
                 self.post_message(msg.GoToSection("packages"))
 
         self.confirm_leave(go)
-
-    def palette_commands(self):
-        from textual.actions import parse
-
-        from ..palette import PaletteCommand
-
-        out = []
-        for label, action, help_text in self.PALETTE:
-            _target, name, args = parse(action)
-            mutating = name in self.MUTATING
-            if mutating and self.read_only:
-                continue
-            method = getattr(self, f"action_{name}")
-            out.append(PaletteCommand(label, help_text, (lambda m=method, a=args: m(*a)), mutating, action=name))
-        return out
 
     def layer_select_changed(self, select, reload) -> None:
         """The layer selector changed: switch (`reload()`) once unsaved edits are saved or

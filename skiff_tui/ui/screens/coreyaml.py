@@ -136,16 +136,6 @@ class CoreYamlScreen(EditorScreen):
         Binding("ctrl+r", "load_default", "Package default", id="skiff.coreyaml.default", show=False),
         Binding("escape", "leave", "Leave", id="skiff.coreyaml.leave", show=False),
     ]
-    PALETTE = [
-        ("skiff-core.yaml: save", "save", "write the file into the override layer (comments kept)"),
-        ("skiff-core.yaml: next problem", "next_problem", "jump to the next line with a problem"),
-        ("skiff-core.yaml: switch layer", "switch_layer", "all workspaces / this workspace"),
-        (
-            "skiff-core.yaml: start again from the package default",
-            "load_default",
-            "replace the text with the chain's default (not saved until you save)",
-        ),
-    ]
 
     def __init__(
         self,

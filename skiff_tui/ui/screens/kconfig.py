@@ -62,17 +62,6 @@ class KconfigScreen(EditorScreen):
         Binding("r", "reload", "Reload", id="skiff.kconfig.reload", show=False),
         Binding("escape", "leave", "Leave", id="skiff.kconfig.leave", show=False),
     ]
-    # (label, action, help) for the command palette; mutating ones are dropped in read-only mode.
-    PALETTE = [
-        ("Kconfig: jump to symbol…", "search", "search every symbol, choice, menu and comment (regex terms)"),
-        ("Kconfig: save changes", "save", "write what you changed as a delta fragment in the workspace override layer"),
-        ("Kconfig: toggle show-all", "toggle_show_all", "also list options whose dependencies are not met"),
-        ("Kconfig: toggle symbol names", "toggle_show_name", "show BR2_… names beside the prompts"),
-        ("Kconfig: edit value of the current option", "edit_value", "string, int or hex input with range check"),
-        ("Kconfig: undo change of the current option", "revert_symbol", "back to the merged configuration's value"),
-        ("Kconfig: run make menuconfig in the terminal", "classic_menuconfig", "Buildroot's own menuconfig"),
-        ("Kconfig: reload", "reload", "parse Buildroot's Kconfig again (unsaved changes are lost)"),
-    ]
 
     def __init__(self, *, read_only: bool | None = None) -> None:
         super().__init__(read_only=read_only)

@@ -40,6 +40,7 @@ class LogScreen(Screen):
     """One build's log in the viewer (follows it while the build runs)."""
 
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="skiff.log.back")]
+    PALETTE_GROUP = "Log"  # the palette's "Log: Follow" …
 
     DEFAULT_CSS = "LogScreen #log-title { padding: 0 1; }"
 
@@ -72,6 +73,7 @@ class LogFileScreen(Screen):
     """Any log file in the viewer, following it as it grows (`o` on the Logs screen)."""
 
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="skiff.logfile.back")]
+    PALETTE_GROUP = "Log"
 
     def __init__(self, path: Path) -> None:
         super().__init__()

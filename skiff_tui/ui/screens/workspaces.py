@@ -254,33 +254,3 @@ class WorkspacesScreen(SkiffScreen):
             ),
             done,
         )
-
-    def palette_commands(self):
-        from ..palette import PaletteCommand
-
-        info = self._highlighted_info()
-        cmds = [
-            PaletteCommand(
-                "Refresh workspaces", "reread every workspace's state", self.action_refresh, action="refresh"
-            ),
-            PaletteCommand(
-                "New workspace…", "create one and switch to it", self.action_create, mutating=True, action="create"
-            ),
-        ]
-        if info is not None:
-            cmds.append(
-                PaletteCommand(
-                    f"Switch to highlighted workspace ({info.name})", "", self.action_switch, action="switch"
-                )
-            )
-        if info is not None and info.name != self.app.workspace.name:
-            cmds.append(
-                PaletteCommand(
-                    f"Delete workspace {info.name}",
-                    "remove its build output and saved state",
-                    self.action_delete,
-                    mutating=True,
-                    action="delete",
-                )
-            )
-        return cmds
