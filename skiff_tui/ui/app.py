@@ -477,7 +477,8 @@ class SkiffApp(SkiffHost):
             text, title = str(error), "skiff"
         else:  # a bug, not a user mistake: one line here, the traceback on F2
             record = self.report_failure("skiff", error, notify=False)
-            text, title = f"internal error: {record.summary}  (F2: details)", "skiff: internal error"
+            summary = record.summary if record is not None else type(error).__name__
+            text, title = f"internal error: {summary}  (F2: details)", "skiff: internal error"
         if modal:
             from .widgets.dialogs import ErrorModal
 
@@ -679,11 +680,15 @@ class SkiffApp(SkiffHost):
         from ..core.commands import run_command
         from .command_vars import command_env
 
+        index = self.index
+        if index is None:
+            self.notify("the packages are still loading: run the command again in a moment", severity="warning")
+            return
         started = time.monotonic()
         try:
             with self.suspend():
                 print(f"skiff: running cmd/{package}/{command} (returns to the TUI when it ends)", flush=True)
-                code = run_command(self.root, command_env(self), self.workspace, self.index, package, command)
+                code = run_command(self.root, command_env(self), self.workspace, index, package, command)
                 # its last lines (an error, a summary) stay readable until the user comes back
                 print(
                     f"\nskiff: cmd/{package}/{command} exited with {code}. Press Enter to return to skiff.", flush=True

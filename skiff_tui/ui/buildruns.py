@@ -9,15 +9,23 @@ build still running (`BuildRuns.active`).
 from __future__ import annotations
 
 import threading
-from typing import Callable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from ..core.errors import SkiffError
 
 if TYPE_CHECKING:  # the build engine loads when a build starts, not with the app
     from ..core import build as engine
     from ..core.workspace import Workspace
+
+
+class Request(Protocol):
+    """What a build runs (screens/build.py's BuildRequest; `skiff compile` prepares the same)."""
+
+    argv: list[str]
+    env: dict[str, str]
+    chain: list[str]
+    target: str
+    total: int | None
 
 
 class BuildRun:
@@ -73,7 +81,7 @@ class BuildRuns:
         with self._lock:
             return [r for r in self._runs.values() if r.active]
 
-    def start(self, workspace: Workspace, request: Callable[[], object]) -> BuildRun:
+    def start(self, workspace: Workspace, request: Callable[[], Request]) -> BuildRun:
         """Take the workspace lock, build the request (what `skiff compile` would run) and run it,
         all in a thread; SkiffErrors are reported through `notify`."""
         with self._lock:
@@ -95,7 +103,7 @@ class BuildRuns:
         except Exception:  # the app is gone (quitting): nobody to tell
             pass
 
-    def _run(self, run: BuildRun, request: Callable[[], object]) -> None:
+    def _run(self, run: BuildRun, request: Callable[[], Request]) -> None:
         lock = None
         try:
             lock = run.workspace.lock("skiff tui: build").acquire()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from inspect import isawaitable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from textual.actions import parse
 from textual.app import App
@@ -123,7 +123,7 @@ HELP: dict[str, str | None] = {
 
 
 def binding_commands(
-    app: App[object], screen: Screen[object], group: str, more_help: Mapping[str, str]
+    app: App[Any], screen: Screen[object], group: str, more_help: Mapping[str, str]
 ) -> list[PaletteCommand]:
     """One entry per binding active on `screen` (as its footer shows them), in the footer's order.
 
@@ -162,7 +162,7 @@ def binding_commands(
     return out
 
 
-def _runner(app: App[object], action: str, node: DOMNode, title: str) -> Callable[[], object]:
+def _runner(app: App[Any], action: str, node: DOMNode, title: str) -> Callable[[], object]:
     """Run the binding's action on the node that holds the binding, as its key would; one the
     footer shows disabled (nothing to cancel yet) says so instead."""
     namespace, name, params = parse(action)

@@ -19,6 +19,8 @@ from textual.worker import Worker, WorkerState
 from .. import messages as msg
 
 if TYPE_CHECKING:  # screens read the app's state (host.py); they never import app.py
+    from textual import getters
+
     from ..host import SkiffHost
     from ..palette import PaletteCommand
 
@@ -154,9 +156,7 @@ class NavBar(Static):
     HINT = "  alt+digit: from a text field too"
 
     if TYPE_CHECKING:
-
-        @property
-        def app(self) -> SkiffHost: ...
+        app = getters.app(SkiffHost)
 
     def __init__(self, current: str) -> None:
         super().__init__(id="nav", markup=True)
@@ -214,9 +214,7 @@ class StatusLine(Static):
     """Workspace, selection summary and read-only marker, under the navigation bar."""
 
     if TYPE_CHECKING:
-
-        @property
-        def app(self) -> SkiffHost: ...
+        app = getters.app(SkiffHost)
 
     def on_mount(self) -> None:
         self.watch(self.app, "workspace", self._refresh_text, init=False)
@@ -233,9 +231,7 @@ class SkiffScreen(Screen):
 
     SECTION = ""
     if TYPE_CHECKING:
-
-        @property
-        def app(self) -> SkiffHost: ...
+        app = getters.app(SkiffHost)
 
     # Actions that change files: hidden from the footer and refused in read-only mode.
     MUTATING: frozenset[str] = frozenset()
@@ -304,6 +300,8 @@ class EditorScreen(SkiffScreen):
     """Base of the screens that edit files (Kconfig, Overrides, skiff-core.yaml): read-only from
     the app (or forced), writing actions (MUTATING) absent in read-only mode, escape = leave
     (asking about unsaved changes), a layer selector."""
+
+    scope = "workspace"  # the layer edited: "workspace" or "all" (editors with a layer selector)
 
     def __init__(self, *, read_only: bool | None = None) -> None:
         super().__init__()

@@ -34,6 +34,7 @@ from ...core import flash, flash_install_set, flash_plan
 from ...core.errors import SkiffError
 from ...core.flash_copy import PROGRESS_PHASES, Progress
 from ...core.flash_layout import FlashError, Layout
+from ...core.flash_units import human_size
 from ...core.workspace import Workspace
 from ..widgets.card_layout import CardLayoutPicture
 from . import SkiffScreen
@@ -208,16 +209,22 @@ class FlashScreen(SkiffScreen):
         table = self.query_one("#devices", DataTable)
         table.add_columns("Device", "Size", "Model", "Bus", "Status")
         self.query_one("#image", Input).display = False
+
+        def changed(infos: list[dv.BlockDeviceInfo]) -> None:
+            self.post_message(DevicesChanged(infos))
+
         try:
-            self._watch = self.source.watch(
-                asyncio.get_running_loop(), lambda infos: self.post_message(DevicesChanged(infos))
-            )
+            self._watch = self.source.watch(asyncio.get_running_loop(), changed)
         except Exception as exc:  # noqa: BLE001 — no netlink: the timer rescan still works
             self.log.warning(f"no live device events: {exc!r}")
         if self.rescan_interval:  # a hidden Flash screen does not scan (live events still arrive)
-            self.set_interval(self.rescan_interval, lambda: self.is_current and self.action_rescan())
+            self.set_interval(self.rescan_interval, self._rescan_if_shown)
         self.action_rescan()
         table.focus()
+
+    def _rescan_if_shown(self) -> None:
+        if self.is_current:
+            self.action_rescan()
 
     def on_unmount(self) -> None:
         if self._watch:
@@ -253,7 +260,7 @@ class FlashScreen(SkiffScreen):
             else:
                 status = Text(f"{a.status}: {a.reason}", style="dim red")
             table.add_row(
-                Text(i.node), dv.human_size(i.size), Text(i.description), Text(i.bus or "-"), status, key=i.name
+                Text(i.node), human_size(i.size), Text(i.description), Text(i.bus or "-"), status, key=i.name
             )  # device text from sysfs: never markup
         hidden = [a for a in assessed if a.verdict is dv.Verdict.HIDDEN]
         note = self.query_one("#hidden-note", Static)
@@ -262,10 +269,11 @@ class FlashScreen(SkiffScreen):
         else:
             note.update(Text(self._hidden_text(hidden)) if not self.show_all else "Showing hidden disks ('h' to hide).")
         names = [a.device.name for a in self.rows]
-        if keep in names:  # never auto-select: only keep the user's own choice
+        selected = self.selected
+        if selected is not None and keep in names:  # never auto-select: only keep the user's own choice
             table.move_cursor(row=names.index(keep))
             now = self.rows[names.index(keep)]
-            diffs = self.selected.device.identity().differences(now.device.identity())
+            diffs = selected.device.identity().differences(now.device.identity())
             if diffs:  # another card in the same reader: the choice was about the old one
                 self.selected, self.plan = None, None
                 self._explain(
@@ -275,7 +283,7 @@ class FlashScreen(SkiffScreen):
                     )
                 )
                 return
-            changed = now.device.all_mounts() != self.selected.device.all_mounts()
+            changed = now.device.all_mounts() != selected.device.all_mounts()
             self.selected = now
             if changed or (self.plan is None and not self._plan_pending):
                 self._refresh_plan()
@@ -489,7 +497,10 @@ class FlashScreen(SkiffScreen):
         )
 
     def _execute(self, plan: flash_plan.Plan) -> flash.Outcome:
-        return flash.execute(plan, progress=lambda p: self.post_message(FlashProgress(p)), source=self.source)
+        def progress(p: Progress) -> None:
+            self.post_message(FlashProgress(p))
+
+        return flash.execute(plan, progress=progress, source=self.source)
 
     def on_flash_progress(self, message: FlashProgress) -> None:
         p = message.progress
@@ -507,14 +518,14 @@ class FlashScreen(SkiffScreen):
         if group.startswith("flash-"):
             event.prevent_default()  # shown here, in place: not also as SkiffScreen's notification
         if group == "flash-plan":
-            if event.state == WorkerState.SUCCESS:
+            if event.state == WorkerState.SUCCESS and event.worker.result is not None:
                 self._plan_ready(*event.worker.result)
             elif event.state == WorkerState.ERROR:
                 self._plan_pending = False
                 self._explain(Text(f"cannot work out the plan: {event.worker.error}", style="red"))
         elif group == "flash-scan":
             if event.state == WorkerState.SUCCESS:
-                self.post_message(DevicesChanged(event.worker.result))
+                self.post_message(DevicesChanged(event.worker.result or []))
             elif event.state == WorkerState.ERROR:
                 self.query_one("#hidden-note", Static).update(
                     Text(f"cannot list disks: {event.worker.error}", style="red")
@@ -528,6 +539,8 @@ class FlashScreen(SkiffScreen):
 
     def _show_outcome(self) -> None:
         o = self.outcome
+        if o is None:
+            return
         text = Text("Done.", style="bold green")
         for msg in o.messages:
             text.append(f"\n  {msg}")

@@ -15,6 +15,8 @@ from textual.widgets import Footer, Label, Static
 from . import SECTIONS
 
 if TYPE_CHECKING:
+    from textual import getters
+
     from ..host import SkiffHost
 
 INTRO = (
@@ -30,9 +32,7 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="skiff.help.close")]
 
     if TYPE_CHECKING:
-
-        @property
-        def app(self) -> SkiffHost: ...
+        app = getters.app(SkiffHost)
 
     def __init__(self, below: Screen[object] | None = None) -> None:
         super().__init__()

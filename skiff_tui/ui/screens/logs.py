@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -88,19 +89,19 @@ class LogFileScreen(Screen):
         self.query_one(LogViewer).view.focus()
 
 
-def open_log_file_dialog(app: App[object], base: Path | None = None) -> None:
+def open_log_file_dialog(app: App[Any], base: Path | None = None) -> None:
     """Ask for a path; a readable file opens in the log viewer."""
     from ...core.logrange import log_file
     from ..widgets.dialogs import PromptModal
 
-    def opened(path: Path | None) -> None:
+    def opened(path: str | None) -> None:
         if path is not None:
-            app.push_screen(LogFileScreen(path))
+            app.push_screen(LogFileScreen(Path(path)))
 
     app.push_screen(
         PromptModal(
             "Open a log file",
-            lambda text: log_file(text, base or Path.cwd()),
+            lambda text: str(log_file(text, base or Path.cwd())),
             "path, e.g. workspaces/default/build/build-time.log",
             note="Any text file: a build log, dmesg output, a serial capture.",
         ),

@@ -6,6 +6,8 @@ ones that prompt or attach a console, on the terminal (see `takes_terminal`)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -20,6 +22,10 @@ from ...core.errors import SkiffError
 from ..widgets.provenance import describe, shown
 from .. import messages as msg
 from . import SkiffScreen
+
+if TYPE_CHECKING:
+    from ...core.configure import ConfigureResult
+    from ...core.resolve import Chain
 
 
 # Package commands that prompt for confirmation or attach a console get the real terminal (the
@@ -44,9 +50,9 @@ class StackScreen(SkiffScreen):
     def __init__(self) -> None:
         super().__init__()
         self._want_highlight: int | None = None
-        self.chain = None
+        self.chain: Chain | None = None
         self.error: SkiffError | None = None
-        self.result = None
+        self.result: ConfigureResult | None = None
         self._pending_lines: list[str] = []
         self.command_running: str | None = None
 
@@ -58,7 +64,7 @@ class StackScreen(SkiffScreen):
                 yield OptionList(id="selection-list")
             with Vertical(id="stack-right"):
                 yield Label("Resolved chain (later layers override earlier ones)", classes="pane-title")
-                table = DataTable(id="chain-table", cursor_type="row", zebra_stripes=True)
+                table: DataTable[str | Text] = DataTable(id="chain-table", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield Static("", id="stack-messages")
                 if not self.read_only:
@@ -240,13 +246,16 @@ class StackScreen(SkiffScreen):
             return super().on_worker_state_changed(event)
         event.prevent_default()  # shown here (result pane and modal), not reported twice
         if event.state == WorkerState.SUCCESS:
-            self.result = event.worker.result
-            self._show_result(self._render_result(self.result))
-            self.app.notify("Configured" if not self.result.skipped else "Already up to date")
+            result = self.result = event.worker.result
+            if result is None:
+                return
+            self._show_result(self._render_result(result))
+            self.app.notify("Configured" if not result.skipped else "Already up to date")
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             self._show_result(Text(f"Configure failed: {error}", style="bold red"))
-            self.post_message(msg.ShowError(error, modal=True))
+            if error is not None:
+                self.post_message(msg.ShowError(error, modal=True))
 
     def _show_result(self, text) -> None:
         self.query_one("#configure-result").remove_class("-hidden")
@@ -339,6 +348,8 @@ class StackScreen(SkiffScreen):
         from ..command_vars import command_env
 
         app = self.app
+        if app.index is None:
+            raise SkiffError("the packages are still loading: run the command again in a moment")
         return stream_command(
             app.root, command_env(app), app.workspace, app.index, package, command, self._pending_lines.append
         )

@@ -147,7 +147,7 @@ class WorkspacesScreen(SkiffScreen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "workspaces" and event.state == WorkerState.SUCCESS:
-            self._fill(event.worker.result)
+            self._fill(event.worker.result or [])
         else:
             super().on_worker_state_changed(event)
 
