@@ -127,6 +127,7 @@ class SkiffApp(SkiffHost):
         self.index_warnings: list[str] = []
         self.load_error: SkiffError | None = None
         self.failures: list[Failure] = []  # this session's, newest last (see report_failure)
+        self.command_variables: dict[str, str] = {}
         self._reported_workers: weakref.WeakSet = weakref.WeakSet()
         from .buildruns import BuildRuns
 

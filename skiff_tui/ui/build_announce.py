@@ -4,11 +4,18 @@ the terminal bell and, where the terminal supports one, a desktop notification
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .buildruns import BuildRun
 from .desktop_notify import sequence
 
+if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
 
-def outcome(run: BuildRun) -> tuple[str, str]:
+    from .host import SkiffHost
+
+
+def outcome(run: BuildRun) -> tuple[str, SeverityLevel]:
     """(one-line result, toast severity) of an ended build."""
     rec = run.handle.record if run.handle is not None else None
     ws = run.workspace.name
@@ -24,11 +31,11 @@ def outcome(run: BuildRun) -> tuple[str, str]:
     where = ""
     if rec.failure and rec.failure.get("package"):
         where = f" in {rec.failure['package']} ({rec.failure.get('step') or 'unknown step'})"
-    severity = "error" if rec.status == "failed" else "warning"
+    severity: SeverityLevel = "error" if rec.status == "failed" else "warning"
     return f"Build {rec.id} in workspace {ws} {rec.status}{where} after {took}", severity
 
 
-def announce_end(app, run: BuildRun) -> str | None:
+def announce_end(app: SkiffHost, run: BuildRun) -> str | None:
     """Toast + bell + desktop notification; the dialect used for the latter, if any. A build that
     never started (preparing failed: already reported; or cancelled by the user) is not announced."""
     if run.handle is None:
@@ -36,8 +43,8 @@ def announce_end(app, run: BuildRun) -> str | None:
     text, severity = outcome(run)
     app.notify(text, title="skiff: build ended", severity=severity, timeout=15, markup=False)
     app.bell()
-    found = sequence(getattr(app, "env", {}), "skiff", text)
-    driver = getattr(app, "_driver", None)
+    found = sequence(app.env, "skiff", text)
+    driver = app._driver
     if found is None or driver is None:
         return None
     kind, seq = found

@@ -41,6 +41,7 @@ class SkiffHost(App[None]):
     load_error: SkiffError | None
     failures: list[Failure]
     build_runs: BuildRuns
+    command_variables: dict[str, str]  # package command variables given in forms this session
 
     def palette_commands(self, screen: Screen[object]) -> list[PaletteCommand]:
         """Every command the palette offers on `screen` right now (SkiffApp builds them)."""
