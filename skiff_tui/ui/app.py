@@ -347,7 +347,7 @@ class SkiffApp(SkiffHost):
         if ended:
             from .build_announce import announce_end
 
-            announce_end(self, run)
+            announce_end(self, self.env, run)
 
     def unsaved_screens(self) -> list[EditorScreen]:
         """Every editor of every mode (not only the visible one) holding edits not saved yet."""
