@@ -248,13 +248,15 @@ class BuildScreen(SkiffScreen):
             workspace,
             app.index,
             log=lambda m: app.call_from_thread(app.notify, m),
-            progress=lambda p: app.call_from_thread(self.show_fetch_progress, workspace, p),
+            progress=lambda p: app.call_from_thread(self._fetch_progress, workspace, p),
         )
 
-    def show_fetch_progress(self, workspace: Workspace, progress: FetchProgress) -> None:
+    def _fetch_progress(self, workspace: Workspace, progress: FetchProgress) -> None:
+        if workspace == self.workspace:  # not for a build prepared in a workspace no longer shown
+            self.show_fetch_progress(progress)
+
+    def show_fetch_progress(self, progress: FetchProgress) -> None:
         """The first Buildroot fetch (git clone) on the progress bar while the build prepares."""
-        if workspace != self.workspace:
-            return  # prepared for a workspace no longer shown
         self._fetching = progress
         if self.record is None:
             self._show(None)
