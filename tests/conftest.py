@@ -30,6 +30,17 @@ def pytest_runtest_setup(item):
         skifftest.real_buildroot()
 
 
+@pytest.fixture(autouse=True)
+def _not_read_only():
+    """set_read_only(True) is process-wide (and sets SKIFF_READ_ONLY): undo it after each test
+    (a read-only SkiffApp sets it)."""
+    from skiff_tui.core import readonly
+
+    readonly.set_read_only(False)
+    yield
+    readonly.set_read_only(False)
+
+
 @pytest.fixture
 def skiff_root(tmp_path, monkeypatch) -> Path:
     """An empty, self-contained skiff tree (configs/ with its own empty base layer, so the library

@@ -189,3 +189,38 @@ async def wait_until(pilot, condition, what: str = "the condition", timeout: flo
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         await pilot.pause(0.01)
+
+
+def skiff_app(
+    root: Path,
+    *,
+    workspace: str = "default",
+    read_only: bool = False,
+    env: dict[str, str] | None = None,
+    screens: dict | None = None,
+):
+    """The real SkiffApp over the skiff tree `root` (made empty if it is not there yet: configs/
+    with its own base layer, so the shipped library stays out). `screens` maps a section's mode to
+    a factory of its screen, for sections that take a recorded device source and the like."""
+    from skiff_tui.ui.app import SkiffApp
+
+    for d in ("configs/base", "overrides", "workspaces"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    env = {
+        "SKIFF_ROOT_DIR": str(root),
+        "HOME": str(root / "home"),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        **(env or {}),
+    }
+    app = SkiffApp(root=root, env=env, workspace=workspace, read_only=read_only)
+    for mode, factory in (screens or {}).items():
+        app.remove_mode(mode)
+        app.add_mode(mode, factory)
+    return app
+
+
+async def open_section(app, pilot, mode: str):
+    """Switch the running app to a section and return its screen, once shown."""
+    await app.switch_mode(mode)
+    await pilot.pause()
+    return app.screen

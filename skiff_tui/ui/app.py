@@ -1,16 +1,15 @@
 """SkiffApp: the full-screen front end over `skiff_tui.core` (docs/architecture.md).
 
-Shape: one mode per section (Packages, Stack, Values, Workspaces, plus places for Build, Logs,
-Flash, Kconfig, Overrides and skiff-core.yaml screens written separately). The app owns the
-shared state as reactives (`workspace`, `index`, `selection`); screens watch them. The package
-index and the saved selection are loaded in a thread worker so the first frame does not wait.
-Every engine error arrives as a notification or modal, never a traceback.
+Shape: one mode per section (screens.SECTIONS), each a SkiffScreen built with no arguments. The
+app owns the shared state as reactives (`workspace`, `index`, `selection`, declared in host.py);
+screens follow them and ask for changes with the messages of messages.py, handled here. The
+package index and the saved selection are loaded in a thread worker so the first frame does not
+wait. Every engine error arrives as a notification or modal, never a traceback.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 import os
 import time
 import weakref
@@ -20,21 +19,27 @@ from typing import Callable, Iterable
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import Worker
 
 from ..core import paths, readonly
 from ..core.errors import SkiffError
-from ..core.session import Session
 from ..core.workspace import Workspace, workspace_name
+from . import messages as msg
 from .failures import Failure, failure, worker_title
-from .palette import PaletteCommand
-from .screens import SECTION_BY_MODE, SECTIONS, Section, SkiffScreen
+from .host import SkiffHost
+from .palette import PaletteCommand, binding_commands
+from .screens import SECTION_BY_MODE, SECTIONS, EditorScreen, Section, SkiffScreen
 
 DARK_THEME = "textual-dark"
+# The palette's help line of each "Go to …" entry: what the section is for.
+SECTION_HELP = {
+    **{f"skiff.goto.{s.mode}": s.help for s in SECTIONS},
+    **{f"skiff.goto_anywhere.{s.mode}": s.help for s in SECTIONS},
+}
 LIGHT_THEME = "textual-light"
 
 
@@ -74,18 +79,26 @@ def _skiff_commands():
     return SkiffCommands
 
 
-class SkiffApp(App[None]):
+class SkiffApp(SkiffHost):
     CSS_PATH = "skiff.tcss"
     TITLE = "skiff"
-    COMMANDS = App.COMMANDS | {_skiff_commands}
+    COMMANDS = {_skiff_commands}  # the one palette source: Textual's own commands are not offered
     COMMAND_PALETTE_BINDING = "ctrl+p"
     DEFAULT_MODE = "packages"  # the first frame is the Packages screen, no blank default screen
     BINDINGS = [
-        *[Binding(s.key, f"goto('{s.mode}')", s.title, id=f"skiff.goto.{s.mode}", show=False) for s in SECTIONS],
+        *[
+            Binding(s.key, f"goto('{s.mode}')", f"Go to {s.title}", id=f"skiff.goto.{s.mode}", show=False)
+            for s in SECTIONS
+        ],
         # the same from anywhere: digits type into a focused text field, alt+digit never does
         *[
             Binding(
-                s.alt_key, f"goto('{s.mode}')", s.title, id=f"skiff.goto_anywhere.{s.mode}", show=False, priority=True
+                s.alt_key,
+                f"goto('{s.mode}')",
+                f"Go to {s.title}",
+                id=f"skiff.goto_anywhere.{s.mode}",
+                show=False,
+                priority=True,
             )
             for s in SECTIONS
         ],
@@ -94,12 +107,6 @@ class SkiffApp(App[None]):
         Binding("f2", "error_details", "Error details", id="skiff.error_details"),
         Binding("ctrl+q", "quit", "Quit", id="skiff.quit", priority=True),
     ]
-
-    workspace: reactive[Workspace] = reactive(None, init=False)  # type: ignore[arg-type]
-    index = reactive(None, init=False, always_update=True)
-    selection: reactive[tuple[str, ...]] = reactive((), init=False)
-    loading = reactive(True, init=False)
-    builds_running = reactive(0, init=False, always_update=True)  # the status line's build mark
 
     def __init__(
         self,
@@ -118,9 +125,9 @@ class SkiffApp(App[None]):
         self.read_only = bool(read_only or readonly.is_read_only())
         self.set_reactive(SkiffApp.workspace, Workspace.from_env(self.root, self.env, workspace))
         self.index_warnings: list[str] = []
-        self._offered: dict[str, bool] = {}
         self.load_error: SkiffError | None = None
         self.failures: list[Failure] = []  # this session's, newest last (see report_failure)
+        self.command_variables: dict[str, str] = {}
         self._reported_workers: weakref.WeakSet = weakref.WeakSet()
         from .buildruns import BuildRuns
 
@@ -131,11 +138,6 @@ class SkiffApp(App[None]):
             self.add_mode(section.mode, partial(self._make_screen, section))
         if read_only:
             self.sub_title = "read-only"
-
-    @property
-    def session(self) -> Session:
-        """The engine session of the app's state (the index once loaded; else discovered on use)."""
-        return Session(self.root, self.env, self.workspace, self.index)
 
     # --- startup ------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -203,7 +205,7 @@ class SkiffApp(App[None]):
 
     def on_worker_state_changed(self, event) -> None:
         """The one handler of failed workers: the app's own, and those of every screen and widget
-        (they forward theirs with report_worker_error). One line names what failed; F2 shows the
+        (they post theirs as messages.WorkerFailed). One line names what failed; F2 shows the
         details; the app carries on."""
         from textual.worker import WorkerState
 
@@ -212,14 +214,13 @@ class SkiffApp(App[None]):
                 self.loading = False
             self.report_failure(worker_title(event.worker), event.worker.error)
 
-    def report_worker_error(self, event, *, notify: bool = True) -> Failure | None:
-        """For screens and widgets: Worker.StateChanged does not bubble, so they hand theirs here."""
-        from textual.worker import WorkerState
-
-        if event.state != WorkerState.ERROR or event.worker in self._reported_workers:
+    def report_worker_error(self, worker: Worker, *, notify: bool = True) -> Failure | None:
+        """A failed worker of a screen or widget (they post messages.WorkerFailed: Worker.StateChanged
+        does not bubble); each worker is reported once."""
+        if worker in self._reported_workers:
             return None  # a handler further up the screen's class chain reported it already
-        self._reported_workers.add(event.worker)
-        return self.report_failure(worker_title(event.worker), event.worker.error, notify=notify)
+        self._reported_workers.add(worker)
+        return self.report_failure(worker_title(worker), worker.error, notify=notify)
 
     MAX_FAILURES = 20
 
@@ -269,71 +270,17 @@ class SkiffApp(App[None]):
         self.load_engine_state()
 
     # --- sections -----------------------------------------------------------------------------
-    def section_offered(self, section: Section, resolve: bool = True) -> bool | None:
-        """Editors are hidden in read-only mode unless their screen takes read_only=.
-
-        Finding out imports the screen's module; with resolve=False an unknown answer is None
-        (the navigation bar asks again after the first frame, so startup does not pay for it).
-        """
-        if not self.read_only or not section.editor:
-            return True
-        if section.mode in self._offered:
-            return self._offered[section.mode]
-        if not resolve:
-            return None
-        offered = False
-        if section.available():
-            try:
-                offered = "read_only" in inspect.signature(self._screen_class(section)).parameters
-            except Exception:
-                offered = False
-        self._offered[section.mode] = offered
-        return offered
-
-    @staticmethod
-    def _screen_class(section: Section) -> type[Screen]:
-        module = importlib.import_module(section.module)
-        cls = getattr(module, section.cls, None)
-        if cls is None:  # tolerate another class name in a screen module written elsewhere
-            cls = next(
-                (
-                    v
-                    for k, v in vars(module).items()
-                    if k.endswith("Screen")
-                    and inspect.isclass(v)
-                    and issubclass(v, Screen)
-                    and v.__module__ == module.__name__
-                ),
-                None,
-            )
-        if cls is None:
-            raise ImportError(f"{section.module} defines no screen")
-        return cls
+    def section_offered(self, section: Section) -> bool:
+        return section.offered(self.read_only)
 
     def _make_screen(self, section: Section) -> Screen:
+        """Every section is a SkiffScreen built with no arguments: it reads the app's state."""
         if not section.available():
             return MissingScreen(section, "not installed yet")
         try:
-            cls = self._screen_class(section)
-            if issubclass(cls, SkiffScreen):
-                return cls()
-            offered = {
-                "workspace": self.workspace,
-                "read_only": self.read_only,
-                "root": self.root,
-                "env": self.env,
-                "index": self.index,
-            }
-            kwargs = {}
-            for name, param in inspect.signature(cls).parameters.items():
-                if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-                    continue
-                if name in offered:
-                    kwargs[name] = offered[name]
-                elif param.default is param.empty:
-                    raise TypeError(f"{cls.__name__} needs {name!r}")
-            return cls(**kwargs)
-        except Exception as exc:  # a broken optional screen must not take the app down
+            cls = getattr(importlib.import_module(section.module), section.cls)
+            return cls()
+        except Exception as exc:  # a broken screen module must not take the app down
             self.log.error(f"cannot open {section.title}: {exc!r}")
             return MissingScreen(section, f"failed to load: {exc}")
 
@@ -345,28 +292,36 @@ class SkiffApp(App[None]):
         if self.current_mode != mode:
             self.switch_mode(mode)
 
-    _OWN_MODES = ("packages", "stack", "values", "workspaces")  # these follow app.workspace
+    # --- requests from screens (messages.py) --------------------------------------------------
+    def on_add_package(self, message: msg.AddPackage) -> None:
+        self.add_package(message.name)
 
-    def _reset_external_modes(self) -> None:
-        """Screens written elsewhere take the workspace at construction: rebuild them on a switch
-        (the one on view too, by stepping onto Workspaces and back)."""
-        for section in SECTIONS:
-            if section.mode in self._OWN_MODES or section.mode == self.current_mode:
-                continue
-            if section.mode in self._screen_stacks:
-                self.remove_mode(section.mode)
-                self.add_mode(section.mode, partial(self._make_screen, section))
-        current = self.current_mode
-        if current not in self._OWN_MODES and current in self._screen_stacks:
-            section = SECTION_BY_MODE[current]
+    def on_remove_package(self, message: msg.RemovePackage) -> None:
+        self.remove_package(message.name)
 
-            async def rebuild() -> None:
-                await self.switch_mode("workspaces")
-                await self.remove_mode(current)
-                self.add_mode(current, partial(self._make_screen, section))
-                await self.switch_mode(current)
+    def on_set_selection(self, message: msg.SetSelection) -> None:
+        self.set_selection(message.names)
 
-            self.call_later(rebuild)
+    def on_switch_workspace(self, message: msg.SwitchWorkspace) -> None:
+        self.switch_workspace(message.name)
+
+    def on_run_package_command(self, message: msg.RunPackageCommand) -> None:
+        self.run_package_command(message.package, message.command)
+
+    def on_go_to_section(self, message: msg.GoToSection) -> None:
+        self.action_goto(message.mode)
+
+    def on_show_error(self, message: msg.ShowError) -> None:
+        self.show_error(message.error, modal=message.modal)
+
+    def on_report_failure(self, message: msg.ReportFailure) -> None:
+        self.report_failure(message.what, message.error, notify=message.notify)
+
+    def on_worker_failed(self, message: msg.WorkerFailed) -> None:
+        self.report_worker_error(message.worker, notify=message.notify)
+
+    def on_show_error_details(self, _message: msg.ShowErrorDetails) -> None:
+        self.action_error_details()
 
     # --- leaving: unsaved edits and running builds -------------------------------------------
     def _notify_from_thread(self, message: str, **kwargs) -> None:
@@ -392,19 +347,20 @@ class SkiffApp(App[None]):
         if ended:
             from .build_announce import announce_end
 
-            announce_end(self, run)
+            announce_end(self, self.env, run)
 
-    def unsaved_screens(self) -> list[Screen]:
-        """Every screen of every mode (not only the visible one) holding edits not saved yet."""
-        out: list[Screen] = []
+    def unsaved_screens(self) -> list[EditorScreen]:
+        """Every editor of every mode (not only the visible one) holding edits not saved yet."""
+        out: list[EditorScreen] = []
         for stack in self._screen_stacks.values():
             for screen in stack:
-                check = getattr(screen, "has_unsaved_changes", None)
+                if not isinstance(screen, EditorScreen) or screen in out:
+                    continue
                 try:
-                    unsaved = bool(check()) if check is not None else False
+                    unsaved = screen.has_unsaved_changes()
                 except Exception:  # a screen not composed yet has nothing to lose
                     unsaved = False
-                if unsaved and hasattr(screen, "confirm_leave") and screen not in out:
+                if unsaved:
                     out.append(screen)
         return out
 
@@ -478,8 +434,7 @@ class SkiffApp(App[None]):
         return True
 
     def _do_switch_workspace(self, name: str) -> None:
-        self.workspace = Workspace(self.root, name)
-        self._reset_external_modes()
+        self.workspace = Workspace(self.root, name)  # every screen follows (SkiffScreen.follow_app)
         self.notify(f"Workspace {name}")
         self.reload()
 
@@ -523,7 +478,8 @@ class SkiffApp(App[None]):
             text, title = str(error), "skiff"
         else:  # a bug, not a user mistake: one line here, the traceback on F2
             record = self.report_failure("skiff", error, notify=False)
-            text, title = f"internal error: {record.summary}  (F2: details)", "skiff: internal error"
+            summary = record.summary if record is not None else type(error).__name__
+            text, title = f"internal error: {summary}  (F2: details)", "skiff: internal error"
         if modal:
             from .widgets.dialogs import ErrorModal
 
@@ -544,27 +500,12 @@ class SkiffApp(App[None]):
         errors, which may hold '[' (docs/tui.md, "User text is never markup")."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
-    def status_text(self) -> Text:
-        sel = ", ".join(self.selection) if self.selection else "nothing selected"
-        text = Text.assemble("workspace ", (self.workspace.name, "bold"), f"  ·  selection: {sel}")
-        if self.read_only:
-            text.append("  ")
-            text.append(" READ-ONLY ", style="bold reverse")
-        if self.builds_running:
-            from .build_announce import running_mark
-
-            mark = running_mark(self.build_runs.active())
-            if mark:
-                text.append("  ")
-                text.append(mark, style="bold reverse yellow")
-        return text
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "error_details":
             return bool(self.failures)  # in the footer only once something failed
         if action == "goto" and parameters:
             section = SECTION_BY_MODE.get(str(parameters[0]))
-            return section is not None and self.section_offered(section, resolve=False) is not False
+            return section is not None and self.section_offered(section)
         return True
 
     # --- actions ------------------------------------------------------------------------------
@@ -589,59 +530,63 @@ class SkiffApp(App[None]):
             return
         if self.current_mode != "stack":
             self.switch_mode("stack")
-        self.call_after_refresh(lambda: getattr(self.screen, "action_configure", lambda: None)())
+        self.call_after_refresh(self._configure_on_stack)
+
+    def _configure_on_stack(self) -> None:
+        from .screens.stack import StackScreen
+
+        if isinstance(self.screen, StackScreen):
+            self.screen.action_configure()
 
     def action_create_workspace(self) -> None:
         from .screens.workspaces import create_workspace_dialog
 
         create_workspace_dialog(self)
 
-    def get_system_commands(self, screen: Screen):
-        """Textual's own palette entries, less those skiff offers itself: its Quit (ours asks about
-        running builds), Theme (ours above, next to the dark/light toggle) and Keys (our Help)."""
-        for command in super().get_system_commands(screen):
-            if command.title not in ("Quit", "Theme", "Keys"):
-                yield command
+    def palette_commands(self, screen: Screen[object]) -> list[PaletteCommand]:
+        """Every command the palette offers on `screen` right now (ui/palette.py): its active
+        bindings, then the commands with no key; one entry per title, none that writes in a
+        read-only session."""
+        group = screen.palette_group if isinstance(screen, SkiffScreen) else getattr(screen, "PALETTE_GROUP", "")
+        cmds = binding_commands(self, screen, group, SECTION_HELP)
+        cmds += self._extra_commands()
+        if isinstance(screen, SkiffScreen):
+            try:
+                cmds += screen.palette_extras()
+            except Exception as exc:  # a screen not composed yet offers nothing more
+                self.log.error(f"palette of {type(screen).__name__}: {exc!r}")
+        if self.read_only:
+            cmds = [c for c in cmds if not c.mutating]
+        unique: dict[str, PaletteCommand] = {}
+        for cmd in cmds:
+            unique.setdefault(cmd.title, cmd)
+        return list(unique.values())
 
-    def palette_commands(self, screen: Screen) -> list[PaletteCommand]:
-        """Every command the palette offers right now; mutating ones vanish in read-only mode."""
-        cmds: list[PaletteCommand] = []
-        for s in SECTIONS:
-            if self.section_offered(s):
-                cmds.append(
-                    PaletteCommand(f"Go to {s.title}", s.help, partial(self.action_goto, s.mode), action="goto")
-                )
-        cmds.append(
-            PaletteCommand(
-                "Help: keys and screens", "every binding of this screen and the app", self.action_help, action="help"
-            )
-        )
-        cmds.append(
-            PaletteCommand(
-                "Theme: toggle dark/light",
-                "switch between skiff's dark and light themes",
-                self.action_toggle_theme,
-                action="toggle_theme",
-            )
-        )
-        cmds.append(
+    def _extra_commands(self) -> list[PaletteCommand]:
+        """The app's commands with no key: themes, reload, workspaces, packages, package commands."""
+        cmds = [
             PaletteCommand(
                 "Theme: choose…",
                 "pick any installed theme (remembered for next time)",
                 self.action_change_theme,
                 action="change_theme",
-            )
-        )
-        cmds.append(PaletteCommand("Quit skiff", "leave the TUI", self.action_quit, action="quit"))
-        cmds.append(
+            ),
+            PaletteCommand("Reload packages", "discover packages and reread the workspace", self.reload),
             PaletteCommand(
-                "Show details of the last error",
-                self.failures[-1].line if self.failures else "nothing has failed in this session",
-                self.action_error_details,
-                action="error_details",
-            )
-        )
-        cmds.append(PaletteCommand("Reload packages", "discover packages and reread the workspace", self.reload))
+                "Configure workspace",
+                "merge the selected packages and run Kconfig (on the Stack screen)",
+                self.action_configure,
+                mutating=True,
+                action="configure",
+            ),
+            PaletteCommand(
+                "Create workspace…",
+                "a new, empty workspace",
+                self.action_create_workspace,
+                mutating=True,
+                action="create",
+            ),
+        ]
         from ..core.workspace import list_workspaces
 
         for name in list_workspaces(self.root):
@@ -654,24 +599,6 @@ class SkiffApp(App[None]):
                         discover=False,
                     )
                 )
-        cmds.append(
-            PaletteCommand(
-                "Configure workspace",
-                "merge the selected packages and run Kconfig",
-                self.action_configure,
-                mutating=True,
-                action="configure",
-            )
-        )
-        cmds.append(
-            PaletteCommand(
-                "Create workspace…",
-                "a new, empty workspace",
-                self.action_create_workspace,
-                mutating=True,
-                action="create",
-            )
-        )
         index = self.index
         if index is not None:
             for pkg in index.listed(include_unlisted=True):
@@ -696,13 +623,6 @@ class SkiffApp(App[None]):
                         )
                     )
             cmds += self._chain_command_entries(index)
-        if hasattr(screen, "palette_commands"):  # Build, Logs, Flash too (not SkiffScreens)
-            try:
-                cmds += screen.palette_commands()
-            except Exception as exc:  # a screen not composed yet offers nothing
-                self.log.error(f"palette of {type(screen).__name__}: {exc!r}")
-        if self.read_only:
-            cmds = [c for c in cmds if not c.mutating]
         return cmds
 
     def _chain_command_entries(self, index) -> list[PaletteCommand]:
@@ -744,9 +664,10 @@ class SkiffApp(App[None]):
         if not takes_terminal(command):
 
             def stream() -> None:
-                screen = self.screen
-                if hasattr(screen, "stream_command"):
-                    screen.stream_command(package, command)
+                from .screens.stack import StackScreen
+
+                if isinstance(self.screen, StackScreen):
+                    self.screen.stream_command(package, command)
 
             if self.current_mode != "stack":
                 self.switch_mode("stack")
@@ -760,6 +681,10 @@ class SkiffApp(App[None]):
         from ..core.commands import run_command
         from .command_vars import command_env
 
+        index = self.index
+        if index is None:
+            self.notify("the packages are still loading: run the command again in a moment", severity="warning")
+            return
         started = time.monotonic()
         try:
             with self.suspend():

@@ -4,11 +4,17 @@ the terminal bell and, where the terminal supports one, a desktop notification
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .buildruns import BuildRun
 from .desktop_notify import sequence
 
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.notifications import SeverityLevel
 
-def outcome(run: BuildRun) -> tuple[str, str]:
+
+def outcome(run: BuildRun) -> tuple[str, SeverityLevel]:
     """(one-line result, toast severity) of an ended build."""
     rec = run.handle.record if run.handle is not None else None
     ws = run.workspace.name
@@ -24,20 +30,21 @@ def outcome(run: BuildRun) -> tuple[str, str]:
     where = ""
     if rec.failure and rec.failure.package:
         where = f" in {rec.failure.package} ({rec.failure.step or 'unknown step'})"
-    severity = "error" if rec.status == "failed" else "warning"
+    severity: SeverityLevel = "error" if rec.status == "failed" else "warning"
     return f"Build {rec.id} in workspace {ws} {rec.status}{where} after {took}", severity
 
 
-def announce_end(app, run: BuildRun) -> str | None:
-    """Toast + bell + desktop notification; the dialect used for the latter, if any. A build that
-    never started (preparing failed: already reported; or cancelled by the user) is not announced."""
+def announce_end(app: App[Any], env: dict[str, str], run: BuildRun) -> str | None:
+    """Toast + bell + desktop notification (its dialect chosen from the app's environment `env`);
+    the dialect used for the latter, if any. A build that never started (preparing failed: already
+    reported; or cancelled by the user) is not announced."""
     if run.handle is None:
         return None
     text, severity = outcome(run)
     app.notify(text, title="skiff: build ended", severity=severity, timeout=15, markup=False)
     app.bell()
-    found = sequence(getattr(app, "env", {}), "skiff", text)
-    driver = getattr(app, "_driver", None)
+    found = sequence(env, "skiff", text)
+    driver = app._driver
     if found is None or driver is None:
         return None
     kind, seq = found

@@ -1,23 +1,31 @@
 """Builds started by this TUI process, owned by the app rather than by a screen.
 
-A Build screen is rebuilt on a workspace switch (its workspace is fixed at construction), so a
-build must not live in the screen: it runs here in its own thread, holding its workspace's lock,
-until it ends. A new Build screen for that workspace finds it again (`BuildRuns.get`); quitting
-asks about every build still running (`BuildRuns.active`).
+The Build screen follows the app's workspace, so a build must not live in the screen: it runs here
+in its own thread, holding its workspace's lock, until it ends, whichever workspace is shown. The
+Build screen finds the build of the workspace it shows (`BuildRuns.get`); quitting asks about every
+build still running (`BuildRuns.active`).
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Callable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from ..core.errors import SkiffError
 
 if TYPE_CHECKING:  # the build engine loads when a build starts, not with the app
     from ..core import build as engine
     from ..core.workspace import Workspace
+
+
+class Request(Protocol):
+    """What a build runs (screens/build.py's BuildRequest; `skiff compile` prepares the same)."""
+
+    argv: list[str]
+    env: dict[str, str]
+    chain: list[str]
+    target: str
+    total: int | None
 
 
 class BuildRun:
@@ -73,7 +81,7 @@ class BuildRuns:
         with self._lock:
             return [r for r in self._runs.values() if r.active]
 
-    def start(self, workspace: Workspace, request: Callable[[], object]) -> BuildRun:
+    def start(self, workspace: Workspace, request: Callable[[], Request]) -> BuildRun:
         """Take the workspace lock, build the request (what `skiff compile` would run) and run it,
         all in a thread; SkiffErrors are reported through `notify`."""
         with self._lock:
@@ -95,7 +103,7 @@ class BuildRuns:
         except Exception:  # the app is gone (quitting): nobody to tell
             pass
 
-    def _run(self, run: BuildRun, request: Callable[[], object]) -> None:
+    def _run(self, run: BuildRun, request: Callable[[], Request]) -> None:
         lock = None
         try:
             lock = run.workspace.lock("skiff tui: build").acquire()
@@ -134,19 +142,3 @@ class BuildRuns:
             self.cancel(run, grace)
         for run in runs:
             run.finished.wait(wait)
-
-
-def build_runs(app) -> BuildRuns:
-    """The app's BuildRuns (SkiffApp makes one; any other host app gets one on first use)."""
-    runs = getattr(app, "build_runs", None)
-    if runs is None:
-
-        def notify(message: str, **kwargs) -> None:
-            try:
-                app.call_from_thread(app.notify, message, **kwargs)
-            except Exception:  # the app is gone (quitting): nobody to tell
-                pass
-
-        runs = BuildRuns(notify)
-        app.build_runs = runs
-    return runs

@@ -3,30 +3,34 @@ in a small form, starting from the values given earlier in this session."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..core.errors import SkiffError
 
-
-def session_values(app) -> dict[str, str]:
-    values = getattr(app, "command_variables", None)
-    if values is None:
-        values = app.command_variables = {}
-    return values
+if TYPE_CHECKING:
+    from .host import SkiffHost
 
 
-def command_env(app) -> dict[str, str]:
+def session_values(app: SkiffHost) -> dict[str, str]:
+    """The values given in forms this session (kept by the app, so every screen shares them)."""
+    return app.command_variables
+
+
+def command_env(app: SkiffHost) -> dict[str, str]:
     """The environment package commands run with: the app's, plus the values given in forms."""
     return {**app.env, **session_values(app)}
 
 
-def ask_then_run(app, package: str, command: str, run: Callable[[], None]) -> None:
+def ask_then_run(app: SkiffHost, package: str, command: str, run: Callable[[], None]) -> None:
     """Find what the command needs (in a thread), ask for it when it needs anything, then run()."""
 
     def find() -> None:
         from ..core.command_vars import needed_variables
 
+        index = app.index
         try:
+            if index is None:
+                raise SkiffError("the packages are not read yet")
             needed = needed_variables(app.session, package, command)
         except SkiffError:
             needed = []  # running it reports the problem the usual way

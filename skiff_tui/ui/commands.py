@@ -1,17 +1,21 @@
-"""Command palette provider: every action of the app and of the current screen, in context.
+"""Command palette provider: the one source of the palette's entries (skiff offers no other).
 
-The list comes from `SkiffApp.palette_commands(screen)`, which drops mutating commands in
-read-only mode, so the palette and the bindings agree on what a session may do. Titles and help
-carry package names and descriptions: they go to the palette as Content, never as markup.
+The list comes from `SkiffApp.palette_commands(screen)`: the active bindings plus a few commands
+with no key (ui/palette.py), without those refused in read-only mode, so the palette and the
+bindings agree on what a session may do. Titles and help carry package names and descriptions:
+they go to the palette as Content, never as markup.
 """
 
 from __future__ import annotations
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
+from .host import SkiffHost
+from .palette import PaletteCommand
 
-def highlighted(matcher, title: str) -> Content:
+
+def highlighted(matcher: Matcher, title: str) -> Content:
     """The title as plain text with the fuzzy match's letters styled (Matcher.highlight would
     parse the title as markup)."""
     content = Content(title)
@@ -23,9 +27,9 @@ def highlighted(matcher, title: str) -> Content:
 
 
 class SkiffCommands(Provider):
-    def _commands(self):
-        getter = getattr(self.app, "palette_commands", None)
-        return list(getter(self.screen)) if getter else []
+    def _commands(self) -> list[PaletteCommand]:
+        app = self.app
+        return app.palette_commands(self.screen) if isinstance(app, SkiffHost) else []
 
     async def discover(self) -> Hits:
         for cmd in self._commands():

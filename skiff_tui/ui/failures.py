@@ -11,8 +11,13 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..core.errors import SkiffError
+
+if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+    from textual.worker import Worker
 
 DETAIL_LINES = 200  # head and tail kept, the middle left out
 DETAIL_BYTES = 64 * 1024
@@ -89,17 +94,12 @@ def worker_title(worker) -> str:
     return label if group == "default" else f"{label} ({group})"
 
 
-def forward_worker_error(node, event) -> None:
-    """Worker.StateChanged handler body for screens and widgets outside SkiffScreen (Build, Logs,
-    the log view): the event does not bubble, so hand failures to the app's one handler (or, in
-    an app without it, say them in one line)."""
+def forward_worker_error(node: MessagePump, event: Worker.StateChanged) -> None:
+    """Worker.StateChanged handler body for widgets (the log view): the event does not bubble, so
+    post the failure as a message that does, to the app's one handler (messages.WorkerFailed)."""
     from textual.worker import WorkerState
 
-    if event.state != WorkerState.ERROR:
-        return
-    app = node.app
-    report = getattr(app, "report_worker_error", None)
-    if report is not None:
-        report(event)
-    else:
-        app.notify(f"{worker_title(event.worker)} failed: {summary_of(event.worker.error)}", severity="error")
+    from .messages import WorkerFailed
+
+    if event.state == WorkerState.ERROR:
+        node.post_message(WorkerFailed(event.worker))

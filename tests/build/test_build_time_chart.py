@@ -6,13 +6,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from skifftest import open_section, skiff_app
 from textual.app import App, ComposeResult
 
 from skiff_tui.core import build as engine
 from skiff_tui.core.workspace import Workspace
-from skiff_tui.ui.screens.build import BuildScreen
 from skiff_tui.ui.screens.build_times import BuildTimesScreen
-from skiff_tui.ui.screens.logs import LogsScreen
 from skiff_tui.ui.widgets.build_time_chart import BuildTimeChart, bar, duration_text, top
 
 HERE = Path(__file__).parent
@@ -25,21 +24,19 @@ def test_bars_and_ranking():
     assert shown == [("b", 5), ("c", 3)] and rest == 3 and more == 2
 
 
-async def test_build_and_logs_screens_chart_the_build(tmp_path):
-    ws = Workspace(tmp_path, "t")
+async def test_build_and_logs_screens_chart_the_build(skiff_root):
+    ws = Workspace(skiff_root, "t")
     ws.dir.mkdir(parents=True)
     argv = [sys.executable, str(HERE / "fakebuild.py"), f"O={ws.dir}", "--delay", "0.05"]
     rec = engine.run_build(ws, argv, env={}, chain=["pi/4"], target="all")
     durations = engine.record_durations(ws, rec)
     assert set(durations) >= {"host-pkgconf", "busybox", "demo-app"}
 
-    class Host(App):
-        def on_mount(self):
-            self.push_screen(BuildScreen(ws, read_only=True, build_id=rec.id))
-
-    app = Host()
+    app = skiff_app(ws.root, workspace=ws.name, read_only=True)
     async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_section(app, pilot, "build")
         await pilot.pause(0.2)
+        assert screen.record is not None and screen.record.id == rec.id
         await pilot.press("t")
         assert isinstance(app.screen, BuildTimesScreen)
         chart = app.screen.query_one(BuildTimeChart)
@@ -49,7 +46,7 @@ async def test_build_and_logs_screens_chart_the_build(tmp_path):
         assert first_row.startswith(longest) and "█" in first_row
         assert f"over {len(durations)} packages" in text
         await pilot.press("escape")
-        await app.push_screen(LogsScreen(ws, read_only=True))
+        await open_section(app, pilot, "logs")
         await pilot.pause(0.1)
         await pilot.press("t")
         assert isinstance(app.screen, BuildTimesScreen) and app.screen.record.id == rec.id

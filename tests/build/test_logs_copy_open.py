@@ -9,14 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
-from skifftest import run_skiff
+from skifftest import open_section, run_skiff, skiff_app
 from textual.app import App
 from textual.widgets import Input
 
 from skiff_tui.core.errors import SkiffError
 from skiff_tui.core.logrange import log_file, parse_range, save_lines
 from skiff_tui.core.workspace import Workspace
-from skiff_tui.ui.screens.logs import LogFileScreen, LogsScreen
+from skiff_tui.ui.screens.logs import LogFileScreen
 from skiff_tui.ui.widgets.logcopy import CopyLinesModal
 from skiff_tui.ui.widgets.logview import LogView, LogViewer
 
@@ -128,16 +128,12 @@ async def test_problems_view_scrolls_a_long_lines_match_into_view(tmp_path):
         assert view.scroll_x == 0
 
 
-async def test_logs_screen_opens_any_file(tmp_path):
-    ws = Workspace(tmp_path, "t")
+async def test_logs_screen_opens_any_file(tmp_path, skiff_root):
+    ws = Workspace(skiff_root, "t")
     ws.dir.mkdir(parents=True)
-
-    class Host(App):
-        def on_mount(self):
-            self.push_screen(LogsScreen(ws))
-
-    app = Host()
+    app = skiff_app(ws.root, workspace=ws.name)
     async with app.run_test(size=(120, 30)) as pilot:
+        await open_section(app, pilot, "logs")
         await pilot.press("o")
         box = app.screen.query_one(Input)
         box.value = str(tmp_path / "missing.log")

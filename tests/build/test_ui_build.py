@@ -1,5 +1,6 @@
-"""Build and Logs screens, LogView and LivePane, driven with Textual's Pilot; assertions are on
-what the widgets show."""
+"""Build and Logs screens (in the real SkiffApp), LogView and LivePane, driven with Textual's
+Pilot; assertions are on what the widgets show. Builds run tests/build/fakebuild.py, which writes
+Buildroot's output, in place of what `skiff compile` would run (compile_request)."""
 
 import os
 import subprocess
@@ -9,12 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
+from skifftest import open_section, skiff_app
 from textual.app import App
 from textual.widgets import DataTable, ProgressBar, Static
 
 from skiff_tui.core import build as engine
 from skiff_tui.core.workspace import Workspace
-from skiff_tui.ui.screens.build import BuildScreen
+from skiff_tui.ui.screens import build as build_screen
+from skiff_tui.ui.screens.build import BuildRequest
 from skiff_tui.ui.screens.logs import LogScreen, LogsScreen
 from skiff_tui.ui.widgets.logview import LivePane, LogView, LogViewer
 
@@ -27,19 +30,23 @@ def fake(ws, *extra):
 
 
 @pytest.fixture
-def ws(tmp_path):
-    w = Workspace(tmp_path, "t")
+def ws(skiff_root):
+    w = Workspace(skiff_root, "t")
     w.dir.mkdir(parents=True)
     return w
 
 
-class Host(App):
-    def __init__(self, screen_factory):
-        super().__init__()
-        self._factory = screen_factory
+@pytest.fixture
+def build_runs_argv(monkeypatch):
+    """Start on the Build screen runs `argv` (what the workspace's request would hold)."""
 
-    def on_mount(self):
-        self.push_screen(self._factory())
+    def use(argv, chain=(), total=None) -> None:
+        def request(root, env, workspace, index=None, log=None, progress=None):
+            return BuildRequest(list(argv), chain=list(chain), total=total)
+
+        monkeypatch.setattr(build_screen, "compile_request", request)
+
+    return use
 
 
 def text_of(widget: Static) -> str:
@@ -60,10 +67,11 @@ def shown_actions(screen) -> set[str]:
     return {b.binding.action for b in screen.active_bindings.values()}
 
 
-async def test_build_screen_starts_and_shows_progress_and_log(ws):
-    app = Host(lambda: BuildScreen(ws, start_argv=fake(ws, "--delay", "0.06"), chain=["pi/4"], total=5))
+async def test_build_screen_starts_and_shows_progress_and_log(ws, build_runs_argv):
+    build_runs_argv(fake(ws, "--delay", "0.06"), chain=["pi/4"], total=5)
+    app = skiff_app(ws.root, workspace=ws.name)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
+        screen = await open_section(app, pilot, "build")
         assert "no builds yet" in text_of(screen.query_one("#build-title"))
         await pilot.press("s")
         seen_info = set()
@@ -87,10 +95,11 @@ async def test_build_screen_starts_and_shows_progress_and_log(ws):
         assert not screen.query_one("#build-failure").has_class("-visible")
 
 
-async def test_build_screen_failure_panel(ws):
-    app = Host(lambda: BuildScreen(ws, start_argv=fake(ws, "--fail", "busybox:build"), total=5))
+async def test_build_screen_failure_panel(ws, build_runs_argv):
+    build_runs_argv(fake(ws, "--fail", "busybox:build"), total=5)
+    app = skiff_app(ws.root, workspace=ws.name)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
+        screen = await open_section(app, pilot, "build")
         await pilot.press("s")
         await until(pilot, lambda: screen.record is not None and screen.record.status == "failed")
         panel = screen.query_one("#build-failure")
@@ -101,12 +110,13 @@ async def test_build_screen_failure_panel(ws):
         assert "make br/busybox-dirclean" in text and "make br/busybox-rebuild" in text
 
 
-async def test_build_screen_cancel(ws):
+async def test_build_screen_cancel(ws, build_runs_argv):
     # Slow enough per package that the build is still running after the first answer, however
     # loaded the machine is (it is cancelled long before its end).
-    app = Host(lambda: BuildScreen(ws, start_argv=fake(ws, "--delay", "1.5"), total=20))
+    build_runs_argv(fake(ws, "--delay", "1.5"), total=20)
+    app = skiff_app(ws.root, workspace=ws.name)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
+        screen = await open_section(app, pilot, "build")
         assert "cancel" in shown_actions(screen)
         await pilot.press("s")
         await until(pilot, lambda: screen.record is not None and screen.record.done >= 1)
@@ -132,9 +142,9 @@ async def test_read_only_screen_attaches_to_another_process_build(ws):
         stdout=subprocess.DEVNULL,
     )
     try:
-        app = Host(lambda: BuildScreen(ws, read_only=True))
+        app = skiff_app(ws.root, workspace=ws.name, read_only=True)
         async with app.run_test(size=(120, 40)) as pilot:
-            screen = app.screen
+            screen = await open_section(app, pilot, "build")
             # start/cancel are absent in read-only mode
             assert not {"start", "cancel"} & shown_actions(screen)
             await until(pilot, lambda: screen.record is not None and screen.record.status == "running")
@@ -251,8 +261,9 @@ async def test_logview_big_file_shows_first_screen_before_full_index(tmp_path):
 async def test_logs_screen_lists_and_opens(ws):
     bad = engine.run_build(ws, fake(ws, "--fail", "busybox:build"), env={}, chain=["pi/4", "core/gentoo"], target="all")
     good = engine.run_build(ws, fake(ws), env={}, chain=["pi/4"], target="all")
-    app = Host(lambda: LogsScreen(ws, read_only=True))
+    app = skiff_app(ws.root, workspace=ws.name, read_only=True)
     async with app.run_test(size=(140, 40)) as pilot:
+        await open_section(app, pilot, "logs")
         table = app.screen.query_one(DataTable)
         assert table.row_count == 2
         row0 = [str(c) for c in table.get_row_at(0)]
@@ -305,26 +316,28 @@ async def test_live_pane_batches_bounded_and_follows():
         assert "later" not in rows2
 
 
-async def test_build_outlives_its_screen_and_a_new_screen_reattaches(ws):
-    """A workspace switch rebuilds the Build screen: the build started by the old one keeps
-    running (it belongs to the app) and the new screen for that workspace follows it again."""
-    app = Host(lambda: BuildScreen(ws, start_argv=fake(ws, "--delay", "0.15"), total=5))
+async def test_build_outlives_a_workspace_switch_and_the_screen_reattaches(ws, build_runs_argv):
+    """The build belongs to the app: switching the Build screen to another workspace leaves it
+    running, and switching back follows it again."""
+    build_runs_argv(fake(ws, "--delay", "0.15"), total=5)
+    app = skiff_app(ws.root, workspace=ws.name)
     async with app.run_test(size=(120, 40)) as pilot:
-        first = app.screen
+        screen = await open_section(app, pilot, "build")
         await pilot.press("s")
-        await until(pilot, lambda: first.record is not None and first.record.status == "running")
-        build_id = first.record.id
-        await app.pop_screen()  # the screen goes away (unmounted)
+        await until(pilot, lambda: screen.record is not None and screen.record.status == "running")
+        build_id = screen.record.id
+        app.switch_workspace("other")  # the screen now shows a workspace without builds
+        await until(pilot, lambda: screen.workspace.name == "other" and screen.record is None)
         await pilot.pause(0.3)
         assert engine.load_record(ws, build_id).status == "running"
-        await app.push_screen(BuildScreen(ws, start_argv=fake(ws), total=5))
-        second = app.screen
-        await until(pilot, lambda: second.record is not None and second.record.id == build_id)
-        assert "cancel" in shown_actions(second) and second.check_action("cancel", ()) is True
-        assert second.check_action("start", ()) is None  # one build per workspace
-        await until(pilot, lambda: second.record.status != "running")
-        assert second.record.status == "succeeded"
-        assert "started by pid" not in text_of(second.query_one("#build-title"))
+        assert screen.check_action("start", ()) is True  # nothing runs in 'other'
+        app.switch_workspace(ws.name)
+        await until(pilot, lambda: screen.record is not None and screen.record.id == build_id)
+        assert "cancel" in shown_actions(screen) and screen.check_action("cancel", ()) is True
+        assert screen.check_action("start", ()) is None  # one build per workspace
+        await until(pilot, lambda: screen.record.status != "running")
+        assert screen.record.status == "succeeded"
+        assert "started by pid" not in text_of(screen.query_one("#build-title"))
 
 
 async def test_offline_download_failure_says_what_helps(ws):
@@ -334,15 +347,17 @@ async def test_offline_download_failure_says_what_helps(ws):
     replay = [sys.executable, "-c", f"import sys; sys.stdout.write(open({str(sample)!r}).read()); sys.exit(2)"]
     rec = engine.run_build(ws, replay, env={}, chain=["virt/qemu"], target="all")
     assert rec.status == "failed" and rec.failure.step == "download"
-    app = Host(lambda: BuildScreen(ws, read_only=True, build_id=rec.id))
+    app = skiff_app(ws.root, workspace=ws.name, read_only=True)
     async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_section(app, pilot, "build")
+        assert screen.record is not None and screen.record.id == rec.id
         panel = app.screen.query_one("#build-failure")
         await until(pilot, lambda: panel.has_class("-visible"))
         text = " ".join(text_of(panel).split())
         assert "No network" in text and "BR2_DL_DIR" in text and "skiff br source" in text
         assert "make br/host-pkgconf-source (once online)" in text
         assert "dirclean" not in text and "rebuild" not in text
-        await app.push_screen(LogsScreen(ws, read_only=True))
+        await open_section(app, pilot, "logs")
         await pilot.pause(0.2)
         detail = " ".join(text_of(app.screen.query_one("#logs-detail")).split())
         assert "BR2_DL_DIR" in detail and "dirclean" not in detail

@@ -101,7 +101,7 @@ async def test_wifi_network_keyfile(make_ov_app, ov_root):
     app = make_ov_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_overrides(app, pilot)
-        [wifi] = [c for c in screen.palette_commands() if c.title == "Overrides: Wi-Fi networks"]
+        [wifi] = [c for c in app.palette_commands(screen) if c.title == "Overrides: Wi-Fi networks"]
         wifi.callback()
         await pilot.pause()
         screen.query_one("#ov-ssid", Input).value = "Home"
@@ -215,8 +215,8 @@ async def test_read_only_browses_but_writes_nothing(make_ov_app, ov_root):
         editor = screen.query_one("#ov-editor", TextArea)
         assert editor.read_only and editor.text == "hello\n"
         assert not (ov_root / "overrides/workspaces/default/buildroot").exists()
-        titles = [c.title for c in screen.palette_commands()]
-        assert "Overrides: files" in titles and "Overrides: save" not in titles
+        titles = [c.title for c in app.palette_commands(screen)]
+        assert "Overrides: files" in titles and "Overrides: Save" not in titles
 
 
 async def test_read_only_views_mask_wifi_keys_and_private_keys(make_ov_app, ov_root):

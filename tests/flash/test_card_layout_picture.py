@@ -28,7 +28,8 @@ def test_areas_cover_table_blobs_and_partitions():
 
 async def test_flash_screen_draws_the_format_layout(tmp_path, tools, build_output):
     from flash_testkit import SMALL, SMALL_IMAGE
-    from test_flash_screen import FlashApp, _select, make_source, settle
+    from skifftest import open_section
+    from test_flash_screen import _select, flash_app, make_source, settle
 
     from skiff_tui.core import flash_install_set
     from skiff_tui.core.flash_board import BoardFlash
@@ -39,11 +40,10 @@ async def test_flash_screen_draws_the_format_layout(tmp_path, tools, build_outpu
     spl.write_bytes(os.urandom(500_000))
     board = BoardFlash("test/board", [f"{spl}:8K"], boot_active=True)
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
-    screen = FlashScreen(
-        None, False, source=source, rescan_interval=None, layout=SMALL, install_set=install, board=board
-    )
-    app = FlashApp(screen)
+    screen = FlashScreen(source=source, rescan_interval=None, layout=SMALL, install_set=install, board=board)
+    app = flash_app(tmp_path, screen)
     async with app.run_test(size=(130, 60)) as pilot:
+        await open_section(app, pilot, "flash")
         await settle(app, pilot)
         picture = screen.query_one(CardLayoutPicture)
         assert not picture.display  # no card chosen: no picture

@@ -1,4 +1,4 @@
-"""The Flash screen alone in a test App, on captured device records (Pilot)."""
+"""The Flash screen in the real SkiffApp, on captured device records (Pilot)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from textual.app import App
+from skifftest import open_section, skiff_app
 from textual.widgets import Button, DataTable, Input, Label, RadioSet, Static
 
 from skiff_tui.core import devices as dv
@@ -18,13 +18,10 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "udev"
 MIB = dv.MIB
 
 
-class FlashApp(App):
-    def __init__(self, screen: FlashScreen) -> None:
-        super().__init__()
-        self._flash = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self._flash)
+def flash_app(tmp_path: Path, screen: FlashScreen, *, read_only: bool = False):
+    """The app with `screen` (on a recorded device source) as its Flash section; the test opens
+    it with open_section."""
+    return skiff_app(tmp_path / "skiff", read_only=read_only, screens={"flash": lambda: screen})
 
 
 def make_source(tmp_path: Path, card_size: int = 32 * MIB) -> tuple[FakeDeviceSource, Path]:
@@ -61,9 +58,10 @@ async def settle(app, pilot) -> None:
 
 async def test_live_list_says_why_disks_are_hidden_or_disabled(tmp_path):
     source, _ = make_source(tmp_path)
-    screen = FlashScreen(None, False, source=source, rescan_interval=None)
-    app = FlashApp(screen)
+    screen = FlashScreen(source=source, rescan_interval=None)
+    app = flash_app(tmp_path, screen)
     async with app.run_test(size=(130, 50)) as pilot:
+        await open_section(app, pilot, "flash")
         await settle(app, pilot)
         names = [r[0] for r in rows(screen)]
         assert "/dev/sde" in names and "/dev/nvme0n1" not in names
@@ -98,9 +96,10 @@ async def _select(screen, pilot, app, node_suffix: str) -> None:
 
 async def test_disabled_card_cannot_be_written(tmp_path):
     source, _ = make_source(tmp_path)
-    screen = FlashScreen(None, False, source=source, rescan_interval=None)
-    app = FlashApp(screen)
+    screen = FlashScreen(source=source, rescan_interval=None)
+    app = flash_app(tmp_path, screen)
     async with app.run_test(size=(130, 50)) as pilot:
+        await open_section(app, pilot, "flash")
         await settle(app, pilot)
         await _select(screen, pilot, app, "/dev/sde")
         assert "cannot be used: read-only" in str(screen.query_one("#summary", Static).render())
@@ -110,9 +109,10 @@ async def test_disabled_card_cannot_be_written(tmp_path):
 async def test_write_image_flow_with_typed_confirmation_and_verification(tmp_path):
     source, card = make_source(tmp_path)
     img = image(tmp_path)
-    screen = FlashScreen(None, False, source=source, rescan_interval=None)
-    app = FlashApp(screen)
+    screen = FlashScreen(source=source, rescan_interval=None)
+    app = flash_app(tmp_path, screen)
     async with app.run_test(size=(130, 50)) as pilot:
+        await open_section(app, pilot, "flash")
         await settle(app, pilot)
         screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
         await settle(app, pilot)
@@ -143,9 +143,10 @@ async def test_write_image_flow_with_typed_confirmation_and_verification(tmp_pat
 async def test_card_swapped_before_write_is_refused_with_next_steps(tmp_path):
     source, card = make_source(tmp_path)
     img = image(tmp_path)
-    screen = FlashScreen(None, False, source=source, rescan_interval=None)
-    app = FlashApp(screen)
+    screen = FlashScreen(source=source, rescan_interval=None)
+    app = flash_app(tmp_path, screen)
     async with app.run_test(size=(130, 50)) as pilot:
+        await open_section(app, pilot, "flash")
         await settle(app, pilot)
         screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
         screen.query_one("#image", Input).value = str(img)
@@ -168,9 +169,10 @@ async def test_card_swapped_before_write_is_refused_with_next_steps(tmp_path):
 async def test_read_only_mode_explains_and_writes_nothing(tmp_path):
     source, card = make_source(tmp_path)
     img = image(tmp_path)
-    screen = FlashScreen(None, True, source=source, rescan_interval=None)
-    app = FlashApp(screen)
+    screen = FlashScreen(source=source, rescan_interval=None)
+    app = flash_app(tmp_path, screen, read_only=True)
     async with app.run_test(size=(130, 50)) as pilot:
+        await open_section(app, pilot, "flash")
         await settle(app, pilot)
         screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
         screen.query_one("#image", Input).value = str(img)
@@ -192,9 +194,10 @@ async def test_format_and_install_flow_on_a_card_backed_by_a_file(tmp_path, tool
 
     source, card = make_source(tmp_path, card_size=SMALL_IMAGE)
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
-    screen = FlashScreen(None, False, source=source, rescan_interval=None, layout=SMALL, install_set=install)
-    app = FlashApp(screen)
+    screen = FlashScreen(source=source, rescan_interval=None, layout=SMALL, install_set=install)
+    app = flash_app(tmp_path, screen)
     async with app.run_test(size=(130, 50)) as pilot:
+        await open_section(app, pilot, "flash")
         await settle(app, pilot)
         await _select(screen, pilot, app, "sdb-card.bin")
         summary = str(screen.query_one("#summary", Static).render())
@@ -214,9 +217,10 @@ async def test_format_and_install_flow_on_a_card_backed_by_a_file(tmp_path, tool
 async def test_swapped_card_event_drops_the_selection(tmp_path):
     source, card = make_source(tmp_path)
     img = image(tmp_path)
-    screen = FlashScreen(None, False, source=source, rescan_interval=None)
-    app = FlashApp(screen)
+    screen = FlashScreen(source=source, rescan_interval=None)
+    app = flash_app(tmp_path, screen)
     async with app.run_test(size=(130, 50)) as pilot:
+        await open_section(app, pilot, "flash")
         await settle(app, pilot)
         screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
         screen.query_one("#image", Input).value = str(img)
@@ -296,11 +300,10 @@ async def test_format_writes_the_boards_blobs_and_layout(tmp_path, tools, build_
     spl.write_bytes(os.urandom(500_000).replace(b"\0", b"\1"))
     board = BoardFlash("test/board", [f"{spl}:8K"], boot_active=True)
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
-    screen = FlashScreen(
-        None, False, source=source, rescan_interval=None, layout=SMALL, install_set=install, board=board
-    )
-    app = FlashApp(screen)
+    screen = FlashScreen(source=source, rescan_interval=None, layout=SMALL, install_set=install, board=board)
+    app = flash_app(tmp_path, screen)
     async with app.run_test(size=(130, 50)) as pilot:
+        await open_section(app, pilot, "flash")
         await settle(app, pilot)
         await _select(screen, pilot, app, "sdb-card.bin")
         summary = str(screen.query_one("#summary", Static).render())
@@ -327,9 +330,10 @@ async def test_screen_speaks_in_its_own_terms_not_cli_flags(tmp_path):
     rec["partitions"][0]["devnum"] = [8, 129]
     source.add(rec)
     source.mountinfo = "64 29 8:129 / /media/me/BOOT rw - vfat /dev/sdi1 rw"
-    screen = FlashScreen(None, False, source=source, rescan_interval=None)
-    app = FlashApp(screen)
+    screen = FlashScreen(source=source, rescan_interval=None)
+    app = flash_app(tmp_path, screen)
     async with app.run_test(size=(130, 50)) as pilot:
+        await open_section(app, pilot, "flash")
         await settle(app, pilot)
         screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
         await settle(app, pilot)
@@ -356,9 +360,10 @@ async def test_card_settings_step_writes_hostname_and_wifi_into_persist(tmp_path
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
     flash.execute(flash_plan.plan_buildimage(skiff_img, SMALL_IMAGE, SMALL, install=install))
     source, card = make_source(tmp_path, card_size=SMALL_IMAGE)
-    screen = FlashScreen(None, False, source=source, rescan_interval=None)
-    app = FlashApp(screen)
+    screen = FlashScreen(source=source, rescan_interval=None)
+    app = flash_app(tmp_path, screen)
     async with app.run_test(size=(130, 60)) as pilot:
+        await open_section(app, pilot, "flash")
         await settle(app, pilot)
         screen.query_one("#action", RadioSet).query("RadioButton").last().value = True
         await settle(app, pilot)

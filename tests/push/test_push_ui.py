@@ -10,6 +10,7 @@ import time
 import pytest
 from push import test_push as push_tests
 from push.test_push import SSHD, device, make_images
+from skifftest import open_section, skiff_app
 from textual.app import App
 from textual.widgets import Input
 
@@ -49,11 +50,12 @@ def test_rsync_progress_lines():
     assert parse_rsync_progress("sending incremental file list", "boot") is None
 
 
-async def test_build_screen_p_opens_push_and_reports_failures(tmp_path):
-    ws = Workspace(tmp_path, "t")
+async def test_build_screen_p_opens_push_and_reports_failures(skiff_root):
+    ws = Workspace(skiff_root, "t")
     ws.dir.mkdir(parents=True)
-    app = Host(lambda: BuildScreen(ws))
+    app = skiff_app(ws.root, workspace=ws.name)
     async with app.run_test(size=(120, 40)) as pilot:
+        await open_section(app, pilot, "build")
         await pilot.press("p")
         assert isinstance(app.screen, PushScreen)
         await pilot.press(*"root@127.0.0.1", "enter")
@@ -74,11 +76,12 @@ async def test_build_screen_p_opens_push_and_reports_failures(tmp_path):
         assert app.screen.query_one("#push-target", Input).value == "root@127.0.0.1"
 
 
-async def test_read_only_build_screen_has_no_push(tmp_path):
-    ws = Workspace(tmp_path, "t")
+async def test_read_only_build_screen_has_no_push(skiff_root):
+    ws = Workspace(skiff_root, "t")
     ws.dir.mkdir(parents=True)
-    app = Host(lambda: BuildScreen(ws, read_only=True))
+    app = skiff_app(ws.root, workspace=ws.name, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
+        await open_section(app, pilot, "build")
         await pilot.press("p")
         assert isinstance(app.screen, BuildScreen)
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from skiff_tui.core import readonly
 from skiff_tui.core.workspace_state import WorkspaceState
 
 # name -> (description, dependencies, extra files {relative path: text})
@@ -74,14 +73,6 @@ def make_tree(root: Path) -> Path:
     (root / "workspaces").mkdir(parents=True, exist_ok=True)
     (configs / "base").mkdir()  # its own (empty) base layer: the library shipping with skiff stays out
     return root
-
-
-@pytest.fixture(autouse=True)
-def _not_read_only():
-    """set_read_only(True) is process-wide (and sets SKIFF_READ_ONLY): undo it after each test."""
-    readonly.set_read_only(False)
-    yield
-    readonly.set_read_only(False)
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
 from textual.command import CommandList, CommandPalette
 
@@ -37,24 +35,30 @@ MUTATING_ACTIONS = {
 }
 MUTATING_TITLES = (
     "Add package",
-    "Remove",
+    "Remove package",
     "Configure",
     "Create workspace",
-    "Delete",
     "Run cmd/",
-    "Move",
-    "Run highlighted",
-    "Start a build",
-    "Cancel the build",
-    "Kconfig: save",
-    "Kconfig: edit",
-    "Kconfig: undo",
-    "Kconfig: run make",
-    "Overrides: save",
-    "Overrides: new",
-    "Overrides: delete",
-    "skiff-core.yaml: save",
-    "skiff-core.yaml: start again",
+    "Packages: Add",
+    "Packages: Remove",
+    "Stack: Move",
+    "Stack: Remove",
+    "Stack: Configure",
+    "Stack: Run command",
+    "Workspaces: New",
+    "Workspaces: Delete",
+    "Build: Start",
+    "Build: Cancel",
+    "Build: Push",
+    "Kconfig: Save",
+    "Kconfig: Edit value",
+    "Kconfig: Undo option",
+    "Kconfig: menuconfig",
+    "Overrides: Save",
+    "Overrides: New file",
+    "Overrides: Delete file",
+    "skiff-core.yaml: Save",
+    "skiff-core.yaml: Package default",
 )
 
 
@@ -178,12 +182,12 @@ async def test_read_only_hides_every_mutating_binding_and_palette_command(
         await settle(app, pilot)
         assert engine_selection(skiff_root) == ["board/alpha"]
         assert not (skiff_root / "workspaces" / "default" / ".config").exists()
-        # editors are offered only when their screen takes read_only=
+        # editors are offered only when they work as viewers in read-only mode (all of skiff's do)
         nav = str(app.screen.query_one("#nav").render())
         assert "Packages" in nav
         for section in SECTIONS:
-            if section.editor and app.section_offered(section):
-                assert "read_only" in inspect.signature(app._screen_class(section)).parameters
+            if section.editor:
+                assert section.works_read_only and app.section_offered(section)
                 assert section.title in nav
         no_read_only_editor = Section(
             "x", "Editor without read-only", "x", "skiff_tui.ui.screens.help", "HelpScreen", "test double", editor=True
@@ -255,7 +259,10 @@ async def test_every_binding_of_the_main_screens_has_a_palette_command(
                 offered |= {c.action for c in app.palette_commands(screen)}
             wanted = {b.action.split("(")[0] for b in [*screen.BINDINGS, *app.BINDINGS]}
             wanted -= {"leave", "app.pop_screen"}  # escape (back): the palette has "Go to …" for that
+            wanted -= {"error_details"}  # F2: absent from the footer (and palette) until something failed
             assert wanted <= offered, (type(screen).__name__, wanted - offered)
+            titles = [c.title for c in app.palette_commands(screen)]
+            assert len(titles) == len(set(titles)), type(screen).__name__
 
 
 async def test_a_section_whose_screen_is_absent_keeps_its_place_with_a_message(make_app, settle):
@@ -367,14 +374,44 @@ async def test_nav_bar_names_every_section_without_cutting_at_common_widths(make
 
 
 async def test_palette_has_one_entry_per_action(make_app, settle):
-    """Textual's own Quit/Theme/Keys are not offered beside skiff's Quit, Theme and Help."""
+    """The palette is built from the bindings (titled by their descriptions, as in the footer)
+    plus commands with no key; Textual's own Quit/Theme/Keys are not offered beside them."""
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         titles = await _palette_titles(app)
-        assert [t for t in titles if "quit" in t.lower()] == ["Quit skiff"]
-        assert sorted(t for t in titles if "theme" in t.lower()) == ["Theme: choose…", "Theme: toggle dark/light"]
-        assert "Keys" not in titles and "Help: keys and screens" in titles
+        assert [t for t in titles if "quit" in t.lower()] == ["Quit"]
+        assert sorted(t for t in titles if "theme" in t.lower()) == ["Theme", "Theme: choose…"]
+        assert "Keys" not in titles and "Help" in titles
         assert len(titles) == len(set(titles))
-        system = [c.title for c in app.get_system_commands(app.screen)]
-        assert not set(system) & {"Quit", "Theme", "Keys"} and not set(system) & set(titles)
+        assert len(app.COMMANDS) == 1  # one provider: skiff's (commands.py), not Textual's system commands
+        footer = {b.description for b in app.BINDINGS if b.show} | {"Packages: Add", "Packages: Filter"}
+        assert footer - {"Error details"} <= set(titles)  # F2 only once something failed
+        for command in app.palette_commands(app.screen):
+            assert command.help, command.title  # every entry explains itself
+
+
+def test_every_binding_has_a_palette_help_line_or_says_it_has_no_entry():
+    """palette.HELP covers every binding id of the UI (a new binding without a help line would
+    silently be missing from the palette); the section keys take their section's help."""
+    import importlib
+    import pkgutil
+
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    import skiff_tui.ui as ui
+    from skiff_tui.ui.app import SECTION_HELP, SkiffApp
+    from skiff_tui.ui.palette import HELP
+
+    ids = set()
+    for info in pkgutil.walk_packages(ui.__path__, ui.__name__ + "."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, DOMNode) and value.__module__ == module.__name__:
+                ids |= {b.id for b in value.BINDINGS if isinstance(b, Binding) and b.id}
+    ids |= {b.id for b in SkiffApp.BINDINGS if b.id}
+    assert len(ids) > 60
+    missing = {i for i in ids if i not in HELP and i not in SECTION_HELP}
+    assert not missing, sorted(missing)
+    assert not set(HELP) - ids, "help lines of bindings that no longer exist"

@@ -36,7 +36,7 @@ async def test_stack_screen_g_shows_the_graph(make_app, settle, save_selection):
         assert text.startswith("board/alpha\n└── core/base\napps/web\n└── apps/lib\n")
         await pilot.press("escape")
         assert app.screen.SECTION == "stack"
-        assert any(c.title == "Show the dependency graph" for c in app.palette_commands(app.screen))
+        assert any(c.title == "Stack: Graph" for c in app.palette_commands(app.screen))
 
 
 def test_dependency_graph_snapshot(snap_compare, make_app, save_selection):

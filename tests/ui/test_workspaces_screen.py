@@ -106,14 +106,20 @@ async def test_delete_asks_first_and_keeps_the_override_layer(make_app, settle, 
         assert not isinstance(app.screen, ConfirmModal)
 
 
-async def test_switch_rebuilds_screens_that_took_the_old_workspace(make_app, settle, save_selection):
+async def test_switch_leaves_screens_in_place_and_they_follow(make_app, settle, save_selection):
+    """Every section follows the app's workspace: a switch rebuilds no screen, and the Build and
+    Logs screens show the new workspace."""
     save_selection(["board/beta"], workspace="beta")
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
-        await pilot.press("5")  # Build (or its placeholder): built with workspace 'default'
+        await pilot.press("5")  # Build, showing workspace 'default'
         await settle(app, pilot)
         first = app.screen
+        assert "workspace default" in str(first.query_one("#build-title").render())
+        await pilot.press("6")
+        await settle(app, pilot)
+        logs = app.screen
         await pilot.press("4")
         await settle(app, pilot)
         table = app.screen.query_one("#workspaces-table", DataTable)
@@ -123,6 +129,10 @@ async def test_switch_rebuilds_screens_that_took_the_old_workspace(make_app, set
         await pilot.press("5")
         await settle(app, pilot)
         assert app.current_mode == "build"
-        assert app.screen is not first
-        if hasattr(app.screen, "workspace"):
-            assert app.screen.workspace.name == "beta"
+        assert app.screen is first
+        assert app.screen.workspace.name == "beta"
+        assert "workspace beta" in str(app.screen.query_one("#build-title").render())
+        await pilot.press("6")
+        await settle(app, pilot)
+        assert app.screen is logs
+        assert "workspace beta" in str(logs.query_one("#logs-title").render())

@@ -1,8 +1,9 @@
 """Screens of the skiff TUI and the navigation table that names every section.
 
-Sections whose module is not installed yet (screens written separately: build, logs, flash,
-Kconfig, overrides, skiff-core.yaml) keep their place in the navigation and are loaded lazily
-the first time the user opens them.
+Every section is a SkiffScreen the app builds with no arguments: it reads the app's state
+(host.SkiffHost: `workspace`, `index`, `selection`, `read_only`), follows changes of it
+(`follow_app`/`load`) and asks the app for changes with the messages of ui/messages.py. A
+section's module is imported the first time the user opens it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-if TYPE_CHECKING:  # screens read the app's state; they never import it at run time
-    from ..app import SkiffApp
+from .. import messages as msg
+
+if TYPE_CHECKING:  # screens read the app's state (host.py); they never import app.py
+    from textual import getters
+
+    from ..host import SkiffHost
+    from ..palette import PaletteCommand
 
 
 @dataclass(frozen=True)
@@ -27,9 +33,14 @@ class Section:
     module: str
     cls: str
     help: str
-    # An editor changes files; in read-only mode it is offered only if it takes read_only=.
+    # An editor changes files; in read-only mode it is offered only if it also works as a
+    # viewer there (its screen hides and refuses its writing actions).
     editor: bool = False
     short: str = ""  # the navigation bar's label when the full titles do not fit
+    works_read_only: bool = False
+
+    def offered(self, read_only: bool) -> bool:
+        return not read_only or not self.editor or self.works_read_only
 
     @property
     def alt_key(self) -> str:
@@ -81,10 +92,26 @@ SECTIONS: tuple[Section, ...] = (
         short="Wksp",
     ),
     Section(
-        "build", "Build", "5", _P + "build", "BuildScreen", "compile the workspace and follow progress", editor=True
+        "build",
+        "Build",
+        "5",
+        _P + "build",
+        "BuildScreen",
+        "compile the workspace and follow progress",
+        editor=True,
+        works_read_only=True,
     ),
     Section("logs", "Logs", "6", _P + "logs", "LogsScreen", "browse build logs"),
-    Section("flash", "Flash", "7", _P + "flash", "FlashScreen", "write the build to an SD card", editor=True),
+    Section(
+        "flash",
+        "Flash",
+        "7",
+        _P + "flash",
+        "FlashScreen",
+        "write the build to an SD card",
+        editor=True,
+        works_read_only=True,
+    ),
     Section(
         "kconfig",
         "Kconfig",
@@ -94,6 +121,7 @@ SECTIONS: tuple[Section, ...] = (
         "menuconfig over the merged configuration; saves a delta fragment",
         editor=True,
         short="Kconf",
+        works_read_only=True,
     ),
     Section(
         "overrides",
@@ -104,6 +132,7 @@ SECTIONS: tuple[Section, ...] = (
         "hostname, Wi-Fi, SSH keys and files of the override layers",
         editor=True,
         short="Ovrd",
+        works_read_only=True,
     ),
     Section(
         "coreyaml",
@@ -114,6 +143,7 @@ SECTIONS: tuple[Section, ...] = (
         "edit the user-to-container map",
         editor=True,
         short="core.yaml",
+        works_read_only=True,
     ),
 )
 SECTION_BY_MODE = {s.mode: s for s in SECTIONS}
@@ -125,22 +155,24 @@ class NavBar(Static):
 
     HINT = "  alt+digit: from a text field too"
 
+    if TYPE_CHECKING:
+        app = getters.app(SkiffHost)
+
     def __init__(self, current: str) -> None:
         super().__init__(id="nav", markup=True)
         self.current = current
-        self._resolve = False
 
     def on_mount(self) -> None:
-        self.render_nav(resolve=False)
-        self.call_after_refresh(self.render_nav)
+        self.render_nav()
 
-    def on_resize(self, _event) -> None:
-        self.render_nav(self._resolve)
+    def on_resize(self, _event: object) -> None:
+        self.render_nav()
 
-    def render_nav(self, resolve: bool = True) -> None:
-        self._resolve = resolve
-        app = self.app
-        shown = [s for s in SECTIONS if (app.section_offered(s, resolve) if hasattr(app, "section_offered") else True)]
+    def render_nav(self) -> None:
+        read_only = self.app.read_only
+        shown = [s for s in SECTIONS if s.offered(read_only)]
+        labels: list[str] = []
+        length = 0
         width = self.size.width or 200
         for tier in ("title", "medium", "short", "key"):
             labels = [self._label(s, tier) for s in shown]
@@ -181,23 +213,17 @@ class NavBar(Static):
 class StatusLine(Static):
     """Workspace, selection summary and read-only marker, under the navigation bar."""
 
+    if TYPE_CHECKING:
+        app = getters.app(SkiffHost)
+
     def on_mount(self) -> None:
-        if hasattr(self.app, "status_text"):
-            self.watch(self.app, "workspace", self._refresh_text, init=False)
-            self.watch(self.app, "selection", self._refresh_text, init=False)
-            self.watch(self.app, "builds_running", self._refresh_text, init=False)
-            self._refresh_text()
+        self.watch(self.app, "workspace", self._refresh_text, init=False)
+        self.watch(self.app, "selection", self._refresh_text, init=False)
+        self.watch(self.app, "builds_running", self._refresh_text, init=False)
+        self._refresh_text()
 
-    def _refresh_text(self, *_args) -> None:
+    def _refresh_text(self, *_args: object) -> None:
         self.update(self.app.status_text())
-
-
-def compose_chrome(app, section: str):
-    """The navigation bar and status line, for screens written to work outside SkiffApp too
-    (Build, Logs): inside SkiffApp they look like every other section."""
-    if hasattr(app, "section_offered"):
-        yield NavBar(section)
-        yield StatusLine(id="status")
 
 
 class SkiffScreen(Screen):
@@ -205,9 +231,7 @@ class SkiffScreen(Screen):
 
     SECTION = ""
     if TYPE_CHECKING:
-
-        @property
-        def app(self) -> SkiffApp: ...
+        app = getters.app(SkiffHost)
 
     # Actions that change files: hidden from the footer and refused in read-only mode.
     MUTATING: frozenset[str] = frozenset()
@@ -220,16 +244,7 @@ class SkiffScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "workspace", self._update_status, init=False)
-        self.watch(self.app, "selection", self._update_status, init=False)
-        self._update_status()
-
-    def _update_status(self, *_args) -> None:
-        try:
-            status = self.query_one("#status", StatusLine)
-        except Exception:
-            return
-        status.update(self.app.status_text())
+        """Nothing to do here (the status line follows the app itself); subclasses chain to it."""
 
     @property
     def read_only(self) -> bool:
@@ -238,16 +253,23 @@ class SkiffScreen(Screen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # the app's handler reports it (one line, details on F2); a screen that shows a failure
         # in place calls event.prevent_default() and reports it with notify=False
-        if event.state == WorkerState.ERROR and hasattr(self.app, "report_worker_error"):
-            self.app.report_worker_error(event)
+        if event.state == WorkerState.ERROR:
+            self.post_message(msg.WorkerFailed(event.worker))
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action in self.MUTATING and self.read_only:
             return False
         return True
 
-    # Commands this screen adds to the palette in its current context: (title, help, callback).
-    def palette_commands(self):
+    @property
+    def palette_group(self) -> str:
+        """What the palette puts before the titles of this screen's bindings ("Build: Start")."""
+        section = SECTION_BY_MODE.get(self.SECTION)
+        return section.title if section is not None else ""
+
+    def palette_extras(self) -> list[PaletteCommand]:
+        """Commands with no key of their own that this screen adds to the palette (ui/palette.py);
+        its bindings are there already."""
         return []
 
     # --- screens that follow app state but only work while shown --------------------------------
@@ -276,11 +298,10 @@ class SkiffScreen(Screen):
 
 class EditorScreen(SkiffScreen):
     """Base of the screens that edit files (Kconfig, Overrides, skiff-core.yaml): read-only from
-    the app (or forced), a (label, action, help) PALETTE whose mutating entries vanish in
-    read-only mode, escape = leave (asking about unsaved changes), a layer selector."""
+    the app (or forced), writing actions (MUTATING) absent in read-only mode, escape = leave
+    (asking about unsaved changes), a layer selector."""
 
-    # (label, action, help); action may carry arguments like Textual actions: "show_tab('wifi')"
-    PALETTE: list[tuple[str, str, str]] = []
+    scope = "workspace"  # the layer edited: "workspace" or "all" (editors with a layer selector)
 
     def __init__(self, *, read_only: bool | None = None) -> None:
         super().__init__()
@@ -292,7 +313,7 @@ class EditorScreen(SkiffScreen):
 
         if self._read_only is not None:
             return self._read_only or readonly.is_read_only()
-        return bool(getattr(self.app, "read_only", False) or readonly.is_read_only())
+        return self.app.read_only or readonly.is_read_only()
 
     def has_unsaved_changes(self) -> bool:
         return False
@@ -332,25 +353,10 @@ class EditorScreen(SkiffScreen):
             stack = self.app.screen_stack
             if len(stack) > 1 and stack[-1] is self:
                 self.dismiss()
-            elif hasattr(self.app, "action_goto"):
-                self.app.action_goto("packages")
+            else:
+                self.post_message(msg.GoToSection("packages"))
 
         self.confirm_leave(go)
-
-    def palette_commands(self):
-        from textual.actions import parse
-
-        from ..palette import PaletteCommand
-
-        out = []
-        for label, action, help_text in self.PALETTE:
-            _target, name, args = parse(action)
-            mutating = name in self.MUTATING
-            if mutating and self.read_only:
-                continue
-            method = getattr(self, f"action_{name}")
-            out.append(PaletteCommand(label, help_text, (lambda m=method, a=args: m(*a)), mutating, action=name))
-        return out
 
     def layer_select_changed(self, select, reload) -> None:
         """The layer selector changed: switch (`reload()`) once unsaved edits are saved or
@@ -382,5 +388,4 @@ __all__ = [
     "EditorScreen",
     "NavBar",
     "StatusLine",
-    "compose_chrome",
 ]

@@ -13,22 +13,25 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from ...core import build as engine
 from ...core.buildlog import BuildFailure
 from ...core.errors import SkiffError
 from ...core.workspace import Workspace
-from ..failures import forward_worker_error
 from ..widgets.logview import LogViewer
+from . import SkiffScreen
+
+if TYPE_CHECKING:
+    from ...core.gitprogress import GitProgress as FetchProgress
+    from ..buildruns import BuildRun
 
 
 @dataclass
@@ -44,9 +47,9 @@ def compile_request(
     root: Path,
     env: dict[str, str],
     workspace: Workspace,
-    index=None,
+    index: Any = None,
     log: Callable[[str], None] = lambda m: None,
-    progress=None,
+    progress: Callable[[Any], None] | None = None,
 ) -> BuildRequest:
     """What `skiff compile` runs (core.compile, the same steps), for the TUI; call it with the
     workspace lock held."""
@@ -94,10 +97,12 @@ def failure_text(failure: BuildFailure) -> Text:
     return out
 
 
-class BuildScreen(Screen):
-    """The Build section. `start_argv` (with start_env/chain/target/total) or `prepare` say what
-    Start runs; otherwise, given `root`/`env`, it runs what `skiff compile` runs."""
+class BuildScreen(SkiffScreen):
+    """The Build section of the app's workspace: Start runs what `skiff compile` runs
+    (compile_request); the build belongs to the app (buildruns.py), so it outlives a workspace
+    switch, and the screen follows whichever workspace the app shows."""
 
+    SECTION = "build"
     BINDINGS = [
         Binding("s", "start", "Start", id="skiff.build.start"),
         Binding("x", "cancel", "Cancel", id="skiff.build.cancel"),
@@ -105,52 +110,23 @@ class BuildScreen(Screen):
         Binding("t", "times", "Times", id="skiff.build.times"),
         Binding("p", "push", "Push", id="skiff.build.push"),
     ]
-    MUTATING = ("start", "cancel", "push")
+    MUTATING = frozenset({"start", "cancel", "push"})
+    POLL = 0.25  # seconds between reads of the shown build's record
 
-    def on_worker_state_changed(self, event) -> None:
-        forward_worker_error(self, event)
-
-    def __init__(
-        self,
-        workspace: Workspace,
-        read_only: bool = False,
-        start_argv: list[str] | None = None,
-        *,
-        start_env: dict[str, str] | None = None,
-        chain: list[str] | None = None,
-        target: str = "all",
-        total: int | None = None,
-        prepare: Callable[[], BuildRequest] | None = None,
-        root: Path | None = None,
-        env: dict[str, str] | None = None,
-        index=None,
-        build_id: str | None = None,
-        poll: float = 0.25,
-    ) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        from ...core import readonly
-
-        self.workspace = workspace
-        self.read_only = bool(read_only or readonly.is_read_only())
-        self._start_argv = start_argv
-        self._start_env = start_env or {}
-        self._chain = chain or []
-        self._target = target
-        self._total = total
-        self._prepare = prepare
-        self._root, self._env, self._index = root, env, index
-        self._poll_interval = poll
         self.record: engine.BuildRecord | None = None
-        self._record_id = build_id
-        self._pinned = build_id is not None
+        self._record_id: str | None = None
         self._had_run = False
         self._last_scan = 0.0
-        self._fetching = None  # git's progress of the first Buildroot fetch, while preparing
+        self._fetching: FetchProgress | None = None  # the first Buildroot fetch, while preparing
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace
 
     def compose(self) -> ComposeResult:
-        from . import compose_chrome
-
-        yield from compose_chrome(self.app, "build")
+        yield from self.compose_top()
         with Vertical(id="build-head"):
             yield Static("", id="build-title")
             with Horizontal(id="build-bar-row"):
@@ -158,21 +134,31 @@ class BuildScreen(Screen):
                 yield Static("", id="build-info")
         yield Static("", id="build-failure")
         yield LogViewer(None, follow=True, id="build-log")
-        yield Footer()
+        yield from self.compose_bottom()
 
     def on_mount(self) -> None:
+        super().on_mount()
+        self.follow_app("workspace")
         self._refresh_record(force_scan=True)
-        self.set_interval(self._poll_interval, self._tick)
+        self.set_interval(self.POLL, self._tick)
+
+    def load(self) -> None:
+        """Another workspace: show its newest build (or the one this app runs there)."""
+        self.record = None
+        self._record_id = None
+        self._fetching = None
+        self._refresh_record(force_scan=True)
 
     def _tick(self) -> None:
         if self.is_current:  # a hidden Build screen reads nothing; it catches up when shown
             self._refresh_record()
 
     def on_screen_resume(self) -> None:
+        super().on_screen_resume()
         self._refresh_record(force_scan=True)
 
     # --- bindings ---------------------------------------------------------------------------
-    def check_action(self, action: str, parameters) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.MUTATING and self.read_only:
             return False  # absent from the footer and the keymap
         if action == "cancel" and self._run is None:
@@ -182,11 +168,9 @@ class BuildScreen(Screen):
         return True
 
     @property
-    def _run(self):
+    def _run(self) -> BuildRun | None:
         """This workspace's build started by this app, while it is active (it outlives the screen)."""
-        from ..buildruns import build_runs
-
-        return build_runs(self.app).get(self.workspace)
+        return self.app.build_runs.get(self.workspace)
 
     @property
     def _handle(self) -> engine.BuildHandle | None:
@@ -196,14 +180,12 @@ class BuildScreen(Screen):
     def action_start(self) -> None:
         if self.read_only:
             return
-        from ..buildruns import build_runs
-
+        workspace = self.workspace
         try:
-            build_runs(self.app).start(self.workspace, self._request)
+            self.app.build_runs.start(workspace, lambda: self._request(workspace))
         except SkiffError as exc:
             self.notify(str(exc), severity="warning")
             return
-        self._pinned = False
         self.refresh_bindings()
 
     def action_cancel(self) -> None:
@@ -246,41 +228,35 @@ class BuildScreen(Screen):
         self.app.push_screen(BuildTimesScreen(self.workspace, self.record))
 
     def action_latest(self) -> None:
-        self._pinned = False
         self._record_id = None
         self._refresh_record(force_scan=True)
 
     # --- engine work (threads) --------------------------------------------------------------
-    def _request(self) -> BuildRequest:
-        if self._start_argv is not None:
-            return BuildRequest(
-                list(self._start_argv), dict(self._start_env), list(self._chain), self._target, self._total
-            )
-        if self._prepare is not None:
-            return self._prepare()
-        if self._root is not None and self._env is not None:
-            app = self.app
-            return compile_request(
-                self._root,
-                self._env,
-                self.workspace,
-                self._index,
-                log=lambda m: app.call_from_thread(app.notify, m),
-                progress=lambda p: app.call_from_thread(self.show_fetch_progress, p),
-            )
-        raise SkiffError("this screen was given no build command")
+    def _request(self, workspace: Workspace) -> BuildRequest:
+        """What Start runs in `workspace` (in the build's thread, the workspace lock held)."""
+        app = self.app
+        return compile_request(
+            app.root,
+            app.env,
+            workspace,
+            app.index,
+            log=lambda m: app.call_from_thread(app.notify, m),
+            progress=lambda p: app.call_from_thread(self._fetch_progress, workspace, p),
+        )
 
-    def show_fetch_progress(self, progress) -> None:
+    def _fetch_progress(self, workspace: Workspace, progress: FetchProgress) -> None:
+        if workspace == self.workspace:  # not for a build prepared in a workspace no longer shown
+            self.show_fetch_progress(progress)
+
+    def show_fetch_progress(self, progress: FetchProgress) -> None:
         """The first Buildroot fetch (git clone) on the progress bar while the build prepares."""
         self._fetching = progress
         if self.record is None:
             self._show(None)
 
     @work(thread=True, group="build-cancel", exit_on_error=False, name="Cancelling the build")
-    def _cancel_build(self, run) -> None:
-        from ..buildruns import build_runs
-
-        build_runs(self.app).cancel(run)
+    def _cancel_build(self, run: BuildRun) -> None:
+        self.app.build_runs.cancel(run)
 
     # --- showing the record -----------------------------------------------------------------
     def _refresh_record(self, force_scan: bool = False) -> None:
@@ -289,18 +265,14 @@ class BuildScreen(Screen):
         if (run is not None) != self._had_run:  # a build of ours began or ended: start/cancel change
             self._had_run = run is not None
             self.refresh_bindings()
-        if ours is not None and not self._pinned and self._record_id != ours:
+        if ours is not None and self._record_id != ours:
             self._record_id = ours  # follow the build this app started for this workspace
         rec = None
         if self._record_id is not None:
             rec = engine.load_record(self.workspace, self._record_id)
         now = time.monotonic()
-        # Not pinned and not showing a running build: look for a new one now and then.
-        if (
-            not self._pinned
-            and (rec is None or rec.status != engine.RUNNING)
-            and (force_scan or now - self._last_scan > 1.0)
-        ):
+        # Not showing a running build: look for a new one now and then.
+        if (rec is None or rec.status != engine.RUNNING) and (force_scan or now - self._last_scan > 1.0):
             self._last_scan = now
             builds = engine.list_builds(self.workspace)
             newest = next((b for b in builds if b.status == engine.RUNNING), builds[0] if builds else None)
@@ -378,44 +350,3 @@ class BuildScreen(Screen):
             failure.add_class("-visible")
         else:
             failure.remove_class("-visible")
-
-    def palette_commands(self):
-        from ..palette import PaletteCommand
-
-        cmds = [
-            PaletteCommand(
-                "Start a build",
-                "compile the workspace (what `skiff compile` runs)",
-                self.action_start,
-                mutating=True,
-                action="start",
-            ),
-            PaletteCommand(
-                "Cancel the build…",
-                "asks first; SIGINT to the build, then SIGTERM/SIGKILL",
-                self.action_cancel,
-                mutating=True,
-                action="cancel",
-            ),
-            PaletteCommand(
-                "Show the latest build",
-                "follow the newest build of this workspace",
-                self.action_latest,
-                action="latest",
-            ),
-            PaletteCommand(
-                "Push the build to a device…",
-                "what `skiff push` does: ssh + rsync to its boot mount, used after a reboot",
-                self.action_push,
-                mutating=True,
-                action="push",
-            ),
-            PaletteCommand(
-                "Chart the build's times",
-                "which packages took the time (build-time.log)",
-                self.action_times,
-                action="times",
-            ),
-        ]
-        cmds += [PaletteCommand(t, h, cb, action=a) for t, h, cb, a in self.query_one(LogViewer).palette_entries()]
-        return cmds

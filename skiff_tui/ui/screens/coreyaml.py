@@ -24,6 +24,7 @@ from ...core import overrides as ov
 from ...core.errors import SkiffError
 from ...core.masking import mask_secrets
 from .overrides import _shown_path
+from .. import messages as msg
 from . import EditorScreen
 
 
@@ -120,16 +121,6 @@ class CoreYamlScreen(EditorScreen):
         Binding("ctrl+r", "load_default", "Package default", id="skiff.coreyaml.default", show=False),
         Binding("escape", "leave", "Leave", id="skiff.coreyaml.leave", show=False),
     ]
-    PALETTE = [
-        ("skiff-core.yaml: save", "save", "write the file into the override layer (comments kept)"),
-        ("skiff-core.yaml: next problem", "next_problem", "jump to the next line with a problem"),
-        ("skiff-core.yaml: switch layer", "switch_layer", "all workspaces / this workspace"),
-        (
-            "skiff-core.yaml: start again from the package default",
-            "load_default",
-            "replace the text with the chain's default (not saved until you save)",
-        ),
-    ]
 
     def __init__(
         self,
@@ -211,7 +202,7 @@ class CoreYamlScreen(EditorScreen):
 
     def _place_failed(self, exc: SkiffError) -> None:
         self.query_one("#cy-origin", Static).update(f"cannot open skiff-core.yaml: {exc}")
-        self.app.show_error(exc) if hasattr(self.app, "show_error") else self.notify(str(exc), severity="error")
+        self.post_message(msg.ShowError(exc))
 
     def _show_place(self, place, scope: str) -> None:
         if scope != self.scope:  # the layer changed again meanwhile: that load wins
@@ -290,7 +281,8 @@ class CoreYamlScreen(EditorScreen):
                     self._timer = None
             self._show_checked(result)
         elif event.state == WorkerState.ERROR:
-            self.app.show_error(event.worker.error)
+            if event.worker.error is not None:
+                self.post_message(msg.ShowError(event.worker.error))
 
     def _show_checked(self, result: Checked) -> None:
         self.checked_generation = self._generation

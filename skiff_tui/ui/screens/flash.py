@@ -7,8 +7,9 @@ persist, as `skiff flash write --hostname/--wifi/--ssh-key` does); watch progres
 ETA; read the verification result and what to do next.
 The engine enforces every rule (it re-identifies the card, refuses changed or mounted disks);
 this screen only explains. Plans (which read the card's table with sfdisk and collect the build
-output) are worked out in a thread, never on the UI thread. Part of the app (nav bar, status line:
-workspace, read-only and environment come from the app) or alone: `FlashScreen(workspace, read_only)`.
+output) are worked out in a thread, never on the UI thread. Like every section it reads the
+workspace, read-only mode and environment from the app; what it takes at construction is only
+where devices come from and how a card is laid out (tests give a recorded device source).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -33,8 +35,13 @@ from ...core.errors import SkiffError
 from ...core.flash_copy import PROGRESS_PHASES, Progress
 from ...core.errors import FlashError, FlashErrorKind
 from ...core.flash_layout import Layout
+from ...core.flash_units import human_size
+from ...core.workspace import Workspace
 from ..widgets.card_layout import CardLayoutPicture
 from . import SkiffScreen
+
+if TYPE_CHECKING:
+    from ...core.flash_board import BoardFlash
 
 ACTIONS = (
     ("format", "Format + install (erases the card)"),
@@ -81,9 +88,6 @@ class PlanRequest:
     ssh_key: str = ""
 
 
-_UNSET = object()
-
-
 class FlashScreen(SkiffScreen):
     SECTION = "flash"
     BINDINGS = [
@@ -94,26 +98,24 @@ class FlashScreen(SkiffScreen):
 
     def __init__(
         self,
-        workspace=_UNSET,
-        read_only: bool | None = None,
         *,
         source: dv.DeviceSource | None = None,
-        env: dict[str, str] | None = None,
         layout: Layout = Layout(),
         rescan_interval: float | None = 2.0,
         install_set: flash_install_set.InstallSet | None = None,
-        board=_UNSET,
+        board: BoardFlash | None = None,
     ) -> None:
+        """The app builds `FlashScreen()`: the machine's devices, the skiff layout, the install set
+        and board package of the app's workspace. Given here, they stay fixed (tests)."""
         super().__init__()
-        # Given explicitly (alone, tests), or None/unset: the app's (the app builds `FlashScreen()`).
-        self._workspace = workspace
-        self._read_only = read_only
-        self._env = env
         self.card_layout = layout
         self.rescan_interval = rescan_interval
         self._source = source
+        self._given_install_set = install_set
+        self._given_board = board
         self._install_set = install_set
         self._board_flash = board  # the board package's blobs and layout options (flash_board)
+        self._board_known = board is not None
         self.show_all = False
         self.infos: list[dv.BlockDeviceInfo] = []
         self.rows: list[dv.Assessment] = []
@@ -125,27 +127,22 @@ class FlashScreen(SkiffScreen):
         self._plan_generation = 0
         self._plan_pending = False  # a plan worker is running for the current generation
 
-    def _from_app(self, name: str, default=None):
-        try:
-            return getattr(self.app, name, default)
-        except Exception:  # noqa: BLE001 — not mounted in an app yet
-            return default
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace
 
     @property
-    def workspace(self):
-        return self._from_app("workspace") if self._workspace is _UNSET else self._workspace
+    def env(self) -> dict[str, str]:
+        return self.app.env
 
-    @property
-    def read_only(self) -> bool:
-        return bool(self._from_app("read_only", False) if self._read_only is None else self._read_only)
-
-    @property
-    def env(self) -> dict[str, str] | None:
-        return self._from_app("env") if self._env is None else self._env
-
-    def _update_status(self, *args) -> None:
-        if hasattr(self.app, "status_text"):  # alone in a plain App there is no status to show
-            super()._update_status(*args)
+    def load(self) -> None:
+        """Another workspace: its install set, board package and image file."""
+        self._install_set = self._given_install_set
+        self._board_flash = self._given_board
+        self._board_known = self._given_board is not None
+        image = self.query_one("#image", Input)
+        image.value = self._default_image()
+        self._refresh_plan()
 
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -184,8 +181,6 @@ class FlashScreen(SkiffScreen):
         yield from self.compose_bottom()
 
     def _default_image(self) -> str:
-        if self.workspace is None:
-            return ""
         img = Path(self.workspace.dir) / "images" / "sdcard.img"
         return str(img) if img.is_file() else ""
 
@@ -196,19 +191,27 @@ class FlashScreen(SkiffScreen):
         return self._source
 
     def on_mount(self) -> None:
+        super().on_mount()
+        self.follow_app("workspace")
         table = self.query_one("#devices", DataTable)
         table.add_columns("Device", "Size", "Model", "Bus", "Status")
         self.query_one("#image", Input).display = False
+
+        def changed(infos: list[dv.BlockDeviceInfo]) -> None:
+            self.post_message(DevicesChanged(infos))
+
         try:
-            self._watch = self.source.watch(
-                asyncio.get_running_loop(), lambda infos: self.post_message(DevicesChanged(infos))
-            )
+            self._watch = self.source.watch(asyncio.get_running_loop(), changed)
         except Exception as exc:  # noqa: BLE001 — no netlink: the timer rescan still works
             self.log.warning(f"no live device events: {exc!r}")
         if self.rescan_interval:  # a hidden Flash screen does not scan (live events still arrive)
-            self.set_interval(self.rescan_interval, lambda: self.is_current and self.action_rescan())
+            self.set_interval(self.rescan_interval, self._rescan_if_shown)
         self.action_rescan()
         table.focus()
+
+    def _rescan_if_shown(self) -> None:
+        if self.is_current:
+            self.action_rescan()
 
     def on_unmount(self) -> None:
         if self._watch:
@@ -220,21 +223,6 @@ class FlashScreen(SkiffScreen):
 
     def _scan(self) -> list[dv.BlockDeviceInfo]:
         return self.source.scan()
-
-    def palette_commands(self):
-        from ..palette import PaletteCommand
-
-        return [
-            PaletteCommand(
-                "Flash: show or hide the hidden disks",
-                "system, internal, empty and too small disks, each saying why it is hidden",
-                self.action_toggle_all,
-                action="toggle_all",
-            ),
-            PaletteCommand(
-                "Flash: rescan devices", "list the block devices again", self.action_rescan, action="rescan"
-            ),
-        ]
 
     def action_toggle_all(self) -> None:
         self.show_all = not self.show_all
@@ -259,7 +247,7 @@ class FlashScreen(SkiffScreen):
             else:
                 status = Text(f"{a.status}: {a.reason}", style="dim red")
             table.add_row(
-                Text(i.node), dv.human_size(i.size), Text(i.description), Text(i.bus or "-"), status, key=i.name
+                Text(i.node), human_size(i.size), Text(i.description), Text(i.bus or "-"), status, key=i.name
             )  # device text from sysfs: never markup
         hidden = [a for a in assessed if a.verdict is dv.Verdict.HIDDEN]
         note = self.query_one("#hidden-note", Static)
@@ -268,10 +256,11 @@ class FlashScreen(SkiffScreen):
         else:
             note.update(Text(self._hidden_text(hidden)) if not self.show_all else "Showing hidden disks ('h' to hide).")
         names = [a.device.name for a in self.rows]
-        if keep in names:  # never auto-select: only keep the user's own choice
+        selected = self.selected
+        if selected is not None and keep in names:  # never auto-select: only keep the user's own choice
             table.move_cursor(row=names.index(keep))
             now = self.rows[names.index(keep)]
-            diffs = self.selected.device.identity().differences(now.device.identity())
+            diffs = selected.device.identity().differences(now.device.identity())
             if diffs:  # another card in the same reader: the choice was about the old one
                 self.selected, self.plan = None, None
                 self._explain(
@@ -281,7 +270,7 @@ class FlashScreen(SkiffScreen):
                     )
                 )
                 return
-            changed = now.device.all_mounts() != self.selected.device.all_mounts()
+            changed = now.device.all_mounts() != selected.device.all_mounts()
             self.selected = now
             if changed or (self.plan is None and not self._plan_pending):
                 self._refresh_plan()
@@ -415,7 +404,7 @@ class FlashScreen(SkiffScreen):
             picture.clear()
             return
         try:
-            board = self._board_flash if self._board_flash is not _UNSET else None
+            board = self._board_flash
             blobs = board.blobs() if board else []
         except SkiffError:
             blobs = []
@@ -423,23 +412,21 @@ class FlashScreen(SkiffScreen):
 
     def _install(self) -> flash_install_set.InstallSet:
         if self._install_set is None:
-            if self.workspace is None:
-                raise FlashError("no workspace: nothing to install")
             self._install_set = flash_install_set.workspace_install_set(self.workspace, self.env)
         return self._install_set
 
-    def _board(self):
+    def _board(self) -> BoardFlash | None:
         """The selected board's raw blobs and layout options (read from its package with make),
-        None without a workspace or a board package with a `format` command. In the worker thread."""
-        if self._board_flash is _UNSET:
+        None before the packages are read or without a board package with a `format` command.
+        In the worker thread."""
+        if not self._board_known:
             from ...core.flash_board import board_flash
-            from ...core.session import Session
 
-            root, index, workspace = self._from_app("root"), self._from_app("index"), self.workspace
-            if root is None or index is None or workspace is None:
-                self._board_flash = None
-            else:
-                self._board_flash = board_flash(Session(root, self.env or {}, workspace, index))
+            index = self.app.index
+            if index is None:
+                return None  # asked again once the packages are read
+            self._board_flash = board_flash(self.app.session)
+            self._board_known = True
         return self._board_flash
 
     @staticmethod
@@ -497,7 +484,10 @@ class FlashScreen(SkiffScreen):
         )
 
     def _execute(self, plan: flash_plan.Plan) -> flash.Outcome:
-        return flash.execute(plan, progress=lambda p: self.post_message(FlashProgress(p)), source=self.source)
+        def progress(p: Progress) -> None:
+            self.post_message(FlashProgress(p))
+
+        return flash.execute(plan, progress=progress, source=self.source)
 
     def on_flash_progress(self, message: FlashProgress) -> None:
         p = message.progress
@@ -515,14 +505,14 @@ class FlashScreen(SkiffScreen):
         if group.startswith("flash-"):
             event.prevent_default()  # shown here, in place: not also as SkiffScreen's notification
         if group == "flash-plan":
-            if event.state == WorkerState.SUCCESS:
+            if event.state == WorkerState.SUCCESS and event.worker.result is not None:
                 self._plan_ready(*event.worker.result)
             elif event.state == WorkerState.ERROR:
                 self._plan_pending = False
                 self._explain(Text(f"cannot work out the plan: {event.worker.error}", style="red"))
         elif group == "flash-scan":
             if event.state == WorkerState.SUCCESS:
-                self.post_message(DevicesChanged(event.worker.result))
+                self.post_message(DevicesChanged(event.worker.result or []))
             elif event.state == WorkerState.ERROR:
                 self.query_one("#hidden-note", Static).update(
                     Text(f"cannot list disks: {event.worker.error}", style="red")
@@ -536,6 +526,8 @@ class FlashScreen(SkiffScreen):
 
     def _show_outcome(self) -> None:
         o = self.outcome
+        if o is None:
+            return
         text = Text("Done.", style="bold green")
         for msg in o.messages:
             text.append(f"\n  {msg}")

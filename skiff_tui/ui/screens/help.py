@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -11,6 +13,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, Static
 
 from . import SECTIONS
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from ..host import SkiffHost
 
 INTRO = (
     "skiff composes SkiffOS configuration packages into one Buildroot configuration. "
@@ -24,7 +31,10 @@ INTRO = (
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="skiff.help.close")]
 
-    def __init__(self, below=None) -> None:
+    if TYPE_CHECKING:
+        app = getters.app(SkiffHost)
+
+    def __init__(self, below: Screen[object] | None = None) -> None:
         super().__init__()
         self.below = below
 
@@ -67,7 +77,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Screen", no_wrap=True)
         table.add_column("What it does")
         for s in SECTIONS:
-            if self.app.section_offered(s):
+            if s.offered(self.app.read_only):
                 table.add_row(f"{s.key} / {s.alt_key}", s.title, s.help)
         return table
 

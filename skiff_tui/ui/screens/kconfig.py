@@ -21,6 +21,8 @@ from textual.worker import Worker, WorkerState
 
 from ...core.errors import SkiffError
 from ...core.kconfig_edit import KconfigLoadError, KconfigModel, Session, open_workspace, run_classic_menuconfig
+from .. import messages as msg
+from ..failures import summary_of
 from ..widgets.dialogs import PromptModal
 from ..widgets.kconfig_info import KconfigInfo
 from ..widgets.kconfig_search import KconfigSearchModal
@@ -44,17 +46,6 @@ class KconfigScreen(EditorScreen):
         Binding("M", "classic_menuconfig", "menuconfig", id="skiff.kconfig.classic"),
         Binding("r", "reload", "Reload", id="skiff.kconfig.reload", show=False),
         Binding("escape", "leave", "Leave", id="skiff.kconfig.leave", show=False),
-    ]
-    # (label, action, help) for the command palette; mutating ones are dropped in read-only mode.
-    PALETTE = [
-        ("Kconfig: jump to symbol…", "search", "search every symbol, choice, menu and comment (regex terms)"),
-        ("Kconfig: save changes", "save", "write what you changed as a delta fragment in the workspace override layer"),
-        ("Kconfig: toggle show-all", "toggle_show_all", "also list options whose dependencies are not met"),
-        ("Kconfig: toggle symbol names", "toggle_show_name", "show BR2_… names beside the prompts"),
-        ("Kconfig: edit value of the current option", "edit_value", "string, int or hex input with range check"),
-        ("Kconfig: undo change of the current option", "revert_symbol", "back to the merged configuration's value"),
-        ("Kconfig: run make menuconfig in the terminal", "classic_menuconfig", "Buildroot's own menuconfig"),
-        ("Kconfig: reload", "reload", "parse Buildroot's Kconfig again (unsaved changes are lost)"),
     ]
 
     def __init__(self, *, read_only: bool | None = None) -> None:
@@ -174,20 +165,20 @@ class KconfigScreen(EditorScreen):
         line.set_class(not problems, "-hidden")
 
     def _failed(self, error: BaseException | None) -> None:
-        report = getattr(self.app, "report_failure", None)
-        failure = report(LOAD_WHAT, error, notify=False) if report is not None else None
+        if error is not None:
+            self.post_message(msg.ReportFailure(LOAD_WHAT, error, notify=False))
         if isinstance(error, SkiffError):
             self.load_error = error
             text = str(error)
         else:
-            summary = failure.summary if failure is not None else f"{type(error).__name__}: {error}"
+            summary = summary_of(error) if error is not None else "unknown error"
             self.load_error = SkiffError(f"internal error: {summary}")
             text = self.load_error.message
         self.query_one("#kc-error-text", Static).update(f"The Kconfig editor could not load: {text}")
         # Buildroot's own menuconfig helps when kconfiglib cannot parse the tree, not when the
         # workspace has no chain or no Buildroot yet
         self.query_one("#kc-classic", Button).display = isinstance(error, KconfigLoadError) and not self.read_only
-        self.query_one("#kc-details", Button).display = failure is not None and failure.internal
+        self.query_one("#kc-details", Button).display = error is not None and not isinstance(error, SkiffError)
         self._show("kc-error")
         self.query_one("#kc-retry", Button).focus()
 
@@ -363,7 +354,7 @@ class KconfigScreen(EditorScreen):
         try:
             path = self.session.save()
         except SkiffError as exc:
-            self.app.show_error(exc) if hasattr(self.app, "show_error") else self._report(exc)
+            self.post_message(msg.ShowError(exc))
             return False
         if path is None:
             self.notify("No changes to save")
@@ -392,7 +383,7 @@ class KconfigScreen(EditorScreen):
         if event.button.id == "kc-retry":
             self.start_loading()
         elif event.button.id == "kc-details":
-            self.app.action_error_details()
+            self.post_message(msg.ShowErrorDetails())
         elif event.button.id == "kc-classic":
             self.action_classic_menuconfig()
 

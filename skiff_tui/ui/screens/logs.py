@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -16,6 +17,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...core import build as engine
 from ...core.workspace import Workspace
 from ..widgets.logview import LogViewer
+from . import SkiffScreen
 from .build import failure_text, short_chain
 
 STATUS_STYLE = {
@@ -39,6 +41,7 @@ class LogScreen(Screen):
     """One build's log in the viewer (follows it while the build runs)."""
 
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="skiff.log.back")]
+    PALETTE_GROUP = "Log"  # the palette's "Log: Follow" …
 
     def __init__(self, record: engine.BuildRecord, workspace: Workspace | None = None) -> None:
         super().__init__()
@@ -69,6 +72,7 @@ class LogFileScreen(Screen):
     """Any log file in the viewer, following it as it grows (`o` on the Logs screen)."""
 
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="skiff.logfile.back")]
+    PALETTE_GROUP = "Log"
 
     def __init__(self, path: Path) -> None:
         super().__init__()
@@ -82,25 +86,20 @@ class LogFileScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(LogViewer).view.focus()
 
-    def palette_commands(self):
-        from ..palette import PaletteCommand
 
-        return [PaletteCommand(t, h, cb, action=a) for t, h, cb, a in self.query_one(LogViewer).palette_entries()]
-
-
-def open_log_file_dialog(app, base: Path | None = None) -> None:
+def open_log_file_dialog(app: App[Any], base: Path | None = None) -> None:
     """Ask for a path; a readable file opens in the log viewer."""
     from ...core.logrange import log_file
     from ..widgets.dialogs import PromptModal
 
-    def opened(path) -> None:
+    def opened(path: str | None) -> None:
         if path is not None:
-            app.push_screen(LogFileScreen(path))
+            app.push_screen(LogFileScreen(Path(path)))
 
     app.push_screen(
         PromptModal(
             "Open a log file",
-            lambda text: log_file(text, base or Path.cwd()),
+            lambda text: str(log_file(text, base or Path.cwd())),
             "path, e.g. workspaces/default/build/build-time.log",
             note="Any text file: a build log, dmesg output, a serial capture.",
         ),
@@ -119,9 +118,10 @@ def shown_path(path: str, workspace: Workspace | None = None) -> str:
         return str(path)
 
 
-class LogsScreen(Screen):
-    """The Logs section."""
+class LogsScreen(SkiffScreen):
+    """The Logs section: the builds of the app's workspace (it follows a workspace switch)."""
 
+    SECTION = "logs"
     BINDINGS = [
         Binding("enter", "open", "Open log", id="skiff.logs.open"),
         Binding("r", "refresh", "Refresh", id="skiff.logs.refresh"),
@@ -129,38 +129,47 @@ class LogsScreen(Screen):
         Binding("t", "times", "Times", id="skiff.logs.times"),
     ]
 
-    def __init__(self, workspace: Workspace, read_only: bool = False) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.workspace = workspace
-        self.read_only = read_only
         self.records: list[engine.BuildRecord] = []
 
-    def compose(self) -> ComposeResult:
-        from . import compose_chrome
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace
 
-        yield from compose_chrome(self.app, "logs")
-        yield Static(Text.assemble(("Build logs", "bold"), f" · workspace {self.workspace.name}"), id="logs-title")
+    def compose(self) -> ComposeResult:
+        yield from self.compose_top()
+        yield Static("", id="logs-title")
         with Horizontal(id="logs-body"):
-            table = DataTable(id="logs-table", cursor_type="row", zebra_stripes=True)
+            table: DataTable[str | Text] = DataTable(id="logs-table", cursor_type="row", zebra_stripes=True)
             # Result and Duration before the long columns: they stay in view at 120 columns
             table.add_columns("Started", "Result", "Duration", "Target", "Chain")
             yield table
             yield Static("", id="logs-detail")
-        yield Footer()
+        yield from self.compose_bottom()
 
     def on_mount(self) -> None:
+        super().on_mount()
+        self.follow_app("workspace")
         self.action_refresh()
         self.set_interval(2.0, self._tick)
         self.query_one(DataTable).focus()
+
+    def load(self) -> None:
+        self.action_refresh()
 
     def _tick(self) -> None:
         if self.is_current:  # hidden: no reading; shown again: refreshed at once
             self.action_refresh()
 
     def on_screen_resume(self) -> None:
+        self._stale = False  # refreshed here anyway
         self.action_refresh()
 
     def action_refresh(self) -> None:
+        self.query_one("#logs-title", Static).update(
+            Text.assemble(("Build logs", "bold"), f" · workspace {self.workspace.name}")
+        )
         table = self.query_one(DataTable)
         keep = table.cursor_row
         self.records = engine.list_builds(self.workspace)
@@ -226,30 +235,3 @@ class LogsScreen(Screen):
 
     def action_open_file(self) -> None:
         open_log_file_dialog(self.app, self.workspace.root)
-
-    def palette_commands(self):
-        from ..palette import PaletteCommand
-
-        rec = self._selected()
-        cmds = [
-            PaletteCommand("Refresh the build list", "reread the build records", self.action_refresh, action="refresh"),
-            PaletteCommand(
-                "Open a log file…",
-                "any file in the log viewer (search, copy lines)",
-                self.action_open_file,
-                action="open_file",
-            ),
-        ]
-        if rec is not None:
-            cmds.append(
-                PaletteCommand(f"Open the log of build {rec.id}", "in the log viewer", self.action_open, action="open")
-            )
-            cmds.append(
-                PaletteCommand(
-                    f"Chart the times of build {rec.id}",
-                    "which packages took the time (build-time.log)",
-                    self.action_times,
-                    action="times",
-                )
-            )
-        return cmds

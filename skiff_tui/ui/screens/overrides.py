@@ -5,6 +5,8 @@ goes through core.overrides (validated, atomic, refused in read-only mode)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from pathlib import Path
 
 from rich.text import Text
@@ -32,6 +34,7 @@ from ...core.errors import SkiffError
 from ...core.masking import MASK, mask_secrets
 from ..widgets.dialogs import PromptModal
 from ..widgets.editor_files import LayerFileTree
+from ..palette import PaletteCommand
 from . import EditorScreen
 
 TABS = ("hostname", "wifi", "ssh", "files")
@@ -54,16 +57,6 @@ class OverridesScreen(EditorScreen):
         Binding("ctrl+n", "new_file", "New file", id="skiff.overrides.new_file"),
         Binding("ctrl+d", "delete_file", "Delete file", id="skiff.overrides.delete_file", show=False),
         Binding("escape", "leave", "Leave", id="skiff.overrides.leave", show=False),
-    ]
-    PALETTE = [
-        ("Overrides: hostname", "show_tab('hostname')", "set the hostname of the image"),
-        ("Overrides: Wi-Fi networks", "show_tab('wifi')", "NetworkManager Wi-Fi keyfiles (WPA-PSK)"),
-        ("Overrides: SSH keys", "show_tab('ssh')", "public keys for root's authorized_keys"),
-        ("Overrides: files", "show_tab('files')", "browse and edit any file of the override layer"),
-        ("Overrides: switch layer (all workspaces / this workspace)", "switch_layer", "where edits are written"),
-        ("Overrides: save", "save", "save the hostname, network, keys or file being edited"),
-        ("Overrides: new file…", "new_file", "create a file in the override layer"),
-        ("Overrides: delete the open file", "delete_file", "remove the file from the override layer"),
     ]
 
     def __init__(self, *, read_only: bool | None = None, scope: str = "workspace") -> None:
@@ -537,3 +530,15 @@ class OverridesScreen(EditorScreen):
         if action == "delete_file" and self.open_path is None:
             return None
         return True
+
+    def palette_extras(self) -> list[PaletteCommand]:
+        """Each tab by name (no key of their own: the tabs are clicked or reached with tab)."""
+        return [
+            PaletteCommand(title, help_text, partial(self.action_show_tab, tab))
+            for title, tab, help_text in (
+                ("Overrides: hostname", "hostname", "set the hostname of the image"),
+                ("Overrides: Wi-Fi networks", "wifi", "NetworkManager Wi-Fi keyfiles (WPA-PSK)"),
+                ("Overrides: SSH keys", "ssh", "public keys for root's authorized_keys"),
+                ("Overrides: files", "files", "browse and edit any file of the override layer"),
+            )
+        ]

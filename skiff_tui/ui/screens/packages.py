@@ -17,6 +17,7 @@ from rich.text import Text
 
 from ...core.errors import SkiffError
 from ..widgets.fasttree import FastTree
+from .. import messages as msg
 from . import SkiffScreen
 
 if TYPE_CHECKING:
@@ -210,7 +211,7 @@ class PackagesScreen(SkiffScreen):
         tree = self.query_one("#package-tree", Tree)
         for ns_node in tree.root.children:
             for leaf in ns_node.children:
-                pkg = index.packages.get(leaf.data)
+                pkg = index.packages.get(leaf.data) if leaf.data is not None else None
                 if pkg is not None:
                     leaf.set_label(self._label(pkg))
 
@@ -335,7 +336,7 @@ class PackagesScreen(SkiffScreen):
 
     def action_add(self) -> None:
         if self._current and not self.read_only:
-            self.app.add_package(self._current)
+            self.post_message(msg.AddPackage(self._current))
 
     def action_remove(self) -> None:
         if not self._current or self.read_only:
@@ -346,45 +347,4 @@ class PackagesScreen(SkiffScreen):
                 severity="warning",
             )
             return
-        self.app.remove_package(self._current)
-
-    def palette_commands(self):
-        from ..palette import PaletteCommand
-
-        cmds = [
-            PaletteCommand(
-                "Toggle unlisted packages",
-                "show or hide packages marked unlisted",
-                self.action_toggle_unlisted,
-                action="toggle_unlisted",
-            ),
-            PaletteCommand("Filter packages", "focus the filter box", self.action_focus_filter, action="focus_filter"),
-            PaletteCommand(
-                "Show the files of the highlighted package",
-                "open one read-only with enter",
-                self.action_focus_files,
-                action="focus_files",
-            ),
-        ]
-        if self._current:
-            if self._current in self.app.selection:
-                cmds.append(
-                    PaletteCommand(
-                        f"Remove highlighted package ({self._current})",
-                        "drop it from the workspace's selection",
-                        self.action_remove,
-                        mutating=True,
-                        action="remove",
-                    )
-                )
-            else:
-                cmds.append(
-                    PaletteCommand(
-                        f"Add highlighted package ({self._current})",
-                        "append it to the workspace's selection",
-                        self.action_add,
-                        mutating=True,
-                        action="add",
-                    )
-                )
-        return cmds
+        self.post_message(msg.RemovePackage(self._current))

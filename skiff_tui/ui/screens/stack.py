@@ -6,6 +6,8 @@ ones that prompt or attach a console, on the terminal (see `takes_terminal`)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -18,7 +20,12 @@ from textual.worker import Worker, WorkerState
 from ...core.commands import takes_terminal
 from ...core.errors import SkiffError
 from ..widgets.provenance import describe, shown
+from .. import messages as msg
 from . import SkiffScreen
+
+if TYPE_CHECKING:
+    from ...core.configure import ConfigureResult
+    from ...core.resolve import Chain
 
 
 # Package commands that prompt for confirmation or attach a console get the real terminal (the
@@ -42,9 +49,10 @@ class StackScreen(SkiffScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.chain = None
+        self._want_highlight: int | None = None
+        self.chain: Chain | None = None
         self.error: SkiffError | None = None
-        self.result = None
+        self.result: ConfigureResult | None = None
         self._pending_lines: list[str] = []
         self.command_running: str | None = None
 
@@ -56,7 +64,7 @@ class StackScreen(SkiffScreen):
                 yield OptionList(id="selection-list")
             with Vertical(id="stack-right"):
                 yield Label("Resolved chain (later layers override earlier ones)", classes="pane-title")
-                table = DataTable(id="chain-table", cursor_type="row", zebra_stripes=True)
+                table: DataTable[str | Text] = DataTable(id="chain-table", cursor_type="row", zebra_stripes=True)
                 yield table
                 yield Static("", id="stack-messages")
                 if not self.read_only:
@@ -98,7 +106,8 @@ class StackScreen(SkiffScreen):
 
     def _fill_selection(self, selection: list[str], index) -> None:
         lst = self.query_one("#selection-list", OptionList)
-        keep = lst.highlighted
+        keep = lst.highlighted if self._want_highlight is None else self._want_highlight
+        self._want_highlight = None
         lst.clear_options()
         for i, name in enumerate(selection, 1):
             label = Text(f"{i:>2}. ")
@@ -185,8 +194,8 @@ class StackScreen(SkiffScreen):
         if not 0 <= j < len(selection):
             return
         selection[i], selection[j] = selection[j], selection[i]
-        if self.app.set_selection(selection):
-            self.query_one("#selection-list", OptionList).highlighted = j
+        self._want_highlight = j  # the moved package stays highlighted once the app saved it
+        self.post_message(msg.SetSelection(tuple(selection)))
 
     def action_move_up(self) -> None:
         self._move(-1)
@@ -197,13 +206,13 @@ class StackScreen(SkiffScreen):
     def action_remove(self) -> None:
         name = self._highlighted_name()
         if name is not None and not self.read_only:
-            self.app.remove_package(name)
+            self.post_message(msg.RemovePackage(name))
 
     def action_configure(self) -> None:
         if self.read_only:
             return
         if self.error is not None:
-            self.app.show_error(self.error)
+            self.post_message(msg.ShowError(self.error))
             return
         if not self.app.selection:
             self.notify("Nothing to configure: select packages first", severity="warning")
@@ -237,13 +246,16 @@ class StackScreen(SkiffScreen):
             return super().on_worker_state_changed(event)
         event.prevent_default()  # shown here (result pane and modal), not reported twice
         if event.state == WorkerState.SUCCESS:
-            self.result = event.worker.result
-            self._show_result(self._render_result(self.result))
-            self.app.notify("Configured" if not self.result.skipped else "Already up to date")
+            result = self.result = event.worker.result
+            if result is None:
+                return
+            self._show_result(self._render_result(result))
+            self.app.notify("Configured" if not result.skipped else "Already up to date")
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             self._show_result(Text(f"Configure failed: {error}", style="bold red"))
-            self.app.show_error(error, modal=True)
+            if error is not None:
+                self.post_message(msg.ShowError(error, modal=True))
 
     def _show_result(self, text) -> None:
         self.query_one("#configure-result").remove_class("-hidden")
@@ -306,7 +318,7 @@ class StackScreen(SkiffScreen):
         if chosen is None:
             self.notify("Highlight a command in 'Package commands' first", severity="warning")
             return
-        self.app.run_package_command(*chosen)
+        self.post_message(msg.RunPackageCommand(*chosen))
 
     def stream_command(self, package: str, command: str) -> None:
         """Run a command without the terminal, its output in the log pane (one at a time)."""
@@ -336,6 +348,8 @@ class StackScreen(SkiffScreen):
         from ..command_vars import command_env
 
         app = self.app
+        if app.index is None:
+            raise SkiffError("the packages are still loading: run the command again in a moment")
         return stream_command(app.session.with_env(command_env(app)), package, command, self._pending_lines.append)
 
     def _command_ended(self, worker: Worker) -> None:
@@ -351,53 +365,10 @@ class StackScreen(SkiffScreen):
             error = worker.error
             message = str(error) if isinstance(error, SkiffError) else f"cannot run cmd/{name}: {error}"
             title.update(Text(f"cmd/{name}: {message}", style="bold red"))
-            self.app.show_error(error if isinstance(error, SkiffError) else SkiffError(message))
+            self.post_message(msg.ShowError(error if isinstance(error, SkiffError) else SkiffError(message)))
 
     def action_graph(self) -> None:
         """The selection's dependency graph, drawn as a tree."""
         from .dependency_graph import DependencyGraphScreen
 
         self.app.push_screen(DependencyGraphScreen(self.app.index, list(self.app.selection)))
-
-    def palette_commands(self):
-        from ..palette import PaletteCommand
-
-        return [
-            PaletteCommand(
-                "Show the dependency graph",
-                "each selected package's dependencies as a tree",
-                self.action_graph,
-                action="graph",
-            ),
-            PaletteCommand(
-                "Configure now",
-                "merge the chain and run Buildroot defconfig",
-                self.action_configure,
-                mutating=True,
-                action="configure",
-            ),
-            PaletteCommand(
-                "Move highlighted package up",
-                "earlier in the selection",
-                self.action_move_up,
-                mutating=True,
-                action="move_up",
-            ),
-            PaletteCommand(
-                "Move highlighted package down",
-                "later in the selection",
-                self.action_move_down,
-                mutating=True,
-                action="move_down",
-            ),
-            PaletteCommand(
-                "Remove highlighted package from the selection", "", self.action_remove, mutating=True, action="remove"
-            ),
-            PaletteCommand(
-                "Run highlighted package command",
-                TERMINAL_RULE,
-                self.action_run_command,
-                mutating=True,
-                action="run_command",
-            ),
-        ]

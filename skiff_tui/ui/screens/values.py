@@ -4,6 +4,7 @@ symbol or layer, the chain of assignments of a symbol, open the file that set it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
+from ..palette import PaletteCommand
 from ..widgets.datatable import RedrawingDataTable
 from ..widgets.provenance import describe, shown, where
 from . import SkiffScreen
@@ -242,29 +244,13 @@ class ValuesScreen(SkiffScreen):
         rel = short_path(origin.path, self.model.layer_dirs.get(origin.layer), self.app.root)
         self.app.push_screen(FileViewer(origin.path, title=f"{origin.layer}: {rel}", line=origin.line))
 
-    def palette_commands(self):
-        from ..palette import PaletteCommand
-
-        cmds = [
+    def palette_extras(self) -> list[PaletteCommand]:
+        """Each merged fragment by name (the keys step through them in turn)."""
+        return [
             PaletteCommand(
-                f"Show {KIND_TITLES[k]} values",
+                f"Values: show {KIND_TITLES[k]} values",
                 f"the merged {k} fragment",
-                lambda k=k: setattr(self.query_one("#values-kind", Tabs), "active", f"kind-{k}"),
-                action="next_kind" if k == "kernel" else "prev_kind" if k == "buildroot" else "",
+                partial(setattr, self.query_one("#values-kind", Tabs), "active", f"kind-{k}"),
             )
             for k in KINDS
         ]
-        cmds += [
-            PaletteCommand(
-                "Filter values", "by symbol, value or layer", self.action_focus_filter, action="focus_filter"
-            ),
-            PaletteCommand("Reload values", "merge the layers again", self.action_reload, action="reload"),
-        ]
-        symbol = self._current_symbol()
-        if symbol:
-            cmds.append(
-                PaletteCommand(
-                    f"Open the file that sets {symbol}", "read-only, at the line", self.action_open, action="open"
-                )
-            )
-        return cmds

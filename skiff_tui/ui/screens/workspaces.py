@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -14,7 +15,11 @@ from textual.worker import Worker, WorkerState
 
 from ...core.errors import SkiffError, WorkspaceError
 from ...core.workspace import Workspace, list_workspaces, workspace_name
+from .. import messages as msg
 from . import SkiffScreen
+
+if TYPE_CHECKING:
+    from ..host import SkiffHost
 
 
 def when(ts: float | None) -> str:
@@ -66,7 +71,7 @@ def delete_workspace(ws: Workspace) -> None:
     ws.delete(f"skiff tui: delete workspace {ws.name}")
 
 
-def create_workspace_dialog(app) -> None:
+def create_workspace_dialog(app: SkiffHost) -> None:
     """Ask for a name (checked by the engine's workspace_name), create it and switch to it."""
     from ...core.workspace_state import WorkspaceState
     from ..widgets.dialogs import PromptModal
@@ -89,9 +94,9 @@ def create_workspace_dialog(app) -> None:
         try:
             Workspace(app.root, name).save_state(WorkspaceState(selection=[], created_at=time.time()))
         except SkiffError as exc:
-            app.show_error(exc)
+            app.post_message(msg.ShowError(exc))
             return
-        app.switch_workspace(name)
+        app.post_message(msg.SwitchWorkspace(name))
         screen = app.screen
         if isinstance(screen, WorkspacesScreen):
             screen.load()
@@ -144,7 +149,7 @@ class WorkspacesScreen(SkiffScreen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "workspaces" and event.state == WorkerState.SUCCESS:
-            self._fill(event.worker.result)
+            self._fill(event.worker.result or [])
         else:
             super().on_worker_state_changed(event)
 
@@ -213,7 +218,7 @@ class WorkspacesScreen(SkiffScreen):
     def action_switch(self) -> None:
         info = self._highlighted_info()
         if info is not None:
-            self.app.switch_workspace(info.name)
+            self.post_message(msg.SwitchWorkspace(info.name))
 
     def action_refresh(self) -> None:
         self.load()
@@ -238,7 +243,7 @@ class WorkspacesScreen(SkiffScreen):
             try:
                 delete_workspace(ws)
             except SkiffError as exc:
-                self.app.show_error(exc)
+                self.post_message(msg.ShowError(exc))
                 return
             self.notify(f"Deleted workspace {ws.name}")
             self.load()
@@ -251,33 +256,3 @@ class WorkspacesScreen(SkiffScreen):
             ),
             done,
         )
-
-    def palette_commands(self):
-        from ..palette import PaletteCommand
-
-        info = self._highlighted_info()
-        cmds = [
-            PaletteCommand(
-                "Refresh workspaces", "reread every workspace's state", self.action_refresh, action="refresh"
-            ),
-            PaletteCommand(
-                "New workspace…", "create one and switch to it", self.action_create, mutating=True, action="create"
-            ),
-        ]
-        if info is not None:
-            cmds.append(
-                PaletteCommand(
-                    f"Switch to highlighted workspace ({info.name})", "", self.action_switch, action="switch"
-                )
-            )
-        if info is not None and info.name != self.app.workspace.name:
-            cmds.append(
-                PaletteCommand(
-                    f"Delete workspace {info.name}",
-                    "remove its build output and saved state",
-                    self.action_delete,
-                    mutating=True,
-                    action="delete",
-                )
-            )
-        return cmds

@@ -496,42 +496,6 @@ class LogViewer(Vertical):
     def open(self, path, *, follow: bool = True) -> None:
         self.view.open(path, follow=follow)
 
-    def palette_entries(self, prefix: str = "Log") -> list[tuple[str, str, object, str]]:
-        """(title, help, callback, action) of the viewer's keys, for a screen's command palette."""
-        v = self.view
-        return [
-            (
-                f"{prefix}: follow the end",
-                "keep showing new lines as they arrive",
-                v.action_toggle_follow,
-                "toggle_follow",
-            ),
-            (
-                f"{prefix}: jump to the first error",
-                "the first error line of the log",
-                v.action_first_error,
-                "first_error",
-            ),
-            (
-                f"{prefix}: errors and warnings only",
-                "filter the view to problem lines (again: all lines)",
-                v.action_toggle_problems,
-                "toggle_problems",
-            ),
-            (
-                f"{prefix}: search…",
-                "regex, smart case; n / N go to the next / previous match",
-                self.action_open_search,
-                "open_search",
-            ),
-            (
-                f"{prefix}: copy or save lines…",
-                "a range of lines to the clipboard or into a file",
-                v.action_copy_lines,
-                "copy_lines",
-            ),
-        ]
-
     def on_mount(self) -> None:
         self.set_interval(0.5, self._update_status)
 
