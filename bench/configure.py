@@ -41,11 +41,11 @@ RESOLVE_ALL = r"""
 import json, time
 t0 = time.perf_counter()
 from skiff_tui.core import paths
-from skiff_tui.core.packages import discover
-from skiff_tui.core.resolve import resolve
+from skiff_tui.core.library.packages import discover
+from skiff_tui.core.library.resolve import resolve
 from skiff_tui.core.workspace import Workspace
 try:
-    from skiff_tui.core import layers
+    from skiff_tui.core.config import layers
 except ImportError:
     layers = None
 root = paths.root_dir()

@@ -39,8 +39,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from skiff_tui.core.flash_bmap import write_bmap  # noqa: E402
-from skiff_tui.core.flash_copy import image_plan  # noqa: E402
+from skiff_tui.core.flash.bmap import write_bmap  # noqa: E402
+from skiff_tui.core.flash.copy import image_plan  # noqa: E402
 
 MIB = 1024 * 1024
 MB = 1000 * 1000

@@ -9,10 +9,10 @@ repository's package library. Each figure is the median of --runs:
                  under a pty (80x24): from just before it imports kconfiglib until its top menu
                  ("Target options") is on the terminal: parse + load .config + first menu drawn.
                  Interpreter start-up is not counted. It needs a raised recursion limit on these
-                 trees (kconfiglib's select chains, see core/kconfig_expr.py); the run says when.
+                 trees (kconfiglib's select chains, see core/builds/kconfig_expr.py); the run says when.
   first open     in the running app (headless, 120x40), no parsed tree cached: from switching to the
                  Kconfig section until the first frame painted after the menu tree is filled.
-  reopen         the same app, `r` (reload): the parsed tree is reused (core/kconfig_cache.py).
+  reopen         the same app, `r` (reload): the parsed tree is reused (core/builds/kconfig_cache.py).
   toggle         Space on BR2_PACKAGE_TREE: the screen's handler (model changed, tree rows and info
                  refreshed); also from the key press until Pilot saw the next frame (Textual's
                  layout and paint included).
@@ -48,8 +48,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from skiff_tui.core import buildroot, kconfig_cache  # noqa: E402
-from skiff_tui.core.configure import configure, plan  # noqa: E402
+from skiff_tui.core.builds import buildroot, kconfig_cache  # noqa: E402
+from skiff_tui.core.builds.configure import configure, plan  # noqa: E402
 from skiff_tui.core.session import Session  # noqa: E402
 from skiff_tui.core.workspace import Workspace  # noqa: E402
 
@@ -260,8 +260,8 @@ def find_largest(root: Path, env: dict[str, str]) -> list[tuple[int, str]]:
     distribution, then of the top board and distribution with each app."""
     from kconfiglib import BOOL, TRISTATE
 
-    from skiff_tui.core.kconfig_edit import KconfigModel, open_parsed
-    from skiff_tui.core.packages import discover
+    from skiff_tui.core.editors.kconfig import KconfigModel, open_parsed
+    from skiff_tui.core.library.packages import discover
 
     index = discover(root / "configs", env)
     names = sorted(p.name for p in index.listed())

@@ -7,7 +7,7 @@
 3. Full index (LogIndex, target ≤ 2 s) and its memory (target ≤ 100 MB), beside a baseline run
    in the same process: a Toolong-style index, a Python list of every line's offset. Ratios printed.
 4. Live ingest: a child process writes build-like lines as fast as it can through
-   core.build.start_build (teed to the log file); the lines go to a LivePane (batched, bounded) and
+   core.builds.build.start_build (teed to the log file); the lines go to a LivePane (batched, bounded) and
    a LogView follows the log file. Reports sustained lines/s, the longest gap between 10 ms UI timer
    ticks (frame gap, target ≤ 100 ms), and RSS over the run (bounded).
 """
@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from skiff_tui.core.logindex import LogIndex  # noqa: E402
+from skiff_tui.core.builds.logindex import LogIndex  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -146,7 +146,7 @@ sys.stderr.write(f"{n}\n")
 async def live_ingest(tmp: Path, seconds: float) -> dict:
     from textual.app import App
 
-    from skiff_tui.core import build
+    from skiff_tui.core.builds import build
     from skiff_tui.core.workspace import Workspace
     from skiff_tui.ui.widgets.logview import LivePane, LogView
 

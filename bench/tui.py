@@ -254,7 +254,7 @@ def filter_bench() -> dict[str, float]:
         env = bench_env(root, tmp)
         query = "bench 12 family"
         result = asyncio.run(_filter_bench(root, env, query))
-        from skiff_tui.core.packages import discover
+        from skiff_tui.core.library.packages import discover
         from skiff_tui.ui.screens.packages import match_terms
 
         index = discover(root / "configs", env)

@@ -45,7 +45,7 @@ def register(sub) -> None:
 
 def _use_container(ctx: Context, args) -> None:
     """--container is SKIFF_CONTAINER for this run (the TUI's builds read the same variable)."""
-    from ..core.container import ENV_VAR
+    from ..core.builds.container import ENV_VAR
 
     if getattr(args, "container", None):
         ctx.env[ENV_VAR] = args.container
@@ -100,7 +100,7 @@ def fetch_progress_bar(out=sys.stderr, width: int = 30):
 
 
 def cmd_configure(args) -> int:
-    from ..core.configure import configure
+    from ..core.builds.configure import configure
 
     ctx = context(args)
     result = configure(ctx.session, args.selection, force=args.force, log=output.info, progress=fetch_progress_bar())
@@ -110,7 +110,7 @@ def cmd_configure(args) -> int:
 
 
 def _configured(ctx: Context, lock_held: bool):
-    from ..core.configure import configure
+    from ..core.builds.configure import configure
 
     result = configure(ctx.session, locked=lock_held, log=output.info, progress=fetch_progress_bar())
     _report_configured(ctx, result)
@@ -123,13 +123,13 @@ def _report_configured(ctx: Context, result) -> None:
 
 
 def _run_target(ctx: Context, result, target: str | None) -> int:
-    from ..core.compile import build_run
+    from ..core.builds.compile import build_run
 
     return _run_build(ctx, build_run(ctx.session, result, target, log=output.info))
 
 
 def _run_build(ctx: Context, run) -> int:
-    from ..core.build import BuildStatus, run_build
+    from ..core.builds.build import BuildStatus, run_build
 
     output.detail("running: " + " ".join(run.argv))
     record = run_build(
@@ -164,7 +164,7 @@ def _run_build(ctx: Context, run) -> int:
 def _run_plain(ctx: Context, result, target: str) -> int:
     """A target that builds nothing (graph-depends, legal-info, source…): run in the terminal,
     no build record, so it never shows up as a build in `skiff logs --list` or the TUI."""
-    from ..core.compile import build_run
+    from ..core.builds.compile import build_run
 
     run = build_run(ctx.session, result, target, log=output.info)
     output.detail("running: " + " ".join(run.argv))
@@ -176,7 +176,7 @@ def _run_plain(ctx: Context, result, target: str) -> int:
 
 
 def cmd_compile(args) -> int:
-    from ..core.compile import prepare_compile
+    from ..core.builds.compile import prepare_compile
 
     ctx = context(args)
     _use_container(ctx, args)
@@ -187,7 +187,7 @@ def cmd_compile(args) -> int:
 
 
 def cmd_br(args) -> int:
-    from ..core.brtargets import is_build
+    from ..core.builds.brtargets import is_build
 
     ctx = context(args)
     _use_container(ctx, args)
@@ -208,9 +208,9 @@ def cmd_br(args) -> int:
 
 def _interactive(ctx: Context, result, target: str) -> int:
     """menuconfig & co. get the real terminal; afterwards the change is saved as a delta fragment."""
-    from ..core import buildroot
-    from ..core.compile import build_run
-    from ..core.delta import config_delta, save_delta
+    from ..core.builds import buildroot
+    from ..core.builds.compile import build_run
+    from ..core.editors.delta import config_delta, save_delta
 
     config = ctx.workspace.dir / ".config"
     before = buildroot.read_config(config)

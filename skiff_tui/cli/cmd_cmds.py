@@ -14,7 +14,7 @@ def register(sub) -> None:
 
 
 def cmd_cmd(args) -> int:
-    from ..core.commands import run_command
+    from ..core.builds.commands import run_command
 
     ctx = context(args)
     return run_command(ctx.session, args.package, args.command)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core import paths
-from ..core.packages import PackageIndex, discover
+from ..core.library.packages import PackageIndex, discover
 from ..core.workspace import Workspace
 from .output import warning as warn
 

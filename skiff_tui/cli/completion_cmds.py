@@ -179,7 +179,7 @@ def _index(workspace: str | None):
     import os
 
     from ..core import paths
-    from ..core.packages import discover
+    from ..core.library.packages import discover
 
     return discover(paths.package_roots(paths.project_dir(os.environ)), dict(os.environ))
 

@@ -1,6 +1,6 @@
 """skiff flash list|format|install|buildimage|write|verify — SD cards and images (docs/behaviour.md#sd-cards).
 
-Every safety rule lives in the engine (skiff_tui.core.devices / flash); this module only asks.
+Every safety rule lives in the engine (skiff_tui.core.flash.devices / flash); this module only asks.
 A device target is written only after its name is typed back, or with `--yes --confirm NAME`
 where NAME is the device's name. SkiffOS habits: PI_SD names the device and PI_IMAGE the image
 when --device/--image are not given.
@@ -15,13 +15,15 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..core.errors import FlashError
-from ..core.flash_layout import Layout
+from ..core.flash.layout import Layout
 from .common import add_workspace_arg, context
 
 if TYPE_CHECKING:  # the engine (asyncio, udev glue) loads only when a flash verb runs
-    from ..core import flash_install_set, flash_layout, flash_plan
-    from ..core.flash_copy import Progress
-    from ..core.flash_settings import CardSettings
+    from ..core.flash import install_set as flash_install_set
+    from ..core.flash import layout as flash_layout
+    from ..core.flash import plan as flash_plan
+    from ..core.flash.copy import Progress
+    from ..core.flash.settings import CardSettings
 
 PROGRESS_PHASES = ("write", "verify", "finishing writes (flush)")  # == flash_copy.PROGRESS_PHASES
 DEFAULT_IMAGE_GIB = 12  # == flash_plan.DEFAULT_IMAGE_SIZE (a test keeps them equal)
@@ -128,7 +130,7 @@ def _settings_args(v: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace) -> CardSettings | None:
-    from ..core.flash_settings import settings_from_args
+    from ..core.flash.settings import settings_from_args
 
     return settings_from_args(args.hostname, args.wifi, args.wifi_file, args.ssh_key)
 
@@ -218,7 +220,7 @@ def _layout(args: argparse.Namespace) -> Layout:
     layout = Layout().scaled(scale) if scale else Layout()
     start = getattr(args, "first_partition_start", None)
     if start is not None:
-        from ..core.flash_units import parse_size
+        from ..core.flash.units import parse_size
 
         start = parse_size(start)
     return layout.with_options(
@@ -241,7 +243,7 @@ def _interactive() -> bool:
 
 # --- list ---------------------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
-    from ..core import devices as dv
+    from ..core.flash import devices as dv
 
     source = dv.default_source()
     assessed = [dv.assess(i, min_size=Layout().min_disk_size()) for i in source.scan()]
@@ -317,8 +319,8 @@ def _confirm(plan: flash_plan.Plan, args: argparse.Namespace) -> None:
 
 
 def _open_device(args: argparse.Namespace, *, min_size: int = 0, create_size: int | None = None) -> flash_plan.Target:
-    from ..core import flash
-    from ..core.devices import MountedDeviceError
+    from ..core.flash import execute as flash
+    from ..core.flash.devices import MountedDeviceError
 
     path = _need(args.device, "--device", "PI_SD")
     try:
@@ -336,14 +338,14 @@ def _open_device(args: argparse.Namespace, *, min_size: int = 0, create_size: in
 
 
 def _install_set(args: argparse.Namespace) -> flash_install_set.InstallSet:
-    from ..core import flash_install_set
+    from ..core.flash import install_set as flash_install_set
 
     ctx = context(args)
     return flash_install_set.workspace_install_set(ctx.workspace, ctx.env, args.images)
 
 
 def _blobs(args: argparse.Namespace) -> list[flash_layout.Blob]:
-    from ..core import flash_layout
+    from ..core.flash import layout as flash_layout
 
     return [flash_layout.parse_blob(spec) for spec in args.bootloader]
 
@@ -373,7 +375,7 @@ def _run(plan: flash_plan.Plan, args: argparse.Namespace | None = None) -> int:
     """Execute the plan; one that copies the workspace's build output holds the workspace lock,
     so a compile can't rewrite images/ mid-copy (docs/behaviour.md#workspaces: flashing from a
     workspace modifies it)."""
-    from ..core import flash
+    from ..core.flash import execute as flash
 
     if args is not None and getattr(args, "images", None) is None:
         with context(args).workspace.lock(f"skiff flash {plan.action} {plan.target.path}"):
@@ -403,7 +405,8 @@ def _next_steps(plan: flash_plan.Plan) -> str:
 
 # --- verbs --------------------------------------------------------------------------------------
 def cmd_format(args: argparse.Namespace) -> int:
-    from ..core import flash, flash_plan
+    from ..core.flash import execute as flash
+    from ..core.flash import plan as flash_plan
 
     layout = _layout(args)
     flash.check_file_overwrite(_need(args.device, "--device", "PI_SD"), args.force)
@@ -421,7 +424,7 @@ def cmd_format(args: argparse.Namespace) -> int:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
-    from ..core import flash_plan
+    from ..core.flash import plan as flash_plan
 
     target = _open_device(args)
     plan = flash_plan.plan_install(target, _install_set(args), blobs=_blobs(args), settings=_settings(args))
@@ -430,7 +433,8 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 
 def cmd_buildimage(args: argparse.Namespace) -> int:
-    from ..core import flash_plan, flash_units
+    from ..core.flash import plan as flash_plan
+    from ..core.flash import units as flash_units
 
     image = _need(args.image, "--image", "PI_IMAGE")
     if os.path.exists(image) and not os.path.isfile(image):
@@ -445,7 +449,8 @@ def cmd_buildimage(args: argparse.Namespace) -> int:
 
 
 def cmd_write(args: argparse.Namespace) -> int:
-    from ..core import flash, flash_plan
+    from ..core.flash import execute as flash
+    from ..core.flash import plan as flash_plan
 
     image = _need(args.image, "--image", "PI_IMAGE")
     source = flash_plan.image_source(image, _bmap_choice(args))
@@ -467,7 +472,8 @@ def cmd_write(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from ..core import flash, flash_plan
+    from ..core.flash import execute as flash
+    from ..core.flash import plan as flash_plan
 
     image = _need(args.image, "--image", "PI_IMAGE")
     path = _need(args.device, "--device", "PI_SD")

@@ -37,7 +37,7 @@ def _when(ts: float) -> str:
 
 
 def _result(rec) -> str:
-    from ..core.build import BuildStatus
+    from ..core.builds.build import BuildStatus
 
     if rec.status == BuildStatus.RUNNING:
         total = f"/{rec.total}" if rec.total else ""
@@ -55,7 +55,7 @@ def _table(rows: list[list[str]], out) -> None:
 
 
 def cmd_logs(args) -> int:
-    from ..core import build
+    from ..core.builds import build
     from ..core.errors import WorkspaceError
 
     out = sys.stdout
@@ -132,7 +132,7 @@ def _list_json(ctx, everywhere: bool, out) -> int:
     """--list --json: the build records as they are stored (times in seconds since the epoch)."""
     import json
 
-    from ..core import build
+    from ..core.builds import build
 
     if everywhere:
         rows = [dict(rec.to_dict(), workspace=name) for name, rec in build.running_builds(ctx.root)]
@@ -160,7 +160,7 @@ def _byte_writer(out):
 
 
 def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
-    from ..core import build
+    from ..core.builds import build
     from ..core.errors import WorkspaceError
 
     emit = _byte_writer(out)
@@ -171,7 +171,7 @@ def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
         raise WorkspaceError(f"the log of build {rec.id} is gone", path=rec.log_path) from None
     with handle:
         if last is not None:
-            from ..core.logindex import LogIndex
+            from ..core.builds.logindex import LogIndex
 
             with LogIndex(rec.log_path) as index:
                 index.index_now()
@@ -205,8 +205,8 @@ def _print_log(ws, rec, *, follow: bool, last: int | None, out) -> int:
 
 def _print_file(name: str, *, follow: bool, last: int | None, out) -> int:
     """Any log file: whole, its last N lines, or followed (until interrupted) like tail -f."""
-    from ..core.logindex import LogIndex
-    from ..core.logrange import log_file
+    from ..core.builds.logindex import LogIndex
+    from ..core.builds.logrange import log_file
 
     path = log_file(name, Path.cwd())
     emit = _byte_writer(out)

@@ -55,8 +55,8 @@ def register(sub) -> None:
 
 
 def _current_selection(ctx: Context) -> list[str]:
-    from ..core.configure import saved_selection
-    from ..core.resolve import parse_selection
+    from ..core.builds.configure import saved_selection
+    from ..core.library.resolve import parse_selection
 
     chosen = parse_selection(ctx.env.get("SKIFF_CONFIG", ""))
     if chosen or ctx.project is None:
@@ -65,7 +65,7 @@ def _current_selection(ctx: Context) -> list[str]:
 
 
 def cmd_list(args) -> int:
-    from ..core.resolve import resolve
+    from ..core.library.resolve import resolve
 
     ctx = context(args, need_project=False)  # the library can be listed before any project exists
     index = ctx.index
@@ -75,7 +75,7 @@ def cmd_list(args) -> int:
     packages = index.listed(include_unlisted=args.all)
     query = " ".join(getattr(args, "query", None) or [])
     if query.strip():
-        from ..core.package_search import PackageSearch
+        from ..core.library.search import PackageSearch
 
         by_name = {p.name: p for p in packages}
         packages = [by_name[n] for n in PackageSearch(packages).names(query) or () if n in by_name]
@@ -162,8 +162,8 @@ def _dump(data) -> None:
 
 
 def cmd_show(args) -> int:
-    from ..core import buildroot
-    from ..core.configure import plan, stick_report
+    from ..core.builds import buildroot
+    from ..core.builds.configure import plan, stick_report
 
     ctx = context(args)
     p = plan(ctx.session)
@@ -241,7 +241,7 @@ def cmd_show(args) -> int:
 
 def _check_package(ctx: Context, notes: list[str]) -> list[str]:
     """Buildroot's utils/check-package over the packages' buildroot_ext/ (when a tree is at hand)."""
-    from ..core import buildroot, checkpackage
+    from ..core.builds import buildroot, checkpackage
 
     tree = buildroot.locate(ctx.env)
     if tree is None:
@@ -251,7 +251,7 @@ def _check_package(ctx: Context, notes: list[str]) -> list[str]:
 
 
 def cmd_check(args) -> int:
-    from ..core.check import check_buildroot, check_packages
+    from ..core.builds.check import check_buildroot, check_packages
     from ..core.paths import overrides_dir
 
     ctx = context(args)

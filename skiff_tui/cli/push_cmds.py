@@ -23,7 +23,7 @@ def register(sub) -> None:
 
 
 def cmd_push(args) -> int:
-    from ..core.push import DEVICE_BOOT, DEVICE_ROOTFS, push
+    from ..core.flash.push import DEVICE_BOOT, DEVICE_ROOTFS, push
 
     ctx = context(args)
     push(

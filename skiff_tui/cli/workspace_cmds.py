@@ -54,7 +54,7 @@ def register(sub) -> None:
 
 
 def _environment(ctx: Context):
-    from ..core.configure import command_env, plan
+    from ..core.builds.configure import command_env, plan
 
     p = plan(ctx.session)
     return p, command_env(ctx.session, p)
@@ -63,7 +63,7 @@ def _environment(ctx: Context):
 def cmd_env(args) -> int:
     import json
 
-    from ..core.environment import env_file
+    from ..core.config.environment import env_file
 
     ctx = context(args)
     _, env = _environment(ctx)
@@ -101,8 +101,8 @@ def cmd_shell(args) -> int:
 
 
 def _make(ctx: Context, p, env: dict[str, str], target: str) -> int:
-    from ..core.buildroot import make_env
-    from ..core.configure import make_argv
+    from ..core.builds.buildroot import make_env
+    from ..core.builds.configure import make_argv
 
     argv = make_argv(p, ctx.workspace, target)
     output.detail("running: " + " ".join(argv))
@@ -113,7 +113,7 @@ def cmd_graph(args) -> int:
     import tempfile
     from pathlib import Path
 
-    from ..core import graphs
+    from ..core.builds import graphs
     from ..core.errors import SkiffError
 
     ctx = context(args)
@@ -130,7 +130,7 @@ def cmd_graph(args) -> int:
 
         result = _configured(ctx, lock_held=True)
         p = result.plan
-        from ..core.configure import command_env
+        from ..core.builds.configure import command_env
 
         env = dict(command_env(ctx.session, p), BR2_GRAPH_OUT=args.format)
         if _make(ctx, p, env, "graph-depends") != 0:
@@ -158,7 +158,7 @@ def cmd_graph(args) -> int:
 def cmd_legal_info(args) -> int:
     ctx = context(args)
     with ctx.workspace.lock():
-        from ..core.configure import command_env
+        from ..core.builds.configure import command_env
         from .build_cmds import _configured
 
         result = _configured(ctx, lock_held=True)

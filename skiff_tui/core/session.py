@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import WorkspaceError
-from .packages import PackageIndex, discover
+from .library.packages import PackageIndex, discover
 from .workspace import Workspace
 from .workspace_state import WorkspaceState
 

@@ -45,7 +45,7 @@ LIGHT_THEME = "textual-light"
 
 def save_selection(workspace: Workspace, names: list[str]) -> None:
     """Store the user's selection through the engine (no Kconfig run; refused when read-only)."""
-    from ..core.configure import save_selection as engine_save
+    from ..core.builds.configure import save_selection as engine_save
 
     engine_save(workspace, list(names))
 
@@ -183,8 +183,8 @@ class SkiffApp(SkiffHost):
         name="Reading the package library and the workspace",
     )
     def load_engine_state(self) -> None:
-        from ..core.packages import discover
-        from ..core.resolve import parse_selection
+        from ..core.library.packages import discover
+        from ..core.library.resolve import parse_selection
 
         workspace = self.workspace
         error: SkiffError | None = None
@@ -626,9 +626,9 @@ class SkiffApp(SkiffHost):
         return cmds
 
     def _chain_command_entries(self, index) -> list[PaletteCommand]:
-        from ..core.commands import takes_terminal
+        from ..core.builds.commands import takes_terminal
         from ..core.errors import SkiffError as _E
-        from ..core.resolve import resolve
+        from ..core.library.resolve import resolve
 
         try:
             chain = resolve(index, list(self.selection)) if self.selection else None
@@ -659,7 +659,7 @@ class SkiffApp(SkiffHost):
         ask_then_run(self, package, command, partial(self._run_package_command, package, command))
 
     def _run_package_command(self, package: str, command: str) -> None:
-        from ..core.commands import takes_terminal
+        from ..core.builds.commands import takes_terminal
 
         if not takes_terminal(command):
 
@@ -678,7 +678,7 @@ class SkiffApp(SkiffHost):
         self._run_on_terminal(package, command)
 
     def _run_on_terminal(self, package: str, command: str) -> None:
-        from ..core.commands import run_command
+        from ..core.builds.commands import run_command
         from .command_vars import command_env
 
         index = self.index

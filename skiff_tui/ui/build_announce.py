@@ -22,7 +22,7 @@ def outcome(run: BuildRun) -> tuple[str, SeverityLevel]:
         if run.error is not None:
             return f"Build in workspace {ws} did not start: {run.error}", "error"
         return f"Build in workspace {ws} was cancelled before it started", "warning"
-    from ..core.build import format_duration
+    from ..core.builds.build import format_duration
 
     took = format_duration(rec.duration)
     if rec.status == "succeeded":

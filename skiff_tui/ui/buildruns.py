@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, Protocol
 from ..core.errors import SkiffError
 
 if TYPE_CHECKING:  # the build engine loads when a build starts, not with the app
-    from ..core import build as engine
+    from ..core.builds import build as engine
     from ..core.workspace import Workspace
 
 
@@ -110,7 +110,7 @@ class BuildRuns:
             req = request()
             if run.cancel_requested:
                 return
-            from ..core import build as engine
+            from ..core.builds import build as engine
 
             run.handle = engine.start_build(
                 run.workspace, req.argv, env=req.env, chain=req.chain, target=req.target, total=req.total

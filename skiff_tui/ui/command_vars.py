@@ -1,4 +1,4 @@
-"""Before a package command runs from the TUI: ask for the variables it needs (core.command_vars)
+"""Before a package command runs from the TUI: ask for the variables it needs (core.builds.command_vars)
 in a small form, starting from the values given earlier in this session."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def ask_then_run(app: SkiffHost, package: str, command: str, run: Callable[[], N
     """Find what the command needs (in a thread), ask for it when it needs anything, then run()."""
 
     def find() -> None:
-        from ..core.command_vars import needed_variables
+        from ..core.builds.command_vars import needed_variables
 
         index = app.index
         try:

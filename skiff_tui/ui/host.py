@@ -21,7 +21,7 @@ from ..core.workspace import Workspace
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from ..core.packages import PackageIndex
+    from ..core.library.packages import PackageIndex
     from .buildruns import BuildRuns
     from .failures import Failure
     from .palette import PaletteCommand

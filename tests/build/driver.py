@@ -7,7 +7,7 @@ driver.py ROOT WORKSPACE TOTAL -- ARGV...
 import sys
 from pathlib import Path
 
-from skiff_tui.core.build import run_build
+from skiff_tui.core.builds.build import run_build
 from skiff_tui.core.workspace import Workspace
 
 root, name, total = sys.argv[1], sys.argv[2], int(sys.argv[3])

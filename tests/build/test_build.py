@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from skiff_tui.core import build
+from skiff_tui.core.builds import build
 from skiff_tui.core.workspace import Workspace
 
 HERE = Path(__file__).parent

@@ -9,7 +9,7 @@ from pathlib import Path
 from skifftest import open_section, skiff_app
 from textual.app import App, ComposeResult
 
-from skiff_tui.core import build as engine
+from skiff_tui.core.builds import build as engine
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.ui.screens.build_times import BuildTimesScreen
 from skiff_tui.ui.widgets.build_time_chart import BuildTimeChart, bar, duration_text, top

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from skiff_tui.core import buildlog
+from skiff_tui.core.builds import buildlog
 
 DATA = Path(__file__).parent / "data"  # copies of shared/data/buildroot-output/*.log
 
@@ -154,7 +154,7 @@ def test_build_time_log():
 
 
 def test_failed_post_build_hook_is_blamed_on_the_hook_not_the_last_package():
-    from skiff_tui.core.buildlog import summarize_failure
+    from skiff_tui.core.builds.buildlog import summarize_failure
 
     lines = [
         ">>> skiff-core 1.15.0 Installing to target",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from skifftest import requires_tools
 
-from skiff_tui.core import build
+from skiff_tui.core.builds import build
 from skiff_tui.core.workspace import Workspace
 
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "buildroot_tree"

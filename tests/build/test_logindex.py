@@ -7,7 +7,7 @@ from array import array
 
 import pytest
 
-from skiff_tui.core.logindex import ERROR, WARNING, LogIndex
+from skiff_tui.core.builds.logindex import ERROR, WARNING, LogIndex
 
 
 def make_lines(n, seed=1):

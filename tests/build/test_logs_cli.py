@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from skiff_tui.cli import main
-from skiff_tui.core import build
+from skiff_tui.core.builds import build
 from skiff_tui.core.workspace import Workspace
 
 HERE = Path(__file__).parent

@@ -13,8 +13,8 @@ from skifftest import open_section, run_skiff, skiff_app
 from textual.app import App
 from textual.widgets import Input
 
+from skiff_tui.core.builds.logrange import log_file, parse_range, save_lines
 from skiff_tui.core.errors import SkiffError
-from skiff_tui.core.logrange import log_file, parse_range, save_lines
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.ui.screens.logs import LogFileScreen
 from skiff_tui.ui.widgets.logcopy import CopyLinesModal

@@ -14,7 +14,7 @@ from skifftest import open_section, skiff_app
 from textual.app import App
 from textual.widgets import DataTable, ProgressBar, Static
 
-from skiff_tui.core import build as engine
+from skiff_tui.core.builds import build as engine
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.ui.screens import build as build_screen
 from skiff_tui.ui.screens.build import BuildRequest

@@ -10,7 +10,7 @@ import time
 import pytest
 from skifftest import requires_tools, run_skiff, tree_snapshot, write_package
 
-from skiff_tui.core.buildroot import HOST_TOOLS
+from skiff_tui.core.builds.buildroot import HOST_TOOLS
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "buildroot_tree"
@@ -218,7 +218,7 @@ def test_choice_member_replaced_by_a_later_layer_is_an_override_not_a_failure(ro
 def test_choice_cache_follows_edits_of_any_kconfig_file(root, tmp_path):
     import shutil
 
-    from skiff_tui.core import buildroot
+    from skiff_tui.core.builds import buildroot
 
     tree = tmp_path / "tree"
     shutil.copytree(FIXTURE, tree, symlinks=True)

@@ -168,7 +168,7 @@ def test_targets_that_do_not_build_leave_no_build_record(root):
 
 
 def test_build_target_classification():
-    from skiff_tui.core.brtargets import is_build
+    from skiff_tui.core.builds.brtargets import is_build
 
     for t in (
         "graph-build",

@@ -152,8 +152,8 @@ def test_cmd_exit_code_and_unknown_command(root):
 
 
 def test_stream_command_hands_lines_to_a_pane_without_a_terminal(root):
-    from skiff_tui.core.commands import stream_command
-    from skiff_tui.core.packages import discover
+    from skiff_tui.core.builds.commands import stream_command
+    from skiff_tui.core.library.packages import discover
     from skiff_tui.core.workspace import Workspace
 
     lines = []

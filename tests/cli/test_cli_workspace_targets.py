@@ -62,7 +62,7 @@ def test_graph_names_the_debian_package_of_a_missing_tool(root, tmp_path):
     r = run_skiff("graph", env={"PATH": str(empty)})
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "apt-get install graphviz" in r.stderr, r.stderr
-    from skiff_tui.core import graphs
+    from skiff_tui.core.builds import graphs
 
     assert ("dot", "graphviz") in graphs.missing_tools(False, path=str(empty))
 
@@ -91,7 +91,7 @@ def test_graph_writes_the_dependency_graph_with_real_buildroot(tmp_path):
 
 def test_check_runs_buildroots_check_package_on_buildroot_ext(skiff_root, monkeypatch):
     _needs_real_buildroot()
-    from skiff_tui.core import checkpackage
+    from skiff_tui.core.builds import checkpackage
 
     if checkpackage.interpreter() is None:
         pytest.skip(
@@ -121,8 +121,8 @@ def test_check_runs_buildroots_check_package_on_buildroot_ext(skiff_root, monkey
 
 def test_the_library_passes_check_package():
     _needs_real_buildroot()
-    from skiff_tui.core import checkpackage
-    from skiff_tui.core.packages import discover
+    from skiff_tui.core.builds import checkpackage
+    from skiff_tui.core.library.packages import discover
 
     if checkpackage.interpreter() is None:
         pytest.skip(

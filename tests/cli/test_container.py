@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from skifftest import run_skiff, write_package
 
-from skiff_tui.core import container
-from skiff_tui.core.buildroot import HOST_TOOLS
+from skiff_tui.core.builds import container
+from skiff_tui.core.builds.buildroot import HOST_TOOLS
 from skiff_tui.core.session import Session
 
 REPO = Path(__file__).resolve().parents[2]
@@ -165,7 +165,7 @@ def root(skiff_root, monkeypatch, tmp_path):
 
 
 def _plan(root):
-    from skiff_tui.core.configure import command_env, configure
+    from skiff_tui.core.builds.configure import command_env, configure
     from skiff_tui.core.workspace import Workspace
 
     session = Session(root, dict(os.environ), Workspace(root, "default"))

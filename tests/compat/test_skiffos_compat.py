@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from skiff_tui.core.packages import discover
-from skiff_tui.core.resolve import Chain, resolve
+from skiff_tui.core.library.packages import discover
+from skiff_tui.core.library.resolve import Chain, resolve
 from skiff_tui.core.workspace import Workspace
 
 HERE = Path(__file__).resolve().parent
@@ -76,7 +76,7 @@ def tree(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def layers():
-    return pytest.importorskip("skiff_tui.core.layers", reason="layers.py not landed yet")
+    return pytest.importorskip("skiff_tui.core.config.layers", reason="layers.py not landed yet")
 
 
 class Engine:
@@ -225,7 +225,7 @@ def check_merge(layers, eng: Engine, merged, golden: dict) -> None:
     tokens = [t for flags, _ in merged.cflags for t in flags.split()]
     assert tokens == (golden["target_optimization"] or [])
     opt = merged.fragments["buildroot"].value("BR2_TARGET_OPTIMIZATION")
-    from skiff_tui.core.fragments import unquote
+    from skiff_tui.core.config.fragments import unquote
 
     assert (unquote(opt).split() if opt is not None else None) == golden["target_optimization"]
     assert [eng.norm(str(p)) for p in merged.overlays] == golden["overlays"]

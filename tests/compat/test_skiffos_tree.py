@@ -116,7 +116,7 @@ def test_skiffos_packages_on_skiffos_base_merge_to_skiffos_values(tmp_path, sele
     import capture_goldens
 
     from skiff_tui import __version__
-    from skiff_tui.core.configure import plan
+    from skiff_tui.core.builds.configure import plan
     from skiff_tui.core.workspace import Workspace
 
     if capture_base_golden.tree_digest(SKIFFOS) != BASE_GOLDEN["tree_digest"]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from skiff_tui.core.fragments import MergedFragment, fragment_files, read_fragment
-from skiff_tui.core.packages import Package, PackageIndex
+from skiff_tui.core.config.fragments import MergedFragment, fragment_files, read_fragment
+from skiff_tui.core.library.packages import Package, PackageIndex
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs"

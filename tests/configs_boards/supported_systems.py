@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from board_catalog import BOARDS, CONFIGS, REPO, board_packages, merged  # noqa: E402
 
-from skiff_tui.core.fragments import unquote  # noqa: E402
-from skiff_tui.core.packages import PackageIndex, discover  # noqa: E402
+from skiff_tui.core.config.fragments import unquote  # noqa: E402
+from skiff_tui.core.library.packages import PackageIndex, discover  # noqa: E402
 
 DOC = REPO / "docs" / "supported-systems.md"
 

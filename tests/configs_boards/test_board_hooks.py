@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from skifftest import requires_tools, which
 
-from skiff_tui.core.packages import discover, env_var_for
-from skiff_tui.core.resolve import resolve
+from skiff_tui.core.library.packages import discover, env_var_for
+from skiff_tui.core.library.resolve import resolve
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 

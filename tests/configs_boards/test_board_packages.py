@@ -25,10 +25,10 @@ from board_catalog import (  # noqa: E402
     shared_rules_of,
 )
 
+from skiff_tui.core.config.fragments import fragment_files, read_fragment, unquote  # noqa: E402
 from skiff_tui.core.errors import ResolveError  # noqa: E402
-from skiff_tui.core.fragments import fragment_files, read_fragment, unquote  # noqa: E402
-from skiff_tui.core.packages import discover  # noqa: E402
-from skiff_tui.core.resolve import resolve  # noqa: E402
+from skiff_tui.core.library.packages import discover  # noqa: E402
+from skiff_tui.core.library.resolve import resolve  # noqa: E402
 
 FRAGMENT_DIRS = ("buildroot", "kernel", "busybox", "uboot")
 BOARD_NAMES = [b.name for b in BOARDS]

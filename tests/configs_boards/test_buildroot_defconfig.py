@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from board_catalog import BOARDS, CONFIGS, board_packages, merged  # noqa: E402
 from skifftest import REAL_BUILDROOT, requires_buildroot, requires_tools  # noqa: E402
 
-from skiff_tui.core.packages import discover  # noqa: E402
+from skiff_tui.core.library.packages import discover  # noqa: E402
 
 BUILDROOT = str(REAL_BUILDROOT or "")
 pytestmark = [requires_buildroot, requires_tools("make", "gcc")]

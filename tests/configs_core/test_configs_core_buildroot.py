@@ -100,7 +100,7 @@ def test_skiff_check_is_clean_for_our_layers(selection, tmp_path):
 def test_configure_reports_every_requested_value_sticking(selection, tmp_path):
     """The engine's configure (real `make defconfig`) on stacks with no kernel (docker, wsl), with
     no systemd (VOXL 2) and the everyday pi/4 + skiff/core: nothing in its did-not-stick report."""
-    from skiff_tui.core.configure import configure
+    from skiff_tui.core.builds.configure import configure
     from skiff_tui.core.workspace import Workspace
 
     root = tmp_path / "skiff"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from skifftest import real_buildroot, requires_buildroot, requires_tools
 
-from skiff_tui.core import coreyaml
-from skiff_tui.core.fragments import fragment_files, read_fragment
-from skiff_tui.core.packages import discover
-from skiff_tui.core.resolve import resolve
+from skiff_tui.core.config import coreyaml
+from skiff_tui.core.config.fragments import fragment_files, read_fragment
+from skiff_tui.core.library.packages import discover
+from skiff_tui.core.library.resolve import resolve
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs"

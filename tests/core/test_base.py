@@ -3,10 +3,10 @@
 import pytest
 from skifftest import write_package
 
-from skiff_tui.core.base import choose_base
-from skiff_tui.core.configure import defconfig_path, plan
+from skiff_tui.core.builds.configure import defconfig_path, plan
+from skiff_tui.core.config.base import choose_base
+from skiff_tui.core.config.fragments import unquote
 from skiff_tui.core.errors import LayerError
-from skiff_tui.core.fragments import unquote
 from skiff_tui.core.session import Session
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.core.workspace_state import WorkspaceState

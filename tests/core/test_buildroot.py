@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from skifftest import real_buildroot, requires_buildroot
 
-from skiff_tui.core import buildroot
+from skiff_tui.core.builds import buildroot
 from skiff_tui.core.errors import BuildrootError
 
 

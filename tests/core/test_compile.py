@@ -1,11 +1,11 @@
-"""core.compile: the steps every build starts with, for the CLI and the TUI alike."""
+"""core.builds.compile: the steps every build starts with, for the CLI and the TUI alike."""
 
 from __future__ import annotations
 
 import pytest
 from skifftest import FIXTURE_BUILDROOT, write_package
 
-from skiff_tui.core.compile import prepare_compile
+from skiff_tui.core.builds.compile import prepare_compile
 from skiff_tui.core.errors import BuildrootError
 from skiff_tui.core.session import Session
 from skiff_tui.core.workspace import Workspace
@@ -27,7 +27,7 @@ def test_missing_host_tools_refuse_before_anything_is_configured(skiff_root, boa
 
 
 def test_the_build_command_is_make_in_the_configured_workspace(skiff_root, board, monkeypatch):
-    from skiff_tui.core import compile as compile_mod
+    from skiff_tui.core.builds import compile as compile_mod
 
     monkeypatch.setattr(compile_mod, "require_host_tools", lambda env: None)  # checked above
     ws = Workspace(skiff_root, "default")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from skiff_tui.core import buildroot, gitprogress
+from skiff_tui.core.builds import buildroot, gitprogress
 from skiff_tui.core.errors import BuildrootError
 from skiff_tui.core.workspace_state import WorkspaceState
 
@@ -91,7 +91,7 @@ def test_cli_progress_bar_on_a_terminal():
 
 
 async def test_tui_build_shows_the_fetch_progress(tmp_path, monkeypatch):
-    from skiff_tui.core.buildroot import missing_host_tools
+    from skiff_tui.core.builds.buildroot import missing_host_tools
     from skiff_tui.core.workspace import Workspace
     from skiff_tui.ui.app import SkiffApp
     from tests.ui.conftest import make_tree

@@ -2,8 +2,8 @@
 
 import pytest
 
+from skiff_tui.core.config.fragments import MergedFragment, fragment_files, parse_lines, read_fragment
 from skiff_tui.core.errors import FragmentError
-from skiff_tui.core.fragments import MergedFragment, fragment_files, parse_lines, read_fragment
 
 
 def test_parse_assignments_not_set_comments_and_blanks(tmp_path):

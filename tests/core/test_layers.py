@@ -6,10 +6,10 @@ import subprocess
 import pytest
 from skifftest import write_package
 
+from skiff_tui.core.config.layers import build_stack, hook_wrapper, merge, output_files
 from skiff_tui.core.errors import LayerError
-from skiff_tui.core.layers import build_stack, hook_wrapper, merge, output_files
-from skiff_tui.core.packages import discover
-from skiff_tui.core.resolve import resolve
+from skiff_tui.core.library.packages import discover
+from skiff_tui.core.library.resolve import resolve
 from skiff_tui.core.workspace import Workspace
 
 EXT = {"buildroot_ext/external.desc": "name: {n}\n", "buildroot_ext/Config.in": "", "buildroot_ext/external.mk": ""}

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from skifftest import REPO, run_skiff, write_package
 
-from skiff_tui.core.package_search import DESCRIPTION, EXACT, NAME, PackageSearch
-from skiff_tui.core.packages import discover
+from skiff_tui.core.library.packages import discover
+from skiff_tui.core.library.search import DESCRIPTION, EXACT, NAME, PackageSearch
 
 BOARDS = {
     "bananapi/m2": "Banana Pi M2 (Allwinner A31s, 4x Cortex-A7).",

@@ -7,7 +7,7 @@ import pytest
 from skifftest import write_package
 
 from skiff_tui.core.errors import PackageError, ResolveError
-from skiff_tui.core.packages import discover, env_var_for
+from skiff_tui.core.library.packages import discover, env_var_for
 
 
 def test_metadata_files(tmp_path):
@@ -142,7 +142,7 @@ def test_unknown_package_suggests_close_names(tmp_path):
 
 
 def test_env_var_alone_provides_a_package_when_selected(tmp_path):
-    from skiff_tui.core.resolve import resolve
+    from skiff_tui.core.library.resolve import resolve
 
     c = tmp_path / "configs"
     write_package(c, "a/base", description="base")

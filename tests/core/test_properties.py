@@ -5,10 +5,10 @@ from itertools import pairwise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from skiff_tui.core.config.fragments import MergedFragment, parse_lines
 from skiff_tui.core.errors import ResolveError
-from skiff_tui.core.fragments import MergedFragment, parse_lines
-from skiff_tui.core.packages import Package, PackageIndex
-from skiff_tui.core.resolve import resolve
+from skiff_tui.core.library.packages import Package, PackageIndex
+from skiff_tui.core.library.resolve import resolve
 
 NAMES = [f"ns{i // 4}/p{i}" for i in range(12)]
 

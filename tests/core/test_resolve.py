@@ -6,8 +6,8 @@ import pytest
 from skifftest import write_package
 
 from skiff_tui.core.errors import PackageError, ResolveError
-from skiff_tui.core.packages import discover
-from skiff_tui.core.resolve import parse_selection, resolve
+from skiff_tui.core.library.packages import discover
+from skiff_tui.core.library.resolve import parse_selection, resolve
 
 
 @pytest.fixture

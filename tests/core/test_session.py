@@ -2,7 +2,7 @@
 
 from skifftest import write_package
 
-from skiff_tui.core.configure import plan
+from skiff_tui.core.builds.configure import plan
 from skiff_tui.core.session import Session
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.core.workspace_state import WorkspaceState

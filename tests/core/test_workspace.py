@@ -118,7 +118,7 @@ def test_clean_keeps_override_layer_and_delete_forgets_the_workspace(skiff_root)
 
 
 def test_save_selection_validates_and_keeps_the_rest_of_the_state(skiff_root):
-    from skiff_tui.core.configure import save_selection
+    from skiff_tui.core.builds.configure import save_selection
     from skiff_tui.core.errors import PackageError
 
     ws = Workspace(skiff_root, "dev")
@@ -131,7 +131,7 @@ def test_save_selection_validates_and_keeps_the_rest_of_the_state(skiff_root):
 
 
 def test_config_delta_leaves_out_generated_external_symbols():
-    from skiff_tui.core.delta import config_delta
+    from skiff_tui.core.editors.delta import config_delta
 
     before = {"BR2_A": None, "BR2_EXTERNAL_X_VERSION": '"-g1"', "BR2_GONE": "y"}
     after = {"BR2_A": "y", "BR2_EXTERNAL_X_VERSION": '"-g2-dirty"', "BR2_NEW": '"x"'}

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from skiff_tui.core import coreyaml
-from skiff_tui.core.coreyaml import CoreYamlError, Problem, load, outline, validate_text
+from skiff_tui.core.config import coreyaml
+from skiff_tui.core.config.coreyaml import CoreYamlError, Problem, load, outline, validate_text
 from skiff_tui.core.errors import SkiffError
 
 VALID = textwrap.dedent("""\

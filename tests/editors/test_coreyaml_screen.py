@@ -7,7 +7,7 @@ import pytest
 from skifftest import wait_until, write_package
 from textual.widgets import OptionList, Tree
 
-from skiff_tui.core.coreyaml import LAYER_FILE
+from skiff_tui.core.config.coreyaml import LAYER_FILE
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.core.workspace_state import WorkspaceState
 from skiff_tui.ui.screens.coreyaml import CoreYamlScreen
@@ -288,8 +288,8 @@ async def test_resolving_the_stack_happens_off_the_ui_thread(make_cy_app, monkey
     """Opening skiff-core.yaml and Overrides resolves the stack (reads every package): in workers."""
     import threading
 
-    from skiff_tui.core import coreyaml_place as cyp
-    from skiff_tui.core import overrides as ov
+    from skiff_tui.core.editors import coreyaml_place as cyp
+    from skiff_tui.core.editors import overrides as ov
 
     on_main = []
     for module, name in ((cyp, "coreyaml_place"), (ov, "effective_hostname")):

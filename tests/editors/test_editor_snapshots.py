@@ -87,7 +87,7 @@ users:
 
 @pytest.fixture
 def coreyaml_app(skiff_root, monkeypatch):
-    from skiff_tui.core.coreyaml import LAYER_FILE
+    from skiff_tui.core.config.coreyaml import LAYER_FILE
     from skiff_tui.ui.app import SkiffApp
 
     write_package(skiff_root / "configs", "skiff/core", description="skiff-core", files={str(LAYER_FILE): CORE_DEFAULT})

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from skiff_tui.core import kconfig_cache
-from skiff_tui.core.kconfig_edit import open_workspace
+from skiff_tui.core.builds import kconfig_cache
+from skiff_tui.core.editors.kconfig import open_workspace
 from skiff_tui.core.session import Session
 from skiff_tui.core.workspace import Workspace
 

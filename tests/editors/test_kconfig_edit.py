@@ -1,4 +1,4 @@
-"""core.kconfig_edit: the Kconfig editor's model over a tiny Buildroot-shaped tree (and the real one
+"""core.editors.kconfig: the Kconfig editor's model over a tiny Buildroot-shaped tree (and the real one
 when /tmp/buildroot is there)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 
 from skifftest import real_buildroot, requires_buildroot, tree_snapshot
 from skiff_tui.core import readonly
-from skiff_tui.core.delta import DELTA_NAME, delta_path
+from skiff_tui.core.editors.delta import DELTA_NAME, delta_path
 from skiff_tui.core.errors import BuildrootError, ReadOnlyError
-from skiff_tui.core.kconfig_edit import KconfigEditError, KconfigLoadError, KconfigModel, open_workspace
+from skiff_tui.core.editors.kconfig import KconfigEditError, KconfigLoadError, KconfigModel, open_workspace
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.core.session import Session
 

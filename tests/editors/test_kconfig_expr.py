@@ -9,7 +9,7 @@ import kconfiglib
 import pytest
 from kconfiglib import OR, expr_str, split_expr
 
-from skiff_tui.core.kconfig_expr import BalancedKconfig, balanced, chain_terms, depth
+from skiff_tui.core.builds.kconfig_expr import BalancedKconfig, balanced, chain_terms, depth
 
 SELECTORS = 3000
 

@@ -107,7 +107,8 @@ async def test_a_failure_while_filling_the_tree_is_shown_in_place(make_app, sett
 
 async def test_other_workers_failures_reach_the_one_handler(make_app, settled, monkeypatch):
     """The app's own load (package library) and a screen's worker (Values) fail with a bug."""
-    from skiff_tui.core import configure, packages
+    from skiff_tui.core.builds import configure
+    from skiff_tui.core.library import packages
 
     real_discover = packages.discover
 

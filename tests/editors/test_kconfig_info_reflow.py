@@ -67,8 +67,8 @@ def _help(text: str) -> list[str]:
 def test_real_buildroot_help_reads_as_paragraphs_at_a_narrow_width():
     """BR2_PACKAGE_SYSTEMD's help (the longest in Buildroot 2026.02.3): prose, a kernel option
     list with continued items, and a URL."""
-    from skiff_tui.core import kconfig_cache
-    from skiff_tui.core.kconfig_edit import KconfigModel, open_parsed
+    from skiff_tui.core.builds import kconfig_cache
+    from skiff_tui.core.editors.kconfig import KconfigModel, open_parsed
 
     parsed, _ = open_parsed(real_buildroot(), [])
     try:

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from skifftest import REPO
 
-from skiff_tui.core import buildroot, kconfig_cache
-from skiff_tui.core.configure import configure, plan
-from skiff_tui.core.delta import DELTA_NAME
-from skiff_tui.core.kconfig_edit import KconfigModel, open_parsed, tree_key
-from skiff_tui.core.kconfig_expr import depth
-from skiff_tui.core.packages import discover
+from skiff_tui.core.builds import buildroot, kconfig_cache
+from skiff_tui.core.builds.configure import configure, plan
+from skiff_tui.core.builds.kconfig_expr import depth
+from skiff_tui.core.editors.delta import DELTA_NAME
+from skiff_tui.core.editors.kconfig import KconfigModel, open_parsed, tree_key
+from skiff_tui.core.library.packages import discover
 from skiff_tui.core.session import Session
 from skiff_tui.core.workspace import Workspace
 
@@ -83,7 +83,7 @@ def test_rebalanced_tree_gives_byte_identical_values(real_root, tmp_path):
     same .config for the workspace of pi/4,skiff/core."""
     import kconfiglib
 
-    from skiff_tui.core.kconfig_expr import BalancedKconfig
+    from skiff_tui.core.builds.kconfig_expr import BalancedKconfig
 
     root, env = real_root
     ws = Workspace(root, "pi4")

@@ -9,9 +9,9 @@ import os
 import pytest
 
 from skifftest import FIXTURE_BUILDROOT, REAL_BUILDROOT, requires_tools, write_package
-from skiff_tui.core import buildroot
-from skiff_tui.core.configure import configure
-from skiff_tui.core.kconfig_edit import open_workspace
+from skiff_tui.core.builds import buildroot
+from skiff_tui.core.builds.configure import configure
+from skiff_tui.core.editors.kconfig import open_workspace
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.core.session import Session
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
-from skiff_tui.core.delta import DELTA_NAME
+from skiff_tui.core.editors.delta import DELTA_NAME
 from skiff_tui.ui.screens import kconfig as kconfig_screen
 from skiff_tui.ui.screens.kconfig import KconfigScreen
 from skiff_tui.ui.widgets.dialogs import PromptModal, UnsavedChangesModal

@@ -1,4 +1,4 @@
-"""core.overrides: hostname fragment, NetworkManager keyfiles, authorized_keys, layer files."""
+"""core.editors.overrides: hostname fragment, NetworkManager keyfiles, authorized_keys, layer files."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from editors.editor_keys import ECDSA, ED25519, ED25519_FP, RSA
 from skifftest import write_package
 
-from skiff_tui.core import coreyaml_place as cyp
-from skiff_tui.core import overrides as ov
 from skiff_tui.core import readonly
+from skiff_tui.core.config.fragments import read_fragment
+from skiff_tui.core.editors import coreyaml_place as cyp
+from skiff_tui.core.editors import overrides as ov
 from skiff_tui.core.errors import ReadOnlyError
-from skiff_tui.core.fragments import read_fragment
 from skiff_tui.core.session import Session
 from skiff_tui.core.workspace import Workspace
 
@@ -256,7 +256,7 @@ def test_read_only_refuses_every_write(both):
 
 # --- skiff-core.yaml -----------------------------------------------------------------------
 def test_coreyaml_place_and_save(skiff_root, ws, both):
-    from skiff_tui.core.coreyaml import LAYER_FILE
+    from skiff_tui.core.config.coreyaml import LAYER_FILE
 
     all_, mine = both
     configs = skiff_root / "configs"

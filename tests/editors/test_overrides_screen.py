@@ -10,8 +10,8 @@ from editors.editor_keys import ED25519, ED25519_FP, RSA
 from skifftest import write_package
 from textual.widgets import Input, OptionList, TextArea
 
-from skiff_tui.core import overrides as ov
 from skiff_tui.core import readonly
+from skiff_tui.core.editors import overrides as ov
 from skiff_tui.ui.screens.overrides import OverridesScreen
 from skiff_tui.ui.widgets.dialogs import PromptModal, UnsavedChangesModal
 
@@ -221,7 +221,7 @@ async def test_read_only_browses_but_writes_nothing(make_ov_app, ov_root):
 
 async def test_read_only_views_mask_wifi_keys_and_private_keys(make_ov_app, ov_root):
     """Someone watching over SSH (read-only) sees the files, never the secrets in them."""
-    from skiff_tui.core import overrides as ov
+    from skiff_tui.core.editors import overrides as ov
     from skiff_tui.core.masking import MASK
     from skiff_tui.core.workspace import Workspace
 

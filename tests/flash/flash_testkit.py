@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from skiff_tui.core.flash_layout import Layout
+from skiff_tui.core.flash.layout import Layout
 
 TOOLS = ("sfdisk", "mkfs.vfat", "mkfs.ext4", "mcopy", "mdir", "mtype", "debugfs", "e2fsck")
 # 1/128 of the default card layout: BOOT 64 MiB (FAT32 needs >= 32 MiB at 512 B clusters), rootfs 16 MiB,

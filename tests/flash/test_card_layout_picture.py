@@ -1,4 +1,4 @@
-"""The card layout drawn to scale on the Flash screen (a widget over core.flash_layout's
+"""The card layout drawn to scale on the Flash screen (a widget over core.flash.layout's
 Geometry): Pilot on the real screen with a board's blob, and a snapshot of the picture."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import os
 
 from textual.app import App, ComposeResult
 
-from skiff_tui.core.flash_layout import Extent, Layout
+from skiff_tui.core.flash.layout import Extent, Layout
 from skiff_tui.ui.widgets.card_layout import CardLayoutPicture, areas
 
 GIB = 1024**3
@@ -31,8 +31,8 @@ async def test_flash_screen_draws_the_format_layout(tmp_path, tools, build_outpu
     from skifftest import open_section
     from test_flash_screen import _select, flash_app, make_source, settle
 
-    from skiff_tui.core import flash_install_set
-    from skiff_tui.core.flash_board import BoardFlash
+    from skiff_tui.core.flash import install_set as flash_install_set
+    from skiff_tui.core.flash.board import BoardFlash
     from skiff_tui.ui.screens.flash import FlashScreen
 
     source, _card = make_source(tmp_path, card_size=SMALL_IMAGE)

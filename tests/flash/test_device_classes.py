@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flash_testkit import sh  # noqa: E402
 
 from skiff_tui.cli import main  # noqa: E402
-from skiff_tui.core import devices as dv  # noqa: E402
-from skiff_tui.core.devices import DeviceClass  # noqa: E402
+from skiff_tui.core.flash import devices as dv  # noqa: E402
+from skiff_tui.core.flash.devices import DeviceClass  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "udev"
 FLAGS = list(itertools.product((False, True), repeat=4))  # all, unmount, yes, confirm

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from skifftest import need_tools
 
-from skiff_tui.core import devices as dv
-from skiff_tui.core.devices import DeviceError, FakeDeviceSource, Verdict
+from skiff_tui.core.flash import devices as dv
+from skiff_tui.core.flash.devices import DeviceError, FakeDeviceSource, Verdict
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "udev"
 ALL = sorted(FIXTURES.glob("*.json"))

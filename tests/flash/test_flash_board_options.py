@@ -9,9 +9,9 @@ from skifftest import requires_tools
 
 from skiff_tui.core import paths
 from skiff_tui.core.errors import FlashError
-from skiff_tui.core.flash_board import board_flash, parse_flash_args
-from skiff_tui.core.flash_layout import Layout
-from skiff_tui.core.packages import discover
+from skiff_tui.core.flash.board import board_flash, parse_flash_args
+from skiff_tui.core.flash.layout import Layout
+from skiff_tui.core.library.packages import discover
 from skiff_tui.core.session import Session
 from skiff_tui.core.workspace import Workspace
 

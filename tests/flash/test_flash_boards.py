@@ -19,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flash_testkit import sh  # noqa: E402
 
-from skiff_tui.core.flash_layout import TYPE_BASIC_DATA, TYPE_ESP, skiff_partitions  # noqa: E402
+from skiff_tui.core.flash.layout import TYPE_BASIC_DATA, TYPE_ESP, skiff_partitions  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SKIFF = Path(sys.executable).parent / "skiff"

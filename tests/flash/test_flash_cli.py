@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flash_testkit import SMALL_IMAGE, region_hash, sh  # noqa: E402
 
 from skiff_tui.cli import main  # noqa: E402
-from skiff_tui.core.flash_layout import skiff_partitions  # noqa: E402
+from skiff_tui.core.flash.layout import skiff_partitions  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "udev"
 SCALE = ["--layout-scale", str(1 / 128)]
@@ -107,7 +107,7 @@ def test_buildimage_format_install_write_verify_on_files(tools, env, capsys):
     code, out, err = run(capsys, "flash", "buildimage", "--image", str(img), "--size", "100M", *SCALE)
     assert code == 0, err
     assert "done: write it to a card" in out
-    from skiff_tui.core.flash_bmap import bmap_for_file, parse_bmap
+    from skiff_tui.core.flash.bmap import bmap_for_file, parse_bmap
 
     bmap = parse_bmap(env["tmp"] / "skiff.img.bmap")  # beside every image buildimage makes
     assert [(r.first, r.last, r.checksum) for r in bmap.ranges] == [
@@ -193,10 +193,10 @@ def test_mounted_card_asks_before_unmounting(env, capsys, monkeypatch, tmp_path)
 def test_cli_default_image_size_matches_the_engine():
     """flash_cmds names the default size without importing the engine at startup."""
     from skiff_tui.cli import flash_cmds
-    from skiff_tui.core import flash_plan
+    from skiff_tui.core.flash import plan as flash_plan
 
     assert flash_cmds.DEFAULT_IMAGE_GIB * 1024**3 == flash_plan.DEFAULT_IMAGE_SIZE
-    from skiff_tui.core import flash_copy
+    from skiff_tui.core.flash import copy as flash_copy
 
     assert flash_cmds.PROGRESS_PHASES == flash_copy.PROGRESS_PHASES
 

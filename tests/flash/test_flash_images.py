@@ -15,10 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flash_testkit import sh  # noqa: E402
 
 from skiff_tui.cli import main  # noqa: E402
-from skiff_tui.core import flash, flash_plan  # noqa: E402
 from skiff_tui.core.errors import FlashError  # noqa: E402
-from skiff_tui.core.flash_bmap import bmap_for_file, bmap_text, find_bmap, parse_bmap, write_bmap  # noqa: E402
-from skiff_tui.core.flash_image import detect_format  # noqa: E402
+from skiff_tui.core.flash import execute as flash  # noqa: E402
+from skiff_tui.core.flash import plan as flash_plan
+from skiff_tui.core.flash.bmap import bmap_for_file, bmap_text, find_bmap, parse_bmap, write_bmap  # noqa: E402
+from skiff_tui.core.flash.image import detect_format  # noqa: E402
 
 MIB = 1024 * 1024
 TOOLS = {"xz": ["xz", "-k", "-T1"], "gzip": ["gzip", "-k"], "bzip2": ["bzip2", "-k"], "zstd": ["zstd", "-q", "-k"]}
@@ -224,7 +225,7 @@ def test_on_a_loop_device_unmapped_bytes_keep_the_old_card_and_streams_overwrite
     (bmaptool's behaviour); a compressed image without a bmap is written whole, zeros included."""
     if os.geteuid() != 0 or shutil.which("losetup") is None:
         pytest.skip("loop devices need root and losetup (CI runs as root)")
-    from skiff_tui.core import devices as dv
+    from skiff_tui.core.flash import devices as dv
 
     img = make_image(tmp_path / "card.img")
     write_bmap(img)

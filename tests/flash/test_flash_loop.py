@@ -13,9 +13,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flash_testkit import SMALL, SMALL_IMAGE, sh  # noqa: E402
 from skifftest import need_tools  # noqa: E402
 
-from skiff_tui.core import devices as dv  # noqa: E402
-from skiff_tui.core import flash, flash_install_set, flash_layout, flash_plan  # noqa: E402
-from skiff_tui.core.devices import DeviceError  # noqa: E402
+from skiff_tui.core.flash import devices as dv  # noqa: E402
+from skiff_tui.core.flash import execute as flash  # noqa: E402
+from skiff_tui.core.flash import install_set as flash_install_set
+from skiff_tui.core.flash import layout as flash_layout
+from skiff_tui.core.flash import plan as flash_plan
+from skiff_tui.core.flash.devices import DeviceError  # noqa: E402
 
 
 def _why_no_loops() -> str | None:

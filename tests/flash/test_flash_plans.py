@@ -8,10 +8,14 @@ import os
 import pytest
 from flash_testkit import SMALL, SMALL_IMAGE, region_hash, sh
 
-from skiff_tui.core import flash, flash_install_set, flash_layout, flash_plan, flash_units
-from skiff_tui.core.devices import GIB, MIB
 from skiff_tui.core.errors import FlashError
-from skiff_tui.core.flash_layout import Layout, sfdisk_script, skiff_partitions
+from skiff_tui.core.flash import execute as flash
+from skiff_tui.core.flash import install_set as flash_install_set
+from skiff_tui.core.flash import layout as flash_layout
+from skiff_tui.core.flash import plan as flash_plan
+from skiff_tui.core.flash import units as flash_units
+from skiff_tui.core.flash.devices import GIB, MIB
+from skiff_tui.core.flash.layout import Layout, sfdisk_script, skiff_partitions
 
 
 def test_spec_layout_on_a_32gb_card():

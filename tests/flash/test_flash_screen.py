@@ -10,8 +10,8 @@ from pathlib import Path
 from skifftest import open_section, skiff_app
 from textual.widgets import Button, DataTable, Input, Label, RadioSet, Static
 
-from skiff_tui.core import devices as dv
-from skiff_tui.core.devices import FakeDeviceSource
+from skiff_tui.core.flash import devices as dv
+from skiff_tui.core.flash.devices import FakeDeviceSource
 from skiff_tui.ui.screens.flash import FlashScreen
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "udev"
@@ -189,8 +189,8 @@ async def test_read_only_mode_explains_and_writes_nothing(tmp_path):
 async def test_format_and_install_flow_on_a_card_backed_by_a_file(tmp_path, tools, build_output):
     from flash_testkit import SMALL, SMALL_IMAGE, sh
 
-    from skiff_tui.core import flash_install_set
-    from skiff_tui.core.flash_layout import skiff_partitions
+    from skiff_tui.core.flash import install_set as flash_install_set
+    from skiff_tui.core.flash.layout import skiff_partitions
 
     source, card = make_source(tmp_path, card_size=SMALL_IMAGE)
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])
@@ -244,7 +244,8 @@ async def test_in_the_app_with_nav_bar_and_the_apps_workspace(tmp_path, monkeypa
     read-only mode taken from the app; the plan is worked out off the UI thread."""
     import threading
 
-    from skiff_tui.core import flash, readonly
+    from skiff_tui.core import readonly
+    from skiff_tui.core.flash import execute as flash
     from skiff_tui.ui.app import SkiffApp
     from skiff_tui.ui.screens import NavBar, StatusLine
 
@@ -292,8 +293,8 @@ async def test_format_writes_the_boards_blobs_and_layout(tmp_path, tools, build_
     8 KiB read back, bootable flag — the same card `make cmd/<board>/format` makes."""
     from flash_testkit import SMALL, SMALL_IMAGE, sh
 
-    from skiff_tui.core import flash_install_set
-    from skiff_tui.core.flash_board import BoardFlash
+    from skiff_tui.core.flash import install_set as flash_install_set
+    from skiff_tui.core.flash.board import BoardFlash
 
     source, card = make_source(tmp_path, card_size=SMALL_IMAGE)
     spl = tmp_path / "u-boot-sunxi-with-spl.bin"
@@ -353,8 +354,10 @@ async def test_screen_speaks_in_its_own_terms_not_cli_flags(tmp_path):
 async def test_card_settings_step_writes_hostname_and_wifi_into_persist(tmp_path, tools, build_output):
     from flash_testkit import SMALL, SMALL_IMAGE, sh
 
-    from skiff_tui.core import flash, flash_install_set, flash_plan
-    from skiff_tui.core.flash_layout import skiff_partitions
+    from skiff_tui.core.flash import execute as flash
+    from skiff_tui.core.flash import install_set as flash_install_set
+    from skiff_tui.core.flash import plan as flash_plan
+    from skiff_tui.core.flash.layout import skiff_partitions
 
     skiff_img = tmp_path / "skiff.img"
     install = flash_install_set.collect_install(build_output["images"], build_output["layers"])

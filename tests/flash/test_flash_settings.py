@@ -18,10 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flash_testkit import SMALL, SMALL_IMAGE, sh  # noqa: E402
 
 from skiff_tui.cli import main  # noqa: E402
-from skiff_tui.core import flash, flash_install_set, flash_plan  # noqa: E402
 from skiff_tui.core.errors import FlashError  # noqa: E402
-from skiff_tui.core.flash_layout import skiff_partitions  # noqa: E402
-from skiff_tui.core.flash_settings import CardSettings, parse_wifi, settings_from_args  # noqa: E402
+from skiff_tui.core.flash import execute as flash  # noqa: E402
+from skiff_tui.core.flash import install_set as flash_install_set
+from skiff_tui.core.flash import plan as flash_plan
+from skiff_tui.core.flash.layout import skiff_partitions  # noqa: E402
+from skiff_tui.core.flash.settings import CardSettings, parse_wifi, settings_from_args  # noqa: E402
 
 
 def pubkey(path: Path, comment: str = "me@laptop") -> Path:
@@ -160,7 +162,7 @@ def test_image_without_persist_is_refused_before_writing(tmp_path):
 def test_settings_on_a_loop_device_read_back_from_the_device(tools, tmp_path, build_output):
     if os.geteuid() != 0 or shutil.which("losetup") is None:
         pytest.skip("loop devices need root and losetup (CI runs as root)")
-    from skiff_tui.core import devices as dv
+    from skiff_tui.core.flash import devices as dv
 
     backing = tmp_path / "card.bin"
     with open(backing, "wb") as f:

@@ -18,14 +18,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flash_testkit import SMALL, SMALL_IMAGE, region_hash, sh  # noqa: E402
 
 from skiff_tui.cli import main  # noqa: E402
-from skiff_tui.core import flash, flash_install_set, flash_layout, flash_plan  # noqa: E402
-from skiff_tui.core.devices import MIB  # noqa: E402
-from skiff_tui.core.flash_layout import (
+from skiff_tui.core.flash import execute as flash  # noqa: E402
+from skiff_tui.core.flash import install_set as flash_install_set
+from skiff_tui.core.flash import layout as flash_layout
+from skiff_tui.core.flash import plan as flash_plan
+from skiff_tui.core.flash.devices import MIB  # noqa: E402
+from skiff_tui.core.flash.layout import (
     TYPE_BASIC_DATA,
     TYPE_ESP,
     Extent,
     FlashError,
-    Layout,  # noqa: E402
+    Layout,
     check_extents,
     skiff_partitions,
 )

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from skiff_tui.core import devices as dv
-from skiff_tui.core import flash, flash_plan
-from skiff_tui.core.devices import DeviceError, FakeDeviceSource
 from skiff_tui.core.errors import FlashError
-from skiff_tui.core.flash_bmap import mapped_ranges
-from skiff_tui.core.flash_copy import FdWriter, Meter, Progress
+from skiff_tui.core.flash import devices as dv
+from skiff_tui.core.flash import execute as flash
+from skiff_tui.core.flash import plan as flash_plan
+from skiff_tui.core.flash.bmap import mapped_ranges
+from skiff_tui.core.flash.copy import FdWriter, Meter, Progress
+from skiff_tui.core.flash.devices import DeviceError, FakeDeviceSource
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "udev"
 MIB = dv.MIB
@@ -223,7 +224,7 @@ class _Tools:
 
 
 def test_eject_mechanisms_in_order_with_clean_fallbacks(tmp_path):
-    from skiff_tui.core.flash_eject import eject
+    from skiff_tui.core.flash.eject import eject
 
     info = _card(tmp_path)
     sysfs = tmp_path / "sys"
@@ -249,7 +250,7 @@ def test_eject_mechanisms_in_order_with_clean_fallbacks(tmp_path):
 
 
 def test_eject_never_acts_on_a_node_that_is_not_the_disk(tmp_path):
-    from skiff_tui.core.flash_eject import eject
+    from skiff_tui.core.flash.eject import eject
 
     tools = _Tools({"udisksctl", "eject"})
     info = _card(tmp_path)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from skifftest import requires_tools, run_skiff, which
 
-from skiff_tui.core.push import PushError, plan_push
+from skiff_tui.core.flash.push import PushError, plan_push
 
 SSHD = which("sshd") or "/usr/sbin/sshd"
 pytestmark = requires_tools("sshd", "ssh", "rsync")
@@ -162,7 +162,7 @@ def test_dropped_connection_leaves_previous_kernel_intact(skiff_root, sshd, tmp_
     # Throttle the transfer, then cut the connection by killing sshd's session mid-way.
     import threading
 
-    from skiff_tui.core import push as push_mod
+    from skiff_tui.core.flash import push as push_mod
 
     def cut():
         # wait until rsync is mid-transfer (its temp files exist), so the cut is never too early

@@ -14,7 +14,7 @@ from skifftest import open_section, skiff_app
 from textual.app import App
 from textual.widgets import Input
 
-from skiff_tui.core.push import parse_rsync_progress
+from skiff_tui.core.flash.push import parse_rsync_progress
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.ui.screens.build import BuildScreen
 from skiff_tui.ui.screens.push import PushScreen

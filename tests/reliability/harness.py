@@ -261,7 +261,7 @@ def kill_compile_rounds(root: Path, env: dict[str, str], *, seed: int, budget: f
 SAVER = r"""
 import sys
 from pathlib import Path
-from skiff_tui.core import coreyaml_place, overrides
+from skiff_tui.core.editors import coreyaml_place, overrides
 from skiff_tui.core.workspace import Workspace
 root = Path(sys.argv[1]); ws = Workspace(root, "default")
 layer = overrides.layer(root, ws, "workspace")

@@ -71,7 +71,7 @@ def test_line_separator_in_cflags(root, sep):
 
 @pytest.mark.parametrize("sep", ["LS", "CR", "NEL"])
 def test_line_separator_in_a_saved_delta_is_refused(root, sep):
-    from skiff_tui.core.delta import delta_path, save_delta
+    from skiff_tui.core.editors.delta import delta_path, save_delta
     from skiff_tui.core.errors import FragmentError
     from skiff_tui.core.workspace import Workspace
 
@@ -162,7 +162,7 @@ CORE_FILE = Path("root_overlay/opt/skiff/coreenv/defconfig.yaml")
 
 @pytest.mark.parametrize("case", ["tag", "python-tag", "not-utf8", "directory"])
 def test_bad_skiff_core_yaml_is_a_check_problem_and_load_is_one_line(root, case):
-    from skiff_tui.core import coreyaml
+    from skiff_tui.core.config import coreyaml
     from skiff_tui.core.errors import SkiffError
 
     path = pkg(root) / CORE_FILE
@@ -184,7 +184,7 @@ def test_bad_skiff_core_yaml_is_a_check_problem_and_load_is_one_line(root, case)
 
 
 def test_merge_keys_in_skiff_core_yaml_load(root):
-    from skiff_tui.core import coreyaml
+    from skiff_tui.core.config import coreyaml
 
     path = pkg(root) / CORE_FILE
     path.parent.mkdir(parents=True)
@@ -193,8 +193,8 @@ def test_merge_keys_in_skiff_core_yaml_load(root):
 
 
 def test_skiff_core_yaml_with_a_password_is_saved_0600(root):
-    from skiff_tui.core import coreyaml_place as cyp
-    from skiff_tui.core import overrides
+    from skiff_tui.core.editors import coreyaml_place as cyp
+    from skiff_tui.core.editors import overrides
     from skiff_tui.core.workspace import Workspace
 
     ws = Workspace(root, "default")

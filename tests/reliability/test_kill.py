@@ -93,7 +93,7 @@ def test_orphaned_make_of_a_killed_configure_is_ended_before_configure_proceeds(
 
 
 def test_sigkill_of_make_is_reported_as_killed(tmp_path):
-    from skiff_tui.core import build
+    from skiff_tui.core.builds import build
     from skiff_tui.core.workspace import Workspace
 
     ws = Workspace(tmp_path / "skiff", "default")

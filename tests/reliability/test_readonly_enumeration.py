@@ -68,63 +68,63 @@ WRITE_QUALIFIED = (
 # Functions that write only into a temporary directory they create themselves (so a read-only
 # session may use them), or whose writes are the guarded caller's: name -> why.
 EXEMPT = {
-    "atomic.write_text": "the primitive itself; its callers are guarded",
-    "atomic.write_bytes": "the primitive itself",
-    "atomic.write_if_changed": "the primitive itself",
-    "atomic.clean_stale_temps": "called by configure (guarded) only",
-    "safepath.open_nofollow": "the primitive itself",
-    "safepath.mkdir": "the primitive itself",
-    "procs.stop_group": "ends a process; called by guarded configure/start_build only",
-    "buildroot.run_make": "runs make; called by guarded configure only",
-    "buildroot.write_external_includes": "writes into a scratch dir its caller created",
-    "buildroot.load_kconfig": "writes into a scratch dir its caller created",
-    "buildroot.choice_groups": "a cache outside every tree (SKIFF_CACHE_DIR), no user data",
-    "check.check_buildroot": "writes only into its own TemporaryDirectory",
-    "check.check_hook_syntax": "runs bash -n (reads only)",
-    "commands.command_argv_env": "builds argv, runs nothing",
-    "kconfig_edit.open_workspace": "writes only into its own mkdtemp scratch dir",
-    "kconfig_edit.KconfigModel.load": "writes only into its scratch dir",
-    "kconfig_edit.Session.save": "calls KconfigModel.save, which guards",
-    "kconfig_edit.Session.close": "removes its own scratch dir",
-    "build.BuildRecord.save": "called by guarded start_build, and by _settle only when not read-only",
-    "build.BuildHandle.wait": "the build of a guarded start_build",
-    "build.BuildHandle.cancel": "signals the build of a guarded start_build",
-    "build.end_orphaned_builds": "called by guarded configure/start_build only",
-    "build.run_build": "calls start_build (guarded) before anything else",
-    "configure.end_orphans": "called by guarded configure only",
-    "workspace.WorkspaceLock.release": "releases a lock acquire() (guarded) took",
-    "logindex.LogIndex.close": "closes its own descriptor",
-    "paths.library_dir": (
+    "atomic:write_text": "the primitive itself; its callers are guarded",
+    "atomic:write_bytes": "the primitive itself",
+    "atomic:write_if_changed": "the primitive itself",
+    "atomic:clean_stale_temps": "called by configure (guarded) only",
+    "safepath:open_nofollow": "the primitive itself",
+    "safepath:mkdir": "the primitive itself",
+    "procs:stop_group": "ends a process; called by guarded configure/start_build only",
+    "builds.buildroot:run_make": "runs make; called by guarded configure only",
+    "builds.buildroot:write_external_includes": "writes into a scratch dir its caller created",
+    "builds.buildroot:load_kconfig": "writes into a scratch dir its caller created",
+    "builds.buildroot:choice_groups": "a cache outside every tree (SKIFF_CACHE_DIR), no user data",
+    "builds.check:check_buildroot": "writes only into its own TemporaryDirectory",
+    "builds.check:check_hook_syntax": "runs bash -n (reads only)",
+    "builds.commands:command_argv_env": "builds argv, runs nothing",
+    "editors.kconfig:open_workspace": "writes only into its own mkdtemp scratch dir",
+    "editors.kconfig:KconfigModel.load": "writes only into its scratch dir",
+    "editors.kconfig:Session.save": "calls KconfigModel.save, which guards",
+    "editors.kconfig:Session.close": "removes its own scratch dir",
+    "builds.build:BuildRecord.save": "called by guarded start_build, and by _settle only when not read-only",
+    "builds.build:BuildHandle.wait": "the build of a guarded start_build",
+    "builds.build:BuildHandle.cancel": "signals the build of a guarded start_build",
+    "builds.build:end_orphaned_builds": "called by guarded configure/start_build only",
+    "builds.build:run_build": "calls start_build (guarded) before anything else",
+    "builds.configure:end_orphans": "called by guarded configure only",
+    "workspace:WorkspaceLock.release": "releases a lock acquire() (guarded) took",
+    "builds.logindex:LogIndex.close": "closes its own descriptor",
+    "paths:library_dir": (
         "unpacks skiff's own shipped library into the cache (no user data): "
         "a read-only viewer needs it to read packages"
     ),
-    "kconfig_cache.take": "an in-memory pool of parsed trees; removes only scratch dirs it made",
-    "kconfig_cache.give_back": "an in-memory pool of parsed trees; removes only scratch dirs it made",
-    "kconfig_cache.clear": "an in-memory pool of parsed trees; removes only scratch dirs it made",
-    "kconfig_edit.open_parsed": "parses into its own mkdtemp scratch dir",
-    "gitprogress.run": "runs the git command of buildroot.obtain (guarded) only",
-    "container.mounts": "creates the download/ccache dirs for container.wrap (guarded) only",
+    "builds.kconfig_cache:take": "an in-memory pool of parsed trees; removes only scratch dirs it made",
+    "builds.kconfig_cache:give_back": "an in-memory pool of parsed trees; removes only scratch dirs it made",
+    "builds.kconfig_cache:clear": "an in-memory pool of parsed trees; removes only scratch dirs it made",
+    "editors.kconfig:open_parsed": "parses into its own mkdtemp scratch dir",
+    "builds.gitprogress:run": "runs the git command of buildroot.obtain (guarded) only",
+    "builds.container:mounts": "creates the download/ccache dirs for container.wrap (guarded) only",
 }
 # The flash modules and devices are the flash helper's: flash.execute() guards every plan and
 # open_target() guards creating an image; their internal steps run only inside execute().
 SKIP_MODULES = {
-    "flash",
-    "flash_copy",
-    "flash_layout",
-    "flash_board",
-    "flash_units",
-    "devices",
+    "flash.execute",
+    "flash.copy",
+    "flash.layout",
+    "flash.board",
+    "flash.units",
+    "flash.devices",
     # steps of execute() too: block maps beside images, ejecting, decompressing (a
     # zstd child reading the image), per-card settings written into persist
-    "flash_bmap",
-    "flash_eject",
-    "flash_image",
-    "flash_settings",
+    "flash.bmap",
+    "flash.eject",
+    "flash.image",
+    "flash.settings",
     # split out of flash: plans, the install set, tool runs and debugfs scripts
-    "flash_plan",
-    "flash_install_set",
-    "flash_tools",
-    "flash_debugfs",
+    "flash.plan",
+    "flash.install_set",
+    "flash.tools",
+    "flash.debugfs",
 }
 
 
@@ -188,10 +188,11 @@ def _guard_line(fn: ast.AST) -> int | None:
 def scan(core: Path = CORE) -> tuple[list[str], list[str]]:
     """(unguarded public writers, guarded ones) over skiff_tui/core."""
     unguarded, guarded = [], []
-    for info in pkgutil.iter_modules([str(core)]):
-        if info.name in SKIP_MODULES:
+    for path in sorted(core.rglob("*.py")):
+        module = ".".join(path.relative_to(core).with_suffix("").parts)
+        if module in SKIP_MODULES or path.name == "__init__.py":
             continue
-        tree = ast.parse((core / f"{info.name}.py").read_text())
+        tree = ast.parse(path.read_text())
         funcs = dict(_functions(tree))
         # Private helpers that write, to a fixed point (a helper calling a writing helper writes).
         private: set[str] = set()
@@ -216,7 +217,7 @@ def scan(core: Path = CORE) -> tuple[list[str], list[str]]:
             first = _first_write_line(fn, private)
             if first is None:
                 continue
-            name = f"{info.name}.{qual}"
+            name = f"{module}:{qual}"
             if _decorated(fn):
                 guarded.append(name)
                 continue
@@ -247,22 +248,22 @@ def test_the_scan_catches_a_new_unguarded_writer(tmp_path):
         "def reader(p):\n    return 'a'.replace('a', 'b')\n"
     )
     unguarded, guarded = scan(tmp_path)
-    assert sorted(u.split(" ")[0] for u in unguarded) == ["newthing.late_guard", "newthing.public_writer"]
-    assert guarded == ["newthing.fine"]
+    assert sorted(u.split(" ")[0] for u in unguarded) == ["newthing:late_guard", "newthing:public_writer"]
+    assert guarded == ["newthing:fine"]
 
 
 def test_exemptions_still_exist():
     """An exemption for a function that no longer exists is dead weight: remove it."""
     for name in EXEMPT:
-        module, _, qual = name.partition(".")
+        module, _, qual = name.partition(":")
         obj = importlib.import_module(f"skiff_tui.core.{module}")
         for part in qual.split("."):
             obj = getattr(obj, part)
 
 
 def _import_all_core():
-    for info in pkgutil.iter_modules([str(CORE)]):
-        importlib.import_module(f"skiff_tui.core.{info.name}")
+    for info in pkgutil.walk_packages([str(CORE)], "skiff_tui.core."):
+        importlib.import_module(info.name)
 
 
 def test_every_registered_writer_refuses_in_read_only_mode_before_its_body(monkeypatch):
@@ -292,7 +293,7 @@ def tree(skiff_root, monkeypatch):
 
 
 def test_configure_locked_refuses_before_writing(tree, monkeypatch):
-    from skiff_tui.core.configure import configure
+    from skiff_tui.core.builds.configure import configure
     from skiff_tui.core.workspace import Workspace
 
     monkeypatch.setenv("SKIFF_READ_ONLY", "1")
@@ -330,7 +331,8 @@ def test_cli_verbs_refuse_in_read_only_mode(tree, verb, how):
 
 
 def test_engine_writers_named_in_the_report_refuse(tree, monkeypatch, tmp_path):
-    from skiff_tui.core import build, buildroot, flash
+    from skiff_tui.core.builds import build, buildroot
+    from skiff_tui.core.flash import execute as flash
     from skiff_tui.core.workspace import Workspace
 
     ws = Workspace(tree, "default")

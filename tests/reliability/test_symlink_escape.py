@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from skifftest import FIXTURE_BUILDROOT, run_skiff, tree_snapshot, write_package
 
-from skiff_tui.core import coreyaml_place, overrides
-from skiff_tui.core.delta import save_delta
+from skiff_tui.core.editors import coreyaml_place, overrides
+from skiff_tui.core.editors.delta import save_delta
 from skiff_tui.core.errors import SkiffError, UnsafePathError
 from skiff_tui.core.workspace import Workspace
 from skiff_tui.core.workspace_state import WorkspaceState
@@ -142,7 +142,7 @@ def test_state_file_linked_out_is_refused(ws, outside):
 
 
 def test_build_logs_linked_out_are_refused(ws, outside):
-    from skiff_tui.core.build import start_build
+    from skiff_tui.core.builds.build import start_build
 
     ws.dir.mkdir(parents=True)
     _link(ws.logs_dir, outside)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from skiff_tui.core import atomic, overrides
+from skiff_tui.core import atomic
+from skiff_tui.core.editors import overrides
 from skiff_tui.core.procs import proc_start_time
 from skiff_tui.core.workspace import Workspace
 

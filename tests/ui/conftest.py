@@ -120,7 +120,7 @@ async def _settle(app, pilot) -> None:
 
 def _saved_selection(root: Path, workspace: str = "default") -> list[str] | None:
     """What the engine stored for the workspace, read back through the engine."""
-    from skiff_tui.core.configure import saved_selection as engine_saved
+    from skiff_tui.core.builds.configure import saved_selection as engine_saved
     from skiff_tui.core.workspace import Workspace
 
     return engine_saved(Workspace(root, workspace))
@@ -181,7 +181,7 @@ def save_selection(skiff_root: Path):
 @pytest.fixture
 def save_build_record(skiff_root: Path):
     """A finished build's record, written by the engine's BuildRecord (fixed times, UTC)."""
-    from skiff_tui.core.build import BuildRecord
+    from skiff_tui.core.builds.build import BuildRecord
     from skiff_tui.core.workspace import Workspace
 
     def save(workspace: str, status: str, started: float, ended: float) -> None:

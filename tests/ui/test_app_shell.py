@@ -286,7 +286,7 @@ async def test_a_section_whose_screen_is_absent_keeps_its_place_with_a_message(m
 async def test_quit_with_a_running_build_asks_and_never_orphans_it(make_app, settle, skiff_root):
     import sys
 
-    from skiff_tui.core import build as engine
+    from skiff_tui.core.builds import build as engine
     from skiff_tui.ui.screens.build import BuildRequest
     from skiff_tui.ui.widgets.dialogs import ChoiceModal
 

@@ -70,7 +70,7 @@ async def test_tui_build_runs_the_host_tools_check_of_skiff_compile(
     make_app, settle, skiff_env, tmp_path, save_selection
 ):
     """Start on the Build screen checks the host tools first, with skiff compile's message."""
-    from skiff_tui.core.buildroot import HOST_TOOLS
+    from skiff_tui.core.builds.buildroot import HOST_TOOLS
 
     bare = tmp_path / "bare-bin"
     bare.mkdir()

@@ -31,8 +31,8 @@ def gamma(skiff_root):
 
 
 def test_engine_finds_each_needed_variable(skiff_root, skiff_env, fake_buildroot, save_selection):
-    from skiff_tui.core.command_vars import needed_variables
-    from skiff_tui.core.packages import discover
+    from skiff_tui.core.builds.command_vars import needed_variables
+    from skiff_tui.core.library.packages import discover
     from skiff_tui.core.workspace import Workspace
 
     gamma(skiff_root)

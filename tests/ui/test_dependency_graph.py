@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from skiff_tui.core.depgraph import dependency_lines
-from skiff_tui.core.packages import discover
+from skiff_tui.core.library.depgraph import dependency_lines
+from skiff_tui.core.library.packages import discover
 from skiff_tui.ui.screens.dependency_graph import DependencyGraphScreen
 from skiff_tui.ui.widgets.dependency_graph import DependencyGraph
 

@@ -44,7 +44,7 @@ async def test_overrides_starts_in_the_hostname_field_and_tabs_focus_their_first
 
 async def test_logs_list_keeps_result_and_duration_in_view_at_120_columns(make_app, settle, save_build_record):
     save_build_record("default", "succeeded", 1_700_000_000, 1_700_000_754)
-    from skiff_tui.core.build import list_builds
+    from skiff_tui.core.builds.build import list_builds
     from skiff_tui.core.workspace import Workspace
 
     rec = list_builds(Workspace(make_app().root, "default"))[0]

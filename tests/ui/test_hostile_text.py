@@ -104,9 +104,9 @@ def make_tree(root: Path, h: Hostile) -> dict[str, str]:
             f"root_overlay/{h.filename}": "x\n",
         },
     )
-    from skiff_tui.core import overrides as ov
-    from skiff_tui.core.build import BuildRecord
-    from skiff_tui.core.buildlog import BuildFailure
+    from skiff_tui.core.builds.build import BuildRecord
+    from skiff_tui.core.builds.buildlog import BuildFailure
+    from skiff_tui.core.editors import overrides as ov
     from skiff_tui.core.workspace import Workspace
 
     ws = Workspace(root, "default")
@@ -114,7 +114,7 @@ def make_tree(root: Path, h: Hostile) -> dict[str, str]:
     layer = ov.layer(root, ws, "workspace")
     (layer.path / "root_overlay").mkdir(parents=True, exist_ok=True)
     (layer.path / "root_overlay" / h.filename).write_text("x\n")
-    from skiff_tui.core.coreyaml import LAYER_FILE
+    from skiff_tui.core.config.coreyaml import LAYER_FILE
 
     (layer.path / LAYER_FILE).parent.mkdir(parents=True, exist_ok=True)
     (layer.path / LAYER_FILE).write_text(f"containers:\n  {json.dumps(h.yaml_key)}:\n    image: debian:bookworm\n")

@@ -112,7 +112,7 @@ warning: implicit declaration of function 'stime'
 @pytest.fixture
 def finished_build(skiff_root, save_selection, monkeypatch):
     """A succeeded fixture-shaped build of board/alpha (record + log), shown in UTC."""
-    from skiff_tui.core.build import BuildRecord
+    from skiff_tui.core.builds.build import BuildRecord
     from skiff_tui.core.workspace import Workspace
 
     monkeypatch.setenv("TZ", "UTC")

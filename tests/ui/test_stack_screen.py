@@ -170,7 +170,7 @@ async def test_package_commands_stream_here_or_take_the_terminal(
 
     from textual.widgets import Log
 
-    import skiff_tui.core.commands as engine_commands
+    import skiff_tui.core.builds.commands as engine_commands
 
     write_package(
         skiff_root / "configs",

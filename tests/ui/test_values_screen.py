@@ -160,7 +160,7 @@ async def test_values_screen_and_configure_report_agree_on_what_did_not_stick(
     """Against real Buildroot: a choice member another layer replaced (x86_64 by aarch64) and the
     kernel fragment of a stack with no kernel are not failures; an unknown symbol is. The screen
     marks exactly the values the configure report counts."""
-    from skiff_tui.core.configure import configure
+    from skiff_tui.core.builds.configure import configure
     from skiff_tui.core.workspace import Workspace
 
     configs = skiff_root / "configs"

@@ -2,7 +2,7 @@
 elapsed and ETA, the live log, and a failure panel with the summary and next actions.
 
 Whoever started the build (this screen, `skiff compile`, another TUI), the screen shows it the same
-way: it reads the build's record (`core.build`) and follows its log file, so a read-only viewer
+way: it reads the build's record (`core.builds.build`) and follows its log file, so a read-only viewer
 attaches to a build started by another process and follows it live. Start and cancel are absent in
 read-only mode (and the engine refuses them anyway).
 """
@@ -22,15 +22,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
-from ...core import build as engine
-from ...core.buildlog import BuildFailure
+from ...core.builds import build as engine
+from ...core.builds.buildlog import BuildFailure
 from ...core.errors import SkiffError
 from ...core.workspace import Workspace
 from ..widgets.logview import LogViewer
 from . import SkiffScreen
 
 if TYPE_CHECKING:
-    from ...core.gitprogress import GitProgress as FetchProgress
+    from ...core.builds.gitprogress import GitProgress as FetchProgress
     from ..buildruns import BuildRun
 
 
@@ -51,10 +51,10 @@ def compile_request(
     log: Callable[[str], None] = lambda m: None,
     progress: Callable[[Any], None] | None = None,
 ) -> BuildRequest:
-    """What `skiff compile` runs (core.compile, the same steps), for the TUI; call it with the
+    """What `skiff compile` runs (core.builds.compile, the same steps), for the TUI; call it with the
     workspace lock held."""
-    from ...core.compile import prepare_compile
-    from ...core.configure import make_argv
+    from ...core.builds.compile import prepare_compile
+    from ...core.builds.configure import make_argv
     from ...core.session import Session
 
     result, run = prepare_compile(Session(root, env, workspace, index), log=log, progress=progress)

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ...core import build as engine
+from ...core.builds import build as engine
 from ...core.workspace import Workspace
 from ..widgets.build_time_chart import BuildTimeChart
 

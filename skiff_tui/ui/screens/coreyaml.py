@@ -1,5 +1,5 @@
 """skiff-core.yaml: a YAML editor that keeps the user's text (comments, order, formatting),
-validates while typing (core.coreyaml, debounced), lists problems with their lines (Enter or a
+validates while typing (core.config.coreyaml, debounced), lists problems with their lines (Enter or a
 click jumps there), outlines containers/users/images, starts from the chain's default and saves
 into an override layer at the path the root overlay puts over the package's copy."""
 
@@ -18,9 +18,9 @@ from textual.widgets import Label, OptionList, Select, Static, TextArea, Tree
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from ...core import coreyaml
-from ...core import coreyaml_place as cyp
-from ...core import overrides as ov
+from ...core.config import coreyaml
+from ...core.editors import coreyaml_place as cyp
+from ...core.editors import overrides as ov
 from ...core.errors import SkiffError
 from ...core.masking import mask_secrets
 from .overrides import _shown_path

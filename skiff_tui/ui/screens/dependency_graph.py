@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ...core.depgraph import dependency_lines
+from ...core.library.depgraph import dependency_lines
 from ..widgets.dependency_graph import DependencyGraph
 
 

@@ -1,4 +1,4 @@
-"""Flash: the guided SD-card flow (docs/behaviour.md#sd-cards) over the engine in skiff_tui.core.flash.
+"""Flash: the guided SD-card flow (docs/behaviour.md#sd-cards) over the engine in skiff_tui.core.flash.execute.
 
 Choose the card from a live list that says why any disk is hidden or disabled; choose format +
 install, install (update) or write an image; read what is erased and what is kept; type the
@@ -29,19 +29,19 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, RadioButton, RadioSet, Static
 from textual.worker import Worker, WorkerState
 
-from ...core import devices as dv
-from ...core import flash, flash_install_set, flash_plan
+from ...core.flash import devices as dv
+from ...core.flash import execute as flash, install_set as flash_install_set, plan as flash_plan
 from ...core.errors import SkiffError
-from ...core.flash_copy import PROGRESS_PHASES, Progress
+from ...core.flash.copy import PROGRESS_PHASES, Progress
 from ...core.errors import FlashError, FlashErrorKind
-from ...core.flash_layout import Layout
-from ...core.flash_units import human_size
+from ...core.flash.layout import Layout
+from ...core.flash.units import human_size
 from ...core.workspace import Workspace
 from ..widgets.card_layout import CardLayoutPicture
 from . import SkiffScreen
 
 if TYPE_CHECKING:
-    from ...core.flash_board import BoardFlash
+    from ...core.flash.board import BoardFlash
 
 ACTIONS = (
     ("format", "Format + install (erases the card)"),
@@ -420,7 +420,7 @@ class FlashScreen(SkiffScreen):
         None before the packages are read or without a board package with a `format` command.
         In the worker thread."""
         if not self._board_known:
-            from ...core.flash_board import board_flash
+            from ...core.flash.board import board_flash
 
             index = self.app.index
             if index is None:
@@ -432,7 +432,7 @@ class FlashScreen(SkiffScreen):
     @staticmethod
     def _settings(request: PlanRequest):
         """The card settings typed in the screen (validated here, in the plan worker)."""
-        from ...core.flash_settings import settings_from_args
+        from ...core.flash.settings import settings_from_args
 
         wifi = [f"{request.wifi_ssid}:{request.wifi_psk}"] if (request.wifi_ssid or request.wifi_psk) else []
         return settings_from_args(request.hostname or None, wifi, [], [request.ssh_key] if request.ssh_key else [])

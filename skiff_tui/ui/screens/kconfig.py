@@ -1,5 +1,5 @@
 """Kconfig (menuconfig): Buildroot's Config.in with the chain's externals and the workspace's
-.config, through kconfiglib (core.kconfig_edit). A thin client: the model does every lookup,
+.config, through kconfiglib (core.editors.kconfig). A thin client: the model does every lookup,
 edit, search and save; this screen lays it out and routes keys.
 
 Saving writes only what the user changed against the merged configuration, as the fragment
@@ -19,8 +19,8 @@ from textual.message import Message
 from textual.widgets import Button, LoadingIndicator, Static, Tree
 from textual.worker import Worker, WorkerState
 
+from ...core.editors.kconfig import KconfigLoadError, KconfigModel, Session, open_workspace, run_classic_menuconfig
 from ...core.errors import SkiffError
-from ...core.kconfig_edit import KconfigLoadError, KconfigModel, Session, open_workspace, run_classic_menuconfig
 from .. import messages as msg
 from ..failures import summary_of
 from ..widgets.dialogs import PromptModal

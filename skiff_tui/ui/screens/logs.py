@@ -14,7 +14,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ...core import build as engine
+from ...core.builds import build as engine
 from ...core.workspace import Workspace
 from ..widgets.logview import LogViewer
 from . import SkiffScreen
@@ -89,7 +89,7 @@ class LogFileScreen(Screen):
 
 def open_log_file_dialog(app: App[Any], base: Path | None = None) -> None:
     """Ask for a path; a readable file opens in the log viewer."""
-    from ...core.logrange import log_file
+    from ...core.builds.logrange import log_file
     from ..widgets.dialogs import PromptModal
 
     def opened(path: str | None) -> None:

@@ -1,7 +1,7 @@
 """Overrides: guided editors for the hostname, Wi-Fi networks and SSH keys, and a file browser +
 editor over the override layers. A layer selector chooses where everything is written:
 ``overrides/`` (all workspaces) or ``overrides/workspaces/<ws>/`` (this workspace). Every write
-goes through core.overrides (validated, atomic, refused in read-only mode)."""
+goes through core.editors.overrides (validated, atomic, refused in read-only mode)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from ...core import overrides as ov
+from ...core.editors import overrides as ov
 from ...core.errors import SkiffError
 from ...core.masking import MASK, mask_secrets
 from ..widgets.dialogs import PromptModal

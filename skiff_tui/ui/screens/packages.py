@@ -1,5 +1,5 @@
 """Packages: a tree by namespace, filter-as-you-type over names, aliases and descriptions (best
-match first, see core.package_search), a detail pane
+match first, see core.library.search), a detail pane
 (description, dependencies, "needed by", commands, layer dirs, files) and add/remove."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .. import messages as msg
 from . import SkiffScreen
 
 if TYPE_CHECKING:
-    from ...core.package_search import PackageSearch
+    from ...core.library.search import PackageSearch
 
 MAX_FILES = 400
 MARK_SELECTED = "●"
@@ -99,7 +99,7 @@ class PackagesScreen(SkiffScreen):
             if not self.app.loading and self.app.load_error is not None:
                 self.query_one("#detail-body", Static).update(Text(str(self.app.load_error), style="red"))
             return
-        from ...core.package_search import PackageSearch
+        from ...core.library.search import PackageSearch
 
         self._search = PackageSearch(index.packages.values())
         needed: dict[str, list[str]] = {}
@@ -124,7 +124,7 @@ class PackagesScreen(SkiffScreen):
         self._show_detail(self._current)
 
     def _compute_chain(self) -> None:
-        from ...core.resolve import resolve
+        from ...core.library.resolve import resolve
 
         index = self.app.index
         self._chain, self._pulled_by = set(), {}
@@ -163,7 +163,7 @@ class PackagesScreen(SkiffScreen):
         index = self.app.index
         if index is None or self._search is None:
             return
-        ranked = self._search.names(query)  # best first (core.package_search)
+        ranked = self._search.names(query)  # best first (core.library.search)
         if ranked is None:
             visible = index.listed(include_unlisted=self.show_unlisted)
         else:
@@ -300,7 +300,7 @@ class PackagesScreen(SkiffScreen):
     @work(thread=True, exclusive=True, group="files", exit_on_error=False)
     def _list_files(self, name: str, path) -> None:
         """A package's files, listed by the engine off the UI thread (overlays can be large)."""
-        from ...core.layers import Layer, input_files
+        from ...core.config.layers import Layer, input_files
 
         paths = input_files([Layer(name, path, "package")])[:MAX_FILES]
         self.app.call_from_thread(self._show_files, name, path, paths)

@@ -103,7 +103,7 @@ class PushScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="push", exit_on_error=False)
     def _push(self, target: str, port: int | None, identity: Path | None) -> None:
-        from ...core.push import DEVICE_BOOT, DEVICE_ROOTFS, push
+        from ...core.flash.push import DEVICE_BOOT, DEVICE_ROOTFS, push
 
         app = self.app
         try:

@@ -17,15 +17,15 @@ from textual.widgets import DataTable, Label, Log, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from ...core.commands import takes_terminal
+from ...core.builds.commands import takes_terminal
 from ...core.errors import SkiffError
 from ..widgets.provenance import describe, shown
 from .. import messages as msg
 from . import SkiffScreen
 
 if TYPE_CHECKING:
-    from ...core.configure import ConfigureResult
-    from ...core.resolve import Chain
+    from ...core.builds.configure import ConfigureResult
+    from ...core.library.resolve import Chain
 
 
 # Package commands that prompt for confirmation or attach a console get the real terminal (the
@@ -89,7 +89,7 @@ class StackScreen(SkiffScreen):
 
     # --- model --------------------------------------------------------------------------------
     def _refresh(self, *_args) -> None:
-        from ...core.resolve import resolve
+        from ...core.library.resolve import resolve
 
         index = self.app.index
         selection = list(self.app.selection)
@@ -225,7 +225,7 @@ class StackScreen(SkiffScreen):
 
     @work(thread=True, exclusive=True, group="configure", exit_on_error=False)
     def run_configure(self, selection: list[str]):
-        from ...core.configure import configure
+        from ...core.builds.configure import configure
 
         app = self.app
 
@@ -344,7 +344,7 @@ class StackScreen(SkiffScreen):
 
     @work(thread=True, exclusive=True, group="command", exit_on_error=False)
     def _run_streamed(self, package: str, command: str) -> int:
-        from ...core.commands import stream_command
+        from ...core.builds.commands import stream_command
         from ..command_vars import command_env
 
         app = self.app

@@ -22,7 +22,7 @@ from ..widgets.provenance import describe, shown, where
 from . import SkiffScreen
 
 if TYPE_CHECKING:
-    from ...core.layers import MergedConfig
+    from ...core.config.layers import MergedConfig
 
 KINDS = ("buildroot", "kernel", "busybox", "uboot")
 MAX_VALUE = 28
@@ -88,8 +88,8 @@ class ValuesScreen(SkiffScreen):
 
     @work(thread=True, exclusive=True, group="values", exit_on_error=False)
     def compute(self, selection: list[str]) -> ValuesModel:
-        from ...core import buildroot
-        from ...core.configure import plan, stick_report
+        from ...core.builds import buildroot
+        from ...core.builds.configure import plan, stick_report
 
         app = self.app
         p = plan(app.session, selection)

@@ -40,7 +40,7 @@ class WorkspaceInfo:
 
 def workspace_info(root, name: str) -> WorkspaceInfo:
     """Everything the table shows about one workspace, read through the engine."""
-    from ...core.build import list_builds
+    from ...core.builds.build import list_builds
     from ...core.workspace_state import WorkspaceState
 
     ws = Workspace(root, name)

@@ -1,5 +1,5 @@
 """Which packages took a build's time: horizontal bars of the top N packages from Buildroot's
-build-time.log (`core.build.record_durations`), as wide as the widget."""
+build-time.log (`core.builds.build.record_durations`), as wide as the widget."""
 
 from __future__ import annotations
 

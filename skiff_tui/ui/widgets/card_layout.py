@@ -1,5 +1,5 @@
 """The card layout drawn to scale: the partition table, raw boot blobs, BOOT, rootfs and persist
-(from `core.flash_layout`'s Geometry) as a bar as wide as the widget, plus a zoom on the card's
+(from `core.flash.layout`'s Geometry) as a bar as wide as the widget, plus a zoom on the card's
 first megabytes where the table and the blobs are too small to see in the whole-card bar."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
-from ...core.flash_units import MIB, human_size
+from ...core.flash.units import MIB, human_size
 
 GPT_AREA = 34 * 512  # protective MBR + GPT header + entries
 MBR_AREA = 512

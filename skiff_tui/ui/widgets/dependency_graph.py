@@ -1,4 +1,4 @@
-"""The selected chain's dependency graph as a text tree (`core.depgraph`): selected packages in
+"""The selected chain's dependency graph as a text tree (`core.library.depgraph`): selected packages in
 bold green, pulled-in dependencies in cyan, a package drawn earlier dimmed and not repeated."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
-from ...core.depgraph import GraphLine
+from ...core.library.depgraph import GraphLine
 
 
 class DependencyGraph(Widget):

@@ -15,7 +15,7 @@ from textual import events
 from textual.widgets import Static
 
 HELP_HEADER = "Help:"
-INDENT = "  "  # how the engine's info text indents help lines (core.kconfig_edit.KconfigModel.info)
+INDENT = "  "  # how the engine's info text indents help lines (core.editors.kconfig.KconfigModel.info)
 LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,2}[.)])\s")
 
 

@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...core.editors.kconfig import KconfigModel, SearchHit
 from ...core.errors import SkiffError
-from ...core.kconfig_edit import KconfigModel, SearchHit
 from .kconfig_info import KconfigInfo
 
 # Rows built per keystroke: a few screens of results (building an OptionList row costs about

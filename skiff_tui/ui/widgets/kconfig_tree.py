@@ -1,4 +1,4 @@
-"""KconfigTree: Buildroot's menu tree, filled lazily from a `core.kconfig_edit.KconfigModel`.
+"""KconfigTree: Buildroot's menu tree, filled lazily from a `core.editors.kconfig.KconfigModel`.
 
 Only the rows of expanded menus exist (the whole Buildroot tree is ~11,000 nodes: 0.85 s to build
 eagerly, 0.06 s for the top level). After every edit `refresh_rows()` re-labels the
@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ...core.kconfig_edit import Entry, KconfigModel
+from ...core.editors.kconfig import Entry, KconfigModel
 
 
 class KconfigTree(Tree):

@@ -10,8 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from ...core.builds.logrange import parse_range
 from ...core.errors import SkiffError
-from ...core.logrange import parse_range
 from .dialogs import DIALOG_CSS
 
 # perform("copy" | "save", first, last, path) does it (0-based inclusive lines); a SkiffError's

@@ -1,6 +1,6 @@
 """Log widgets: a viewer over a LogIndex (any size, growing or not) and a batched live pane.
 
-`LogView` renders only the visible lines (Line API) from `skiff_tui.core.logindex.LogIndex`, reading
+`LogView` renders only the visible lines (Line API) from `skiff_tui.core.builds.logindex.LogIndex`, reading
 them with pread; it follows the tail until the user scrolls up, jumps to the first error, searches
 (regex, streaming in a thread) and filters to error/warning lines. `LogViewer` wraps it with a
 status line and a search box.
@@ -32,7 +32,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
-from ...core.logindex import LogIndex
+from ...core.builds.logindex import LogIndex
 from ..failures import forward_worker_error
 
 ERROR_RE = re.compile(r"\b(?:error|Error|ERROR|fatal|Fatal|FATAL)\b|\*\*\*|[Uu]ndefined reference")
@@ -454,7 +454,7 @@ class LogView(_FollowsTail, ScrollView, can_focus=True):
         """Lines first..last (0-based) to the clipboard (OSC 52) or, for "save", into `path`."""
         from pathlib import Path
 
-        from ...core.logrange import save_lines
+        from ...core.builds.logrange import save_lines
 
         lines = self.index.lines(first, last - first + 1) if self.index is not None else []
         what = f"line {first + 1}" if first == last else f"lines {first + 1}-{last + 1}"

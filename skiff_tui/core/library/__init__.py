@@ -1,0 +1,1 @@
+"""The package library: discovery, search, resolution of a selection into a chain."""
