@@ -341,7 +341,7 @@ def _install_set(args: argparse.Namespace) -> flash_install_set.InstallSet:
     from ..core.flash import install_set as flash_install_set
 
     ctx = context(args)
-    return flash_install_set.workspace_install_set(ctx.workspace, ctx.env, args.images)
+    return flash_install_set.workspace_install_set(ctx.session, args.images)
 
 
 def _blobs(args: argparse.Namespace) -> list[flash_layout.Blob]:

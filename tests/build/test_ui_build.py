@@ -41,7 +41,7 @@ def build_runs_argv(monkeypatch):
     """Start on the Build screen runs `argv` (what the workspace's request would hold)."""
 
     def use(argv, chain=(), total=None) -> None:
-        def request(root, env, workspace, index=None, log=None, progress=None):
+        def request(session, log=None, progress=None):
             return BuildRequest(list(argv), chain=list(chain), total=total)
 
         monkeypatch.setattr(build_screen, "compile_request", request)

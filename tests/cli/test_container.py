@@ -255,16 +255,17 @@ def test_compile_container_keeps_the_build_record_and_log(root, podman_store):
 
 
 def test_the_tuis_build_request_goes_through_the_same_wrapping(root, podman_store):
+    from skiff_tui.core.session import Session
     from skiff_tui.core.workspace import Workspace
     from skiff_tui.ui.screens.build import compile_request
 
     ws = Workspace(root, "default")
     env = dict(os.environ, SKIFF_CONFIG="my/app", SKIFF_CONTAINER="podman")
     with ws.lock():
-        request = compile_request(root, env, ws)
+        request = compile_request(Session(root, env, ws))
     assert Path(request.argv[0]).name == "podman" and request.argv[1] == "run"
     image = request.argv.index(container.image_tag())
     assert request.argv[image + 1 : image + 3] == ["make", "-C"]
     env.pop("SKIFF_CONTAINER")
     with ws.lock():
-        assert compile_request(root, env, ws).argv[0] == "make"  # without it, make on the host
+        assert compile_request(Session(root, env, ws)).argv[0] == "make"  # without it, make on the host

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ..errors import FlashError
 
 if TYPE_CHECKING:
-    from ..workspace import Workspace
+    from ..session import Session
 
 KERNELS = ("Image", "zImage", "bzImage")
 ROOTFS_IMAGES = ("rootfs.cpio.lz4", "rootfs.squashfs")
@@ -99,17 +99,14 @@ def collect_install(images: str | Path, package_dirs: Sequence[Path] = ()) -> In
     return s
 
 
-def workspace_install_set(
-    workspace: Workspace, env: dict[str, str] | None = None, images: str | Path | None = None
-) -> InstallSet:
-    """From a configured workspace: `images/` under its output dir, resources from its chain."""
-    from .. import paths
-    from ..library.packages import discover
-
+def workspace_install_set(session: Session, images: str | Path | None = None) -> InstallSet:
+    """From a configured workspace: `images/` under its output dir, resources from its chain
+    (the packages of the session's index)."""
+    workspace = session.workspace
     state = workspace.load_state()
     names = (state.chain if state else None) or []
     dirs: list[Path] = []
     if names:
-        index = discover(paths.package_roots(workspace.root), env)
+        index = session.index
         dirs = [index.get(name).path for name in names if name in index]
     return collect_install(images or workspace.dir / "images", dirs)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from rich.text import Text
@@ -31,6 +30,7 @@ from . import SkiffScreen
 
 if TYPE_CHECKING:
     from ...core.builds.gitprogress import GitProgress as FetchProgress
+    from ...core.session import Session
     from ..buildruns import BuildRun
 
 
@@ -44,10 +44,7 @@ class BuildRequest:
 
 
 def compile_request(
-    root: Path,
-    env: dict[str, str],
-    workspace: Workspace,
-    index: Any = None,
+    session: Session,
     log: Callable[[str], None] = lambda m: None,
     progress: Callable[[Any], None] | None = None,
 ) -> BuildRequest:
@@ -55,9 +52,9 @@ def compile_request(
     workspace lock held."""
     from ...core.builds.compile import prepare_compile
     from ...core.builds.configure import make_argv
-    from ...core.session import Session
 
-    result, run = prepare_compile(Session(root, env, workspace, index), log=log, progress=progress)
+    workspace = session.workspace
+    result, run = prepare_compile(session, log=log, progress=progress)
     total = None
     try:
         log("counting packages (make show-info, cached per .config)…")
@@ -236,10 +233,7 @@ class BuildScreen(SkiffScreen):
         """What Start runs in `workspace` (in the build's thread, the workspace lock held)."""
         app = self.app
         return compile_request(
-            app.root,
-            app.env,
-            workspace,
-            app.index,
+            app.session.for_workspace(workspace.name),
             log=lambda m: app.call_from_thread(app.notify, m),
             progress=lambda p: app.call_from_thread(self._fetch_progress, workspace, p),
         )

@@ -38,6 +38,7 @@ from ...core.flash.layout import Layout
 from ...core.flash.units import human_size
 from ...core.workspace import Workspace
 from ..widgets.card_layout import CardLayoutPicture
+from ..widgets.datatable import RedrawingDataTable
 from . import SkiffScreen
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ class FlashScreen(SkiffScreen):
                 "Flash an SD card" + ("  (read-only: nothing can be written)" if self.read_only else ""),
                 classes="pane-title",
             )
-            yield DataTable(id="devices", cursor_type="row", zebra_stripes=True)
+            yield RedrawingDataTable(id="devices", cursor_type="row", zebra_stripes=True)
             yield Static("", id="hidden-note")
             with Horizontal(id="choices"):
                 with RadioSet(id="action"):
@@ -412,7 +413,7 @@ class FlashScreen(SkiffScreen):
 
     def _install(self) -> flash_install_set.InstallSet:
         if self._install_set is None:
-            self._install_set = flash_install_set.workspace_install_set(self.workspace, self.env)
+            self._install_set = flash_install_set.workspace_install_set(self.app.session)
         return self._install_set
 
     def _board(self) -> BoardFlash | None:

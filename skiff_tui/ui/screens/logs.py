@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...core.builds import build as engine
 from ...core.workspace import Workspace
+from ..widgets.datatable import RedrawingDataTable
 from ..widgets.logview import LogViewer
 from . import SkiffScreen
 from .build import failure_text, short_chain
@@ -141,7 +142,7 @@ class LogsScreen(SkiffScreen):
         yield from self.compose_top()
         yield Static("", id="logs-title")
         with Horizontal(id="logs-body"):
-            table: DataTable[str | Text] = DataTable(id="logs-table", cursor_type="row", zebra_stripes=True)
+            table: DataTable[str | Text] = RedrawingDataTable(id="logs-table", cursor_type="row", zebra_stripes=True)
             # Result and Duration before the long columns: they stay in view at 120 columns
             table.add_columns("Started", "Result", "Duration", "Target", "Chain")
             yield table

@@ -21,6 +21,7 @@ from ...core.builds.commands import takes_terminal
 from ...core.errors import SkiffError
 from ..widgets.provenance import describe, shown
 from .. import messages as msg
+from ..widgets.datatable import RedrawingDataTable
 from . import SkiffScreen
 
 if TYPE_CHECKING:
@@ -64,7 +65,9 @@ class StackScreen(SkiffScreen):
                 yield OptionList(id="selection-list")
             with Vertical(id="stack-right"):
                 yield Label("Resolved chain (later layers override earlier ones)", classes="pane-title")
-                table: DataTable[str | Text] = DataTable(id="chain-table", cursor_type="row", zebra_stripes=True)
+                table: DataTable[str | Text] = RedrawingDataTable(
+                    id="chain-table", cursor_type="row", zebra_stripes=True
+                )
                 yield table
                 yield Static("", id="stack-messages")
                 if not self.read_only:

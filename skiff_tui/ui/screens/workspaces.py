@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 from ...core.errors import SkiffError, WorkspaceError
 from ...core.workspace import Workspace, list_workspaces, workspace_name
 from .. import messages as msg
+from ..widgets.datatable import RedrawingDataTable
 from . import SkiffScreen
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ class WorkspacesScreen(SkiffScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
         yield Label("Workspaces (each is a Buildroot output directory with its own selection)", classes="pane-title")
-        yield DataTable(id="workspaces-table", cursor_type="row", zebra_stripes=True)
+        yield RedrawingDataTable(id="workspaces-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="workspace-detail")
         yield from self.compose_bottom()
 
