@@ -116,6 +116,7 @@ class BuildScreen(SkiffScreen):
         self._record_id: str | None = None
         self._had_run = False
         self._last_scan = 0.0
+        self._push_target = ""  # the device address of the last push started here
         self._fetching: FetchProgress | None = None  # the first Buildroot fetch, while preparing
 
     @property
@@ -213,7 +214,10 @@ class BuildScreen(SkiffScreen):
             return
         from .push import PushScreen
 
-        self.app.push_screen(PushScreen(self.workspace))
+        self.app.push_screen(PushScreen(self.workspace, target=self._push_target, remember=self._remember_push_target))
+
+    def _remember_push_target(self, target: str) -> None:
+        self._push_target = target  # offered again next time, in this session
 
     def action_times(self) -> None:
         """The chart of which packages took the shown build's time."""

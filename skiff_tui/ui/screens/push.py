@@ -3,6 +3,7 @@ address, rsync's progress and the result (`p` on the Build screen)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -16,10 +17,8 @@ from textual.widgets import Button, Input, Label, ProgressBar, Static
 from ...core.errors import SkiffError
 from ...core.workspace import Workspace
 
+
 # The address last pushed to, per app session (the form starts with it).
-_LAST_TARGET = "skiff_push_target"
-
-
 class PushScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "Close", id="skiff.push.close")]
 
@@ -31,17 +30,18 @@ class PushScreen(ModalScreen[None]):
         ssh_options: list[str] | None = None,
         boot_dir: str | None = None,
         rootfs_dir: str | None = None,
+        remember: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
         self.initial_target = target
+        self.remember = remember  # told the address once a push starts (the opener keeps it)
         self.ssh_options = list(ssh_options or [])
         self.boot_dir, self.rootfs_dir = boot_dir, rootfs_dir
         self.running = False
         self.outcome: str | None = None  # "pushed" / "failed" once done
 
     def compose(self) -> ComposeResult:
-        remembered = getattr(self.app, _LAST_TARGET, "") or self.initial_target
         with Vertical(id="push-box"):
             yield Label(
                 f"Push the build of workspace {self.workspace.name} to a running device",
@@ -54,7 +54,7 @@ class PushScreen(ModalScreen[None]):
                 classes="push-note",
                 markup=False,
             )
-            yield Input(value=remembered, placeholder="user@host, e.g. root@192.168.1.41", id="push-target")
+            yield Input(value=self.initial_target, placeholder="user@host, e.g. root@192.168.1.41", id="push-target")
             with Horizontal(id="push-options"):
                 yield Input(placeholder="ssh port (22)", id="push-port", restrict=r"\d*", max_length=5)
                 yield Input(placeholder="ssh key file (optional)", id="push-key")
@@ -93,7 +93,8 @@ class PushScreen(ModalScreen[None]):
         if not target:
             self._result(Text("Type the device's address (user@host) first.", style="red"))
             return
-        setattr(self.app, _LAST_TARGET, target)
+        if self.remember is not None:
+            self.remember(target)
         self.running = True
         self.outcome = None
         self.query_one("#push-go", Button).disabled = True

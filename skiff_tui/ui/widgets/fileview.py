@@ -65,7 +65,7 @@ class FileViewer(ModalScreen[None]):
     def _masked(self) -> bool:
         """A read-only session (someone watching over SSH) never sees Wi-Fi keys, passwords or
         private keys; an editing session is the owner's and shows the file as it is."""
-        return bool(getattr(self.app, "read_only", False) or readonly.is_read_only())
+        return readonly.is_read_only()  # a read-only SkiffApp sets it for the whole process
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
