@@ -602,26 +602,18 @@ class SkiffApp(SkiffHost):
         index = self.index
         if index is not None:
             for pkg in index.listed(include_unlisted=True):
-                if pkg.name in self.selection:
-                    cmds.append(
-                        PaletteCommand(
-                            f"Remove package {pkg.name}",
-                            pkg.description,
-                            partial(self.remove_package, pkg.name),
-                            mutating=True,
-                            discover=False,
-                        )
+                verb, change = (
+                    ("Remove", self.remove_package) if pkg.name in self.selection else ("Add", self.add_package)
+                )
+                cmds.append(
+                    PaletteCommand(
+                        f"{verb} package {pkg.name}",
+                        pkg.description,
+                        partial(change, pkg.name),
+                        mutating=True,
+                        discover=False,
                     )
-                else:
-                    cmds.append(
-                        PaletteCommand(
-                            f"Add package {pkg.name}",
-                            pkg.description,
-                            partial(self.add_package, pkg.name),
-                            mutating=True,
-                            discover=False,
-                        )
-                    )
+                )
             cmds += self._chain_command_entries(index)
         return cmds
 

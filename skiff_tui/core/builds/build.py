@@ -178,11 +178,12 @@ def list_builds(workspace: Workspace) -> list[BuildRecord]:
     return out
 
 
+def _newest_with(workspace: Workspace, status: BuildStatus) -> BuildRecord | None:
+    return next((rec for rec in list_builds(workspace) if rec.status == status), None)
+
+
 def current_build(workspace: Workspace) -> BuildRecord | None:
-    for rec in list_builds(workspace):
-        if rec.status == BuildStatus.RUNNING:
-            return rec
-    return None
+    return _newest_with(workspace, BuildStatus.RUNNING)
 
 
 def running_builds(root: Path) -> list[tuple[str, BuildRecord]]:
@@ -198,10 +199,7 @@ def running_builds(root: Path) -> list[tuple[str, BuildRecord]]:
 
 
 def last_successful(workspace: Workspace) -> BuildRecord | None:
-    for rec in list_builds(workspace):
-        if rec.status == BuildStatus.SUCCEEDED:
-            return rec
-    return None
+    return _newest_with(workspace, BuildStatus.SUCCEEDED)
 
 
 @readonly.mutating("removing old build logs")
